@@ -1,0 +1,211 @@
+//! Reading response bodies into the shapes generated code returns: typed JSON, text, bytes, a
+//! byte stream for downloads, typed API errors, and status + headers alongside a value
+//! ([`WithInfo`]). Tests: `tests/client.rs` (`read_*`, `byte_stream_*`, `with_info_*`).
+
+use bytes::Bytes;
+use futures::{Stream, TryStreamExt as _};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
+
+use super::Error;
+
+/// Reads the body as JSON into `T`.
+///
+/// An empty (or all-whitespace) body is read as JSON `null`, so a `204 No Content` or an empty
+/// `200` decodes into `()` or `Option<T>` (as `None`); any other `T` gets a [`Error::Decode`]
+/// saying the body was empty. A body that does not match `T` is an [`Error::Decode`] holding
+/// the raw bytes and serde's message with the path to the bad value (`items[2].id: invalid
+/// type…`).
+///
+/// ```no_run
+/// # async fn demo(response: reqwest::Response) -> Result<(), oagen_rt::client::Error<()>> {
+/// #[derive(serde::Deserialize)]
+/// struct Pet { name: String }
+///
+/// let pet: Pet = oagen_rt::client::read_json(response).await?;
+/// # Ok(()) }
+/// ```
+pub async fn read_json<T: DeserializeOwned, E>(response: reqwest::Response) -> Result<T, Error<E>> {
+    let status = response.status();
+    let body = response.bytes().await.map_err(Error::from_reqwest)?;
+    decode_json(status, body)
+}
+
+/// Decodes a JSON body already read; see [`read_json`].
+///
+/// ```
+/// use bytes::Bytes;
+/// use oagen_rt::client::{Error, decode_json};
+/// use reqwest::StatusCode;
+///
+/// let n: u32 = decode_json::<_, ()>(StatusCode::OK, Bytes::from_static(b"7")).unwrap();
+/// assert_eq!(n, 7);
+/// let unit: () = decode_json::<_, ()>(StatusCode::NO_CONTENT, Bytes::new()).unwrap();
+/// let err = decode_json::<Vec<u32>, ()>(StatusCode::OK, Bytes::from_static(b"[1,\"x\"]")).unwrap_err();
+/// let Error::Decode { message, body, .. } = err else { panic!() };
+/// assert!(message.starts_with("at `[1]`: invalid type: string \"x\""), "{message}");
+/// assert_eq!(&body[..], b"[1,\"x\"]");
+/// ```
+pub fn decode_json<T: DeserializeOwned, E>(status: StatusCode, body: Bytes) -> Result<T, Error<E>> {
+    let empty = body.iter().all(u8::is_ascii_whitespace);
+    let text: &[u8] = if empty { b"null" } else { &body };
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    let result = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|err| {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            if empty {
+                format!("expected a JSON body, got an empty one ({inner})")
+            } else if path == "." {
+                inner.to_string()
+            } else {
+                format!("at `{path}`: {inner}")
+            }
+        })
+        .and_then(|value| deserializer.end().map(|()| value).map_err(|err| err.to_string()));
+    result.map_err(|message| Error::Decode { status, body, message })
+}
+
+/// Reads the body as UTF-8 text; invalid UTF-8 is an [`Error::Decode`] with the raw bytes.
+///
+/// ```no_run
+/// # async fn demo(response: reqwest::Response) -> Result<(), oagen_rt::client::Error<()>> {
+/// let text: String = oagen_rt::client::read_text(response).await?;
+/// # Ok(()) }
+/// ```
+pub async fn read_text<E>(response: reqwest::Response) -> Result<String, Error<E>> {
+    let status = response.status();
+    let body = response.bytes().await.map_err(Error::from_reqwest)?;
+    match std::str::from_utf8(&body) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(err) => Err(Error::Decode { status, message: format!("body is not UTF-8: {err}"), body }),
+    }
+}
+
+/// Reads the whole body. For large downloads use [`byte_stream`].
+///
+/// ```no_run
+/// # async fn demo(response: reqwest::Response) -> Result<(), oagen_rt::client::Error<()>> {
+/// let bytes: bytes::Bytes = oagen_rt::client::read_bytes(response).await?;
+/// # Ok(()) }
+/// ```
+pub async fn read_bytes<E>(response: reqwest::Response) -> Result<Bytes, Error<E>> {
+    response.bytes().await.map_err(Error::from_reqwest)
+}
+
+/// The body as a stream of chunks, never buffered whole: binary downloads go through here.
+/// Pair it with [`Call::stream_response`](super::Call::stream_response) so the request
+/// timeout does not cut a long download.
+///
+/// ```no_run
+/// use futures::StreamExt as _;
+///
+/// # async fn demo(response: reqwest::Response) -> Result<(), oagen_rt::client::Error<()>> {
+/// let mut chunks = std::pin::pin!(oagen_rt::client::byte_stream::<()>(response));
+/// while let Some(chunk) = chunks.next().await {
+///     let chunk = chunk?;
+///     // write `chunk` somewhere
+/// }
+/// # Ok(()) }
+/// ```
+pub fn byte_stream<E>(response: reqwest::Response) -> impl Stream<Item = Result<Bytes, Error<E>>> {
+    response.bytes_stream().map_err(Error::from_reqwest)
+}
+
+/// Reads a documented error response: decodes the JSON body as `T`, wraps it with `variant`
+/// (usually a tuple variant of the operation's error enum) and returns [`Error::Api`]. If the
+/// body does not decode the result is that [`Error::Decode`] instead.
+///
+/// ```no_run
+/// # #[derive(Debug, serde::Deserialize)] struct Problem { title: String }
+/// #[derive(Debug)]
+/// enum CreateRunError { Conflict(Problem) }
+///
+/// # async fn demo(response: reqwest::Response) -> Result<(), oagen_rt::client::Error<CreateRunError>> {
+/// match response.status().as_u16() {
+///     409 => Err(oagen_rt::client::api_error(response, CreateRunError::Conflict).await),
+///     _ => Err(oagen_rt::client::Error::unexpected(response).await),
+/// }
+/// # }
+/// ```
+pub async fn api_error<T: DeserializeOwned, E>(
+    response: reqwest::Response,
+    variant: impl FnOnce(T) -> E,
+) -> Error<E> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    match read_json::<T, E>(response).await {
+        Ok(body) => Error::Api { status, headers, body: variant(body) },
+        Err(err) => err,
+    }
+}
+
+/// A value with the status and headers of the response it came from, for callers who need
+/// rate-limit headers, ETags or request ids (what other SDKs call `with_http_info`).
+///
+/// Generated code captures the metadata before the body is consumed, then attaches the value:
+///
+/// ```no_run
+/// use oagen_rt::client::{Error, WithInfo, read_json};
+///
+/// # async fn demo(response: reqwest::Response) -> Result<WithInfo<u64>, Error<()>> {
+/// let info = WithInfo::of(&response);
+/// let count: u64 = read_json(response).await?;
+/// Ok(info.with_value(count))
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct WithInfo<T> {
+    /// The response status.
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The decoded value.
+    pub value: T,
+}
+
+impl WithInfo<()> {
+    /// Captures the status and headers of a response (the headers are cloned).
+    ///
+    /// ```
+    /// let response = reqwest::Response::from(http::Response::new(""));
+    /// let info = oagen_rt::client::WithInfo::of(&response);
+    /// assert_eq!(info.status, reqwest::StatusCode::OK);
+    /// ```
+    pub fn of(response: &reqwest::Response) -> Self {
+        WithInfo { status: response.status(), headers: response.headers().clone(), value: () }
+    }
+}
+
+impl<T> WithInfo<T> {
+    /// Puts `value` in place of the current one.
+    ///
+    /// ```
+    /// let info = oagen_rt::client::WithInfo::of(&reqwest::Response::from(http::Response::new("")));
+    /// assert_eq!(info.with_value(5).value, 5);
+    /// ```
+    pub fn with_value<U>(self, value: U) -> WithInfo<U> {
+        WithInfo { status: self.status, headers: self.headers, value }
+    }
+
+    /// Transforms the value, keeping the metadata.
+    ///
+    /// ```
+    /// let info = oagen_rt::client::WithInfo::of(&reqwest::Response::from(http::Response::new("")));
+    /// assert_eq!(info.with_value(2).map(|n| n * 10).value, 20);
+    /// ```
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> WithInfo<U> {
+        WithInfo { status: self.status, headers: self.headers, value: f(self.value) }
+    }
+
+    /// Drops the metadata.
+    ///
+    /// ```
+    /// let info = oagen_rt::client::WithInfo::of(&reqwest::Response::from(http::Response::new("")));
+    /// assert_eq!(info.with_value("v").into_value(), "v");
+    /// ```
+    pub fn into_value(self) -> T {
+        self.value
+    }
+}

@@ -1,0 +1,349 @@
+//! What generated axum routers call (feature `server`).
+//!
+//! A generated handler takes the whole `axum::extract::Request`, reads it once into an
+//! [`Input`] (path captures, query, headers, cookies and the body, bounded), pulls each
+//! parameter and the body out of it with the operation's style and schema shape, runs the
+//! implementation through [`respond`], and returns a `Response`. Every failure on the way is a
+//! [`Problem`]: `application/problem+json` naming the parameter or the JSON pointer at fault.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use axum::{Router, extract::{Request, State}, response::Response, routing::get};
+//! use oagen_rt::server::{self as rt, ApiResponse, Failure, Input, ParamLocation};
+//! use oagen_rt::{ParamStyle, ValueKind};
+//!
+//! struct Api;
+//! enum ListRunsOk { Ok(Vec<String>) }
+//! impl ApiResponse for ListRunsOk {
+//!     fn into_response(self) -> Response {
+//!         match self { Self::Ok(runs) => rt::json_response(axum::http::StatusCode::OK, &runs) }
+//!     }
+//! }
+//!
+//! impl Api {
+//!     async fn list_runs(&self, session: String, limit: u32)
+//!         -> Result<ListRunsOk, Failure<std::convert::Infallible>> {
+//!         Ok(ListRunsOk::Ok(vec![format!("{session}: {limit} runs")]))
+//!     }
+//! }
+//!
+//! async fn list_runs(State(api): State<Arc<Api>>, request: Request) -> Response {
+//!     let input = match Input::from_request(request, Input::DEFAULT_BODY_LIMIT).await {
+//!         Ok(input) => input,
+//!         Err(problem) => return problem.into_response(),
+//!     };
+//!     let args = (|| {
+//!         let session: String = input.path("session_id", ParamStyle::Simple, false, ValueKind::Scalar)?;
+//!         let limit: Option<u32> = input.query("limit", ParamStyle::Form, true, ValueKind::Scalar)?;
+//!         let limit = rt::require(limit, "limit", ParamLocation::Query)?;
+//!         Ok::<_, rt::Problem>((session, limit))
+//!     })();
+//!     match args {
+//!         Ok((session, limit)) => rt::respond("list_runs", api.list_runs(session, limit)).await,
+//!         Err(problem) => problem.into_response(),
+//!     }
+//! }
+//!
+//! let app: Router = Router::new()
+//!     .route("/sessions/{session_id}/runs", get(list_runs))
+//!     .with_state(Arc::new(Api))
+//!     .fallback(rt::not_found)
+//!     .method_not_allowed_fallback(rt::method_not_allowed);
+//! # let _ = app;
+//! ```
+//!
+//! Files: `problem.rs` (error bodies), `input.rs` (request reading), `auth.rs` (credentials),
+//! `multipart.rs`, `response.rs` (response builders). Unit tests sit in each file; the
+//! end-to-end tests over loopback are in `tests/server.rs`.
+
+mod auth;
+mod input;
+mod multipart;
+mod problem;
+mod response;
+
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use futures::FutureExt as _;
+
+pub use auth::{Presented, ServerAuthKind, ServerAuthScheme};
+pub use input::Input;
+pub use multipart::{MultipartForm, Part};
+pub use problem::{InvalidParam, ParamLocation, Problem};
+pub use response::{
+    bytes_response, empty_response, json_response, stream_response, text_response, with_header,
+};
+
+/// A response type an operation can produce: the generated per-operation `Ok` and `Error`
+/// enums implement it, one arm per documented status.
+///
+/// ```
+/// use axum::{http::StatusCode, response::Response};
+/// use oagen_rt::server::{ApiResponse, json_response};
+///
+/// enum GetRunOk { Ok(String), Accepted }
+/// impl ApiResponse for GetRunOk {
+///     fn into_response(self) -> Response {
+///         match self {
+///             Self::Ok(run) => json_response(StatusCode::OK, &run),
+///             Self::Accepted => oagen_rt::server::empty_response(StatusCode::ACCEPTED),
+///         }
+///     }
+/// }
+/// assert_eq!(GetRunOk::Accepted.into_response().status(), 202);
+/// ```
+pub trait ApiResponse {
+    /// The HTTP response for this value.
+    fn into_response(self) -> Response;
+}
+
+impl ApiResponse for Response {
+    fn into_response(self) -> Response {
+        self
+    }
+}
+
+impl ApiResponse for Problem {
+    fn into_response(self) -> Response {
+        IntoResponse::into_response(self)
+    }
+}
+
+/// For operations that document no error response: `Failure<Infallible>`.
+impl ApiResponse for std::convert::Infallible {
+    fn into_response(self) -> Response {
+        match self {}
+    }
+}
+
+/// How an operation's implementation fails: with a documented error `E`, or not at all
+/// implemented, or internally.
+///
+/// `From<E>` makes `?` work on the documented error; [`ResultExt::or_internal`] turns any
+/// other error into `Internal`.
+///
+/// ```
+/// use oagen_rt::server::Failure;
+///
+/// #[derive(Debug)]
+/// enum CreateRunError { Conflict(String) }
+///
+/// fn check(busy: bool) -> Result<(), CreateRunError> {
+///     if busy { Err(CreateRunError::Conflict("busy".into())) } else { Ok(()) }
+/// }
+/// fn create_run(busy: bool) -> Result<u32, Failure<CreateRunError>> {
+///     check(busy)?;
+///     Ok(1)
+/// }
+/// assert!(matches!(create_run(true), Err(Failure::Api(CreateRunError::Conflict(_)))));
+/// ```
+#[derive(Debug)]
+pub enum Failure<E> {
+    /// A documented error response.
+    Api(E),
+    /// The server does not implement the operation: 501.
+    NotImplemented,
+    /// Anything else: 500. The message is logged, never sent to the client.
+    Internal(String),
+}
+
+impl<E> From<E> for Failure<E> {
+    fn from(err: E) -> Self {
+        Self::Api(err)
+    }
+}
+
+impl<E> Failure<E> {
+    /// An internal failure from anything displayable.
+    ///
+    /// ```
+    /// let failure = oagen_rt::server::Failure::<()>::internal("disk full");
+    /// assert!(matches!(failure, oagen_rt::server::Failure::Internal(m) if m == "disk full"));
+    /// ```
+    pub fn internal(err: impl fmt::Display) -> Self {
+        Self::Internal(err.to_string())
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for Failure<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Api(err) => err.fmt(f),
+            Self::NotImplemented => f.write_str("not implemented"),
+            Self::Internal(message) => write!(f, "internal error: {message}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for Failure<E> {}
+
+/// `?` for errors that are not the operation's documented ones: they become
+/// [`Failure::Internal`].
+///
+/// ```
+/// use oagen_rt::server::{Failure, ResultExt as _};
+///
+/// fn parse(text: &str) -> Result<u32, Failure<()>> {
+///     let n: u32 = text.parse().or_internal()?;
+///     Ok(n)
+/// }
+/// assert!(matches!(parse("x"), Err(Failure::Internal(_))));
+/// ```
+pub trait ResultExt<T> {
+    /// Maps the error to [`Failure::Internal`] with its message.
+    fn or_internal<E>(self) -> Result<T, Failure<E>>;
+}
+
+impl<T, X: fmt::Display> ResultExt<T> for Result<T, X> {
+    fn or_internal<E>(self) -> Result<T, Failure<E>> {
+        self.map_err(Failure::internal)
+    }
+}
+
+/// Runs an operation's implementation and turns its outcome into a response.
+///
+/// `Ok` and `Failure::Api` go through [`ApiResponse`]; `NotImplemented` is a 501 problem;
+/// `Internal` and a panic are a 500 problem whose body says nothing of the cause (the cause
+/// goes to stderr, under `operation`'s name). Catching the panic keeps the connection: the
+/// client gets an answer instead of a reset.
+///
+/// ```
+/// use oagen_rt::server::{Failure, respond};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let response = respond("boom", async {
+///     if true { panic!("bug") }
+///     Ok::<axum::response::Response, Failure<std::convert::Infallible>>(unreachable!())
+/// }).await;
+/// assert_eq!(response.status(), 500);
+/// # }
+/// ```
+pub async fn respond<O, E, F>(operation: &'static str, implementation: F) -> Response
+where
+    F: Future<Output = Result<O, Failure<E>>>,
+    O: ApiResponse,
+    E: ApiResponse,
+{
+    let outcome = AssertUnwindSafe(implementation).catch_unwind().await;
+    let converted = std::panic::catch_unwind(AssertUnwindSafe(|| match outcome {
+        Ok(Ok(ok)) => ok.into_response(),
+        Ok(Err(Failure::Api(err))) => err.into_response(),
+        Ok(Err(Failure::NotImplemented)) => {
+            IntoResponse::into_response(Problem::not_implemented(operation))
+        }
+        Ok(Err(Failure::Internal(message))) => {
+            eprintln!("oagen-rt: operation `{operation}` failed: {message}");
+            IntoResponse::into_response(Problem::internal())
+        }
+        Err(_) => {
+            // The panic hook has already printed the message and location.
+            eprintln!("oagen-rt: operation `{operation}` panicked");
+            IntoResponse::into_response(Problem::internal())
+        }
+    }));
+    converted.unwrap_or_else(|_| {
+        eprintln!("oagen-rt: building the response of `{operation}` panicked");
+        IntoResponse::into_response(Problem::internal())
+    })
+}
+
+/// Takes a required parameter's value, or fails naming it.
+///
+/// ```
+/// use oagen_rt::server::{ParamLocation, require};
+///
+/// assert_eq!(require(Some(3), "limit", ParamLocation::Query).unwrap(), 3);
+/// let problem = require(None::<u32>, "limit", ParamLocation::Query).unwrap_err();
+/// assert_eq!(problem.invalid_params()[0].name, "limit");
+/// ```
+pub fn require<T>(value: Option<T>, name: &str, location: ParamLocation) -> Result<T, Problem> {
+    value.ok_or_else(|| Problem::missing_parameter(name, location))
+}
+
+/// A `404` problem: the router's fallback for paths no operation serves.
+///
+/// ```
+/// let app: axum::Router = axum::Router::new().fallback(oagen_rt::server::not_found);
+/// # let _ = app;
+/// ```
+pub async fn not_found() -> Response {
+    IntoResponse::into_response(
+        Problem::new(StatusCode::NOT_FOUND).with_detail("no operation at this path"),
+    )
+}
+
+/// A `405` problem: the router's fallback for a known path with an unknown method. axum adds
+/// the `Allow` header.
+///
+/// ```
+/// let app: axum::Router = axum::Router::new()
+///     .route("/runs", axum::routing::get(|| async { "ok" }))
+///     .method_not_allowed_fallback(oagen_rt::server::method_not_allowed);
+/// # let _ = app;
+/// ```
+pub async fn method_not_allowed() -> Response {
+    IntoResponse::into_response(
+        Problem::new(StatusCode::METHOD_NOT_ALLOWED)
+            .with_detail("this path does not accept that method"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Created(u32);
+    impl ApiResponse for Created {
+        fn into_response(self) -> Response {
+            json_response(StatusCode::CREATED, &self.0)
+        }
+    }
+
+    struct Conflict;
+    impl ApiResponse for Conflict {
+        fn into_response(self) -> Response {
+            empty_response(StatusCode::CONFLICT)
+        }
+    }
+
+    async fn status_of(outcome: Result<Created, Failure<Conflict>>) -> u16 {
+        respond("op", async { outcome }).await.status().as_u16()
+    }
+
+    #[tokio::test]
+    async fn outcomes_map_to_statuses() {
+        assert_eq!(status_of(Ok(Created(1))).await, 201);
+        assert_eq!(status_of(Err(Conflict.into())).await, 409);
+        assert_eq!(status_of(Err(Failure::NotImplemented)).await, 501);
+        assert_eq!(status_of(Err(Failure::internal("secret"))).await, 500);
+    }
+
+    #[tokio::test]
+    async fn internal_message_is_not_leaked() {
+        let response = respond("op", async {
+            Err::<Created, Failure<Conflict>>(Failure::internal("password=hunter2"))
+        })
+        .await;
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("\"status\":500"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn panic_in_response_conversion_is_caught() {
+        struct Bad;
+        impl ApiResponse for Bad {
+            fn into_response(self) -> Response {
+                panic!("conversion bug")
+            }
+        }
+        let response = respond("op", async { Ok::<Bad, Failure<Conflict>>(Bad) }).await;
+        assert_eq!(response.status(), 500);
+    }
+}

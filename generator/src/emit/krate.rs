@@ -1,0 +1,123 @@
+//! The crate around the code: `lib.rs`, `Cargo.toml` and `README.md`.
+//!
+//! `Cargo.toml` and `README.md` come from askama templates in `templates/crate/`, never from
+//! string pasting, so their shape is visible in one place.
+
+use askama::Template;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{EmitOptions, GeneratedFile, RuntimeDep, Uses, docs};
+use crate::model::Api;
+
+/// `lib.rs`: crate docs from the spec's info, the runtime alias and the modules.
+pub fn lib_rs(api: &Api, _options: &EmitOptions) -> TokenStream {
+    let mut text = format!("{} (API version {}).", api.title.trim(), api.version.trim());
+    if let Some(d) = &api.description {
+        text.push_str("\n\n");
+        text.push_str(d);
+    }
+    let doc = docs::lines(&text);
+    // Inner doc attributes: `#![doc = ...]`.
+    let inner = doc.into_iter().filter_map(|tt| match tt {
+        proc_macro2::TokenTree::Group(g) => Some(g.stream()),
+        _ => None,
+    });
+    quote! {
+        #(#![#inner])*
+
+        pub use oagen_rt as rt;
+
+        pub mod types;
+
+        pub use types::*;
+    }
+}
+
+#[derive(Template)]
+#[template(path = "crate/Cargo.toml", escape = "none")]
+struct CargoToml<'a> {
+    source: &'a str,
+    name: &'a str,
+    description: String,
+    runtime: String,
+    uses_chrono: bool,
+    uses_uuid: bool,
+}
+
+#[derive(Template)]
+#[template(path = "crate/README.md", escape = "none")]
+struct Readme<'a> {
+    source: &'a str,
+    name: &'a str,
+    title: &'a str,
+    version: &'a str,
+    description: String,
+    type_count: usize,
+    operation_count: usize,
+    untyped_count: usize,
+}
+
+/// A TOML basic string's contents: quotes, backslashes and control characters escaped.
+fn toml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn manifest_and_readme(api: &Api, options: &EmitOptions) -> Result<Vec<GeneratedFile>, String> {
+    let uses = Uses::of(api);
+    let runtime = match &options.runtime {
+        RuntimeDep::Path(p) => format!("oagen-rt = {{ path = \"{}\" }}", toml_escape(p)),
+        RuntimeDep::Version(v) => format!("oagen-rt = \"{}\"", toml_escape(v)),
+        RuntimeDep::Vendored => "oagen-rt = { path = \"oagen-rt\" }".to_owned(),
+    };
+    let summary = api.title.trim();
+    let cargo = CargoToml {
+        source: &options.source,
+        name: &options.crate_name,
+        description: toml_escape(&format!("Generated Rust bindings for {summary}.")),
+        runtime,
+        uses_chrono: uses.chrono,
+        uses_uuid: uses.uuid,
+    }
+    .render()
+    .map_err(|e| format!("rendering Cargo.toml: {e}"))?;
+    let readme = Readme {
+        source: &options.source,
+        name: &options.crate_name,
+        title: summary,
+        version: api.version.trim(),
+        description: api.description.clone().unwrap_or_default().trim().to_owned(),
+        type_count: api.types.len(),
+        operation_count: api.operations.len(),
+        untyped_count: api.untyped.len(),
+    }
+    .render()
+    .map_err(|e| format!("rendering README.md: {e}"))?;
+    Ok(vec![
+        GeneratedFile {
+            path: "Cargo.toml".into(),
+            contents: ensure_newline(cargo),
+        },
+        GeneratedFile {
+            path: "README.md".into(),
+            contents: ensure_newline(readme),
+        },
+    ])
+}
+
+fn ensure_newline(mut s: String) -> String {
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}

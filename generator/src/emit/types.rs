@@ -1,0 +1,347 @@
+//! The `types` module of a generated crate: one Rust type per [`TypeDef`].
+//!
+//! ```text
+//! Struct  → #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)] pub struct …
+//! Enum    → unit variants with `rename`, plus `#[serde(untagged)] Unknown(String)`
+//! Union   → tagged: hand-written Serialize/Deserialize that read the tag first;
+//!           untagged: `#[serde(untagged)]`
+//! Alias   → pub type Name = Target;      Newtype → pub struct Name(pub Target);
+//! ```
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{docs, ident, type_tokens};
+use crate::model::{
+    Api, Field, Literal, Presence, StringEnum, Struct, Tagging, TypeDef, TypeKind, TypeRef, Union,
+};
+
+/// The whole `types.rs`.
+pub fn types_rs(api: &Api) -> TokenStream {
+    let items = api.types.iter().map(|t| type_def(api, t));
+    let serde_import = (!api.types.is_empty()).then(|| quote!(use serde::{Deserialize, Serialize};));
+    let rt_import = uses_runtime(api).then(|| quote!(use crate::rt;));
+    quote! {
+        //! Data types from the spec's schemas.
+
+        #serde_import
+        #rt_import
+
+        #(#items)*
+    }
+}
+
+/// Whether the types refer to the runtime crate (base64, nullable fields, tagged unions).
+fn uses_runtime(api: &Api) -> bool {
+    fn base64(t: &TypeRef) -> bool {
+        match t {
+            TypeRef::Primitive(crate::model::Primitive::Base64) => true,
+            TypeRef::Array(i) | TypeRef::Map(i) | TypeRef::Nullable(i) => base64(i),
+            _ => false,
+        }
+    }
+    api.types.iter().any(|t| match &t.kind {
+        TypeKind::Struct(s) => {
+            s.fields
+                .iter()
+                .any(|f| f.presence() == Presence::OptionalNullable || base64(&f.ty))
+                || s.additional.as_ref().is_some_and(base64)
+        }
+        TypeKind::Union(u) => {
+            matches!(u.tagging, Tagging::Tagged { .. }) || u.variants.iter().any(|v| base64(&v.ty))
+        }
+        TypeKind::Alias(r) | TypeKind::Newtype(r) => base64(r),
+        TypeKind::Enum(_) => false,
+    })
+}
+
+fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
+    let name = ident(&t.name);
+    let doc = docs::attrs(&t.docs);
+    match &t.kind {
+        TypeKind::Struct(s) => struct_def(api, t, s, doc),
+        TypeKind::Enum(e) => enum_def(t, e, doc),
+        TypeKind::Union(u) => union_def(api, t, u, doc),
+        TypeKind::Alias(target) => {
+            let target = type_tokens(api, target);
+            quote! {
+                #doc
+                pub type #name = #target;
+            }
+        }
+        TypeKind::Newtype(target) => {
+            let target = type_tokens(api, target);
+            quote! {
+                #doc
+                #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+                #[serde(transparent)]
+                pub struct #name(pub #target);
+            }
+        }
+    }
+}
+
+fn struct_def(api: &Api, t: &TypeDef, s: &Struct, doc: TokenStream) -> TokenStream {
+    let name = ident(&t.name);
+    let fields = s.fields.iter().map(|f| field(api, f, &t.name));
+    let additional = s.additional.as_ref().map(|a| {
+        let ty = type_tokens(api, a);
+        quote! {
+            /// Properties not declared by the schema, kept as they came.
+            #[serde(flatten)]
+            pub additional_properties: std::collections::BTreeMap<String, #ty>,
+        }
+    });
+    let defaults: Vec<TokenStream> = s
+        .fields
+        .iter()
+        .filter(|f| f.presence() == Presence::Defaulted)
+        .filter_map(|f| {
+            let literal = literal_tokens(api, f.default.as_ref()?, &f.ty);
+            let fn_name = default_fn(f);
+            let ty = field_type(api, f);
+            Some(quote! {
+                fn #fn_name() -> #ty {
+                    #literal
+                }
+            })
+        })
+        .collect();
+    let default_impl = (!defaults.is_empty()).then(|| {
+        quote! {
+            impl #name {
+                #(#defaults)*
+            }
+        }
+    });
+    // `Default` when every field may be absent: lets callers build with `..Default::default()`.
+    let derive_default = s.fields.iter().all(|f| {
+        matches!(f.presence(), Presence::Optional | Presence::OptionalNullable)
+    });
+    let derives = if derive_default {
+        quote!(#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)])
+    } else {
+        quote!(#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)])
+    };
+    quote! {
+        #doc
+        #derives
+        pub struct #name {
+            #(#fields)*
+            #additional
+        }
+        #default_impl
+    }
+}
+
+fn default_fn(f: &Field) -> proc_macro2::Ident {
+    format_ident!("default_{}", crate::naming::unraw(&f.name))
+}
+
+/// The Rust type of a field, with presence and boxing applied.
+fn field_type(api: &Api, f: &Field) -> TokenStream {
+    let mut ty = type_tokens(api, &f.ty);
+    if f.boxed {
+        ty = quote!(Box<#ty>);
+    }
+    match f.presence() {
+        Presence::Required | Presence::Defaulted => ty,
+        Presence::Optional => quote!(Option<#ty>),
+        Presence::OptionalNullable => quote!(Option<Option<#ty>>),
+    }
+}
+
+fn field(api: &Api, f: &Field, owner: &str) -> TokenStream {
+    let name = ident(&f.name);
+    let ty = field_type(api, f);
+    let mut doc_text = f.docs.clone();
+    let note = match (f.read_only, f.write_only) {
+        (true, _) => Some("Set by the server; ignored in requests."),
+        (_, true) => Some("Sent in requests; never returned."),
+        _ => None,
+    };
+    if let Some(note) = note {
+        doc_text.description = Some(match doc_text.description {
+            Some(d) => format!("{d}\n\n{note}"),
+            None => note.to_owned(),
+        });
+    }
+    let doc = docs::attrs(&doc_text);
+    let wire = &f.wire_name;
+    let rename = (crate::naming::unraw(&f.name) != wire.as_str()).then(|| quote!(rename = #wire,));
+    let serde = match f.presence() {
+        Presence::Required => rename.map(|r| quote!(#[serde(#r)])),
+        Presence::Defaulted => {
+            let path = format!("{owner}::{}", default_fn(f));
+            Some(quote!(#[serde(#rename default = #path)]))
+        }
+        Presence::Optional => {
+            Some(quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")]))
+        }
+        Presence::OptionalNullable => Some(quote!(
+            #[serde(#rename default, with = "rt::wire::nullable", skip_serializing_if = "Option::is_none")]
+        )),
+    };
+    let deprecated = f.docs.deprecated.then(|| quote!(#[deprecated]));
+    quote! {
+        #doc
+        #deprecated
+        #serde
+        pub #name: #ty,
+    }
+}
+
+fn literal_tokens(api: &Api, literal: &Literal, ty: &TypeRef) -> TokenStream {
+    match literal {
+        Literal::Bool(b) => quote!(#b),
+        Literal::Int(n) => {
+            let lit = proc_macro2::Literal::i64_unsuffixed(*n);
+            quote!(#lit)
+        }
+        Literal::Float(x) => {
+            let lit = proc_macro2::Literal::f64_unsuffixed(*x);
+            quote!(#lit)
+        }
+        Literal::String(s) => quote!(#s.to_owned()),
+        Literal::EnumVariant { ty: id, variant } => {
+            let enum_name = ident(&api.type_def(*id).name);
+            let variant = ident(variant);
+            let _ = ty;
+            quote!(#enum_name::#variant)
+        }
+    }
+}
+
+fn enum_def(t: &TypeDef, e: &StringEnum, doc: TokenStream) -> TokenStream {
+    let name = ident(&t.name);
+    let variants = e.variants.iter().map(|v| {
+        let vname = ident(&v.name);
+        let wire = &v.wire_value;
+        let vdoc = docs::attrs(&v.docs);
+        quote! {
+            #vdoc
+            #[serde(rename = #wire)]
+            #vname,
+        }
+    });
+    let arms = e.variants.iter().map(|v| {
+        let vname = ident(&v.name);
+        let wire = &v.wire_value;
+        quote!(Self::#vname => #wire,)
+    });
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum #name {
+            #(#variants)*
+            /// A value this crate does not know yet, kept verbatim.
+            #[serde(untagged)]
+            Unknown(String),
+        }
+
+        impl #name {
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#arms)*
+                    Self::Unknown(other) => other,
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    }
+}
+
+fn union_def(api: &Api, t: &TypeDef, u: &Union, doc: TokenStream) -> TokenStream {
+    let name = ident(&t.name);
+    let variant_ty = |v: &crate::model::UnionVariant| {
+        let ty = type_tokens(api, &v.ty);
+        if v.boxed { quote!(Box<#ty>) } else { ty }
+    };
+    match &u.tagging {
+        Tagging::Untagged => {
+            let variants = u.variants.iter().map(|v| {
+                let vname = ident(&v.name);
+                let ty = variant_ty(v);
+                let vdoc = docs::attrs(&v.docs);
+                quote! {
+                    #vdoc
+                    #vname(#ty),
+                }
+            });
+            quote! {
+                #doc
+                #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+                #[serde(untagged)]
+                pub enum #name {
+                    #(#variants)*
+                }
+            }
+        }
+        Tagging::Tagged { property } => {
+            let variants = u.variants.iter().map(|v| {
+                let vname = ident(&v.name);
+                let ty = variant_ty(v);
+                let vdoc = docs::attrs(&v.docs);
+                let tags = v.tag_values.join("`, `");
+                let tag_doc = format!(" `{property}`: `{tags}`.");
+                let tag_doc = (!v.tag_values.is_empty()).then(|| {
+                    if v.docs.is_empty() {
+                        quote!(#[doc = #tag_doc])
+                    } else {
+                        quote!(#[doc = ""] #[doc = #tag_doc])
+                    }
+                });
+                quote! {
+                    #vdoc
+                    #tag_doc
+                    #vname(#ty),
+                }
+            });
+            let ser_arms = u.variants.iter().map(|v| {
+                let vname = ident(&v.name);
+                let tag = v.tag_values.first().cloned().unwrap_or_default();
+                quote!(Self::#vname(inner) => rt::wire::tagged::serialize_with_tag(inner, #property, #tag, serializer),)
+            });
+            let de_arms = u.variants.iter().filter(|v| !v.tag_values.is_empty()).map(|v| {
+                let vname = ident(&v.name);
+                let tags = &v.tag_values;
+                quote!(Some(#(#tags)|*) => rt::wire::tagged::from_value(value).map(Self::#vname),)
+            });
+            quote! {
+                #doc
+                #[derive(Clone, Debug, PartialEq)]
+                pub enum #name {
+                    #(#variants)*
+                    /// A kind this crate does not know yet, kept verbatim.
+                    Unknown(serde_json::Value),
+                }
+
+                impl Serialize for #name {
+                    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                        match self {
+                            #(#ser_arms)*
+                            Self::Unknown(value) => value.serialize(serializer),
+                        }
+                    }
+                }
+
+                impl<'de> Deserialize<'de> for #name {
+                    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                        let value = serde_json::Value::deserialize(deserializer)?;
+                        let tag = rt::wire::tagged::tag(&value, #property).map(str::to_owned);
+                        match tag.as_deref() {
+                            #(#de_arms)*
+                            _ => Ok(Self::Unknown(value)),
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

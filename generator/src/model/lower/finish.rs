@@ -1,0 +1,291 @@
+//! The last lowering passes, over the whole model at once.
+//!
+//! 1. Defaults given as strings on enum-typed fields become enum variants; defaults the type
+//!    cannot hold are dropped (the field stays optional).
+//! 2. Recursion: an alias that is part of any cycle becomes a newtype (Rust has no recursive
+//!    aliases); then every struct field or union variant whose target lies in the same strongly
+//!    connected component of "contains directly" edges is boxed (`Vec` and maps already
+//!    indirect), so every type has a finite size.
+//! 3. Types are sorted by name and every [`TypeId`] renumbered, so output order never depends on
+//!    the order in which references were met.
+
+use std::collections::BTreeMap;
+
+use crate::model::{
+    Api, Literal, Primitive, Resume, TypeDef, TypeId, TypeKind, TypeRef,
+};
+
+pub(super) fn finish(api: &mut Api) {
+    resolve_defaults(api);
+    break_alias_cycles(api);
+    box_cycles(api);
+    sort_types(api);
+}
+
+fn resolve_defaults(api: &mut Api) {
+    let enums: BTreeMap<usize, Vec<(String, String)>> = api
+        .types
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| match &t.kind {
+            TypeKind::Enum(e) => Some((
+                i,
+                e.variants
+                    .iter()
+                    .map(|v| (v.wire_value.clone(), v.name.clone()))
+                    .collect(),
+            )),
+            _ => None,
+        })
+        .collect();
+    let aliases: BTreeMap<usize, TypeRef> = api
+        .types
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| match &t.kind {
+            TypeKind::Alias(r) => Some((i, r.clone())),
+            _ => None,
+        })
+        .collect();
+    for t in &mut api.types {
+        let TypeKind::Struct(s) = &mut t.kind else {
+            continue;
+        };
+        for f in &mut s.fields {
+            let Some(default) = f.default.take() else {
+                continue;
+            };
+            f.default = match (&f.ty, default) {
+                (TypeRef::Named(id), Literal::String(value)) => {
+                    if let Some(variants) = enums.get(&id.0) {
+                        variants
+                            .iter()
+                            .find(|(wire, _)| *wire == value)
+                            .map(|(_, name)| Literal::EnumVariant {
+                                ty: *id,
+                                variant: name.clone(),
+                            })
+                    } else if aliases.get(&id.0) == Some(&TypeRef::Primitive(Primitive::String)) {
+                        Some(Literal::String(value))
+                    } else {
+                        None
+                    }
+                }
+                (TypeRef::Named(_), _) => None,
+                (TypeRef::Primitive(Primitive::U32 | Primitive::U64), Literal::Int(n)) if n < 0 => None,
+                (TypeRef::Primitive(Primitive::I32), Literal::Int(n)) if i32::try_from(n).is_err() => {
+                    None
+                }
+                (TypeRef::Primitive(Primitive::U32), Literal::Int(n)) if u32::try_from(n).is_err() => {
+                    None
+                }
+                (_, other) => Some(other),
+            };
+        }
+    }
+}
+
+/// Every named type a type refers to; `direct` limits it to those contained by value.
+fn edges(kind: &TypeKind, direct: bool) -> Vec<TypeId> {
+    let mut out = Vec::new();
+    let refs: Vec<&TypeRef> = match kind {
+        TypeKind::Struct(s) => s
+            .fields
+            .iter()
+            .map(|f| &f.ty)
+            .chain(s.additional.iter().filter(|_| !direct))
+            .collect(),
+        TypeKind::Union(u) => u.variants.iter().map(|v| &v.ty).collect(),
+        TypeKind::Alias(r) | TypeKind::Newtype(r) => vec![r],
+        TypeKind::Enum(_) => Vec::new(),
+    };
+    for r in refs {
+        collect(r, direct, &mut out);
+    }
+    out
+}
+
+fn collect(r: &TypeRef, direct: bool, out: &mut Vec<TypeId>) {
+    match r {
+        TypeRef::Named(id) => out.push(*id),
+        TypeRef::Nullable(inner) => collect(inner, direct, out),
+        TypeRef::Array(inner) | TypeRef::Map(inner) => {
+            if !direct {
+                collect(inner, direct, out);
+            }
+        }
+        TypeRef::Primitive(_) | TypeRef::Any => {}
+    }
+}
+
+/// Strongly connected components (Tarjan, iterative). Returns the component index per node.
+fn components(graph: &[Vec<TypeId>]) -> Vec<usize> {
+    let n = graph.len();
+    let mut index = vec![usize::MAX; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut comp = vec![usize::MAX; n];
+    let mut stack = Vec::new();
+    let mut next_index = 0;
+    let mut next_comp = 0;
+    for start in 0..n {
+        if index[start] != usize::MAX {
+            continue;
+        }
+        // (node, next edge to visit)
+        let mut call: Vec<(usize, usize)> = vec![(start, 0)];
+        index[start] = next_index;
+        low[start] = next_index;
+        next_index += 1;
+        stack.push(start);
+        on_stack[start] = true;
+        while let Some(&mut (v, ref mut ei)) = call.last_mut() {
+            if let Some(w) = graph[v].get(*ei).map(|t| t.0) {
+                *ei += 1;
+                if w >= n {
+                    continue;
+                }
+                if index[w] == usize::MAX {
+                    index[w] = next_index;
+                    low[w] = next_index;
+                    next_index += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    call.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+            } else {
+                call.pop();
+                if let Some(&(parent, _)) = call.last() {
+                    low[parent] = low[parent].min(low[v]);
+                }
+                if low[v] == index[v] {
+                    while let Some(w) = stack.pop() {
+                        on_stack[w] = false;
+                        comp[w] = next_comp;
+                        if w == v {
+                            break;
+                        }
+                    }
+                    next_comp += 1;
+                }
+            }
+        }
+    }
+    comp
+}
+
+fn break_alias_cycles(api: &mut Api) {
+    let graph: Vec<Vec<TypeId>> = api.types.iter().map(|t| edges(&t.kind, false)).collect();
+    let comp = components(&graph);
+    let mut sizes: BTreeMap<usize, usize> = BTreeMap::new();
+    for c in &comp {
+        *sizes.entry(*c).or_default() += 1;
+    }
+    for (i, t) in api.types.iter_mut().enumerate() {
+        let cyclic = graph[i].iter().any(|e| e.0 == i) || sizes.get(&comp[i]).copied().unwrap_or(0) > 1;
+        if cyclic {
+            if let TypeKind::Alias(target) = &t.kind {
+                t.kind = TypeKind::Newtype(target.clone());
+            }
+        }
+    }
+}
+
+fn box_cycles(api: &mut Api) {
+    let graph: Vec<Vec<TypeId>> = api.types.iter().map(|t| edges(&t.kind, true)).collect();
+    let comp = components(&graph);
+    // An edge needs a box exactly when its target is in the source's component: a self-edge,
+    // or an edge inside a larger cycle.
+    let same = |from: usize, r: &TypeRef| -> bool {
+        let mut targets = Vec::new();
+        collect(r, true, &mut targets);
+        targets
+            .iter()
+            .any(|t| t.0 < comp.len() && comp[t.0] == comp[from])
+    };
+    for (i, t) in api.types.iter_mut().enumerate() {
+        match &mut t.kind {
+            TypeKind::Struct(s) => {
+                for f in &mut s.fields {
+                    f.boxed = same(i, &f.ty);
+                }
+            }
+            TypeKind::Union(u) => {
+                for v in &mut u.variants {
+                    v.boxed = same(i, &v.ty);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn sort_types(api: &mut Api) {
+    let mut order: Vec<usize> = (0..api.types.len()).collect();
+    order.sort_by(|a, b| api.types[*a].name.cmp(&api.types[*b].name));
+    let mut new_id = vec![0; order.len()];
+    for (new, old) in order.iter().enumerate() {
+        new_id[*old] = new;
+    }
+    let remap = |id: &mut TypeId| id.0 = new_id[id.0];
+    let mut types: Vec<Option<TypeDef>> = std::mem::take(&mut api.types).into_iter().map(Some).collect();
+    api.types = order.iter().filter_map(|old| types[*old].take()).collect();
+    visit_type_ids(api, &remap);
+}
+
+/// Applies `f` to every [`TypeId`] stored anywhere in the model.
+fn visit_type_ids(api: &mut Api, f: &dyn Fn(&mut TypeId)) {
+    fn in_ref(r: &mut TypeRef, f: &dyn Fn(&mut TypeId)) {
+        match r {
+            TypeRef::Named(id) => f(id),
+            TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => in_ref(inner, f),
+            TypeRef::Primitive(_) | TypeRef::Any => {}
+        }
+    }
+    for t in &mut api.types {
+        match &mut t.kind {
+            TypeKind::Struct(s) => {
+                for field in &mut s.fields {
+                    in_ref(&mut field.ty, f);
+                    if let Some(Literal::EnumVariant { ty, .. }) = &mut field.default {
+                        f(ty);
+                    }
+                }
+                if let Some(a) = &mut s.additional {
+                    in_ref(a, f);
+                }
+            }
+            TypeKind::Union(u) => {
+                for v in &mut u.variants {
+                    in_ref(&mut v.ty, f);
+                }
+            }
+            TypeKind::Alias(r) | TypeKind::Newtype(r) => in_ref(r, f),
+            TypeKind::Enum(_) => {}
+        }
+    }
+    for op in &mut api.operations {
+        for p in &mut op.params {
+            in_ref(&mut p.ty, f);
+        }
+        if let Some(b) = &mut op.body {
+            for c in &mut b.contents {
+                in_ref(&mut c.ty, f);
+            }
+        }
+        for r in &mut op.responses {
+            if let Some(b) = &mut r.body {
+                in_ref(&mut b.ty, f);
+            }
+            for h in &mut r.headers {
+                in_ref(&mut h.ty, f);
+            }
+        }
+        if let Some(s) = &mut op.stream {
+            in_ref(&mut s.event, f);
+            let _: &Resume = &s.resume;
+        }
+    }
+}

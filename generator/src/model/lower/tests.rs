@@ -1,0 +1,1 @@
+//! Lowering tests live in generator/tests (golden) for now.

@@ -1,0 +1,484 @@
+//! The intermediate model: what the generator knows about an API once every reference is
+//! resolved, every name decided and every unsupported construct either rejected with a located
+//! error or recorded as a degradation.
+//!
+//! Input: built by [`lower`] from the resolved document. Output: read by the emitters in
+//! `crate::emit`, which see nothing else.
+//!
+//! Invariants:
+//! - Plain data. Nothing here knows about `openapiv3`, JSON pointers or token streams.
+//! - Every Rust identifier is already decided (see `crate::naming`); emitters never re-case.
+//! - Deterministic order: types are sorted by name, operations keep document order, fields keep
+//!   schema order, so the same document always yields the same model.
+//! - A [`TypeRef::Named`] always points at an existing entry of [`Api::types`].
+//!
+//! Tests: `lower`'s unit tests build small documents and assert on this model; the golden tests
+//! in `generator/tests/golden.rs` check what the emitters print from it.
+
+pub mod lower;
+
+/// One API: everything one generated crate is made of.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Api {
+    pub title: String,
+    pub version: String,
+    pub description: Option<String>,
+    pub servers: Vec<Server>,
+    /// Named types, sorted by Rust name. [`TypeId`] indexes this vector.
+    pub types: Vec<TypeDef>,
+    /// Operations in document order (paths in order, then methods in the order
+    /// get, put, post, delete, options, head, patch, trace).
+    pub operations: Vec<Operation>,
+    pub security_schemes: Vec<SecurityScheme>,
+    /// Places where the generator fell back to untyped JSON, with the reason.
+    pub untyped: Vec<Degradation>,
+}
+
+impl Api {
+    pub fn type_def(&self, id: TypeId) -> &TypeDef {
+        &self.types[id.0]
+    }
+}
+
+/// Index of a named type in [`Api::types`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TypeId(pub usize);
+
+/// Documentation carried from the spec into doc comments.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Docs {
+    /// `title`, `summary` or the first part of the documentation.
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub deprecated: bool,
+}
+
+impl Docs {
+    pub fn is_empty(&self) -> bool {
+        self.summary.is_none() && self.description.is_none()
+    }
+}
+
+/// A named Rust type to emit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeDef {
+    /// The Rust name (UpperCamelCase, unique in the crate).
+    pub name: String,
+    /// Where it came from, for doc comments: `#/components/schemas/Run` or an inline context.
+    pub origin: String,
+    pub docs: Docs,
+    pub kind: TypeKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeKind {
+    Struct(Struct),
+    /// A string enum; always keeps an `Unknown(String)` variant for forward compatibility.
+    Enum(StringEnum),
+    /// `oneOf` / `anyOf`.
+    Union(Union),
+    /// A named alias for another type: `pub type Name = Target;`.
+    Alias(TypeRef),
+    /// A transparent wrapper, `pub struct Name(pub Target);`: used instead of an alias when the
+    /// alias would be recursive (`Tree = Vec<Tree>`), which Rust does not allow.
+    Newtype(TypeRef),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Struct {
+    pub fields: Vec<Field>,
+    /// `additionalProperties` beside known properties: a flattened map of the rest.
+    pub additional: Option<TypeRef>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// Rust identifier, snake_case, keywords already escaped (`r#type`).
+    pub name: String,
+    /// Property name on the wire.
+    pub wire_name: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    /// The schema allows `null`.
+    pub nullable: bool,
+    pub docs: Docs,
+    /// A `default` the emitter can express as a Rust literal; the field is then not optional.
+    pub default: Option<Literal>,
+    pub read_only: bool,
+    pub write_only: bool,
+    /// Set by the cycle pass: this field must be boxed to give the type a finite size.
+    pub boxed: bool,
+}
+
+/// How a field is represented in Rust, derived from `required`, `nullable` and `default`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// `T`, always present on the wire.
+    Required,
+    /// `T` with a default used when the property is absent.
+    Defaulted,
+    /// `Option<T>`: absent (optional) or null (required + nullable).
+    Optional,
+    /// `Option<Option<T>>`: absent, null or a value.
+    OptionalNullable,
+}
+
+impl Field {
+    pub fn presence(&self) -> Presence {
+        match (self.required, self.nullable, self.default.is_some()) {
+            (true, false, _) => Presence::Required,
+            (true, true, _) => Presence::Optional,
+            (false, false, true) => Presence::Defaulted,
+            (false, false, false) => Presence::Optional,
+            (false, true, _) => Presence::OptionalNullable,
+        }
+    }
+}
+
+/// A literal value from the spec (`default`, `enum`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Literal {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    /// A string enum value: the variant of the named enum to use.
+    EnumVariant { ty: TypeId, variant: String },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StringEnum {
+    pub variants: Vec<EnumVariant>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumVariant {
+    /// Rust variant name (UpperCamelCase).
+    pub name: String,
+    pub wire_value: String,
+    pub docs: Docs,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Union {
+    pub tagging: Tagging,
+    pub variants: Vec<UnionVariant>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Tagging {
+    /// A discriminator property: the tag is read first, then the body is decoded as the
+    /// variant it names. Unknown tags are kept as `Unknown(serde_json::Value)`.
+    Tagged { property: String },
+    /// No discriminator: the first variant whose schema accepts the value wins.
+    Untagged,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnionVariant {
+    pub name: String,
+    pub ty: TypeRef,
+    /// Discriminator values that select this variant (tagged unions only).
+    pub tag_values: Vec<String>,
+    pub docs: Docs,
+    /// Set by the cycle pass.
+    pub boxed: bool,
+}
+
+/// A reference to a type, as written in a field, parameter or body.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeRef {
+    Named(TypeId),
+    Primitive(Primitive),
+    Array(Box<TypeRef>),
+    /// `BTreeMap<String, T>`.
+    Map(Box<TypeRef>),
+    /// `Option<T>` where `null` is allowed but the position is not a struct field (array items,
+    /// map values, union variants, parameters).
+    Nullable(Box<TypeRef>),
+    /// Any JSON value (`serde_json::Value`): a schema with no type constraints, or a degradation
+    /// recorded in [`Api::untyped`].
+    Any,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Primitive {
+    String,
+    Bool,
+    I32,
+    I64,
+    U32,
+    U64,
+    F32,
+    F64,
+    /// `format: date-time`: `chrono::DateTime<chrono::Utc>`.
+    DateTime,
+    /// `format: date`: `chrono::NaiveDate`.
+    Date,
+    /// `format: uuid`.
+    Uuid,
+    /// `format: byte`: base64 text on the wire, bytes in Rust.
+    Base64,
+    /// `format: binary`: raw bytes (file parts, octet-stream bodies).
+    Binary,
+}
+
+/// A fallback to untyped JSON, counted and reported on every run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Degradation {
+    /// `file#/json/pointer` of the schema.
+    pub location: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Server {
+    /// URL template, `{var}` placeholders intact.
+    pub url: String,
+    pub description: Option<String>,
+    pub variables: Vec<ServerVariable>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServerVariable {
+    pub name: String,
+    pub default: String,
+    pub allowed: Vec<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SecurityScheme {
+    /// The key in `components.securitySchemes`.
+    pub key: String,
+    /// snake_case identifier derived from the key (`api_key`).
+    pub ident: String,
+    pub description: Option<String>,
+    pub kind: SecurityKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SecurityKind {
+    ApiKey { location: ParamLocation, name: String },
+    Bearer { format: Option<String> },
+    Basic,
+    /// OAuth2 and OpenID Connect: a bearer token obtained elsewhere.
+    OAuth2,
+}
+
+/// One alternative of an operation's security: every scheme listed must be applied.
+/// An empty requirement means the operation may be called without credentials.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SecurityRequirement {
+    /// Indexes into [`Api::security_schemes`].
+    pub schemes: Vec<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Options,
+    Head,
+    Patch,
+    Trace,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Trace => "TRACE",
+        }
+    }
+
+    /// Safe to repeat: retries are only automatic for these.
+    pub fn is_idempotent(self) -> bool {
+        !matches!(self, Method::Post | Method::Patch)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Operation {
+    /// The spec's `operationId`, or one derived from method and path.
+    pub operation_id: String,
+    /// Rust method name (snake_case).
+    pub fn_name: String,
+    /// UpperCamelCase stem for the operation's own types (`CreateRun` → `CreateRunOk`).
+    pub type_stem: String,
+    pub method: Method,
+    /// Path template as in the spec: `/sessions/{session_id}/runs`.
+    pub path: String,
+    pub docs: Docs,
+    pub tags: Vec<String>,
+    /// Path, query, header and cookie parameters, path-level ones merged in.
+    pub params: Vec<Param>,
+    pub body: Option<RequestBody>,
+    /// Documented responses in order of status (ranges after codes, `default` last).
+    pub responses: Vec<Response>,
+    /// Empty: no authentication. Otherwise alternatives, first match wins.
+    pub security: Vec<SecurityRequirement>,
+    /// Name of the `Ok` enum (documented successes).
+    pub ok_type: String,
+    /// Name of the error enum (documented error statuses).
+    pub error_type: String,
+    /// Set when the operation answers with `text/event-stream`.
+    pub stream: Option<EventStream>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+    Cookie,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamStyle {
+    Simple,
+    Form,
+    Label,
+    Matrix,
+    SpaceDelimited,
+    PipeDelimited,
+    DeepObject,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    pub wire_name: String,
+    /// Rust identifier (snake_case, escaped, unique within the operation).
+    pub ident: String,
+    pub location: ParamLocation,
+    pub required: bool,
+    pub ty: TypeRef,
+    pub style: ParamStyle,
+    pub explode: bool,
+    pub docs: Docs,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestBody {
+    pub required: bool,
+    pub docs: Docs,
+    /// One entry per media type, in document order; the first is the default.
+    pub contents: Vec<BodyContent>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BodyContent {
+    /// The media type as written (`application/json; charset=utf-8`).
+    pub media_type: String,
+    pub kind: MediaKind,
+    pub ty: TypeRef,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MediaKind {
+    /// `application/json` and every `+json` type (`application/problem+json`).
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// `multipart/form-data`.
+    Multipart,
+    /// `text/event-stream`.
+    EventStream,
+    /// `text/plain` and other `text/*`.
+    Text,
+    /// Anything else: bytes as they are.
+    Binary,
+}
+
+impl MediaKind {
+    /// Classifies a media type by its essence, ignoring parameters and case.
+    pub fn classify(media_type: &str) -> MediaKind {
+        let essence = media_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        match essence.as_str() {
+            "application/json" | "text/json" | "*/*" => MediaKind::Json,
+            "application/x-www-form-urlencoded" => MediaKind::Form,
+            "multipart/form-data" | "multipart/mixed" => MediaKind::Multipart,
+            "text/event-stream" => MediaKind::EventStream,
+            e if e.ends_with("+json") || e.ends_with("/json") => MediaKind::Json,
+            e if e.starts_with("text/") => MediaKind::Text,
+            _ => MediaKind::Binary,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StatusSpec {
+    Code(u16),
+    /// `2XX`: the first digit.
+    Range(u8),
+    Default,
+}
+
+impl StatusSpec {
+    /// Success statuses go to the `Ok` enum, the rest to the error enum. `default` counts as an
+    /// error: it describes what the spec did not enumerate.
+    pub fn is_success(&self) -> bool {
+        match self {
+            StatusSpec::Code(c) => (200..300).contains(c),
+            StatusSpec::Range(r) => *r == 2,
+            StatusSpec::Default => false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Response {
+    pub status: StatusSpec,
+    /// Variant name in the Ok or error enum (`Created`, `NotFound`, `Status418`, `Default`).
+    pub variant: String,
+    pub docs: Docs,
+    /// `None` for responses without content (204).
+    pub body: Option<ResponseBody>,
+    pub headers: Vec<ResponseHeader>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResponseBody {
+    pub media_type: String,
+    pub kind: MediaKind,
+    pub ty: TypeRef,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResponseHeader {
+    pub wire_name: String,
+    pub ident: String,
+    pub required: bool,
+    pub ty: TypeRef,
+    pub docs: Docs,
+}
+
+/// An operation whose success response is a Server-Sent Events stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventStream {
+    /// The schema of each event's `data`.
+    pub event: TypeRef,
+    /// How a client resumes after a cut.
+    pub resume: Resume,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Resume {
+    /// The `Last-Event-ID` header (the WHATWG default).
+    LastEventIdHeader,
+    /// A parameter of the operation (index into [`Operation::params`]) that carries the last id.
+    Param(usize),
+}

@@ -1,0 +1,245 @@
+//! Reference resolution over every loaded file.
+//!
+//! Input: [`Sources`] (normalised JSON values, the root first). Output: the root parsed as
+//! `openapiv3::OpenAPI`, and [`Resolver::deref`], which follows a `$ref` (local, to another
+//! place in the same file, or to another file by relative path) to the object it names, parsed
+//! as the type the reference stands in for.
+//!
+//! Invariants:
+//! - Every reference is resolved relative to the file it appears in; [`Loc`] carries that file
+//!   along so nested references in another file resolve from there.
+//! - Chains of references are followed to a bounded depth; a cycle of pure references is an
+//!   error, not a hang. Cycles *through* schemas are fine: the lowering reserves type ids first.
+//! - Errors name the file and JSON pointer of the `$ref` and what is wrong with it.
+//!
+//! Tests: `generator/tests/diagnostics.rs` (broken references) and the lowering tests.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use openapiv3::ReferenceOr;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::diag::{Diagnostic, Severity, pointer_push};
+use crate::load::{FileId, Sources};
+
+/// A place in the loaded documents: a file and a JSON pointer into it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Loc {
+    pub file: FileId,
+    pub pointer: String,
+}
+
+impl Loc {
+    pub fn root(pointer: impl Into<String>) -> Self {
+        Loc {
+            file: FileId(0),
+            pointer: pointer.into(),
+        }
+    }
+
+    /// This location extended by one pointer token.
+    pub fn join(&self, token: &str) -> Loc {
+        Loc {
+            file: self.file,
+            pointer: pointer_push(&self.pointer, token),
+        }
+    }
+
+    /// The last token of the pointer, unescaped: the name a component is known by.
+    pub fn last_token(&self) -> Option<String> {
+        let last = self.pointer.rsplit('/').next()?;
+        if last.is_empty() {
+            return None;
+        }
+        Some(last.replace("~1", "/").replace("~0", "~"))
+    }
+}
+
+/// Follows references and parses their targets, caching parsed schemas.
+pub struct Resolver<'a> {
+    sources: &'a Sources,
+    pub doc: openapiv3::OpenAPI,
+    schemas: RefCell<BTreeMap<Loc, Rc<openapiv3::Schema>>>,
+}
+
+impl std::fmt::Debug for Resolver<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resolver")
+            .field("files", &self.sources.files.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Maximum length of a chain of references that only point at other references.
+const MAX_REF_CHAIN: usize = 32;
+
+impl<'a> Resolver<'a> {
+    /// Parses the root document. Fails with a located diagnostic when it does not have the shape
+    /// of an OpenAPI document.
+    pub fn new(sources: &'a Sources) -> Result<Self, Diagnostic> {
+        let root = sources.root();
+        let doc = parse::<openapiv3::OpenAPI>(&root.value)
+            .map_err(|(pointer, message)| error(sources, FileId(0), &pointer, message))?;
+        Ok(Resolver {
+            sources,
+            doc,
+            schemas: RefCell::new(BTreeMap::new()),
+        })
+    }
+
+    pub fn sources(&self) -> &Sources {
+        self.sources
+    }
+
+    /// The display name of a file, for diagnostics.
+    pub fn display(&self, file: FileId) -> &str {
+        &self.sources.file(file).display
+    }
+
+    /// A located diagnostic.
+    pub fn error(&self, loc: &Loc, message: impl Into<String>) -> Diagnostic {
+        error(self.sources, loc.file, &loc.pointer, message.into())
+    }
+
+    pub fn warning(&self, loc: &Loc, message: impl Into<String>) -> Diagnostic {
+        let mut d = self.error(loc, message);
+        d.severity = Severity::Warning;
+        d
+    }
+
+    /// Resolves `reference` written at `at` to the location and raw value it names, following
+    /// chains of pure references.
+    pub fn target(&self, at: &Loc, reference: &str) -> Result<(Loc, &'a Value), Diagnostic> {
+        let mut here = at.clone();
+        let mut reference = reference.to_owned();
+        for _ in 0..MAX_REF_CHAIN {
+            let loc = self.locate(&here, &reference)?;
+            let value = self.sources.get(loc.file, &loc.pointer).ok_or_else(|| {
+                self.error(
+                    &here.join("$ref"),
+                    format!("$ref '{reference}' does not exist"),
+                )
+            })?;
+            match value.get("$ref").and_then(Value::as_str) {
+                Some(next) => {
+                    here = loc;
+                    reference = next.to_owned();
+                }
+                None => return Ok((loc, value)),
+            }
+        }
+        Err(self.error(
+            &at.join("$ref"),
+            format!("$ref '{reference}' is part of a cycle of references that never reaches a definition"),
+        ))
+    }
+
+    /// The location a reference names, without looking at what is there.
+    fn locate(&self, at: &Loc, reference: &str) -> Result<Loc, Diagnostic> {
+        let (file, pointer) = self
+            .sources
+            .locate(at.file, reference)
+            .map_err(|e| self.error(&at.join("$ref"), format!("$ref '{reference}': {e}")))?;
+        Ok(Loc { file, pointer })
+    }
+
+    /// Follows `item` if it is a reference, and parses what it names as `T`. Returns where the
+    /// object lives (the reference's target, or `at` for an inline object).
+    pub fn deref<T: DeserializeOwned + Clone>(
+        &self,
+        at: &Loc,
+        item: &ReferenceOr<T>,
+    ) -> Result<(Loc, T), Diagnostic> {
+        match item {
+            ReferenceOr::Item(value) => Ok((at.clone(), value.clone())),
+            ReferenceOr::Reference { reference } => {
+                let (loc, value) = self.target(at, reference)?;
+                let parsed = parse::<T>(value).map_err(|(pointer, message)| {
+                    error(
+                        self.sources,
+                        loc.file,
+                        &format!("{}{pointer}", loc.pointer),
+                        message,
+                    )
+                })?;
+                Ok((loc, parsed))
+            }
+        }
+    }
+
+    /// The schema at `loc` (a reference target), parsed once and shared.
+    pub fn schema_at(&self, loc: &Loc) -> Result<Rc<openapiv3::Schema>, Diagnostic> {
+        if let Some(s) = self.schemas.borrow().get(loc) {
+            return Ok(s.clone());
+        }
+        let value = self.sources.get(loc.file, &loc.pointer)
+            .ok_or_else(|| self.error(loc, "schema does not exist"))?;
+        let schema = Rc::new(parse::<openapiv3::Schema>(value).map_err(|(pointer, message)| {
+            error(
+                self.sources,
+                loc.file,
+                &format!("{}{pointer}", loc.pointer),
+                message,
+            )
+        })?);
+        self.schemas.borrow_mut().insert(loc.clone(), schema.clone());
+        Ok(schema)
+    }
+
+    /// Resolves a schema reference to the location of its definition.
+    pub fn schema_ref(&self, at: &Loc, reference: &str) -> Result<Loc, Diagnostic> {
+        let (loc, value) = self.target(at, reference)?;
+        if !value.is_object() {
+            return Err(self.error(
+                &at.join("$ref"),
+                format!("$ref '{reference}' does not point at a schema object"),
+            ));
+        }
+        Ok(loc)
+    }
+}
+
+fn error(sources: &Sources, file: FileId, pointer: &str, message: String) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Error,
+        file: sources.file(file).display.clone(),
+        pointer: pointer.to_owned(),
+        message,
+        help: None,
+    }
+}
+
+/// Parses `value` as `T`, reporting the JSON pointer (relative to `value`) of a failure.
+pub fn parse<T: DeserializeOwned>(value: &Value) -> Result<T, (String, String)> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let mut pointer = String::new();
+        for segment in e.path().iter() {
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => {
+                    pointer = pointer_push(&pointer, &index.to_string());
+                }
+                serde_path_to_error::Segment::Map { key } => {
+                    pointer = pointer_push(&pointer, key);
+                }
+                serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {}
+            }
+        }
+        let message = simplify_serde_message(&e.inner().to_string());
+        (pointer, message)
+    })
+}
+
+/// serde's messages for untagged enums say nothing useful; say what was expected instead.
+fn simplify_serde_message(message: &str) -> String {
+    if message.contains("did not match any variant of untagged enum ReferenceOr") {
+        "not a valid object here, nor a $ref".to_owned()
+    } else if message.contains("untagged enum") {
+        format!("unexpected shape ({message})")
+    } else {
+        message.to_owned()
+    }
+}
+

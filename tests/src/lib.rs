@@ -1,0 +1,1 @@
+//! End-to-end tests: generated clients against generated servers over loopback.

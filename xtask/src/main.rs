@@ -1,0 +1,34 @@
+//! Workspace automation: `cargo xtask <command>`.
+//!
+//! - `generate`: regenerate every crate in `generated/` from `specs/` (as `specs/crates.toml`
+//!   declares), writing changed files only.
+//! - `check`: regenerate in memory and fail, naming each missing, changed or extra file with a
+//!   bounded unified diff, when `generated/` is not what the specs give.
+//!
+//! This file only dispatches; the work is in `generate.rs` and the generator library.
+
+mod generate;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <generate|check>";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = generate::workspace_root();
+    let result = match args.first().map(String::as_str) {
+        Some("generate") => generate::generate(&root),
+        Some("check") => generate::check(&root),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

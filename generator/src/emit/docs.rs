@@ -49,7 +49,12 @@ pub fn sanitize(text: &str) -> String {
     let mut in_fence = false;
     // Column at which the current list item's text starts, while inside a list item.
     let mut list_indent: Option<usize> = None;
-    for raw in text.replace("\r\n", "\n").replace('\r', "\n").replace('\t', "    ").lines() {
+    for raw in text
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace('\t', "    ")
+        .lines()
+    {
         let trimmed = raw.trim_start();
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
             let fence = &trimmed[..3];

@@ -96,7 +96,12 @@ pub fn manifest_and_readme(api: &Api, options: &EmitOptions) -> Result<Vec<Gener
         name: &options.crate_name,
         title: summary,
         version: api.version.trim(),
-        description: api.description.clone().unwrap_or_default().trim().to_owned(),
+        description: api
+            .description
+            .clone()
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
         type_count: api.types.len(),
         operation_count: api.operations.len(),
         untyped_count: api.untyped.len(),

@@ -127,7 +127,7 @@ impl Uses {
                 crate::model::TypeKind::Struct(s) => {
                     s.fields.iter().for_each(|f| visit(&f.ty));
                     if let Some(a) = &s.additional {
-                        visit(a);
+                        visit(&a.ty);
                     }
                 }
                 crate::model::TypeKind::Union(u) => u.variants.iter().for_each(|v| visit(&v.ty)),

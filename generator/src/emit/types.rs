@@ -19,8 +19,16 @@ use crate::model::{
 /// The whole `types.rs`.
 pub fn types_rs(api: &Api) -> TokenStream {
     let items = api.types.iter().map(|t| type_def(api, t));
-    let serde_import = (!api.types.is_empty()).then(|| quote!(use serde::{Deserialize, Serialize};));
-    let rt_import = uses_runtime(api).then(|| quote!(use crate::rt;));
+    let serde_import = (!api.types.is_empty()).then(|| {
+        quote!(
+            use serde::{Deserialize, Serialize};
+        )
+    });
+    let rt_import = uses_runtime(api).then(|| {
+        quote!(
+            use crate::rt;
+        )
+    });
     quote! {
         //! Data types from the spec's schemas.
 
@@ -45,7 +53,7 @@ fn uses_runtime(api: &Api) -> bool {
             s.fields
                 .iter()
                 .any(|f| f.presence() == Presence::OptionalNullable || base64(&f.ty))
-                || s.additional.as_ref().is_some_and(base64)
+                || s.additional.as_ref().is_some_and(|a| base64(&a.ty))
         }
         TypeKind::Union(u) => {
             matches!(u.tagging, Tagging::Tagged { .. }) || u.variants.iter().any(|v| base64(&v.ty))
@@ -85,17 +93,18 @@ fn struct_def(api: &Api, t: &TypeDef, s: &Struct, doc: TokenStream) -> TokenStre
     let name = ident(&t.name);
     let fields = s.fields.iter().map(|f| field(api, f, &t.name));
     let additional = s.additional.as_ref().map(|a| {
-        let ty = type_tokens(api, a);
+        let ty = type_tokens(api, &a.ty);
+        let name = ident(&a.name);
         quote! {
             /// Properties not declared by the schema, kept as they came.
             #[serde(flatten)]
-            pub additional_properties: std::collections::BTreeMap<String, #ty>,
+            pub #name: std::collections::BTreeMap<String, #ty>,
         }
     });
     let defaults: Vec<TokenStream> = s
         .fields
         .iter()
-        .filter(|f| f.presence() == Presence::Defaulted)
+        .filter(|f| f.presence() == Presence::Defaulted && !is_type_default(f.default.as_ref()))
         .filter_map(|f| {
             let literal = literal_tokens(api, f.default.as_ref()?, &f.ty);
             let fn_name = default_fn(f);
@@ -116,7 +125,10 @@ fn struct_def(api: &Api, t: &TypeDef, s: &Struct, doc: TokenStream) -> TokenStre
     });
     // `Default` when every field may be absent: lets callers build with `..Default::default()`.
     let derive_default = s.fields.iter().all(|f| {
-        matches!(f.presence(), Presence::Optional | Presence::OptionalNullable)
+        matches!(
+            f.presence(),
+            Presence::Optional | Presence::OptionalNullable
+        )
     });
     let derives = if derive_default {
         quote!(#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)])
@@ -134,6 +146,17 @@ fn struct_def(api: &Api, t: &TypeDef, s: &Struct, doc: TokenStream) -> TokenStre
     }
 }
 
+/// Whether a default is what `Default::default()` gives (`false`, `0`, `""`), so a plain
+/// `#[serde(default)]` says it.
+fn is_type_default(literal: Option<&Literal>) -> bool {
+    match literal {
+        Some(Literal::Bool(b)) => !b,
+        Some(Literal::Int(n)) => *n == 0,
+        Some(Literal::String(s)) => s.is_empty(),
+        _ => false,
+    }
+}
+
 fn default_fn(f: &Field) -> proc_macro2::Ident {
     format_ident!("default_{}", crate::naming::unraw(&f.name))
 }
@@ -146,7 +169,7 @@ fn field_type(api: &Api, f: &Field) -> TokenStream {
     }
     match f.presence() {
         Presence::Required | Presence::Defaulted => ty,
-        Presence::Optional => quote!(Option<#ty>),
+        Presence::Optional | Presence::RequiredNullable => quote!(Option<#ty>),
         Presence::OptionalNullable => quote!(Option<Option<#ty>>),
     }
 }
@@ -170,7 +193,10 @@ fn field(api: &Api, f: &Field, owner: &str) -> TokenStream {
     let wire = &f.wire_name;
     let rename = (crate::naming::unraw(&f.name) != wire.as_str()).then(|| quote!(rename = #wire,));
     let serde = match f.presence() {
-        Presence::Required => rename.map(|r| quote!(#[serde(#r)])),
+        Presence::Required | Presence::RequiredNullable => rename.map(|r| quote!(#[serde(#r)])),
+        Presence::Defaulted if is_type_default(f.default.as_ref()) => {
+            Some(quote!(#[serde(#rename default)]))
+        }
         Presence::Defaulted => {
             let path = format!("{owner}::{}", default_fn(f));
             Some(quote!(#[serde(#rename default = #path)]))

@@ -88,7 +88,15 @@ pub enum TypeKind {
 pub struct Struct {
     pub fields: Vec<Field>,
     /// `additionalProperties` beside known properties: a flattened map of the rest.
-    pub additional: Option<TypeRef>,
+    pub additional: Option<Additional>,
+}
+
+/// The flattened map that keeps undeclared properties.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Additional {
+    /// Field name, unique among the struct's fields (`additional_properties`).
+    pub name: String,
+    pub ty: TypeRef,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -117,7 +125,9 @@ pub enum Presence {
     Required,
     /// `T` with a default used when the property is absent.
     Defaulted,
-    /// `Option<T>`: absent (optional) or null (required + nullable).
+    /// `Option<T>` that is always written, as `null` when `None` (required + nullable).
+    RequiredNullable,
+    /// `Option<T>`: absent when `None`.
     Optional,
     /// `Option<Option<T>>`: absent, null or a value.
     OptionalNullable,
@@ -127,7 +137,7 @@ impl Field {
     pub fn presence(&self) -> Presence {
         match (self.required, self.nullable, self.default.is_some()) {
             (true, false, _) => Presence::Required,
-            (true, true, _) => Presence::Optional,
+            (true, true, _) => Presence::RequiredNullable,
             (false, false, true) => Presence::Defaulted,
             (false, false, false) => Presence::Optional,
             (false, true, _) => Presence::OptionalNullable,
@@ -143,7 +153,10 @@ pub enum Literal {
     Float(f64),
     String(String),
     /// A string enum value: the variant of the named enum to use.
-    EnumVariant { ty: TypeId, variant: String },
+    EnumVariant {
+        ty: TypeId,
+        variant: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -259,8 +272,13 @@ pub struct SecurityScheme {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum SecurityKind {
-    ApiKey { location: ParamLocation, name: String },
-    Bearer { format: Option<String> },
+    ApiKey {
+        location: ParamLocation,
+        name: String,
+    },
+    Bearer {
+        format: Option<String>,
+    },
     Basic,
     /// OAuth2 and OpenID Connect: a bearer token obtained elsewhere.
     OAuth2,

@@ -11,9 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{
-    Api, Literal, Primitive, Resume, TypeDef, TypeId, TypeKind, TypeRef,
-};
+use crate::model::{Api, Literal, Primitive, Resume, TypeDef, TypeId, TypeKind, TypeRef};
 
 pub(super) fn finish(api: &mut Api) {
     resolve_defaults(api);
@@ -72,11 +70,17 @@ fn resolve_defaults(api: &mut Api) {
                     }
                 }
                 (TypeRef::Named(_), _) => None,
-                (TypeRef::Primitive(Primitive::U32 | Primitive::U64), Literal::Int(n)) if n < 0 => None,
-                (TypeRef::Primitive(Primitive::I32), Literal::Int(n)) if i32::try_from(n).is_err() => {
+                (TypeRef::Primitive(Primitive::U32 | Primitive::U64), Literal::Int(n)) if n < 0 => {
                     None
                 }
-                (TypeRef::Primitive(Primitive::U32), Literal::Int(n)) if u32::try_from(n).is_err() => {
+                (TypeRef::Primitive(Primitive::I32), Literal::Int(n))
+                    if i32::try_from(n).is_err() =>
+                {
+                    None
+                }
+                (TypeRef::Primitive(Primitive::U32), Literal::Int(n))
+                    if u32::try_from(n).is_err() =>
+                {
                     None
                 }
                 (_, other) => Some(other),
@@ -93,7 +97,7 @@ fn edges(kind: &TypeKind, direct: bool) -> Vec<TypeId> {
             .fields
             .iter()
             .map(|f| &f.ty)
-            .chain(s.additional.iter().filter(|_| !direct))
+            .chain(s.additional.iter().filter(|_| !direct).map(|a| &a.ty))
             .collect(),
         TypeKind::Union(u) => u.variants.iter().map(|v| &v.ty).collect(),
         TypeKind::Alias(r) | TypeKind::Newtype(r) => vec![r],
@@ -184,7 +188,8 @@ fn break_alias_cycles(api: &mut Api) {
         *sizes.entry(*c).or_default() += 1;
     }
     for (i, t) in api.types.iter_mut().enumerate() {
-        let cyclic = graph[i].iter().any(|e| e.0 == i) || sizes.get(&comp[i]).copied().unwrap_or(0) > 1;
+        let cyclic =
+            graph[i].iter().any(|e| e.0 == i) || sizes.get(&comp[i]).copied().unwrap_or(0) > 1;
         if cyclic {
             if let TypeKind::Alias(target) = &t.kind {
                 t.kind = TypeKind::Newtype(target.clone());
@@ -230,7 +235,10 @@ fn sort_types(api: &mut Api) {
         new_id[*old] = new;
     }
     let remap = |id: &mut TypeId| id.0 = new_id[id.0];
-    let mut types: Vec<Option<TypeDef>> = std::mem::take(&mut api.types).into_iter().map(Some).collect();
+    let mut types: Vec<Option<TypeDef>> = std::mem::take(&mut api.types)
+        .into_iter()
+        .map(Some)
+        .collect();
     api.types = order.iter().filter_map(|old| types[*old].take()).collect();
     visit_type_ids(api, &remap);
 }
@@ -240,7 +248,9 @@ fn visit_type_ids(api: &mut Api, f: &dyn Fn(&mut TypeId)) {
     fn in_ref(r: &mut TypeRef, f: &dyn Fn(&mut TypeId)) {
         match r {
             TypeRef::Named(id) => f(id),
-            TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => in_ref(inner, f),
+            TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => {
+                in_ref(inner, f)
+            }
             TypeRef::Primitive(_) | TypeRef::Any => {}
         }
     }
@@ -254,7 +264,7 @@ fn visit_type_ids(api: &mut Api, f: &dyn Fn(&mut TypeId)) {
                     }
                 }
                 if let Some(a) = &mut s.additional {
-                    in_ref(a, f);
+                    in_ref(&mut a.ty, f);
                 }
             }
             TypeKind::Union(u) => {

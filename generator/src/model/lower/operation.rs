@@ -13,10 +13,9 @@ use openapiv3::{
 use super::schema::Lowered;
 use super::{Lowerer, docs};
 use crate::model::{
-    BodyContent, EventStream, MediaKind, Method, Operation, Param, ParamLocation,
-    ParamStyle, Primitive, RequestBody as ModelBody, Response, ResponseBody, ResponseHeader,
-    Resume, SecurityKind, SecurityRequirement as ModelRequirement, SecurityScheme, StatusSpec,
-    TypeRef,
+    BodyContent, EventStream, MediaKind, Method, Operation, Param, ParamLocation, ParamStyle,
+    Primitive, RequestBody as ModelBody, Response, ResponseBody, ResponseHeader, Resume,
+    SecurityKind, SecurityRequirement as ModelRequirement, SecurityScheme, StatusSpec, TypeRef,
 };
 use crate::naming::{self, Scope};
 use crate::resolve::Loc;
@@ -66,7 +65,12 @@ impl Lowerer<'_, '_> {
                     description,
                     ..
                 } => match scheme.to_ascii_lowercase().as_str() {
-                    "bearer" => (SecurityKind::Bearer { format: bearer_format }, description),
+                    "bearer" => (
+                        SecurityKind::Bearer {
+                            format: bearer_format,
+                        },
+                        description,
+                    ),
                     "basic" => (SecurityKind::Basic, description),
                     other => {
                         self.diags.push(self.r.warning(
@@ -124,7 +128,8 @@ impl Lowerer<'_, '_> {
             for (method, key, op) in methods {
                 let Some(op) = op else { continue };
                 let oloc = item_loc.join(key);
-                let lowered = self.operation(&oloc, &path, method, &item, op, schemes, &mut fn_names);
+                let lowered =
+                    self.operation(&oloc, &path, method, &item, op, schemes, &mut fn_names);
                 out.push(lowered);
             }
         }
@@ -153,9 +158,10 @@ impl Lowerer<'_, '_> {
         let error_type = self.type_names.claim(format!("{type_stem}Error"));
 
         let params = self.params(loc, item, op, &type_stem);
-        let body = op.request_body.as_ref().and_then(|b| {
-            self.request_body(&loc.join("requestBody"), b, &type_stem)
-        });
+        let body = op
+            .request_body
+            .as_ref()
+            .and_then(|b| self.request_body(&loc.join("requestBody"), b, &type_stem));
         let responses = self.responses(loc, op, &type_stem);
         let stream = self.event_stream(loc, op, &responses, &params);
         let security = self.security(loc, op, schemes);
@@ -165,7 +171,11 @@ impl Lowerer<'_, '_> {
             type_stem,
             method,
             path: path.to_owned(),
-            docs: docs(op.summary.as_deref(), op.description.as_deref(), op.deprecated),
+            docs: docs(
+                op.summary.as_deref(),
+                op.description.as_deref(),
+                op.deprecated,
+            ),
             tags: op.tags.clone(),
             params,
             body,
@@ -188,7 +198,11 @@ impl Lowerer<'_, '_> {
         // replaces it (OAS 3.0 §4.7.9).
         let path_loc = Loc {
             file: loc.file,
-            pointer: loc.pointer.rsplit_once('/').map(|(p, _)| p.to_owned()).unwrap_or_default(),
+            pointer: loc
+                .pointer
+                .rsplit_once('/')
+                .map(|(p, _)| p.to_owned())
+                .unwrap_or_default(),
         };
         let mut found: Vec<(Loc, Parameter)> = Vec::new();
         for (base, list) in [(&path_loc, &item.parameters), (loc, &op.parameters)] {
@@ -198,7 +212,10 @@ impl Lowerer<'_, '_> {
                     Ok((at, param)) => {
                         let key = (param.parameter_data_ref().name.clone(), location_of(&param));
                         found.retain(|(_, existing)| {
-                            (existing.parameter_data_ref().name.clone(), location_of(existing)) != key
+                            (
+                                existing.parameter_data_ref().name.clone(),
+                                location_of(existing),
+                            ) != key
                         });
                         found.push((at, param));
                     }
@@ -218,7 +235,11 @@ impl Lowerer<'_, '_> {
                     self.lower_schema(&at.join("schema"), s.into(), &hint)
                 }
                 ParameterSchemaOrContent::Content(content) => {
-                    match content.iter().next().and_then(|(mt, m)| m.schema.as_ref().map(|s| (mt, s))) {
+                    match content
+                        .iter()
+                        .next()
+                        .and_then(|(mt, m)| m.schema.as_ref().map(|s| (mt, s)))
+                    {
                         Some((mt, s)) => {
                             let sloc = at.join("content").join(mt).join("schema");
                             self.lower_schema(&sloc, s.into(), &hint)
@@ -233,7 +254,10 @@ impl Lowerer<'_, '_> {
             if location == ParamLocation::Path && !data.required {
                 self.diags.push(self.r.warning(
                     &at,
-                    format!("path parameter `{}` must be required; treating it as required", data.name),
+                    format!(
+                        "path parameter `{}` must be required; treating it as required",
+                        data.name
+                    ),
                 ));
             }
             out.push(Param {
@@ -244,7 +268,11 @@ impl Lowerer<'_, '_> {
                 ty: lowered.folded(),
                 style,
                 explode,
-                docs: docs(None, data.description.as_deref(), data.deprecated.unwrap_or(false)),
+                docs: docs(
+                    None,
+                    data.description.as_deref(),
+                    data.deprecated.unwrap_or(false),
+                ),
             });
         }
         out
@@ -370,7 +398,11 @@ impl Lowerer<'_, '_> {
                 };
                 let ty = match &header.format {
                     ParameterSchemaOrContent::Schema(s) => self
-                        .lower_schema(&hloc.join("schema"), s.into(), &format!("{stem}{}", naming::camel_ident(name)))
+                        .lower_schema(
+                            &hloc.join("schema"),
+                            s.into(),
+                            &format!("{stem}{}", naming::camel_ident(name)),
+                        )
                         .folded(),
                     ParameterSchemaOrContent::Content(_) => TypeRef::Primitive(Primitive::String),
                 };
@@ -408,7 +440,10 @@ impl Lowerer<'_, '_> {
         let declared = op.extensions.get(RESUME_EXTENSION).and_then(|v| v.as_str());
         let resume = match declared {
             Some(name) if name.eq_ignore_ascii_case("last-event-id") => {
-                match params.iter().position(|p| p.wire_name.eq_ignore_ascii_case(name)) {
+                match params
+                    .iter()
+                    .position(|p| p.wire_name.eq_ignore_ascii_case(name))
+                {
                     Some(i) => Resume::Param(i),
                     None => Resume::LastEventIdHeader,
                 }

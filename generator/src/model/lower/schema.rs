@@ -14,8 +14,8 @@ use serde_json::Value;
 
 use super::{Lowerer, MAX_DEPTH, docs};
 use crate::model::{
-    Docs, EnumVariant, Field, Literal, Primitive, StringEnum, Struct, Tagging, TypeKind, TypeRef,
-    Union, UnionVariant,
+    Additional, Docs, EnumVariant, Field, Literal, Primitive, StringEnum, Struct, Tagging,
+    TypeKind, TypeRef, Union, UnionVariant,
 };
 use crate::naming::{self, Scope};
 use crate::resolve::Loc;
@@ -84,7 +84,10 @@ struct View<'s> {
     not: bool,
 }
 
-fn format_of<T: std::fmt::Debug>(f: &VariantOrUnknownOrEmpty<T>, name: impl Fn(&T) -> &'static str) -> Option<String> {
+fn format_of<T: std::fmt::Debug>(
+    f: &VariantOrUnknownOrEmpty<T>,
+    name: impl Fn(&T) -> &'static str,
+) -> Option<String> {
     match f {
         VariantOrUnknownOrEmpty::Item(i) => Some(name(i).to_owned()),
         VariantOrUnknownOrEmpty::Unknown(s) => Some(s.clone()),
@@ -257,8 +260,13 @@ impl Lowerer<'_, '_> {
     }
 
     /// The definition of a named type.
-    pub(super) fn named_kind(&mut self, loc: &Loc, schema: &Schema, name: &str) -> (Docs, TypeKind) {
-        let d = schema_docs(&schema.schema_data);
+    pub(super) fn named_kind(
+        &mut self,
+        loc: &Loc,
+        schema: &Schema,
+        name: &str,
+    ) -> (Docs, TypeKind) {
+        let d = named_docs(&schema.schema_data, name);
         match self.shape(loc, schema, name) {
             Shape::Def(kind) => (d, kind),
             Shape::Ty(ty) => (d, TypeKind::Alias(ty)),
@@ -364,7 +372,12 @@ impl Lowerer<'_, '_> {
             // An open object is a map, never an empty struct that drops every key.
             return Shape::Ty(TypeRef::Map(Box::new(additional.unwrap_or(TypeRef::Any))));
         }
-        let fields = self.fields(loc, &v.properties, v.required, name, &mut Scope::new());
+        let mut scope = Scope::new();
+        let fields = self.fields(loc, &v.properties, v.required, name, &mut scope);
+        let additional = additional.map(|ty| Additional {
+            name: scope.claim("additional_properties".to_owned()),
+            ty,
+        });
         Shape::Def(TypeKind::Struct(Struct { fields, additional }))
     }
 
@@ -381,15 +394,16 @@ impl Lowerer<'_, '_> {
             let ploc = loc.join("properties").join(wire);
             let hint = format!("{parent}{}", naming::camel_ident(wire));
             let lowered = self.lower_schema(&ploc, (*item).into(), &hint);
+            let name = scope.claim(naming::snake_ident(wire));
             let (field_docs, data) = match item {
-                ReferenceOr::Item(s) => (schema_docs(&s.schema_data), Some(&s.schema_data)),
+                ReferenceOr::Item(s) => (named_docs(&s.schema_data, &name), Some(&s.schema_data)),
                 ReferenceOr::Reference { .. } => (Docs::default(), None),
             };
             let default = data
                 .and_then(|d| d.default.as_ref())
                 .and_then(|v| literal(&lowered.ty, v));
             fields.push(Field {
-                name: scope.claim(naming::snake_ident(wire)),
+                name,
                 wire_name: (*wire).clone(),
                 ty: lowered.ty,
                 required: required.iter().any(|r| r == *wire),
@@ -471,14 +485,19 @@ impl Lowerer<'_, '_> {
         let schema = match variant {
             ReferenceOr::Item(s) => std::rc::Rc::new(s.clone()),
             ReferenceOr::Reference { reference } => {
-                match self.r.schema_ref(at, reference).and_then(|l| self.r.schema_at(&l)) {
+                match self
+                    .r
+                    .schema_ref(at, reference)
+                    .and_then(|l| self.r.schema_at(&l))
+                {
                     Ok(s) => s,
                     Err(_) => return false,
                 }
             }
         };
         let v = view(&schema.schema_kind);
-        matches!(v.typ, Some("object") | None) && (v.typ.is_some() || !v.properties.is_empty() || !v.all_of.is_empty())
+        matches!(v.typ, Some("object") | None)
+            && (v.typ.is_some() || !v.properties.is_empty() || !v.all_of.is_empty())
     }
 
     /// The discriminator values that select `variant`: from the mapping, else the component
@@ -541,24 +560,30 @@ impl Lowerer<'_, '_> {
         for (i, part) in v.all_of.iter().enumerate() {
             let ploc = aloc.join(&i.to_string());
             if !self.collect_parts(&ploc, part, &mut parts, 0) {
-                return Shape::Ty(self.degrade(
-                    &ploc,
-                    "allOf part is not an object and cannot be merged",
-                ));
+                return Shape::Ty(
+                    self.degrade(&ploc, "allOf part is not an object and cannot be merged"),
+                );
             }
         }
         let mut fields: Vec<Field> = Vec::new();
         let mut additional = None;
         let mut scope = Scope::new();
-        let own: Vec<(Loc, std::rc::Rc<Schema>)> = vec![(loc.clone(), std::rc::Rc::new(Schema {
-            schema_data: schema.schema_data.clone(),
-            schema_kind: SchemaKind::Any(AnySchema {
-                properties: v.properties.iter().map(|(k, s)| ((*k).clone(), (*s).clone())).collect(),
-                required: v.required.to_vec(),
-                additional_properties: v.additional.cloned(),
-                ..AnySchema::default()
+        let own: Vec<(Loc, std::rc::Rc<Schema>)> = vec![(
+            loc.clone(),
+            std::rc::Rc::new(Schema {
+                schema_data: schema.schema_data.clone(),
+                schema_kind: SchemaKind::Any(AnySchema {
+                    properties: v
+                        .properties
+                        .iter()
+                        .map(|(k, s)| ((*k).clone(), (*s).clone()))
+                        .collect(),
+                    required: v.required.to_vec(),
+                    additional_properties: v.additional.cloned(),
+                    ..AnySchema::default()
+                }),
             }),
-        }))];
+        )];
         for (ploc, part) in parts.iter().chain(own.iter()) {
             let pv = view(&part.schema_kind);
             let required: Vec<String> = pv.required.to_vec();
@@ -587,13 +612,19 @@ impl Lowerer<'_, '_> {
                         .folded(),
                     );
                 }
-                Some(AdditionalProperties::Any(true)) => additional = additional.or(Some(TypeRef::Any)),
+                Some(AdditionalProperties::Any(true)) => {
+                    additional = additional.or(Some(TypeRef::Any))
+                }
                 _ => {}
             }
         }
         if fields.is_empty() {
             return Shape::Ty(TypeRef::Map(Box::new(additional.unwrap_or(TypeRef::Any))));
         }
+        let additional = additional.map(|ty| Additional {
+            name: scope.claim("additional_properties".to_owned()),
+            ty,
+        });
         Shape::Def(TypeKind::Struct(Struct { fields, additional }))
     }
 
@@ -677,7 +708,9 @@ fn infer_type(v: &View<'_>) -> Option<&'static str> {
         Some("object")
     } else if v.items.is_some() {
         Some("array")
-    } else if !v.enumeration.is_empty() && v.enumeration.iter().all(|e| e.is_string() || e.is_null()) {
+    } else if !v.enumeration.is_empty()
+        && v.enumeration.iter().all(|e| e.is_string() || e.is_null())
+    {
         Some("string")
     } else if v.format.is_some() {
         match v.format.as_deref() {
@@ -692,7 +725,12 @@ fn infer_type(v: &View<'_>) -> Option<&'static str> {
 
 /// A variant name for an inline union member: its title, else its JSON type.
 fn variant_name(schema: &Schema, index: usize) -> String {
-    if let Some(title) = schema.schema_data.title.as_deref().filter(|t| !t.trim().is_empty()) {
+    if let Some(title) = schema
+        .schema_data
+        .title
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+    {
         return naming::camel_ident(title);
     }
     let v = view(&schema.schema_kind);
@@ -722,7 +760,21 @@ fn const_property(schema: &Schema, property: &str) -> Option<String> {
 }
 
 fn schema_docs(data: &SchemaData) -> Docs {
-    docs(data.title.as_deref(), data.description.as_deref(), data.deprecated)
+    docs(
+        data.title.as_deref(),
+        data.description.as_deref(),
+        data.deprecated,
+    )
+}
+
+/// Docs for something named `ident`, without a title that only repeats that name (FastAPI
+/// documents title every property: `agent_id` gets "Agent Id").
+fn named_docs(data: &SchemaData, ident: &str) -> Docs {
+    let ident = naming::unraw(ident);
+    let title = data.title.as_deref().filter(|t| {
+        naming::camel_ident(t) != ident && naming::unraw(&naming::snake_ident(t)) != ident
+    });
+    docs(title, data.description.as_deref(), data.deprecated)
 }
 
 /// A `default` the emitter can write as a Rust literal for a field of type `ty`.
@@ -736,7 +788,9 @@ fn literal(ty: &TypeRef, value: &Value) -> Option<Literal> {
         (TypeRef::Primitive(Primitive::F32 | Primitive::F64), Value::Number(n)) => {
             n.as_f64().map(Literal::Float)
         }
-        (TypeRef::Primitive(Primitive::String), Value::String(s)) => Some(Literal::String(s.clone())),
+        (TypeRef::Primitive(Primitive::String), Value::String(s)) => {
+            Some(Literal::String(s.clone()))
+        }
         // Resolved to a variant once every enum is defined (finish.rs).
         (TypeRef::Named(_), Value::String(s)) => Some(Literal::String(s.clone())),
         _ => None,

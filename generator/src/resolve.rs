@@ -81,8 +81,10 @@ impl<'a> Resolver<'a> {
     /// of an OpenAPI document.
     pub fn new(sources: &'a Sources) -> Result<Self, Diagnostic> {
         let root = sources.root();
-        let doc = parse::<openapiv3::OpenAPI>(&root.value)
-            .map_err(|(pointer, message)| error(sources, FileId(0), &pointer, message))?;
+        let doc = parse::<openapiv3::OpenAPI>(&root.value).map_err(|(pointer, message)| {
+            let (pointer, message) = refine(&root.value).unwrap_or((pointer, message));
+            error(sources, FileId(0), &pointer, message)
+        })?;
         Ok(Resolver {
             sources,
             doc,
@@ -175,17 +177,23 @@ impl<'a> Resolver<'a> {
         if let Some(s) = self.schemas.borrow().get(loc) {
             return Ok(s.clone());
         }
-        let value = self.sources.get(loc.file, &loc.pointer)
+        let value = self
+            .sources
+            .get(loc.file, &loc.pointer)
             .ok_or_else(|| self.error(loc, "schema does not exist"))?;
-        let schema = Rc::new(parse::<openapiv3::Schema>(value).map_err(|(pointer, message)| {
-            error(
-                self.sources,
-                loc.file,
-                &format!("{}{pointer}", loc.pointer),
-                message,
-            )
-        })?);
-        self.schemas.borrow_mut().insert(loc.clone(), schema.clone());
+        let schema = Rc::new(
+            parse::<openapiv3::Schema>(value).map_err(|(pointer, message)| {
+                error(
+                    self.sources,
+                    loc.file,
+                    &format!("{}{pointer}", loc.pointer),
+                    message,
+                )
+            })?,
+        );
+        self.schemas
+            .borrow_mut()
+            .insert(loc.clone(), schema.clone());
         Ok(schema)
     }
 
@@ -224,12 +232,34 @@ pub fn parse<T: DeserializeOwned>(value: &Value) -> Result<T, (String, String)> 
                 serde_path_to_error::Segment::Map { key } => {
                     pointer = pointer_push(&pointer, key);
                 }
-                serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {}
+                serde_path_to_error::Segment::Enum { .. }
+                | serde_path_to_error::Segment::Unknown => {}
             }
         }
         let message = simplify_serde_message(&e.inner().to_string());
         (pointer, message)
     })
+}
+
+/// Finds the smallest failing piece of a document that does not parse as a whole. openapiv3's
+/// maps of paths and responses deserialize through custom visitors that lose the error's path,
+/// so parse each path item and component on its own to point at the culprit.
+fn refine(root: &Value) -> Option<(String, String)> {
+    fn each<T: DeserializeOwned>(root: &Value, base: &str) -> Option<(String, String)> {
+        let map = root.pointer(base)?.as_object()?;
+        map.iter().find_map(|(key, value)| {
+            parse::<T>(value)
+                .err()
+                .map(|(inner, message)| (format!("{}{inner}", pointer_push(base, key)), message))
+        })
+    }
+    each::<openapiv3::PathItem>(root, "/paths")
+        .or_else(|| each::<openapiv3::Schema>(root, "/components/schemas"))
+        .or_else(|| each::<openapiv3::Response>(root, "/components/responses"))
+        .or_else(|| each::<openapiv3::Parameter>(root, "/components/parameters"))
+        .or_else(|| each::<openapiv3::RequestBody>(root, "/components/requestBodies"))
+        .or_else(|| each::<openapiv3::Header>(root, "/components/headers"))
+        .or_else(|| each::<openapiv3::SecurityScheme>(root, "/components/securitySchemes"))
 }
 
 /// serde's messages for untagged enums say nothing useful; say what was expected instead.
@@ -242,4 +272,3 @@ fn simplify_serde_message(message: &str) -> String {
         message.to_owned()
     }
 }
-

@@ -91,32 +91,81 @@ pub fn generate(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Fails with a report naming every difference, each changed file with a bounded diff.
 pub fn check(root: &Path) -> Result<()> {
     let crates = generate_all(root)?;
+    let mut report = String::new();
     let mut problems = 0;
     for (name, files) in &crates {
         let dir = root.join("generated").join(name);
         for change in oagen::write::compare(&dir, files)? {
             problems += 1;
-            let path = Path::new("generated").join(name).join(change.path());
+            let path = format!("generated/{name}/{}", change.path().display());
             match change {
-                Change::Missing(_) => eprintln!("missing: {}", path.display()),
-                Change::Extra(_) => eprintln!("extra:   {} (no longer generated)", path.display()),
+                Change::Missing(_) => report.push_str(&format!("missing: {path}\n")),
+                Change::Extra(_) => {
+                    report.push_str(&format!("extra:   {path} (no longer generated)\n"));
+                }
                 Change::Changed { diff, .. } => {
-                    eprintln!("changed: {}\n{diff}", path.display());
+                    report.push_str(&format!("changed: {path}\n{diff}"));
                 }
             }
         }
     }
     for name in stale_crates(root, &crates)? {
         problems += 1;
-        eprintln!("extra:   generated/{name}/ (no spec in specs/crates.toml produces it)");
+        report.push_str(&format!(
+            "extra:   generated/{name}/ (no spec in specs/crates.toml produces it)\n"
+        ));
     }
     if problems > 0 {
         bail!(
-            "generated/ is out of date with specs/ ({problems} difference(s)); run `cargo xtask generate` and commit the result"
+            "{report}\ngenerated/ is out of date with specs/ ({problems} difference(s)); run `cargo xtask generate` and commit the result"
         );
     }
     println!("generated/ is up to date with specs/ ({} crates)", crates.len());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = "openapi: 3.0.3\ninfo: {title: Tiny, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Pet:\n      type: object\n      properties:\n        name: {type: string}\n";
+
+    #[test]
+    fn check_names_the_file_a_spec_edit_makes_stale() -> Result<()> {
+        let root = std::env::temp_dir().join(format!("oagen-xtask-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("specs"))?;
+        std::fs::write(
+            root.join("specs/crates.toml"),
+            "[[crate]]\nspec = \"tiny.yaml\"\nname = \"tiny\"\n",
+        )?;
+        std::fs::write(root.join("specs/tiny.yaml"), SPEC)?;
+        generate(&root)?;
+        check(&root)?;
+
+        // Edit the spec without regenerating.
+        std::fs::write(
+            root.join("specs/tiny.yaml"),
+            format!("{SPEC}        age: {{type: integer}}\n"),
+        )?;
+        let report = match check(&root) {
+            Ok(()) => bail!("check passed on a stale crate"),
+            Err(e) => format!("{e:#}"),
+        };
+        assert!(report.contains("changed: generated/tiny/src/types.rs"), "{report}");
+        assert!(report.contains("+    pub age: Option<i64>,"), "{report}");
+        assert!(report.contains("cargo xtask generate"), "{report}");
+
+        // A stray file and a stray crate are reported too.
+        std::fs::write(root.join("generated/tiny/src/stray.rs"), "")?;
+        std::fs::create_dir_all(root.join("generated/old"))?;
+        let report = format!("{:#}", check(&root).err().unwrap_or_else(|| anyhow::anyhow!("")));
+        assert!(report.contains("extra:   generated/tiny/src/stray.rs"), "{report}");
+        assert!(report.contains("extra:   generated/old/"), "{report}");
+        std::fs::remove_dir_all(&root)?;
+        Ok(())
+    }
 }

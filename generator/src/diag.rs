@@ -182,7 +182,9 @@ impl Diagnostics {
     }
 
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.items.iter().filter(|d| d.severity == Severity::Warning)
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
     }
 
     pub fn error_count(&self) -> usize {
@@ -242,7 +244,9 @@ impl From<Vec<Diagnostic>> for Diagnostics {
 
 impl FromIterator<Diagnostic> for Diagnostics {
     fn from_iter<I: IntoIterator<Item = Diagnostic>>(iter: I) -> Self {
-        Diagnostics { items: iter.into_iter().collect() }
+        Diagnostics {
+            items: iter.into_iter().collect(),
+        }
     }
 }
 
@@ -293,12 +297,16 @@ pub fn pointer_tokens(pointer: &str) -> Vec<String> {
     }
     let body = pointer.strip_prefix('/').unwrap_or(pointer);
     // `~1` must be decoded before `~0` so `~01` becomes `~1`, not `/` (RFC 6901 §4).
-    body.split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect()
+    body.split('/')
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect()
 }
 
 /// Joins tokens back into a pointer; the inverse of [`pointer_tokens`].
 pub fn pointer_from_tokens<S: AsRef<str>>(tokens: &[S]) -> String {
-    tokens.iter().fold(String::new(), |acc, t| pointer_push(&acc, t.as_ref()))
+    tokens
+        .iter()
+        .fold(String::new(), |acc, t| pointer_push(&acc, t.as_ref()))
 }
 
 #[cfg(test)]
@@ -321,7 +329,10 @@ mod tests {
     #[test]
     fn renders_help_and_whole_document() {
         let d = Diagnostic::warning("a.json", "", "something odd").with_help("fix it");
-        assert_eq!(d.to_string(), "warning: a.json: something odd\n  help: fix it");
+        assert_eq!(
+            d.to_string(),
+            "warning: a.json: something odd\n  help: fix it"
+        );
         let bare = Diagnostic::error("", "", "no file");
         assert_eq!(bare.to_string(), "error: no file");
     }
@@ -337,7 +348,10 @@ mod tests {
         assert!(diags.has_errors());
         assert_eq!(diags.error_count(), 1);
         assert_eq!(diags.warning_count(), 2);
-        assert_eq!(diags.errors().next().map(|d| d.help.clone()), Some(Some("h".into())));
+        assert_eq!(
+            diags.errors().next().map(|d| d.help.clone()),
+            Some(Some("h".into()))
+        );
         assert_eq!(
             diags.to_string(),
             "warning: a.yaml#/x: w1\nerror: a.yaml#/y: e1\n  help: h\nwarning: b.yaml: w2"

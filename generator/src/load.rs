@@ -14,8 +14,9 @@
 //!   after lexical normalisation against the current directory).
 //! - `$ref`s are never rewritten here: the resolver resolves each one relative to the file it
 //!   appears in, with [`Sources::locate`].
-//! - Never panics, never loops: nesting deeper than [`MAX_DEPTH`] and more than [`MAX_FILES`]
-//!   files are errors. All errors are collected before giving up, so every broken external
+//! - Never panics, never loops: nesting past the parsers' limit (128 levels for both serde_json
+//!   and serde_yaml; [`MAX_DEPTH`] for values built in memory) and more than [`MAX_FILES`] files
+//!   are errors; YAML aliases are expanded under serde_yaml's repetition limit. All errors are collected before giving up, so every broken external
 //!   reference is reported in one run.
 //! - Literal values (`example`, `default`, `enum`, `const`, an Example Object's `value`, `x-*`
 //!   extensions) are not searched for `$ref`: documents such as the Matrix spec put `$ref`-shaped
@@ -118,7 +119,11 @@ pub fn split_ref(reference: &str) -> Result<RefParts, RefError> {
         });
     }
     Ok(RefParts {
-        file: if file.is_empty() { None } else { Some(percent_decode(file)) },
+        file: if file.is_empty() {
+            None
+        } else {
+            Some(percent_decode(file))
+        },
         fragment: percent_decode(fragment),
     })
 }
@@ -205,7 +210,11 @@ pub fn resolve_relative(referrer: &Path, file_part: &str) -> PathBuf {
 /// Display form of a path: `/` separators whatever the platform, so messages are stable.
 fn display_path(path: &Path) -> String {
     let s = path.to_string_lossy().into_owned();
-    if std::path::MAIN_SEPARATOR == '/' { s } else { s.replace(std::path::MAIN_SEPARATOR, "/") }
+    if std::path::MAIN_SEPARATOR == '/' {
+        s
+    } else {
+        s.replace(std::path::MAIN_SEPARATOR, "/")
+    }
 }
 
 impl Sources {
@@ -285,7 +294,13 @@ struct Loader<'d> {
 impl<'d> Loader<'d> {
     fn new(diags: &'d mut Diagnostics) -> Self {
         let errors_before = diags.error_count();
-        Loader { diags, errors_before, files: Vec::new(), seen: HashMap::new(), too_many_reported: false }
+        Loader {
+            diags,
+            errors_before,
+            files: Vec::new(),
+            seen: HashMap::new(),
+            too_many_reported: false,
+        }
     }
 
     fn run(mut self, path: &Path, display: String, text: Option<&str>) -> Option<Sources> {
@@ -295,7 +310,14 @@ impl<'d> Loader<'d> {
             None => {
                 let value = read_and_parse(path, &display, self.diags, None)?;
                 if !value.is_object() {
-                    self.diags.error(&display, "", format!("expected an object at top level, found {}", kind_name(&value)));
+                    self.diags.error(
+                        &display,
+                        "",
+                        format!(
+                            "expected an object at top level, found {}",
+                            kind_name(&value)
+                        ),
+                    );
                     return None;
                 }
                 value
@@ -303,7 +325,11 @@ impl<'d> Loader<'d> {
         };
         let version = check_version(&value, &display, self.diags);
         self.seen.insert(abs.clone(), Some(0));
-        self.files.push(SourceFile { path: abs, display, value });
+        self.files.push(SourceFile {
+            path: abs,
+            display,
+            value,
+        });
 
         let mut queue = VecDeque::from([0usize]);
         while let Some(index) = queue.pop_front() {
@@ -322,7 +348,10 @@ impl<'d> Loader<'d> {
         if self.diags.error_count() > self.errors_before {
             return None;
         }
-        Some(Sources { files: self.files, version })
+        Some(Sources {
+            files: self.files,
+            version,
+        })
     }
 
     /// Loads the file a `$ref` names, if it has a file part and it is new. Returns the index of
@@ -337,17 +366,23 @@ impl<'d> Loader<'d> {
             Ok(parts) => parts,
             Err(RefError::Remote) => {
                 self.diags
-                    .error(&from_display, at, format!("remote references are not supported: `{}`", found.reference))
+                    .error(
+                        &from_display,
+                        at,
+                        format!("remote references are not supported: `{}`", found.reference),
+                    )
                     .set_help("download the document and refer to it by a relative path");
                 return None;
             }
             Err(e) => {
-                self.diags.error(&from_display, at, format!("{e}: `{}`", found.reference));
+                self.diags
+                    .error(&from_display, at, format!("{e}: `{}`", found.reference));
                 return None;
             }
         };
         let file_part = parts.file?;
         let path = resolve_relative(&from_path, &file_part);
+        let display = display_path(&resolve_relative(Path::new(&from_display), &file_part));
         if let Some(state) = self.seen.get(&path) {
             if state.is_none() && found.is_ref() {
                 // Already failed to read: the read error was reported at its first reference;
@@ -355,12 +390,14 @@ impl<'d> Loader<'d> {
                 self.diags.error(
                     &from_display,
                     at,
-                    format!("$ref '{}' names `{}`, which could not be loaded", found.reference, display_path(&path)),
+                    format!(
+                        "$ref '{}' names `{display}`, which could not be loaded",
+                        found.reference
+                    ),
                 );
             }
             return None;
         }
-        let display = display_path(&resolve_relative(Path::new(&from_display), &file_part));
         if self.files.len() >= MAX_FILES {
             if !self.too_many_reported {
                 self.too_many_reported = true;
@@ -378,7 +415,10 @@ impl<'d> Loader<'d> {
                 self.diags.error(
                     &from_display,
                     at,
-                    format!("$ref '{}' names `{display}`, which does not exist", found.reference),
+                    format!(
+                        "$ref '{}' names `{display}`, which does not exist",
+                        found.reference
+                    ),
                 );
             } else {
                 // Bundled documents keep mappings that named the files they were bundled from
@@ -387,7 +427,10 @@ impl<'d> Loader<'d> {
                 self.diags.warning(
                     &from_display,
                     at,
-                    format!("discriminator mapping '{}' names `{display}`, which does not exist", found.reference),
+                    format!(
+                        "discriminator mapping '{}' names `{display}`, which does not exist",
+                        found.reference
+                    ),
                 );
             }
             return None;
@@ -400,14 +443,21 @@ impl<'d> Loader<'d> {
                     self.diags.error(
                         &display,
                         "",
-                        format!("a referenced file must hold an object at top level, found {}", kind_name(&value)),
+                        format!(
+                            "a referenced file must hold an object at top level, found {}",
+                            kind_name(&value)
+                        ),
                     );
                     self.seen.insert(path, None);
                     return None;
                 }
                 let index = self.files.len();
                 self.seen.insert(path.clone(), Some(index));
-                self.files.push(SourceFile { path, display, value });
+                self.files.push(SourceFile {
+                    path,
+                    display,
+                    value,
+                });
                 Some(index)
             }
             None => {
@@ -451,7 +501,11 @@ fn read_and_parse(
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
-            let d = diags.error(display, "", format!("not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to()));
+            let d = diags.error(
+                display,
+                "",
+                format!("not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to()),
+            );
             if e.as_bytes().starts_with(&[0xFF, 0xFE]) || e.as_bytes().starts_with(&[0xFE, 0xFF]) {
                 d.set_help("the file looks like UTF-16; save it as UTF-8");
             }
@@ -466,7 +520,14 @@ fn read_and_parse(
 pub fn parse_document(text: &str, display: &str, diags: &mut Diagnostics) -> Option<Value> {
     let value = parse_value(text, display, diags)?;
     if !value.is_object() {
-        diags.error(display, "", format!("expected an object at top level, found {}", kind_name(&value)));
+        diags.error(
+            display,
+            "",
+            format!(
+                "expected an object at top level, found {}",
+                kind_name(&value)
+            ),
+        );
         return None;
     }
     Some(value)
@@ -480,8 +541,14 @@ fn parse_value(text: &str, display: &str, diags: &mut Diagnostics) -> Option<Val
             Ok(value) => Some(value),
             Err(e) => {
                 let (line, column) = (e.line(), e.column());
-                let message = e.to_string().replacen(&format!(" at line {line} column {column}"), "", 1);
-                diags.error(display, "", format!("invalid JSON at line {line}, column {column}: {message}"));
+                let message =
+                    e.to_string()
+                        .replacen(&format!(" at line {line} column {column}"), "", 1);
+                diags.error(
+                    display,
+                    "",
+                    format!("invalid JSON at line {line}, column {column}: {message}"),
+                );
                 None
             }
         };
@@ -501,8 +568,14 @@ fn parse_value(text: &str, display: &str, diags: &mut Diagnostics) -> Option<Val
             match ctx.error {
                 // Our own refusals (duplicate keys, complex keys) know their pointer.
                 Some((pointer, message)) => {
-                    let at = e.location().map(|l| format!(" (line {}, column {})", l.line(), l.column()));
-                    diags.error(display, pointer, format!("{message}{}", at.unwrap_or_default()));
+                    let at = e
+                        .location()
+                        .map(|l| format!(" (line {}, column {})", l.line(), l.column()));
+                    diags.error(
+                        display,
+                        pointer,
+                        format!("{message}{}", at.unwrap_or_default()),
+                    );
                 }
                 None => {
                     diags.error(display, "", yaml_error_message(&e));
@@ -605,7 +678,10 @@ impl<'de> serde::de::Visitor<'de> for YamlSeed<'_> {
             None => {
                 let mut ctx = self.ctx.borrow_mut();
                 let at = ctx.pointer();
-                ctx.warnings.push((at, format!("`{v}` can't be represented in JSON; read as null")));
+                ctx.warnings.push((
+                    at,
+                    format!("`{v}` can't be represented in JSON; read as null"),
+                ));
                 Ok(Value::Null)
             }
         }
@@ -655,7 +731,9 @@ impl<'de> serde::de::Visitor<'de> for YamlSeed<'_> {
             let mut ctx = self.ctx.borrow_mut();
             ctx.path.push(key.clone());
             if out.contains_key(&key) {
-                let message = format!("duplicate key `{key}` (YAML keys of different types name the same JSON key)");
+                let message = format!(
+                    "duplicate key `{key}` (YAML keys of different types name the same JSON key)"
+                );
                 let at = ctx.pointer();
                 ctx.error = Some((at, message.clone()));
                 return Err(serde::de::Error::custom(message));
@@ -685,7 +763,8 @@ struct YamlKey<'c> {
 
 impl YamlKey<'_> {
     fn refuse<E: serde::de::Error>(self) -> E {
-        let message = "a YAML sequence or mapping used as a mapping key is not supported".to_string();
+        let message =
+            "a YAML sequence or mapping used as a mapping key is not supported".to_string();
         let mut ctx = self.ctx.borrow_mut();
         let at = ctx.pointer();
         ctx.error = Some((at, message.clone()));
@@ -824,14 +903,27 @@ fn check_version(root: &Value, display: &str, diags: &mut Diagnostics) -> Option
         // `openapi: 3.0` unquoted in YAML is a float.
         Some(Value::Number(n)) => n.to_string(),
         Some(other) => {
-            diags.error(display, "/openapi", format!("`openapi` must be a version string, found {}", kind_name(other)));
+            diags.error(
+                display,
+                "/openapi",
+                format!(
+                    "`openapi` must be a version string, found {}",
+                    kind_name(other)
+                ),
+            );
             return None;
         }
         None => {
             if root.get("swagger").is_some() {
                 diags
-                    .error(display, "/swagger", "Swagger 2.0 documents are not supported; convert it to OpenAPI 3 first")
-                    .set_help("tools such as swagger2openapi convert a 2.0 document to OpenAPI 3.0");
+                    .error(
+                        display,
+                        "/swagger",
+                        "Swagger 2.0 documents are not supported; convert it to OpenAPI 3 first",
+                    )
+                    .set_help(
+                        "tools such as swagger2openapi convert a 2.0 document to OpenAPI 3.0",
+                    );
             } else {
                 diags
                     .error(display, "", "not an OpenAPI document: the `openapi` version field is missing")
@@ -847,7 +939,11 @@ fn check_version(root: &Value, display: &str, diags: &mut Diagnostics) -> Option
         Some(SpecVersion::V3_1)
     } else {
         diags
-            .error(display, "/openapi", format!("OpenAPI version `{version}` is not supported"))
+            .error(
+                display,
+                "/openapi",
+                format!("OpenAPI version `{version}` is not supported"),
+            )
             .set_help("supported versions are 3.0.x and 3.1.x");
         None
     }
@@ -923,10 +1019,18 @@ fn pointer_of(path: &[Token<'_>]) -> String {
 
 /// Every `$ref` of a document outside literal positions, with the pointer of its object.
 fn collect_refs(root: &Value, display: &str, diags: &mut Diagnostics) -> Vec<FoundRef> {
-    let mut scanner = Scanner { out: Vec::new(), path: Vec::new(), too_deep: false };
+    let mut scanner = Scanner {
+        out: Vec::new(),
+        path: Vec::new(),
+        too_deep: false,
+    };
     scanner.scan(root, Scan::Node);
     if scanner.too_deep {
-        diags.error(display, "", format!("nesting deeper than {MAX_DEPTH} levels"));
+        diags.error(
+            display,
+            "",
+            format!("nesting deeper than {MAX_DEPTH} levels"),
+        );
     }
     scanner.out
 }
@@ -955,7 +1059,9 @@ impl<'v> Scanner<'v> {
             }
             Value::Object(map) => {
                 for (key, child) in map {
-                    let Some(child_mode) = self.child_mode(mode, key, child) else { continue };
+                    let Some(child_mode) = self.child_mode(mode, key, child) else {
+                        continue;
+                    };
                     if child.is_object() || child.is_array() {
                         self.path.push(Token::Key(key));
                         self.scan(child, child_mode);
@@ -984,7 +1090,10 @@ impl<'v> Scanner<'v> {
             }
             return None;
         }
-        if key.starts_with("x-") || LITERAL_KEYS.contains(&key) || (mode == Scan::Example && key == "value") {
+        if key.starts_with("x-")
+            || LITERAL_KEYS.contains(&key)
+            || (mode == Scan::Example && key == "value")
+        {
             return None;
         }
         match key {
@@ -1007,19 +1116,31 @@ impl<'v> Scanner<'v> {
     /// (`mapping: {dog: './dog.yaml'}`); such files must be loaded for the resolver. Plain schema
     /// names (`Dog`) are left to the resolver.
     fn mapping(&mut self, discriminator: &'v Value) {
-        let Some(Value::Object(mapping)) = discriminator.get("mapping") else { return };
+        let Some(Value::Object(mapping)) = discriminator.get("mapping") else {
+            return;
+        };
         self.path.push(Token::Key("mapping"));
         let pointer = pointer_of(&self.path);
         self.path.pop();
         for (name, target) in mapping {
-            let Value::String(target) = target else { continue };
-            let file = target.split_once('#').map_or(target.as_str(), |(file, _)| file);
+            let Value::String(target) = target else {
+                continue;
+            };
+            let file = target
+                .split_once('#')
+                .map_or(target.as_str(), |(file, _)| file);
             let lower = file.to_ascii_lowercase();
-            let looks_like_file = [".yaml", ".yml", ".json"].iter().any(|ext| lower.ends_with(ext));
+            let looks_like_file = [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|ext| lower.ends_with(ext));
             if file.is_empty() || !(looks_like_file || target.contains('#')) {
                 continue;
             }
-            self.out.push(FoundRef { pointer: pointer.clone(), key: name.clone(), reference: target.clone() });
+            self.out.push(FoundRef {
+                pointer: pointer.clone(),
+                key: name.clone(),
+                reference: target.clone(),
+            });
         }
     }
 }
@@ -1036,7 +1157,8 @@ mod tests {
 
     impl TempDir {
         fn new(name: &str) -> TestResult<Self> {
-            let dir = std::env::temp_dir().join(format!("oagen-load-{}-{name}", std::process::id()));
+            let dir =
+                std::env::temp_dir().join(format!("oagen-load-{}-{name}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir)?;
             Ok(TempDir(dir))
@@ -1059,7 +1181,10 @@ mod tests {
     }
 
     fn errors(diags: &Diagnostics) -> Vec<String> {
-        diags.errors().map(|d| format!("{}#{}: {}", d.file, d.pointer, d.message)).collect()
+        diags
+            .errors()
+            .map(|d| format!("{}#{}: {}", d.file, d.pointer, d.message))
+            .collect()
     }
 
     const HEAD: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
@@ -1081,7 +1206,10 @@ mod tests {
             "api/schemas/pet.yaml",
             "Pet:\n  type: object\n  properties:\n    common: {$ref: '../../common.json#/Foo'}\n    tag: {$ref: tag.yaml}\n",
         )?;
-        dir.write("api/schemas/tag.yaml", "type: string\nenum: [{$ref: 'enum-literal.yaml'}]\n")?;
+        dir.write(
+            "api/schemas/tag.yaml",
+            "type: string\nenum: [{$ref: 'enum-literal.yaml'}]\n",
+        )?;
         dir.write("common.json", "{\"Foo\": {\"type\": \"integer\"}}")?;
 
         let mut diags = Diagnostics::new();
@@ -1093,26 +1221,58 @@ mod tests {
         let displays: Vec<String> = sources
             .files
             .iter()
-            .map(|f| f.path.strip_prefix(&top).map(display_path).unwrap_or_else(|_| f.display.clone()))
+            .map(|f| {
+                f.path
+                    .strip_prefix(&top)
+                    .map(display_path)
+                    .unwrap_or_else(|_| f.display.clone())
+            })
             .collect();
         assert_eq!(
             displays,
-            vec!["api/root.yaml", "api/paths/pets.yaml", "api/schemas/pet.yaml", "common.json", "api/schemas/tag.yaml"]
+            vec![
+                "api/root.yaml",
+                "api/paths/pets.yaml",
+                "api/schemas/pet.yaml",
+                "common.json",
+                "api/schemas/tag.yaml"
+            ]
         );
         let root_display = display_path(&root);
         assert_eq!(sources.root().display, root_display);
         assert!(sources.files.iter().all(|f| f.path.is_absolute()));
-        assert!(sources.files[3].display.ends_with("/common.json") && !sources.files[3].display.contains(".."));
+        assert!(
+            sources.files[3].display.ends_with("/common.json")
+                && !sources.files[3].display.contains("..")
+        );
 
-        let common = sources.find(&base.join("x/../../common.json")).ok_or("common.json not found")?;
-        assert_eq!(sources.get(common, "/Foo/type"), Some(&Value::String("integer".into())));
+        let common = sources
+            .find(&base.join("x/../../common.json"))
+            .ok_or("common.json not found")?;
+        assert_eq!(
+            sources.get(common, "/Foo/type"),
+            Some(&Value::String("integer".into()))
+        );
         let pet = FileId(2);
-        assert_eq!(sources.locate(pet, "../../common.json#/Foo")?, (common, "/Foo".to_string()));
+        assert_eq!(
+            sources.locate(pet, "../../common.json#/Foo")?,
+            (common, "/Foo".to_string())
+        );
         assert_eq!(sources.locate(pet, "#/Pet")?, (pet, "/Pet".to_string()));
-        assert_eq!(sources.locate(FileId::ROOT, "root.yaml#/a%20b")?, (FileId::ROOT, "/a b".to_string()));
-        assert!(matches!(sources.locate(pet, "missing.yaml"), Err(RefError::NotLoaded(_))));
+        assert_eq!(
+            sources.locate(FileId::ROOT, "root.yaml#/a%20b")?,
+            (FileId::ROOT, "/a b".to_string())
+        );
+        assert!(matches!(
+            sources.locate(pet, "missing.yaml"),
+            Err(RefError::NotLoaded(_))
+        ));
         // Integer keys became strings.
-        assert!(sources.get(FileId(1), "/get/responses/200/description").is_some());
+        assert!(
+            sources
+                .get(FileId(1), "/get/responses/200/description")
+                .is_some()
+        );
         Ok(())
     }
 
@@ -1125,24 +1285,41 @@ mod tests {
                 "{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    A: {{$ref: 'gone.yaml#/A'}}\n    B: {{$ref: 'gone.yaml#/B'}}\n    C: {{$ref: 'https://example.com/c.yaml'}}\n    D: {{$ref: 'sub/other.yaml'}}\n    E: {{oneOf: [{{$ref: '#/components/schemas/A'}}], discriminator: {{propertyName: k, mapping: {{e: 'e.yaml#/E', f: F}}}}}}\n"
             ),
         )?;
-        dir.write("sub/other.yaml", "type: object\nproperties:\n  x: {$ref: '../also-gone.json'}\n")?;
+        dir.write(
+            "sub/other.yaml",
+            "type: object\nproperties:\n  x: {$ref: '../also-gone.json'}\n",
+        )?;
 
         let mut diags = Diagnostics::new();
         assert!(load(&root, &mut diags).is_none());
         let shown = display_path(&root);
-        let warnings: Vec<String> = diags.warnings().map(|d| format!("{}#{}: {}", d.file, d.pointer, d.message)).collect();
+        let warnings: Vec<String> = diags
+            .warnings()
+            .map(|d| format!("{}#{}: {}", d.file, d.pointer, d.message))
+            .collect();
         assert_eq!(
             warnings,
-            vec![format!("{shown}#/components/schemas/E/discriminator/mapping/e: discriminator mapping 'e.yaml#/E' names `{}e.yaml`, which does not exist", shown.trim_end_matches("root.yaml"))]
+            vec![format!(
+                "{shown}#/components/schemas/E/discriminator/mapping/e: discriminator mapping 'e.yaml#/E' names `{}e.yaml`, which does not exist",
+                shown.trim_end_matches("root.yaml")
+            )]
         );
         let dirname = shown.trim_end_matches("root.yaml");
         assert_eq!(
             errors(&diags),
             vec![
-                format!("{shown}#/components/schemas/A/$ref: $ref 'gone.yaml#/A' names `{dirname}gone.yaml`, which does not exist"),
-                format!("{shown}#/components/schemas/B/$ref: $ref 'gone.yaml#/B' names `{dirname}gone.yaml`, which could not be loaded"),
-                format!("{shown}#/components/schemas/C/$ref: remote references are not supported: `https://example.com/c.yaml`"),
-                format!("{dirname}sub/other.yaml#/properties/x/$ref: $ref '../also-gone.json' names `{dirname}also-gone.json`, which does not exist"),
+                format!(
+                    "{shown}#/components/schemas/A/$ref: $ref 'gone.yaml#/A' names `{dirname}gone.yaml`, which does not exist"
+                ),
+                format!(
+                    "{shown}#/components/schemas/B/$ref: $ref 'gone.yaml#/B' names `{dirname}gone.yaml`, which could not be loaded"
+                ),
+                format!(
+                    "{shown}#/components/schemas/C/$ref: remote references are not supported: `https://example.com/c.yaml`"
+                ),
+                format!(
+                    "{dirname}sub/other.yaml#/properties/x/$ref: $ref '../also-gone.json' names `{dirname}also-gone.json`, which does not exist"
+                ),
             ]
         );
         Ok(())
@@ -1156,12 +1333,27 @@ mod tests {
         let mut diags = Diagnostics::new();
         let sources = load_str("mem.yaml", &text, &mut diags).ok_or_else(|| diags.to_string())?;
         let responses = &sources.root().value["paths"]["/a"]["get"]["responses"];
-        let keys: Vec<&str> = responses.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+        let keys: Vec<&str> = responses
+            .as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
         assert_eq!(keys, vec!["200", "404", "true", "null"]);
-        assert_eq!(responses["404"], serde_json::json!({"x-extra": 1, "description": "ok"}));
-        assert_eq!(serde_json::to_string(&sources.root().value["x-floats"])?, "[1.0,2.5,3,-4,18446744073709551615,null,-9.223372036854776e+18]");
-        assert_eq!(sources.root().value["x-tagged"], serde_json::json!({"a": 1}));
-        let warnings: Vec<String> = diags.warnings().map(|d| format!("{}#{}", d.file, d.pointer)).collect();
+        assert_eq!(
+            responses["404"],
+            serde_json::json!({"x-extra": 1, "description": "ok"})
+        );
+        assert_eq!(
+            serde_json::to_string(&sources.root().value["x-floats"])?,
+            "[1.0,2.5,3,-4,18446744073709551615,null,-9.223372036854776e+18]"
+        );
+        assert_eq!(
+            sources.root().value["x-tagged"],
+            serde_json::json!({"a": 1})
+        );
+        let warnings: Vec<String> = diags
+            .warnings()
+            .map(|d| format!("{}#{}", d.file, d.pointer))
+            .collect();
         assert_eq!(warnings, vec!["mem.yaml#/x-floats/5"]);
         Ok(())
     }
@@ -1172,36 +1364,73 @@ mod tests {
         let text = format!("{HEAD}paths: {{}}\nx-codes:\n  200: a\n  '200': b\n");
         assert!(load_str("dup.yaml", &text, &mut diags).is_none());
         assert_eq!(errors(&diags).len(), 1);
-        assert!(errors(&diags)[0].starts_with("dup.yaml#/x-codes/200: duplicate key `200`"), "{diags}");
+        assert!(
+            errors(&diags)[0].starts_with("dup.yaml#/x-codes/200: duplicate key `200`"),
+            "{diags}"
+        );
     }
 
     /// (input, expected error: file#pointer: message prefix)
     const REFUSALS: &[(&str, &str)] = &[
-        ("openapi: 3.0.3\ninfo:\n  title: [unclosed\n", "doc.yaml#: invalid YAML at line 4, column 1: "),
-        ("{\n  \"openapi\": \"3.1.0\",\n  \"info\": {,}\n}", "doc.yaml#: invalid JSON at line 3, column 12: "),
-        ("swagger: '2.0'\ninfo: {title: t, version: '1'}\n", "doc.yaml#/swagger: Swagger 2.0 documents are not supported; convert it to OpenAPI 3 first"),
-        ("openapi: 3.2.0\ninfo: {title: t, version: '1'}\n", "doc.yaml#/openapi: OpenAPI version `3.2.0` is not supported"),
-        ("openapi: 2.9\n", "doc.yaml#/openapi: OpenAPI version `2.9` is not supported"),
+        (
+            "openapi: 3.0.3\ninfo:\n  title: [unclosed\n",
+            "doc.yaml#: invalid YAML at line 4, column 1: ",
+        ),
+        (
+            "{\n  \"openapi\": \"3.1.0\",\n  \"info\": {,}\n}",
+            "doc.yaml#: invalid JSON at line 3, column 12: ",
+        ),
+        (
+            "swagger: '2.0'\ninfo: {title: t, version: '1'}\n",
+            "doc.yaml#/swagger: Swagger 2.0 documents are not supported; convert it to OpenAPI 3 first",
+        ),
+        (
+            "openapi: 3.2.0\ninfo: {title: t, version: '1'}\n",
+            "doc.yaml#/openapi: OpenAPI version `3.2.0` is not supported",
+        ),
+        (
+            "openapi: 2.9\n",
+            "doc.yaml#/openapi: OpenAPI version `2.9` is not supported",
+        ),
         ("info: {title: t}\n", "doc.yaml#: not an OpenAPI document"),
-        ("- a\n- b\n", "doc.yaml#: expected an object at top level, found an array"),
+        (
+            "- a\n- b\n",
+            "doc.yaml#: expected an object at top level, found an array",
+        ),
         ("", "doc.yaml#: expected an object at top level, found null"),
-        ("openapi: 3.0.0\nx: [1, 2]\n---\nother: doc\n", "doc.yaml#: invalid YAML"),
-        ("openapi: 3.0.0\n<<: 3\n", "doc.yaml#/<<: invalid YAML merge key"),
-        ("openapi: 3.0.0\nx:\n  ? [a, b]\n  : c\n", "doc.yaml#/x: a YAML sequence or mapping used as a mapping key is not supported (line 3"),
+        (
+            "openapi: 3.0.0\nx: [1, 2]\n---\nother: doc\n",
+            "doc.yaml#: invalid YAML",
+        ),
+        (
+            "openapi: 3.0.0\n<<: 3\n",
+            "doc.yaml#/<<: invalid YAML merge key",
+        ),
+        (
+            "openapi: 3.0.0\nx:\n  ? [a, b]\n  : c\n",
+            "doc.yaml#/x: a YAML sequence or mapping used as a mapping key is not supported (line 3",
+        ),
     ];
 
     #[test]
     fn refusals_are_located() {
         for (input, expected) in REFUSALS {
             let mut diags = Diagnostics::new();
-            assert!(load_str("doc.yaml", input, &mut diags).is_none(), "accepted: {input}");
+            assert!(
+                load_str("doc.yaml", input, &mut diags).is_none(),
+                "accepted: {input}"
+            );
             let errors = errors(&diags);
             assert_eq!(errors.len(), 1, "{input}: {diags}");
-            assert!(errors[0].starts_with(expected), "{input}: got `{}`, want `{expected}…`", errors[0]);
+            assert!(
+                errors[0].starts_with(expected),
+                "{input}: got `{}`, want `{expected}…`",
+                errors[0]
+            );
         }
         let mut diags = Diagnostics::new();
         let _ = load_str("doc.yaml", "swagger: '2.0'\n", &mut diags);
-        assert_eq!(diags.errors().next().and_then(|d| d.help.clone()).is_some(), true);
+        assert!(diags.errors().next().and_then(|d| d.help.clone()).is_some());
     }
 
     #[test]
@@ -1209,12 +1438,19 @@ mod tests {
         let cases: &[(&str, SpecVersion)] = &[
             ("openapi: 3.0.0\npaths: {}\n", SpecVersion::V3_0),
             ("openapi: 3.0\npaths: {}\n", SpecVersion::V3_0),
-            ("\u{feff}  {\"openapi\": \"3.1.1\", \"paths\": {}}", SpecVersion::V3_1),
-            ("# YAML despite the name\nopenapi: '3.1.0'\n", SpecVersion::V3_1),
+            (
+                "\u{feff}  {\"openapi\": \"3.1.1\", \"paths\": {}}",
+                SpecVersion::V3_1,
+            ),
+            (
+                "# YAML despite the name\nopenapi: '3.1.0'\n",
+                SpecVersion::V3_1,
+            ),
         ];
         for (text, version) in cases {
             let mut diags = Diagnostics::new();
-            let sources = load_str("spec.json", text, &mut diags).ok_or_else(|| diags.to_string())?;
+            let sources =
+                load_str("spec.json", text, &mut diags).ok_or_else(|| diags.to_string())?;
             assert_eq!(sources.version, *version, "{text}");
             assert!(diags.is_empty());
         }
@@ -1225,15 +1461,28 @@ mod tests {
     fn cycles_between_files_and_bad_files() -> TestResult {
         let dir = TempDir::new("cycle")?;
         let root = dir.write("a.yaml", &format!("{HEAD}paths: {{}}\ncomponents: {{schemas: {{B: {{$ref: 'b.yaml#/B'}}, L: {{$ref: 'list.yaml'}}, U: {{$ref: 'bad.json'}}}}}}\n"))?;
-        dir.write("b.yaml", "B: {properties: {a: {$ref: 'a.yaml#/components/schemas/B'}, b: {$ref: '#/B'}}}\n")?;
+        dir.write(
+            "b.yaml",
+            "B: {properties: {a: {$ref: 'a.yaml#/components/schemas/B'}, b: {$ref: '#/B'}}}\n",
+        )?;
         dir.write("list.yaml", "- 1\n- 2\n")?;
         dir.write("bad.json", "{\"type\": }")?;
         let mut diags = Diagnostics::new();
         assert!(load(&root, &mut diags).is_none());
         let errors = errors(&diags);
         assert_eq!(errors.len(), 2, "{diags}");
-        assert!(errors[0].ends_with("list.yaml#: a referenced file must hold an object at top level, found an array"), "{}", errors[0]);
-        assert!(errors[1].contains("bad.json#: invalid JSON at line 1, column 10"), "{}", errors[1]);
+        assert!(
+            errors[0].ends_with(
+                "list.yaml#: a referenced file must hold an object at top level, found an array"
+            ),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            errors[1].contains("bad.json#: invalid JSON at line 1, column 10"),
+            "{}",
+            errors[1]
+        );
         assert!(diags.iter().all(|d| d.severity == Severity::Error));
         Ok(())
     }
@@ -1243,36 +1492,86 @@ mod tests {
         let mut diags = Diagnostics::new();
         assert!(load(Path::new("no/such/spec.yaml"), &mut diags).is_none());
         assert_eq!(errors(&diags).len(), 1);
-        assert!(errors(&diags)[0].starts_with("no/such/spec.yaml#: cannot read `no/such/spec.yaml`"), "{diags}");
+        assert!(
+            errors(&diags)[0].starts_with("no/such/spec.yaml#: cannot read `no/such/spec.yaml`"),
+            "{diags}"
+        );
     }
 
     #[test]
     fn ref_and_path_helpers() -> TestResult {
-        assert_eq!(split_ref("#/a/b")?, RefParts { file: None, fragment: "/a/b".into() });
-        assert_eq!(split_ref("x%20y.yaml")?, RefParts { file: Some("x y.yaml".into()), fragment: String::new() });
-        assert_eq!(split_ref("a.yaml#/p%7Bid%7D")?, RefParts { file: Some("a.yaml".into()), fragment: "/p{id}".into() });
+        assert_eq!(
+            split_ref("#/a/b")?,
+            RefParts {
+                file: None,
+                fragment: "/a/b".into()
+            }
+        );
+        assert_eq!(
+            split_ref("x%20y.yaml")?,
+            RefParts {
+                file: Some("x y.yaml".into()),
+                fragment: String::new()
+            }
+        );
+        assert_eq!(
+            split_ref("a.yaml#/p%7Bid%7D")?,
+            RefParts {
+                file: Some("a.yaml".into()),
+                fragment: "/p{id}".into()
+            }
+        );
         assert_eq!(split_ref("HTTPS://x/y.json#/a"), Err(RefError::Remote));
-        assert_eq!(split_ref("urn:x:y"), Err(RefError::UnsupportedScheme("urn".into())));
-        assert_eq!(split_ref("c:/specs/a.yaml")?.file.as_deref(), Some("c:/specs/a.yaml"));
+        assert_eq!(
+            split_ref("urn:x:y"),
+            Err(RefError::UnsupportedScheme("urn".into()))
+        );
+        assert_eq!(
+            split_ref("c:/specs/a.yaml")?.file.as_deref(),
+            Some("c:/specs/a.yaml")
+        );
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz%41"), "%zzA");
-        assert_eq!(normalize_path(Path::new("a/./b/../c")), PathBuf::from("a/c"));
-        assert_eq!(normalize_path(Path::new("../a/../../b")), PathBuf::from("../../b"));
+        assert_eq!(
+            normalize_path(Path::new("a/./b/../c")),
+            PathBuf::from("a/c")
+        );
+        assert_eq!(
+            normalize_path(Path::new("../a/../../b")),
+            PathBuf::from("../../b")
+        );
         assert_eq!(normalize_path(Path::new("/../a")), PathBuf::from("/a"));
-        assert_eq!(resolve_relative(Path::new("/s/api/root.yaml"), "../common.json"), PathBuf::from("/s/common.json"));
-        assert_eq!(resolve_relative(Path::new("root.yaml"), "./x.yaml"), PathBuf::from("x.yaml"));
-        assert_eq!(resolve_relative(Path::new("/s/root.yaml"), "/abs/x.yaml"), PathBuf::from("/abs/x.yaml"));
+        assert_eq!(
+            resolve_relative(Path::new("/s/api/root.yaml"), "../common.json"),
+            PathBuf::from("/s/common.json")
+        );
+        assert_eq!(
+            resolve_relative(Path::new("root.yaml"), "./x.yaml"),
+            PathBuf::from("x.yaml")
+        );
+        assert_eq!(
+            resolve_relative(Path::new("/s/root.yaml"), "/abs/x.yaml"),
+            PathBuf::from("/abs/x.yaml")
+        );
         Ok(())
     }
 
     #[test]
     fn deep_nesting_is_an_error() {
         let depth = 300;
-        let text = format!("{{\"openapi\": \"3.0.0\", \"x\": {}{}}}", "[".repeat(depth), "]".repeat(depth));
+        let text = format!(
+            "{{\"openapi\": \"3.0.0\", \"x\": {}{}}}",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
         let mut diags = Diagnostics::new();
         assert!(load_str("deep.json", &text, &mut diags).is_none());
         assert_eq!(errors(&diags).len(), 1, "{diags}");
-        let yaml = format!("openapi: 3.0.0\nx: {}{}\n", "[".repeat(depth), "]".repeat(depth));
+        let yaml = format!(
+            "openapi: 3.0.0\nx: {}{}\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
         let mut diags = Diagnostics::new();
         assert!(load_str("deep.yaml", &yaml, &mut diags).is_none());
         assert_eq!(errors(&diags).len(), 1, "{diags}");

@@ -75,7 +75,9 @@ pub fn normalize(sources: &mut Sources, diags: &mut Diagnostics) {
     let mut queue: VecDeque<(FileId, String, Kind)> = VecDeque::new();
     loop {
         for (from, reference, kind) in std::mem::take(&mut n.pending) {
-            let Ok((file, pointer)) = sources.locate(from, &reference) else { continue };
+            let Ok((file, pointer)) = sources.locate(from, &reference) else {
+                continue;
+            };
             if !(pointer.is_empty() || pointer.starts_with('/')) {
                 continue;
             }
@@ -83,8 +85,12 @@ pub fn normalize(sources: &mut Sources, diags: &mut Diagnostics) {
                 queue.push_back((file, pointer, kind));
             }
         }
-        let Some((file, pointer, kind)) = queue.pop_front() else { break };
-        n.with_file(sources, file, &pointer, |n, value| n.kind(value, &pointer, kind));
+        let Some((file, pointer, kind)) = queue.pop_front() else {
+            break;
+        };
+        n.with_file(sources, file, &pointer, |n, value| {
+            n.kind(value, &pointer, kind)
+        });
     }
 
     if sources.version == SpecVersion::V3_1 {
@@ -107,8 +113,17 @@ struct Normalizer<'d> {
 
 /// Annotation keywords: they never change the shape of the data, so a merge may drop the
 /// branch's copy when the parent has its own, and they may sit beside a `null` branch.
-const ANNOTATIONS: &[&str] =
-    &["title", "description", "example", "examples", "default", "deprecated", "readOnly", "writeOnly", "externalDocs"];
+const ANNOTATIONS: &[&str] = &[
+    "title",
+    "description",
+    "example",
+    "examples",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "externalDocs",
+];
 
 /// JSON Schema keywords with no OpenAPI 3.0 equivalent that change what a value may be.
 const UNSUPPORTED: &[&str] = &[
@@ -127,14 +142,33 @@ const UNSUPPORTED: &[&str] = &[
 ];
 
 /// Keywords that identify or annotate a schema for JSON Schema tooling only.
-const SILENT_DROPS: &[&str] = &["$id", "$schema", "$anchor", "$dynamicAnchor", "$comment", "$vocabulary"];
+const SILENT_DROPS: &[&str] = &[
+    "$id",
+    "$schema",
+    "$anchor",
+    "$dynamicAnchor",
+    "$comment",
+    "$vocabulary",
+];
 
 /// Keywords that apply to one JSON type, for splitting `type: [a, b]` into `anyOf` branches.
 /// `format` and `enum` are handled apart because they apply to several types.
 fn type_keywords(ty: &str) -> &'static [&'static str] {
     match ty {
-        "string" => &["minLength", "maxLength", "pattern", "contentMediaType", "contentEncoding"],
-        "number" | "integer" => &["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"],
+        "string" => &[
+            "minLength",
+            "maxLength",
+            "pattern",
+            "contentMediaType",
+            "contentEncoding",
+        ],
+        "number" | "integer" => &[
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+        ],
         "object" => &[
             "properties",
             "required",
@@ -168,7 +202,9 @@ fn value_has_type(value: &Value, ty: &str) -> bool {
     match ty {
         "string" => value.is_string(),
         "number" => value.is_number(),
-        "integer" => value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0),
+        "integer" => {
+            value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0)
+        }
         "boolean" => value.is_boolean(),
         "object" => value.is_object(),
         "array" => value.is_array(),
@@ -192,13 +228,20 @@ fn infer_type(value: &Value) -> Option<&'static str> {
 /// Formats that describe numbers; any other format on a multi-type schema goes to the string
 /// branch.
 fn is_numeric_format(format: &str) -> bool {
-    matches!(format, "float" | "double" | "decimal") || format.starts_with("int") || format.starts_with("uint")
+    matches!(format, "float" | "double" | "decimal")
+        || format.starts_with("int")
+        || format.starts_with("uint")
 }
 
 /// Media types whose content is text, so a string with that `contentMediaType` is still text
 /// (`application/json` in a string is JSON text, not bytes).
 fn is_textual_media_type(media: &str) -> bool {
-    let essence = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = media
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     essence.starts_with("text/")
         || essence.ends_with("+json")
         || essence.ends_with("+xml")
@@ -228,9 +271,13 @@ fn scalar_to_string(value: &mut Value) {
 /// Server variable `default` and `enum` values as strings (openapi-generator's petstore has
 /// `default: 80`).
 fn servers_to_strings(servers: &mut Value) {
-    let Value::Array(servers) = servers else { return };
+    let Value::Array(servers) = servers else {
+        return;
+    };
     for server in servers {
-        let Some(Value::Object(variables)) = server.get_mut("variables") else { continue };
+        let Some(Value::Object(variables)) = server.get_mut("variables") else {
+            continue;
+        };
         for variable in variables.values_mut() {
             if let Some(default) = variable.get_mut("default") {
                 scalar_to_string(default);
@@ -243,12 +290,18 @@ fn servers_to_strings(servers: &mut Value) {
 }
 
 fn backticked(names: &[String]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Is this `oneOf`/`anyOf` branch the JSON null and nothing else?
 fn is_null_branch(branch: &Value) -> bool {
-    let Value::Object(obj) = branch else { return false };
+    let Value::Object(obj) = branch else {
+        return false;
+    };
     let null_type = match obj.get("type") {
         Some(Value::String(t)) => t == "null",
         Some(Value::Array(ts)) => !ts.is_empty() && ts.iter().all(|t| t == "null"),
@@ -274,7 +327,9 @@ impl Normalizer<'_> {
         pointer: &str,
         f: impl FnOnce(&mut Self, &mut Value),
     ) {
-        let Some(file) = sources.files.get_mut(id.0) else { return };
+        let Some(file) = sources.files.get_mut(id.0) else {
+            return;
+        };
         let mut value = std::mem::take(&mut file.value);
         self.file = id;
         self.display = file.display.clone();
@@ -312,7 +367,9 @@ impl Normalizer<'_> {
     // ---- document structure ----------------------------------------------------------------
 
     fn document(&mut self, root: &mut Value) {
-        let Some(obj) = root.as_object_mut() else { return };
+        let Some(obj) = root.as_object_mut() else {
+            return;
+        };
 
         // OAS 3.1 §4.8.1: webhooks are requests the API sends; there is no client or server
         // method to generate for them yet.
@@ -376,7 +433,9 @@ impl Normalizer<'_> {
             ("links", Kind::Other),
         ];
         for (section, kind) in sections {
-            let Some(Value::Object(entries)) = components.get_mut(section) else { continue };
+            let Some(Value::Object(entries)) = components.get_mut(section) else {
+                continue;
+            };
             let base = pointer_push("/components", section);
             for (name, entry) in entries.iter_mut() {
                 let ptr = pointer_push(&base, name);
@@ -394,7 +453,12 @@ impl Normalizer<'_> {
                 // OAS 3.1 added `mutualTLS`; openapiv3 has no variant for it and a client can
                 // only satisfy it through its TLS configuration.
                 if scheme.get("type").and_then(Value::as_str) == Some("mutualTLS") {
-                    self.warn(&ptr, format!("security scheme `{name}` (mutualTLS) is not supported and is ignored"));
+                    self.warn(
+                        &ptr,
+                        format!(
+                            "security scheme `{name}` (mutualTLS) is not supported and is ignored"
+                        ),
+                    );
                     dropped.push(name.clone());
                 }
             }
@@ -408,8 +472,12 @@ impl Normalizer<'_> {
     /// `summary` and `description` beside it, which openapiv3 can't hold), queues its target and
     /// returns true.
     fn ref_only(&mut self, value: &mut Value, ptr: &str, kind: Kind) -> bool {
-        let Some(obj) = value.as_object_mut() else { return false };
-        let Some(Value::String(reference)) = obj.get("$ref") else { return false };
+        let Some(obj) = value.as_object_mut() else {
+            return false;
+        };
+        let Some(Value::String(reference)) = obj.get("$ref") else {
+            return false;
+        };
         let reference = reference.clone();
         if obj.len() > 1 {
             let dropped: Vec<String> = obj
@@ -418,7 +486,13 @@ impl Normalizer<'_> {
                 .cloned()
                 .collect();
             if !dropped.is_empty() {
-                self.warn(ptr, format!("keywords beside `$ref` are ignored here: {}", backticked(&dropped)));
+                self.warn(
+                    ptr,
+                    format!(
+                        "keywords beside `$ref` are ignored here: {}",
+                        backticked(&dropped)
+                    ),
+                );
             }
             obj.retain(|k, _| k == "$ref");
         }
@@ -432,7 +506,9 @@ impl Normalizer<'_> {
         if self.ref_only(value, ptr, Kind::PathItem) {
             return;
         }
-        let Some(obj) = value.as_object_mut() else { return };
+        let Some(obj) = value.as_object_mut() else {
+            return;
+        };
         if let Some(servers) = obj.get_mut("servers") {
             servers_to_strings(servers);
         }
@@ -442,7 +518,9 @@ impl Normalizer<'_> {
                 self.parameter(param, &pointer_push(&base, &i.to_string()), Kind::Parameter);
             }
         }
-        for method in ["get", "put", "post", "delete", "options", "head", "patch", "trace"] {
+        for method in [
+            "get", "put", "post", "delete", "options", "head", "patch", "trace",
+        ] {
             if let Some(op) = obj.get_mut(method) {
                 self.operation(op, &pointer_push(ptr, method));
             }
@@ -450,7 +528,9 @@ impl Normalizer<'_> {
     }
 
     fn operation(&mut self, value: &mut Value, ptr: &str) {
-        let Some(obj) = value.as_object_mut() else { return };
+        let Some(obj) = value.as_object_mut() else {
+            return;
+        };
         if let Some(servers) = obj.get_mut("servers") {
             servers_to_strings(servers);
         }
@@ -487,7 +567,9 @@ impl Normalizer<'_> {
         if self.ref_only(value, ptr, Kind::Callback) {
             return;
         }
-        let Some(obj) = value.as_object_mut() else { return };
+        let Some(obj) = value.as_object_mut() else {
+            return;
+        };
         for (expression, item) in obj.iter_mut() {
             if !expression.starts_with("x-") {
                 self.path_item(item, &pointer_push(ptr, expression));
@@ -500,7 +582,9 @@ impl Normalizer<'_> {
         if self.ref_only(value, ptr, kind) {
             return;
         }
-        let Some(obj) = value.as_object_mut() else { return };
+        let Some(obj) = value.as_object_mut() else {
+            return;
+        };
         self.parameter_style(obj, ptr, kind);
         // `required: optional` (openapi-generator's petstore) and `required: "true"` are not
         // booleans; openapiv3 refuses the whole document over them.
@@ -535,8 +619,14 @@ impl Normalizer<'_> {
     /// on a header in openapi-generator's echo_api.yaml) makes openapiv3 refuse the whole
     /// document; it is replaced by the location's default, with a warning.
     fn parameter_style(&mut self, obj: &mut Map<String, Value>, ptr: &str, kind: Kind) {
-        let Some(Value::String(style)) = obj.get("style") else { return };
-        let location = if kind == Kind::Header { Some("header") } else { obj.get("in").and_then(Value::as_str) };
+        let Some(Value::String(style)) = obj.get("style") else {
+            return;
+        };
+        let location = if kind == Kind::Header {
+            Some("header")
+        } else {
+            obj.get("in").and_then(Value::as_str)
+        };
         let allowed: &[&str] = match location {
             Some("path") => &["simple", "matrix", "label"],
             Some("query") => &["form", "spaceDelimited", "pipeDelimited", "deepObject"],
@@ -547,10 +637,16 @@ impl Normalizer<'_> {
         if allowed.contains(&style.as_str()) {
             return;
         }
-        let (style, default, location) = (style.clone(), allowed[0], location.unwrap_or_default().to_string());
+        let (style, default, location) = (
+            style.clone(),
+            allowed[0],
+            location.unwrap_or_default().to_string(),
+        );
         self.warn(
             &pointer_push(ptr, "style"),
-            format!("style `{style}` is not allowed for a {location} parameter; read as `{default}`"),
+            format!(
+                "style `{style}` is not allowed for a {location} parameter; read as `{default}`"
+            ),
         );
         obj.insert("style".into(), Value::String(default.into()));
     }
@@ -568,7 +664,9 @@ impl Normalizer<'_> {
         if self.ref_only(value, ptr, Kind::Response) {
             return;
         }
-        let Some(obj) = value.as_object_mut() else { return };
+        let Some(obj) = value.as_object_mut() else {
+            return;
+        };
         // `description` is required by both versions but often left out; openapiv3 refuses the
         // whole document without it, and an empty one changes no generated type.
         if !obj.contains_key("description") {
@@ -593,10 +691,14 @@ impl Normalizer<'_> {
 
     /// A `content` map: media type → Media Type Object.
     fn content(&mut self, value: &mut Value, ptr: &str) {
-        let Some(media_types) = value.as_object_mut() else { return };
+        let Some(media_types) = value.as_object_mut() else {
+            return;
+        };
         for (media, object) in media_types.iter_mut() {
             let ptr = pointer_push(ptr, media);
-            let Some(object) = object.as_object_mut() else { continue };
+            let Some(object) = object.as_object_mut() else {
+                continue;
+            };
             if let Some(schema) = object.get_mut("schema") {
                 self.schema(schema, &pointer_push(&ptr, "schema"), 0);
             }
@@ -632,7 +734,11 @@ impl Normalizer<'_> {
         if depth > MAX_DEPTH {
             if !self.too_deep_reported {
                 self.too_deep_reported = true;
-                self.diags.error(self.display.clone(), ptr, format!("schemas nested deeper than {MAX_DEPTH} levels"));
+                self.diags.error(
+                    self.display.clone(),
+                    ptr,
+                    format!("schemas nested deeper than {MAX_DEPTH} levels"),
+                );
             }
             return;
         }
@@ -662,7 +768,10 @@ impl Normalizer<'_> {
     fn schema_keywords(&mut self, obj: &mut Map<String, Value>, ptr: &str, depth: usize) -> bool {
         obj.retain(|k, _| !SILENT_DROPS.contains(&k.as_str()));
         if obj.remove("$dynamicRef").is_some() {
-            self.warn(ptr, "`$dynamicRef` is not supported; the schema is read without it");
+            self.warn(
+                ptr,
+                "`$dynamicRef` is not supported; the schema is read without it",
+            );
         }
 
         if let Some(Value::String(reference)) = obj.get("$ref") {
@@ -706,15 +815,27 @@ impl Normalizer<'_> {
             obj.insert("enum".into(), Value::Array(vec![constant]));
         }
 
-        for (exclusive, bound, stricter) in
-            [("exclusiveMinimum", "minimum", true), ("exclusiveMaximum", "maximum", false)]
-        {
-            let Some(Value::Number(limit)) = obj.get(exclusive) else { continue };
+        for (exclusive, bound, stricter) in [
+            ("exclusiveMinimum", "minimum", true),
+            ("exclusiveMaximum", "maximum", false),
+        ] {
+            let Some(Value::Number(limit)) = obj.get(exclusive) else {
+                continue;
+            };
             let limit = limit.clone();
-            let (Some(ex), existing) = (limit.as_f64(), obj.get(bound).and_then(Value::as_f64)) else { continue };
+            let (Some(ex), existing) = (limit.as_f64(), obj.get(bound).and_then(Value::as_f64))
+            else {
+                continue;
+            };
             // Both bounds apply in 3.1; keep whichever is tighter.
             let inclusive_wins = match existing {
-                Some(b) => if stricter { b > ex } else { b < ex },
+                Some(b) => {
+                    if stricter {
+                        b > ex
+                    } else {
+                        b < ex
+                    }
+                }
                 None => false,
             };
             if inclusive_wins {
@@ -731,15 +852,22 @@ impl Normalizer<'_> {
 
         if obj.get("required").is_some_and(|r| !r.is_array()) {
             obj.remove("required");
-            self.warn(ptr, "`required` inside a schema must be a list of property names; ignored");
+            self.warn(
+                ptr,
+                "`required` inside a schema must be a list of property names; ignored",
+            );
         }
         true
     }
 
     /// `oneOf`/`anyOf` with `{type: "null"}` branches (the 3.1 way to say nullable).
     fn null_branches(&mut self, obj: &mut Map<String, Value>, key: &str, ptr: &str, depth: usize) {
-        let Some(Value::Array(branches)) = obj.get_mut(key) else { return };
-        let kept: Vec<usize> = (0..branches.len()).filter(|i| !branches.get(*i).is_some_and(is_null_branch)).collect();
+        let Some(Value::Array(branches)) = obj.get_mut(key) else {
+            return;
+        };
+        let kept: Vec<usize> = (0..branches.len())
+            .filter(|i| !branches.get(*i).is_some_and(is_null_branch))
+            .collect();
         if kept.len() == branches.len() {
             return;
         }
@@ -754,11 +882,19 @@ impl Normalizer<'_> {
                 obj.entry("enum").or_insert_with(|| json!([null]));
             }
             [only] => {
-                let Some(Value::Array(mut branches)) = obj.remove(key) else { return };
-                let Some(mut branch) = branches.pop() else { return };
+                let Some(Value::Array(mut branches)) = obj.remove(key) else {
+                    return;
+                };
+                let Some(mut branch) = branches.pop() else {
+                    return;
+                };
                 // Normalise the branch where it is in the source, so its warnings point there,
                 // before its keywords move up into the parent.
-                self.schema(&mut branch, &pointer_push(&pointer_push(ptr, key), &only.to_string()), depth + 1);
+                self.schema(
+                    &mut branch,
+                    &pointer_push(&pointer_push(ptr, key), &only.to_string()),
+                    depth + 1,
+                );
                 if let Value::Object(branch) = branch {
                     self.merge_branch(obj, branch);
                 }
@@ -843,14 +979,23 @@ impl Normalizer<'_> {
                 }
             }
         }
-        for key in ["minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"] {
+        for key in [
+            "minLength",
+            "maxLength",
+            "minItems",
+            "maxItems",
+            "minProperties",
+            "maxProperties",
+        ] {
             if let Some(v) = obj.get_mut(key) {
                 to_int(v);
             }
         }
         let integer = match obj.get("type") {
             Some(Value::String(t)) => t == "integer",
-            Some(Value::Array(ts)) => ts.iter().any(|t| t == "integer") && !ts.iter().any(|t| t == "number"),
+            Some(Value::Array(ts)) => {
+                ts.iter().any(|t| t == "integer") && !ts.iter().any(|t| t == "number")
+            }
             _ => false,
         };
         if integer {
@@ -877,7 +1022,11 @@ impl Normalizer<'_> {
         {
             if let Some(mut v) = obj.remove("unevaluatedProperties") {
                 if v.is_object() {
-                    self.schema(&mut v, &pointer_push(ptr, "unevaluatedProperties"), depth + 1);
+                    self.schema(
+                        &mut v,
+                        &pointer_push(ptr, "unevaluatedProperties"),
+                        depth + 1,
+                    );
                 }
                 obj.insert("additionalProperties".into(), v);
             }
@@ -896,7 +1045,11 @@ impl Normalizer<'_> {
                     self.schema(&mut schema, &pointer_push(&base, &pattern), depth + 1);
                     values.push(schema);
                 }
-                let merged = if values.len() == 1 { values.remove(0) } else { json!({ "anyOf": values }) };
+                let merged = if values.len() == 1 {
+                    values.remove(0)
+                } else {
+                    json!({ "anyOf": values })
+                };
                 obj.insert("additionalProperties".into(), merged);
                 self.warn(
                     ptr,
@@ -934,7 +1087,9 @@ impl Normalizer<'_> {
 
         // Draft-04 tuple `items: [a, b]` (not valid in 3.0 or 3.1, but found in the wild).
         if let Some(Value::Array(_)) = obj.get("items") {
-            let Some(Value::Array(mut tuple)) = obj.remove("items") else { return };
+            let Some(Value::Array(mut tuple)) = obj.remove("items") else {
+                return;
+            };
             let base = pointer_push(ptr, "items");
             for (i, item) in tuple.iter_mut().enumerate() {
                 self.schema(item, &pointer_push(&base, &i.to_string()), depth + 1);
@@ -963,7 +1118,11 @@ impl Normalizer<'_> {
         if let Some(additional) = obj.get_mut("additionalProperties") {
             // `additionalProperties: true/false` is valid 3.0 and stays a boolean.
             if additional.is_object() {
-                self.schema(additional, &pointer_push(ptr, "additionalProperties"), depth + 1);
+                self.schema(
+                    additional,
+                    &pointer_push(ptr, "additionalProperties"),
+                    depth + 1,
+                );
             }
         }
         for key in ["items", "not"] {
@@ -999,7 +1158,11 @@ impl Normalizer<'_> {
             _ => return,
         };
         let has_null = types.iter().any(|t| t == "null");
-        let non_null: Vec<&str> = types.iter().map(String::as_str).filter(|t| *t != "null").collect();
+        let non_null: Vec<&str> = types
+            .iter()
+            .map(String::as_str)
+            .filter(|t| *t != "null")
+            .collect();
         if has_null {
             obj.insert("nullable".into(), Value::Bool(true));
         }
@@ -1011,8 +1174,11 @@ impl Normalizer<'_> {
         };
         let viable: Vec<&str> = match &enum_values {
             Some(values) => {
-                let v: Vec<&str> =
-                    non_null.iter().copied().filter(|t| values.iter().any(|x| value_has_type(x, t))).collect();
+                let v: Vec<&str> = non_null
+                    .iter()
+                    .copied()
+                    .filter(|t| values.iter().any(|x| value_has_type(x, t)))
+                    .collect();
                 if v.is_empty() { non_null.clone() } else { v }
             }
             None => non_null.clone(),
@@ -1046,8 +1212,16 @@ impl Normalizer<'_> {
 
     /// One `anyOf` branch per type, each taking the keywords that apply to it. The keywords are
     /// removed from the parent; annotations stay there.
-    fn split_types(&mut self, obj: &mut Map<String, Value>, types: &[&str], enum_values: Option<&[Value]>) -> Vec<Value> {
-        let format = obj.get("format").and_then(Value::as_str).map(str::to_string);
+    fn split_types(
+        &mut self,
+        obj: &mut Map<String, Value>,
+        types: &[&str],
+        enum_values: Option<&[Value]>,
+    ) -> Vec<Value> {
+        let format = obj
+            .get("format")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let mut branches = Vec::new();
         for ty in types {
             let mut branch = Map::new();
@@ -1059,12 +1233,18 @@ impl Normalizer<'_> {
             }
             if let Some(format) = &format {
                 let numeric = matches!(*ty, "number" | "integer");
-                if (numeric && is_numeric_format(format)) || (*ty == "string" && !is_numeric_format(format)) {
+                if (numeric && is_numeric_format(format))
+                    || (*ty == "string" && !is_numeric_format(format))
+                {
                     branch.insert("format".into(), Value::String(format.clone()));
                 }
             }
             if let Some(values) = enum_values {
-                let mine: Vec<Value> = values.iter().filter(|v| value_has_type(v, ty)).cloned().collect();
+                let mine: Vec<Value> = values
+                    .iter()
+                    .filter(|v| value_has_type(v, ty))
+                    .cloned()
+                    .collect();
                 branch.insert("enum".into(), Value::Array(mine));
             }
             branches.push(Value::Object(branch));
@@ -1104,7 +1284,11 @@ mod tests {
         let value = std::mem::take(&mut sources.files[0].value);
         // Idempotence: a second pass changes nothing and says nothing new.
         let mut again = Sources {
-            files: vec![SourceFile { path: PathBuf::from("/x/test.yaml"), display: "test.yaml".into(), value: value.clone() }],
+            files: vec![SourceFile {
+                path: PathBuf::from("/x/test.yaml"),
+                display: "test.yaml".into(),
+                value: value.clone(),
+            }],
             version: SpecVersion::V3_0,
         };
         let mut second = Diagnostics::new();
@@ -1135,15 +1319,37 @@ mod tests {
     }
 
     fn schema_out(schema: &str) -> String {
-        format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\ncomponents:\n  schemas:\n    S: {schema}\n")
+        format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\ncomponents:\n  schemas:\n    S: {schema}\n"
+        )
     }
 
     /// (name, input schema, expected schema, substrings of the expected warnings in order)
     const SCHEMA_CASES: &[(&str, &str, &str, &[&str])] = &[
-        ("type array of one", "{type: [string]}", "{type: string}", &[]),
-        ("type with null", "{type: [string, 'null'], maxLength: 3}", "{type: string, maxLength: 3, nullable: true}", &[]),
-        ("null first", "{type: ['null', object], properties: {a: {type: string}}}", "{type: object, properties: {a: {type: string}}, nullable: true}", &[]),
-        ("type null alone", "{type: 'null'}", "{nullable: true, enum: [null]}", &[]),
+        (
+            "type array of one",
+            "{type: [string]}",
+            "{type: string}",
+            &[],
+        ),
+        (
+            "type with null",
+            "{type: [string, 'null'], maxLength: 3}",
+            "{type: string, maxLength: 3, nullable: true}",
+            &[],
+        ),
+        (
+            "null first",
+            "{type: ['null', object], properties: {a: {type: string}}}",
+            "{type: object, properties: {a: {type: string}}, nullable: true}",
+            &[],
+        ),
+        (
+            "type null alone",
+            "{type: 'null'}",
+            "{nullable: true, enum: [null]}",
+            &[],
+        ),
         (
             "several types split",
             "{type: [string, integer, array], description: d, minLength: 1, minimum: 0, format: int64, items: {type: string}}",
@@ -1156,7 +1362,12 @@ mod tests {
             "{nullable: true, anyOf: [{type: string, enum: [a]}, {type: integer, enum: [1]}]}",
             &[],
         ),
-        ("enum rules out a type", "{type: [string, integer], enum: [a, b]}", "{type: string, enum: [a, b]}", &[]),
+        (
+            "enum rules out a type",
+            "{type: [string, integer], enum: [a, b]}",
+            "{type: string, enum: [a, b]}",
+            &[],
+        ),
         (
             "type split beside existing anyOf",
             "{type: [string, number], anyOf: [{minLength: 1}, {minimum: 1}]}",
@@ -1181,19 +1392,54 @@ mod tests {
             "{anyOf: [{$ref: '#/components/schemas/A'}, {$ref: '#/components/schemas/B'}], nullable: true}",
             &[],
         ),
-        ("only null branches", "{oneOf: [{enum: [null]}]}", "{nullable: true, enum: [null]}", &[]),
+        (
+            "only null branches",
+            "{oneOf: [{enum: [null]}]}",
+            "{nullable: true, enum: [null]}",
+            &[],
+        ),
         (
             "conflicting inline branch goes to allOf",
             "{type: object, anyOf: [{type: string}, {type: 'null'}]}",
             "{type: object, nullable: true, allOf: [{type: string}]}",
             &[],
         ),
-        ("const string", "{const: x}", "{type: string, enum: [x]}", &[]),
-        ("const keeps type", "{type: integer, const: 3}", "{type: integer, enum: [3]}", &[]),
-        ("const null", "{const: null}", "{nullable: true, enum: [null]}", &[]),
-        ("examples array", "{type: string, examples: [a, b]}", "{type: string, example: a}", &[]),
-        ("examples keeps example", "{type: string, example: z, examples: [a]}", "{type: string, example: z}", &[]),
-        ("exclusive minimum", "{type: number, exclusiveMinimum: 0}", "{type: number, minimum: 0, exclusiveMinimum: true}", &[]),
+        (
+            "const string",
+            "{const: x}",
+            "{type: string, enum: [x]}",
+            &[],
+        ),
+        (
+            "const keeps type",
+            "{type: integer, const: 3}",
+            "{type: integer, enum: [3]}",
+            &[],
+        ),
+        (
+            "const null",
+            "{const: null}",
+            "{nullable: true, enum: [null]}",
+            &[],
+        ),
+        (
+            "examples array",
+            "{type: string, examples: [a, b]}",
+            "{type: string, example: a}",
+            &[],
+        ),
+        (
+            "examples keeps example",
+            "{type: string, example: z, examples: [a]}",
+            "{type: string, example: z}",
+            &[],
+        ),
+        (
+            "exclusive minimum",
+            "{type: number, exclusiveMinimum: 0}",
+            "{type: number, minimum: 0, exclusiveMinimum: true}",
+            &[],
+        ),
         (
             "exclusive maximum looser than maximum",
             "{type: number, maximum: 5, exclusiveMaximum: 10}",
@@ -1206,7 +1452,12 @@ mod tests {
             "{type: integer, minimum: 3, exclusiveMinimum: true}",
             &[],
         ),
-        ("3.0 boolean exclusive kept", "{type: number, minimum: 1, exclusiveMinimum: true}", "{type: number, minimum: 1, exclusiveMinimum: true}", &[]),
+        (
+            "3.0 boolean exclusive kept",
+            "{type: number, minimum: 1, exclusiveMinimum: true}",
+            "{type: number, minimum: 1, exclusiveMinimum: true}",
+            &[],
+        ),
         (
             "ref with siblings",
             "{$ref: '#/components/schemas/T', description: d, readOnly: true}",
@@ -1219,12 +1470,42 @@ mod tests {
             "{allOf: [{$ref: '#/components/schemas/T'}, {required: [a]}]}",
             &[],
         ),
-        ("bare ref untouched", "{$ref: '#/components/schemas/T'}", "{$ref: '#/components/schemas/T'}", &[]),
-        ("base64", "{type: string, contentEncoding: base64}", "{type: string, format: byte}", &[]),
-        ("base64url no type", "{contentEncoding: base64url}", "{type: string, format: byte}", &[]),
-        ("binary media type", "{type: string, contentMediaType: image/png}", "{type: string, format: binary}", &[]),
-        ("text media type", "{type: string, contentMediaType: application/json}", "{type: string}", &[]),
-        ("format kept", "{type: string, format: uri, contentMediaType: image/png}", "{type: string, format: uri}", &[]),
+        (
+            "bare ref untouched",
+            "{$ref: '#/components/schemas/T'}",
+            "{$ref: '#/components/schemas/T'}",
+            &[],
+        ),
+        (
+            "base64",
+            "{type: string, contentEncoding: base64}",
+            "{type: string, format: byte}",
+            &[],
+        ),
+        (
+            "base64url no type",
+            "{contentEncoding: base64url}",
+            "{type: string, format: byte}",
+            &[],
+        ),
+        (
+            "binary media type",
+            "{type: string, contentMediaType: image/png}",
+            "{type: string, format: binary}",
+            &[],
+        ),
+        (
+            "text media type",
+            "{type: string, contentMediaType: application/json}",
+            "{type: string}",
+            &[],
+        ),
+        (
+            "format kept",
+            "{type: string, format: uri, contentMediaType: image/png}",
+            "{type: string, format: uri}",
+            &[],
+        ),
         (
             "boolean schemas",
             "{type: object, properties: {a: true, b: false}, additionalProperties: false}",
@@ -1237,7 +1518,12 @@ mod tests {
             "{$defs: {D: {type: string, nullable: true}}, type: object}",
             &[],
         ),
-        ("dynamic ref", "{$dynamicRef: '#node', type: object}", "{type: object}", &["`$dynamicRef`"]),
+        (
+            "dynamic ref",
+            "{$dynamicRef: '#node', type: object}",
+            "{type: object}",
+            &["`$dynamicRef`"],
+        ),
         (
             "unsupported keywords",
             "{type: array, prefixItems: [{type: string}], items: false, contains: {type: string}, minContains: 1}",
@@ -1268,16 +1554,36 @@ mod tests {
             "{type: object, additionalProperties: false}",
             &["`patternProperties`"],
         ),
-        ("unevaluated properties alone", "{type: object, unevaluatedProperties: false}", "{type: object, additionalProperties: false}", &[]),
+        (
+            "unevaluated properties alone",
+            "{type: object, unevaluatedProperties: false}",
+            "{type: object, additionalProperties: false}",
+            &[],
+        ),
         (
             "unevaluated properties with allOf",
             "{allOf: [{$ref: '#/components/schemas/T'}], unevaluatedProperties: false}",
             "{allOf: [{$ref: '#/components/schemas/T'}]}",
             &["`unevaluatedProperties`"],
         ),
-        ("tuple items", "{type: array, items: [{type: string}, {type: integer}]}", "{type: array, items: {anyOf: [{type: string}, {type: integer}]}}", &["tuple-form"]),
-        ("required true", "{type: string, required: true}", "{type: string}", &["`required`"]),
-        ("integral floats", "{type: integer, minimum: 1.0, maxLength: 3.0, enum: [1.0, 2]}", "{type: integer, minimum: 1, maxLength: 3, enum: [1, 2]}", &[]),
+        (
+            "tuple items",
+            "{type: array, items: [{type: string}, {type: integer}]}",
+            "{type: array, items: {anyOf: [{type: string}, {type: integer}]}}",
+            &["tuple-form"],
+        ),
+        (
+            "required true",
+            "{type: string, required: true}",
+            "{type: string}",
+            &["`required`"],
+        ),
+        (
+            "integral floats",
+            "{type: integer, minimum: 1.0, maxLength: 3.0, enum: [1.0, 2]}",
+            "{type: integer, minimum: 1, maxLength: 3, enum: [1, 2]}",
+            &[],
+        ),
         (
             "nested type array in items in properties",
             "{type: object, properties: {tags: {type: array, items: {type: [string, 'null'], examples: [x]}}}}",
@@ -1308,13 +1614,18 @@ mod tests {
                 expected_doc,
                 "case `{name}`:\nactual: {}\nexpected: {}",
                 serde_json::to_string(&actual["components"]["schemas"]["S"]).unwrap_or_default(),
-                serde_json::to_string(&expected_doc["components"]["schemas"]["S"]).unwrap_or_default()
+                serde_json::to_string(&expected_doc["components"]["schemas"]["S"])
+                    .unwrap_or_default()
             );
             let got: Vec<&Diagnostic> = diags.iter().collect();
             assert_eq!(got.len(), warnings.len(), "case `{name}`: warnings {diags}");
             for (d, want) in got.iter().zip(warnings.iter()) {
                 assert_eq!(d.severity, crate::diag::Severity::Warning, "case `{name}`");
-                assert!(d.message.contains(want), "case `{name}`: `{}` lacks `{want}`", d.message);
+                assert!(
+                    d.message.contains(want),
+                    "case `{name}`: `{}` lacks `{want}`",
+                    d.message
+                );
                 assert_eq!(d.pointer, "/components/schemas/S", "case `{name}`");
                 assert_eq!(d.file, "test.yaml");
             }
@@ -1331,7 +1642,10 @@ mod tests {
             &schema_out("{type: object, properties: {'a/b': {type: array}}}"),
         )?;
         assert_eq!(diags.len(), 1);
-        assert_eq!(diags.iter().next().map(|d| d.pointer.as_str()), Some("/components/schemas/S/properties/a~1b"));
+        assert_eq!(
+            diags.iter().next().map(|d| d.pointer.as_str()),
+            Some("/components/schemas/S/properties/a~1b")
+        );
         Ok(())
     }
 
@@ -1341,7 +1655,10 @@ mod tests {
             "openapi: 3.1.1\ninfo: {title: t, version: '1', summary: s, license: {name: MIT, identifier: MIT}}\njsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base'\nwebhooks:\n  newPet: {post: {responses: {'200': {description: ok}}}}\n  gone: {}\n",
             "openapi: 3.0.3\ninfo: {title: t, version: '1', summary: s, license: {name: MIT, identifier: MIT}}\njsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base'\npaths: {}\n",
         )?;
-        let messages: Vec<String> = diags.iter().map(|d| format!("{}#{} {}", d.file, d.pointer, d.message)).collect();
+        let messages: Vec<String> = diags
+            .iter()
+            .map(|d| format!("{}#{} {}", d.file, d.pointer, d.message))
+            .collect();
         assert_eq!(
             messages,
             vec![
@@ -1450,7 +1767,10 @@ components:
     E: {value: 1}
 "##;
         let diags = check(input, expected)?;
-        let located: Vec<(String, String)> = diags.iter().map(|d| (d.pointer.clone(), d.message.clone())).collect();
+        let located: Vec<(String, String)> = diags
+            .iter()
+            .map(|d| (d.pointer.clone(), d.message.clone()))
+            .collect();
         // `summary` and `description` beside a `$ref` are allowed by 3.1 and dropped quietly.
         assert_eq!(located.len(), 1, "{diags}");
         assert_eq!(located[0].0, "/paths/~1runs~1{id}/post/parameters/0");
@@ -1507,7 +1827,10 @@ paths:
     post: {operationId: noResponses, responses: {}}
 "#;
         let diags = check(input, expected)?;
-        let located: Vec<String> = diags.iter().map(|d| format!("{} {}", d.pointer, d.message)).collect();
+        let located: Vec<String> = diags
+            .iter()
+            .map(|d| format!("{} {}", d.pointer, d.message))
+            .collect();
         assert_eq!(
             located,
             vec![
@@ -1527,7 +1850,9 @@ paths:
             &schema_doc(
                 "{anyOf: [{type: 'null'}, {type: object, properties: {a: {if: {}}}}], patternProperties: {'^p': {type: array, contains: {}}}, unevaluatedProperties: false}",
             ),
-            &schema_out("{type: object, properties: {a: {}}, additionalProperties: {type: array}, nullable: true}"),
+            &schema_out(
+                "{type: object, properties: {a: {}}, additionalProperties: {type: array}, nullable: true}",
+            ),
         )?;
         let pointers: Vec<&str> = diags.iter().map(|d| d.pointer.as_str()).collect();
         assert_eq!(
@@ -1567,19 +1892,28 @@ paths:
     #[test]
     fn mutual_tls_dropped() -> TestResult {
         let diags = check(
-            &format!("{HEAD_31}components:\n  securitySchemes:\n    m: {{type: mutualTLS}}\n    k: {{type: apiKey, in: header, name: X-Key}}\n"),
+            &format!(
+                "{HEAD_31}components:\n  securitySchemes:\n    m: {{type: mutualTLS}}\n    k: {{type: apiKey, in: header, name: X-Key}}\n"
+            ),
             "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  securitySchemes:\n    k: {type: apiKey, in: header, name: X-Key}\n",
         )?;
         assert_eq!(diags.len(), 1);
-        assert_eq!(diags.iter().next().map(|d| d.pointer.as_str()), Some("/components/securitySchemes/m"));
+        assert_eq!(
+            diags.iter().next().map(|d| d.pointer.as_str()),
+            Some("/components/securitySchemes/m")
+        );
         Ok(())
     }
 
     #[test]
     fn cyclic_refs_terminate() -> TestResult {
         let _ = check(
-            &schema_doc("{type: object, properties: {next: {$ref: '#/components/schemas/S'}, alt: {$ref: '#/components/schemas/S/properties/next'}}}"),
-            &schema_out("{type: object, properties: {next: {$ref: '#/components/schemas/S'}, alt: {$ref: '#/components/schemas/S/properties/next'}}}"),
+            &schema_doc(
+                "{type: object, properties: {next: {$ref: '#/components/schemas/S'}, alt: {$ref: '#/components/schemas/S/properties/next'}}}",
+            ),
+            &schema_out(
+                "{type: object, properties: {next: {$ref: '#/components/schemas/S'}, alt: {$ref: '#/components/schemas/S/properties/next'}}}",
+            ),
         )?;
         Ok(())
     }
@@ -1628,7 +1962,11 @@ Unused: {type: [string, 'null']}
             value,
         };
         let mut sources = Sources {
-            files: vec![file("root.yaml", root), file("paths/pets.yaml", pets), file("schemas/pet.yaml", pet)],
+            files: vec![
+                file("root.yaml", root),
+                file("paths/pets.yaml", pets),
+                file("schemas/pet.yaml", pet),
+            ],
             version: SpecVersion::V3_1,
         };
         let mut diags = Diagnostics::new();
@@ -1648,7 +1986,10 @@ Unused: {type: [string, 'null']}
 "#
             )?
         );
-        let warnings: Vec<String> = diags.iter().map(|d| format!("{}#{}", d.file, d.pointer)).collect();
+        let warnings: Vec<String> = diags
+            .iter()
+            .map(|d| format!("{}#{}", d.file, d.pointer))
+            .collect();
         assert_eq!(warnings, vec!["spec/schemas/pet.yaml#/Tag"]);
         Ok(())
     }

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use serde_json::Value;
+
 use oagen::diag::{Diagnostic, Diagnostics, Severity};
 use oagen::load::{self, Sources};
 use oagen::normalize::normalize;
@@ -20,7 +22,9 @@ fn corpus_dir() -> Option<PathBuf> {
         return Some(PathBuf::from(dir));
     }
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let manifest = manifest.canonicalize().unwrap_or_else(|_| manifest.to_path_buf());
+    let manifest = manifest
+        .canonicalize()
+        .unwrap_or_else(|_| manifest.to_path_buf());
     let dir = manifest.parent()?.parent()?.join("shared").join("corpus");
     dir.is_dir().then_some(dir)
 }
@@ -28,7 +32,13 @@ fn corpus_dir() -> Option<PathBuf> {
 /// Root documents listed in MANIFEST.tsv (first column), relative to the corpus.
 fn manifest_roots(corpus: &Path) -> TestResult<Vec<String>> {
     let text = std::fs::read_to_string(corpus.join("MANIFEST.tsv"))?;
-    Ok(text.lines().skip(1).filter_map(|l| l.split('\t').next()).filter(|f| !f.is_empty()).map(String::from).collect())
+    Ok(text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').next())
+        .filter(|f| !f.is_empty())
+        .map(String::from)
+        .collect())
 }
 
 fn all_documents(dir: &Path, out: &mut Vec<PathBuf>) -> TestResult {
@@ -38,7 +48,10 @@ fn all_documents(dir: &Path, out: &mut Vec<PathBuf>) -> TestResult {
         let path = entry.path();
         if path.is_dir() {
             all_documents(&path, out)?;
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")) {
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        ) {
             out.push(path);
         }
     }
@@ -54,7 +67,10 @@ fn check_located(d: &Diagnostic, problems: &mut Vec<String>) {
         return;
     }
     if d.pointer.is_empty() {
-        if d.severity == Severity::Error && d.message.starts_with("invalid") && !d.message.contains("line") {
+        if d.severity == Severity::Error
+            && d.message.starts_with("invalid")
+            && !d.message.contains("line")
+        {
             problems.push(format!("parse error without a line: {d}"));
         }
         return;
@@ -83,7 +99,86 @@ fn run_one(path: &Path) -> Outcome {
     if let Some(sources) = sources.as_mut() {
         normalize(sources, &mut diags);
     }
-    Outcome { doc: path.display().to_string(), sources, diags }
+    Outcome {
+        doc: path.display().to_string(),
+        sources,
+        diags,
+    }
+}
+
+/// A warning's message with its specifics (`names`, 'refs') blanked, for counting by kind.
+fn warning_kind(message: &str) -> String {
+    let mut out = String::new();
+    let mut quote = None;
+    for c in message.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '`' || c == '\'' => {
+                quote = Some(c);
+                out.push('…');
+            }
+            None => out.push(c),
+        }
+    }
+    out.split(';')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(80)
+        .collect()
+}
+
+/// 3.1-only shapes left in a normalised document outside literal values: a census, printed, of
+/// what normalize missed (a `$ref` to something it could not follow, or a bug).
+fn leftovers(value: &Value, path: &mut Vec<String>, out: &mut BTreeMap<String, Vec<String>>) {
+    match value {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(i.to_string());
+                leftovers(item, path, out);
+                path.pop();
+            }
+        }
+        Value::Object(map) => {
+            let names = matches!(
+                path.last().map(String::as_str),
+                Some("properties" | "schemas" | "paths" | "responses")
+            );
+            if !names {
+                let here = format!("/{}", path.join("/"));
+                let mut note =
+                    |what: &str| out.entry(what.to_string()).or_default().push(here.clone());
+                if map.get("type").is_some_and(Value::is_array) {
+                    note("type array");
+                }
+                if ["exclusiveMinimum", "exclusiveMaximum"]
+                    .iter()
+                    .any(|k| map.get(*k).is_some_and(Value::is_number))
+                {
+                    note("numeric exclusive bound");
+                }
+                if map.contains_key("$ref") && map.len() > 1 {
+                    note("$ref with siblings");
+                }
+                if map.contains_key("const") {
+                    note("const");
+                }
+            }
+            for (key, child) in map {
+                let literal = matches!(
+                    key.as_str(),
+                    "example" | "examples" | "default" | "enum" | "const"
+                ) || key.starts_with("x-");
+                if names || !literal {
+                    path.push(key.clone());
+                    leftovers(child, path, out);
+                    path.pop();
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The first part of an openapiv3 error, with quoted specifics kept, for grouping.
@@ -98,7 +193,8 @@ fn corpus_loads_and_normalises() -> TestResult {
         println!("note: ../shared/corpus not found beside the workspace; corpus test skipped");
         return Ok(());
     };
-    // Relative display paths keep messages short; the test runs from the corpus directory.
+    // Relative display paths keep messages short, so this test runs from the corpus directory;
+    // the working directory is process-wide, so it stays the only test of this binary.
     std::env::set_current_dir(&corpus)?;
     let roots = manifest_roots(&corpus)?;
     let started = Instant::now();
@@ -109,6 +205,7 @@ fn corpus_loads_and_normalises() -> TestResult {
     let mut warnings = 0;
     let mut warning_kinds: BTreeMap<String, usize> = BTreeMap::new();
     let mut v3_failures: Vec<(String, String, String)> = Vec::new();
+    let mut leftover: BTreeMap<String, Vec<String>> = BTreeMap::new();
 
     for root in &roots {
         let t = Instant::now();
@@ -127,7 +224,7 @@ fn corpus_loads_and_normalises() -> TestResult {
             check_located(d, &mut problems);
             if d.severity == Severity::Warning {
                 warnings += 1;
-                let kind: String = d.message.split([':', ';']).next().unwrap_or("").chars().take(60).collect();
+                let kind = warning_kind(&d.message);
                 *warning_kinds.entry(kind).or_default() += 1;
             }
         }
@@ -136,7 +233,16 @@ fn corpus_loads_and_normalises() -> TestResult {
                 if !outcome.diags.has_errors() {
                     problems.push(format!("{root}: load failed without an error"));
                 }
-                refused.push(format!("{}: {}", outcome.doc, outcome.diags.errors().next().map(|d| d.to_string()).unwrap_or_default()));
+                refused.push(format!(
+                    "{}: {}",
+                    outcome.doc,
+                    outcome
+                        .diags
+                        .errors()
+                        .next()
+                        .map(|d| d.to_string())
+                        .unwrap_or_default()
+                ));
             }
             Some(sources) => {
                 loaded += 1;
@@ -144,6 +250,16 @@ fn corpus_loads_and_normalises() -> TestResult {
                     problems.push(format!("{root}: loaded but with errors: {}", outcome.diags));
                 }
                 let value = &sources.root().value;
+                let mut found = BTreeMap::new();
+                leftovers(value, &mut Vec::new(), &mut found);
+                for (what, places) in found {
+                    for place in places {
+                        leftover
+                            .entry(what.clone())
+                            .or_default()
+                            .push(format!("{root}#{place}"));
+                    }
+                }
                 if let Err(e) = serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(value) {
                     v3_failures.push((root.clone(), e.path().to_string(), e.inner().to_string()));
                 }
@@ -163,7 +279,10 @@ fn corpus_loads_and_normalises() -> TestResult {
         }
         others += 1;
         match std::panic::catch_unwind(|| run_one(&rel)) {
-            Ok(outcome) => outcome.diags.iter().for_each(|d| check_located(d, &mut problems)),
+            Ok(outcome) => outcome
+                .diags
+                .iter()
+                .for_each(|d| check_located(d, &mut problems)),
             Err(_) => problems.push(format!("panicked on {}", rel.display())),
         }
     }
@@ -181,13 +300,24 @@ fn corpus_loads_and_normalises() -> TestResult {
     for (kind, n) in &warning_kinds {
         println!("  {n:5}  {kind}");
     }
+    println!("3.1 shapes left in normalised roots:");
+    for (what, places) in &leftover {
+        let some: Vec<&str> = places.iter().take(3).map(String::as_str).collect();
+        println!("  {:5}  {what}: {}", places.len(), some.join(", "));
+    }
     let mut by_reason: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for (doc, path, message) in &v3_failures {
-        by_reason.entry(reason(message)).or_default().push((doc.clone(), path.clone()));
+        by_reason
+            .entry(reason(message))
+            .or_default()
+            .push((doc.clone(), path.clone()));
     }
-    println!("openapiv3: {} of {loaded} normalised roots fail to deserialize", v3_failures.len());
+    println!(
+        "openapiv3: {} of {loaded} normalised roots fail to deserialize",
+        v3_failures.len()
+    );
     let mut reasons: Vec<_> = by_reason.into_iter().collect();
-    reasons.sort_by(|a, b| b.1.len().cmp(&a.1.len()));
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.1.len()));
     for (reason, docs) in reasons.iter().take(15) {
         println!("  {:3} × {reason}", docs.len());
         for (doc, path) in docs.iter().take(3) {
@@ -195,6 +325,11 @@ fn corpus_loads_and_normalises() -> TestResult {
         }
     }
 
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
     Ok(())
 }

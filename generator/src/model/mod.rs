@@ -348,6 +348,10 @@ pub struct Operation {
     pub ok_type: String,
     /// Name of the error enum (documented error statuses).
     pub error_type: String,
+    /// Name of the server's request struct (every parameter and the body, decoded).
+    pub request_type: String,
+    /// Name of the client's request builder.
+    pub builder_type: String,
     /// Set when the operation answers with `text/event-stream`.
     pub stream: Option<EventStream>,
 }

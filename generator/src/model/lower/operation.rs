@@ -156,6 +156,8 @@ impl Lowerer<'_, '_> {
         let type_stem = naming::camel_ident(naming::unraw(&fn_name));
         let ok_type = self.type_names.claim(format!("{type_stem}Ok"));
         let error_type = self.type_names.claim(format!("{type_stem}Error"));
+        let request_type = self.type_names.claim(format!("{type_stem}Request"));
+        let builder_type = self.type_names.claim(format!("{type_stem}Builder"));
 
         let params = self.params(loc, item, op, &type_stem);
         let body = op
@@ -183,6 +185,8 @@ impl Lowerer<'_, '_> {
             security,
             ok_type,
             error_type,
+            request_type,
+            builder_type,
             stream,
         }
     }
@@ -292,7 +296,7 @@ impl Lowerer<'_, '_> {
             }
         };
         let mut contents = Vec::new();
-        let hint = format!("{stem}Request");
+        let hint = format!("{stem}Body");
         for (media_type, media) in &body.content {
             let kind = MediaKind::classify(media_type);
             let ty = match &media.schema {

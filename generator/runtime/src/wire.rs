@@ -15,16 +15,18 @@
 //! Everything here is synchronous and free of I/O. The unit tests, including property tests
 //! that encode and decode back, live in `wire/tests.rs`.
 
+mod decode;
 mod params;
 #[cfg(test)]
 mod tests;
 
-pub use params::{
-    ParamError, ParamStyle, ValueKind, cookie_header, decode_query, decode_simple, encode_path,
-    encode_path_segment, encode_query, encode_simple, parse_cookies, parse_query,
-};
+pub use decode::{decode_query, decode_simple, parse_cookies, parse_query};
 #[cfg(feature = "client")]
 pub(crate) use params::simple_text;
+pub use params::{
+    ParamError, ParamStyle, ValueKind, cookie_header, encode_path, encode_path_segment,
+    encode_query, encode_simple,
+};
 
 use std::fmt;
 use std::ops::Deref;

@@ -105,7 +105,10 @@ impl Credential {
     /// assert!(matches!(basic, oagen_rt::client::Credential::Basic { .. }));
     /// ```
     pub fn basic(username: impl Into<String>, password: impl Into<String>) -> Self {
-        Credential::Basic { username: username.into(), password: Secret::new(password) }
+        Credential::Basic {
+            username: username.into(),
+            password: Secret::new(password),
+        }
     }
 
     /// The single secret of an API key or bearer credential.
@@ -189,13 +192,21 @@ pub(crate) fn place<'c>(
     let chosen = security.iter().find_map(|alternative| {
         alternative
             .iter()
-            .map(|scheme| lookup(scheme.key).filter(|c| fits(scheme.kind, c)).map(|c| (*scheme, c)))
+            .map(|scheme| {
+                lookup(scheme.key)
+                    .filter(|c| fits(scheme.kind, c))
+                    .map(|c| (*scheme, c))
+            })
             .collect::<Option<Vec<_>>>()
     });
     let mut placed = Placed::default();
     for (scheme, credential) in chosen.unwrap_or_default() {
-        let invalid =
-            || format!("the credential for `{}` is not a valid header value", scheme.key);
+        let invalid = || {
+            format!(
+                "the credential for `{}` is not a valid header value",
+                scheme.key
+            )
+        };
         let sensitive = |text: &str| {
             let mut value = HeaderValue::from_str(text).map_err(|_| invalid())?;
             value.set_sensitive(true);
@@ -204,26 +215,39 @@ pub(crate) fn place<'c>(
         match (scheme.kind, credential) {
             (AuthKind::Basic, Credential::Basic { username, password }) => {
                 let encoded = STANDARD.encode(format!("{username}:{}", password.expose()));
-                placed.headers.push((AUTHORIZATION, sensitive(&format!("Basic {encoded}"))?));
+                placed
+                    .headers
+                    .push((AUTHORIZATION, sensitive(&format!("Basic {encoded}"))?));
             }
             (AuthKind::Bearer, credential) => {
                 let token = credential.token().unwrap_or_default();
-                placed.headers.push((AUTHORIZATION, sensitive(&format!("Bearer {token}"))?));
+                placed
+                    .headers
+                    .push((AUTHORIZATION, sensitive(&format!("Bearer {token}"))?));
             }
             (AuthKind::ApiKeyHeader(name), credential) => {
                 let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                    format!("`{name}` (scheme `{}`) is not a valid header name", scheme.key)
+                    format!(
+                        "`{name}` (scheme `{}`) is not a valid header name",
+                        scheme.key
+                    )
                 })?;
-                placed.headers.push((name, sensitive(credential.token().unwrap_or_default())?));
+                placed
+                    .headers
+                    .push((name, sensitive(credential.token().unwrap_or_default())?));
             }
             (AuthKind::ApiKeyQuery(name), credential) => {
-                placed.query.push((name.to_owned(), credential.token().unwrap_or_default().to_owned()));
+                placed.query.push((
+                    name.to_owned(),
+                    credential.token().unwrap_or_default().to_owned(),
+                ));
                 placed.secret_query_names.push(name);
             }
             (AuthKind::ApiKeyCookie(name), credential) => {
-                placed
-                    .cookies
-                    .push((name.to_owned(), credential.token().unwrap_or_default().to_owned()));
+                placed.cookies.push((
+                    name.to_owned(),
+                    credential.token().unwrap_or_default().to_owned(),
+                ));
             }
             // `fits` admitted only Basic credentials for Basic schemes.
             (AuthKind::Basic, _) => {}
@@ -237,9 +261,18 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    const KEY: AuthScheme = AuthScheme { key: "key", kind: AuthKind::ApiKeyQuery("k") };
-    const BASIC: AuthScheme = AuthScheme { key: "basic", kind: AuthKind::Basic };
-    const BEARER: AuthScheme = AuthScheme { key: "bearer", kind: AuthKind::Bearer };
+    const KEY: AuthScheme = AuthScheme {
+        key: "key",
+        kind: AuthKind::ApiKeyQuery("k"),
+    };
+    const BASIC: AuthScheme = AuthScheme {
+        key: "basic",
+        kind: AuthKind::Basic,
+    };
+    const BEARER: AuthScheme = AuthScheme {
+        key: "bearer",
+        kind: AuthKind::Bearer,
+    };
 
     fn placed(security: Security, creds: &BTreeMap<&str, Credential>) -> Placed {
         place(security, |key| creds.get(key)).unwrap()
@@ -247,7 +280,10 @@ mod tests {
 
     #[test]
     fn first_satisfiable_alternative_wins() {
-        let creds = BTreeMap::from([("key", Credential::api_key("s")), ("bearer", Credential::bearer("t"))]);
+        let creds = BTreeMap::from([
+            ("key", Credential::api_key("s")),
+            ("bearer", Credential::bearer("t")),
+        ]);
         let both = placed(&[&[&KEY, &BASIC], &[&BEARER, &KEY]], &creds);
         assert_eq!(both.headers.len(), 1);
         assert_eq!(both.headers[0].1.to_str().unwrap(), "Bearer t");
@@ -270,7 +306,10 @@ mod tests {
         let creds = BTreeMap::from([("basic", Credential::basic("Aladdin", "open sesame"))]);
         let basic = placed(&[&[&BASIC]], &creds);
         // RFC 7617 §2's example.
-        assert_eq!(basic.headers[0].1.to_str().unwrap(), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        assert_eq!(
+            basic.headers[0].1.to_str().unwrap(),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
     }
 
     #[test]

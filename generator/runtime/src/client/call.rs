@@ -65,10 +65,16 @@ pub struct Call<'a> {
 /// The request body, kept in a form that can be sent again.
 enum Payload {
     Empty,
-    Buffered { content_type: HeaderValue, bytes: Bytes },
+    Buffered {
+        content_type: HeaderValue,
+        bytes: Bytes,
+    },
     Multipart(Multipart),
     /// Sent once: the body is taken by the first attempt.
-    Stream { content_type: HeaderValue, body: Option<reqwest::Body> },
+    Stream {
+        content_type: HeaderValue,
+        body: Option<reqwest::Body>,
+    },
 }
 
 impl Payload {
@@ -88,8 +94,15 @@ impl Payload {
 
 impl<'a> Call<'a> {
     pub(crate) fn new(core: &'a ClientCore, method: Method, path: String) -> Self {
-        let idempotent = [Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE, Method::PUT, Method::DELETE]
-            .contains(&method);
+        let idempotent = [
+            Method::GET,
+            Method::HEAD,
+            Method::OPTIONS,
+            Method::TRACE,
+            Method::PUT,
+            Method::DELETE,
+        ]
+        .contains(&method);
         Call {
             core,
             method,
@@ -156,11 +169,19 @@ impl<'a> Call<'a> {
         self.header_styled(name, value, true)
     }
 
-    fn header_styled<T: Serialize + ?Sized>(mut self, name: &str, value: &T, explode: bool) -> Self {
+    fn header_styled<T: Serialize + ?Sized>(
+        mut self,
+        name: &str,
+        value: &T,
+        explode: bool,
+    ) -> Self {
         match wire::simple_text(name, value, explode) {
             Ok(None) => {}
             Ok(Some(text)) => {
-                match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&text)) {
+                match (
+                    HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_str(&text),
+                ) {
                     (Ok(name), Ok(value)) => {
                         self.headers.insert(name, value);
                     }
@@ -249,7 +270,9 @@ impl<'a> Call<'a> {
                 return self;
             }
         }
-        let encoded = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
+        let encoded = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&pairs)
+            .finish();
         self.buffered("application/x-www-form-urlencoded", Bytes::from(encoded))
     }
 
@@ -290,7 +313,12 @@ impl<'a> Call<'a> {
 
     fn buffered(mut self, content_type: &str, bytes: Bytes) -> Self {
         match HeaderValue::from_str(content_type) {
-            Ok(content_type) => self.payload = Payload::Buffered { content_type, bytes },
+            Ok(content_type) => {
+                self.payload = Payload::Buffered {
+                    content_type,
+                    bytes,
+                }
+            }
             Err(_) => self.fail(format!("`{content_type}` is not a valid content type")),
         }
         self
@@ -308,7 +336,12 @@ impl<'a> Call<'a> {
     /// ```
     pub fn body_stream(mut self, content_type: &str, body: reqwest::Body) -> Self {
         match HeaderValue::from_str(content_type) {
-            Ok(content_type) => self.payload = Payload::Stream { content_type, body: Some(body) },
+            Ok(content_type) => {
+                self.payload = Payload::Stream {
+                    content_type,
+                    body: Some(body),
+                }
+            }
             Err(_) => self.fail(format!("`{content_type}` is not a valid content type")),
         }
         self
@@ -377,8 +410,9 @@ impl<'a> Call<'a> {
     /// Sends the request, retrying as the [`RetryPolicy`] allows, and returns the final
     /// response whatever its status: generated code matches on the status.
     ///
-    /// `E` is the operation's error type; name it (`send::<CreateRunError>()`) since `?`
-    /// cannot infer it.
+    /// `E` is the operation's error type. `?` in a method returning `Result<_, Error<E>>`
+    /// infers it; generated code names it anyway (`send::<CreateRunError>()`) so that a later
+    /// `From` impl on [`Error`] cannot make the call ambiguous.
     ///
     /// ```no_run
     /// # async fn demo(core: oagen_rt::client::ClientCore) -> Result<(), oagen_rt::client::Error<()>> {
@@ -445,7 +479,9 @@ impl<'a> Call<'a> {
             headers,
             payload: self.payload,
             idempotent: self.idempotent,
-            timeout: options.and_then(|options| options.timeout).or(inner.timeout),
+            timeout: options
+                .and_then(|options| options.timeout)
+                .or(inner.timeout),
             policy: options
                 .and_then(|options| options.retry.clone())
                 .unwrap_or_else(|| inner.retry.clone()),
@@ -467,9 +503,15 @@ impl fmt::Debug for Call<'_> {
         f.debug_struct("Call")
             .field("method", &self.method)
             .field("path", &self.path)
-            .field("query", &self.query.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field(
+                "query",
+                &self.query.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
             .field("headers", &HeaderNames(&self.headers))
-            .field("cookies", &self.cookies.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field(
+                "cookies",
+                &self.cookies.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
             .field("body", &body)
             .field("idempotent", &self.idempotent)
             .field("stream_response", &self.stream_response)
@@ -483,7 +525,10 @@ fn join(base_url: &str, path: &str) -> Result<Url, String> {
     let path_only = path.split(['?', '#']).next().unwrap_or_default();
     for segment in path_only.split('/') {
         let lower = segment.to_ascii_lowercase();
-        if matches!(lower.as_str(), "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e.") {
+        if matches!(
+            lower.as_str(),
+            "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e."
+        ) {
             return Err(format!(
                 "path `{path}` has a `.` or `..` segment, which URL normalization would remove"
             ));
@@ -537,7 +582,11 @@ enum Failure {
 
 impl From<reqwest::Error> for Failure {
     fn from(err: reqwest::Error) -> Self {
-        if err.is_timeout() { Failure::Timeout } else { Failure::Http(err) }
+        if err.is_timeout() {
+            Failure::Timeout
+        } else {
+            Failure::Http(err)
+        }
     }
 }
 
@@ -578,7 +627,10 @@ impl Prepared<'_> {
     }
 
     fn request<E>(&mut self) -> Result<RequestBuilder, Error<E>> {
-        let builder = self.http.request(self.method.clone(), self.url.clone()).headers(self.headers.clone());
+        let builder = self
+            .http
+            .request(self.method.clone(), self.url.clone())
+            .headers(self.headers.clone());
         Ok(match &mut self.payload {
             Payload::Empty => builder,
             Payload::Buffered { bytes, .. } => builder.body(bytes.clone()),
@@ -608,11 +660,16 @@ impl Prepared<'_> {
     async fn wait_for(&self, retry: u32, response: Response) -> Result<Duration, Response> {
         let (hint, response) = match retry_after_header(response.headers(), SystemTime::now()) {
             Some(hint) => (Some(hint), response),
-            None if matches!(response.status().as_u16(), 429 | 503) && is_json(response.headers()) => {
+            None if matches!(response.status().as_u16(), 429 | 503)
+                && is_json(response.headers()) =>
+            {
                 let (status, version) = (response.status(), response.version());
                 let (headers, url) = (response.headers().clone(), response.url().clone());
                 match response.bytes().await {
-                    Ok(body) => (retry_after_body(&body), rebuild(status, version, headers, url, body)),
+                    Ok(body) => (
+                        retry_after_body(&body),
+                        rebuild(status, version, headers, url, body),
+                    ),
                     // The body is lost, but a retry is what we were about to do anyway.
                     Err(_) => return Ok(self.policy.backoff(retry)),
                 }
@@ -673,7 +730,11 @@ fn redact(err: &mut reqwest::Error, names: &[&str]) {
         let pairs: Vec<(String, String)> = url
             .query_pairs()
             .map(|(key, value)| {
-                let value = if names.contains(&key.as_ref()) { "REDACTED".into() } else { value };
+                let value = if names.contains(&key.as_ref()) {
+                    "REDACTED".into()
+                } else {
+                    value
+                };
                 (key.into_owned(), value.into_owned())
             })
             .collect();
@@ -687,10 +748,12 @@ mod tests {
 
     #[test]
     fn join_keeps_the_prefix_and_one_slash() {
-        for base in ["http://h/api/v1"] {
-            assert_eq!(join(base, "/runs").unwrap().as_str(), "http://h/api/v1/runs");
-            assert_eq!(join(base, "runs").unwrap().as_str(), "http://h/api/v1/runs");
-        }
+        let base = "http://h/api/v1";
+        assert_eq!(
+            join(base, "/runs").unwrap().as_str(),
+            "http://h/api/v1/runs"
+        );
+        assert_eq!(join(base, "runs").unwrap().as_str(), "http://h/api/v1/runs");
         assert_eq!(join("http://h", "").unwrap().as_str(), "http://h/");
         assert_eq!(join("http://h", "/a/%2F/b").unwrap().path(), "/a/%2F/b");
     }
@@ -724,7 +787,10 @@ mod tests {
     fn json_content_types() {
         let mut headers = HeaderMap::new();
         assert!(!is_json(&headers));
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/problem+json; charset=utf-8"));
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json; charset=utf-8"),
+        );
         assert!(is_json(&headers));
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
         assert!(!is_json(&headers));

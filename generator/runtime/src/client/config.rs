@@ -140,7 +140,9 @@ impl ClientCore {
     /// core.set_credential("ApiKey", Credential::api_key("rotated"));
     /// ```
     pub fn set_credential(&mut self, key: impl Into<String>, credential: Credential) {
-        Arc::make_mut(&mut self.inner).credentials.insert(key.into(), credential);
+        Arc::make_mut(&mut self.inner)
+            .credentials
+            .insert(key.into(), credential);
     }
 
     /// [`set_credential`](Self::set_credential), by value.
@@ -314,12 +316,19 @@ impl ClientBuilder {
     /// # let _ = builder;
     /// ```
     pub fn default_header(mut self, name: &str, value: &str) -> Self {
-        match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+        match (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
             (Ok(name), Ok(value)) => {
                 self.default_headers.insert(name, value);
             }
-            (Err(_), _) => self.errors.push(format!("`{name}` is not a valid header name")),
-            (_, Err(_)) => self.errors.push(format!("the value of header `{name}` is not valid")),
+            (Err(_), _) => self
+                .errors
+                .push(format!("`{name}` is not a valid header name")),
+            (_, Err(_)) => self
+                .errors
+                .push(format!("the value of header `{name}` is not valid")),
         }
         self
     }
@@ -441,7 +450,11 @@ impl BuildError {
 
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid client configuration: {}", self.problems.join("; "))
+        write!(
+            f,
+            "invalid client configuration: {}",
+            self.problems.join("; ")
+        )
     }
 }
 

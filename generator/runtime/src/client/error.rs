@@ -43,8 +43,8 @@ pub enum Error<E> {
     Api {
         /// The response status.
         status: StatusCode,
-        /// The response headers.
-        headers: HeaderMap,
+        /// The response headers (boxed to keep `Error` small).
+        headers: Box<HeaderMap>,
         /// The decoded body, one variant of the operation's error enum.
         body: E,
     },
@@ -52,8 +52,8 @@ pub enum Error<E> {
     UnexpectedStatus {
         /// The response status.
         status: StatusCode,
-        /// The response headers.
-        headers: HeaderMap,
+        /// The response headers (boxed to keep `Error` small).
+        headers: Box<HeaderMap>,
         /// The first [`MAX_UNEXPECTED_BODY`] bytes of the body.
         body: Bytes,
     },
@@ -79,7 +79,11 @@ impl<E> Error<E> {
     /// assert_eq!(err.api_body(), Some(&"busy"));
     /// ```
     pub fn api(status: StatusCode, headers: HeaderMap, body: E) -> Self {
-        Error::Api { status, headers, body }
+        Error::Api {
+            status,
+            headers: Box::new(headers),
+            body,
+        }
     }
 
     /// An undocumented response, keeping its status, headers and up to
@@ -93,7 +97,7 @@ impl<E> Error<E> {
     /// ```
     pub async fn unexpected(mut response: reqwest::Response) -> Self {
         let status = response.status();
-        let headers = response.headers().clone();
+        let headers = Box::new(response.headers().clone());
         let mut body = Vec::new();
         while body.len() < MAX_UNEXPECTED_BODY {
             match response.chunk().await {
@@ -102,7 +106,11 @@ impl<E> Error<E> {
             }
         }
         body.truncate(MAX_UNEXPECTED_BODY);
-        Error::UnexpectedStatus { status, headers, body: Bytes::from(body) }
+        Error::UnexpectedStatus {
+            status,
+            headers,
+            body: Bytes::from(body),
+        }
     }
 
     /// The response status, when there was a response.
@@ -128,7 +136,9 @@ impl<E> Error<E> {
     /// ```
     pub fn headers(&self) -> Option<&HeaderMap> {
         match self {
-            Error::Api { headers, .. } | Error::UnexpectedStatus { headers, .. } => Some(headers),
+            Error::Api { headers, .. } | Error::UnexpectedStatus { headers, .. } => {
+                Some(&**headers)
+            }
             _ => None,
         }
     }
@@ -158,27 +168,57 @@ impl<E> Error<E> {
             Error::InvalidRequest { message } => Error::InvalidRequest { message },
             Error::Transport(err) => Error::Transport(err),
             Error::Timeout => Error::Timeout,
-            Error::Api { status, headers, body } => Error::Api { status, headers, body: f(body) },
-            Error::UnexpectedStatus { status, headers, body } => {
-                Error::UnexpectedStatus { status, headers, body }
-            }
-            Error::Decode { status, body, message } => Error::Decode { status, body, message },
+            Error::Api {
+                status,
+                headers,
+                body,
+            } => Error::Api {
+                status,
+                headers,
+                body: f(body),
+            },
+            Error::UnexpectedStatus {
+                status,
+                headers,
+                body,
+            } => Error::UnexpectedStatus {
+                status,
+                headers,
+                body,
+            },
+            Error::Decode {
+                status,
+                body,
+                message,
+            } => Error::Decode {
+                status,
+                body,
+                message,
+            },
         }
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
-        Error::InvalidRequest { message: message.into() }
+        Error::InvalidRequest {
+            message: message.into(),
+        }
     }
 
     /// Sorts reqwest's errors: its timeouts become [`Error::Timeout`].
     pub(crate) fn from_reqwest(err: reqwest::Error) -> Self {
-        if err.is_timeout() { Error::Timeout } else { Error::Transport(err) }
+        if err.is_timeout() {
+            Error::Timeout
+        } else {
+            Error::Transport(err)
+        }
     }
 }
 
 impl<E> From<ParamError> for Error<E> {
     fn from(err: ParamError) -> Self {
-        Error::InvalidRequest { message: err.to_string() }
+        Error::InvalidRequest {
+            message: err.to_string(),
+        }
     }
 }
 
@@ -203,7 +243,9 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
                 }
                 Ok(())
             }
-            Error::Decode { status, message, .. } => {
+            Error::Decode {
+                status, message, ..
+            } => {
                 write!(f, "could not decode the {status} response body: {message}")
             }
         }
@@ -226,14 +268,32 @@ mod tests {
     #[test]
     fn display_is_one_line_and_bounded() {
         let body = Bytes::from(format!("<html>\n  <p>{}</p>\n</html>", "x".repeat(500)));
-        let err = Error::<()>::UnexpectedStatus { status: StatusCode::BAD_GATEWAY, headers: HeaderMap::new(), body };
+        let err = Error::<()>::UnexpectedStatus {
+            status: StatusCode::BAD_GATEWAY,
+            headers: Box::default(),
+            body,
+        };
         let text = err.to_string();
-        assert!(text.starts_with("unexpected status 502 Bad Gateway: <html> <p>xxx"), "{text}");
+        assert!(
+            text.starts_with("unexpected status 502 Bad Gateway: <html> <p>xxx"),
+            "{text}"
+        );
         assert!(!text.contains('\n'));
         assert!(text.ends_with('…') && text.chars().count() < 250, "{text}");
-        let invalid: Error<()> = ParamError { name: "id".into(), message: "bad".into() }.into();
+        let invalid: Error<()> = ParamError {
+            name: "id".into(),
+            message: "bad".into(),
+        }
+        .into();
         assert_eq!(invalid.to_string(), "invalid request: parameter `id`: bad");
-        let decode = Error::<()>::Decode { status: StatusCode::OK, body: Bytes::new(), message: "m".into() };
-        assert_eq!(decode.to_string(), "could not decode the 200 OK response body: m");
+        let decode = Error::<()>::Decode {
+            status: StatusCode::OK,
+            body: Bytes::new(),
+            message: "m".into(),
+        };
+        assert_eq!(
+            decode.to_string(),
+            "could not decode the 200 OK response body: m"
+        );
     }
 }

@@ -95,5 +95,7 @@ pub use error::{Error, MAX_UNEXPECTED_BODY};
 pub use multipart::Multipart;
 pub use options::RequestOptions;
 pub use paginate::paginate;
-pub use response::{WithInfo, api_error, byte_stream, decode_json, read_bytes, read_json, read_text};
+pub use response::{
+    WithInfo, api_error, byte_stream, decode_json, read_bytes, read_json, read_text,
+};
 pub use retry::RetryPolicy;

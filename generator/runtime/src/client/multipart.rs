@@ -76,7 +76,12 @@ impl Multipart {
         filename: Option<String>,
         content_type: Option<String>,
     ) -> Self {
-        self.push(name.into(), PartBody::Bytes(bytes.into()), filename, content_type);
+        self.push(
+            name.into(),
+            PartBody::Bytes(bytes.into()),
+            filename,
+            content_type,
+        );
         self
     }
 
@@ -98,7 +103,8 @@ impl Multipart {
                 self.push(name, body, None, Some("application/json".to_owned()));
             }
             Err(err) => {
-                self.error.get_or_insert(format!("multipart field `{name}`: {err}"));
+                self.error
+                    .get_or_insert(format!("multipart field `{name}`: {err}"));
             }
         }
         self
@@ -129,7 +135,12 @@ impl Multipart {
         filename: Option<String>,
         content_type: Option<String>,
     ) {
-        self.parts.push(PartSpec { name, body, filename, content_type });
+        self.parts.push(PartSpec {
+            name,
+            body,
+            filename,
+            content_type,
+        });
     }
 
     /// Builds the form reqwest sends; called once per attempt.
@@ -150,7 +161,10 @@ impl Multipart {
             }
             if let Some(content_type) = &spec.content_type {
                 part = part.mime_str(content_type).map_err(|_| {
-                    format!("multipart field `{}`: invalid content type `{content_type}`", spec.name)
+                    format!(
+                        "multipart field `{}`: invalid content type `{content_type}`",
+                        spec.name
+                    )
                 })?;
             }
             form = form.part(spec.name.clone(), part);
@@ -171,8 +185,14 @@ impl fmt::Debug for Multipart {
             list.entry(&format_args!(
                 "{} ({size} bytes{}{})",
                 spec.name,
-                spec.filename.as_deref().map(|n| format!(", file {n}")).unwrap_or_default(),
-                spec.content_type.as_deref().map(|t| format!(", {t}")).unwrap_or_default(),
+                spec.filename
+                    .as_deref()
+                    .map(|n| format!(", file {n}"))
+                    .unwrap_or_default(),
+                spec.content_type
+                    .as_deref()
+                    .map(|t| format!(", {t}"))
+                    .unwrap_or_default(),
             ));
         }
         list.finish()?;

@@ -65,15 +65,20 @@ impl RequestOptions {
     /// # let _ = options;
     /// ```
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+        match (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
             (Ok(name), Ok(value)) => {
                 self.headers.insert(name, value);
             }
             (Err(_), _) => {
-                self.error.get_or_insert(format!("`{name}` is not a valid header name"));
+                self.error
+                    .get_or_insert(format!("`{name}` is not a valid header name"));
             }
             (_, Err(_)) => {
-                self.error.get_or_insert(format!("the value of header `{name}` is not valid"));
+                self.error
+                    .get_or_insert(format!("the value of header `{name}` is not valid"));
             }
         }
         self

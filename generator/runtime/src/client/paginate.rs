@@ -55,7 +55,12 @@ where
         seen: HashSet<String>,
     }
 
-    let state = State { fetch, buffered: VecDeque::new(), next: Some(None), seen: HashSet::new() };
+    let state = State {
+        fetch,
+        buffered: VecDeque::new(),
+        next: Some(None),
+        seen: HashSet::new(),
+    };
     futures::stream::unfold(state, |mut state| async move {
         loop {
             if let Some(item) = state.buffered.pop_front() {
@@ -83,7 +88,10 @@ mod tests {
     use std::cell::RefCell;
 
     fn run<F: Future>(future: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(future)
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
     }
 
     #[test]
@@ -100,16 +108,23 @@ mod tests {
             }
         })
         .collect());
-        assert_eq!(items.into_iter().map(Result::unwrap).collect::<Vec<_>>(), [1, 2]);
-        assert_eq!(*calls.borrow(), [None, Some("a".to_owned()), Some("b".to_owned())]);
+        assert_eq!(
+            items.into_iter().map(Result::unwrap).collect::<Vec<_>>(),
+            [1, 2]
+        );
+        assert_eq!(
+            *calls.borrow(),
+            [None, Some("a".to_owned()), Some("b".to_owned())]
+        );
 
-        let items: Vec<Result<u8, Error<()>>> = run(paginate(|cursor: Option<String>| async move {
-            match cursor {
-                None => Ok((vec![1], Some("a".to_owned()))),
-                Some(_) => Err(Error::Timeout),
-            }
-        })
-        .collect());
+        let items: Vec<Result<u8, Error<()>>> =
+            run(paginate(|cursor: Option<String>| async move {
+                match cursor {
+                    None => Ok((vec![1], Some("a".to_owned()))),
+                    Some(_) => Err(Error::Timeout),
+                }
+            })
+            .collect());
         assert_eq!(items.len(), 2);
         assert!(matches!(items[1], Err(Error::Timeout)));
     }

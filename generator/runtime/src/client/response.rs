@@ -14,9 +14,10 @@ use super::Error;
 ///
 /// An empty (or all-whitespace) body is read as JSON `null`, so a `204 No Content` or an empty
 /// `200` decodes into `()` or `Option<T>` (as `None`); any other `T` gets a [`Error::Decode`]
-/// saying the body was empty. A body that does not match `T` is an [`Error::Decode`] holding
-/// the raw bytes and serde's message with the path to the bad value (`items[2].id: invalid
-/// type…`).
+/// saying the body was empty. (For a status documented without content, generated code should
+/// not read the body at all: `()` refuses a body such as `{}`.) A body that does not match `T`
+/// is an [`Error::Decode`] holding the raw bytes and serde's message with the path to the bad
+/// value (``at `items[2].id`: invalid type…``).
 ///
 /// ```no_run
 /// # async fn demo(response: reqwest::Response) -> Result<(), oagen_rt::client::Error<()>> {
@@ -63,8 +64,17 @@ pub fn decode_json<T: DeserializeOwned, E>(status: StatusCode, body: Bytes) -> R
                 format!("at `{path}`: {inner}")
             }
         })
-        .and_then(|value| deserializer.end().map(|()| value).map_err(|err| err.to_string()));
-    result.map_err(|message| Error::Decode { status, body, message })
+        .and_then(|value| {
+            deserializer
+                .end()
+                .map(|()| value)
+                .map_err(|err| err.to_string())
+        });
+    result.map_err(|message| Error::Decode {
+        status,
+        body,
+        message,
+    })
 }
 
 /// Reads the body as UTF-8 text; invalid UTF-8 is an [`Error::Decode`] with the raw bytes.
@@ -79,7 +89,11 @@ pub async fn read_text<E>(response: reqwest::Response) -> Result<String, Error<E
     let body = response.bytes().await.map_err(Error::from_reqwest)?;
     match std::str::from_utf8(&body) {
         Ok(text) => Ok(text.to_owned()),
-        Err(err) => Err(Error::Decode { status, message: format!("body is not UTF-8: {err}"), body }),
+        Err(err) => Err(Error::Decode {
+            status,
+            message: format!("body is not UTF-8: {err}"),
+            body,
+        }),
     }
 }
 
@@ -134,9 +148,13 @@ pub async fn api_error<T: DeserializeOwned, E>(
     variant: impl FnOnce(T) -> E,
 ) -> Error<E> {
     let status = response.status();
-    let headers = response.headers().clone();
+    let headers = Box::new(response.headers().clone());
     match read_json::<T, E>(response).await {
-        Ok(body) => Error::Api { status, headers, body: variant(body) },
+        Ok(body) => Error::Api {
+            status,
+            headers,
+            body: variant(body),
+        },
         Err(err) => err,
     }
 }
@@ -174,7 +192,11 @@ impl WithInfo<()> {
     /// assert_eq!(info.status, reqwest::StatusCode::OK);
     /// ```
     pub fn of(response: &reqwest::Response) -> Self {
-        WithInfo { status: response.status(), headers: response.headers().clone(), value: () }
+        WithInfo {
+            status: response.status(),
+            headers: response.headers().clone(),
+            value: (),
+        }
     }
 }
 
@@ -186,7 +208,11 @@ impl<T> WithInfo<T> {
     /// assert_eq!(info.with_value(5).value, 5);
     /// ```
     pub fn with_value<U>(self, value: U) -> WithInfo<U> {
-        WithInfo { status: self.status, headers: self.headers, value }
+        WithInfo {
+            status: self.status,
+            headers: self.headers,
+            value,
+        }
     }
 
     /// Transforms the value, keeping the metadata.
@@ -196,7 +222,11 @@ impl<T> WithInfo<T> {
     /// assert_eq!(info.with_value(2).map(|n| n * 10).value, 20);
     /// ```
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> WithInfo<U> {
-        WithInfo { status: self.status, headers: self.headers, value: f(self.value) }
+        WithInfo {
+            status: self.status,
+            headers: self.headers,
+            value: f(self.value),
+        }
     }
 
     /// Drops the metadata.

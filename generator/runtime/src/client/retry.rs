@@ -72,7 +72,10 @@ impl RetryPolicy {
     /// assert_eq!(once.max_retries, 0);
     /// ```
     pub fn none() -> Self {
-        RetryPolicy { max_retries: 0, ..RetryPolicy::default() }
+        RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        }
     }
 
     /// The computed wait before retry number `retry` (0 for the first retry).
@@ -81,7 +84,11 @@ impl RetryPolicy {
             .initial_backoff
             .saturating_mul(2u32.saturating_pow(retry.min(31)))
             .min(self.max_backoff);
-        if self.jitter { bound.mul_f64(fastrand::f64()) } else { bound }
+        if self.jitter {
+            bound.mul_f64(fastrand::f64())
+        } else {
+            bound
+        }
     }
 }
 
@@ -93,7 +100,11 @@ pub(crate) fn retryable_status(status: StatusCode, idempotent: bool) -> bool {
 
 fn seconds(text: &str) -> Option<Duration> {
     let seconds: f64 = text.trim().parse().ok()?;
-    if seconds.is_sign_negative() { None } else { Duration::try_from_secs_f64(seconds).ok() }
+    if seconds.is_sign_negative() {
+        None
+    } else {
+        Duration::try_from_secs_f64(seconds).ok()
+    }
 }
 
 /// The wait a response asks for in its headers: `retry-after-ms` (milliseconds, sent by some
@@ -115,9 +126,15 @@ pub(crate) fn retry_after_header(headers: &HeaderMap, now: SystemTime) -> Option
 pub(crate) fn retry_after_body(body: &[u8]) -> Option<Duration> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     let object = value.as_object()?;
-    let field = object.get("retry_after").or_else(|| object.get("retryAfter"))?;
+    let field = object
+        .get("retry_after")
+        .or_else(|| object.get("retryAfter"))?;
     let seconds = field.as_f64()?;
-    if seconds.is_sign_negative() { None } else { Duration::try_from_secs_f64(seconds).ok() }
+    if seconds.is_sign_negative() {
+        None
+    } else {
+        Duration::try_from_secs_f64(seconds).ok()
+    }
 }
 
 #[cfg(test)]
@@ -158,24 +175,51 @@ mod tests {
     #[test]
     fn retry_after_reads_seconds_dates_and_milliseconds() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
-        assert_eq!(retry_after_header(&headers(&[("retry-after", " 3 ")]), now), Some(Duration::from_secs(3)));
-        assert_eq!(retry_after_header(&headers(&[("retry-after", "0.5")]), now), Some(Duration::from_millis(500)));
+        assert_eq!(
+            retry_after_header(&headers(&[("retry-after", " 3 ")]), now),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            retry_after_header(&headers(&[("retry-after", "0.5")]), now),
+            Some(Duration::from_millis(500))
+        );
         // RFC 9110 §5.6.7's example date is `now` + 0 s; one minute later is 60 s away.
         let date = [("retry-after", "Sun, 06 Nov 1994 08:50:37 GMT")];
-        assert_eq!(retry_after_header(&headers(&date), now), Some(Duration::from_secs(60)));
+        assert_eq!(
+            retry_after_header(&headers(&date), now),
+            Some(Duration::from_secs(60))
+        );
         let past = now + Duration::from_secs(3600);
-        assert_eq!(retry_after_header(&headers(&date), past), Some(Duration::ZERO));
+        assert_eq!(
+            retry_after_header(&headers(&date), past),
+            Some(Duration::ZERO)
+        );
         let ms = [("retry-after-ms", "250"), ("retry-after", "9")];
-        assert_eq!(retry_after_header(&headers(&ms), now), Some(Duration::from_millis(250)));
-        assert_eq!(retry_after_header(&headers(&[("retry-after", "soon")]), now), None);
-        assert_eq!(retry_after_header(&headers(&[("retry-after", "-1")]), now), None);
+        assert_eq!(
+            retry_after_header(&headers(&ms), now),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            retry_after_header(&headers(&[("retry-after", "soon")]), now),
+            None
+        );
+        assert_eq!(
+            retry_after_header(&headers(&[("retry-after", "-1")]), now),
+            None
+        );
         assert_eq!(retry_after_header(&HeaderMap::new(), now), None);
     }
 
     #[test]
     fn retry_after_in_json_bodies() {
-        assert_eq!(retry_after_body(br#"{"retry_after": 2}"#), Some(Duration::from_secs(2)));
-        assert_eq!(retry_after_body(br#"{"retryAfter": 0.25}"#), Some(Duration::from_millis(250)));
+        assert_eq!(
+            retry_after_body(br#"{"retry_after": 2}"#),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            retry_after_body(br#"{"retryAfter": 0.25}"#),
+            Some(Duration::from_millis(250))
+        );
         assert_eq!(retry_after_body(br#"{"error": {"retry_after": 2}}"#), None);
         assert_eq!(retry_after_body(br#"{"retry_after": "2"}"#), None);
         assert_eq!(retry_after_body(b"not json"), None);
@@ -184,7 +228,10 @@ mod tests {
     #[test]
     fn which_statuses_retry() {
         for code in [429, 502, 503, 504] {
-            assert!(retryable_status(StatusCode::from_u16(code).unwrap(), false), "{code}");
+            assert!(
+                retryable_status(StatusCode::from_u16(code).unwrap(), false),
+                "{code}"
+            );
         }
         assert!(retryable_status(StatusCode::INTERNAL_SERVER_ERROR, true));
         assert!(!retryable_status(StatusCode::INTERNAL_SERVER_ERROR, false));

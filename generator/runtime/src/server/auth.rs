@@ -147,12 +147,14 @@ impl Input {
                 .and_then(|value| value.to_str().ok())
                 .and_then(non_empty)
                 .map(Presented::ApiKey),
-            ServerAuthKind::ApiKeyQuery(name) => {
-                self.query_value(name).and_then(non_empty).map(Presented::ApiKey)
-            }
-            ServerAuthKind::ApiKeyCookie(name) => {
-                self.cookie_value(name).and_then(non_empty).map(Presented::ApiKey)
-            }
+            ServerAuthKind::ApiKeyQuery(name) => self
+                .query_value(name)
+                .and_then(non_empty)
+                .map(Presented::ApiKey),
+            ServerAuthKind::ApiKeyCookie(name) => self
+                .cookie_value(name)
+                .and_then(non_empty)
+                .map(Presented::ApiKey),
             ServerAuthKind::Bearer => self
                 .authorization("bearer")
                 .and_then(non_empty)
@@ -222,13 +224,18 @@ impl Input {
         let expected: Vec<String> = requirements
             .iter()
             .map(|alternative| {
-                let parts: Vec<String> =
-                    alternative.iter().map(|scheme| scheme.kind.describe()).collect();
+                let parts: Vec<String> = alternative
+                    .iter()
+                    .map(|scheme| scheme.kind.describe())
+                    .collect();
                 parts.join(" and ")
             })
             .collect();
         let mut problem = Problem::unauthorized(&expected.join(", or "));
-        for scheme in requirements.iter().flat_map(|alternative| alternative.iter()) {
+        for scheme in requirements
+            .iter()
+            .flat_map(|alternative| alternative.iter())
+        {
             if let Some(challenge) = scheme.kind.challenge() {
                 problem = problem.with_challenge(challenge);
             }
@@ -287,8 +294,14 @@ mod tests {
             ("authorization", &format!("Basic {basic}")),
         ])
         .await;
-        assert_eq!(input.credential(&HEADER_KEY), Some(Presented::ApiKey("k1".into())));
-        assert_eq!(input.credential(&COOKIE_KEY), Some(Presented::ApiKey("c1".into())));
+        assert_eq!(
+            input.credential(&HEADER_KEY),
+            Some(Presented::ApiKey("k1".into()))
+        );
+        assert_eq!(
+            input.credential(&COOKIE_KEY),
+            Some(Presented::ApiKey("c1".into()))
+        );
         assert_eq!(
             input.credential(&BASIC),
             Some(Presented::Basic {

@@ -94,9 +94,9 @@ impl Input {
                 .iter()
                 .map(|(name, value)| (name.to_owned(), value.to_owned()))
                 .collect(),
-            Err(axum::extract::rejection::RawPathParamsRejection::InvalidUtf8InPathParam(
-                err,
-            )) => return Err(Problem::bad_request(err.body_text())),
+            Err(axum::extract::rejection::RawPathParamsRejection::InvalidUtf8InPathParam(err)) => {
+                return Err(Problem::bad_request(err.body_text()));
+            }
             // Outside a router (or on a route without captures) there are none.
             Err(_) => Vec::new(),
         };
@@ -376,9 +376,8 @@ impl Input {
             essence == "application/x-www-form-urlencoded"
         })?;
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(&self.body));
-        serde_path_to_error::deserialize(de).map_err(|err| {
-            Problem::invalid_body(json_pointer(err.path()), err.inner().to_string())
-        })
+        serde_path_to_error::deserialize(de)
+            .map_err(|err| Problem::invalid_body(json_pointer(err.path()), err.inner().to_string()))
     }
 
     /// The body as bytes, whatever its type.
@@ -431,10 +430,11 @@ impl Input {
             .and_then(|value| value.to_str().ok())
             .unwrap_or("");
         if media_essence(content_type) != "multipart/form-data" {
-            return Err(Problem::unsupported_media_type("multipart/form-data")
-                .with_detail(format!(
+            return Err(
+                Problem::unsupported_media_type("multipart/form-data").with_detail(format!(
                     "expected a body of type `multipart/form-data`, got `{content_type}`"
-                )));
+                )),
+            );
         }
         MultipartForm::parse(content_type, self.body.clone()).await
     }
@@ -464,9 +464,11 @@ impl Input {
         if accepts(&media_essence(text)) {
             Ok(())
         } else {
-            Err(Problem::unsupported_media_type(expected).with_detail(format!(
-                "expected a body of type `{expected}`, got `{text}`"
-            )))
+            Err(
+                Problem::unsupported_media_type(expected).with_detail(format!(
+                    "expected a body of type `{expected}`, got `{text}`"
+                )),
+            )
         }
     }
 }
@@ -589,17 +591,33 @@ mod tests {
         assert_eq!(from_label(".a.b", true, Array).as_deref(), Some("a,b"));
         assert_eq!(from_label(".a,b", false, Array).as_deref(), Some("a,b"));
         assert_eq!(from_label("a", false, Scalar), None);
-        assert_eq!(from_matrix("id", ";id=5", false, Scalar).as_deref(), Some("5"));
+        assert_eq!(
+            from_matrix("id", ";id=5", false, Scalar).as_deref(),
+            Some("5")
+        );
         assert_eq!(from_matrix("id", ";id", false, Scalar).as_deref(), Some(""));
-        assert_eq!(from_matrix("id", ";id=1;id=2", true, Array).as_deref(), Some("1,2"));
-        assert_eq!(from_matrix("id", ";id=1,2", false, Array).as_deref(), Some("1,2"));
-        assert_eq!(from_matrix("p", ";a=1;b=2", true, Object).as_deref(), Some("a=1,b=2"));
+        assert_eq!(
+            from_matrix("id", ";id=1;id=2", true, Array).as_deref(),
+            Some("1,2")
+        );
+        assert_eq!(
+            from_matrix("id", ";id=1,2", false, Array).as_deref(),
+            Some("1,2")
+        );
+        assert_eq!(
+            from_matrix("p", ";a=1;b=2", true, Object).as_deref(),
+            Some("a=1,b=2")
+        );
         assert_eq!(from_matrix("id", ";other=5", false, Scalar), None);
     }
 
     #[tokio::test]
     async fn json_content_types() {
-        let ok = ["application/json", "application/problem+json", "Application/JSON; charset=utf-8"];
+        let ok = [
+            "application/json",
+            "application/problem+json",
+            "Application/JSON; charset=utf-8",
+        ];
         for content_type in ok {
             let input = read_input(
                 axum::http::Request::post("/").header("content-type", content_type),
@@ -630,7 +648,10 @@ mod tests {
         let detail = problem.detail().unwrap();
         assert!(detail.contains("line 3 column"), "{problem}");
         let trailing = input_with_type("application/json", "{} x").await;
-        assert_eq!(trailing.json::<serde_json::Value>().unwrap_err().status(), 400);
+        assert_eq!(
+            trailing.json::<serde_json::Value>().unwrap_err().status(),
+            400
+        );
         let empty = input_with_type("application/json", "").await;
         assert_eq!(empty.json::<serde_json::Value>().unwrap_err().status(), 400);
     }
@@ -694,8 +715,13 @@ mod tests {
         assert_eq!(tags.unwrap(), ["a", "b"]);
         let missing: Option<String> = input.header("x-none", false, ValueKind::Scalar).unwrap();
         assert_eq!(missing, None);
-        let problem = input.header::<u8>("x-tag", false, ValueKind::Scalar).unwrap_err();
-        assert_eq!(problem.invalid_params()[0].location, Some(ParamLocation::Header));
+        let problem = input
+            .header::<u8>("x-tag", false, ValueKind::Scalar)
+            .unwrap_err();
+        assert_eq!(
+            problem.invalid_params()[0].location,
+            Some(ParamLocation::Header)
+        );
     }
 
     #[tokio::test]
@@ -707,8 +733,16 @@ mod tests {
             "",
         )
         .await;
-        assert_eq!(input.cookie::<u8>("b", true, ValueKind::Scalar).unwrap(), Some(2));
-        let problem = input.cookie::<u8>("c", true, ValueKind::Scalar).unwrap_err();
-        assert_eq!(problem.invalid_params()[0].location, Some(ParamLocation::Cookie));
+        assert_eq!(
+            input.cookie::<u8>("b", true, ValueKind::Scalar).unwrap(),
+            Some(2)
+        );
+        let problem = input
+            .cookie::<u8>("c", true, ValueKind::Scalar)
+            .unwrap_err();
+        assert_eq!(
+            problem.invalid_params()[0].location,
+            Some(ParamLocation::Cookie)
+        );
     }
 }

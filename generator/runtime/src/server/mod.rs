@@ -8,14 +8,14 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use axum::{Router, extract::{Request, State}, response::Response, routing::get};
+//! use axum::{Router, extract::{Request, State}, response::{IntoResponse as _, Response}, routing::get};
 //! use oagen_rt::server::{self as rt, ApiResponse, Failure, Input, ParamLocation};
 //! use oagen_rt::{ParamStyle, ValueKind};
 //!
 //! struct Api;
 //! enum ListRunsOk { Ok(Vec<String>) }
 //! impl ApiResponse for ListRunsOk {
-//!     fn into_response(self) -> Response {
+//!     fn into_api_response(self) -> Response {
 //!         match self { Self::Ok(runs) => rt::json_response(axum::http::StatusCode::OK, &runs) }
 //!     }
 //! }
@@ -81,41 +81,44 @@ pub use response::{
 /// A response type an operation can produce: the generated per-operation `Ok` and `Error`
 /// enums implement it, one arm per documented status.
 ///
+/// The method is not called `into_response` so that it never clashes with axum's
+/// `IntoResponse` when both traits are in scope (both are implemented for [`Problem`]).
+///
 /// ```
 /// use axum::{http::StatusCode, response::Response};
 /// use oagen_rt::server::{ApiResponse, json_response};
 ///
 /// enum GetRunOk { Ok(String), Accepted }
 /// impl ApiResponse for GetRunOk {
-///     fn into_response(self) -> Response {
+///     fn into_api_response(self) -> Response {
 ///         match self {
 ///             Self::Ok(run) => json_response(StatusCode::OK, &run),
 ///             Self::Accepted => oagen_rt::server::empty_response(StatusCode::ACCEPTED),
 ///         }
 ///     }
 /// }
-/// assert_eq!(GetRunOk::Accepted.into_response().status(), 202);
+/// assert_eq!(GetRunOk::Accepted.into_api_response().status(), 202);
 /// ```
 pub trait ApiResponse {
     /// The HTTP response for this value.
-    fn into_response(self) -> Response;
+    fn into_api_response(self) -> Response;
 }
 
 impl ApiResponse for Response {
-    fn into_response(self) -> Response {
+    fn into_api_response(self) -> Response {
         self
     }
 }
 
 impl ApiResponse for Problem {
-    fn into_response(self) -> Response {
+    fn into_api_response(self) -> Response {
         IntoResponse::into_response(self)
     }
 }
 
 /// For operations that document no error response: `Failure<Infallible>`.
 impl ApiResponse for std::convert::Infallible {
-    fn into_response(self) -> Response {
+    fn into_api_response(self) -> Response {
         match self {}
     }
 }
@@ -231,8 +234,8 @@ where
 {
     let outcome = AssertUnwindSafe(implementation).catch_unwind().await;
     let converted = std::panic::catch_unwind(AssertUnwindSafe(|| match outcome {
-        Ok(Ok(ok)) => ok.into_response(),
-        Ok(Err(Failure::Api(err))) => err.into_response(),
+        Ok(Ok(ok)) => ok.into_api_response(),
+        Ok(Err(Failure::Api(err))) => err.into_api_response(),
         Ok(Err(Failure::NotImplemented)) => {
             IntoResponse::into_response(Problem::not_implemented(operation))
         }
@@ -299,14 +302,14 @@ mod tests {
 
     struct Created(u32);
     impl ApiResponse for Created {
-        fn into_response(self) -> Response {
+        fn into_api_response(self) -> Response {
             json_response(StatusCode::CREATED, &self.0)
         }
     }
 
     struct Conflict;
     impl ApiResponse for Conflict {
-        fn into_response(self) -> Response {
+        fn into_api_response(self) -> Response {
             empty_response(StatusCode::CONFLICT)
         }
     }
@@ -329,7 +332,9 @@ mod tests {
             Err::<Created, Failure<Conflict>>(Failure::internal("password=hunter2"))
         })
         .await;
-        let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
         let text = String::from_utf8(body.to_vec()).unwrap();
         assert!(!text.contains("hunter2"), "{text}");
         assert!(text.contains("\"status\":500"), "{text}");
@@ -339,7 +344,7 @@ mod tests {
     async fn panic_in_response_conversion_is_caught() {
         struct Bad;
         impl ApiResponse for Bad {
-            fn into_response(self) -> Response {
+            fn into_api_response(self) -> Response {
                 panic!("conversion bug")
             }
         }

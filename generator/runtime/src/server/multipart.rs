@@ -214,9 +214,12 @@ mod tests {
         --B--\r\n";
 
     async fn form() -> MultipartForm {
-        MultipartForm::parse("multipart/form-data; boundary=B", Bytes::from_static(BODY.as_bytes()))
-            .await
-            .unwrap()
+        MultipartForm::parse(
+            "multipart/form-data; boundary=B",
+            Bytes::from_static(BODY.as_bytes()),
+        )
+        .await
+        .unwrap()
     }
 
     #[tokio::test]
@@ -226,7 +229,10 @@ mod tests {
         let files = form.files("files");
         assert_eq!(files.len(), 2);
         assert_eq!(&files[0].data[..], b"\x01\x02");
-        assert_eq!(files[0].content_type.as_deref(), Some("application/octet-stream"));
+        assert_eq!(
+            files[0].content_type.as_deref(),
+            Some("application/octet-stream")
+        );
         assert_eq!(files[1].filename.as_deref(), Some("b.bin"));
         assert!(form.file("meta").is_some_and(|part| !part.is_file()));
     }

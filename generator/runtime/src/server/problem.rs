@@ -93,7 +93,12 @@ pub struct InvalidParam {
 /// assert_eq!(response.headers()["content-type"], "application/problem+json");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Problem {
+#[serde(transparent)]
+pub struct Problem(Box<Details>);
+
+/// The members of a [`Problem`], boxed so that `Result<T, Problem>` stays small.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+struct Details {
     #[serde(rename = "type")]
     kind: &'static str,
     title: String,
@@ -123,7 +128,7 @@ impl Problem {
     /// ```
     #[must_use]
     pub fn new(status: StatusCode) -> Self {
-        Self {
+        Self(Box::new(Details {
             kind: "about:blank",
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status,
@@ -131,7 +136,7 @@ impl Problem {
             pointer: None,
             invalid_params: Vec::new(),
             challenges: Vec::new(),
-        }
+        }))
     }
 
     /// Sets the human-readable `detail`.
@@ -143,7 +148,7 @@ impl Problem {
     /// ```
     #[must_use]
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.0.detail = Some(detail.into());
         self
     }
 
@@ -156,7 +161,7 @@ impl Problem {
     /// ```
     #[must_use]
     pub fn at(mut self, location: ParamLocation) -> Self {
-        for param in &mut self.invalid_params {
+        for param in &mut self.0.invalid_params {
             param.location = Some(location);
         }
         self
@@ -171,8 +176,8 @@ impl Problem {
     #[must_use]
     pub fn with_challenge(mut self, challenge: impl Into<String>) -> Self {
         let challenge = challenge.into();
-        if !self.challenges.contains(&challenge) {
-            self.challenges.push(challenge);
+        if !self.0.challenges.contains(&challenge) {
+            self.0.challenges.push(challenge);
         }
         self
     }
@@ -196,10 +201,9 @@ impl Problem {
     /// ```
     #[must_use]
     pub fn missing_parameter(name: &str, location: ParamLocation) -> Self {
-        let mut problem = Self::bad_request(format!(
-            "missing required {location} parameter `{name}`"
-        ));
-        problem.invalid_params.push(InvalidParam {
+        let mut problem =
+            Self::bad_request(format!("missing required {location} parameter `{name}`"));
+        problem.0.invalid_params.push(InvalidParam {
             name: name.to_owned(),
             location: Some(location),
             reason: "is required".to_owned(),
@@ -217,7 +221,7 @@ impl Problem {
     pub fn invalid_parameter(name: &str, reason: impl Into<String>) -> Self {
         let reason = reason.into();
         let mut problem = Self::bad_request(format!("invalid parameter `{name}`: {reason}"));
-        problem.invalid_params.push(InvalidParam {
+        problem.0.invalid_params.push(InvalidParam {
             name: name.to_owned(),
             location: None,
             reason,
@@ -243,7 +247,7 @@ impl Problem {
             format!("invalid body at `{pointer}`: {reason}")
         };
         let mut problem = Self::new(StatusCode::UNPROCESSABLE_ENTITY).with_detail(detail);
-        problem.pointer = Some(pointer);
+        problem.0.pointer = Some(pointer);
         problem
     }
 
@@ -267,8 +271,9 @@ impl Problem {
     /// ```
     #[must_use]
     pub fn payload_too_large(limit: usize) -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE)
-            .with_detail(format!("the body is larger than the limit of {limit} bytes"))
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE).with_detail(format!(
+            "the body is larger than the limit of {limit} bytes"
+        ))
     }
 
     /// 401: no acceptable credentials. `expected` says what would do, e.g. "a bearer token".
@@ -279,8 +284,7 @@ impl Problem {
     /// ```
     #[must_use]
     pub fn unauthorized(expected: &str) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED)
-            .with_detail(format!("credentials required: {expected}"))
+        Self::new(StatusCode::UNAUTHORIZED).with_detail(format!("credentials required: {expected}"))
     }
 
     /// 501: the server does not implement `operation`.
@@ -291,8 +295,9 @@ impl Problem {
     /// ```
     #[must_use]
     pub fn not_implemented(operation: &str) -> Self {
-        Self::new(StatusCode::NOT_IMPLEMENTED)
-            .with_detail(format!("operation `{operation}` is not implemented by this server"))
+        Self::new(StatusCode::NOT_IMPLEMENTED).with_detail(format!(
+            "operation `{operation}` is not implemented by this server"
+        ))
     }
 
     /// 500, saying nothing about the cause (log it separately).
@@ -313,7 +318,7 @@ impl Problem {
     /// ```
     #[must_use]
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     /// The `title` member.
@@ -323,7 +328,7 @@ impl Problem {
     /// ```
     #[must_use]
     pub fn title(&self) -> &str {
-        &self.title
+        &self.0.title
     }
 
     /// The `detail` member.
@@ -333,7 +338,7 @@ impl Problem {
     /// ```
     #[must_use]
     pub fn detail(&self) -> Option<&str> {
-        self.detail.as_deref()
+        self.0.detail.as_deref()
     }
 
     /// The JSON pointer of the body field at fault.
@@ -343,7 +348,7 @@ impl Problem {
     /// ```
     #[must_use]
     pub fn pointer(&self) -> Option<&str> {
-        self.pointer.as_deref()
+        self.0.pointer.as_deref()
     }
 
     /// The parameters at fault.
@@ -353,7 +358,7 @@ impl Problem {
     /// ```
     #[must_use]
     pub fn invalid_params(&self) -> &[InvalidParam] {
-        &self.invalid_params
+        &self.0.invalid_params
     }
 
     /// The `WWW-Authenticate` challenges.
@@ -363,14 +368,14 @@ impl Problem {
     /// ```
     #[must_use]
     pub fn challenges(&self) -> &[String] {
-        &self.challenges
+        &self.0.challenges
     }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.status.as_u16(), self.title)?;
-        if let Some(detail) = &self.detail {
+        write!(f, "{} {}", self.0.status.as_u16(), self.0.title)?;
+        if let Some(detail) = &self.0.detail {
             write!(f, ": {detail}")?;
         }
         Ok(())
@@ -384,13 +389,13 @@ impl IntoResponse for Problem {
         // Serializing plain strings and numbers cannot fail; fall back to the bare status
         // rather than panic all the same.
         let body = serde_json::to_vec(&self).unwrap_or_default();
-        let mut response = (self.status, body).into_response();
+        let mut response = (self.0.status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        for challenge in &self.challenges {
+        for challenge in &self.0.challenges {
             if let Ok(value) = HeaderValue::from_str(challenge) {
                 headers.append(header::WWW_AUTHENTICATE, value);
             }
@@ -466,7 +471,11 @@ mod tests {
     #[test]
     fn pointer_escapes_tilde_and_slash() {
         let mut de = serde_json::Deserializer::from_str(r#"{"a/b~c": [1, "x"]}"#);
-        let err = serde_path_to_error::deserialize::<_, std::collections::BTreeMap<String, Vec<u8>>>(&mut de).unwrap_err();
+        let err =
+            serde_path_to_error::deserialize::<_, std::collections::BTreeMap<String, Vec<u8>>>(
+                &mut de,
+            )
+            .unwrap_err();
         assert_eq!(json_pointer(err.path()), "/a~1b~0c/1");
     }
 }

@@ -99,7 +99,11 @@ where
 /// let response = with_header(response, "X-Next", &None::<String>);
 /// assert!(response.headers().get("x-next").is_none());
 /// ```
-pub fn with_header<T: Serialize + ?Sized>(mut response: Response, name: &str, value: &T) -> Response {
+pub fn with_header<T: Serialize + ?Sized>(
+    mut response: Response,
+    name: &str,
+    value: &T,
+) -> Response {
     let encoded = match serde_json::to_value(value) {
         Ok(serde_json::Value::Null) => return response,
         Ok(_) => crate::wire::encode_simple(name, value, false).map_err(|err| err.to_string()),
@@ -144,7 +148,10 @@ mod tests {
         bad.insert((1, 2), 3);
         let response = json_response(StatusCode::OK, &bad);
         assert_eq!(response.status(), 500);
-        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
     }
 
     #[test]

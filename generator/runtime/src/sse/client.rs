@@ -20,9 +20,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures::FutureExt as _;
 use futures::future::BoxFuture;
 use futures::stream::{BoxStream, Stream, StreamExt};
-use futures::FutureExt as _;
 use serde::de::DeserializeOwned;
 
 use super::parse::{RawEvent, SseDecoder};
@@ -216,12 +216,11 @@ impl From<reqwest::Error> for StreamError {
 /// The reconnect closure an [`EventStream`] holds: given the last event id, re-issue the
 /// request with that resume point.
 pub type ReconnectFn = Box<
-    dyn FnMut(Option<String>) -> BoxFuture<'static, Result<reqwest::Response, StreamError>>
-        + Send,
+    dyn FnMut(Option<String>) -> BoxFuture<'static, Result<reqwest::Response, StreamError>> + Send,
 >;
 
-/// Turns an event's `data` into `T`; on failure the data is left in place.
-type DecodeFn<T> = fn(&mut String) -> Result<T, String>;
+/// Turns an event's `data` into `T`; on failure, gives the data back with the reason.
+type DecodeFn<T> = fn(String) -> Result<T, (String, String)>;
 
 /// A typed, resumable stream of server-sent events.
 ///
@@ -334,9 +333,7 @@ impl EventStream<String> {
             + Send
             + 'static,
     {
-        Self::build(first, Some(Box::new(reconnect)), policy, |data| {
-            Ok(std::mem::take(data))
-        })
+        Self::build(first, Some(Box::new(reconnect)), policy, Ok)
     }
 }
 
@@ -389,16 +386,16 @@ impl<T> EventStream<T> {
         self.last_id.as_deref()
     }
 
-    fn convert(&self, mut raw: RawEvent) -> Result<Event<T>, StreamError> {
-        match (self.decode)(&mut raw.data) {
+    fn convert(&self, raw: RawEvent) -> Result<Event<T>, StreamError> {
+        match (self.decode)(raw.data) {
             Ok(data) => Ok(Event {
                 id: raw.id,
                 event: raw.event,
                 retry: raw.retry.map(Duration::from_millis),
                 data,
             }),
-            Err(message) => Err(StreamError::Decode {
-                raw: raw.data,
+            Err((data, message)) => Err(StreamError::Decode {
+                raw: data,
                 event: raw.event,
                 id: raw.id,
                 message,
@@ -514,9 +511,7 @@ impl<T> Stream for EventStream<T> {
                 State::Connecting(connect) => match connect.poll_unpin(cx) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Ok(response)) => this.connected(response),
-                    Poll::Ready(Err(err @ StreamError::Transport(_))) => {
-                        this.cut(Cut::Failed(err))
-                    }
+                    Poll::Ready(Err(err @ StreamError::Transport(_))) => this.cut(Cut::Failed(err)),
                     Poll::Ready(Err(err)) => {
                         this.state = State::Done;
                         Some(Err(err))
@@ -556,8 +551,8 @@ impl<T> fmt::Debug for EventStream<T> {
     }
 }
 
-fn decode_json<T: DeserializeOwned>(data: &mut String) -> Result<T, String> {
-    serde_json::from_str(data).map_err(|err| err.to_string())
+fn decode_json<T: DeserializeOwned>(data: String) -> Result<T, (String, String)> {
+    serde_json::from_str(&data).map_err(|err| (data, err.to_string()))
 }
 
 /// The start of a response body as text, for an error message.

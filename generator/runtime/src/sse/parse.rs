@@ -146,7 +146,11 @@ impl SseDecoder {
         }
         self.started = true;
         let pending = std::mem::take(&mut self.line);
-        let skip = if pending.starts_with(BOM) { BOM.len() } else { 0 };
+        let skip = if pending.starts_with(BOM) {
+            BOM.len()
+        } else {
+            0
+        };
         self.feed(&pending[skip..]);
     }
 
@@ -296,19 +300,15 @@ impl SseDecoder {
                 self.event.clear();
                 self.event.push_str(&lossy(value));
             }
-            b"id" => {
-                if memchr::memchr(0, value).is_none() {
-                    self.id_buffer.clear();
-                    self.id_buffer.push_str(&lossy(value));
-                }
+            b"id" if memchr::memchr(0, value).is_none() => {
+                self.id_buffer.clear();
+                self.id_buffer.push_str(&lossy(value));
             }
-            b"retry" => {
-                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
-                    // All digits, so ASCII; only an overflowing number fails to parse.
-                    if let Ok(ms) = lossy(value).parse::<u64>() {
-                        self.retry = Some(ms);
-                        self.block_retry = Some(ms);
-                    }
+            // Only all-digit values count; of those, only an overflowing one fails to parse.
+            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                if let Ok(ms) = lossy(value).parse::<u64>() {
+                    self.retry = Some(ms);
+                    self.block_retry = Some(ms);
                 }
             }
             _ => {}
@@ -381,7 +381,11 @@ pub fn write_event(
         if end == rest.len() {
             break;
         }
-        let skip = if rest[end..].starts_with("\r\n") { 2 } else { 1 };
+        let skip = if rest[end..].starts_with("\r\n") {
+            2
+        } else {
+            1
+        };
         rest = &rest[end + skip..];
     }
     out.push('\n');

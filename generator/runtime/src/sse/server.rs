@@ -192,7 +192,7 @@ impl<T: Serialize + 'static> IntoResponse for ServerEvents<T> {
 }
 
 impl<T: Serialize + 'static> crate::server::ApiResponse for ServerEvents<T> {
-    fn into_response(self) -> Response {
+    fn into_api_response(self) -> Response {
         sse_response(self.stream, self.keep_alive)
     }
 }
@@ -285,7 +285,9 @@ where
                 Poll::Ready(Some(match event.to_frame() {
                     Ok(frame) => Ok(Bytes::from(frame)),
                     Err(err) => {
-                        eprintln!("oagen-rt: ending an event stream: event data not serializable: {err}");
+                        eprintln!(
+                            "oagen-rt: ending an event stream: event data not serializable: {err}"
+                        );
                         this.failed = true;
                         Err(std::io::Error::other("event data not serializable"))
                     }

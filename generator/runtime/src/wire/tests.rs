@@ -22,7 +22,11 @@ fn through_the_wire(pairs: &[(String, String)]) -> Vec<(String, String)> {
     let raw: Vec<String> = pairs
         .iter()
         .map(|(k, v)| {
-            format!("{}={}", utf8_percent_encode(k, NON_ALPHANUMERIC), utf8_percent_encode(v, NON_ALPHANUMERIC))
+            format!(
+                "{}={}",
+                utf8_percent_encode(k, NON_ALPHANUMERIC),
+                utf8_percent_encode(v, NON_ALPHANUMERIC)
+            )
         })
         .collect();
     parse_query(&raw.join("&"))
@@ -46,7 +50,10 @@ fn base64_reads_both_alphabets_and_writes_standard() {
         let decoded: Base64 = serde_json::from_value(json!(text)).unwrap();
         assert_eq!(decoded.0, bytes, "{text}");
     }
-    assert_eq!(serde_json::to_value(Base64(bytes)).unwrap(), json!("++//AA=="));
+    assert_eq!(
+        serde_json::to_value(Base64(bytes)).unwrap(),
+        json!("++//AA==")
+    );
     let err = serde_json::from_value::<Base64>(json!("a$b")).unwrap_err();
     assert!(err.to_string().starts_with("invalid base64"), "{err}");
     assert!(serde_json::from_value::<Base64>(json!(12)).is_err());
@@ -56,10 +63,18 @@ fn base64_reads_both_alphabets_and_writes_standard() {
 fn nullable_tells_absent_null_and_value_apart() {
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
     struct Patch {
-        #[serde(default, with = "super::nullable", skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            with = "super::nullable",
+            skip_serializing_if = "Option::is_none"
+        )]
         n: Option<Option<i32>>,
     }
-    let cases = [("{}", None), (r#"{"n":null}"#, Some(None)), (r#"{"n":3}"#, Some(Some(3)))];
+    let cases = [
+        ("{}", None),
+        (r#"{"n":null}"#, Some(None)),
+        (r#"{"n":3}"#, Some(Some(3))),
+    ];
     for (text, expected) in cases {
         let patch: Patch = serde_json::from_str(text).unwrap();
         assert_eq!(patch.n, expected, "{text}");
@@ -88,22 +103,52 @@ fn query_styles_match_the_spec_examples() {
     let array = ["blue", "black", "brown"];
     let object = json!({"R": 100, "G": 200, "B": 150});
     assert_eq!(query(&"blue", ParamStyle::Form, true), ["p=blue"]);
-    assert_eq!(query(&array, ParamStyle::Form, true), ["p=blue", "p=black", "p=brown"]);
-    assert_eq!(query(&array, ParamStyle::Form, false), ["p=blue,black,brown"]);
-    assert_eq!(query(&object, ParamStyle::Form, true), ["R=100", "G=200", "B=150"]);
-    assert_eq!(query(&object, ParamStyle::Form, false), ["p=R,100,G,200,B,150"]);
-    assert_eq!(query(&array, ParamStyle::SpaceDelimited, false), ["p=blue black brown"]);
-    assert_eq!(query(&array, ParamStyle::PipeDelimited, false), ["p=blue|black|brown"]);
-    assert_eq!(query(&array, ParamStyle::PipeDelimited, true), ["p=blue", "p=black", "p=brown"]);
-    assert_eq!(query(&object, ParamStyle::DeepObject, true), ["p[R]=100", "p[G]=200", "p[B]=150"]);
+    assert_eq!(
+        query(&array, ParamStyle::Form, true),
+        ["p=blue", "p=black", "p=brown"]
+    );
+    assert_eq!(
+        query(&array, ParamStyle::Form, false),
+        ["p=blue,black,brown"]
+    );
+    assert_eq!(
+        query(&object, ParamStyle::Form, true),
+        ["R=100", "G=200", "B=150"]
+    );
+    assert_eq!(
+        query(&object, ParamStyle::Form, false),
+        ["p=R,100,G,200,B,150"]
+    );
+    assert_eq!(
+        query(&array, ParamStyle::SpaceDelimited, false),
+        ["p=blue black brown"]
+    );
+    assert_eq!(
+        query(&array, ParamStyle::PipeDelimited, false),
+        ["p=blue|black|brown"]
+    );
+    assert_eq!(
+        query(&array, ParamStyle::PipeDelimited, true),
+        ["p=blue", "p=black", "p=brown"]
+    );
+    assert_eq!(
+        query(&object, ParamStyle::DeepObject, true),
+        ["p[R]=100", "p[G]=200", "p[B]=150"]
+    );
     let nested = json!({"a": {"b": 1, "skip": null}, "tags": ["x", "y"], "f": true});
     assert_eq!(
         query(&nested, ParamStyle::DeepObject, true),
         ["p[a][b]=1", "p[tags][]=x", "p[tags][]=y", "p[f]=true"]
     );
-    assert_eq!(query(&None::<u8>, ParamStyle::Form, true), Vec::<String>::new());
+    assert_eq!(
+        query(&None::<u8>, ParamStyle::Form, true),
+        Vec::<String>::new()
+    );
     assert_eq!(query(&Vec::<u8>::new(), ParamStyle::Form, false), ["p="]);
-    assert_eq!(query(&[Some(1), None], ParamStyle::Form, true), ["p=1", "p="]);
+    assert_eq!(
+        query(&[Some(1), None], ParamStyle::Form, true),
+        ["p=1", "p="]
+    );
 }
 
 #[test]
@@ -127,18 +172,32 @@ fn simple_and_path_styles_match_the_spec_examples() {
     assert_eq!(encode_simple("p", &object, false).unwrap(), "R,100,G,200");
     assert_eq!(encode_simple("p", &object, true).unwrap(), "R=100,G=200");
     assert_eq!(encode_simple("p", &true, false).unwrap(), "true");
-    let path = |value: &serde_json::Value, style, explode| encode_path("color", value, style, explode).unwrap();
+    let path = |value: &serde_json::Value, style, explode| {
+        encode_path("color", value, style, explode).unwrap()
+    };
     let array = json!(array);
     assert_eq!(path(&json!("blue"), ParamStyle::Label, false), ".blue");
     assert_eq!(path(&array, ParamStyle::Label, false), ".blue,black");
     assert_eq!(path(&array, ParamStyle::Label, true), ".blue.black");
     assert_eq!(path(&object, ParamStyle::Label, true), ".R=100.G=200");
-    assert_eq!(path(&json!("blue"), ParamStyle::Matrix, false), ";color=blue");
+    assert_eq!(
+        path(&json!("blue"), ParamStyle::Matrix, false),
+        ";color=blue"
+    );
     assert_eq!(path(&json!(""), ParamStyle::Matrix, false), ";color");
-    assert_eq!(path(&array, ParamStyle::Matrix, true), ";color=blue;color=black");
-    assert_eq!(path(&object, ParamStyle::Matrix, false), ";color=R,100,G,200");
+    assert_eq!(
+        path(&array, ParamStyle::Matrix, true),
+        ";color=blue;color=black"
+    );
+    assert_eq!(
+        path(&object, ParamStyle::Matrix, false),
+        ";color=R,100,G,200"
+    );
     assert_eq!(path(&object, ParamStyle::Matrix, true), ";R=100;G=200");
-    assert_eq!(path(&json!(["a/b", "c,d"]), ParamStyle::Simple, false), "a%2Fb,c%2Cd");
+    assert_eq!(
+        path(&json!(["a/b", "c,d"]), ParamStyle::Simple, false),
+        "a%2Fb,c%2Cd"
+    );
     assert!(encode_path("p", &1, ParamStyle::Form, false).is_err());
     assert!(encode_path("p", &None::<u8>, ParamStyle::Simple, false).is_err());
 }
@@ -148,7 +207,9 @@ fn path_segments_cannot_escape() {
     for raw in ["a/b", "?x=1", "#frag", "%2F", "a b", "..", ".", "../x"] {
         let encoded = encode_path_segment(raw);
         assert!(
-            encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)),
+            encoded
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)),
             "{raw} -> {encoded}"
         );
         assert_ne!(encoded, "..");
@@ -160,50 +221,84 @@ fn path_segments_cannot_escape() {
 #[test]
 fn parse_query_keeps_order_duplicates_and_decodes() {
     let pairs = parse_query("a=1&&b=x+y%2Bz&a=2&c&=v&d=%ZZ");
-    let expected = [("a", "1"), ("b", "x y+z"), ("a", "2"), ("c", ""), ("", "v"), ("d", "%ZZ")];
-    assert!(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).eq(expected), "{pairs:?}");
+    let expected = [
+        ("a", "1"),
+        ("b", "x y+z"),
+        ("a", "2"),
+        ("c", ""),
+        ("", "v"),
+        ("d", "%ZZ"),
+    ];
+    assert!(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .eq(expected),
+        "{pairs:?}"
+    );
 }
 
 #[test]
 fn decode_errors_say_what_was_expected() {
     let pairs = parse_query("n=abc&ids=1,x&flag=maybe&color=1&big=300");
-    let err = decode_query::<i64>(&pairs, "n", ParamStyle::Form, true, ValueKind::Scalar).unwrap_err();
-    assert_eq!(err.to_string(), "parameter `n`: expected an integer, got `abc`");
+    let err =
+        decode_query::<i64>(&pairs, "n", ParamStyle::Form, true, ValueKind::Scalar).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "parameter `n`: expected an integer, got `abc`"
+    );
     let err = decode_query::<Vec<i64>>(&pairs, "ids", ParamStyle::Form, false, ValueKind::Array)
         .unwrap_err();
     assert_eq!(err.message, "at `[1]`: expected an integer, got `x`");
-    let err = decode_query::<bool>(&pairs, "flag", ParamStyle::Form, true, ValueKind::Scalar).unwrap_err();
+    let err = decode_query::<bool>(&pairs, "flag", ParamStyle::Form, true, ValueKind::Scalar)
+        .unwrap_err();
     assert_eq!(err.message, "expected a boolean, got `maybe`");
     #[derive(Debug, Deserialize)]
     #[serde(rename_all = "lowercase")]
     enum Color {
         Red,
     }
-    let err = decode_query::<Color>(&pairs, "color", ParamStyle::Form, true, ValueKind::Scalar).unwrap_err();
-    assert_eq!(err.message, "unknown variant `1`, expected `red`");
-    let err = decode_query::<u8>(&pairs, "big", ParamStyle::Form, true, ValueKind::Scalar).unwrap_err();
-    assert_eq!(err.message, "expected u8, got `300`");
-    let err = decode_query::<serde_json::Value>(&pairs, "o", ParamStyle::Form, true, ValueKind::Object)
+    let err = decode_query::<Color>(&pairs, "color", ParamStyle::Form, true, ValueKind::Scalar)
         .unwrap_err();
+    assert_eq!(err.message, "unknown variant `1`, expected `red`");
+    let err =
+        decode_query::<u8>(&pairs, "big", ParamStyle::Form, true, ValueKind::Scalar).unwrap_err();
+    assert_eq!(err.message, "expected u8, got `300`");
+    let err =
+        decode_query::<serde_json::Value>(&pairs, "o", ParamStyle::Form, true, ValueKind::Object)
+            .unwrap_err();
     assert!(err.message.contains("not supported"), "{err}");
-    let err = decode_simple::<BTreeMap<String, String>>("o", "a,1,b", false, ValueKind::Object).unwrap_err();
+    let err = decode_simple::<BTreeMap<String, String>>("o", "a,1,b", false, ValueKind::Object)
+        .unwrap_err();
     assert!(err.message.contains("odd number"), "{err}");
 }
 
 #[test]
 fn decode_keeps_text_for_strings_and_parses_for_numbers() {
     let pairs = parse_query("s=10&n=10&o=&maybe=");
-    let s: Option<String> = decode_query(&pairs, "s", ParamStyle::Form, true, ValueKind::Scalar).unwrap();
+    let s: Option<String> =
+        decode_query(&pairs, "s", ParamStyle::Form, true, ValueKind::Scalar).unwrap();
     assert_eq!(s.as_deref(), Some("10"));
-    let n: Option<f64> = decode_query(&pairs, "n", ParamStyle::Form, true, ValueKind::Scalar).unwrap();
+    let n: Option<f64> =
+        decode_query(&pairs, "n", ParamStyle::Form, true, ValueKind::Scalar).unwrap();
     assert_eq!(n, Some(10.0));
-    let empty: Option<String> = decode_query(&pairs, "o", ParamStyle::Form, true, ValueKind::Scalar).unwrap();
+    let empty: Option<String> =
+        decode_query(&pairs, "o", ParamStyle::Form, true, ValueKind::Scalar).unwrap();
     assert_eq!(empty.as_deref(), Some(""));
     let none: Option<Option<u8>> =
         decode_query(&pairs, "maybe", ParamStyle::Form, true, ValueKind::Scalar).unwrap();
     assert_eq!(none, Some(None));
-    let small: Small = decode_simple("s", "name,10,count,10,on,true", false, ValueKind::Object).unwrap();
-    assert_eq!(small, Small { name: "10".into(), count: 10, on: true, tags: vec![] });
+    let small: Small =
+        decode_simple("s", "name,10,count,10,on,true", false, ValueKind::Object).unwrap();
+    assert_eq!(
+        small,
+        Small {
+            name: "10".into(),
+            count: 10,
+            on: true,
+            tags: vec![]
+        }
+    );
     let mixed: Vec<serde_json::Value> = decode_simple("m", "a,1", false, ValueKind::Array).unwrap();
     assert_eq!(mixed, [json!("a"), json!("1")]);
 }
@@ -223,22 +318,47 @@ fn decode_deep_object_builds_nested_values() {
     let pairs = parse_query("p[a][b]=1&p[tags][]=x&p[tags][]=y&p[f]=true&q[z]=0&pp[y]=1");
     let filter: Option<Filter> =
         decode_query(&pairs, "p", ParamStyle::DeepObject, true, ValueKind::Object).unwrap();
-    let expected = Filter { a: Inner { b: 1 }, tags: vec!["x".into(), "y".into()], f: true };
+    let expected = Filter {
+        a: Inner { b: 1 },
+        tags: vec!["x".into(), "y".into()],
+        f: true,
+    };
     assert_eq!(filter, Some(expected));
-    let err = decode_query::<serde_json::Value>(&parse_query("p[a=1"), "p", ParamStyle::DeepObject, true, ValueKind::Object)
-        .unwrap_err();
+    let err = decode_query::<serde_json::Value>(
+        &parse_query("p[a=1"),
+        "p",
+        ParamStyle::DeepObject,
+        true,
+        ValueKind::Object,
+    )
+    .unwrap_err();
     assert!(err.message.contains("malformed"), "{err}");
     let conflict = parse_query("p[a]=1&p[a][b]=2");
-    assert!(decode_query::<serde_json::Value>(&conflict, "p", ParamStyle::DeepObject, true, ValueKind::Object).is_err());
+    assert!(
+        decode_query::<serde_json::Value>(
+            &conflict,
+            "p",
+            ParamStyle::DeepObject,
+            true,
+            ValueKind::Object
+        )
+        .is_err()
+    );
 }
 
 #[test]
 fn cookies_round_trip() {
-    let pairs = vec![("a".to_owned(), "1".to_owned()), ("b".to_owned(), "x; \"y\",z%é".to_owned())];
+    let pairs = vec![
+        ("a".to_owned(), "1".to_owned()),
+        ("b".to_owned(), "x; \"y\",z%é".to_owned()),
+    ];
     let header = cookie_header(&pairs);
     assert_eq!(header, "a=1; b=x%3B%20%22y%22%2Cz%25%C3%A9");
     assert_eq!(parse_cookies(&header), pairs);
-    assert_eq!(parse_cookies(" a = 1 ;junk; =x"), [("a".to_owned(), "1".to_owned())]);
+    assert_eq!(
+        parse_cookies(" a = 1 ;junk; =x"),
+        [("a".to_owned(), "1".to_owned())]
+    );
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -70,7 +70,10 @@ fn bom_is_only_skipped_at_the_start() {
 
 #[test]
 fn comments_are_ignored() {
-    assert_eq!(data(b": keep-alive\n\n:\n\ndata: a\n: inside\ndata: b\n\n"), ["a\nb"]);
+    assert_eq!(
+        data(b": keep-alive\n\n:\n\ndata: a\n: inside\ndata: b\n\n"),
+        ["a\nb"]
+    );
 }
 
 #[test]
@@ -91,7 +94,10 @@ fn field_without_colon_has_empty_value() {
 
 #[test]
 fn data_lines_join_with_lf() {
-    assert_eq!(data(b"data: {\ndata: \"a\": 1\ndata: }\n\n"), ["{\n\"a\": 1\n}"]);
+    assert_eq!(
+        data(b"data: {\ndata: \"a\": 1\ndata: }\n\n"),
+        ["{\n\"a\": 1\n}"]
+    );
 }
 
 #[test]

@@ -39,8 +39,7 @@ pub struct CrateEntry {
 pub fn read_crates_file(path: &Path) -> Result<Vec<CrateEntry>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let raw: CratesFile =
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let raw: CratesFile = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let base = path.parent().unwrap_or(Path::new(""));
     let mut problems = Vec::new();
     let mut out: Vec<CrateEntry> = Vec::new();
@@ -58,11 +57,19 @@ pub fn read_crates_file(path: &Path) -> Result<Vec<CrateEntry>, String> {
             ));
         }
         if out.iter().any(|e| e.name == entry.name) {
-            problems.push(format!("crate #{}: name `{}` is used twice", i + 1, entry.name));
+            problems.push(format!(
+                "crate #{}: name `{}` is used twice",
+                i + 1,
+                entry.name
+            ));
         }
         let spec = base.join(&entry.spec);
         if !spec.is_file() {
-            problems.push(format!("crate #{}: spec `{}` does not exist", i + 1, spec.display()));
+            problems.push(format!(
+                "crate #{}: spec `{}` does not exist",
+                i + 1,
+                spec.display()
+            ));
         }
         out.push(CrateEntry {
             spec,

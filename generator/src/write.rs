@@ -125,7 +125,10 @@ pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
     let text = diff
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{name} (committed)"), &format!("b/{name} (generated)"))
+        .header(
+            &format!("a/{name} (committed)"),
+            &format!("b/{name} (generated)"),
+        )
         .to_string();
     let mut out = String::new();
     let total = text.lines().count();

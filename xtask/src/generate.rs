@@ -123,7 +123,10 @@ pub fn check(root: &Path) -> Result<()> {
             "{report}\ngenerated/ is out of date with specs/ ({problems} difference(s)); run `cargo xtask generate` and commit the result"
         );
     }
-    println!("generated/ is up to date with specs/ ({} crates)", crates.len());
+    println!(
+        "generated/ is up to date with specs/ ({} crates)",
+        crates.len()
+    );
     Ok(())
 }
 
@@ -155,15 +158,24 @@ mod tests {
             Ok(()) => bail!("check passed on a stale crate"),
             Err(e) => format!("{e:#}"),
         };
-        assert!(report.contains("changed: generated/tiny/src/types.rs"), "{report}");
+        assert!(
+            report.contains("changed: generated/tiny/src/types.rs"),
+            "{report}"
+        );
         assert!(report.contains("+    pub age: Option<i64>,"), "{report}");
         assert!(report.contains("cargo xtask generate"), "{report}");
 
         // A stray file and a stray crate are reported too.
         std::fs::write(root.join("generated/tiny/src/stray.rs"), "")?;
         std::fs::create_dir_all(root.join("generated/old"))?;
-        let report = format!("{:#}", check(&root).err().unwrap_or_else(|| anyhow::anyhow!("")));
-        assert!(report.contains("extra:   generated/tiny/src/stray.rs"), "{report}");
+        let report = format!(
+            "{:#}",
+            check(&root).err().unwrap_or_else(|| anyhow::anyhow!(""))
+        );
+        assert!(
+            report.contains("extra:   generated/tiny/src/stray.rs"),
+            "{report}"
+        );
         assert!(report.contains("extra:   generated/old/"), "{report}");
         std::fs::remove_dir_all(&root)?;
         Ok(())

@@ -7,5 +7,10 @@
 //!
 //! Errors share one body, `Error` (`{ "error": { "type", "message", ... } }`). The seed refers to an "REST API → Errors" page that it does not include; the error types here are filled in.
 pub use oagen_rt as rt;
+pub mod client;
+pub mod responses;
+pub mod server;
 pub mod types;
+pub use client::Client;
+pub use responses::*;
 pub use types::*;

@@ -11,5 +11,10 @@
 //!
 //! Errors share one body, `ErrorResponse`; its codes are filled in (the seed's components.md, which defines the real error model, is not part of the seed).
 pub use oagen_rt as rt;
+pub mod client;
+pub mod responses;
+pub mod server;
 pub mod types;
+pub use client::Client;
+pub use responses::*;
 pub use types::*;

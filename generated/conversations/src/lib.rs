@@ -5,5 +5,10 @@
 //!
 //! Errors share one body, `APIError`, whose `error.code` is a stable, machine-readable code. Each operation lists the codes it documents, per HTTP status.
 pub use oagen_rt as rt;
+pub mod client;
+pub mod responses;
+pub mod server;
 pub mod types;
+pub use client::Client;
+pub use responses::*;
 pub use types::*;

@@ -5,5 +5,10 @@
 //!
 //! Errors of every status share one body, `error`, a union discriminated by `type`. Each response below lists the `type` values it carries.
 pub use oagen_rt as rt;
+pub mod client;
+pub mod responses;
+pub mod server;
 pub mod types;
+pub use client::Client;
+pub use responses::*;
 pub use types::*;

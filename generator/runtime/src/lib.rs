@@ -15,6 +15,8 @@
 //! Generated code imports this crate as `rt` and calls only items re-exported at the root or in
 //! these modules.
 
+#[cfg(any(feature = "client", feature = "server"))]
+mod body;
 pub mod sse;
 pub mod wire;
 
@@ -24,6 +26,12 @@ pub mod client;
 pub mod server;
 
 pub use wire::{Base64, ParamError, ParamStyle, ValueKind};
+
+#[cfg(any(feature = "client", feature = "server"))]
+pub use body::ByteStream;
+/// Re-exported so generated code needs no direct dependency on bytes.
+#[cfg(any(feature = "client", feature = "server"))]
+pub use bytes::Bytes;
 
 #[cfg(feature = "server")]
 pub use server::{ApiResponse, Failure, Problem};

@@ -28,8 +28,13 @@ pub fn lib_rs(api: &Api, _options: &EmitOptions) -> TokenStream {
 
         pub use oagen_rt as rt;
 
+        pub mod client;
+        pub mod responses;
+        pub mod server;
         pub mod types;
 
+        pub use client::Client;
+        pub use responses::*;
         pub use types::*;
     }
 }
@@ -58,6 +63,9 @@ struct Readme<'a> {
     untyped_count: usize,
 }
 
+/// The runtime features every generated crate uses: both halves.
+const FEATURES: &str = "[\"client\", \"server\"]";
+
 /// A TOML basic string's contents: quotes, backslashes and control characters escaped.
 fn toml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -76,9 +84,17 @@ fn toml_escape(s: &str) -> String {
 pub fn manifest_and_readme(api: &Api, options: &EmitOptions) -> Result<Vec<GeneratedFile>, String> {
     let uses = Uses::of(api);
     let runtime = match &options.runtime {
-        RuntimeDep::Path(p) => format!("oagen-rt = {{ path = \"{}\" }}", toml_escape(p)),
-        RuntimeDep::Version(v) => format!("oagen-rt = \"{}\"", toml_escape(v)),
-        RuntimeDep::Vendored => "oagen-rt = { path = \"oagen-rt\" }".to_owned(),
+        RuntimeDep::Path(p) => format!(
+            "oagen-rt = {{ path = \"{}\", features = {FEATURES} }}",
+            toml_escape(p)
+        ),
+        RuntimeDep::Version(v) => format!(
+            "oagen-rt = {{ version = \"{}\", features = {FEATURES} }}",
+            toml_escape(v)
+        ),
+        RuntimeDep::Vendored => {
+            format!("oagen-rt = {{ path = \"oagen-rt\", features = {FEATURES} }}")
+        }
     };
     let summary = api.title.trim();
     let cargo = CargoToml {

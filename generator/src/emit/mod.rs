@@ -12,8 +12,11 @@
 //! Tests: `generator/tests/golden.rs` (exact output) and the workspace's generated crates, which
 //! are compiled, linted and exercised by `tests/`.
 
+pub mod client;
 pub mod docs;
 pub mod krate;
+pub mod responses;
+pub mod server;
 pub mod types;
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -159,6 +162,18 @@ pub fn emit(api: &Api, options: &EmitOptions) -> Result<Vec<GeneratedFile>, Stri
         GeneratedFile {
             path: "src/types.rs".into(),
             contents: crate::format::rust_file(&types::types_rs(api), &header)?,
+        },
+        GeneratedFile {
+            path: "src/responses.rs".into(),
+            contents: crate::format::rust_file(&responses::responses_rs(api), &header)?,
+        },
+        GeneratedFile {
+            path: "src/client.rs".into(),
+            contents: crate::format::rust_file(&client::client_rs(api), &header)?,
+        },
+        GeneratedFile {
+            path: "src/server.rs".into(),
+            contents: crate::format::rust_file(&server::server_rs(api), &header)?,
         },
     ];
     files.extend(krate::manifest_and_readme(api, options)?);

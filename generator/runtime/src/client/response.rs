@@ -239,3 +239,43 @@ impl<T> WithInfo<T> {
         self.value
     }
 }
+
+/// A response header the spec declares, decoded in the simple style: `None` when absent; a
+/// value that does not decode is an [`Error::Decode`] naming the header.
+///
+/// ```
+/// use oagen_rt::ValueKind;
+/// use oagen_rt::client::{Error, response_header};
+///
+/// let response: reqwest::Response = http::Response::builder()
+///     .header("Retry-After", "7")
+///     .body("")
+///     .unwrap()
+///     .into();
+/// let wait: Option<u64> = response_header::<_, ()>(&response, "Retry-After", ValueKind::Scalar).unwrap();
+/// assert_eq!(wait, Some(7));
+/// let missing: Option<String> = response_header::<_, ()>(&response, "Location", ValueKind::Scalar).unwrap();
+/// assert_eq!(missing, None);
+/// let bad = response_header::<u64, ()>(&response, "Retry-After", ValueKind::Array);
+/// assert!(bad.is_ok());
+/// ```
+pub fn response_header<T: DeserializeOwned, E>(
+    response: &reqwest::Response,
+    name: &str,
+    kind: crate::ValueKind,
+) -> Result<Option<T>, Error<E>> {
+    let Some(value) = response.headers().get(name) else {
+        return Ok(None);
+    };
+    let decoded = value.to_str().map_err(|e| e.to_string()).and_then(|raw| {
+        crate::wire::decode_simple::<T>(name, raw, false, kind).map_err(|e| e.to_string())
+    });
+    match decoded {
+        Ok(v) => Ok(Some(v)),
+        Err(message) => Err(Error::Decode {
+            status: response.status(),
+            body: Bytes::new(),
+            message: format!("response header `{name}`: {message}"),
+        }),
+    }
+}

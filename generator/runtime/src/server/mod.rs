@@ -70,6 +70,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures::FutureExt as _;
 
+/// Re-exported so generated routers need no direct dependency on axum.
+pub use axum;
+
 pub use auth::{Presented, ServerAuthKind, ServerAuthScheme};
 pub use input::Input;
 pub use multipart::{MultipartForm, Part};

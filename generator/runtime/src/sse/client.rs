@@ -30,26 +30,6 @@ use super::parse::{RawEvent, SseDecoder};
 /// How much of a refused reconnect's body is kept as evidence.
 const ERROR_BODY_LIMIT: usize = 8 * 1024;
 
-/// One event received from the server, its `data` decoded.
-///
-/// ```
-/// use oagen_rt::sse::Event;
-///
-/// let event = Event { id: Some("7".to_owned()), event: None, retry: None, data: 42_u32 };
-/// assert_eq!(event.data, 42);
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Event<T> {
-    /// The stream's last event id when this event arrived (the `id` field, persisting).
-    pub id: Option<String>,
-    /// The `event` field (the event type), `None` for the default `message`.
-    pub event: Option<String>,
-    /// A `retry` field sent with this event.
-    pub retry: Option<Duration>,
-    /// The decoded `data` field.
-    pub data: T,
-}
-
 /// When and how often an [`EventStream`] reconnects.
 ///
 /// The delay before attempt `n` (counting from 1) is `base × 2^(n-1)`, capped at
@@ -122,90 +102,7 @@ impl ReconnectPolicy {
     }
 }
 
-/// Why an [`EventStream`] yielded an error.
-///
-/// ```
-/// use oagen_rt::sse::StreamError;
-///
-/// let err = StreamError::Reconnect { status: 503, content_type: None, body: "busy".into() };
-/// assert_eq!(err.to_string(), "reconnect refused with status 503: busy");
-/// ```
-#[derive(Debug)]
-pub enum StreamError {
-    /// The connection failed and no reconnect was allowed (the policy's `max_attempts` is 0).
-    Transport(Box<dyn std::error::Error + Send + Sync>),
-    /// An event's `data` is not valid JSON for the expected type. The stream goes on.
-    Decode {
-        /// The `data` as received.
-        raw: String,
-        /// The event type.
-        event: Option<String>,
-        /// The event id.
-        id: Option<String>,
-        /// What the decoder said.
-        message: String,
-    },
-    /// A reconnect was answered with a non-2xx status or a body that is not an event stream.
-    /// The stream ends.
-    Reconnect {
-        /// The HTTP status.
-        status: u16,
-        /// The response's `content-type`, if any.
-        content_type: Option<String>,
-        /// The start of the response body (at most 8 KiB), decoded lossily.
-        body: String,
-    },
-    /// Every reconnect attempt the policy allows has failed. The stream ends.
-    Exhausted {
-        /// Attempts made.
-        attempts: u32,
-        /// What went wrong last.
-        last_error: String,
-    },
-}
-
-impl fmt::Display for StreamError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Transport(err) => write!(f, "event stream transport error: {err}"),
-            Self::Decode {
-                event, id, message, ..
-            } => {
-                write!(f, "could not decode event")?;
-                if let Some(event) = event {
-                    write!(f, " `{event}`")?;
-                }
-                if let Some(id) = id {
-                    write!(f, " (after id `{id}`)")?;
-                }
-                write!(f, ": {message}")
-            }
-            Self::Reconnect { status, body, .. } => {
-                write!(f, "reconnect refused with status {status}")?;
-                if !body.is_empty() {
-                    write!(f, ": {body}")?;
-                }
-                Ok(())
-            }
-            Self::Exhausted {
-                attempts,
-                last_error,
-            } => write!(
-                f,
-                "event stream gave up after {attempts} reconnect attempts: {last_error}"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for StreamError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Transport(err) => Some(&**err),
-            _ => None,
-        }
-    }
-}
+use super::{Event, StreamError};
 
 impl From<reqwest::Error> for StreamError {
     fn from(err: reqwest::Error) -> Self {

@@ -16,12 +16,16 @@ pub mod parse;
 
 #[cfg(feature = "client")]
 mod client;
+#[cfg(any(feature = "client", feature = "server"))]
+mod events;
 #[cfg(feature = "server")]
 mod server;
 
 pub use parse::{RawEvent, SseDecoder, write_comment, write_event};
 
 #[cfg(feature = "client")]
-pub use client::{Event, EventStream, ReconnectFn, ReconnectPolicy, StreamError};
+pub use client::{EventStream, ReconnectFn, ReconnectPolicy};
+#[cfg(any(feature = "client", feature = "server"))]
+pub use events::{Event, Events, StreamError};
 #[cfg(feature = "server")]
 pub use server::{ServerEvent, ServerEvents, last_event_id, sse_response};

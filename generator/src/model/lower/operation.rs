@@ -386,7 +386,7 @@ impl Lowerer<'_, '_> {
                     ty,
                 }
             });
-            let mut header_scope = Scope::new();
+            let mut header_scope = Scope::with_reserved(["body", "status"]);
             let mut headers = Vec::new();
             for (name, h) in &response.headers {
                 if name.eq_ignore_ascii_case("content-type") {

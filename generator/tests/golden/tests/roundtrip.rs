@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Decodes `input` as `T`, re-encodes it, and returns the value and the encoding.
-fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(input: Value) -> Result<(T, Value), serde_json::Error> {
+fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(
+    input: Value,
+) -> Result<(T, Value), serde_json::Error> {
     let decoded: T = serde_json::from_value(input)?;
     let encoded = serde_json::to_value(&decoded)?;
     Ok((decoded, encoded))
@@ -107,18 +109,33 @@ fn discriminator_without_mapping_uses_schema_names() -> TestResult {
     let (pet, _) = roundtrip::<unions::Pet>(json!({"pet_type": "Dog", "good": true}))?;
     assert!(matches!(pet, unions::Pet::Dog(d) if d.good == Some(true)));
     // Serializing a variant whose body lacks the tag adds it.
-    let cat = unions::Pet::Cat(unions::Cat { pet_type: "Cat".into(), lives: Some(9) });
-    assert_eq!(serde_json::to_value(&cat)?, json!({"pet_type": "Cat", "lives": 9}));
+    let cat = unions::Pet::Cat(unions::Cat {
+        pet_type: "Cat".into(),
+        lives: Some(9),
+    });
+    assert_eq!(
+        serde_json::to_value(&cat)?,
+        json!({"pet_type": "Cat", "lives": 9})
+    );
     Ok(())
 }
 
 #[test]
 fn untagged_unions_take_the_first_fit() -> TestResult {
     let (ids, encoded) = roundtrip::<Vec<unions::IdOrName>>(json!([5, "five"]))?;
-    assert_eq!(ids, vec![unions::IdOrName::Integer(5), unions::IdOrName::String("five".into())]);
+    assert_eq!(
+        ids,
+        vec![
+            unions::IdOrName::Integer(5),
+            unions::IdOrName::String("five".into())
+        ]
+    );
     assert_eq!(encoded, json!([5, "five"]));
     let (content, _) = roundtrip::<unions::Content>(json!(["a", "b"]))?;
-    assert_eq!(content, unions::Content::Array(vec!["a".into(), "b".into()]));
+    assert_eq!(
+        content,
+        unions::Content::Array(vec!["a".into(), "b".into()])
+    );
     Ok(())
 }
 
@@ -144,7 +161,8 @@ fn additional_properties_are_kept() -> TestResult {
     let (meta, encoded) = roundtrip::<maps::Metadata>(open.clone())?;
     assert_eq!(meta.len(), 2);
     assert_eq!(encoded, open);
-    let (config, encoded) = roundtrip::<maps::Config>(json!({"name": "x", "retries": 3, "depth": 2}))?;
+    let (config, encoded) =
+        roundtrip::<maps::Config>(json!({"name": "x", "retries": 3, "depth": 2}))?;
     assert_eq!(config.name, "x");
     assert_eq!(config.additional_properties.get("retries"), Some(&3));
     assert_eq!(encoded, json!({"name": "x", "retries": 3, "depth": 2}));
@@ -196,7 +214,10 @@ fn awkward_property_names_keep_their_wire_names() -> TestResult {
     assert_eq!(k.r#type.as_deref(), Some("t"));
     assert_eq!(k.self_.as_deref(), Some("s"));
     assert_eq!(k.user_name2.as_deref(), Some("v"));
-    assert_eq!(k.additional_properties2.get("extra").map(String::as_str), Some("e"));
+    assert_eq!(
+        k.additional_properties2.get("extra").map(String::as_str),
+        Some("e")
+    );
     assert_eq!(encoded, input);
     let _: names::ErrorModel = serde_json::from_value(json!({"message": "m"}))?;
     let _: names::OptionModel = "x".to_owned();
@@ -213,7 +234,10 @@ fn openapi_31_constructs() -> TestResult {
     assert_eq!(m.content, None);
     assert_eq!(encoded["content"], Value::Null);
     assert_eq!(m.kind, openapi31::MessageKind::Message);
-    assert_eq!(m.score, Some(openapi31::MessageScore::String("high".into())));
+    assert_eq!(
+        m.score,
+        Some(openapi31::MessageScore::String("high".into()))
+    );
     assert!(matches!(m.parent, Some(Some(ref p)) if p.content.as_deref() == Some("hi")));
     assert_eq!(m.data.as_ref().map(|d| d.0.clone()), Some(vec![1, 2]));
     Ok(())

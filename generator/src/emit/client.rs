@@ -1,26 +1,780 @@
-//! The `client` module of a generated crate. (Being written.)
+//! The `client` module of a generated crate: one `Client`, one method and one request builder
+//! per operation.
+//!
+//! ```text
+//! client.create_run(session_id, body)        → CreateRunBuilder (required arguments)
+//!       .limit(10)                            optional parameters by name
+//!       .options(RequestOptions::new()…)      timeout, headers, credentials, retries
+//!       .await                                → Result<CreateRunOk, rt::client::Error<CreateRunError>>
+//! ```
+//!
+//! Everything that behaves (auth, retries, encoding, decoding, reconnection) is in the runtime;
+//! a builder only says where each value goes and which status means which variant.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
-use crate::model::Api;
+use super::responses::{BodyRepr, body_repr, has_status_field, is_struct_variant};
+use super::{docs, ident, type_tokens};
+use crate::model::{
+    Api, BodyContent, MediaKind, Method, Operation, Param, ParamLocation, ParamStyle, Primitive,
+    Response, Resume, SecurityKind, StatusSpec, TypeRef,
+};
+use crate::naming;
 
 /// The whole `client.rs`.
-pub fn client_rs(_api: &Api) -> TokenStream {
+pub fn client_rs(api: &Api) -> TokenStream {
+    let schemes = api.security_schemes.iter().map(|s| {
+        let name = scheme_const(&s.ident);
+        let key = &s.key;
+        let kind = match &s.kind {
+            SecurityKind::ApiKey { location, name } => match location {
+                ParamLocation::Query => quote!(rt::client::AuthKind::ApiKeyQuery(#name)),
+                ParamLocation::Cookie => quote!(rt::client::AuthKind::ApiKeyCookie(#name)),
+                _ => quote!(rt::client::AuthKind::ApiKeyHeader(#name)),
+            },
+            SecurityKind::Bearer { .. } | SecurityKind::OAuth2 => {
+                quote!(rt::client::AuthKind::Bearer)
+            }
+            SecurityKind::Basic => quote!(rt::client::AuthKind::Basic),
+        };
+        let doc = format!(" The `{key}` security scheme.");
+        quote! {
+            #[doc = #doc]
+            const #name: rt::client::AuthScheme = rt::client::AuthScheme { key: #key, kind: #kind };
+        }
+    });
+    let default_url = default_base_url(api).map(|url| {
+        quote! {
+            /// The API's base URL, from the spec's first server (variables at their defaults).
+            pub const DEFAULT_BASE_URL: &str = #url;
+        }
+    });
+    let credential_setters = api.security_schemes.iter().map(|s| {
+        let key = &s.key;
+        let setter = format_ident!("with_{}", naming::unraw(&s.ident));
+        let what = s
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("Credentials for the `{key}` security scheme."));
+        let doc = docs::lines(&what);
+        match s.kind {
+            SecurityKind::Basic => quote! {
+                #doc
+                pub fn #setter(self, username: impl Into<String>, password: impl Into<String>) -> Self {
+                    Client { core: self.core.with_credential(#key, rt::client::Credential::basic(username, password)) }
+                }
+            },
+            SecurityKind::ApiKey { .. } => quote! {
+                #doc
+                pub fn #setter(self, key: impl Into<String>) -> Self {
+                    Client { core: self.core.with_credential(#key, rt::client::Credential::api_key(key)) }
+                }
+            },
+            SecurityKind::Bearer { .. } | SecurityKind::OAuth2 => quote! {
+                #doc
+                pub fn #setter(self, token: impl Into<String>) -> Self {
+                    Client { core: self.core.with_credential(#key, rt::client::Credential::bearer(token)) }
+                }
+            },
+        }
+    });
+    let methods = api.operations.iter().map(|op| method(api, op));
+    let builders = api.operations.iter().map(|op| builder(api, op));
+    let title_doc = format!(" A client for the {} API.", api.title.trim());
+    let uses_types = api.operations.iter().any(|op| {
+        op.params.iter().any(|p| mentions_named(&p.ty))
+            || op
+                .body
+                .iter()
+                .flat_map(|b| &b.contents)
+                .any(|c| mentions_named(&c.ty))
+    });
+    let types_import = uses_types.then(|| {
+        quote!(
+            use crate::types::*;
+        )
+    });
+    let responses_import = (!api.operations.is_empty()).then(|| {
+        quote!(
+            use crate::responses::*;
+        )
+    });
     quote! {
-        //! The HTTP client.
+        //! The HTTP client: one method per operation, each returning a request builder that can
+        //! be awaited directly.
+        //!
+        //! From synchronous code, drive it with a runtime:
+        //! `tokio::runtime::Runtime::new()?.block_on(client.some_operation().send())`.
 
-        /// A client for the API.
+        use crate::rt;
+        #responses_import
+        #types_import
+
+        #default_url
+
+        #(#schemes)*
+
+        #[doc = #title_doc]
+        ///
+        /// Cheap to clone: clones share the connection pool, settings and credentials.
         #[derive(Clone, Debug)]
         pub struct Client {
-            core: crate::rt::client::ClientCore,
+            core: rt::client::ClientCore,
         }
 
         impl Client {
-            /// A client for the API at `base_url`.
+            /// A client for the API at `base_url` (a path prefix is kept: `https://host/api/v1`).
             pub fn new(base_url: impl Into<String>) -> Self {
-                Client { core: crate::rt::client::ClientCore::new(base_url) }
+                Client { core: rt::client::ClientCore::new(base_url) }
+            }
+
+            /// A client from a configured core: timeouts, retries, default headers, credentials.
+            ///
+            /// `Client::from_core(rt::client::ClientCore::builder(url).timeout(t).build()?)`
+            pub fn from_core(core: rt::client::ClientCore) -> Self {
+                Client { core }
+            }
+
+            /// The transport this client sends through.
+            pub fn core(&self) -> &rt::client::ClientCore {
+                &self.core
+            }
+
+            #(#credential_setters)*
+
+            #(#methods)*
+        }
+
+        #(#builders)*
+    }
+}
+
+fn scheme_const(ident: &str) -> proc_macro2::Ident {
+    format_ident!("{}", naming::unraw(ident).to_ascii_uppercase())
+}
+
+fn mentions_named(t: &TypeRef) -> bool {
+    match t {
+        TypeRef::Named(_) => true,
+        TypeRef::Array(i) | TypeRef::Map(i) | TypeRef::Nullable(i) => mentions_named(i),
+        TypeRef::Primitive(_) | TypeRef::Any => false,
+    }
+}
+
+/// The first server's URL with its variables at their defaults, if it is absolute.
+fn default_base_url(api: &Api) -> Option<String> {
+    let server = api.servers.first()?;
+    let mut url = server.url.clone();
+    for v in &server.variables {
+        url = url.replace(&format!("{{{}}}", v.name), &v.default);
+    }
+    (url.starts_with("http://") || url.starts_with("https://"))
+        .then(|| url.trim_end_matches('/').to_owned())
+}
+
+/// The body content the client sends: the first media type the spec lists.
+fn body_content(op: &Operation) -> Option<&BodyContent> {
+    op.body.as_ref().and_then(|b| b.contents.first())
+}
+
+fn body_type(api: &Api, content: &BodyContent) -> TokenStream {
+    match content.kind {
+        MediaKind::Json | MediaKind::Form => type_tokens(api, &content.ty),
+        MediaKind::Multipart => quote!(rt::client::Multipart),
+        MediaKind::Text => quote!(String),
+        MediaKind::Binary | MediaKind::EventStream => quote!(rt::Bytes),
+    }
+}
+
+fn strip_nullable(t: &TypeRef) -> &TypeRef {
+    match t {
+        TypeRef::Nullable(inner) => inner,
+        other => other,
+    }
+}
+
+/// The builder field type of a parameter.
+fn param_field_type(api: &Api, p: &Param) -> TokenStream {
+    if p.required {
+        type_tokens(api, &p.ty)
+    } else {
+        let inner = type_tokens(api, strip_nullable(&p.ty));
+        quote!(Option<#inner>)
+    }
+}
+
+fn is_string(t: &TypeRef) -> bool {
+    matches!(t, TypeRef::Primitive(Primitive::String))
+}
+
+/// Required arguments of the client method: `(ident, argument type, conversion)`; an empty
+/// conversion stores the argument as it is.
+fn required_args(api: &Api, op: &Operation) -> Vec<(proc_macro2::Ident, TokenStream, TokenStream)> {
+    let mut out = Vec::new();
+    for p in op.params.iter().filter(|p| p.required) {
+        let name = ident(&p.ident);
+        if is_string(&p.ty) {
+            out.push((
+                name.clone(),
+                quote!(impl Into<String>),
+                quote!(#name.into()),
+            ));
+        } else {
+            let ty = type_tokens(api, &p.ty);
+            out.push((name.clone(), ty, TokenStream::new()));
+        }
+    }
+    if let (Some(body), Some(content)) = (&op.body, body_content(op)) {
+        if body.required {
+            let ty = body_type(api, content);
+            out.push((format_ident!("body"), ty, TokenStream::new()));
+        }
+    }
+    out
+}
+
+fn method(api: &Api, op: &Operation) -> TokenStream {
+    let name = ident(&op.fn_name);
+    let builder = ident(&op.builder_type);
+    let args = required_args(api, op);
+    let params = args.iter().map(|(n, ty, _)| quote!(#n: #ty));
+    // An empty conversion means the argument is stored as it is (field shorthand).
+    let inits_required = args.iter().map(|(n, _, conv)| {
+        if conv.is_empty() {
+            quote!(#n)
+        } else {
+            quote!(#n: #conv)
+        }
+    });
+    let inits_optional = op.params.iter().filter(|p| !p.required).map(|p| {
+        let n = ident(&p.ident);
+        quote!(#n: None)
+    });
+    let optional_body = op
+        .body
+        .as_ref()
+        .filter(|b| !b.required && body_content(op).is_some())
+        .map(|_| quote!(body: None,));
+    let reconnect = op
+        .stream
+        .as_ref()
+        .map(|_| quote!(reconnect: rt::sse::ReconnectPolicy::default(),));
+    let mut text = operation_doc(op);
+    text.push_str(&format!(
+        "\n\nReturns a builder: set optional parameters on it, then `.await` it or call `send`."
+    ));
+    let doc = docs::lines(&text);
+    let deprecated = op.docs.deprecated.then(|| quote!(#[deprecated]));
+    // `self` and more than six arguments trip clippy::too_many_arguments; the spec decides how
+    // many parameters are required, so say so where it happens rather than crate-wide.
+    let allow = (args.len() > 6).then(|| {
+        quote!(#[allow(clippy::too_many_arguments)]) // the spec requires this many parameters
+    });
+    quote! {
+        #doc
+        #deprecated
+        #allow
+        pub fn #name(&self, #(#params),*) -> #builder {
+            #builder {
+                client: self.clone(),
+                #(#inits_required,)*
+                #(#inits_optional,)*
+                #optional_body
+                #reconnect
+                options: rt::client::RequestOptions::default(),
             }
         }
+    }
+}
+
+/// Summary, description and `METHOD /path` for an operation's docs.
+fn operation_doc(op: &Operation) -> String {
+    let mut text = String::new();
+    if let Some(s) = &op.docs.summary {
+        text.push_str(s);
+    }
+    if let Some(d) = &op.docs.description {
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        text.push_str(d);
+    }
+    if !text.is_empty() {
+        text.push_str("\n\n");
+    }
+    text.push_str(&format!("`{} {}`", op.method.as_str(), op.path));
+    text
+}
+
+fn method_tokens(m: Method) -> TokenStream {
+    match m {
+        Method::Get => quote!(rt::client::Method::GET),
+        Method::Put => quote!(rt::client::Method::PUT),
+        Method::Post => quote!(rt::client::Method::POST),
+        Method::Delete => quote!(rt::client::Method::DELETE),
+        Method::Options => quote!(rt::client::Method::OPTIONS),
+        Method::Head => quote!(rt::client::Method::HEAD),
+        Method::Patch => quote!(rt::client::Method::PATCH),
+        Method::Trace => quote!(rt::client::Method::TRACE),
+    }
+}
+
+fn style_tokens(s: ParamStyle) -> TokenStream {
+    match s {
+        ParamStyle::Simple => quote!(rt::ParamStyle::Simple),
+        ParamStyle::Form => quote!(rt::ParamStyle::Form),
+        ParamStyle::Label => quote!(rt::ParamStyle::Label),
+        ParamStyle::Matrix => quote!(rt::ParamStyle::Matrix),
+        ParamStyle::SpaceDelimited => quote!(rt::ParamStyle::SpaceDelimited),
+        ParamStyle::PipeDelimited => quote!(rt::ParamStyle::PipeDelimited),
+        ParamStyle::DeepObject => quote!(rt::ParamStyle::DeepObject),
+    }
+}
+
+/// `format!` arguments for the path: literal text with `{}` where each parameter goes.
+fn path_format(op: &Operation) -> (String, Vec<TokenStream>) {
+    let mut fmt = String::new();
+    let mut args = Vec::new();
+    let mut rest = op.path.as_str();
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            break;
+        };
+        let name = &rest[open + 1..close];
+        let literal = &rest[..open];
+        fmt.push_str(&literal.replace('{', "{{").replace('}', "}}"));
+        match op
+            .params
+            .iter()
+            .find(|p| p.location == ParamLocation::Path && p.wire_name == name)
+        {
+            Some(p) => {
+                let field = ident(&p.ident);
+                let style = style_tokens(p.style);
+                let explode = p.explode;
+                let wire = &p.wire_name;
+                fmt.push_str("{}");
+                args.push(quote!(rt::wire::encode_path(#wire, &self.#field, #style, #explode)?));
+            }
+            // A template variable with no parameter stays as written.
+            None => fmt.push_str(&format!("{{{{{name}}}}}")),
+        }
+        rest = &rest[close + 1..];
+    }
+    fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    (fmt, args)
+}
+
+fn security_tokens(api: &Api, op: &Operation) -> Option<TokenStream> {
+    if op.security.is_empty() {
+        return None;
+    }
+    let alternatives = op.security.iter().map(|req| {
+        let schemes = req.schemes.iter().map(|i| {
+            let c = scheme_const(&api.security_schemes[*i].ident);
+            quote!(&#c)
+        });
+        quote!(&[#(#schemes),*])
+    });
+    Some(quote!(.security(&[#(#alternatives),*])))
+}
+
+fn builder(api: &Api, op: &Operation) -> TokenStream {
+    let name = ident(&op.builder_type);
+    let ok = ident(&op.ok_type);
+    let err = ident(&op.error_type);
+    let content = body_content(op);
+
+    // Fields: every parameter, the body, the reconnect policy, the options.
+    let param_fields = op.params.iter().map(|p| {
+        let n = ident(&p.ident);
+        let ty = param_field_type(api, p);
+        quote!(#n: #ty,)
+    });
+    let body_field = content.map(|c| {
+        let ty = body_type(api, c);
+        if op.body.as_ref().is_some_and(|b| b.required) {
+            quote!(body: #ty,)
+        } else {
+            quote!(body: Option<#ty>,)
+        }
+    });
+    let reconnect_field = op
+        .stream
+        .as_ref()
+        .map(|_| quote!(reconnect: rt::sse::ReconnectPolicy,));
+
+    // Setters for what is optional.
+    let param_setters = op.params.iter().filter(|p| !p.required).map(|p| {
+        let n = ident(&p.ident);
+        let inner = strip_nullable(&p.ty);
+        let doc = docs::attrs(&p.docs);
+        if is_string(inner) {
+            quote! {
+                #doc
+                pub fn #n(mut self, value: impl Into<String>) -> Self {
+                    self.#n = Some(value.into());
+                    self
+                }
+            }
+        } else {
+            let ty = type_tokens(api, inner);
+            quote! {
+                #doc
+                pub fn #n(mut self, value: #ty) -> Self {
+                    self.#n = Some(value);
+                    self
+                }
+            }
+        }
+    });
+    let body_setter = content
+        .filter(|_| op.body.as_ref().is_some_and(|b| !b.required))
+        .map(|c| {
+            let ty = body_type(api, c);
+            let doc = docs::attrs(&op.body.as_ref().map(|b| b.docs.clone()).unwrap_or_default());
+            quote! {
+                #doc
+                pub fn body(mut self, body: #ty) -> Self {
+                    self.body = Some(body);
+                    self
+                }
+            }
+        });
+    let reconnect_setter = op.stream.as_ref().map(|_| {
+        quote! {
+            /// How the event stream reconnects after a cut (default: 5 attempts with backoff,
+            /// resuming from the last event id received).
+            pub fn reconnect(mut self, policy: rt::sse::ReconnectPolicy) -> Self {
+                self.reconnect = policy;
+                self
+            }
+        }
+    });
+
+    // The request.
+    let method = method_tokens(op.method);
+    let (fmt, path_args) = path_format(op);
+    let path = if path_args.is_empty() {
+        let literal = fmt.replace("{{", "{").replace("}}", "}");
+        quote!(let path = #literal;)
+    } else {
+        quote!(let path = format!(#fmt, #(#path_args),*);)
+    };
+    let params = op
+        .params
+        .iter()
+        .filter(|p| p.location != ParamLocation::Path)
+        .map(|p| {
+            let n = ident(&p.ident);
+            let wire = &p.wire_name;
+            match p.location {
+                ParamLocation::Query => {
+                    let style = style_tokens(p.style);
+                    let explode = p.explode;
+                    quote!(.query(#wire, &self.#n, #style, #explode))
+                }
+                ParamLocation::Header if p.explode => quote!(.header_exploded(#wire, &self.#n)),
+                ParamLocation::Header => quote!(.header(#wire, &self.#n)),
+                ParamLocation::Cookie => quote!(.cookie(#wire, &self.#n)),
+                ParamLocation::Path => quote!(),
+            }
+        });
+    let body_call = content.map(|c| {
+        let media = &c.media_type;
+        // `by_ref` borrows the body (JSON and form encode from a reference); `owned` clones it
+        // (multipart, bytes and text bodies are handed over).
+        let send = |by_ref: TokenStream, owned: TokenStream| match c.kind {
+            MediaKind::Json if media.eq_ignore_ascii_case("application/json") => {
+                quote!(call.json(#by_ref))
+            }
+            MediaKind::Json => quote!(call.json_as(#media, #by_ref)),
+            MediaKind::Form => quote!(call.form(#by_ref)),
+            MediaKind::Multipart => quote!(call.multipart(#owned)),
+            MediaKind::Text => quote!(call.text(#media, #owned)),
+            MediaKind::Binary | MediaKind::EventStream => quote!(call.bytes(#media, #owned)),
+        };
+        if op.body.as_ref().is_some_and(|b| b.required) {
+            let s = send(quote!(&self.body), quote!(self.body.clone()));
+            quote!(let call = #s;)
+        } else {
+            let s = send(quote!(body), quote!(body.clone()));
+            quote! {
+                let call = match &self.body {
+                    Some(body) => #s,
+                    None => call,
+                };
+            }
+        }
+    });
+    let security = security_tokens(api, op);
+    let idempotent = op.method.is_idempotent();
+    let streams = op
+        .responses
+        .iter()
+        .filter(|r| r.status.is_success())
+        .any(|r| {
+            r.body
+                .as_ref()
+                .is_some_and(|b| matches!(body_repr(b), BodyRepr::Binary | BodyRepr::Events(_)))
+        });
+    let stream_response = streams.then(|| quote!(.stream_response()));
+
+    let decode = decode_fn(api, op);
+    let ok_doc = format!(
+        " Sends the request and decodes the answer into [`{}`] or [`{}`].",
+        op.ok_type, op.error_type
+    );
+    let builder_doc = format!(
+        " A [`Client::{}`] request: set optional parameters, then `.await` it or call [`send`](Self::send).",
+        naming::unraw(&op.fn_name)
+    );
+    quote! {
+        #[doc = #builder_doc]
+        #[derive(Clone, Debug)]
+        #[must_use = "a request does nothing until it is awaited or sent"]
+        pub struct #name {
+            client: Client,
+            #(#param_fields)*
+            #body_field
+            #reconnect_field
+            options: rt::client::RequestOptions,
+        }
+
+        impl #name {
+            #(#param_setters)*
+            #body_setter
+            #reconnect_setter
+
+            /// Per-request options: timeout, extra headers, credentials, retry policy.
+            pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
+                self.options = options;
+                self
+            }
+
+            #[doc = #ok_doc]
+            pub async fn send(self) -> Result<#ok, rt::client::Error<#err>> {
+                let response = self.call()?.send().await?;
+                self.decode(response).await
+            }
+
+            /// Like [`send`](Self::send), keeping the status and headers of the response.
+            pub async fn send_with_info(self) -> Result<rt::client::WithInfo<#ok>, rt::client::Error<#err>> {
+                let response = self.call()?.send().await?;
+                let info = rt::client::WithInfo::of(&response);
+                Ok(info.with_value(self.decode(response).await?))
+            }
+
+            fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<#err>> {
+                #path
+                let call = self
+                    .client
+                    .core
+                    .call(#method, path)
+                    #(#params)*
+                    #security
+                    #stream_response
+                    .idempotent(#idempotent)
+                    .options(&self.options);
+                #body_call
+                Ok(call)
+            }
+
+            #decode
+        }
+
+        impl std::future::IntoFuture for #name {
+            type Output = Result<#ok, rt::client::Error<#err>>;
+            type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    }
+}
+
+/// `async fn decode(&self, response)`: status → variant.
+fn decode_fn(api: &Api, op: &Operation) -> TokenStream {
+    let ok = ident(&op.ok_type);
+    let err = ident(&op.error_type);
+    let mut arms = Vec::new();
+    let mut has_default = false;
+    for r in &op.responses {
+        let pattern = match &r.status {
+            StatusSpec::Code(c) => {
+                let lit = proc_macro2::Literal::u16_unsuffixed(*c);
+                quote!(#lit)
+            }
+            StatusSpec::Range(n) => {
+                let lo = proc_macro2::Literal::u16_unsuffixed(u16::from(*n) * 100);
+                let hi = proc_macro2::Literal::u16_unsuffixed(u16::from(*n) * 100 + 99);
+                quote!(#lo..=#hi)
+            }
+            StatusSpec::Default => {
+                has_default = true;
+                quote!(_)
+            }
+        };
+        let enum_name = if r.status.is_success() { &ok } else { &err };
+        let value = variant_value(api, op, r, enum_name);
+        let arm = if r.status.is_success() {
+            quote!(#pattern => { #value Ok(value) })
+        } else {
+            quote!(#pattern => {
+                let response_headers = response.headers().clone();
+                #value
+                Err(rt::client::Error::api(status, response_headers, value))
+            })
+        };
+        arms.push((matches!(r.status, StatusSpec::Default), arm));
+    }
+    // `default` last, after codes and ranges.
+    arms.sort_by_key(|(is_default, _)| *is_default);
+    let arms = arms.into_iter().map(|(_, a)| a);
+    let fallback =
+        (!has_default).then(|| quote!(_ => Err(rt::client::Error::unexpected(response).await),));
+    quote! {
+        async fn decode(&self, response: rt::client::Response) -> Result<#ok, rt::client::Error<#err>> {
+            let status = response.status();
+            match status.as_u16() {
+                #(#arms)*
+                #fallback
+            }
+        }
+    }
+}
+
+/// Statements that bind `value` to the variant for response `r` (consuming `response`).
+fn variant_value(
+    api: &Api,
+    op: &Operation,
+    r: &Response,
+    enum_name: &proc_macro2::Ident,
+) -> TokenStream {
+    let variant = ident(&r.variant);
+    let headers = r.headers.iter().map(|h| {
+        let field = ident(&h.ident);
+        let wire = &h.wire_name;
+        let kind = value_kind(api, &h.ty);
+        if h.required {
+            quote!(let #field = rt::client::required_response_header(&response, #wire, #kind)?;)
+        } else {
+            quote!(let #field = rt::client::response_header(&response, #wire, #kind)?;)
+        }
+    });
+    let header_names: Vec<_> = r.headers.iter().map(|h| ident(&h.ident)).collect();
+    let body = r.body.as_ref().map(|b| match body_repr(b) {
+        BodyRepr::Typed(_) => quote!(let body = rt::client::read_json(response).await?;),
+        BodyRepr::Text => quote!(let body = rt::client::read_text(response).await?;),
+        BodyRepr::Binary => quote!(let body = rt::ByteStream::from_response(response);),
+        BodyRepr::Events(_) => events_stream(op),
+    });
+    let has_body = r.body.is_some();
+    let construct = if is_struct_variant(r) {
+        let status = has_status_field(r).then(|| quote!(status: status.as_u16(),));
+        let body_field = has_body.then(|| quote!(body,));
+        quote!(#enum_name::#variant { #status #body_field #(#header_names,)* })
+    } else if has_body {
+        quote!(#enum_name::#variant(body))
+    } else {
+        quote!(#enum_name::#variant)
+    };
+    quote! {
+        #(#headers)*
+        #body
+        let value = #construct;
+    }
+}
+
+/// The body of an event-stream response: a resumable typed stream whose reconnects re-send this
+/// request with the last event id where the spec says it goes.
+fn events_stream(op: &Operation) -> TokenStream {
+    let resume_param = match op.stream.as_ref().map(|s| &s.resume) {
+        Some(Resume::Param(i)) => op.params.get(*i),
+        _ => None,
+    };
+    let set_resume = match resume_param {
+        Some(p) => {
+            let field = ident(&p.ident);
+            let wire = &p.wire_name;
+            // The id arrives as text; a parameter of another type gets it decoded (an id the
+            // type cannot hold is dropped, and the request resumes from the start).
+            let value = if is_string(strip_nullable(&p.ty)) {
+                quote!(Some(id))
+            } else {
+                quote!(rt::wire::decode_simple(#wire, &id, false, rt::ValueKind::Scalar).ok())
+            };
+            if p.required {
+                quote! {
+                    if let Some(id) = last_event_id {
+                        if let Some(value) = #value {
+                            request.#field = value;
+                        }
+                    }
+                }
+            } else {
+                quote! {
+                    if let Some(id) = last_event_id {
+                        request.#field = #value;
+                    }
+                }
+            }
+        }
+        None => quote! {
+            if let Some(id) = last_event_id {
+                request.options = request.options.header("Last-Event-ID", &id);
+            }
+        },
+    };
+    let initial_resume = resume_param.map(|p| {
+        let field = ident(&p.ident);
+        let text = if is_string(strip_nullable(&p.ty)) {
+            quote!(id.clone())
+        } else {
+            quote!(id.to_string())
+        };
+        if p.required {
+            quote!(let stream = { let id = &self.#field; stream.resuming_from(#text) };)
+        } else {
+            quote!(let stream = match &self.#field {
+                Some(id) => stream.resuming_from(#text),
+                None => stream,
+            };)
+        }
+    });
+    quote! {
+        let base = self.clone();
+        let reconnect = move |last_event_id: Option<String>| -> rt::sse::ReconnectFuture {
+            let mut request = base.clone();
+            #set_resume
+            Box::pin(async move {
+                let call = request
+                    .call()
+                    .map_err(|e| rt::sse::StreamError::Transport(e.to_string().into()))?;
+                call.send::<()>()
+                    .await
+                    .map_err(|e| rt::sse::StreamError::Transport(e.to_string().into()))
+            })
+        };
+        let stream = rt::sse::EventStream::new(response, reconnect, self.reconnect);
+        #initial_resume
+        let body = rt::sse::Events::from(stream);
+    }
+}
+
+fn value_kind(api: &Api, t: &TypeRef) -> TokenStream {
+    match strip_nullable(t) {
+        TypeRef::Array(_) => quote!(rt::ValueKind::Array),
+        TypeRef::Map(_) => quote!(rt::ValueKind::Object),
+        TypeRef::Named(id) => match &api.type_def(*id).kind {
+            crate::model::TypeKind::Struct(_) => quote!(rt::ValueKind::Object),
+            crate::model::TypeKind::Alias(inner) | crate::model::TypeKind::Newtype(inner) => {
+                value_kind(api, inner)
+            }
+            _ => quote!(rt::ValueKind::Scalar),
+        },
+        _ => quote!(rt::ValueKind::Scalar),
     }
 }

@@ -45,8 +45,9 @@ pub enum Error<E> {
         status: StatusCode,
         /// The response headers (boxed to keep `Error` small).
         headers: Box<HeaderMap>,
-        /// The decoded body, one variant of the operation's error enum.
-        body: E,
+        /// The decoded body, one variant of the operation's error enum (boxed, so that
+        /// `Result<_, Error<E>>` stays small whatever the error bodies weigh).
+        body: Box<E>,
     },
     /// A status the spec does not document for this operation.
     UnexpectedStatus {
@@ -82,7 +83,7 @@ impl<E> Error<E> {
         Error::Api {
             status,
             headers: Box::new(headers),
-            body,
+            body: Box::new(body),
         }
     }
 
@@ -175,7 +176,7 @@ impl<E> Error<E> {
             } => Error::Api {
                 status,
                 headers,
-                body: f(body),
+                body: Box::new(f(*body)),
             },
             Error::UnexpectedStatus {
                 status,

@@ -97,9 +97,9 @@ pub use options::RequestOptions;
 pub use paginate::paginate;
 pub use response::{
     WithInfo, api_error, byte_stream, decode_json, read_bytes, read_json, read_text,
-    response_header,
+    required_response_header, response_header,
 };
 pub use retry::RetryPolicy;
 
 /// Re-exported so generated code needs no direct dependency on reqwest.
-pub use reqwest::{Method, StatusCode};
+pub use reqwest::{Method, Response, StatusCode};

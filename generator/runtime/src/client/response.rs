@@ -153,7 +153,7 @@ pub async fn api_error<T: DeserializeOwned, E>(
         Ok(body) => Error::Api {
             status,
             headers,
-            body: variant(body),
+            body: Box::new(variant(body)),
         },
         Err(err) => err,
     }
@@ -278,4 +278,27 @@ pub fn response_header<T: DeserializeOwned, E>(
             message: format!("response header `{name}`: {message}"),
         }),
     }
+}
+
+/// Like [`response_header`], for a header the spec marks required: its absence is an
+/// [`Error::Decode`] too.
+///
+/// ```
+/// use oagen_rt::ValueKind;
+/// use oagen_rt::client::required_response_header;
+///
+/// let response: reqwest::Response = http::Response::builder().body("").unwrap().into();
+/// let missing = required_response_header::<String, ()>(&response, "Location", ValueKind::Scalar);
+/// assert!(missing.unwrap_err().to_string().contains("Location"));
+/// ```
+pub fn required_response_header<T: DeserializeOwned, E>(
+    response: &reqwest::Response,
+    name: &str,
+    kind: crate::ValueKind,
+) -> Result<T, Error<E>> {
+    response_header(response, name, kind)?.ok_or_else(|| Error::Decode {
+        status: response.status(),
+        body: Bytes::new(),
+        message: format!("required response header `{name}` is missing"),
+    })
 }

@@ -112,6 +112,9 @@ impl From<reqwest::Error> for StreamError {
 
 /// The reconnect closure an [`EventStream`] holds: given the last event id, re-issue the
 /// request with that resume point.
+/// What a reconnect closure returns: the response to a re-sent request.
+pub type ReconnectFuture = BoxFuture<'static, Result<reqwest::Response, StreamError>>;
+
 pub type ReconnectFn = Box<
     dyn FnMut(Option<String>) -> BoxFuture<'static, Result<reqwest::Response, StreamError>> + Send,
 >;

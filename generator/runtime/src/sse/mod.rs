@@ -24,7 +24,7 @@ mod server;
 pub use parse::{RawEvent, SseDecoder, write_comment, write_event};
 
 #[cfg(feature = "client")]
-pub use client::{EventStream, ReconnectFn, ReconnectPolicy};
+pub use client::{EventStream, ReconnectFn, ReconnectFuture, ReconnectPolicy};
 #[cfg(any(feature = "client", feature = "server"))]
 pub use events::{Event, Events, StreamError};
 #[cfg(feature = "server")]

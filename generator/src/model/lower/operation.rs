@@ -227,7 +227,20 @@ impl Lowerer<'_, '_> {
                 }
             }
         }
-        let mut scope = Scope::with_reserved(["body", "options", "self_", "client"]);
+        // Builder fields and methods of the generated client share this namespace.
+        let mut scope = Scope::with_reserved([
+            "body",
+            "options",
+            "self_",
+            "client",
+            "reconnect",
+            "send",
+            "send_with_info",
+            "call",
+            "decode",
+            "into_future",
+            "credentials",
+        ]);
         let mut out = Vec::new();
         for (at, param) in found {
             let location = location_of(&param);
@@ -386,7 +399,8 @@ impl Lowerer<'_, '_> {
                     ty,
                 }
             });
-            let mut header_scope = Scope::with_reserved(["body", "status"]);
+            let mut header_scope =
+                Scope::with_reserved(["body", "status", "response", "response_headers", "value"]);
             let mut headers = Vec::new();
             for (name, h) in &response.headers {
                 if name.eq_ignore_ascii_case("content-type") {

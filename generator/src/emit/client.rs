@@ -261,9 +261,9 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
         .as_ref()
         .map(|_| quote!(reconnect: rt::sse::ReconnectPolicy::default(),));
     let mut text = operation_doc(op);
-    text.push_str(&format!(
-        "\n\nReturns a builder: set optional parameters on it, then `.await` it or call `send`."
-    ));
+    text.push_str(
+        "\n\nReturns a builder: set optional parameters on it, then `.await` it or call `send`.",
+    );
     let doc = docs::lines(&text);
     let deprecated = op.docs.deprecated.then(|| quote!(#[deprecated]));
     // `self` and more than six arguments trip clippy::too_many_arguments; the spec decides how

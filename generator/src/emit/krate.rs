@@ -142,3 +142,28 @@ fn ensure_newline(mut s: String) -> String {
     }
     s
 }
+
+mod vendored {
+    include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
+
+    /// The runtime's Cargo.toml, standalone.
+    pub const RUNTIME_MANIFEST: &str =
+        include_str!(concat!(env!("OUT_DIR"), "/runtime_manifest.toml"));
+}
+
+/// The runtime crate's files, to be written to `oagen-rt/` beside the generated code.
+pub fn vendored_runtime() -> Vec<GeneratedFile> {
+    let mut files = vec![GeneratedFile {
+        path: "oagen-rt/Cargo.toml".into(),
+        contents: vendored::RUNTIME_MANIFEST.to_owned(),
+    }];
+    files.extend(
+        vendored::RUNTIME_FILES
+            .iter()
+            .map(|(path, contents)| GeneratedFile {
+                path: format!("oagen-rt/{path}"),
+                contents: (*contents).to_owned(),
+            }),
+    );
+    files
+}

@@ -177,6 +177,9 @@ pub fn emit(api: &Api, options: &EmitOptions) -> Result<Vec<GeneratedFile>, Stri
         },
     ];
     files.extend(krate::manifest_and_readme(api, options)?);
+    if options.runtime == RuntimeDep::Vendored {
+        files.extend(krate::vendored_runtime());
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }

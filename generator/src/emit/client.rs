@@ -522,6 +522,10 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
     let stream_response = streams.then(|| quote!(.stream_response()));
 
     let decode = decode_fn(api, op);
+    let into_stream = op
+        .pagination
+        .as_ref()
+        .map(|p| pagination_stream(api, op, p));
     let ok_doc = format!(
         " Sends the request and decodes the answer into [`{}`] or [`{}`].",
         op.ok_type, op.error_type
@@ -582,6 +586,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
             }
 
             #decode
+            #into_stream
         }
 
         impl std::future::IntoFuture for #name {
@@ -776,5 +781,57 @@ fn value_kind(api: &Api, t: &TypeRef) -> TokenStream {
             _ => quote!(rt::ValueKind::Scalar),
         },
         _ => quote!(rt::ValueKind::Scalar),
+    }
+}
+
+/// `into_stream`: every item of every page, each page fetched as the stream is read.
+fn pagination_stream(api: &Api, op: &Operation, p: &crate::model::Pagination) -> TokenStream {
+    let ok = ident(&op.ok_type);
+    let err = ident(&op.error_type);
+    let item = type_tokens(api, &p.item);
+    let variant = ident(&p.variant);
+    let cursor = &op.params[p.cursor_param];
+    let cursor_field = ident(&cursor.ident);
+    let set_cursor = if cursor.required {
+        quote!(if let Some(cursor) = cursor { request.#cursor_field = cursor; })
+    } else {
+        quote!(if cursor.is_some() { request.#cursor_field = cursor; })
+    };
+    let items_field = ident(&p.items_field);
+    let next_field = ident(&p.next_field);
+    let items = if p.items_optional {
+        quote!(page.#items_field.unwrap_or_default())
+    } else {
+        quote!(page.#items_field)
+    };
+    let next = if p.next_optional {
+        quote!(page.#next_field)
+    } else {
+        quote!(Some(page.#next_field))
+    };
+    let successes = op
+        .responses
+        .iter()
+        .filter(|r| r.status.is_success())
+        .count();
+    let other = (successes > 1).then(|| quote!(_ => Ok((Vec::new(), None)),));
+    let doc = format!(
+        " Every item of every page, as a stream: pages are fetched as it is read, each with the `{}` of the one before.",
+        cursor.wire_name
+    );
+    quote! {
+        #[doc = #doc]
+        pub fn into_stream(self) -> impl rt::client::Stream<Item = Result<#item, rt::client::Error<#err>>> + Send {
+            rt::client::paginate(move |cursor: Option<String>| {
+                let mut request = self.clone();
+                #set_cursor
+                async move {
+                    match request.send().await? {
+                        #ok::#variant(page) => Ok((#items, #next)),
+                        #other
+                    }
+                }
+            })
+        }
     }
 }

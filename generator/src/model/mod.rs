@@ -354,6 +354,25 @@ pub struct Operation {
     pub builder_type: String,
     /// Set when the operation answers with `text/event-stream`.
     pub stream: Option<EventStream>,
+    /// Set when the operation is a cursor-paginated list (see `lower/finish.rs`).
+    pub pagination: Option<Pagination>,
+}
+
+/// A list operation whose pages link by cursor: the client can stream every item.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pagination {
+    /// Index into [`Operation::params`] of the query parameter that takes the cursor.
+    pub cursor_param: usize,
+    /// The `Ok` variant that carries a page.
+    pub variant: String,
+    /// Field of the page struct holding the items, and the item type.
+    pub items_field: String,
+    pub item: TypeRef,
+    pub items_optional: bool,
+    /// Field of the page struct holding the next cursor.
+    pub next_field: String,
+    /// Whether that field is an `Option<String>` (absent or null on the last page).
+    pub next_optional: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

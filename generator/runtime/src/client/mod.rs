@@ -103,3 +103,6 @@ pub use retry::RetryPolicy;
 
 /// Re-exported so generated code needs no direct dependency on reqwest.
 pub use reqwest::{Method, Response, StatusCode};
+
+/// Re-exported for the item streams of paginated operations.
+pub use futures::Stream;

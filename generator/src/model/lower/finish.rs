@@ -11,10 +11,126 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Api, Literal, Primitive, Resume, TypeDef, TypeId, TypeKind, TypeRef};
+use crate::model::{
+    Api, Literal, MediaKind, Pagination, ParamLocation, Presence, Primitive, Resume, TypeDef,
+    TypeId, TypeKind, TypeRef,
+};
+
+/// Query parameters that take a page cursor, by the names APIs give them.
+const CURSOR_PARAMS: &[&str] = &[
+    "cursor",
+    "page_token",
+    "pageToken",
+    "next_token",
+    "nextToken",
+    "starting_after",
+    "continuation_token",
+    "after",
+];
+/// Page fields that hold the next cursor.
+const NEXT_FIELDS: &[&str] = &[
+    "next_cursor",
+    "nextCursor",
+    "next_page_token",
+    "nextPageToken",
+    "next_token",
+    "nextToken",
+    "cursor",
+    "next",
+];
+/// Page fields that hold the items, when a page has more than one array.
+const ITEM_FIELDS: &[&str] = &["data", "items", "results", "entries", "values", "records"];
+
+/// Marks cursor-paginated list operations: a string query parameter named like a cursor, and a
+/// JSON success body that is a struct with one list of items and a string next-cursor field.
+/// A convention, not a spec feature: the names above are what real APIs use.
+fn detect_pagination(api: &mut Api) {
+    let mut found = Vec::new();
+    for (i, op) in api.operations.iter().enumerate() {
+        if op.stream.is_some() {
+            continue;
+        }
+        let Some(cursor_param) = op.params.iter().position(|p| {
+            p.location == ParamLocation::Query
+                && CURSOR_PARAMS.contains(&p.wire_name.as_str())
+                && matches!(strip(&p.ty), TypeRef::Primitive(Primitive::String))
+        }) else {
+            continue;
+        };
+        let page = op
+            .responses
+            .iter()
+            .filter(|r| r.status.is_success())
+            .find_map(|r| {
+                let body = r.body.as_ref().filter(|b| b.kind == MediaKind::Json)?;
+                let TypeRef::Named(id) = resolve_alias(api, &body.ty) else {
+                    return None;
+                };
+                let TypeKind::Struct(s) = &api.type_def(id).kind else {
+                    return None;
+                };
+                let next = s.fields.iter().find(|f| {
+                    NEXT_FIELDS.contains(&f.wire_name.as_str())
+                        && matches!(strip(&f.ty), TypeRef::Primitive(Primitive::String))
+                })?;
+                let arrays: Vec<_> = s
+                    .fields
+                    .iter()
+                    .filter(|f| matches!(resolve_alias(api, &f.ty), TypeRef::Array(_)))
+                    .collect();
+                let items = match arrays.as_slice() {
+                    [only] => *only,
+                    many => *many
+                        .iter()
+                        .find(|f| ITEM_FIELDS.contains(&f.wire_name.as_str()))?,
+                };
+                let TypeRef::Array(item) = resolve_alias(api, &items.ty) else {
+                    return None;
+                };
+                Some(Pagination {
+                    cursor_param,
+                    variant: r.variant.clone(),
+                    items_field: items.name.clone(),
+                    item: (*item).clone(),
+                    items_optional: items.presence() != Presence::Required,
+                    next_field: next.name.clone(),
+                    next_optional: next.presence() != Presence::Required,
+                })
+            });
+        if let Some(p) = page {
+            found.push((i, p));
+        }
+    }
+    for (i, p) in found {
+        api.operations[i].pagination = Some(p);
+    }
+}
+
+fn strip(t: &TypeRef) -> &TypeRef {
+    match t {
+        TypeRef::Nullable(inner) => inner,
+        other => other,
+    }
+}
+
+/// Follows named aliases to what they stand for.
+fn resolve_alias(api: &Api, t: &TypeRef) -> TypeRef {
+    let mut here = strip(t).clone();
+    for _ in 0..16 {
+        match &here {
+            TypeRef::Named(id) => match &api.type_def(*id).kind {
+                TypeKind::Alias(target) => here = strip(target).clone(),
+                _ => return here,
+            },
+            _ => return here,
+        }
+    }
+    here
+}
 
 pub(super) fn finish(api: &mut Api) {
     resolve_defaults(api);
+    detect_pagination(api);
     break_alias_cycles(api);
     box_cycles(api);
     sort_types(api);
@@ -296,6 +412,9 @@ fn visit_type_ids(api: &mut Api, f: &dyn Fn(&mut TypeId)) {
         if let Some(s) = &mut op.stream {
             in_ref(&mut s.event, f);
             let _: &Resume = &s.resume;
+        }
+        if let Some(p) = &mut op.pagination {
+            in_ref(&mut p.item, f);
         }
     }
 }

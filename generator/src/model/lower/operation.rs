@@ -188,6 +188,7 @@ impl Lowerer<'_, '_> {
             request_type,
             builder_type,
             stream,
+            pagination: None,
         }
     }
 

@@ -5,13 +5,16 @@
 //! - `check`: regenerate in memory and fail, naming each missing, changed or extra file with a
 //!   bounded unified diff, when `generated/` is not what the specs give.
 //!
+//! - `corpus`: generate and `cargo check` every document of a folder; see `corpus.rs`.
+//!
 //! This file only dispatches; the work is in `generate.rs` and the generator library.
 
+mod corpus;
 mod generate;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <generate|check>";
+const USAGE: &str = "usage: cargo xtask <generate|check|corpus [DIR] [--out DIR] [--filter TEXT]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -19,6 +22,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("generate") => generate::generate(&root),
         Some("check") => generate::check(&root),
+        Some("corpus") => corpus::run(&root, &args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -106,6 +106,56 @@ fn detect_pagination(api: &mut Api) {
     }
 }
 
+/// Untagged unions decode by trying variants in order, and serde's derived structs also accept
+/// a JSON array (as a tuple of their fields), so `anyOf: [SomeObject, array]` would read every
+/// array as `SomeObject`. Trying the narrow JSON kinds first fixes that without changing what
+/// matches (`oneOf` variants are exclusive, and `anyOf` accepts any that fits): scalars, then
+/// strings, then arrays, then objects, then anything; integers before numbers, since an
+/// integer is also a number. The sort is stable, so variants of one kind keep document order.
+fn order_untagged_variants(api: &mut Api) {
+    let ranks: Vec<Vec<u8>> = api
+        .types
+        .iter()
+        .map(|t| match &t.kind {
+            TypeKind::Union(u) if u.tagging == crate::model::Tagging::Untagged => u
+                .variants
+                .iter()
+                .map(|v| kind_rank(api, &v.ty, 0))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    for (t, ranks) in api.types.iter_mut().zip(ranks) {
+        if let TypeKind::Union(u) = &mut t.kind {
+            if ranks.len() == u.variants.len() && !ranks.is_empty() {
+                let mut ranked: Vec<_> = ranks.into_iter().zip(u.variants.drain(..)).collect();
+                ranked.sort_by_key(|(rank, _)| *rank);
+                u.variants = ranked.into_iter().map(|(_, v)| v).collect();
+            }
+        }
+    }
+}
+
+fn kind_rank(api: &Api, t: &TypeRef, depth: u8) -> u8 {
+    match strip(t) {
+        TypeRef::Primitive(Primitive::Bool) => 0,
+        TypeRef::Primitive(Primitive::I32 | Primitive::I64 | Primitive::U32 | Primitive::U64) => 1,
+        TypeRef::Primitive(Primitive::F32 | Primitive::F64) => 2,
+        TypeRef::Primitive(_) => 3,
+        TypeRef::Array(_) => 4,
+        TypeRef::Map(_) => 5,
+        TypeRef::Any => 7,
+        TypeRef::Named(id) if depth < 8 => match &api.type_def(*id).kind {
+            TypeKind::Enum(_) => 3,
+            TypeKind::Alias(inner) | TypeKind::Newtype(inner) => kind_rank(api, inner, depth + 1),
+            TypeKind::Struct(_) => 5,
+            TypeKind::Union(_) => 6,
+        },
+        TypeRef::Named(_) => 6,
+        TypeRef::Nullable(_) => 6,
+    }
+}
+
 fn strip(t: &TypeRef) -> &TypeRef {
     match t {
         TypeRef::Nullable(inner) => inner,
@@ -131,6 +181,7 @@ fn resolve_alias(api: &Api, t: &TypeRef) -> TypeRef {
 pub(super) fn finish(api: &mut Api) {
     resolve_defaults(api);
     detect_pagination(api);
+    order_untagged_variants(api);
     break_alias_cycles(api);
     box_cycles(api);
     sort_types(api);

@@ -11,8 +11,8 @@ pub struct Cat {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Content {
-    TextDelta(TextDelta),
     Array(Vec<String>),
+    TextDelta(TextDelta),
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dog {

@@ -219,8 +219,39 @@ impl Input {
         explode: bool,
         kind: ValueKind,
     ) -> Result<T, Problem> {
-        let Some((_, raw)) = self.path.iter().find(|(key, _)| key == name) else {
-            eprintln!("oagen-rt: the route has no capture named `{name}`");
+        self.path_as(name, name, style, explode, kind)
+    }
+
+    /// A path parameter that the route captures under another name, `capture`; problems
+    /// still name the parameter, `name`.
+    ///
+    /// Generated routers need this because axum's router refuses two routes that capture
+    /// different names at the same place (`/users/{id}` and `/users/{user_id}/posts`): the
+    /// second route is registered as `/users/{id}/posts` and reads `user_id` from `id`.
+    ///
+    /// ```
+    /// use axum::{Router, extract::Request, routing::get};
+    /// use oagen_rt::server::Input;
+    /// use oagen_rt::{ParamStyle, ValueKind};
+    ///
+    /// async fn handler(request: Request) -> String {
+    ///     let input = Input::from_request(request, 0).await.unwrap();
+    ///     let user: u32 = input.path_as("id", "user_id", ParamStyle::Simple, false, ValueKind::Scalar).unwrap();
+    ///     format!("posts of {user}")
+    /// }
+    /// let app: Router = Router::new().route("/users/{id}/posts", get(handler));
+    /// # let _ = app;
+    /// ```
+    pub fn path_as<T: DeserializeOwned>(
+        &self,
+        capture: &str,
+        name: &str,
+        style: ParamStyle,
+        explode: bool,
+        kind: ValueKind,
+    ) -> Result<T, Problem> {
+        let Some((_, raw)) = self.path.iter().find(|(key, _)| key == capture) else {
+            eprintln!("oagen-rt: the route has no capture named `{capture}`");
             return Err(Problem::internal());
         };
         let simple = match style {
@@ -437,6 +468,52 @@ impl Input {
             );
         }
         MultipartForm::parse(content_type, self.body.clone()).await
+    }
+
+    /// Which of an operation's declared body media types the request's `content-type`
+    /// matches, as an index into `declared`: its essence equals a declared one (ignoring
+    /// parameters and case), or falls in a declared range (`image/*`, `*/*`). A request
+    /// without a `content-type` gets the first. Otherwise a 415 listing what is accepted.
+    ///
+    /// ```
+    /// # use axum::{body::Body, extract::Request};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let declared = ["application/json", "image/*"];
+    /// # let input = oagen_rt::server::Input::from_request(Request::post("/").header("content-type", "image/png").body(Body::empty()).unwrap(), 0).await.unwrap();
+    /// assert_eq!(input.select_media_type(&declared).unwrap(), 1);
+    /// # let input = oagen_rt::server::Input::from_request(Request::post("/").header("content-type", "text/csv").body(Body::empty()).unwrap(), 0).await.unwrap();
+    /// assert_eq!(input.select_media_type(&declared).unwrap_err().status(), 415);
+    /// # }
+    /// ```
+    pub fn select_media_type(&self, declared: &[&str]) -> Result<usize, Problem> {
+        let Some(value) = self.parts.headers.get(header::CONTENT_TYPE) else {
+            return Ok(0);
+        };
+        let text = value.to_str().unwrap_or("");
+        let essence = media_essence(text);
+        let matches = |declared: &str| {
+            let declared = media_essence(declared);
+            match declared.strip_suffix("/*") {
+                Some("*") => true,
+                Some(kind) => essence
+                    .split_once('/')
+                    .is_some_and(|(actual, _)| actual == kind),
+                None => declared == essence,
+            }
+        };
+        declared
+            .iter()
+            .position(|candidate| matches(candidate))
+            .ok_or_else(|| {
+                let expected = declared
+                    .iter()
+                    .map(|d| format!("`{d}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Problem::unsupported_media_type(declared.first().copied().unwrap_or(""))
+                    .with_detail(format!("expected a body of type {expected}, got `{text}`"))
+            })
     }
 
     /// The value of a query parameter by exact name, for the auth helpers.
@@ -744,5 +821,87 @@ mod tests {
             problem.invalid_params()[0].location,
             Some(ParamLocation::Cookie)
         );
+    }
+
+    /// Sends `GET path` to `app` over loopback; returns the status line and the body. The
+    /// client side is plain blocking std I/O, on a blocking thread.
+    async fn get(app: axum::Router, path: &str) -> (String, String) {
+        use std::io::{Read as _, Write as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let request = format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+        let response = tokio::task::spawn_blocking(move || {
+            let mut stream = std::net::TcpStream::connect(addr).unwrap();
+            stream.write_all(request.as_bytes()).unwrap();
+            let mut response = String::new();
+            stream.read_to_string(&mut response).unwrap();
+            response
+        })
+        .await
+        .unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        (head.lines().next().unwrap().to_owned(), body.to_owned())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn renamed_capture_is_read_and_problems_name_the_parameter() {
+        use axum::response::IntoResponse as _;
+        async fn posts(request: Request) -> axum::response::Response {
+            let input = Input::from_request(request, 0).await.unwrap();
+            match input.path_as::<u32>(
+                "id",
+                "user_id",
+                ParamStyle::Simple,
+                false,
+                ValueKind::Scalar,
+            ) {
+                Ok(user) => format!("posts of {user}").into_response(),
+                Err(problem) => problem.into_response(),
+            }
+        }
+        let app = axum::Router::new().route("/users/{id}/posts", axum::routing::get(posts));
+        let (status, body) = get(app.clone(), "/users/7/posts").await;
+        assert!(status.contains("200"), "{status}");
+        assert_eq!(body, "posts of 7");
+        let (status, body) = get(app, "/users/me/posts").await;
+        assert!(status.contains("400"), "{status}");
+        let problem: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(problem["invalid_params"][0]["name"], "user_id", "{body}");
+        assert_eq!(problem["invalid_params"][0]["in"], "path", "{body}");
+    }
+
+    #[tokio::test]
+    async fn media_type_selection() {
+        let declared = ["application/octet-stream", "multipart/form-data", "text/*"];
+        let cases: &[(Option<&str>, Option<usize>)] = &[
+            (None, Some(0)),
+            (Some("application/octet-stream"), Some(0)),
+            (Some("Multipart/Form-Data; boundary=x"), Some(1)),
+            (Some("text/csv"), Some(2)),
+            (Some("image/png"), None),
+        ];
+        for (content_type, expected) in cases {
+            let mut request = axum::http::Request::post("/");
+            if let Some(value) = content_type {
+                request = request.header("content-type", *value);
+            }
+            let input = read_input(request, "").await;
+            let selected = input.select_media_type(&declared);
+            match expected {
+                Some(index) => assert_eq!(selected.unwrap(), *index, "{content_type:?}"),
+                None => {
+                    let problem = selected.unwrap_err();
+                    assert_eq!(problem.status(), 415);
+                    assert!(problem.detail().unwrap().contains("`image/png`"));
+                }
+            }
+        }
+        let input = read_input(
+            axum::http::Request::post("/").header("content-type", "x/y"),
+            "",
+        )
+        .await;
+        assert_eq!(input.select_media_type(&["*/*"]).unwrap(), 0);
     }
 }

@@ -78,8 +78,21 @@ pub use input::Input;
 pub use multipart::{MultipartForm, Part};
 pub use problem::{InvalidParam, ParamLocation, Problem};
 pub use response::{
-    bytes_response, empty_response, json_response, stream_response, text_response, with_header,
+    bytes_response, empty_response, form_response, json_response, json_response_as, status,
+    stream_response, text_response, with_header,
 };
+
+/// Re-exported so that a generated crate's documentation can show a server being started
+/// (`axum::serve` takes a tokio listener) without the crate depending on tokio itself.
+///
+/// ```no_run
+/// # async fn serve() -> std::io::Result<()> {
+/// let listener = oagen_rt::server::TcpListener::bind("127.0.0.1:0").await?;
+/// let app: axum::Router = axum::Router::new().fallback(oagen_rt::server::not_found);
+/// axum::serve(listener, app).await
+/// # }
+/// ```
+pub use tokio::net::TcpListener;
 
 /// A response type an operation can produce: the generated per-operation `Ok` and `Error`
 /// enums implement it, one arm per documented status.

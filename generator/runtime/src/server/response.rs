@@ -33,6 +33,69 @@ pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Res
     }
 }
 
+/// A JSON body sent with another JSON media type than `application/json`, such as
+/// `application/problem+json` or `application/vnd.api+json` (500 if `content_type` is not a
+/// valid header value or `body` cannot be serialized).
+///
+/// ```
+/// use axum::http::StatusCode;
+/// let body = serde_json::json!({"title": "Not Found", "status": 404});
+/// let response = oagen_rt::server::json_response_as(StatusCode::NOT_FOUND, "application/problem+json", &body);
+/// assert_eq!(response.headers()["content-type"], "application/problem+json");
+/// ```
+pub fn json_response_as<T: Serialize + ?Sized>(
+    status: StatusCode,
+    content_type: &str,
+    body: &T,
+) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => with_content_type(status, content_type, Body::from(bytes)),
+        Err(err) => {
+            eprintln!("oagen-rt: a response body could not be serialized: {err}");
+            Problem::internal().into_response()
+        }
+    }
+}
+
+/// An `application/x-www-form-urlencoded` body (500 if `body` is not a flat structure of
+/// scalars, which is all the format can carry).
+///
+/// ```
+/// use axum::http::StatusCode;
+/// let response = oagen_rt::server::form_response(StatusCode::OK, &[("token", "a b"), ("kind", "bearer")]);
+/// assert_eq!(response.headers()["content-type"], "application/x-www-form-urlencoded");
+/// ```
+pub fn form_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
+    match serde_urlencoded::to_string(body) {
+        Ok(text) => with_content_type(
+            status,
+            "application/x-www-form-urlencoded",
+            Body::from(text),
+        ),
+        Err(err) => {
+            eprintln!("oagen-rt: a response body could not be form-encoded: {err}");
+            Problem::internal().into_response()
+        }
+    }
+}
+
+/// The status code `code`, for generated `ApiResponse` impls, whose codes come from the spec
+/// or, for ranges and `default`, from the implementation. A code outside 100–999 cannot be
+/// sent: it is logged and answered as 500.
+///
+/// ```
+/// use oagen_rt::server::status;
+/// assert_eq!(status(201), axum::http::StatusCode::CREATED);
+/// assert_eq!(status(42), axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+/// ```
+#[must_use]
+pub fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or_else(|_| {
+        eprintln!("oagen-rt: {code} is not an HTTP status code; answering 500");
+        StatusCode::INTERNAL_SERVER_ERROR
+    })
+}
+
 /// A response with no body.
 ///
 /// ```

@@ -4,8 +4,8 @@
 //!
 //! From synchronous code, drive it with a runtime:
 //! `tokio::runtime::Runtime::new()?.block_on(client.some_operation().send())`.
-use crate::responses::*;
 use crate::rt;
+use crate::responses::*;
 use crate::types::*;
 /// A client for the Agent Connect Protocol API.
 ///
@@ -68,7 +68,10 @@ impl Client {
     /// `GET /agents/{agent_id}/descriptor`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn get_acp_descriptor_by_id(&self, agent_id: uuid::Uuid) -> GetAcpDescriptorByIdBuilder {
+    pub fn get_acp_descriptor_by_id(
+        &self,
+        agent_id: uuid::Uuid,
+    ) -> GetAcpDescriptorByIdBuilder {
         GetAcpDescriptorByIdBuilder {
             client: self.clone(),
             agent_id,
@@ -170,7 +173,11 @@ impl Client {
     /// `PATCH /threads/{thread_id}`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn patch_thread(&self, thread_id: uuid::Uuid, body: ThreadPatch) -> PatchThreadBuilder {
+    pub fn patch_thread(
+        &self,
+        thread_id: uuid::Uuid,
+        body: ThreadPatch,
+    ) -> PatchThreadBuilder {
         PatchThreadBuilder {
             client: self.clone(),
             thread_id,
@@ -276,7 +283,11 @@ impl Client {
     /// `GET /threads/{thread_id}/runs/{run_id}`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn get_thread_run(&self, thread_id: uuid::Uuid, run_id: uuid::Uuid) -> GetThreadRunBuilder {
+    pub fn get_thread_run(
+        &self,
+        thread_id: uuid::Uuid,
+        run_id: uuid::Uuid,
+    ) -> GetThreadRunBuilder {
         GetThreadRunBuilder {
             client: self.clone(),
             thread_id,
@@ -370,7 +381,10 @@ impl Client {
     /// `POST /runs`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn create_stateless_run(&self, body: RunCreateStateless) -> CreateStatelessRunBuilder {
+    pub fn create_stateless_run(
+        &self,
+        body: RunCreateStateless,
+    ) -> CreateStatelessRunBuilder {
         CreateStatelessRunBuilder {
             client: self.clone(),
             body,
@@ -386,7 +400,10 @@ impl Client {
     /// `POST /runs/search`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn search_stateless_runs(&self, body: RunSearchRequest) -> SearchStatelessRunsBuilder {
+    pub fn search_stateless_runs(
+        &self,
+        body: RunSearchRequest,
+    ) -> SearchStatelessRunsBuilder {
         SearchStatelessRunsBuilder {
             client: self.clone(),
             body,
@@ -542,19 +559,26 @@ impl SearchAgentsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`SearchAgentsOk`] or [`SearchAgentsError`].
-    pub async fn send(self) -> Result<SearchAgentsOk, rt::client::Error<SearchAgentsError>> {
+    pub async fn send(
+        self,
+    ) -> Result<SearchAgentsOk, rt::client::Error<SearchAgentsError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<SearchAgentsOk>, rt::client::Error<SearchAgentsError>> {
+    ) -> Result<
+        rt::client::WithInfo<SearchAgentsOk>,
+        rt::client::Error<SearchAgentsError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<SearchAgentsError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<SearchAgentsError>> {
         let path = "/agents/search";
         let call = self
             .client
@@ -588,7 +612,9 @@ impl SearchAgentsBuilder {
 }
 impl std::future::IntoFuture for SearchAgentsBuilder {
     type Output = Result<SearchAgentsOk, rt::client::Error<SearchAgentsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -608,22 +634,29 @@ impl GetAgentByIdBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetAgentByIdOk`] or [`GetAgentByIdError`].
-    pub async fn send(self) -> Result<GetAgentByIdOk, rt::client::Error<GetAgentByIdError>> {
+    pub async fn send(
+        self,
+    ) -> Result<GetAgentByIdOk, rt::client::Error<GetAgentByIdError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<GetAgentByIdOk>, rt::client::Error<GetAgentByIdError>> {
+    ) -> Result<
+        rt::client::WithInfo<GetAgentByIdOk>,
+        rt::client::Error<GetAgentByIdError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetAgentByIdError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<GetAgentByIdError>> {
         let path = format!(
-            "/agents/{}",
-            rt::wire::encode_path("agent_id", &self.agent_id, rt::ParamStyle::Simple, false)?
+            "/agents/{}", rt::wire::encode_path("agent_id", & self.agent_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -656,7 +689,9 @@ impl GetAgentByIdBuilder {
 }
 impl std::future::IntoFuture for GetAgentByIdBuilder {
     type Output = Result<GetAgentByIdOk, rt::client::Error<GetAgentByIdError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -693,10 +728,12 @@ impl GetAcpDescriptorByIdBuilder {
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetAcpDescriptorByIdError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<GetAcpDescriptorByIdError>> {
         let path = format!(
-            "/agents/{}/descriptor",
-            rt::wire::encode_path("agent_id", &self.agent_id, rt::ParamStyle::Simple, false)?
+            "/agents/{}/descriptor", rt::wire::encode_path("agent_id", & self.agent_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -734,8 +771,13 @@ impl GetAcpDescriptorByIdBuilder {
     }
 }
 impl std::future::IntoFuture for GetAcpDescriptorByIdBuilder {
-    type Output = Result<GetAcpDescriptorByIdOk, rt::client::Error<GetAcpDescriptorByIdError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        GetAcpDescriptorByIdOk,
+        rt::client::Error<GetAcpDescriptorByIdError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -755,19 +797,26 @@ impl CreateThreadBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateThreadOk`] or [`CreateThreadError`].
-    pub async fn send(self) -> Result<CreateThreadOk, rt::client::Error<CreateThreadError>> {
+    pub async fn send(
+        self,
+    ) -> Result<CreateThreadOk, rt::client::Error<CreateThreadError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CreateThreadOk>, rt::client::Error<CreateThreadError>> {
+    ) -> Result<
+        rt::client::WithInfo<CreateThreadOk>,
+        rt::client::Error<CreateThreadError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CreateThreadError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateThreadError>> {
         let path = "/threads";
         let call = self
             .client
@@ -807,7 +856,9 @@ impl CreateThreadBuilder {
 }
 impl std::future::IntoFuture for CreateThreadBuilder {
     type Output = Result<CreateThreadOk, rt::client::Error<CreateThreadError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -827,19 +878,26 @@ impl SearchThreadsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`SearchThreadsOk`] or [`SearchThreadsError`].
-    pub async fn send(self) -> Result<SearchThreadsOk, rt::client::Error<SearchThreadsError>> {
+    pub async fn send(
+        self,
+    ) -> Result<SearchThreadsOk, rt::client::Error<SearchThreadsError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<SearchThreadsOk>, rt::client::Error<SearchThreadsError>> {
+    ) -> Result<
+        rt::client::WithInfo<SearchThreadsOk>,
+        rt::client::Error<SearchThreadsError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<SearchThreadsError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<SearchThreadsError>> {
         let path = "/threads/search";
         let call = self
             .client
@@ -873,7 +931,9 @@ impl SearchThreadsBuilder {
 }
 impl std::future::IntoFuture for SearchThreadsBuilder {
     type Output = Result<SearchThreadsOk, rt::client::Error<SearchThreadsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -912,16 +972,20 @@ impl GetThreadHistoryBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<GetThreadHistoryOk>, rt::client::Error<GetThreadHistoryError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<GetThreadHistoryOk>,
+        rt::client::Error<GetThreadHistoryError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetThreadHistoryError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<GetThreadHistoryError>> {
         let path = format!(
-            "/threads/{}/history",
-            rt::wire::encode_path("thread_id", &self.thread_id, rt::ParamStyle::Simple, false)?
+            "/threads/{}/history", rt::wire::encode_path("thread_id", & self.thread_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -962,7 +1026,9 @@ impl GetThreadHistoryBuilder {
 }
 impl std::future::IntoFuture for GetThreadHistoryBuilder {
     type Output = Result<GetThreadHistoryOk, rt::client::Error<GetThreadHistoryError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -996,8 +1062,8 @@ impl CopyThreadBuilder {
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CopyThreadError>> {
         let path = format!(
-            "/threads/{}/copy",
-            rt::wire::encode_path("thread_id", &self.thread_id, rt::ParamStyle::Simple, false)?
+            "/threads/{}/copy", rt::wire::encode_path("thread_id", & self.thread_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1036,7 +1102,9 @@ impl CopyThreadBuilder {
 }
 impl std::future::IntoFuture for CopyThreadBuilder {
     type Output = Result<CopyThreadOk, rt::client::Error<CopyThreadError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1070,8 +1138,8 @@ impl GetThreadBuilder {
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetThreadError>> {
         let path = format!(
-            "/threads/{}",
-            rt::wire::encode_path("thread_id", &self.thread_id, rt::ParamStyle::Simple, false)?
+            "/threads/{}", rt::wire::encode_path("thread_id", & self.thread_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1110,7 +1178,9 @@ impl GetThreadBuilder {
 }
 impl std::future::IntoFuture for GetThreadBuilder {
     type Output = Result<GetThreadOk, rt::client::Error<GetThreadError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1130,22 +1200,29 @@ impl DeleteThreadBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteThreadOk`] or [`DeleteThreadError`].
-    pub async fn send(self) -> Result<DeleteThreadOk, rt::client::Error<DeleteThreadError>> {
+    pub async fn send(
+        self,
+    ) -> Result<DeleteThreadOk, rt::client::Error<DeleteThreadError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<DeleteThreadOk>, rt::client::Error<DeleteThreadError>> {
+    ) -> Result<
+        rt::client::WithInfo<DeleteThreadOk>,
+        rt::client::Error<DeleteThreadError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteThreadError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteThreadError>> {
         let path = format!(
-            "/threads/{}",
-            rt::wire::encode_path("thread_id", &self.thread_id, rt::ParamStyle::Simple, false)?
+            "/threads/{}", rt::wire::encode_path("thread_id", & self.thread_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1183,7 +1260,9 @@ impl DeleteThreadBuilder {
 }
 impl std::future::IntoFuture for DeleteThreadBuilder {
     type Output = Result<DeleteThreadOk, rt::client::Error<DeleteThreadError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1204,22 +1283,27 @@ impl PatchThreadBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`PatchThreadOk`] or [`PatchThreadError`].
-    pub async fn send(self) -> Result<PatchThreadOk, rt::client::Error<PatchThreadError>> {
+    pub async fn send(
+        self,
+    ) -> Result<PatchThreadOk, rt::client::Error<PatchThreadError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<PatchThreadOk>, rt::client::Error<PatchThreadError>> {
+    ) -> Result<
+        rt::client::WithInfo<PatchThreadOk>,
+        rt::client::Error<PatchThreadError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<PatchThreadError>> {
         let path = format!(
-            "/threads/{}",
-            rt::wire::encode_path("thread_id", &self.thread_id, rt::ParamStyle::Simple, false)?
+            "/threads/{}", rt::wire::encode_path("thread_id", & self.thread_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1259,7 +1343,9 @@ impl PatchThreadBuilder {
 }
 impl std::future::IntoFuture for PatchThreadBuilder {
     type Output = Result<PatchThreadOk, rt::client::Error<PatchThreadError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1289,23 +1375,29 @@ impl ListThreadRunsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListThreadRunsOk`] or [`ListThreadRunsError`].
-    pub async fn send(self) -> Result<ListThreadRunsOk, rt::client::Error<ListThreadRunsError>> {
+    pub async fn send(
+        self,
+    ) -> Result<ListThreadRunsOk, rt::client::Error<ListThreadRunsError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListThreadRunsOk>, rt::client::Error<ListThreadRunsError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<ListThreadRunsOk>,
+        rt::client::Error<ListThreadRunsError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListThreadRunsError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ListThreadRunsError>> {
         let path = format!(
-            "/threads/{}/runs",
-            rt::wire::encode_path("thread_id", &self.thread_id, rt::ParamStyle::Simple, false)?
+            "/threads/{}/runs", rt::wire::encode_path("thread_id", & self.thread_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1346,7 +1438,9 @@ impl ListThreadRunsBuilder {
 }
 impl std::future::IntoFuture for ListThreadRunsBuilder {
     type Output = Result<ListThreadRunsOk, rt::client::Error<ListThreadRunsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1367,23 +1461,29 @@ impl CreateThreadRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateThreadRunOk`] or [`CreateThreadRunError`].
-    pub async fn send(self) -> Result<CreateThreadRunOk, rt::client::Error<CreateThreadRunError>> {
+    pub async fn send(
+        self,
+    ) -> Result<CreateThreadRunOk, rt::client::Error<CreateThreadRunError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CreateThreadRunOk>, rt::client::Error<CreateThreadRunError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<CreateThreadRunOk>,
+        rt::client::Error<CreateThreadRunError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CreateThreadRunError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateThreadRunError>> {
         let path = format!(
-            "/threads/{}/runs",
-            rt::wire::encode_path("thread_id", &self.thread_id, rt::ParamStyle::Simple, false)?
+            "/threads/{}/runs", rt::wire::encode_path("thread_id", & self.thread_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1429,7 +1529,9 @@ impl CreateThreadRunBuilder {
 }
 impl std::future::IntoFuture for CreateThreadRunBuilder {
     type Output = Result<CreateThreadRunOk, rt::client::Error<CreateThreadRunError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1479,10 +1581,13 @@ impl CreateAndStreamThreadRunOutputBuilder {
     }
     fn call(
         &self,
-    ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateAndStreamThreadRunOutputError>> {
+    ) -> Result<
+        rt::client::Call<'_>,
+        rt::client::Error<CreateAndStreamThreadRunOutputError>,
+    > {
         let path = format!(
-            "/threads/{}/runs/stream",
-            rt::wire::encode_path("thread_id", &self.thread_id, rt::ParamStyle::Simple, false)?
+            "/threads/{}/runs/stream", rt::wire::encode_path("thread_id", & self
+            .thread_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1505,7 +1610,9 @@ impl CreateAndStreamThreadRunOutputBuilder {
         match status.as_u16() {
             200 => {
                 let base = self.clone();
-                let reconnect = move |last_event_id: Option<String>| -> rt::sse::ReconnectFuture {
+                let reconnect = move |
+                    last_event_id: Option<String>,
+                | -> rt::sse::ReconnectFuture {
                     let mut request = base.clone();
                     if let Some(id) = last_event_id {
                         request.options = request.options.header("Last-Event-ID", &id);
@@ -1513,13 +1620,21 @@ impl CreateAndStreamThreadRunOutputBuilder {
                     Box::pin(async move {
                         let call = request
                             .call()
-                            .map_err(|e| rt::sse::StreamError::Transport(e.to_string().into()))?;
+                            .map_err(|e| rt::sse::StreamError::Transport(
+                                e.to_string().into(),
+                            ))?;
                         call.send::<()>()
                             .await
-                            .map_err(|e| rt::sse::StreamError::Transport(e.to_string().into()))
+                            .map_err(|e| rt::sse::StreamError::Transport(
+                                e.to_string().into(),
+                            ))
                     })
                 };
-                let stream = rt::sse::EventStream::new(response, reconnect, self.reconnect);
+                let stream = rt::sse::EventStream::new(
+                    response,
+                    reconnect,
+                    self.reconnect,
+                );
                 let body = rt::sse::Events::from(stream);
                 let value = CreateAndStreamThreadRunOutputOk::Ok(body);
                 Ok(value)
@@ -1539,7 +1654,9 @@ impl CreateAndStreamThreadRunOutputBuilder {
             422 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
-                let value = CreateAndStreamThreadRunOutputError::UnprocessableEntity(body);
+                let value = CreateAndStreamThreadRunOutputError::UnprocessableEntity(
+                    body,
+                );
                 Err(rt::client::Error::api(status, response_headers, value))
             }
             _ => Err(rt::client::Error::unexpected(response).await),
@@ -1551,7 +1668,9 @@ impl std::future::IntoFuture for CreateAndStreamThreadRunOutputBuilder {
         CreateAndStreamThreadRunOutputOk,
         rt::client::Error<CreateAndStreamThreadRunOutputError>,
     >;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1594,10 +1713,13 @@ impl CreateAndWaitForThreadRunOutputBuilder {
     }
     fn call(
         &self,
-    ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateAndWaitForThreadRunOutputError>> {
+    ) -> Result<
+        rt::client::Call<'_>,
+        rt::client::Error<CreateAndWaitForThreadRunOutputError>,
+    > {
         let path = format!(
-            "/threads/{}/runs/wait",
-            rt::wire::encode_path("thread_id", &self.thread_id, rt::ParamStyle::Simple, false)?
+            "/threads/{}/runs/wait", rt::wire::encode_path("thread_id", & self.thread_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1637,7 +1759,9 @@ impl CreateAndWaitForThreadRunOutputBuilder {
             422 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
-                let value = CreateAndWaitForThreadRunOutputError::UnprocessableEntity(body);
+                let value = CreateAndWaitForThreadRunOutputError::UnprocessableEntity(
+                    body,
+                );
                 Err(rt::client::Error::api(status, response_headers, value))
             }
             _ => Err(rt::client::Error::unexpected(response).await),
@@ -1649,7 +1773,9 @@ impl std::future::IntoFuture for CreateAndWaitForThreadRunOutputBuilder {
         CreateAndWaitForThreadRunOutputOk,
         rt::client::Error<CreateAndWaitForThreadRunOutputError>,
     >;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1672,7 +1798,10 @@ impl WaitForThreadRunOutputBuilder {
     /// Sends the request and decodes the answer into [`WaitForThreadRunOutputOk`] or [`WaitForThreadRunOutputError`].
     pub async fn send(
         self,
-    ) -> Result<WaitForThreadRunOutputOk, rt::client::Error<WaitForThreadRunOutputError>> {
+    ) -> Result<
+        WaitForThreadRunOutputOk,
+        rt::client::Error<WaitForThreadRunOutputError>,
+    > {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
@@ -1687,11 +1816,13 @@ impl WaitForThreadRunOutputBuilder {
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<WaitForThreadRunOutputError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<WaitForThreadRunOutputError>> {
         let path = format!(
-            "/threads/{}/runs/{}/wait",
-            rt::wire::encode_path("thread_id", &self.thread_id, rt::ParamStyle::Simple, false)?,
-            rt::wire::encode_path("run_id", &self.run_id, rt::ParamStyle::Simple, false)?
+            "/threads/{}/runs/{}/wait", rt::wire::encode_path("thread_id", & self
+            .thread_id, rt::ParamStyle::Simple, false) ?, rt::wire::encode_path("run_id",
+            & self.run_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1704,7 +1835,10 @@ impl WaitForThreadRunOutputBuilder {
     async fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<WaitForThreadRunOutputOk, rt::client::Error<WaitForThreadRunOutputError>> {
+    ) -> Result<
+        WaitForThreadRunOutputOk,
+        rt::client::Error<WaitForThreadRunOutputError>,
+    > {
         let status = response.status();
         match status.as_u16() {
             200 => {
@@ -1729,8 +1863,13 @@ impl WaitForThreadRunOutputBuilder {
     }
 }
 impl std::future::IntoFuture for WaitForThreadRunOutputBuilder {
-    type Output = Result<WaitForThreadRunOutputOk, rt::client::Error<WaitForThreadRunOutputError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        WaitForThreadRunOutputOk,
+        rt::client::Error<WaitForThreadRunOutputError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1751,23 +1890,30 @@ impl GetThreadRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetThreadRunOk`] or [`GetThreadRunError`].
-    pub async fn send(self) -> Result<GetThreadRunOk, rt::client::Error<GetThreadRunError>> {
+    pub async fn send(
+        self,
+    ) -> Result<GetThreadRunOk, rt::client::Error<GetThreadRunError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<GetThreadRunOk>, rt::client::Error<GetThreadRunError>> {
+    ) -> Result<
+        rt::client::WithInfo<GetThreadRunOk>,
+        rt::client::Error<GetThreadRunError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetThreadRunError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<GetThreadRunError>> {
         let path = format!(
-            "/threads/{}/runs/{}",
-            rt::wire::encode_path("thread_id", &self.thread_id, rt::ParamStyle::Simple, false)?,
-            rt::wire::encode_path("run_id", &self.run_id, rt::ParamStyle::Simple, false)?
+            "/threads/{}/runs/{}", rt::wire::encode_path("thread_id", & self.thread_id,
+            rt::ParamStyle::Simple, false) ?, rt::wire::encode_path("run_id", & self
+            .run_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1806,7 +1952,9 @@ impl GetThreadRunBuilder {
 }
 impl std::future::IntoFuture for GetThreadRunBuilder {
     type Output = Result<GetThreadRunOk, rt::client::Error<GetThreadRunError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1828,24 +1976,30 @@ impl ResumeThreadRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ResumeThreadRunOk`] or [`ResumeThreadRunError`].
-    pub async fn send(self) -> Result<ResumeThreadRunOk, rt::client::Error<ResumeThreadRunError>> {
+    pub async fn send(
+        self,
+    ) -> Result<ResumeThreadRunOk, rt::client::Error<ResumeThreadRunError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ResumeThreadRunOk>, rt::client::Error<ResumeThreadRunError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<ResumeThreadRunOk>,
+        rt::client::Error<ResumeThreadRunError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ResumeThreadRunError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ResumeThreadRunError>> {
         let path = format!(
-            "/threads/{}/runs/{}",
-            rt::wire::encode_path("thread_id", &self.thread_id, rt::ParamStyle::Simple, false)?,
-            rt::wire::encode_path("run_id", &self.run_id, rt::ParamStyle::Simple, false)?
+            "/threads/{}/runs/{}", rt::wire::encode_path("thread_id", & self.thread_id,
+            rt::ParamStyle::Simple, false) ?, rt::wire::encode_path("run_id", & self
+            .run_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1891,7 +2045,9 @@ impl ResumeThreadRunBuilder {
 }
 impl std::future::IntoFuture for ResumeThreadRunBuilder {
     type Output = Result<ResumeThreadRunOk, rt::client::Error<ResumeThreadRunError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1912,24 +2068,30 @@ impl DeleteThreadRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteThreadRunOk`] or [`DeleteThreadRunError`].
-    pub async fn send(self) -> Result<DeleteThreadRunOk, rt::client::Error<DeleteThreadRunError>> {
+    pub async fn send(
+        self,
+    ) -> Result<DeleteThreadRunOk, rt::client::Error<DeleteThreadRunError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<DeleteThreadRunOk>, rt::client::Error<DeleteThreadRunError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<DeleteThreadRunOk>,
+        rt::client::Error<DeleteThreadRunError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteThreadRunError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteThreadRunError>> {
         let path = format!(
-            "/threads/{}/runs/{}",
-            rt::wire::encode_path("thread_id", &self.thread_id, rt::ParamStyle::Simple, false)?,
-            rt::wire::encode_path("run_id", &self.run_id, rt::ParamStyle::Simple, false)?
+            "/threads/{}/runs/{}", rt::wire::encode_path("thread_id", & self.thread_id,
+            rt::ParamStyle::Simple, false) ?, rt::wire::encode_path("run_id", & self
+            .run_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1967,7 +2129,9 @@ impl DeleteThreadRunBuilder {
 }
 impl std::future::IntoFuture for DeleteThreadRunBuilder {
     type Output = Result<DeleteThreadRunOk, rt::client::Error<DeleteThreadRunError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2012,11 +2176,13 @@ impl StreamThreadRunOutputBuilder {
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<StreamThreadRunOutputError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<StreamThreadRunOutputError>> {
         let path = format!(
-            "/threads/{}/runs/{}/stream",
-            rt::wire::encode_path("thread_id", &self.thread_id, rt::ParamStyle::Simple, false)?,
-            rt::wire::encode_path("run_id", &self.run_id, rt::ParamStyle::Simple, false)?
+            "/threads/{}/runs/{}/stream", rt::wire::encode_path("thread_id", & self
+            .thread_id, rt::ParamStyle::Simple, false) ?, rt::wire::encode_path("run_id",
+            & self.run_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2035,7 +2201,9 @@ impl StreamThreadRunOutputBuilder {
         match status.as_u16() {
             200 => {
                 let base = self.clone();
-                let reconnect = move |last_event_id: Option<String>| -> rt::sse::ReconnectFuture {
+                let reconnect = move |
+                    last_event_id: Option<String>,
+                | -> rt::sse::ReconnectFuture {
                     let mut request = base.clone();
                     if let Some(id) = last_event_id {
                         request.options = request.options.header("Last-Event-ID", &id);
@@ -2043,13 +2211,21 @@ impl StreamThreadRunOutputBuilder {
                     Box::pin(async move {
                         let call = request
                             .call()
-                            .map_err(|e| rt::sse::StreamError::Transport(e.to_string().into()))?;
+                            .map_err(|e| rt::sse::StreamError::Transport(
+                                e.to_string().into(),
+                            ))?;
                         call.send::<()>()
                             .await
-                            .map_err(|e| rt::sse::StreamError::Transport(e.to_string().into()))
+                            .map_err(|e| rt::sse::StreamError::Transport(
+                                e.to_string().into(),
+                            ))
                     })
                 };
-                let stream = rt::sse::EventStream::new(response, reconnect, self.reconnect);
+                let stream = rt::sse::EventStream::new(
+                    response,
+                    reconnect,
+                    self.reconnect,
+                );
                 let body = rt::sse::Events::from(stream);
                 let value = StreamThreadRunOutputOk::Ok(body);
                 Ok(value)
@@ -2071,8 +2247,13 @@ impl StreamThreadRunOutputBuilder {
     }
 }
 impl std::future::IntoFuture for StreamThreadRunOutputBuilder {
-    type Output = Result<StreamThreadRunOutputOk, rt::client::Error<StreamThreadRunOutputError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        StreamThreadRunOutputOk,
+        rt::client::Error<StreamThreadRunOutputError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2104,24 +2285,30 @@ impl CancelThreadRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CancelThreadRunOk`] or [`CancelThreadRunError`].
-    pub async fn send(self) -> Result<CancelThreadRunOk, rt::client::Error<CancelThreadRunError>> {
+    pub async fn send(
+        self,
+    ) -> Result<CancelThreadRunOk, rt::client::Error<CancelThreadRunError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CancelThreadRunOk>, rt::client::Error<CancelThreadRunError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<CancelThreadRunOk>,
+        rt::client::Error<CancelThreadRunError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CancelThreadRunError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<CancelThreadRunError>> {
         let path = format!(
-            "/threads/{}/runs/{}/cancel",
-            rt::wire::encode_path("thread_id", &self.thread_id, rt::ParamStyle::Simple, false)?,
-            rt::wire::encode_path("run_id", &self.run_id, rt::ParamStyle::Simple, false)?
+            "/threads/{}/runs/{}/cancel", rt::wire::encode_path("thread_id", & self
+            .thread_id, rt::ParamStyle::Simple, false) ?, rt::wire::encode_path("run_id",
+            & self.run_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2161,7 +2348,9 @@ impl CancelThreadRunBuilder {
 }
 impl std::future::IntoFuture for CancelThreadRunBuilder {
     type Output = Result<CancelThreadRunOk, rt::client::Error<CancelThreadRunError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2198,7 +2387,9 @@ impl CreateStatelessRunBuilder {
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CreateStatelessRunError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateStatelessRunError>> {
         let path = "/runs";
         let call = self
             .client
@@ -2243,8 +2434,13 @@ impl CreateStatelessRunBuilder {
     }
 }
 impl std::future::IntoFuture for CreateStatelessRunBuilder {
-    type Output = Result<CreateStatelessRunOk, rt::client::Error<CreateStatelessRunError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        CreateStatelessRunOk,
+        rt::client::Error<CreateStatelessRunError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2281,7 +2477,9 @@ impl SearchStatelessRunsBuilder {
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<SearchStatelessRunsError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<SearchStatelessRunsError>> {
         let path = "/runs/search";
         let call = self
             .client
@@ -2314,8 +2512,13 @@ impl SearchStatelessRunsBuilder {
     }
 }
 impl std::future::IntoFuture for SearchStatelessRunsBuilder {
-    type Output = Result<SearchStatelessRunsOk, rt::client::Error<SearchStatelessRunsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        SearchStatelessRunsOk,
+        rt::client::Error<SearchStatelessRunsError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2364,8 +2567,10 @@ impl CreateAndStreamStatelessRunOutputBuilder {
     }
     fn call(
         &self,
-    ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateAndStreamStatelessRunOutputError>>
-    {
+    ) -> Result<
+        rt::client::Call<'_>,
+        rt::client::Error<CreateAndStreamStatelessRunOutputError>,
+    > {
         let path = "/runs/stream";
         let call = self
             .client
@@ -2388,7 +2593,9 @@ impl CreateAndStreamStatelessRunOutputBuilder {
         match status.as_u16() {
             200 => {
                 let base = self.clone();
-                let reconnect = move |last_event_id: Option<String>| -> rt::sse::ReconnectFuture {
+                let reconnect = move |
+                    last_event_id: Option<String>,
+                | -> rt::sse::ReconnectFuture {
                     let mut request = base.clone();
                     if let Some(id) = last_event_id {
                         request.options = request.options.header("Last-Event-ID", &id);
@@ -2396,13 +2603,21 @@ impl CreateAndStreamStatelessRunOutputBuilder {
                     Box::pin(async move {
                         let call = request
                             .call()
-                            .map_err(|e| rt::sse::StreamError::Transport(e.to_string().into()))?;
+                            .map_err(|e| rt::sse::StreamError::Transport(
+                                e.to_string().into(),
+                            ))?;
                         call.send::<()>()
                             .await
-                            .map_err(|e| rt::sse::StreamError::Transport(e.to_string().into()))
+                            .map_err(|e| rt::sse::StreamError::Transport(
+                                e.to_string().into(),
+                            ))
                     })
                 };
-                let stream = rt::sse::EventStream::new(response, reconnect, self.reconnect);
+                let stream = rt::sse::EventStream::new(
+                    response,
+                    reconnect,
+                    self.reconnect,
+                );
                 let body = rt::sse::Events::from(stream);
                 let value = CreateAndStreamStatelessRunOutputOk::Ok(body);
                 Ok(value)
@@ -2422,7 +2637,9 @@ impl CreateAndStreamStatelessRunOutputBuilder {
             422 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
-                let value = CreateAndStreamStatelessRunOutputError::UnprocessableEntity(body);
+                let value = CreateAndStreamStatelessRunOutputError::UnprocessableEntity(
+                    body,
+                );
                 Err(rt::client::Error::api(status, response_headers, value))
             }
             _ => Err(rt::client::Error::unexpected(response).await),
@@ -2434,7 +2651,9 @@ impl std::future::IntoFuture for CreateAndStreamStatelessRunOutputBuilder {
         CreateAndStreamStatelessRunOutputOk,
         rt::client::Error<CreateAndStreamStatelessRunOutputError>,
     >;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2476,8 +2695,10 @@ impl CreateAndWaitForStatelessRunOutputBuilder {
     }
     fn call(
         &self,
-    ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateAndWaitForStatelessRunOutputError>>
-    {
+    ) -> Result<
+        rt::client::Call<'_>,
+        rt::client::Error<CreateAndWaitForStatelessRunOutputError>,
+    > {
         let path = "/runs/wait";
         let call = self
             .client
@@ -2517,7 +2738,9 @@ impl CreateAndWaitForStatelessRunOutputBuilder {
             422 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
-                let value = CreateAndWaitForStatelessRunOutputError::UnprocessableEntity(body);
+                let value = CreateAndWaitForStatelessRunOutputError::UnprocessableEntity(
+                    body,
+                );
                 Err(rt::client::Error::api(status, response_headers, value))
             }
             _ => Err(rt::client::Error::unexpected(response).await),
@@ -2529,7 +2752,9 @@ impl std::future::IntoFuture for CreateAndWaitForStatelessRunOutputBuilder {
         CreateAndWaitForStatelessRunOutputOk,
         rt::client::Error<CreateAndWaitForStatelessRunOutputError>,
     >;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2551,8 +2776,10 @@ impl WaitForStatelessRunOutputBuilder {
     /// Sends the request and decodes the answer into [`WaitForStatelessRunOutputOk`] or [`WaitForStatelessRunOutputError`].
     pub async fn send(
         self,
-    ) -> Result<WaitForStatelessRunOutputOk, rt::client::Error<WaitForStatelessRunOutputError>>
-    {
+    ) -> Result<
+        WaitForStatelessRunOutputOk,
+        rt::client::Error<WaitForStatelessRunOutputError>,
+    > {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
@@ -2569,10 +2796,13 @@ impl WaitForStatelessRunOutputBuilder {
     }
     fn call(
         &self,
-    ) -> Result<rt::client::Call<'_>, rt::client::Error<WaitForStatelessRunOutputError>> {
+    ) -> Result<
+        rt::client::Call<'_>,
+        rt::client::Error<WaitForStatelessRunOutputError>,
+    > {
         let path = format!(
-            "/runs/{}/wait",
-            rt::wire::encode_path("run_id", &self.run_id, rt::ParamStyle::Simple, false)?
+            "/runs/{}/wait", rt::wire::encode_path("run_id", & self.run_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2585,8 +2815,10 @@ impl WaitForStatelessRunOutputBuilder {
     async fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<WaitForStatelessRunOutputOk, rt::client::Error<WaitForStatelessRunOutputError>>
-    {
+    ) -> Result<
+        WaitForStatelessRunOutputOk,
+        rt::client::Error<WaitForStatelessRunOutputError>,
+    > {
         let status = response.status();
         match status.as_u16() {
             200 => {
@@ -2611,9 +2843,13 @@ impl WaitForStatelessRunOutputBuilder {
     }
 }
 impl std::future::IntoFuture for WaitForStatelessRunOutputBuilder {
-    type Output =
-        Result<WaitForStatelessRunOutputOk, rt::client::Error<WaitForStatelessRunOutputError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        WaitForStatelessRunOutputOk,
+        rt::client::Error<WaitForStatelessRunOutputError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2633,23 +2869,29 @@ impl GetStatelessRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetStatelessRunOk`] or [`GetStatelessRunError`].
-    pub async fn send(self) -> Result<GetStatelessRunOk, rt::client::Error<GetStatelessRunError>> {
+    pub async fn send(
+        self,
+    ) -> Result<GetStatelessRunOk, rt::client::Error<GetStatelessRunError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<GetStatelessRunOk>, rt::client::Error<GetStatelessRunError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<GetStatelessRunOk>,
+        rt::client::Error<GetStatelessRunError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetStatelessRunError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<GetStatelessRunError>> {
         let path = format!(
-            "/runs/{}",
-            rt::wire::encode_path("run_id", &self.run_id, rt::ParamStyle::Simple, false)?
+            "/runs/{}", rt::wire::encode_path("run_id", & self.run_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2688,7 +2930,9 @@ impl GetStatelessRunBuilder {
 }
 impl std::future::IntoFuture for GetStatelessRunBuilder {
     type Output = Result<GetStatelessRunOk, rt::client::Error<GetStatelessRunError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2726,10 +2970,12 @@ impl ResumeStatelessRunBuilder {
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ResumeStatelessRunError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ResumeStatelessRunError>> {
         let path = format!(
-            "/runs/{}",
-            rt::wire::encode_path("run_id", &self.run_id, rt::ParamStyle::Simple, false)?
+            "/runs/{}", rt::wire::encode_path("run_id", & self.run_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2774,8 +3020,13 @@ impl ResumeStatelessRunBuilder {
     }
 }
 impl std::future::IntoFuture for ResumeStatelessRunBuilder {
-    type Output = Result<ResumeStatelessRunOk, rt::client::Error<ResumeStatelessRunError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        ResumeStatelessRunOk,
+        rt::client::Error<ResumeStatelessRunError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2812,10 +3063,12 @@ impl DeleteStatelessRunBuilder {
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteStatelessRunError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteStatelessRunError>> {
         let path = format!(
-            "/runs/{}",
-            rt::wire::encode_path("run_id", &self.run_id, rt::ParamStyle::Simple, false)?
+            "/runs/{}", rt::wire::encode_path("run_id", & self.run_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2852,8 +3105,13 @@ impl DeleteStatelessRunBuilder {
     }
 }
 impl std::future::IntoFuture for DeleteStatelessRunBuilder {
-    type Output = Result<DeleteStatelessRunOk, rt::client::Error<DeleteStatelessRunError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        DeleteStatelessRunOk,
+        rt::client::Error<DeleteStatelessRunError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2882,7 +3140,10 @@ impl StreamStatelessRunOutputBuilder {
     /// Sends the request and decodes the answer into [`StreamStatelessRunOutputOk`] or [`StreamStatelessRunOutputError`].
     pub async fn send(
         self,
-    ) -> Result<StreamStatelessRunOutputOk, rt::client::Error<StreamStatelessRunOutputError>> {
+    ) -> Result<
+        StreamStatelessRunOutputOk,
+        rt::client::Error<StreamStatelessRunOutputError>,
+    > {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
@@ -2901,8 +3162,8 @@ impl StreamStatelessRunOutputBuilder {
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<StreamStatelessRunOutputError>> {
         let path = format!(
-            "/runs/{}/stream",
-            rt::wire::encode_path("run_id", &self.run_id, rt::ParamStyle::Simple, false)?
+            "/runs/{}/stream", rt::wire::encode_path("run_id", & self.run_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2916,12 +3177,17 @@ impl StreamStatelessRunOutputBuilder {
     async fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<StreamStatelessRunOutputOk, rt::client::Error<StreamStatelessRunOutputError>> {
+    ) -> Result<
+        StreamStatelessRunOutputOk,
+        rt::client::Error<StreamStatelessRunOutputError>,
+    > {
         let status = response.status();
         match status.as_u16() {
             200 => {
                 let base = self.clone();
-                let reconnect = move |last_event_id: Option<String>| -> rt::sse::ReconnectFuture {
+                let reconnect = move |
+                    last_event_id: Option<String>,
+                | -> rt::sse::ReconnectFuture {
                     let mut request = base.clone();
                     if let Some(id) = last_event_id {
                         request.options = request.options.header("Last-Event-ID", &id);
@@ -2929,13 +3195,21 @@ impl StreamStatelessRunOutputBuilder {
                     Box::pin(async move {
                         let call = request
                             .call()
-                            .map_err(|e| rt::sse::StreamError::Transport(e.to_string().into()))?;
+                            .map_err(|e| rt::sse::StreamError::Transport(
+                                e.to_string().into(),
+                            ))?;
                         call.send::<()>()
                             .await
-                            .map_err(|e| rt::sse::StreamError::Transport(e.to_string().into()))
+                            .map_err(|e| rt::sse::StreamError::Transport(
+                                e.to_string().into(),
+                            ))
                     })
                 };
-                let stream = rt::sse::EventStream::new(response, reconnect, self.reconnect);
+                let stream = rt::sse::EventStream::new(
+                    response,
+                    reconnect,
+                    self.reconnect,
+                );
                 let body = rt::sse::Events::from(stream);
                 let value = StreamStatelessRunOutputOk::Ok(body);
                 Ok(value)
@@ -2957,9 +3231,13 @@ impl StreamStatelessRunOutputBuilder {
     }
 }
 impl std::future::IntoFuture for StreamStatelessRunOutputBuilder {
-    type Output =
-        Result<StreamStatelessRunOutputOk, rt::client::Error<StreamStatelessRunOutputError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        StreamStatelessRunOutputOk,
+        rt::client::Error<StreamStatelessRunOutputError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3007,10 +3285,12 @@ impl CancelStatelessRunBuilder {
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CancelStatelessRunError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<CancelStatelessRunError>> {
         let path = format!(
-            "/runs/{}/cancel",
-            rt::wire::encode_path("run_id", &self.run_id, rt::ParamStyle::Simple, false)?
+            "/runs/{}/cancel", rt::wire::encode_path("run_id", & self.run_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -3049,8 +3329,13 @@ impl CancelStatelessRunBuilder {
     }
 }
 impl std::future::IntoFuture for CancelStatelessRunBuilder {
-    type Output = Result<CancelStatelessRunOk, rt::client::Error<CancelStatelessRunError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        CancelStatelessRunOk,
+        rt::client::Error<CancelStatelessRunError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

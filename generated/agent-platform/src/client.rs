@@ -4,8 +4,8 @@
 //!
 //! From synchronous code, drive it with a runtime:
 //! `tokio::runtime::Runtime::new()?.block_on(client.some_operation().send())`.
-use crate::responses::*;
 use crate::rt;
+use crate::responses::*;
 use crate::types::*;
 /// The API's base URL, from the spec's first server (variables at their defaults).
 pub const DEFAULT_BASE_URL: &str = "https://localhost:8080";
@@ -52,12 +52,18 @@ impl Client {
         }
     }
     /// Tenant admin credentials; accepted by the API-key endpoints only.
-    pub fn with_basic_auth(self, username: impl Into<String>, password: impl Into<String>) -> Self {
+    pub fn with_basic_auth(
+        self,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
         Client {
-            core: self.core.with_credential(
-                "basicAuth",
-                rt::client::Credential::basic(username, password),
-            ),
+            core: self
+                .core
+                .with_credential(
+                    "basicAuth",
+                    rt::client::Credential::basic(username, password),
+                ),
         }
     }
     /// List agents
@@ -107,7 +113,11 @@ impl Client {
     /// `PATCH /v1/agents/{id}`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn update_agent(&self, id: impl Into<String>, body: AgentUpdate) -> UpdateAgentBuilder {
+    pub fn update_agent(
+        &self,
+        id: impl Into<String>,
+        body: AgentUpdate,
+    ) -> UpdateAgentBuilder {
         UpdateAgentBuilder {
             client: self.clone(),
             id: id.into(),
@@ -122,7 +132,10 @@ impl Client {
     /// `GET /v1/agents/{id}/versions`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn list_agent_versions(&self, id: impl Into<String>) -> ListAgentVersionsBuilder {
+    pub fn list_agent_versions(
+        &self,
+        id: impl Into<String>,
+    ) -> ListAgentVersionsBuilder {
         ListAgentVersionsBuilder {
             client: self.clone(),
             id: id.into(),
@@ -138,7 +151,11 @@ impl Client {
     /// `GET /v1/agents/{id}/versions/{version}`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn get_agent_version(&self, id: impl Into<String>, version: i64) -> GetAgentVersionBuilder {
+    pub fn get_agent_version(
+        &self,
+        id: impl Into<String>,
+        version: i64,
+    ) -> GetAgentVersionBuilder {
         GetAgentVersionBuilder {
             client: self.clone(),
             id: id.into(),
@@ -221,7 +238,10 @@ impl Client {
     /// `GET /v1/sessions/{id}/stream`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn stream_session_events(&self, id: impl Into<String>) -> StreamSessionEventsBuilder {
+    pub fn stream_session_events(
+        &self,
+        id: impl Into<String>,
+    ) -> StreamSessionEventsBuilder {
         StreamSessionEventsBuilder {
             client: self.clone(),
             id: id.into(),
@@ -237,7 +257,10 @@ impl Client {
     /// `GET /v1/sessions/{id}/events`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn list_session_events(&self, id: impl Into<String>) -> ListSessionEventsBuilder {
+    pub fn list_session_events(
+        &self,
+        id: impl Into<String>,
+    ) -> ListSessionEventsBuilder {
         ListSessionEventsBuilder {
             client: self.clone(),
             id: id.into(),
@@ -298,7 +321,10 @@ impl Client {
     /// `POST /v1/environments`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn create_environment(&self, body: EnvironmentInput) -> CreateEnvironmentBuilder {
+    pub fn create_environment(
+        &self,
+        body: EnvironmentInput,
+    ) -> CreateEnvironmentBuilder {
         CreateEnvironmentBuilder {
             client: self.clone(),
             body,
@@ -474,7 +500,11 @@ impl Client {
     /// `PATCH /v1/vaults/{id}`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn update_vault(&self, id: impl Into<String>, body: VaultUpdate) -> UpdateVaultBuilder {
+    pub fn update_vault(
+        &self,
+        id: impl Into<String>,
+        body: VaultUpdate,
+    ) -> UpdateVaultBuilder {
         UpdateVaultBuilder {
             client: self.clone(),
             id: id.into(),
@@ -489,7 +519,10 @@ impl Client {
     /// `GET /v1/memory-stores`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn list_memory_stores(&self, agent_id: impl Into<String>) -> ListMemoryStoresBuilder {
+    pub fn list_memory_stores(
+        &self,
+        agent_id: impl Into<String>,
+    ) -> ListMemoryStoresBuilder {
         ListMemoryStoresBuilder {
             client: self.clone(),
             agent_id: agent_id.into(),
@@ -505,7 +538,10 @@ impl Client {
     /// `POST /v1/memory-stores`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn create_memory_store(&self, body: MemoryStoreCreate) -> CreateMemoryStoreBuilder {
+    pub fn create_memory_store(
+        &self,
+        body: MemoryStoreCreate,
+    ) -> CreateMemoryStoreBuilder {
         CreateMemoryStoreBuilder {
             client: self.clone(),
             body,
@@ -519,7 +555,10 @@ impl Client {
     /// `DELETE /v1/memory-stores/{id}`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn delete_memory_store(&self, id: impl Into<String>) -> DeleteMemoryStoreBuilder {
+    pub fn delete_memory_store(
+        &self,
+        id: impl Into<String>,
+    ) -> DeleteMemoryStoreBuilder {
         DeleteMemoryStoreBuilder {
             client: self.clone(),
             id: id.into(),
@@ -533,7 +572,10 @@ impl Client {
     /// `GET /v1/memory-stores/{id}/entries`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn list_memory_entries(&self, id: impl Into<String>) -> ListMemoryEntriesBuilder {
+    pub fn list_memory_entries(
+        &self,
+        id: impl Into<String>,
+    ) -> ListMemoryEntriesBuilder {
         ListMemoryEntriesBuilder {
             client: self.clone(),
             id: id.into(),
@@ -687,7 +729,10 @@ impl Client {
     /// `POST /v1/integrations/{id}/install`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn install_integration(&self, id: impl Into<String>) -> InstallIntegrationBuilder {
+    pub fn install_integration(
+        &self,
+        id: impl Into<String>,
+    ) -> InstallIntegrationBuilder {
         InstallIntegrationBuilder {
             client: self.clone(),
             id: id.into(),
@@ -701,7 +746,10 @@ impl Client {
     /// `DELETE /v1/integrations/{id}/install`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn uninstall_integration(&self, id: impl Into<String>) -> UninstallIntegrationBuilder {
+    pub fn uninstall_integration(
+        &self,
+        id: impl Into<String>,
+    ) -> UninstallIntegrationBuilder {
         UninstallIntegrationBuilder {
             client: self.clone(),
             id: id.into(),
@@ -966,10 +1014,16 @@ impl ListAgentsBuilder {
             }
             429 => {
                 let response_headers = response.headers().clone();
-                let retry_after =
-                    rt::client::response_header(&response, "Retry-After", rt::ValueKind::Scalar)?;
+                let retry_after = rt::client::response_header(
+                    &response,
+                    "Retry-After",
+                    rt::ValueKind::Scalar,
+                )?;
                 let body = rt::client::read_json(response).await?;
-                let value = ListAgentsError::TooManyRequests { body, retry_after };
+                let value = ListAgentsError::TooManyRequests {
+                    body,
+                    retry_after,
+                };
                 Err(rt::client::Error::api(status, response_headers, value))
             }
             500 => {
@@ -981,10 +1035,30 @@ impl ListAgentsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<serde_json::Value, rt::client::Error<ListAgentsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListAgentsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
 }
 impl std::future::IntoFuture for ListAgentsBuilder {
     type Output = Result<ListAgentsOk, rt::client::Error<ListAgentsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1004,14 +1078,19 @@ impl CreateAgentBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateAgentOk`] or [`CreateAgentError`].
-    pub async fn send(self) -> Result<CreateAgentOk, rt::client::Error<CreateAgentError>> {
+    pub async fn send(
+        self,
+    ) -> Result<CreateAgentOk, rt::client::Error<CreateAgentError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CreateAgentOk>, rt::client::Error<CreateAgentError>> {
+    ) -> Result<
+        rt::client::WithInfo<CreateAgentOk>,
+        rt::client::Error<CreateAgentError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
@@ -1059,10 +1138,16 @@ impl CreateAgentBuilder {
             }
             429 => {
                 let response_headers = response.headers().clone();
-                let retry_after =
-                    rt::client::response_header(&response, "Retry-After", rt::ValueKind::Scalar)?;
+                let retry_after = rt::client::response_header(
+                    &response,
+                    "Retry-After",
+                    rt::ValueKind::Scalar,
+                )?;
                 let body = rt::client::read_json(response).await?;
-                let value = CreateAgentError::TooManyRequests { body, retry_after };
+                let value = CreateAgentError::TooManyRequests {
+                    body,
+                    retry_after,
+                };
                 Err(rt::client::Error::api(status, response_headers, value))
             }
             500 => {
@@ -1077,7 +1162,9 @@ impl CreateAgentBuilder {
 }
 impl std::future::IntoFuture for CreateAgentBuilder {
     type Output = Result<CreateAgentOk, rt::client::Error<CreateAgentError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1111,8 +1198,8 @@ impl GetAgentBuilder {
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetAgentError>> {
         let path = format!(
-            "/v1/agents/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/agents/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1158,7 +1245,9 @@ impl GetAgentBuilder {
 }
 impl std::future::IntoFuture for GetAgentBuilder {
     type Output = Result<GetAgentOk, rt::client::Error<GetAgentError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1179,22 +1268,27 @@ impl UpdateAgentBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`UpdateAgentOk`] or [`UpdateAgentError`].
-    pub async fn send(self) -> Result<UpdateAgentOk, rt::client::Error<UpdateAgentError>> {
+    pub async fn send(
+        self,
+    ) -> Result<UpdateAgentOk, rt::client::Error<UpdateAgentError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<UpdateAgentOk>, rt::client::Error<UpdateAgentError>> {
+    ) -> Result<
+        rt::client::WithInfo<UpdateAgentOk>,
+        rt::client::Error<UpdateAgentError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<UpdateAgentError>> {
         let path = format!(
-            "/v1/agents/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/agents/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1253,7 +1347,9 @@ impl UpdateAgentBuilder {
 }
 impl std::future::IntoFuture for UpdateAgentBuilder {
     type Output = Result<UpdateAgentOk, rt::client::Error<UpdateAgentError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1294,16 +1390,20 @@ impl ListAgentVersionsBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListAgentVersionsOk>, rt::client::Error<ListAgentVersionsError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<ListAgentVersionsOk>,
+        rt::client::Error<ListAgentVersionsError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListAgentVersionsError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ListAgentVersionsError>> {
         let path = format!(
-            "/v1/agents/{}/versions",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/agents/{}/versions", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1348,10 +1448,30 @@ impl ListAgentVersionsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<serde_json::Value, rt::client::Error<ListAgentVersionsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListAgentVersionsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
 }
 impl std::future::IntoFuture for ListAgentVersionsBuilder {
     type Output = Result<ListAgentVersionsOk, rt::client::Error<ListAgentVersionsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1372,24 +1492,30 @@ impl GetAgentVersionBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetAgentVersionOk`] or [`GetAgentVersionError`].
-    pub async fn send(self) -> Result<GetAgentVersionOk, rt::client::Error<GetAgentVersionError>> {
+    pub async fn send(
+        self,
+    ) -> Result<GetAgentVersionOk, rt::client::Error<GetAgentVersionError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<GetAgentVersionOk>, rt::client::Error<GetAgentVersionError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<GetAgentVersionOk>,
+        rt::client::Error<GetAgentVersionError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetAgentVersionError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<GetAgentVersionError>> {
         let path = format!(
-            "/v1/agents/{}/versions/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?,
-            rt::wire::encode_path("version", &self.version, rt::ParamStyle::Simple, false)?
+            "/v1/agents/{}/versions/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?, rt::wire::encode_path("version", & self
+            .version, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1435,7 +1561,9 @@ impl GetAgentVersionBuilder {
 }
 impl std::future::IntoFuture for GetAgentVersionBuilder {
     type Output = Result<GetAgentVersionOk, rt::client::Error<GetAgentVersionError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1455,22 +1583,29 @@ impl ArchiveAgentBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ArchiveAgentOk`] or [`ArchiveAgentError`].
-    pub async fn send(self) -> Result<ArchiveAgentOk, rt::client::Error<ArchiveAgentError>> {
+    pub async fn send(
+        self,
+    ) -> Result<ArchiveAgentOk, rt::client::Error<ArchiveAgentError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ArchiveAgentOk>, rt::client::Error<ArchiveAgentError>> {
+    ) -> Result<
+        rt::client::WithInfo<ArchiveAgentOk>,
+        rt::client::Error<ArchiveAgentError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ArchiveAgentError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ArchiveAgentError>> {
         let path = format!(
-            "/v1/agents/{}/archive",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/agents/{}/archive", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1516,7 +1651,9 @@ impl ArchiveAgentBuilder {
 }
 impl std::future::IntoFuture for ArchiveAgentBuilder {
     type Output = Result<ArchiveAgentOk, rt::client::Error<ArchiveAgentError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1559,19 +1696,26 @@ impl ListSessionsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListSessionsOk`] or [`ListSessionsError`].
-    pub async fn send(self) -> Result<ListSessionsOk, rt::client::Error<ListSessionsError>> {
+    pub async fn send(
+        self,
+    ) -> Result<ListSessionsOk, rt::client::Error<ListSessionsError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListSessionsOk>, rt::client::Error<ListSessionsError>> {
+    ) -> Result<
+        rt::client::WithInfo<ListSessionsOk>,
+        rt::client::Error<ListSessionsError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListSessionsError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ListSessionsError>> {
         let path = "/v1/sessions";
         let call = self
             .client
@@ -1618,10 +1762,30 @@ impl ListSessionsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<serde_json::Value, rt::client::Error<ListSessionsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListSessionsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
 }
 impl std::future::IntoFuture for ListSessionsBuilder {
     type Output = Result<ListSessionsOk, rt::client::Error<ListSessionsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1647,19 +1811,26 @@ impl CreateSessionBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateSessionOk`] or [`CreateSessionError`].
-    pub async fn send(self) -> Result<CreateSessionOk, rt::client::Error<CreateSessionError>> {
+    pub async fn send(
+        self,
+    ) -> Result<CreateSessionOk, rt::client::Error<CreateSessionError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CreateSessionOk>, rt::client::Error<CreateSessionError>> {
+    ) -> Result<
+        rt::client::WithInfo<CreateSessionOk>,
+        rt::client::Error<CreateSessionError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CreateSessionError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateSessionError>> {
         let path = "/v1/sessions";
         let call = self
             .client
@@ -1709,10 +1880,16 @@ impl CreateSessionBuilder {
             }
             429 => {
                 let response_headers = response.headers().clone();
-                let retry_after =
-                    rt::client::response_header(&response, "Retry-After", rt::ValueKind::Scalar)?;
+                let retry_after = rt::client::response_header(
+                    &response,
+                    "Retry-After",
+                    rt::ValueKind::Scalar,
+                )?;
                 let body = rt::client::read_json(response).await?;
-                let value = CreateSessionError::TooManyRequests { body, retry_after };
+                let value = CreateSessionError::TooManyRequests {
+                    body,
+                    retry_after,
+                };
                 Err(rt::client::Error::api(status, response_headers, value))
             }
             500 => {
@@ -1727,7 +1904,9 @@ impl CreateSessionBuilder {
 }
 impl std::future::IntoFuture for CreateSessionBuilder {
     type Output = Result<CreateSessionOk, rt::client::Error<CreateSessionError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1761,8 +1940,8 @@ impl GetSessionBuilder {
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetSessionError>> {
         let path = format!(
-            "/v1/sessions/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/sessions/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1808,7 +1987,9 @@ impl GetSessionBuilder {
 }
 impl std::future::IntoFuture for GetSessionBuilder {
     type Output = Result<GetSessionOk, rt::client::Error<GetSessionError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1828,22 +2009,29 @@ impl DeleteSessionBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteSessionOk`] or [`DeleteSessionError`].
-    pub async fn send(self) -> Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>> {
+    pub async fn send(
+        self,
+    ) -> Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<DeleteSessionOk>, rt::client::Error<DeleteSessionError>> {
+    ) -> Result<
+        rt::client::WithInfo<DeleteSessionOk>,
+        rt::client::Error<DeleteSessionError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteSessionError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteSessionError>> {
         let path = format!(
-            "/v1/sessions/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/sessions/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1888,7 +2076,9 @@ impl DeleteSessionBuilder {
 }
 impl std::future::IntoFuture for DeleteSessionBuilder {
     type Output = Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1938,10 +2128,12 @@ impl StreamSessionEventsBuilder {
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<StreamSessionEventsError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<StreamSessionEventsError>> {
         let path = format!(
-            "/v1/sessions/{}/stream",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/sessions/{}/stream", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1962,7 +2154,9 @@ impl StreamSessionEventsBuilder {
         match status.as_u16() {
             200 => {
                 let base = self.clone();
-                let reconnect = move |last_event_id: Option<String>| -> rt::sse::ReconnectFuture {
+                let reconnect = move |
+                    last_event_id: Option<String>,
+                | -> rt::sse::ReconnectFuture {
                     let mut request = base.clone();
                     if let Some(id) = last_event_id {
                         request.after = Some(id);
@@ -1970,13 +2164,21 @@ impl StreamSessionEventsBuilder {
                     Box::pin(async move {
                         let call = request
                             .call()
-                            .map_err(|e| rt::sse::StreamError::Transport(e.to_string().into()))?;
+                            .map_err(|e| rt::sse::StreamError::Transport(
+                                e.to_string().into(),
+                            ))?;
                         call.send::<()>()
                             .await
-                            .map_err(|e| rt::sse::StreamError::Transport(e.to_string().into()))
+                            .map_err(|e| rt::sse::StreamError::Transport(
+                                e.to_string().into(),
+                            ))
                     })
                 };
-                let stream = rt::sse::EventStream::new(response, reconnect, self.reconnect);
+                let stream = rt::sse::EventStream::new(
+                    response,
+                    reconnect,
+                    self.reconnect,
+                );
                 let stream = match &self.after {
                     Some(id) => stream.resuming_from(id.clone()),
                     None => stream,
@@ -2008,8 +2210,13 @@ impl StreamSessionEventsBuilder {
     }
 }
 impl std::future::IntoFuture for StreamSessionEventsBuilder {
-    type Output = Result<StreamSessionEventsOk, rt::client::Error<StreamSessionEventsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        StreamSessionEventsOk,
+        rt::client::Error<StreamSessionEventsError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2038,16 +2245,20 @@ impl ListSessionEventsBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListSessionEventsOk>, rt::client::Error<ListSessionEventsError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<ListSessionEventsOk>,
+        rt::client::Error<ListSessionEventsError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListSessionEventsError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ListSessionEventsError>> {
         let path = format!(
-            "/v1/sessions/{}/events",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/sessions/{}/events", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2093,7 +2304,9 @@ impl ListSessionEventsBuilder {
 }
 impl std::future::IntoFuture for ListSessionEventsBuilder {
     type Output = Result<ListSessionEventsOk, rt::client::Error<ListSessionEventsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2137,10 +2350,12 @@ impl SendSessionMessageBuilder {
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<SendSessionMessageError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<SendSessionMessageError>> {
         let path = format!(
-            "/v1/sessions/{}/messages",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/sessions/{}/messages", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2199,8 +2414,13 @@ impl SendSessionMessageBuilder {
     }
 }
 impl std::future::IntoFuture for SendSessionMessageBuilder {
-    type Output = Result<SendSessionMessageOk, rt::client::Error<SendSessionMessageError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        SendSessionMessageOk,
+        rt::client::Error<SendSessionMessageError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2220,22 +2440,29 @@ impl CancelSessionBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CancelSessionOk`] or [`CancelSessionError`].
-    pub async fn send(self) -> Result<CancelSessionOk, rt::client::Error<CancelSessionError>> {
+    pub async fn send(
+        self,
+    ) -> Result<CancelSessionOk, rt::client::Error<CancelSessionError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CancelSessionOk>, rt::client::Error<CancelSessionError>> {
+    ) -> Result<
+        rt::client::WithInfo<CancelSessionOk>,
+        rt::client::Error<CancelSessionError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CancelSessionError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<CancelSessionError>> {
         let path = format!(
-            "/v1/sessions/{}/cancel",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/sessions/{}/cancel", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2287,7 +2514,9 @@ impl CancelSessionBuilder {
 }
 impl std::future::IntoFuture for CancelSessionBuilder {
     type Output = Result<CancelSessionOk, rt::client::Error<CancelSessionError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2327,13 +2556,17 @@ impl ListEnvironmentsBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListEnvironmentsOk>, rt::client::Error<ListEnvironmentsError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<ListEnvironmentsOk>,
+        rt::client::Error<ListEnvironmentsError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListEnvironmentsError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ListEnvironmentsError>> {
         let path = "/v1/environments";
         let call = self
             .client
@@ -2372,10 +2605,30 @@ impl ListEnvironmentsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<serde_json::Value, rt::client::Error<ListEnvironmentsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListEnvironmentsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
 }
 impl std::future::IntoFuture for ListEnvironmentsBuilder {
     type Output = Result<ListEnvironmentsOk, rt::client::Error<ListEnvironmentsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2404,13 +2657,17 @@ impl CreateEnvironmentBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CreateEnvironmentOk>, rt::client::Error<CreateEnvironmentError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<CreateEnvironmentOk>,
+        rt::client::Error<CreateEnvironmentError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CreateEnvironmentError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateEnvironmentError>> {
         let path = "/v1/environments";
         let call = self
             .client
@@ -2457,7 +2714,9 @@ impl CreateEnvironmentBuilder {
 }
 impl std::future::IntoFuture for CreateEnvironmentBuilder {
     type Output = Result<CreateEnvironmentOk, rt::client::Error<CreateEnvironmentError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2477,23 +2736,29 @@ impl GetEnvironmentBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetEnvironmentOk`] or [`GetEnvironmentError`].
-    pub async fn send(self) -> Result<GetEnvironmentOk, rt::client::Error<GetEnvironmentError>> {
+    pub async fn send(
+        self,
+    ) -> Result<GetEnvironmentOk, rt::client::Error<GetEnvironmentError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<GetEnvironmentOk>, rt::client::Error<GetEnvironmentError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<GetEnvironmentOk>,
+        rt::client::Error<GetEnvironmentError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetEnvironmentError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<GetEnvironmentError>> {
         let path = format!(
-            "/v1/environments/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/environments/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2539,7 +2804,9 @@ impl GetEnvironmentBuilder {
 }
 impl std::future::IntoFuture for GetEnvironmentBuilder {
     type Output = Result<GetEnvironmentOk, rt::client::Error<GetEnvironmentError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2569,16 +2836,20 @@ impl UpdateEnvironmentBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<UpdateEnvironmentOk>, rt::client::Error<UpdateEnvironmentError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<UpdateEnvironmentOk>,
+        rt::client::Error<UpdateEnvironmentError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<UpdateEnvironmentError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<UpdateEnvironmentError>> {
         let path = format!(
-            "/v1/environments/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/environments/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2631,7 +2902,9 @@ impl UpdateEnvironmentBuilder {
 }
 impl std::future::IntoFuture for UpdateEnvironmentBuilder {
     type Output = Result<UpdateEnvironmentOk, rt::client::Error<UpdateEnvironmentError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2660,16 +2933,20 @@ impl DeleteEnvironmentBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<DeleteEnvironmentOk>, rt::client::Error<DeleteEnvironmentError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<DeleteEnvironmentOk>,
+        rt::client::Error<DeleteEnvironmentError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteEnvironmentError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteEnvironmentError>> {
         let path = format!(
-            "/v1/environments/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/environments/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2720,7 +2997,9 @@ impl DeleteEnvironmentBuilder {
 }
 impl std::future::IntoFuture for DeleteEnvironmentBuilder {
     type Output = Result<DeleteEnvironmentOk, rt::client::Error<DeleteEnvironmentError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2802,10 +3081,30 @@ impl ListSkillsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<serde_json::Value, rt::client::Error<ListSkillsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListSkillsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
 }
 impl std::future::IntoFuture for ListSkillsBuilder {
     type Output = Result<ListSkillsOk, rt::client::Error<ListSkillsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2825,14 +3124,19 @@ impl UploadSkillBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`UploadSkillOk`] or [`UploadSkillError`].
-    pub async fn send(self) -> Result<UploadSkillOk, rt::client::Error<UploadSkillError>> {
+    pub async fn send(
+        self,
+    ) -> Result<UploadSkillOk, rt::client::Error<UploadSkillError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<UploadSkillOk>, rt::client::Error<UploadSkillError>> {
+    ) -> Result<
+        rt::client::WithInfo<UploadSkillOk>,
+        rt::client::Error<UploadSkillError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
@@ -2896,7 +3200,9 @@ impl UploadSkillBuilder {
 }
 impl std::future::IntoFuture for UploadSkillBuilder {
     type Output = Result<UploadSkillOk, rt::client::Error<UploadSkillError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2930,8 +3236,8 @@ impl GetSkillBuilder {
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetSkillError>> {
         let path = format!(
-            "/v1/skills/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/skills/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2977,7 +3283,9 @@ impl GetSkillBuilder {
 }
 impl std::future::IntoFuture for GetSkillBuilder {
     type Output = Result<GetSkillOk, rt::client::Error<GetSkillError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2997,22 +3305,27 @@ impl DeleteSkillBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteSkillOk`] or [`DeleteSkillError`].
-    pub async fn send(self) -> Result<DeleteSkillOk, rt::client::Error<DeleteSkillError>> {
+    pub async fn send(
+        self,
+    ) -> Result<DeleteSkillOk, rt::client::Error<DeleteSkillError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<DeleteSkillOk>, rt::client::Error<DeleteSkillError>> {
+    ) -> Result<
+        rt::client::WithInfo<DeleteSkillOk>,
+        rt::client::Error<DeleteSkillError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteSkillError>> {
         let path = format!(
-            "/v1/skills/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/skills/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -3063,7 +3376,9 @@ impl DeleteSkillBuilder {
 }
 impl std::future::IntoFuture for DeleteSkillBuilder {
     type Output = Result<DeleteSkillOk, rt::client::Error<DeleteSkillError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3093,17 +3408,21 @@ impl DownloadSkillFileBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<DownloadSkillFileOk>, rt::client::Error<DownloadSkillFileError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<DownloadSkillFileOk>,
+        rt::client::Error<DownloadSkillFileError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DownloadSkillFileError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<DownloadSkillFileError>> {
         let path = format!(
-            "/v1/skills/{}/files/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?,
-            rt::wire::encode_path("file_path", &self.file_path, rt::ParamStyle::Simple, false)?
+            "/v1/skills/{}/files/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?, rt::wire::encode_path("file_path", & self
+            .file_path, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -3158,7 +3477,9 @@ impl DownloadSkillFileBuilder {
 }
 impl std::future::IntoFuture for DownloadSkillFileBuilder {
     type Output = Result<DownloadSkillFileOk, rt::client::Error<DownloadSkillFileError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3240,10 +3561,30 @@ impl ListVaultsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<serde_json::Value, rt::client::Error<ListVaultsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListVaultsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
 }
 impl std::future::IntoFuture for ListVaultsBuilder {
     type Output = Result<ListVaultsOk, rt::client::Error<ListVaultsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3263,14 +3604,19 @@ impl CreateVaultBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateVaultOk`] or [`CreateVaultError`].
-    pub async fn send(self) -> Result<CreateVaultOk, rt::client::Error<CreateVaultError>> {
+    pub async fn send(
+        self,
+    ) -> Result<CreateVaultOk, rt::client::Error<CreateVaultError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CreateVaultOk>, rt::client::Error<CreateVaultError>> {
+    ) -> Result<
+        rt::client::WithInfo<CreateVaultOk>,
+        rt::client::Error<CreateVaultError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
@@ -3322,7 +3668,9 @@ impl CreateVaultBuilder {
 }
 impl std::future::IntoFuture for CreateVaultBuilder {
     type Output = Result<CreateVaultOk, rt::client::Error<CreateVaultError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3342,22 +3690,27 @@ impl DeleteVaultBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteVaultOk`] or [`DeleteVaultError`].
-    pub async fn send(self) -> Result<DeleteVaultOk, rt::client::Error<DeleteVaultError>> {
+    pub async fn send(
+        self,
+    ) -> Result<DeleteVaultOk, rt::client::Error<DeleteVaultError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<DeleteVaultOk>, rt::client::Error<DeleteVaultError>> {
+    ) -> Result<
+        rt::client::WithInfo<DeleteVaultOk>,
+        rt::client::Error<DeleteVaultError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteVaultError>> {
         let path = format!(
-            "/v1/vaults/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/vaults/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -3402,7 +3755,9 @@ impl DeleteVaultBuilder {
 }
 impl std::future::IntoFuture for DeleteVaultBuilder {
     type Output = Result<DeleteVaultOk, rt::client::Error<DeleteVaultError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3423,22 +3778,27 @@ impl UpdateVaultBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`UpdateVaultOk`] or [`UpdateVaultError`].
-    pub async fn send(self) -> Result<UpdateVaultOk, rt::client::Error<UpdateVaultError>> {
+    pub async fn send(
+        self,
+    ) -> Result<UpdateVaultOk, rt::client::Error<UpdateVaultError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<UpdateVaultOk>, rt::client::Error<UpdateVaultError>> {
+    ) -> Result<
+        rt::client::WithInfo<UpdateVaultOk>,
+        rt::client::Error<UpdateVaultError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<UpdateVaultError>> {
         let path = format!(
-            "/v1/vaults/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/vaults/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -3491,7 +3851,9 @@ impl UpdateVaultBuilder {
 }
 impl std::future::IntoFuture for UpdateVaultBuilder {
     type Output = Result<UpdateVaultOk, rt::client::Error<UpdateVaultError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3532,13 +3894,17 @@ impl ListMemoryStoresBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListMemoryStoresOk>, rt::client::Error<ListMemoryStoresError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<ListMemoryStoresOk>,
+        rt::client::Error<ListMemoryStoresError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListMemoryStoresError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ListMemoryStoresError>> {
         let path = "/v1/memory-stores";
         let call = self
             .client
@@ -3590,10 +3956,30 @@ impl ListMemoryStoresBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<serde_json::Value, rt::client::Error<ListMemoryStoresError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListMemoryStoresOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
 }
 impl std::future::IntoFuture for ListMemoryStoresBuilder {
     type Output = Result<ListMemoryStoresOk, rt::client::Error<ListMemoryStoresError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3622,13 +4008,17 @@ impl CreateMemoryStoreBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CreateMemoryStoreOk>, rt::client::Error<CreateMemoryStoreError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<CreateMemoryStoreOk>,
+        rt::client::Error<CreateMemoryStoreError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CreateMemoryStoreError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateMemoryStoreError>> {
         let path = "/v1/memory-stores";
         let call = self
             .client
@@ -3681,7 +4071,9 @@ impl CreateMemoryStoreBuilder {
 }
 impl std::future::IntoFuture for CreateMemoryStoreBuilder {
     type Output = Result<CreateMemoryStoreOk, rt::client::Error<CreateMemoryStoreError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3710,16 +4102,20 @@ impl DeleteMemoryStoreBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<DeleteMemoryStoreOk>, rt::client::Error<DeleteMemoryStoreError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<DeleteMemoryStoreOk>,
+        rt::client::Error<DeleteMemoryStoreError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteMemoryStoreError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteMemoryStoreError>> {
         let path = format!(
-            "/v1/memory-stores/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/memory-stores/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -3764,7 +4160,9 @@ impl DeleteMemoryStoreBuilder {
 }
 impl std::future::IntoFuture for DeleteMemoryStoreBuilder {
     type Output = Result<DeleteMemoryStoreOk, rt::client::Error<DeleteMemoryStoreError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3805,16 +4203,20 @@ impl ListMemoryEntriesBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListMemoryEntriesOk>, rt::client::Error<ListMemoryEntriesError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<ListMemoryEntriesOk>,
+        rt::client::Error<ListMemoryEntriesError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListMemoryEntriesError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ListMemoryEntriesError>> {
         let path = format!(
-            "/v1/memory-stores/{}/entries",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/memory-stores/{}/entries", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -3859,10 +4261,30 @@ impl ListMemoryEntriesBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<serde_json::Value, rt::client::Error<ListMemoryEntriesError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListMemoryEntriesOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
 }
 impl std::future::IntoFuture for ListMemoryEntriesBuilder {
     type Output = Result<ListMemoryEntriesOk, rt::client::Error<ListMemoryEntriesError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3892,16 +4314,20 @@ impl SearchMemoryStoreBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<SearchMemoryStoreOk>, rt::client::Error<SearchMemoryStoreError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<SearchMemoryStoreOk>,
+        rt::client::Error<SearchMemoryStoreError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<SearchMemoryStoreError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<SearchMemoryStoreError>> {
         let path = format!(
-            "/v1/memory-stores/{}/search",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/memory-stores/{}/search", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -3954,7 +4380,9 @@ impl SearchMemoryStoreBuilder {
 }
 impl std::future::IntoFuture for SearchMemoryStoreBuilder {
     type Output = Result<SearchMemoryStoreOk, rt::client::Error<SearchMemoryStoreError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4045,7 +4473,9 @@ impl UploadFileBuilder {
 }
 impl std::future::IntoFuture for UploadFileBuilder {
     type Output = Result<UploadFileOk, rt::client::Error<UploadFileError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4079,8 +4509,8 @@ impl DeleteFileBuilder {
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteFileError>> {
         let path = format!(
-            "/v1/files/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/files/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -4125,7 +4555,9 @@ impl DeleteFileBuilder {
 }
 impl std::future::IntoFuture for DeleteFileBuilder {
     type Output = Result<DeleteFileOk, rt::client::Error<DeleteFileError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4145,22 +4577,29 @@ impl DownloadFileBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DownloadFileOk`] or [`DownloadFileError`].
-    pub async fn send(self) -> Result<DownloadFileOk, rt::client::Error<DownloadFileError>> {
+    pub async fn send(
+        self,
+    ) -> Result<DownloadFileOk, rt::client::Error<DownloadFileError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<DownloadFileOk>, rt::client::Error<DownloadFileError>> {
+    ) -> Result<
+        rt::client::WithInfo<DownloadFileOk>,
+        rt::client::Error<DownloadFileError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DownloadFileError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<DownloadFileError>> {
         let path = format!(
-            "/v1/files/{}/content",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/files/{}/content", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -4215,7 +4654,9 @@ impl DownloadFileBuilder {
 }
 impl std::future::IntoFuture for DownloadFileBuilder {
     type Output = Result<DownloadFileOk, rt::client::Error<DownloadFileError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4246,19 +4687,26 @@ impl ListProvidersBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListProvidersOk`] or [`ListProvidersError`].
-    pub async fn send(self) -> Result<ListProvidersOk, rt::client::Error<ListProvidersError>> {
+    pub async fn send(
+        self,
+    ) -> Result<ListProvidersOk, rt::client::Error<ListProvidersError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListProvidersOk>, rt::client::Error<ListProvidersError>> {
+    ) -> Result<
+        rt::client::WithInfo<ListProvidersOk>,
+        rt::client::Error<ListProvidersError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListProvidersError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ListProvidersError>> {
         let path = "/v1/providers";
         let call = self
             .client
@@ -4297,10 +4745,30 @@ impl ListProvidersBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<serde_json::Value, rt::client::Error<ListProvidersError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListProvidersOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
 }
 impl std::future::IntoFuture for ListProvidersBuilder {
     type Output = Result<ListProvidersOk, rt::client::Error<ListProvidersError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4320,20 +4788,26 @@ impl CreateProviderBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateProviderOk`] or [`CreateProviderError`].
-    pub async fn send(self) -> Result<CreateProviderOk, rt::client::Error<CreateProviderError>> {
+    pub async fn send(
+        self,
+    ) -> Result<CreateProviderOk, rt::client::Error<CreateProviderError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CreateProviderOk>, rt::client::Error<CreateProviderError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<CreateProviderOk>,
+        rt::client::Error<CreateProviderError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CreateProviderError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateProviderError>> {
         let path = "/v1/providers";
         let call = self
             .client
@@ -4392,7 +4866,9 @@ impl CreateProviderBuilder {
 }
 impl std::future::IntoFuture for CreateProviderBuilder {
     type Output = Result<CreateProviderOk, rt::client::Error<CreateProviderError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4412,23 +4888,29 @@ impl DeleteProviderBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteProviderOk`] or [`DeleteProviderError`].
-    pub async fn send(self) -> Result<DeleteProviderOk, rt::client::Error<DeleteProviderError>> {
+    pub async fn send(
+        self,
+    ) -> Result<DeleteProviderOk, rt::client::Error<DeleteProviderError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<DeleteProviderOk>, rt::client::Error<DeleteProviderError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<DeleteProviderOk>,
+        rt::client::Error<DeleteProviderError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteProviderError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteProviderError>> {
         let path = format!(
-            "/v1/providers/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/providers/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -4473,7 +4955,9 @@ impl DeleteProviderBuilder {
 }
 impl std::future::IntoFuture for DeleteProviderBuilder {
     type Output = Result<DeleteProviderOk, rt::client::Error<DeleteProviderError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4494,23 +4978,29 @@ impl UpdateProviderBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`UpdateProviderOk`] or [`UpdateProviderError`].
-    pub async fn send(self) -> Result<UpdateProviderOk, rt::client::Error<UpdateProviderError>> {
+    pub async fn send(
+        self,
+    ) -> Result<UpdateProviderOk, rt::client::Error<UpdateProviderError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<UpdateProviderOk>, rt::client::Error<UpdateProviderError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<UpdateProviderOk>,
+        rt::client::Error<UpdateProviderError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<UpdateProviderError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<UpdateProviderError>> {
         let path = format!(
-            "/v1/providers/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/providers/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -4563,7 +5053,9 @@ impl UpdateProviderBuilder {
 }
 impl std::future::IntoFuture for UpdateProviderBuilder {
     type Output = Result<UpdateProviderOk, rt::client::Error<UpdateProviderError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4603,13 +5095,17 @@ impl ListIntegrationsBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListIntegrationsOk>, rt::client::Error<ListIntegrationsError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<ListIntegrationsOk>,
+        rt::client::Error<ListIntegrationsError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListIntegrationsError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ListIntegrationsError>> {
         let path = "/v1/integrations";
         let call = self
             .client
@@ -4648,10 +5144,30 @@ impl ListIntegrationsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<serde_json::Value, rt::client::Error<ListIntegrationsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListIntegrationsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
 }
 impl std::future::IntoFuture for ListIntegrationsBuilder {
     type Output = Result<ListIntegrationsOk, rt::client::Error<ListIntegrationsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4688,10 +5204,12 @@ impl InstallIntegrationBuilder {
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<InstallIntegrationError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<InstallIntegrationError>> {
         let path = format!(
-            "/v1/integrations/{}/install",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/integrations/{}/install", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -4742,8 +5260,13 @@ impl InstallIntegrationBuilder {
     }
 }
 impl std::future::IntoFuture for InstallIntegrationBuilder {
-    type Output = Result<InstallIntegrationOk, rt::client::Error<InstallIntegrationError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        InstallIntegrationOk,
+        rt::client::Error<InstallIntegrationError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4780,10 +5303,12 @@ impl UninstallIntegrationBuilder {
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<UninstallIntegrationError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<UninstallIntegrationError>> {
         let path = format!(
-            "/v1/integrations/{}/install",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/integrations/{}/install", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -4827,8 +5352,13 @@ impl UninstallIntegrationBuilder {
     }
 }
 impl std::future::IntoFuture for UninstallIntegrationBuilder {
-    type Output = Result<UninstallIntegrationOk, rt::client::Error<UninstallIntegrationError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        UninstallIntegrationOk,
+        rt::client::Error<UninstallIntegrationError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4869,16 +5399,20 @@ impl ListPublicationsBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListPublicationsOk>, rt::client::Error<ListPublicationsError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<ListPublicationsOk>,
+        rt::client::Error<ListPublicationsError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListPublicationsError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ListPublicationsError>> {
         let path = format!(
-            "/v1/integrations/{}/publications",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/integrations/{}/publications", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -4923,10 +5457,30 @@ impl ListPublicationsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<serde_json::Value, rt::client::Error<ListPublicationsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListPublicationsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
 }
 impl std::future::IntoFuture for ListPublicationsBuilder {
     type Output = Result<ListPublicationsOk, rt::client::Error<ListPublicationsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4956,16 +5510,20 @@ impl CreatePublicationBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CreatePublicationOk>, rt::client::Error<CreatePublicationError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<CreatePublicationOk>,
+        rt::client::Error<CreatePublicationError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CreatePublicationError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<CreatePublicationError>> {
         let path = format!(
-            "/v1/integrations/{}/publications",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/integrations/{}/publications", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -5024,7 +5582,9 @@ impl CreatePublicationBuilder {
 }
 impl std::future::IntoFuture for CreatePublicationBuilder {
     type Output = Result<CreatePublicationOk, rt::client::Error<CreatePublicationError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5054,17 +5614,21 @@ impl DeletePublicationBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<DeletePublicationOk>, rt::client::Error<DeletePublicationError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<DeletePublicationOk>,
+        rt::client::Error<DeletePublicationError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DeletePublicationError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<DeletePublicationError>> {
         let path = format!(
-            "/v1/integrations/{}/publications/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?,
-            rt::wire::encode_path("pub_id", &self.pub_id, rt::ParamStyle::Simple, false)?
+            "/v1/integrations/{}/publications/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?, rt::wire::encode_path("pub_id", & self
+            .pub_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -5109,7 +5673,9 @@ impl DeletePublicationBuilder {
 }
 impl std::future::IntoFuture for DeletePublicationBuilder {
     type Output = Result<DeletePublicationOk, rt::client::Error<DeletePublicationError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5191,10 +5757,30 @@ impl ListEvalsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<serde_json::Value, rt::client::Error<ListEvalsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListEvalsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
 }
 impl std::future::IntoFuture for ListEvalsBuilder {
     type Output = Result<ListEvalsOk, rt::client::Error<ListEvalsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5279,7 +5865,9 @@ impl CreateEvalBuilder {
 }
 impl std::future::IntoFuture for CreateEvalBuilder {
     type Output = Result<CreateEvalOk, rt::client::Error<CreateEvalError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5313,8 +5901,8 @@ impl GetEvalBuilder {
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetEvalError>> {
         let path = format!(
-            "/v1/evals/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/evals/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -5360,7 +5948,9 @@ impl GetEvalBuilder {
 }
 impl std::future::IntoFuture for GetEvalBuilder {
     type Output = Result<GetEvalOk, rt::client::Error<GetEvalError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5391,14 +5981,19 @@ impl ListApiKeysBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListApiKeysOk`] or [`ListApiKeysError`].
-    pub async fn send(self) -> Result<ListApiKeysOk, rt::client::Error<ListApiKeysError>> {
+    pub async fn send(
+        self,
+    ) -> Result<ListApiKeysOk, rt::client::Error<ListApiKeysError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListApiKeysOk>, rt::client::Error<ListApiKeysError>> {
+    ) -> Result<
+        rt::client::WithInfo<ListApiKeysOk>,
+        rt::client::Error<ListApiKeysError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
@@ -5442,10 +6037,30 @@ impl ListApiKeysBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<serde_json::Value, rt::client::Error<ListApiKeysError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListApiKeysOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
 }
 impl std::future::IntoFuture for ListApiKeysBuilder {
     type Output = Result<ListApiKeysOk, rt::client::Error<ListApiKeysError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5465,19 +6080,26 @@ impl CreateApiKeyBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateApiKeyOk`] or [`CreateApiKeyError`].
-    pub async fn send(self) -> Result<CreateApiKeyOk, rt::client::Error<CreateApiKeyError>> {
+    pub async fn send(
+        self,
+    ) -> Result<CreateApiKeyOk, rt::client::Error<CreateApiKeyError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CreateApiKeyOk>, rt::client::Error<CreateApiKeyError>> {
+    ) -> Result<
+        rt::client::WithInfo<CreateApiKeyOk>,
+        rt::client::Error<CreateApiKeyError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CreateApiKeyError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateApiKeyError>> {
         let path = "/v1/api-keys";
         let call = self
             .client
@@ -5524,7 +6146,9 @@ impl CreateApiKeyBuilder {
 }
 impl std::future::IntoFuture for CreateApiKeyBuilder {
     type Output = Result<CreateApiKeyOk, rt::client::Error<CreateApiKeyError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5544,22 +6168,29 @@ impl RevokeApiKeyBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`RevokeApiKeyOk`] or [`RevokeApiKeyError`].
-    pub async fn send(self) -> Result<RevokeApiKeyOk, rt::client::Error<RevokeApiKeyError>> {
+    pub async fn send(
+        self,
+    ) -> Result<RevokeApiKeyOk, rt::client::Error<RevokeApiKeyError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<RevokeApiKeyOk>, rt::client::Error<RevokeApiKeyError>> {
+    ) -> Result<
+        rt::client::WithInfo<RevokeApiKeyOk>,
+        rt::client::Error<RevokeApiKeyError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<RevokeApiKeyError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<RevokeApiKeyError>> {
         let path = format!(
-            "/v1/api-keys/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v1/api-keys/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -5604,7 +6235,9 @@ impl RevokeApiKeyBuilder {
 }
 impl std::future::IntoFuture for RevokeApiKeyBuilder {
     type Output = Result<RevokeApiKeyOk, rt::client::Error<RevokeApiKeyError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5638,13 +6271,17 @@ impl StartConsoleOauthBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<StartConsoleOauthOk>, rt::client::Error<StartConsoleOauthError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<StartConsoleOauthOk>,
+        rt::client::Error<StartConsoleOauthError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<StartConsoleOauthError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<StartConsoleOauthError>> {
         let path = "/v1/console/oauth/start";
         let call = self
             .client
@@ -5662,10 +6299,16 @@ impl StartConsoleOauthBuilder {
         let status = response.status();
         match status.as_u16() {
             200 => {
-                let set_cookie =
-                    rt::client::response_header(&response, "Set-Cookie", rt::ValueKind::Scalar)?;
+                let set_cookie = rt::client::response_header(
+                    &response,
+                    "Set-Cookie",
+                    rt::ValueKind::Scalar,
+                )?;
                 let body = rt::client::read_json(response).await?;
-                let value = StartConsoleOauthOk::Ok { body, set_cookie };
+                let value = StartConsoleOauthOk::Ok {
+                    body,
+                    set_cookie,
+                };
                 Ok(value)
             }
             302 => {
@@ -5675,8 +6318,11 @@ impl StartConsoleOauthBuilder {
                     "Location",
                     rt::ValueKind::Scalar,
                 )?;
-                let set_cookie =
-                    rt::client::response_header(&response, "Set-Cookie", rt::ValueKind::Scalar)?;
+                let set_cookie = rt::client::response_header(
+                    &response,
+                    "Set-Cookie",
+                    rt::ValueKind::Scalar,
+                )?;
                 let value = StartConsoleOauthError::Found {
                     location,
                     set_cookie,
@@ -5695,7 +6341,9 @@ impl StartConsoleOauthBuilder {
 }
 impl std::future::IntoFuture for StartConsoleOauthBuilder {
     type Output = Result<StartConsoleOauthOk, rt::client::Error<StartConsoleOauthError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5733,7 +6381,9 @@ impl ConsoleOauthCallbackBuilder {
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ConsoleOauthCallbackError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ConsoleOauthCallbackError>> {
         let path = "/v1/console/oauth/callback";
         let call = self
             .client
@@ -5752,10 +6402,16 @@ impl ConsoleOauthCallbackBuilder {
         let status = response.status();
         match status.as_u16() {
             200 => {
-                let set_cookie =
-                    rt::client::response_header(&response, "Set-Cookie", rt::ValueKind::Scalar)?;
+                let set_cookie = rt::client::response_header(
+                    &response,
+                    "Set-Cookie",
+                    rt::ValueKind::Scalar,
+                )?;
                 let body = rt::client::read_json(response).await?;
-                let value = ConsoleOauthCallbackOk::Ok { body, set_cookie };
+                let value = ConsoleOauthCallbackOk::Ok {
+                    body,
+                    set_cookie,
+                };
                 Ok(value)
             }
             303 => {
@@ -5765,8 +6421,11 @@ impl ConsoleOauthCallbackBuilder {
                     "Location",
                     rt::ValueKind::Scalar,
                 )?;
-                let set_cookie =
-                    rt::client::response_header(&response, "Set-Cookie", rt::ValueKind::Scalar)?;
+                let set_cookie = rt::client::response_header(
+                    &response,
+                    "Set-Cookie",
+                    rt::ValueKind::Scalar,
+                )?;
                 let value = ConsoleOauthCallbackError::SeeOther {
                     location,
                     set_cookie,
@@ -5796,8 +6455,13 @@ impl ConsoleOauthCallbackBuilder {
     }
 }
 impl std::future::IntoFuture for ConsoleOauthCallbackBuilder {
-    type Output = Result<ConsoleOauthCallbackOk, rt::client::Error<ConsoleOauthCallbackError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        ConsoleOauthCallbackOk,
+        rt::client::Error<ConsoleOauthCallbackError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5816,14 +6480,19 @@ impl HealthCheckBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`HealthCheckOk`] or [`HealthCheckError`].
-    pub async fn send(self) -> Result<HealthCheckOk, rt::client::Error<HealthCheckError>> {
+    pub async fn send(
+        self,
+    ) -> Result<HealthCheckOk, rt::client::Error<HealthCheckError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<HealthCheckOk>, rt::client::Error<HealthCheckError>> {
+    ) -> Result<
+        rt::client::WithInfo<HealthCheckOk>,
+        rt::client::Error<HealthCheckError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
@@ -5855,7 +6524,9 @@ impl HealthCheckBuilder {
 }
 impl std::future::IntoFuture for HealthCheckBuilder {
     type Output = Result<HealthCheckOk, rt::client::Error<HealthCheckError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

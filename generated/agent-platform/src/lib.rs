@@ -7,9 +7,13 @@
 //!
 //! Errors share one body, `Error` (`{ "error": { "type", "message", ... } }`). The seed refers to an "REST API → Errors" page that it does not include; the error types here are filled in.
 pub use oagen_rt as rt;
+#[rustfmt::skip]
 pub mod client;
+#[rustfmt::skip]
 pub mod responses;
+#[rustfmt::skip]
 pub mod server;
+#[rustfmt::skip]
 pub mod types;
 pub use client::Client;
 pub use responses::*;

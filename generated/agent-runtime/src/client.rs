@@ -4,8 +4,8 @@
 //!
 //! From synchronous code, drive it with a runtime:
 //! `tokio::runtime::Runtime::new()?.block_on(client.some_operation().send())`.
-use crate::responses::*;
 use crate::rt;
+use crate::responses::*;
 use crate::types::*;
 /// The API's base URL, from the spec's first server (variables at their defaults).
 pub const DEFAULT_BASE_URL: &str = "http://localhost:8080";
@@ -66,7 +66,10 @@ impl Client {
     /// `POST /api/v1/workspaces`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn create_workspace(&self, body: CreateWorkspaceRequest) -> CreateWorkspaceBuilder {
+    pub fn create_workspace(
+        &self,
+        body: CreateWorkspaceRequest,
+    ) -> CreateWorkspaceBuilder {
         CreateWorkspaceBuilder {
             client: self.clone(),
             body,
@@ -94,7 +97,10 @@ impl Client {
     /// `DELETE /api/v1/workspaces/{workspaceId}`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn delete_workspace(&self, workspace_id: impl Into<String>) -> DeleteWorkspaceBuilder {
+    pub fn delete_workspace(
+        &self,
+        workspace_id: impl Into<String>,
+    ) -> DeleteWorkspaceBuilder {
         DeleteWorkspaceBuilder {
             client: self.clone(),
             workspace_id: workspace_id.into(),
@@ -249,7 +255,10 @@ impl Client {
     /// `GET /api/v1/sessions/{sessionId}/queue`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn get_session_queue(&self, session_id: impl Into<String>) -> GetSessionQueueBuilder {
+    pub fn get_session_queue(
+        &self,
+        session_id: impl Into<String>,
+    ) -> GetSessionQueueBuilder {
         GetSessionQueueBuilder {
             client: self.clone(),
             session_id: session_id.into(),
@@ -363,7 +372,11 @@ impl Client {
     /// `POST /api/v1/sandboxes/{sandboxId}/files`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn upload_file(&self, sandbox_id: impl Into<String>, body: rt::Bytes) -> UploadFileBuilder {
+    pub fn upload_file(
+        &self,
+        sandbox_id: impl Into<String>,
+        body: rt::Bytes,
+    ) -> UploadFileBuilder {
         UploadFileBuilder {
             client: self.clone(),
             sandbox_id: sandbox_id.into(),
@@ -463,20 +476,26 @@ impl ListWorkspacesBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListWorkspacesOk`] or [`ListWorkspacesError`].
-    pub async fn send(self) -> Result<ListWorkspacesOk, rt::client::Error<ListWorkspacesError>> {
+    pub async fn send(
+        self,
+    ) -> Result<ListWorkspacesOk, rt::client::Error<ListWorkspacesError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListWorkspacesOk>, rt::client::Error<ListWorkspacesError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<ListWorkspacesOk>,
+        rt::client::Error<ListWorkspacesError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListWorkspacesError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ListWorkspacesError>> {
         let path = "/api/v1/workspaces";
         let call = self
             .client
@@ -515,10 +534,30 @@ impl ListWorkspacesBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<Workspace, rt::client::Error<ListWorkspacesError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListWorkspacesOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
 }
 impl std::future::IntoFuture for ListWorkspacesBuilder {
     type Output = Result<ListWorkspacesOk, rt::client::Error<ListWorkspacesError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -538,20 +577,26 @@ impl CreateWorkspaceBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateWorkspaceOk`] or [`CreateWorkspaceError`].
-    pub async fn send(self) -> Result<CreateWorkspaceOk, rt::client::Error<CreateWorkspaceError>> {
+    pub async fn send(
+        self,
+    ) -> Result<CreateWorkspaceOk, rt::client::Error<CreateWorkspaceError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CreateWorkspaceOk>, rt::client::Error<CreateWorkspaceError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<CreateWorkspaceOk>,
+        rt::client::Error<CreateWorkspaceError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CreateWorkspaceError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateWorkspaceError>> {
         let path = "/api/v1/workspaces";
         let call = self
             .client
@@ -604,7 +649,9 @@ impl CreateWorkspaceBuilder {
 }
 impl std::future::IntoFuture for CreateWorkspaceBuilder {
     type Output = Result<CreateWorkspaceOk, rt::client::Error<CreateWorkspaceError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -624,27 +671,29 @@ impl GetWorkspaceBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetWorkspaceOk`] or [`GetWorkspaceError`].
-    pub async fn send(self) -> Result<GetWorkspaceOk, rt::client::Error<GetWorkspaceError>> {
+    pub async fn send(
+        self,
+    ) -> Result<GetWorkspaceOk, rt::client::Error<GetWorkspaceError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<GetWorkspaceOk>, rt::client::Error<GetWorkspaceError>> {
+    ) -> Result<
+        rt::client::WithInfo<GetWorkspaceOk>,
+        rt::client::Error<GetWorkspaceError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetWorkspaceError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<GetWorkspaceError>> {
         let path = format!(
-            "/api/v1/workspaces/{}",
-            rt::wire::encode_path(
-                "workspaceId",
-                &self.workspace_id,
-                rt::ParamStyle::Simple,
-                false
-            )?
+            "/api/v1/workspaces/{}", rt::wire::encode_path("workspaceId", & self
+            .workspace_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -690,7 +739,9 @@ impl GetWorkspaceBuilder {
 }
 impl std::future::IntoFuture for GetWorkspaceBuilder {
     type Output = Result<GetWorkspaceOk, rt::client::Error<GetWorkspaceError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -710,28 +761,29 @@ impl DeleteWorkspaceBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteWorkspaceOk`] or [`DeleteWorkspaceError`].
-    pub async fn send(self) -> Result<DeleteWorkspaceOk, rt::client::Error<DeleteWorkspaceError>> {
+    pub async fn send(
+        self,
+    ) -> Result<DeleteWorkspaceOk, rt::client::Error<DeleteWorkspaceError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<DeleteWorkspaceOk>, rt::client::Error<DeleteWorkspaceError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<DeleteWorkspaceOk>,
+        rt::client::Error<DeleteWorkspaceError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteWorkspaceError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteWorkspaceError>> {
         let path = format!(
-            "/api/v1/workspaces/{}",
-            rt::wire::encode_path(
-                "workspaceId",
-                &self.workspace_id,
-                rt::ParamStyle::Simple,
-                false
-            )?
+            "/api/v1/workspaces/{}", rt::wire::encode_path("workspaceId", & self
+            .workspace_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -782,7 +834,9 @@ impl DeleteWorkspaceBuilder {
 }
 impl std::future::IntoFuture for DeleteWorkspaceBuilder {
     type Output = Result<DeleteWorkspaceOk, rt::client::Error<DeleteWorkspaceError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -803,28 +857,29 @@ impl UpdateWorkspaceBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`UpdateWorkspaceOk`] or [`UpdateWorkspaceError`].
-    pub async fn send(self) -> Result<UpdateWorkspaceOk, rt::client::Error<UpdateWorkspaceError>> {
+    pub async fn send(
+        self,
+    ) -> Result<UpdateWorkspaceOk, rt::client::Error<UpdateWorkspaceError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<UpdateWorkspaceOk>, rt::client::Error<UpdateWorkspaceError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<UpdateWorkspaceOk>,
+        rt::client::Error<UpdateWorkspaceError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<UpdateWorkspaceError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<UpdateWorkspaceError>> {
         let path = format!(
-            "/api/v1/workspaces/{}",
-            rt::wire::encode_path(
-                "workspaceId",
-                &self.workspace_id,
-                rt::ParamStyle::Simple,
-                false
-            )?
+            "/api/v1/workspaces/{}", rt::wire::encode_path("workspaceId", & self
+            .workspace_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -877,7 +932,9 @@ impl UpdateWorkspaceBuilder {
 }
 impl std::future::IntoFuture for UpdateWorkspaceBuilder {
     type Output = Result<UpdateWorkspaceOk, rt::client::Error<UpdateWorkspaceError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -914,15 +971,12 @@ impl GetWorkspaceCatalogBuilder {
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetWorkspaceCatalogError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<GetWorkspaceCatalogError>> {
         let path = format!(
-            "/api/v1/workspaces/{}/catalog",
-            rt::wire::encode_path(
-                "workspaceId",
-                &self.workspace_id,
-                rt::ParamStyle::Simple,
-                false
-            )?
+            "/api/v1/workspaces/{}/catalog", rt::wire::encode_path("workspaceId", & self
+            .workspace_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -967,8 +1021,13 @@ impl GetWorkspaceCatalogBuilder {
     }
 }
 impl std::future::IntoFuture for GetWorkspaceCatalogBuilder {
-    type Output = Result<GetWorkspaceCatalogOk, rt::client::Error<GetWorkspaceCatalogError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        GetWorkspaceCatalogOk,
+        rt::client::Error<GetWorkspaceCatalogError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1017,12 +1076,7 @@ impl ListModelsBuilder {
             .client
             .core
             .call(rt::client::Method::GET, path)
-            .query(
-                "workspaceId",
-                &self.workspace_id,
-                rt::ParamStyle::Form,
-                true,
-            )
+            .query("workspaceId", &self.workspace_id, rt::ParamStyle::Form, true)
             .query("capability", &self.capability, rt::ParamStyle::Form, true)
             .security(&[&[&BEARER_AUTH], &[]])
             .idempotent(true)
@@ -1064,7 +1118,9 @@ impl ListModelsBuilder {
 }
 impl std::future::IntoFuture for ListModelsBuilder {
     type Output = Result<ListModelsOk, rt::client::Error<ListModelsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1100,19 +1156,26 @@ impl ListSessionsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListSessionsOk`] or [`ListSessionsError`].
-    pub async fn send(self) -> Result<ListSessionsOk, rt::client::Error<ListSessionsError>> {
+    pub async fn send(
+        self,
+    ) -> Result<ListSessionsOk, rt::client::Error<ListSessionsError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListSessionsOk>, rt::client::Error<ListSessionsError>> {
+    ) -> Result<
+        rt::client::WithInfo<ListSessionsOk>,
+        rt::client::Error<ListSessionsError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListSessionsError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ListSessionsError>> {
         let path = "/api/v1/sessions";
         let call = self
             .client
@@ -1158,10 +1221,30 @@ impl ListSessionsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<Session, rt::client::Error<ListSessionsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListSessionsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
 }
 impl std::future::IntoFuture for ListSessionsBuilder {
     type Output = Result<ListSessionsOk, rt::client::Error<ListSessionsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1181,19 +1264,26 @@ impl CreateSessionBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateSessionOk`] or [`CreateSessionError`].
-    pub async fn send(self) -> Result<CreateSessionOk, rt::client::Error<CreateSessionError>> {
+    pub async fn send(
+        self,
+    ) -> Result<CreateSessionOk, rt::client::Error<CreateSessionError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CreateSessionOk>, rt::client::Error<CreateSessionError>> {
+    ) -> Result<
+        rt::client::WithInfo<CreateSessionOk>,
+        rt::client::Error<CreateSessionError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CreateSessionError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateSessionError>> {
         let path = "/api/v1/sessions";
         let call = self
             .client
@@ -1252,7 +1342,9 @@ impl CreateSessionBuilder {
 }
 impl std::future::IntoFuture for CreateSessionBuilder {
     type Output = Result<CreateSessionOk, rt::client::Error<CreateSessionError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1286,8 +1378,8 @@ impl GetSessionBuilder {
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetSessionError>> {
         let path = format!(
-            "/api/v1/sessions/{}",
-            rt::wire::encode_path("sessionId", &self.session_id, rt::ParamStyle::Simple, false)?
+            "/api/v1/sessions/{}", rt::wire::encode_path("sessionId", & self.session_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1333,7 +1425,9 @@ impl GetSessionBuilder {
 }
 impl std::future::IntoFuture for GetSessionBuilder {
     type Output = Result<GetSessionOk, rt::client::Error<GetSessionError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1353,22 +1447,29 @@ impl DeleteSessionBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteSessionOk`] or [`DeleteSessionError`].
-    pub async fn send(self) -> Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>> {
+    pub async fn send(
+        self,
+    ) -> Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<DeleteSessionOk>, rt::client::Error<DeleteSessionError>> {
+    ) -> Result<
+        rt::client::WithInfo<DeleteSessionOk>,
+        rt::client::Error<DeleteSessionError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteSessionError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteSessionError>> {
         let path = format!(
-            "/api/v1/sessions/{}",
-            rt::wire::encode_path("sessionId", &self.session_id, rt::ParamStyle::Simple, false)?
+            "/api/v1/sessions/{}", rt::wire::encode_path("sessionId", & self.session_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1419,7 +1520,9 @@ impl DeleteSessionBuilder {
 }
 impl std::future::IntoFuture for DeleteSessionBuilder {
     type Output = Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1450,22 +1553,29 @@ impl ListMessagesBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListMessagesOk`] or [`ListMessagesError`].
-    pub async fn send(self) -> Result<ListMessagesOk, rt::client::Error<ListMessagesError>> {
+    pub async fn send(
+        self,
+    ) -> Result<ListMessagesOk, rt::client::Error<ListMessagesError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListMessagesOk>, rt::client::Error<ListMessagesError>> {
+    ) -> Result<
+        rt::client::WithInfo<ListMessagesOk>,
+        rt::client::Error<ListMessagesError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListMessagesError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ListMessagesError>> {
         let path = format!(
-            "/api/v1/sessions/{}/messages",
-            rt::wire::encode_path("sessionId", &self.session_id, rt::ParamStyle::Simple, false)?
+            "/api/v1/sessions/{}/messages", rt::wire::encode_path("sessionId", & self
+            .session_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1510,10 +1620,30 @@ impl ListMessagesBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<Message, rt::client::Error<ListMessagesError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListMessagesOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
 }
 impl std::future::IntoFuture for ListMessagesBuilder {
     type Output = Result<ListMessagesOk, rt::client::Error<ListMessagesError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1540,22 +1670,27 @@ impl SendMessageBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`SendMessageOk`] or [`SendMessageError`].
-    pub async fn send(self) -> Result<SendMessageOk, rt::client::Error<SendMessageError>> {
+    pub async fn send(
+        self,
+    ) -> Result<SendMessageOk, rt::client::Error<SendMessageError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<SendMessageOk>, rt::client::Error<SendMessageError>> {
+    ) -> Result<
+        rt::client::WithInfo<SendMessageOk>,
+        rt::client::Error<SendMessageError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<SendMessageError>> {
         let path = format!(
-            "/api/v1/sessions/{}/messages",
-            rt::wire::encode_path("sessionId", &self.session_id, rt::ParamStyle::Simple, false)?
+            "/api/v1/sessions/{}/messages", rt::wire::encode_path("sessionId", & self
+            .session_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1599,10 +1734,16 @@ impl SendMessageBuilder {
             }
             429 => {
                 let response_headers = response.headers().clone();
-                let retry_after =
-                    rt::client::response_header(&response, "Retry-After", rt::ValueKind::Scalar)?;
+                let retry_after = rt::client::response_header(
+                    &response,
+                    "Retry-After",
+                    rt::ValueKind::Scalar,
+                )?;
                 let body = rt::client::read_json(response).await?;
-                let value = SendMessageError::TooManyRequests { body, retry_after };
+                let value = SendMessageError::TooManyRequests {
+                    body,
+                    retry_after,
+                };
                 Err(rt::client::Error::api(status, response_headers, value))
             }
             500 => {
@@ -1617,7 +1758,9 @@ impl SendMessageBuilder {
 }
 impl std::future::IntoFuture for SendMessageBuilder {
     type Output = Result<SendMessageOk, rt::client::Error<SendMessageError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1637,23 +1780,29 @@ impl GetSessionQueueBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetSessionQueueOk`] or [`GetSessionQueueError`].
-    pub async fn send(self) -> Result<GetSessionQueueOk, rt::client::Error<GetSessionQueueError>> {
+    pub async fn send(
+        self,
+    ) -> Result<GetSessionQueueOk, rt::client::Error<GetSessionQueueError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<GetSessionQueueOk>, rt::client::Error<GetSessionQueueError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<GetSessionQueueOk>,
+        rt::client::Error<GetSessionQueueError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetSessionQueueError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<GetSessionQueueError>> {
         let path = format!(
-            "/api/v1/sessions/{}/queue",
-            rt::wire::encode_path("sessionId", &self.session_id, rt::ParamStyle::Simple, false)?
+            "/api/v1/sessions/{}/queue", rt::wire::encode_path("sessionId", & self
+            .session_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1699,7 +1848,9 @@ impl GetSessionQueueBuilder {
 }
 impl std::future::IntoFuture for GetSessionQueueBuilder {
     type Output = Result<GetSessionQueueOk, rt::client::Error<GetSessionQueueError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1749,10 +1900,12 @@ impl StreamSessionEventsBuilder {
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<StreamSessionEventsError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<StreamSessionEventsError>> {
         let path = format!(
-            "/api/v1/sessions/{}/events",
-            rt::wire::encode_path("sessionId", &self.session_id, rt::ParamStyle::Simple, false)?
+            "/api/v1/sessions/{}/events", rt::wire::encode_path("sessionId", & self
+            .session_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1773,7 +1926,9 @@ impl StreamSessionEventsBuilder {
         match status.as_u16() {
             200 => {
                 let base = self.clone();
-                let reconnect = move |last_event_id: Option<String>| -> rt::sse::ReconnectFuture {
+                let reconnect = move |
+                    last_event_id: Option<String>,
+                | -> rt::sse::ReconnectFuture {
                     let mut request = base.clone();
                     if let Some(id) = last_event_id {
                         request.last_event_id = Some(id);
@@ -1781,13 +1936,21 @@ impl StreamSessionEventsBuilder {
                     Box::pin(async move {
                         let call = request
                             .call()
-                            .map_err(|e| rt::sse::StreamError::Transport(e.to_string().into()))?;
+                            .map_err(|e| rt::sse::StreamError::Transport(
+                                e.to_string().into(),
+                            ))?;
                         call.send::<()>()
                             .await
-                            .map_err(|e| rt::sse::StreamError::Transport(e.to_string().into()))
+                            .map_err(|e| rt::sse::StreamError::Transport(
+                                e.to_string().into(),
+                            ))
                     })
                 };
-                let stream = rt::sse::EventStream::new(response, reconnect, self.reconnect);
+                let stream = rt::sse::EventStream::new(
+                    response,
+                    reconnect,
+                    self.reconnect,
+                );
                 let stream = match &self.last_event_id {
                     Some(id) => stream.resuming_from(id.clone()),
                     None => stream,
@@ -1819,8 +1982,13 @@ impl StreamSessionEventsBuilder {
     }
 }
 impl std::future::IntoFuture for StreamSessionEventsBuilder {
-    type Output = Result<StreamSessionEventsOk, rt::client::Error<StreamSessionEventsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        StreamSessionEventsOk,
+        rt::client::Error<StreamSessionEventsError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1854,8 +2022,8 @@ impl GetRunBuilder {
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetRunError>> {
         let path = format!(
-            "/api/v1/runs/{}",
-            rt::wire::encode_path("runId", &self.run_id, rt::ParamStyle::Simple, false)?
+            "/api/v1/runs/{}", rt::wire::encode_path("runId", & self.run_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1901,7 +2069,9 @@ impl GetRunBuilder {
 }
 impl std::future::IntoFuture for GetRunBuilder {
     type Output = Result<GetRunOk, rt::client::Error<GetRunError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1935,8 +2105,8 @@ impl CancelRunBuilder {
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CancelRunError>> {
         let path = format!(
-            "/api/v1/runs/{}/cancel",
-            rt::wire::encode_path("runId", &self.run_id, rt::ParamStyle::Simple, false)?
+            "/api/v1/runs/{}/cancel", rt::wire::encode_path("runId", & self.run_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -1988,7 +2158,9 @@ impl CancelRunBuilder {
 }
 impl std::future::IntoFuture for CancelRunBuilder {
     type Output = Result<CancelRunOk, rt::client::Error<CancelRunError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2022,8 +2194,8 @@ impl GuideRunBuilder {
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GuideRunError>> {
         let path = format!(
-            "/api/v1/runs/{}/guide",
-            rt::wire::encode_path("runId", &self.run_id, rt::ParamStyle::Simple, false)?
+            "/api/v1/runs/{}/guide", rt::wire::encode_path("runId", & self.run_id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2075,7 +2247,9 @@ impl GuideRunBuilder {
 }
 impl std::future::IntoFuture for GuideRunBuilder {
     type Output = Result<GuideRunOk, rt::client::Error<GuideRunError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2102,22 +2276,29 @@ impl TriggerActionBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`TriggerActionOk`] or [`TriggerActionError`].
-    pub async fn send(self) -> Result<TriggerActionOk, rt::client::Error<TriggerActionError>> {
+    pub async fn send(
+        self,
+    ) -> Result<TriggerActionOk, rt::client::Error<TriggerActionError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<TriggerActionOk>, rt::client::Error<TriggerActionError>> {
+    ) -> Result<
+        rt::client::WithInfo<TriggerActionOk>,
+        rt::client::Error<TriggerActionError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<TriggerActionError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<TriggerActionError>> {
         let path = format!(
-            "/api/v1/actions/{}/trigger",
-            rt::wire::encode_path("actionId", &self.action_id, rt::ParamStyle::Simple, false)?
+            "/api/v1/actions/{}/trigger", rt::wire::encode_path("actionId", & self
+            .action_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2177,7 +2358,9 @@ impl TriggerActionBuilder {
 }
 impl std::future::IntoFuture for TriggerActionBuilder {
     type Output = Result<TriggerActionOk, rt::client::Error<TriggerActionError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2198,22 +2381,29 @@ impl DownloadFileBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DownloadFileOk`] or [`DownloadFileError`].
-    pub async fn send(self) -> Result<DownloadFileOk, rt::client::Error<DownloadFileError>> {
+    pub async fn send(
+        self,
+    ) -> Result<DownloadFileOk, rt::client::Error<DownloadFileError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<DownloadFileOk>, rt::client::Error<DownloadFileError>> {
+    ) -> Result<
+        rt::client::WithInfo<DownloadFileOk>,
+        rt::client::Error<DownloadFileError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DownloadFileError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<DownloadFileError>> {
         let path = format!(
-            "/api/v1/sandboxes/{}/files",
-            rt::wire::encode_path("sandboxId", &self.sandbox_id, rt::ParamStyle::Simple, false)?
+            "/api/v1/sandboxes/{}/files", rt::wire::encode_path("sandboxId", & self
+            .sandbox_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2267,7 +2457,9 @@ impl DownloadFileBuilder {
 }
 impl std::future::IntoFuture for DownloadFileBuilder {
     type Output = Result<DownloadFileOk, rt::client::Error<DownloadFileError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2308,8 +2500,8 @@ impl UploadFileBuilder {
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<UploadFileError>> {
         let path = format!(
-            "/api/v1/sandboxes/{}/files",
-            rt::wire::encode_path("sandboxId", &self.sandbox_id, rt::ParamStyle::Simple, false)?
+            "/api/v1/sandboxes/{}/files", rt::wire::encode_path("sandboxId", & self
+            .sandbox_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2369,7 +2561,9 @@ impl UploadFileBuilder {
 }
 impl std::future::IntoFuture for UploadFileBuilder {
     type Output = Result<UploadFileOk, rt::client::Error<UploadFileError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2415,8 +2609,8 @@ impl ListFilesBuilder {
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListFilesError>> {
         let path = format!(
-            "/api/v1/sandboxes/{}/files/list",
-            rt::wire::encode_path("sandboxId", &self.sandbox_id, rt::ParamStyle::Simple, false)?
+            "/api/v1/sandboxes/{}/files/list", rt::wire::encode_path("sandboxId", & self
+            .sandbox_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2470,7 +2664,9 @@ impl ListFilesBuilder {
 }
 impl std::future::IntoFuture for ListFilesBuilder {
     type Output = Result<ListFilesOk, rt::client::Error<ListFilesError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2505,8 +2701,8 @@ impl RunCommandBuilder {
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<RunCommandError>> {
         let path = format!(
-            "/api/v1/sandboxes/{}/commands",
-            rt::wire::encode_path("sandboxId", &self.sandbox_id, rt::ParamStyle::Simple, false)?
+            "/api/v1/sandboxes/{}/commands", rt::wire::encode_path("sandboxId", & self
+            .sandbox_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2559,7 +2755,9 @@ impl RunCommandBuilder {
 }
 impl std::future::IntoFuture for RunCommandBuilder {
     type Output = Result<RunCommandOk, rt::client::Error<RunCommandError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2587,13 +2785,17 @@ impl ListRuntimeModelsBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListRuntimeModelsOk>, rt::client::Error<ListRuntimeModelsError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<ListRuntimeModelsOk>,
+        rt::client::Error<ListRuntimeModelsError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListRuntimeModelsError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ListRuntimeModelsError>> {
         let path = "/internal/v1/models";
         let call = self
             .client
@@ -2626,7 +2828,9 @@ impl ListRuntimeModelsBuilder {
 }
 impl std::future::IntoFuture for ListRuntimeModelsBuilder {
     type Output = Result<ListRuntimeModelsOk, rt::client::Error<ListRuntimeModelsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2664,10 +2868,12 @@ impl InvokeRuntimeModelBuilder {
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<InvokeRuntimeModelError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<InvokeRuntimeModelError>> {
         let path = format!(
-            "/internal/v1/models/{}/invoke",
-            rt::wire::encode_path("modelId", &self.model_id, rt::ParamStyle::Simple, false)?
+            "/internal/v1/models/{}/invoke", rt::wire::encode_path("modelId", & self
+            .model_id, rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -2718,8 +2924,13 @@ impl InvokeRuntimeModelBuilder {
     }
 }
 impl std::future::IntoFuture for InvokeRuntimeModelBuilder {
-    type Output = Result<InvokeRuntimeModelOk, rt::client::Error<InvokeRuntimeModelError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        InvokeRuntimeModelOk,
+        rt::client::Error<InvokeRuntimeModelError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

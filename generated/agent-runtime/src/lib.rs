@@ -11,9 +11,13 @@
 //!
 //! Errors share one body, `ErrorResponse`; its codes are filled in (the seed's components.md, which defines the real error model, is not part of the seed).
 pub use oagen_rt as rt;
+#[rustfmt::skip]
 pub mod client;
+#[rustfmt::skip]
 pub mod responses;
+#[rustfmt::skip]
 pub mod server;
+#[rustfmt::skip]
 pub mod types;
 pub use client::Client;
 pub use responses::*;

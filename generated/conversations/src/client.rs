@@ -4,8 +4,8 @@
 //!
 //! From synchronous code, drive it with a runtime:
 //! `tokio::runtime::Runtime::new()?.block_on(client.some_operation().send())`.
-use crate::responses::*;
 use crate::rt;
+use crate::responses::*;
 use crate::types::*;
 /// The API's base URL, from the spec's first server (variables at their defaults).
 pub const DEFAULT_BASE_URL: &str = "https://api.reveng.ai";
@@ -103,7 +103,11 @@ impl Client {
     /// `POST /v2/conversations/{id}/messages`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn send_message(&self, id: uuid::Uuid, body: SendMessageRequest) -> SendMessageBuilder {
+    pub fn send_message(
+        &self,
+        id: uuid::Uuid,
+        body: SendMessageRequest,
+    ) -> SendMessageBuilder {
         SendMessageBuilder {
             client: self.clone(),
             id,
@@ -154,7 +158,11 @@ impl Client {
     /// `POST /v2/conversations/{id}/confirm`
     ///
     /// Returns a builder: set optional parameters on it, then `.await` it or call `send`.
-    pub fn confirm_tool(&self, id: uuid::Uuid, body: ConfirmToolInputBody) -> ConfirmToolBuilder {
+    pub fn confirm_tool(
+        &self,
+        id: uuid::Uuid,
+        body: ConfirmToolInputBody,
+    ) -> ConfirmToolBuilder {
         ConfirmToolBuilder {
             client: self.clone(),
             id,
@@ -186,13 +194,17 @@ impl ListConversationsBuilder {
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListConversationsOk>, rt::client::Error<ListConversationsError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<ListConversationsOk>,
+        rt::client::Error<ListConversationsError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListConversationsError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<ListConversationsError>> {
         let path = "/v2/conversations";
         let call = self
             .client
@@ -228,7 +240,9 @@ impl ListConversationsBuilder {
 }
 impl std::future::IntoFuture for ListConversationsBuilder {
     type Output = Result<ListConversationsOk, rt::client::Error<ListConversationsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -265,7 +279,9 @@ impl CreateConversationBuilder {
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CreateConversationError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateConversationError>> {
         let path = "/v2/conversations";
         let call = self
             .client
@@ -311,8 +327,13 @@ impl CreateConversationBuilder {
     }
 }
 impl std::future::IntoFuture for CreateConversationBuilder {
-    type Output = Result<CreateConversationOk, rt::client::Error<CreateConversationError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        CreateConversationOk,
+        rt::client::Error<CreateConversationError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -332,23 +353,29 @@ impl GetConversationBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetConversationOk`] or [`GetConversationError`].
-    pub async fn send(self) -> Result<GetConversationOk, rt::client::Error<GetConversationError>> {
+    pub async fn send(
+        self,
+    ) -> Result<GetConversationOk, rt::client::Error<GetConversationError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<GetConversationOk>, rt::client::Error<GetConversationError>>
-    {
+    ) -> Result<
+        rt::client::WithInfo<GetConversationOk>,
+        rt::client::Error<GetConversationError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetConversationError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<GetConversationError>> {
         let path = format!(
-            "/v2/conversations/{}",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v2/conversations/{}", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -400,7 +427,9 @@ impl GetConversationBuilder {
 }
 impl std::future::IntoFuture for GetConversationBuilder {
     type Output = Result<GetConversationOk, rt::client::Error<GetConversationError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -421,22 +450,27 @@ impl SendMessageBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`SendMessageOk`] or [`SendMessageError`].
-    pub async fn send(self) -> Result<SendMessageOk, rt::client::Error<SendMessageError>> {
+    pub async fn send(
+        self,
+    ) -> Result<SendMessageOk, rt::client::Error<SendMessageError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<SendMessageOk>, rt::client::Error<SendMessageError>> {
+    ) -> Result<
+        rt::client::WithInfo<SendMessageOk>,
+        rt::client::Error<SendMessageError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<SendMessageError>> {
         let path = format!(
-            "/v2/conversations/{}/messages",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v2/conversations/{}/messages", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -507,7 +541,9 @@ impl SendMessageBuilder {
 }
 impl std::future::IntoFuture for SendMessageBuilder {
     type Output = Result<SendMessageOk, rt::client::Error<SendMessageError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -540,33 +576,35 @@ impl StreamEventsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`StreamEventsOk`] or [`StreamEventsError`].
-    pub async fn send(self) -> Result<StreamEventsOk, rt::client::Error<StreamEventsError>> {
+    pub async fn send(
+        self,
+    ) -> Result<StreamEventsOk, rt::client::Error<StreamEventsError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<StreamEventsOk>, rt::client::Error<StreamEventsError>> {
+    ) -> Result<
+        rt::client::WithInfo<StreamEventsOk>,
+        rt::client::Error<StreamEventsError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
-    fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<StreamEventsError>> {
+    fn call(
+        &self,
+    ) -> Result<rt::client::Call<'_>, rt::client::Error<StreamEventsError>> {
         let path = format!(
-            "/v2/conversations/{}/events",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v2/conversations/{}/events", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
             .core
             .call(rt::client::Method::GET, path)
-            .query(
-                "last_event_id",
-                &self.last_event_id,
-                rt::ParamStyle::Form,
-                true,
-            )
+            .query("last_event_id", &self.last_event_id, rt::ParamStyle::Form, true)
             .security(&[&[&API_KEY]])
             .stream_response()
             .idempotent(true)
@@ -581,27 +619,37 @@ impl StreamEventsBuilder {
         match status.as_u16() {
             200 => {
                 let base = self.clone();
-                let reconnect = move |last_event_id: Option<String>| -> rt::sse::ReconnectFuture {
+                let reconnect = move |
+                    last_event_id: Option<String>,
+                | -> rt::sse::ReconnectFuture {
                     let mut request = base.clone();
                     if let Some(id) = last_event_id {
                         request.last_event_id = rt::wire::decode_simple(
-                            "last_event_id",
-                            &id,
-                            false,
-                            rt::ValueKind::Scalar,
-                        )
-                        .ok();
+                                "last_event_id",
+                                &id,
+                                false,
+                                rt::ValueKind::Scalar,
+                            )
+                            .ok();
                     }
                     Box::pin(async move {
                         let call = request
                             .call()
-                            .map_err(|e| rt::sse::StreamError::Transport(e.to_string().into()))?;
+                            .map_err(|e| rt::sse::StreamError::Transport(
+                                e.to_string().into(),
+                            ))?;
                         call.send::<()>()
                             .await
-                            .map_err(|e| rt::sse::StreamError::Transport(e.to_string().into()))
+                            .map_err(|e| rt::sse::StreamError::Transport(
+                                e.to_string().into(),
+                            ))
                     })
                 };
-                let stream = rt::sse::EventStream::new(response, reconnect, self.reconnect);
+                let stream = rt::sse::EventStream::new(
+                    response,
+                    reconnect,
+                    self.reconnect,
+                );
                 let stream = match &self.last_event_id {
                     Some(id) => stream.resuming_from(id.to_string()),
                     None => stream,
@@ -624,7 +672,9 @@ impl StreamEventsBuilder {
 }
 impl std::future::IntoFuture for StreamEventsBuilder {
     type Output = Result<StreamEventsOk, rt::client::Error<StreamEventsError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -658,8 +708,8 @@ impl CancelRunBuilder {
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CancelRunError>> {
         let path = format!(
-            "/v2/conversations/{}/cancel",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v2/conversations/{}/cancel", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -711,7 +761,9 @@ impl CancelRunBuilder {
 }
 impl std::future::IntoFuture for CancelRunBuilder {
     type Output = Result<CancelRunOk, rt::client::Error<CancelRunError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -732,22 +784,27 @@ impl ConfirmToolBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ConfirmToolOk`] or [`ConfirmToolError`].
-    pub async fn send(self) -> Result<ConfirmToolOk, rt::client::Error<ConfirmToolError>> {
+    pub async fn send(
+        self,
+    ) -> Result<ConfirmToolOk, rt::client::Error<ConfirmToolError>> {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
     pub async fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ConfirmToolOk>, rt::client::Error<ConfirmToolError>> {
+    ) -> Result<
+        rt::client::WithInfo<ConfirmToolOk>,
+        rt::client::Error<ConfirmToolError>,
+    > {
         let response = self.call()?.send().await?;
         let info = rt::client::WithInfo::of(&response);
         Ok(info.with_value(self.decode(response).await?))
     }
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ConfirmToolError>> {
         let path = format!(
-            "/v2/conversations/{}/confirm",
-            rt::wire::encode_path("id", &self.id, rt::ParamStyle::Simple, false)?
+            "/v2/conversations/{}/confirm", rt::wire::encode_path("id", & self.id,
+            rt::ParamStyle::Simple, false) ?
         );
         let call = self
             .client
@@ -800,7 +857,9 @@ impl ConfirmToolBuilder {
 }
 impl std::future::IntoFuture for ConfirmToolBuilder {
     type Output = Result<ConfirmToolOk, rt::client::Error<ConfirmToolError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

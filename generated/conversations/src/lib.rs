@@ -5,9 +5,13 @@
 //!
 //! Errors share one body, `APIError`, whose `error.code` is a stable, machine-readable code. Each operation lists the codes it documents, per HTTP status.
 pub use oagen_rt as rt;
+#[rustfmt::skip]
 pub mod client;
+#[rustfmt::skip]
 pub mod responses;
+#[rustfmt::skip]
 pub mod server;
+#[rustfmt::skip]
 pub mod types;
 pub use client::Client;
 pub use responses::*;

@@ -4,8 +4,8 @@
 //!
 //! From synchronous code, drive it with a runtime:
 //! `tokio::runtime::Runtime::new()?.block_on(client.some_operation().send())`.
-use crate::responses::*;
 use crate::rt;
+use crate::responses::*;
 use crate::types::*;
 /// The API's base URL, from the spec's first server (variables at their defaults).
 pub const DEFAULT_BASE_URL: &str = "https://api.devrev.ai";
@@ -81,8 +81,10 @@ impl AiAgentsEventsExecuteAsyncBuilder {
     /// Sends the request and decodes the answer into [`AiAgentsEventsExecuteAsyncOk`] or [`AiAgentsEventsExecuteAsyncError`].
     pub async fn send(
         self,
-    ) -> Result<AiAgentsEventsExecuteAsyncOk, rt::client::Error<AiAgentsEventsExecuteAsyncError>>
-    {
+    ) -> Result<
+        AiAgentsEventsExecuteAsyncOk,
+        rt::client::Error<AiAgentsEventsExecuteAsyncError>,
+    > {
         let response = self.call()?.send().await?;
         self.decode(response).await
     }
@@ -99,7 +101,10 @@ impl AiAgentsEventsExecuteAsyncBuilder {
     }
     fn call(
         &self,
-    ) -> Result<rt::client::Call<'_>, rt::client::Error<AiAgentsEventsExecuteAsyncError>> {
+    ) -> Result<
+        rt::client::Call<'_>,
+        rt::client::Error<AiAgentsEventsExecuteAsyncError>,
+    > {
         let path = "/ai-agents.events.execute-async";
         let call = self
             .client
@@ -114,8 +119,10 @@ impl AiAgentsEventsExecuteAsyncBuilder {
     async fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<AiAgentsEventsExecuteAsyncOk, rt::client::Error<AiAgentsEventsExecuteAsyncError>>
-    {
+    ) -> Result<
+        AiAgentsEventsExecuteAsyncOk,
+        rt::client::Error<AiAgentsEventsExecuteAsyncError>,
+    > {
         let status = response.status();
         match status.as_u16() {
             200 => {
@@ -155,10 +162,16 @@ impl AiAgentsEventsExecuteAsyncBuilder {
             }
             429 => {
                 let response_headers = response.headers().clone();
-                let retry_after =
-                    rt::client::response_header(&response, "Retry-After", rt::ValueKind::Scalar)?;
+                let retry_after = rt::client::response_header(
+                    &response,
+                    "Retry-After",
+                    rt::ValueKind::Scalar,
+                )?;
                 let body = rt::client::read_json(response).await?;
-                let value = AiAgentsEventsExecuteAsyncError::TooManyRequests { body, retry_after };
+                let value = AiAgentsEventsExecuteAsyncError::TooManyRequests {
+                    body,
+                    retry_after,
+                };
                 Err(rt::client::Error::api(status, response_headers, value))
             }
             500 => {
@@ -178,9 +191,13 @@ impl AiAgentsEventsExecuteAsyncBuilder {
     }
 }
 impl std::future::IntoFuture for AiAgentsEventsExecuteAsyncBuilder {
-    type Output =
-        Result<AiAgentsEventsExecuteAsyncOk, rt::client::Error<AiAgentsEventsExecuteAsyncError>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    type Output = Result<
+        AiAgentsEventsExecuteAsyncOk,
+        rt::client::Error<AiAgentsEventsExecuteAsyncError>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Self::Output> + Send>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -5,9 +5,13 @@
 //!
 //! Errors of every status share one body, `error`, a union discriminated by `type`. Each response below lists the `type` values it carries.
 pub use oagen_rt as rt;
+#[rustfmt::skip]
 pub mod client;
+#[rustfmt::skip]
 pub mod responses;
+#[rustfmt::skip]
 pub mod server;
+#[rustfmt::skip]
 pub mod types;
 pub use client::Client;
 pub use responses::*;

@@ -613,9 +613,33 @@ fn decode_fn(api: &Api, op: &Operation) -> TokenStream {
                 quote!(#lit)
             }
             StatusSpec::Range(n) => {
-                let lo = proc_macro2::Literal::u16_unsuffixed(u16::from(*n) * 100);
-                let hi = proc_macro2::Literal::u16_unsuffixed(u16::from(*n) * 100 + 99);
-                quote!(#lo..=#hi)
+                // Codes the spec lists on their own are matched by their own arms; the range
+                // covers the rest (overlapping arms would be dead code).
+                let explicit: Vec<u16> = op
+                    .responses
+                    .iter()
+                    .filter_map(|o| match o.status {
+                        StatusSpec::Code(c) if c / 100 == u16::from(*n) => Some(c),
+                        _ => None,
+                    })
+                    .collect();
+                let pieces =
+                    ranges_without(u16::from(*n) * 100, u16::from(*n) * 100 + 99, &explicit);
+                if pieces.is_empty() {
+                    continue;
+                }
+                let pieces = pieces.iter().map(|(lo, hi)| {
+                    let (lo, hi) = (
+                        proc_macro2::Literal::u16_unsuffixed(*lo),
+                        proc_macro2::Literal::u16_unsuffixed(*hi),
+                    );
+                    if lo.to_string() == hi.to_string() {
+                        quote!(#lo)
+                    } else {
+                        quote!(#lo..=#hi)
+                    }
+                });
+                quote!(#(#pieces)|*)
             }
             StatusSpec::Default => {
                 has_default = true;
@@ -833,5 +857,39 @@ fn pagination_stream(api: &Api, op: &Operation, p: &crate::model::Pagination) ->
                 }
             })
         }
+    }
+}
+
+/// `lo..=hi` without the codes in `holes`, as inclusive ranges.
+fn ranges_without(lo: u16, hi: u16, holes: &[u16]) -> Vec<(u16, u16)> {
+    let mut out = Vec::new();
+    let mut start = lo;
+    for code in lo..=hi {
+        if holes.contains(&code) {
+            if start < code {
+                out.push((start, code - 1));
+            }
+            start = code + 1;
+        }
+    }
+    if start <= hi {
+        out.push((start, hi));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ranges_without;
+
+    #[test]
+    fn ranges_skip_listed_codes() {
+        assert_eq!(ranges_without(200, 299, &[]), vec![(200, 299)]);
+        assert_eq!(ranges_without(200, 299, &[200, 201]), vec![(202, 299)]);
+        assert_eq!(
+            ranges_without(400, 499, &[404, 499]),
+            vec![(400, 403), (405, 498)]
+        );
+        assert_eq!(ranges_without(500, 500, &[500]), vec![]);
     }
 }

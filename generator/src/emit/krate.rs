@@ -23,19 +23,35 @@ pub fn lib_rs(api: &Api, _options: &EmitOptions) -> TokenStream {
         proc_macro2::TokenTree::Group(g) => Some(g.stream()),
         _ => None,
     });
+    let responses_export = (!api.operations.is_empty()).then(|| {
+        quote!(
+            pub use responses::*;
+        )
+    });
+    let types_export = (!api.types.is_empty()).then(|| {
+        quote!(
+            pub use types::*;
+        )
+    });
+    // The modules are formatted by prettyplease; `rustfmt::skip` keeps `cargo fmt` of a
+    // workspace that contains the crate from rewriting them (this file is rustfmt-clean).
     quote! {
         #(#![#inner])*
 
         pub use oagen_rt as rt;
 
+        #[rustfmt::skip]
         pub mod client;
+        #[rustfmt::skip]
         pub mod responses;
+        #[rustfmt::skip]
         pub mod server;
+        #[rustfmt::skip]
         pub mod types;
 
         pub use client::Client;
-        pub use responses::*;
-        pub use types::*;
+        #responses_export
+        #types_export
     }
 }
 

@@ -173,7 +173,10 @@ pub fn emit(api: &Api, options: &EmitOptions) -> Result<Vec<GeneratedFile>, Stri
         },
         GeneratedFile {
             path: "src/server.rs".into(),
-            contents: crate::format::rust_file(&server::server_rs(api), &header)?,
+            contents: crate::format::rust_file(
+                &server::server_rs_in_crate(api, &options.crate_name),
+                &header,
+            )?,
         },
     ];
     files.extend(krate::manifest_and_readme(api, options)?);

@@ -256,8 +256,8 @@ impl<T> WithInfo<T> {
 /// assert_eq!(wait, Some(7));
 /// let missing: Option<String> = response_header::<_, ()>(&response, "Location", ValueKind::Scalar).unwrap();
 /// assert_eq!(missing, None);
-/// let bad = response_header::<u64, ()>(&response, "Retry-After", ValueKind::Array);
-/// assert!(bad.is_ok());
+/// let bad = response_header::<bool, ()>(&response, "Retry-After", ValueKind::Scalar);
+/// assert!(bad.unwrap_err().to_string().contains("Retry-After"));
 /// ```
 pub fn response_header<T: DeserializeOwned, E>(
     response: &reqwest::Response,

@@ -324,19 +324,30 @@ async fn field_of_the_wrong_type_is_a_422_with_its_pointer() {
 }
 
 #[tokio::test]
-async fn unknown_enum_value_is_kept_not_rejected() {
-    // Every generated string enum keeps an `Unknown(String)` variant (forward compatibility,
-    // shared by client and server), so a value outside the spec's list is not a 422: it
-    // reaches the implementation verbatim. If request enums become closed, this turns into a
-    // 422 with the pointer `/input/0/role`.
+async fn unknown_enum_value_is_a_422_naming_the_field() {
+    // Generated enums keep an `Unknown` variant for clients; the server checks requests against
+    // the spec's closed list and refuses the rest before the implementation sees them.
     let (api, base) = platform().await;
     let json = r#"{"agent_id": "a1", "input": [{"role": "robot", "content": "hi"}]}"#;
-    let (status, _, body) = read(post_session(&base, "application/json", json).await).await;
-    assert_eq!(status, 429, "{body}");
-    let seen = api.session_requests.lock().unwrap().clone();
-    assert_eq!(
-        seen[0].body.input[0].role,
-        InputMessageRole::Unknown("robot".to_owned())
+    let body = problem(post_session(&base, "application/json", json).await, 422).await;
+    assert_eq!(body["pointer"], "/input/0/role", "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("robot"), "{body}");
+    assert!(api.session_requests.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn unknown_enum_value_in_a_query_parameter_is_a_400() {
+    let (_, base) = platform().await;
+    let response = reqwest::Client::new()
+        .get(format!("{base}/v1/sessions?status=sleeping"))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    let body = problem(response, 400).await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("status"),
+        "{body}"
     );
 }
 

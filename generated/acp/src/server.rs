@@ -560,7 +560,9 @@ pub struct CreateThreadRequest {
 impl CreateThreadRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
-        Ok(Self { body: input.json()? })
+        Ok(Self {
+            body: rt::server::known_body(input.json()?)?,
+        })
     }
 }
 /// What [`Api::search_threads`] receives: the parameters and body of `POST /threads/search`, decoded.
@@ -572,7 +574,9 @@ pub struct SearchThreadsRequest {
 impl SearchThreadsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
-        Ok(Self { body: input.json()? })
+        Ok(Self {
+            body: rt::server::known_body(input.json()?)?,
+        })
     }
 }
 /// What [`Api::get_thread_history`] receives: the parameters and body of `GET /threads/{thread_id}/history`, decoded.
@@ -677,7 +681,7 @@ impl PatchThreadRequest {
                     false,
                     rt::ValueKind::Scalar,
                 )?,
-            body: input.json()?,
+            body: rt::server::known_body(input.json()?)?,
         })
     }
 }
@@ -732,7 +736,7 @@ impl CreateThreadRunRequest {
                     false,
                     rt::ValueKind::Scalar,
                 )?,
-            body: input.json()?,
+            body: rt::server::known_body(input.json()?)?,
         })
     }
 }
@@ -759,7 +763,7 @@ impl CreateAndStreamThreadRunOutputRequest {
                     false,
                     rt::ValueKind::Scalar,
                 )?,
-            body: input.json()?,
+            body: rt::server::known_body(input.json()?)?,
             last_event_id: rt::sse::last_event_id(input.headers()),
         })
     }
@@ -785,7 +789,7 @@ impl CreateAndWaitForThreadRunOutputRequest {
                     false,
                     rt::ValueKind::Scalar,
                 )?,
-            body: input.json()?,
+            body: rt::server::known_body(input.json()?)?,
         })
     }
 }
@@ -968,8 +972,10 @@ impl CancelThreadRunRequest {
                 .path("run_id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             wait: input
                 .query("wait", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
-            action: input
-                .query("action", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
+            action: rt::server::known_param(
+                "action",
+                input.query("action", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
+            )?,
         })
     }
 }
@@ -982,7 +988,9 @@ pub struct CreateStatelessRunRequest {
 impl CreateStatelessRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
-        Ok(Self { body: input.json()? })
+        Ok(Self {
+            body: rt::server::known_body(input.json()?)?,
+        })
     }
 }
 /// What [`Api::search_stateless_runs`] receives: the parameters and body of `POST /runs/search`, decoded.
@@ -994,7 +1002,9 @@ pub struct SearchStatelessRunsRequest {
 impl SearchStatelessRunsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
-        Ok(Self { body: input.json()? })
+        Ok(Self {
+            body: rt::server::known_body(input.json()?)?,
+        })
     }
 }
 /// What [`Api::create_and_stream_stateless_run_output`] receives: the parameters and body of `POST /runs/stream`, decoded.
@@ -1009,7 +1019,7 @@ impl CreateAndStreamStatelessRunOutputRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            body: input.json()?,
+            body: rt::server::known_body(input.json()?)?,
             last_event_id: rt::sse::last_event_id(input.headers()),
         })
     }
@@ -1023,7 +1033,9 @@ pub struct CreateAndWaitForStatelessRunOutputRequest {
 impl CreateAndWaitForStatelessRunOutputRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
-        Ok(Self { body: input.json()? })
+        Ok(Self {
+            body: rt::server::known_body(input.json()?)?,
+        })
     }
 }
 /// What [`Api::wait_for_stateless_run_output`] receives: the parameters and body of `GET /runs/{run_id}/wait`, decoded.
@@ -1139,8 +1151,10 @@ impl CancelStatelessRunRequest {
                 .path("run_id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             wait: input
                 .query("wait", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
-            action: input
-                .query("action", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
+            action: rt::server::known_param(
+                "action",
+                input.query("action", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
+            )?,
         })
     }
 }

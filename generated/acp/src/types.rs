@@ -164,6 +164,14 @@ impl std::fmt::Display for CancelStatelessRunAction {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for CancelStatelessRunAction {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Action
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum CancelThreadRunAction {
@@ -188,6 +196,14 @@ impl CancelThreadRunAction {
 impl std::fmt::Display for CancelThreadRunAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for CancelThreadRunAction {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 /// Config
@@ -223,6 +239,18 @@ pub struct CustomRunResultUpdate {
     pub status: RunStatus,
     pub update: StreamUpdateSchema,
 }
+impl rt::wire::Known for CustomRunResultUpdate {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.r#type,
+                &format!("{pointer}{}", "/type"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.status,
+                &format!("{pointer}{}", "/status"),
+            ))
+    }
+}
 /// Streaming Output Type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum CustomRunResultUpdateType {
@@ -244,6 +272,14 @@ impl CustomRunResultUpdateType {
 impl std::fmt::Display for CustomRunResultUpdateType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for CustomRunResultUpdateType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 /// Error message returned from the server
@@ -304,6 +340,14 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+impl rt::wire::Known for Message {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.content,
+            &format!("{pointer}{}", "/content"),
+        ))
+    }
+}
 /// Content
 ///
 /// The content of the message.
@@ -313,6 +357,14 @@ pub enum MessageContent {
     String(String),
     Array(Vec<MessageContentArrayItem>),
 }
+impl rt::wire::Known for MessageContent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::String(_) => None,
+            Self::Array(inner) => rt::wire::Known::first_unknown(inner, pointer),
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum MessageContentArrayItem {
@@ -320,6 +372,16 @@ pub enum MessageContentArrayItem {
     MessageTextBlock(MessageContentArrayItemMessageTextBlock),
     /// MessageAnyBlock
     MessageAnyBlock(MessageContentArrayItemMessageAnyBlock),
+}
+impl rt::wire::Known for MessageContentArrayItem {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::MessageTextBlock(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::MessageAnyBlock(_) => None,
+        }
+    }
 }
 /// MessageAnyBlock
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -335,6 +397,14 @@ pub struct MessageContentArrayItemMessageTextBlock {
     pub r#type: MessageContentArrayItemMessageTextBlockType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+}
+impl rt::wire::Known for MessageContentArrayItemMessageTextBlock {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageContentArrayItemMessageTextBlockType {
@@ -356,6 +426,14 @@ impl MessageContentArrayItemMessageTextBlockType {
 impl std::fmt::Display for MessageContentArrayItemMessageTextBlockType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for MessageContentArrayItemMessageTextBlockType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 /// The output of the agent. The schema is described in agent ACP descriptor under 'spec.output'.
@@ -420,6 +498,14 @@ pub struct Run {
     /// The status of the run. One of 'pending', 'error', 'success', 'timeout', 'interrupted'.
     pub status: RunStatus,
 }
+impl rt::wire::Known for Run {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.status,
+            &format!("{pointer}{}", "/status"),
+        ))
+    }
+}
 /// RunCreateStateful
 ///
 /// Payload for creating a run.
@@ -464,6 +550,22 @@ impl RunCreate {
     }
     fn default_multitask_strategy() -> RunCreateMultitaskStrategy {
         RunCreateMultitaskStrategy::Reject
+    }
+}
+impl rt::wire::Known for RunCreate {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.stream_mode,
+                &format!("{pointer}{}", "/stream_mode"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.on_disconnect,
+                &format!("{pointer}{}", "/on_disconnect"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.multitask_strategy,
+                &format!("{pointer}{}", "/multitask_strategy"),
+            ))
     }
 }
 /// Config
@@ -512,6 +614,14 @@ impl std::fmt::Display for RunCreateMultitaskStrategy {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for RunCreateMultitaskStrategy {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// On Disconnect
 ///
 /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
@@ -538,6 +648,14 @@ impl RunCreateOnDisconnect {
 impl std::fmt::Display for RunCreateOnDisconnect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for RunCreateOnDisconnect {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 /// Payload for creating a stateful run.
@@ -593,6 +711,26 @@ impl RunCreateStateful {
         RunCreateStatefulIfNotExists::Reject
     }
 }
+impl rt::wire::Known for RunCreateStateful {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.stream_mode,
+                &format!("{pointer}{}", "/stream_mode"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.on_disconnect,
+                &format!("{pointer}{}", "/on_disconnect"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.multitask_strategy,
+                &format!("{pointer}{}", "/multitask_strategy"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.if_not_exists,
+                &format!("{pointer}{}", "/if_not_exists"),
+            ))
+    }
+}
 /// Config
 ///
 /// The configuration for the agent.
@@ -633,6 +771,14 @@ impl std::fmt::Display for RunCreateStatefulIfNotExists {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for RunCreateStatefulIfNotExists {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Multitask Strategy
 ///
 /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
@@ -667,6 +813,14 @@ impl std::fmt::Display for RunCreateStatefulMultitaskStrategy {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for RunCreateStatefulMultitaskStrategy {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// On Disconnect
 ///
 /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
@@ -695,6 +849,14 @@ impl std::fmt::Display for RunCreateStatefulOnDisconnect {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for RunCreateStatefulOnDisconnect {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Stream Mode
 ///
 /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
@@ -703,6 +865,14 @@ impl std::fmt::Display for RunCreateStatefulOnDisconnect {
 pub enum RunCreateStatefulStreamMode {
     StreamingMode(StreamingMode),
     Array(Vec<StreamingMode>),
+}
+impl rt::wire::Known for RunCreateStatefulStreamMode {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::StreamingMode(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::Array(inner) => rt::wire::Known::first_unknown(inner, pointer),
+        }
+    }
 }
 /// Payload for creating a stateless run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -754,6 +924,26 @@ impl RunCreateStateless {
         RunCreateStatelessOnCompletion::Delete
     }
 }
+impl rt::wire::Known for RunCreateStateless {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.stream_mode,
+                &format!("{pointer}{}", "/stream_mode"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.on_disconnect,
+                &format!("{pointer}{}", "/on_disconnect"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.multitask_strategy,
+                &format!("{pointer}{}", "/multitask_strategy"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.on_completion,
+                &format!("{pointer}{}", "/on_completion"),
+            ))
+    }
+}
 /// Config
 ///
 /// The configuration for the agent.
@@ -800,6 +990,14 @@ impl std::fmt::Display for RunCreateStatelessMultitaskStrategy {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for RunCreateStatelessMultitaskStrategy {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// On Completion
 ///
 /// Whether to delete or keep the thread created for a stateless run. Must be one of 'delete' or 'keep'.
@@ -826,6 +1024,14 @@ impl RunCreateStatelessOnCompletion {
 impl std::fmt::Display for RunCreateStatelessOnCompletion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for RunCreateStatelessOnCompletion {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 /// On Disconnect
@@ -856,6 +1062,14 @@ impl std::fmt::Display for RunCreateStatelessOnDisconnect {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for RunCreateStatelessOnDisconnect {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Stream Mode
 ///
 /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
@@ -865,6 +1079,14 @@ pub enum RunCreateStatelessStreamMode {
     StreamingMode(StreamingMode),
     Array(Vec<StreamingMode>),
 }
+impl rt::wire::Known for RunCreateStatelessStreamMode {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::StreamingMode(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::Array(inner) => rt::wire::Known::first_unknown(inner, pointer),
+        }
+    }
+}
 /// Stream Mode
 ///
 /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
@@ -873,6 +1095,14 @@ pub enum RunCreateStatelessStreamMode {
 pub enum RunCreateStreamMode {
     StreamingMode(StreamingMode),
     Array(Vec<StreamingMode>),
+}
+impl rt::wire::Known for RunCreateStreamMode {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::StreamingMode(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::Array(inner) => rt::wire::Known::first_unknown(inner, pointer),
+        }
+    }
 }
 /// Run terminated with an error
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -889,6 +1119,14 @@ pub struct RunError {
     ///
     /// description of the error
     pub description: String,
+}
+impl rt::wire::Known for RunError {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Output Type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -913,12 +1151,28 @@ impl std::fmt::Display for RunErrorType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for RunErrorType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Interrupt occurred during a Run
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunInterrupt {
     /// Output Type
     pub r#type: RunInterruptType,
     pub interrupt: InterruptPayloadSchema,
+}
+impl rt::wire::Known for RunInterrupt {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Output Type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -941,6 +1195,14 @@ impl RunInterruptType {
 impl std::fmt::Display for RunInterruptType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for RunInterruptType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 /// Output of a Run. Can be the final result or an interrupt.
@@ -990,6 +1252,21 @@ impl<'de> Deserialize<'de> for RunOutput {
         }
     }
 }
+impl rt::wire::Known for RunOutput {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Result(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::Interrupt(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::Error(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::Unknown(value) => {
+                Some((
+                    format!("{pointer}{}", "/type"),
+                    rt::wire::tagged::tag(value, "type").unwrap_or_default().to_owned(),
+                ))
+            }
+        }
+    }
+}
 /// Run Output Stream Event
 ///
 /// Server-sent event containing one agent output event. Actual event type is carried inside the data.
@@ -1005,6 +1282,18 @@ pub struct RunOutputStream {
     ///
     /// A serialized JSON data structure carried in the SSE event data field. The event can carry either a full `ValueRunResultUpdate`, if streaming mode is `values` or an `CustomRunResultUpdate` if streaming mode is `custom`
     pub data: RunOutputStreamData,
+}
+impl rt::wire::Known for RunOutputStream {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.event,
+                &format!("{pointer}{}", "/event"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.data,
+                &format!("{pointer}{}", "/data"),
+            ))
+    }
 }
 /// Stream Event Payload
 ///
@@ -1061,6 +1350,22 @@ impl<'de> Deserialize<'de> for RunOutputStreamData {
         }
     }
 }
+impl rt::wire::Known for RunOutputStreamData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Values(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::Custom(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::Interrupt(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::Error(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::Unknown(value) => {
+                Some((
+                    format!("{pointer}{}", "/type"),
+                    rt::wire::tagged::tag(value, "type").unwrap_or_default().to_owned(),
+                ))
+            }
+        }
+    }
+}
 /// Event type. This is the constant string `agent_event` to be compatible with SSE spec. The actual type differentiation is done in the event itself.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RunOutputStreamEvent {
@@ -1084,6 +1389,14 @@ impl std::fmt::Display for RunOutputStreamEvent {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for RunOutputStreamEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Final result of a Run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunResult {
@@ -1094,6 +1407,18 @@ pub struct RunResult {
     /// The messages returned by the run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
+}
+impl rt::wire::Known for RunResult {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.r#type,
+                &format!("{pointer}{}", "/type"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.messages,
+                &format!("{pointer}{}", "/messages"),
+            ))
+    }
 }
 /// Output Type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -1116,6 +1441,14 @@ impl RunResultType {
 impl std::fmt::Display for RunResultType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for RunResultType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 /// Payload for listing runs.
@@ -1144,6 +1477,14 @@ impl RunSearchRequest {
         10
     }
 }
+impl rt::wire::Known for RunSearchRequest {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.status,
+            &format!("{pointer}{}", "/status"),
+        ))
+    }
+}
 /// Agent Run Stateful
 ///
 /// Holds all the information of a stateful run
@@ -1166,6 +1507,18 @@ pub struct RunStateful {
     pub status: RunStatus,
     pub creation: RunCreateStateful,
 }
+impl rt::wire::Known for RunStateful {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.status,
+                &format!("{pointer}{}", "/status"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.creation,
+                &format!("{pointer}{}", "/creation"),
+            ))
+    }
+}
 /// Agent Run Stateless
 ///
 /// Holds all the information of a stateless run
@@ -1187,6 +1540,18 @@ pub struct RunStateless {
     /// The status of the run. One of 'pending', 'error', 'success', 'timeout', 'interrupted'.
     pub status: RunStatus,
     pub creation: RunCreateStateless,
+}
+impl rt::wire::Known for RunStateless {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.status,
+                &format!("{pointer}{}", "/status"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.creation,
+                &format!("{pointer}{}", "/creation"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RunStatus {
@@ -1222,6 +1587,14 @@ impl std::fmt::Display for RunStatus {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for RunStatus {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunWaitResponseStateful {
     /// The run information.
@@ -1230,6 +1603,18 @@ pub struct RunWaitResponseStateful {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<RunOutput>,
 }
+impl rt::wire::Known for RunWaitResponseStateful {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.run,
+                &format!("{pointer}{}", "/run"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.output,
+                &format!("{pointer}{}", "/output"),
+            ))
+    }
+}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunWaitResponseStateless {
     /// The run information.
@@ -1237,6 +1622,18 @@ pub struct RunWaitResponseStateless {
     pub run: Option<RunStateless>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<RunOutput>,
+}
+impl rt::wire::Known for RunWaitResponseStateless {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.run,
+                &format!("{pointer}{}", "/run"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.output,
+                &format!("{pointer}{}", "/output"),
+            ))
+    }
 }
 /// An update in the SSE event streaming where streaming mode is set to custom. The schema is described in agent ACP descriptor under 'spec.custom_streaming_update'.
 pub type StreamUpdateSchema = std::collections::BTreeMap<String, serde_json::Value>;
@@ -1265,6 +1662,14 @@ impl std::fmt::Display for StreamingMode {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for StreamingMode {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Represents a collection of consecutive runs over a thread.  Thread is associated with a state. Runs for a thread can potentially happen across different agents, if the state format is compatible.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Thread {
@@ -1284,6 +1689,18 @@ pub struct Thread {
     /// The current Messages of the thread. If messages are contained in Thread.values, implementations should remove them from values when returning messages. When this key isn't present it means the thread/agent doesn't support messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
+}
+impl rt::wire::Known for Thread {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.status,
+                &format!("{pointer}{}", "/status"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.messages,
+                &format!("{pointer}{}", "/messages"),
+            ))
+    }
 }
 /// Structured identifier for a thread checkpoint, ie. an entry in the thread's history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1309,6 +1726,14 @@ pub struct ThreadCreate {
 impl ThreadCreate {
     fn default_if_exists() -> ThreadCreateIfExists {
         ThreadCreateIfExists::Raise
+    }
+}
+impl rt::wire::Known for ThreadCreate {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.if_exists,
+            &format!("{pointer}{}", "/if_exists"),
+        ))
     }
 }
 /// If Exists
@@ -1339,6 +1764,14 @@ impl std::fmt::Display for ThreadCreateIfExists {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ThreadCreateIfExists {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Payload for updating a thread.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ThreadPatch {
@@ -1354,6 +1787,14 @@ pub struct ThreadPatch {
     /// The current Messages of the thread. If messages are contained in Thread.values, implementations should remove them from values when returning messages. When this key isn't present it means the thread/agent doesn't support messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
+}
+impl rt::wire::Known for ThreadPatch {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.messages,
+            &format!("{pointer}{}", "/messages"),
+        ))
+    }
 }
 /// Payload for listing threads.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1380,6 +1821,14 @@ impl ThreadSearchRequest {
         10
     }
 }
+impl rt::wire::Known for ThreadSearchRequest {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.status,
+            &format!("{pointer}{}", "/status"),
+        ))
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ThreadState {
     /// The identifier for this checkpoint.
@@ -1392,6 +1841,14 @@ pub struct ThreadState {
     /// The checkpoint metadata.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+}
+impl rt::wire::Known for ThreadState {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.messages,
+            &format!("{pointer}{}", "/messages"),
+        ))
+    }
 }
 /// The thread state. The schema is described in agent ACP descriptor under 'spec.thread_state'.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1441,6 +1898,14 @@ impl std::fmt::Display for ThreadStatus {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ThreadStatus {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Status
 ///
 /// The status of the thread.
@@ -1475,6 +1940,14 @@ impl std::fmt::Display for ThreadStatus2 {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ThreadStatus2 {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Partial result provided as value through streaming.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ValueRunErrorUpdate {
@@ -1494,6 +1967,18 @@ pub struct ValueRunErrorUpdate {
     ///
     /// Status of the Run when this result was generated. This is particularly useful when this data structure is used for streaming results. As the server can indicate an interrupt or an error condition while streaming the result.
     pub status: RunStatus,
+}
+impl rt::wire::Known for ValueRunErrorUpdate {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.r#type,
+                &format!("{pointer}{}", "/type"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.status,
+                &format!("{pointer}{}", "/status"),
+            ))
+    }
 }
 /// Output Type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -1518,6 +2003,14 @@ impl std::fmt::Display for ValueRunErrorUpdateType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ValueRunErrorUpdateType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Partial result provided as value through streaming.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ValueRunInterruptUpdate {
@@ -1530,6 +2023,18 @@ pub struct ValueRunInterruptUpdate {
     ///
     /// Status of the Run when this result was generated. This is particularly useful when this data structure is used for streaming results. As the server can indicate an interrupt or an error condition while streaming the result.
     pub status: RunStatus,
+}
+impl rt::wire::Known for ValueRunInterruptUpdate {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.r#type,
+                &format!("{pointer}{}", "/type"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.status,
+                &format!("{pointer}{}", "/status"),
+            ))
+    }
 }
 /// Output Type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -1554,6 +2059,14 @@ impl std::fmt::Display for ValueRunInterruptUpdateType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ValueRunInterruptUpdateType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Partial result provided as value through streaming.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ValueRunResultUpdate {
@@ -1569,6 +2082,22 @@ pub struct ValueRunResultUpdate {
     /// Stream of messages returned by the run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
+}
+impl rt::wire::Known for ValueRunResultUpdate {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.r#type,
+                &format!("{pointer}{}", "/type"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.status,
+                &format!("{pointer}{}", "/status"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.messages,
+                &format!("{pointer}{}", "/messages"),
+            ))
+    }
 }
 /// Streaming Output Type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -1591,5 +2120,13 @@ impl ValueRunResultUpdateType {
 impl std::fmt::Display for ValueRunResultUpdateType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for ValueRunResultUpdateType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }

@@ -1006,8 +1006,10 @@ impl ListSessionsRequest {
             credentials: input.authenticate(LIST_SESSIONS_SECURITY)?,
             agent_id: input
                 .query("agent_id", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
-            status: input
-                .query("status", rt::ParamStyle::Form, true, rt::ValueKind::Array)?,
+            status: rt::server::known_param(
+                "status",
+                input.query("status", rt::ParamStyle::Form, true, rt::ValueKind::Array)?,
+            )?,
             limit: input
                 .query("limit", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
             cursor: input
@@ -1034,7 +1036,7 @@ impl CreateSessionRequest2 {
             credentials: input.authenticate(CREATE_SESSION_SECURITY)?,
             idempotency_key: input
                 .header("Idempotency-Key", false, rt::ValueKind::Scalar)?,
-            body: input.json()?,
+            body: rt::server::known_body(input.json()?)?,
         })
     }
 }
@@ -1144,7 +1146,7 @@ impl SendSessionMessageRequest {
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             idempotency_key: input
                 .header("Idempotency-Key", false, rt::ValueKind::Scalar)?,
-            body: input.json()?,
+            body: rt::server::known_body(input.json()?)?,
         })
     }
 }
@@ -1206,7 +1208,7 @@ impl CreateEnvironmentRequest {
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
             credentials: input.authenticate(CREATE_ENVIRONMENT_SECURITY)?,
-            body: input.json()?,
+            body: rt::server::known_body(input.json()?)?,
         })
     }
 }
@@ -1247,7 +1249,7 @@ impl UpdateEnvironmentRequest {
         Ok(Self {
             credentials: input.authenticate(UPDATE_ENVIRONMENT_SECURITY)?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
-            body: input.json()?,
+            body: rt::server::known_body(input.json()?)?,
         })
     }
 }
@@ -1684,7 +1686,7 @@ impl CreateProviderRequest {
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
             credentials: input.authenticate(CREATE_PROVIDER_SECURITY)?,
-            body: input.json()?,
+            body: rt::server::known_body(input.json()?)?,
         })
     }
 }

@@ -307,6 +307,22 @@ impl<'de> Deserialize<'de> for ContentBlock {
         }
     }
 }
+impl rt::wire::Known for ContentBlock {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Text(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::Image(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::ToolUse(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::ToolResult(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::Unknown(value) => {
+                Some((
+                    format!("{pointer}{}", "/type"),
+                    rt::wire::tagged::tag(value, "type").unwrap_or_default().to_owned(),
+                ))
+            }
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CreateSessionRequest {
     pub agent_id: String,
@@ -320,6 +336,14 @@ pub struct CreateSessionRequest {
     pub input: Vec<InputMessage>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
+}
+impl rt::wire::Known for CreateSessionRequest {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.input,
+            &format!("{pointer}{}", "/input"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EnvironmentConfig {
@@ -356,6 +380,14 @@ impl EnvironmentConfig {
         EnvironmentConfigNetwork::Restricted
     }
 }
+impl rt::wire::Known for EnvironmentConfig {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.network,
+            &format!("{pointer}{}", "/network"),
+        ))
+    }
+}
 /// Outbound network access of the sandbox.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum EnvironmentConfigNetwork {
@@ -383,6 +415,14 @@ impl EnvironmentConfigNetwork {
 impl std::fmt::Display for EnvironmentConfigNetwork {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for EnvironmentConfigNetwork {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 /// An environment's settable configuration (fields filled in; the seed only names EnvironmentConfig).
@@ -416,6 +456,14 @@ impl EnvironmentInput {
         EnvironmentInputNetwork::Restricted
     }
 }
+impl rt::wire::Known for EnvironmentInput {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.network,
+            &format!("{pointer}{}", "/network"),
+        ))
+    }
+}
 /// Outbound network access of the sandbox.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum EnvironmentInputNetwork {
@@ -445,6 +493,14 @@ impl std::fmt::Display for EnvironmentInputNetwork {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for EnvironmentInputNetwork {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EnvironmentPage {
     /// The items of this page.
@@ -456,6 +512,14 @@ pub struct EnvironmentPage {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorModel {
     pub error: ErrorModelError,
+}
+impl rt::wire::Known for ErrorModel {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.error,
+            &format!("{pointer}{}", "/error"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorModelError {
@@ -472,6 +536,14 @@ pub struct ErrorModelError {
     /// ID of the request, for support.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+}
+impl rt::wire::Known for ErrorModelError {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Machine-readable error category.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -515,6 +587,14 @@ impl ErrorType {
 impl std::fmt::Display for ErrorType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for ErrorType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -571,6 +651,14 @@ pub struct EvalRun {
     )]
     pub completed_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
 }
+impl rt::wire::Known for EvalRun {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.status,
+            &format!("{pointer}{}", "/status"),
+        ))
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalRunPage {
     /// The items of this page.
@@ -607,6 +695,14 @@ pub struct EvalRunResults {
     )]
     pub completed_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
     pub results: Vec<EvalRunResultsResultsItem>,
+}
+impl rt::wire::Known for EvalRunResults {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.status,
+            &format!("{pointer}{}", "/status"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalRunResultsResultsItem {
@@ -662,6 +758,14 @@ impl std::fmt::Display for EvalRunResultsStatus {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for EvalRunResultsStatus {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum EvalRunStatus {
     #[serde(rename = "queued")]
@@ -691,6 +795,14 @@ impl EvalRunStatus {
 impl std::fmt::Display for EvalRunStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for EvalRunStatus {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -724,6 +836,14 @@ pub struct ImageBlock {
     )]
     pub alt: Option<Option<String>>,
 }
+impl rt::wire::Known for ImageBlock {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
+}
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ImageBlockType {
     #[serde(rename = "image")]
@@ -746,6 +866,14 @@ impl std::fmt::Display for ImageBlockType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ImageBlockType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// One message given to the agent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InputMessage {
@@ -754,12 +882,32 @@ pub struct InputMessage {
     /// Plain text, or a list of content blocks.
     pub content: InputMessageContent,
 }
+impl rt::wire::Known for InputMessage {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.role,
+                &format!("{pointer}{}", "/role"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.content,
+                &format!("{pointer}{}", "/content"),
+            ))
+    }
+}
 /// Plain text, or a list of content blocks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum InputMessageContent {
     String(String),
     Array(Vec<ContentBlock>),
+}
+impl rt::wire::Known for InputMessageContent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::String(_) => None,
+            Self::Array(inner) => rt::wire::Known::first_unknown(inner, pointer),
+        }
+    }
 }
 /// Author of the message; `assistant` seeds earlier history.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -787,6 +935,14 @@ impl std::fmt::Display for InputMessageRole {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for InputMessageRole {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Integration {
     pub id: String,
@@ -805,6 +961,14 @@ pub struct Integration {
         skip_serializing_if = "Option::is_none"
     )]
     pub installed_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
+}
+impl rt::wire::Known for Integration {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.status,
+            &format!("{pointer}{}", "/status"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IntegrationPage {
@@ -837,6 +1001,14 @@ impl IntegrationStatus {
 impl std::fmt::Display for IntegrationStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for IntegrationStatus {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -920,6 +1092,18 @@ pub struct Message {
     pub role: MessageRole,
     pub content: Vec<ContentBlock>,
 }
+impl rt::wire::Known for Message {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.role,
+                &format!("{pointer}{}", "/role"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.content,
+                &format!("{pointer}{}", "/content"),
+            ))
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageCompletedEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
@@ -928,6 +1112,18 @@ pub struct MessageCompletedEvent {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: MessageCompletedEventType,
     pub message: Message,
+}
+impl rt::wire::Known for MessageCompletedEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.r#type,
+                &format!("{pointer}{}", "/type"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.message,
+                &format!("{pointer}{}", "/message"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageCompletedEventType {
@@ -951,6 +1147,14 @@ impl std::fmt::Display for MessageCompletedEventType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for MessageCompletedEventType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageDeltaEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
@@ -961,6 +1165,14 @@ pub struct MessageDeltaEvent {
     pub message_id: String,
     /// Next piece of the message's text.
     pub delta: String,
+}
+impl rt::wire::Known for MessageDeltaEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageDeltaEventType {
@@ -982,6 +1194,14 @@ impl MessageDeltaEventType {
 impl std::fmt::Display for MessageDeltaEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for MessageDeltaEventType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -1009,6 +1229,14 @@ impl std::fmt::Display for MessageRole {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for MessageRole {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageStartedEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
@@ -1018,6 +1246,18 @@ pub struct MessageStartedEvent {
     pub r#type: MessageStartedEventType,
     pub message_id: String,
     pub role: MessageStartedEventRole,
+}
+impl rt::wire::Known for MessageStartedEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.r#type,
+                &format!("{pointer}{}", "/type"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.role,
+                &format!("{pointer}{}", "/role"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageStartedEventRole {
@@ -1044,6 +1284,14 @@ impl std::fmt::Display for MessageStartedEventRole {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for MessageStartedEventRole {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageStartedEventType {
     #[serde(rename = "message.started")]
@@ -1064,6 +1312,14 @@ impl MessageStartedEventType {
 impl std::fmt::Display for MessageStartedEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for MessageStartedEventType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 /// Free-form string labels.
@@ -1087,6 +1343,14 @@ pub struct ModelProvider {
     pub models: Vec<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+impl rt::wire::Known for ModelProvider {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.provider,
+            &format!("{pointer}{}", "/provider"),
+        ))
+    }
 }
 /// Fields Google posts to the callback.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1144,6 +1408,14 @@ pub struct ProviderCreate {
     pub api_key: Option<String>,
     pub models: Vec<String>,
 }
+impl rt::wire::Known for ProviderCreate {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.provider,
+            &format!("{pointer}{}", "/provider"),
+        ))
+    }
+}
 /// Provider API family (values beyond `anthropic` are filled in).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ProviderKind {
@@ -1180,6 +1452,14 @@ impl ProviderKind {
 impl std::fmt::Display for ProviderKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for ProviderKind {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1236,6 +1516,14 @@ pub struct SessionCancelledEvent {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: SessionCancelledEventType,
 }
+impl rt::wire::Known for SessionCancelledEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
+}
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SessionCancelledEventType {
     #[serde(rename = "session.cancelled")]
@@ -1258,6 +1546,14 @@ impl std::fmt::Display for SessionCancelledEventType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SessionCancelledEventType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionCompletedEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
@@ -1266,6 +1562,14 @@ pub struct SessionCompletedEvent {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: SessionCompletedEventType,
     pub usage: Usage,
+}
+impl rt::wire::Known for SessionCompletedEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SessionCompletedEventType {
@@ -1287,6 +1591,14 @@ impl SessionCompletedEventType {
 impl std::fmt::Display for SessionCompletedEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for SessionCompletedEventType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1435,6 +1747,37 @@ impl<'de> Deserialize<'de> for SessionEvent {
         }
     }
 }
+impl rt::wire::Known for SessionEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::SessionStatus(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::MessageStarted(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::MessageDelta(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::MessageCompleted(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::ToolCallStarted(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::ToolCallCompleted(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::SessionCompleted(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::SessionFailed(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::SessionCancelled(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::Unknown(value) => {
+                Some((
+                    format!("{pointer}{}", "/type"),
+                    rt::wire::tagged::tag(value, "type").unwrap_or_default().to_owned(),
+                ))
+            }
+        }
+    }
+}
 /// Fields every session event has.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionEventBase {
@@ -1451,6 +1794,14 @@ pub struct SessionFailedEvent {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: SessionFailedEventType,
     pub error: SessionError,
+}
+impl rt::wire::Known for SessionFailedEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SessionFailedEventType {
@@ -1472,6 +1823,14 @@ impl SessionFailedEventType {
 impl std::fmt::Display for SessionFailedEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for SessionFailedEventType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 /// A session's metadata and status.
@@ -1502,6 +1861,14 @@ pub struct SessionMeta {
     pub metadata: Option<Metadata>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+impl rt::wire::Known for SessionMeta {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.status,
+            &format!("{pointer}{}", "/status"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionPage {
@@ -1548,6 +1915,14 @@ impl std::fmt::Display for SessionStatus {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SessionStatus {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionStatusEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
@@ -1556,6 +1931,18 @@ pub struct SessionStatusEvent {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: SessionStatusEventType,
     pub status: SessionStatus,
+}
+impl rt::wire::Known for SessionStatusEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.r#type,
+                &format!("{pointer}{}", "/type"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.status,
+                &format!("{pointer}{}", "/status"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SessionStatusEventType {
@@ -1579,10 +1966,26 @@ impl std::fmt::Display for SessionStatusEventType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SessionStatusEventType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// A follow-up turn.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionTurnRequest {
     pub input: Vec<InputMessage>,
+}
+impl rt::wire::Known for SessionTurnRequest {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.input,
+            &format!("{pointer}{}", "/input"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Skill {
@@ -1599,6 +2002,18 @@ pub struct Skill {
     pub files: Vec<SkillFileNode>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
+impl rt::wire::Known for Skill {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.source,
+                &format!("{pointer}{}", "/source"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.files,
+                &format!("{pointer}{}", "/files"),
+            ))
+    }
+}
 /// A file or a directory (with its children) of a skill.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SkillFileNode {
@@ -1612,6 +2027,18 @@ pub struct SkillFileNode {
     /// Entries of a directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<SkillFileNode>>,
+}
+impl rt::wire::Known for SkillFileNode {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.kind,
+                &format!("{pointer}{}", "/kind"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.children,
+                &format!("{pointer}{}", "/children"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SkillFileNodeKind {
@@ -1636,6 +2063,14 @@ impl SkillFileNodeKind {
 impl std::fmt::Display for SkillFileNodeKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for SkillFileNodeKind {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1670,6 +2105,14 @@ impl std::fmt::Display for SkillSource {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SkillSource {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Multipart form of upload_skill.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SkillUpload {
@@ -1684,6 +2127,14 @@ pub struct SkillUpload {
 pub struct TextBlock {
     pub r#type: TextBlockType,
     pub text: String,
+}
+impl rt::wire::Known for TextBlock {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum TextBlockType {
@@ -1707,6 +2158,14 @@ impl std::fmt::Display for TextBlockType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for TextBlockType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolCallCompletedEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
@@ -1715,6 +2174,18 @@ pub struct ToolCallCompletedEvent {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: ToolCallCompletedEventType,
     pub result: ToolResultBlock,
+}
+impl rt::wire::Known for ToolCallCompletedEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.r#type,
+                &format!("{pointer}{}", "/type"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.result,
+                &format!("{pointer}{}", "/result"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ToolCallCompletedEventType {
@@ -1738,6 +2209,14 @@ impl std::fmt::Display for ToolCallCompletedEventType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ToolCallCompletedEventType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolCallStartedEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
@@ -1746,6 +2225,18 @@ pub struct ToolCallStartedEvent {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: ToolCallStartedEventType,
     pub tool_call: ToolUseBlock,
+}
+impl rt::wire::Known for ToolCallStartedEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.r#type,
+                &format!("{pointer}{}", "/type"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.tool_call,
+                &format!("{pointer}{}", "/tool_call"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ToolCallStartedEventType {
@@ -1769,6 +2260,14 @@ impl std::fmt::Display for ToolCallStartedEventType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ToolCallStartedEventType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// The result of a tool call; its content is itself a list of blocks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolResultBlock {
@@ -1777,6 +2276,18 @@ pub struct ToolResultBlock {
     #[serde(default)]
     pub is_error: bool,
     pub content: Vec<ContentBlock>,
+}
+impl rt::wire::Known for ToolResultBlock {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.r#type,
+                &format!("{pointer}{}", "/type"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.content,
+                &format!("{pointer}{}", "/content"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ToolResultBlockType {
@@ -1800,6 +2311,14 @@ impl std::fmt::Display for ToolResultBlockType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ToolResultBlockType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// A tool call made by the model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolUseBlock {
@@ -1808,6 +2327,14 @@ pub struct ToolUseBlock {
     pub name: String,
     /// The call's arguments.
     pub input: std::collections::BTreeMap<String, serde_json::Value>,
+}
+impl rt::wire::Known for ToolUseBlock {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ToolUseBlockType {
@@ -1829,6 +2356,14 @@ impl ToolUseBlockType {
 impl std::fmt::Display for ToolUseBlockType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for ToolUseBlockType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 /// Model tokens consumed so far.

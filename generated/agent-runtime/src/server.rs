@@ -554,8 +554,16 @@ impl ListModelsRequest {
                     true,
                     rt::ValueKind::Scalar,
                 )?,
-            capability: input
-                .query("capability", rt::ParamStyle::Form, true, rt::ValueKind::Array)?,
+            capability: rt::server::known_param(
+                "capability",
+                input
+                    .query(
+                        "capability",
+                        rt::ParamStyle::Form,
+                        true,
+                        rt::ValueKind::Array,
+                    )?,
+            )?,
         })
     }
 }
@@ -580,13 +588,16 @@ impl ListSessionsRequest {
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
             credentials: input.authenticate(LIST_SESSIONS_SECURITY)?,
-            filter: input
-                .query(
-                    "filter",
-                    rt::ParamStyle::DeepObject,
-                    true,
-                    rt::ValueKind::Object,
-                )?,
+            filter: rt::server::known_param(
+                "filter",
+                input
+                    .query(
+                        "filter",
+                        rt::ParamStyle::DeepObject,
+                        true,
+                        rt::ValueKind::Object,
+                    )?,
+            )?,
             limit: input
                 .query("limit", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
             cursor: input
@@ -708,7 +719,7 @@ impl SendMessageRequest2 {
                 )?,
             idempotency_key: input
                 .header("Idempotency-Key", false, rt::ValueKind::Scalar)?,
-            body: input.json()?,
+            body: rt::server::known_body(input.json()?)?,
         })
     }
 }
@@ -1011,7 +1022,7 @@ impl InvokeRuntimeModelRequest {
         Ok(Self {
             model_id: input
                 .path("modelId", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
-            body: input.json()?,
+            body: rt::server::known_body(input.json()?)?,
         })
     }
 }

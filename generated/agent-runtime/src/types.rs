@@ -88,6 +88,22 @@ impl<'de> Deserialize<'de> for ContentPart {
         }
     }
 }
+impl rt::wire::Known for ContentPart {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Text(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::File(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::ToolCall(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::ToolResult(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::Unknown(value) => {
+                Some((
+                    format!("{pointer}{}", "/type"),
+                    rt::wire::tagged::tag(value, "type").unwrap_or_default().to_owned(),
+                ))
+            }
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CreateSessionRequest {
     #[serde(rename = "workspaceId")]
@@ -125,6 +141,14 @@ pub struct CreateWorkspaceRequest {
 pub struct ErrorResponse {
     pub error: ErrorResponseError,
 }
+impl rt::wire::Known for ErrorResponse {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.error,
+            &format!("{pointer}{}", "/error"),
+        ))
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorResponseError {
     pub code: ErrorResponseErrorCode,
@@ -139,6 +163,14 @@ pub struct ErrorResponseError {
         skip_serializing_if = "Option::is_none"
     )]
     pub request_id: Option<Option<String>>,
+}
+impl rt::wire::Known for ErrorResponseError {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.code,
+            &format!("{pointer}{}", "/code"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorResponseErrorCode {
@@ -186,6 +218,14 @@ impl std::fmt::Display for ErrorResponseErrorCode {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorResponseErrorCode {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// A file or directory; directories listed with `depth` > 1 carry `children`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FileEntry {
@@ -198,6 +238,18 @@ pub struct FileEntry {
     pub modified_at: Option<chrono::DateTime<chrono::Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<FileEntry>>,
+}
+impl rt::wire::Known for FileEntry {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.r#type,
+                &format!("{pointer}{}", "/type"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.children,
+                &format!("{pointer}{}", "/children"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum FileEntryType {
@@ -224,10 +276,26 @@ impl std::fmt::Display for FileEntryType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for FileEntryType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FileListing {
     pub path: String,
     pub entries: Vec<FileEntry>,
+}
+impl rt::wire::Known for FileListing {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.entries,
+            &format!("{pointer}{}", "/entries"),
+        ))
+    }
 }
 /// A reference to a sandbox file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -241,6 +309,14 @@ pub struct FilePart {
         skip_serializing_if = "Option::is_none"
     )]
     pub mime_type: Option<Option<String>>,
+}
+impl rt::wire::Known for FilePart {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum FilePartType {
@@ -262,6 +338,14 @@ impl FilePartType {
 impl std::fmt::Display for FilePartType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for FilePartType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -287,12 +371,32 @@ impl InvokeModelRequest {
         1.0
     }
 }
+impl rt::wire::Known for InvokeModelRequest {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.messages,
+            &format!("{pointer}{}", "/messages"),
+        ))
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InvokeModelResponse {
     pub message: RuntimeMessage,
     #[serde(rename = "stopReason")]
     pub stop_reason: InvokeModelResponseStopReason,
     pub usage: InvokeModelResponseUsage,
+}
+impl rt::wire::Known for InvokeModelResponse {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.message,
+                &format!("{pointer}{}", "/message"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.stop_reason,
+                &format!("{pointer}{}", "/stopReason"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum InvokeModelResponseStopReason {
@@ -322,6 +426,14 @@ impl std::fmt::Display for InvokeModelResponseStopReason {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for InvokeModelResponseStopReason {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InvokeModelResponseUsage {
     #[serde(rename = "inputTokens")]
@@ -347,6 +459,18 @@ pub struct Message {
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
+impl rt::wire::Known for Message {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.role,
+                &format!("{pointer}{}", "/role"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.content,
+                &format!("{pointer}{}", "/content"),
+            ))
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageCreatedEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
@@ -364,6 +488,18 @@ pub struct MessageCreatedEvent {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: MessageCreatedEventType,
     pub message: Message,
+}
+impl rt::wire::Known for MessageCreatedEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.r#type,
+                &format!("{pointer}{}", "/type"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.message,
+                &format!("{pointer}{}", "/message"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageCreatedEventType {
@@ -387,6 +523,14 @@ impl std::fmt::Display for MessageCreatedEventType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for MessageCreatedEventType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageDeltaEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
@@ -406,6 +550,14 @@ pub struct MessageDeltaEvent {
     #[serde(rename = "messageId")]
     pub message_id: String,
     pub delta: String,
+}
+impl rt::wire::Known for MessageDeltaEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageDeltaEventType {
@@ -429,11 +581,27 @@ impl std::fmt::Display for MessageDeltaEventType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for MessageDeltaEventType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageList {
     pub data: Vec<Message>,
     #[serde(rename = "nextCursor")]
     pub next_cursor: Option<String>,
+}
+impl rt::wire::Known for MessageList {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.data,
+            &format!("{pointer}{}", "/data"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageRole {
@@ -466,6 +634,14 @@ impl std::fmt::Display for MessageRole {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for MessageRole {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Free-form string labels.
 pub type Metadata = std::collections::BTreeMap<String, String>;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -487,6 +663,14 @@ pub struct Model {
         skip_serializing_if = "Option::is_none"
     )]
     pub context_window: Option<Option<i64>>,
+}
+impl rt::wire::Known for Model {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.capabilities,
+            &format!("{pointer}{}", "/capabilities"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ModelCapability {
@@ -522,9 +706,25 @@ impl std::fmt::Display for ModelCapability {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ModelCapability {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelList {
     pub data: Vec<Model>,
+}
+impl rt::wire::Known for ModelList {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.data,
+            &format!("{pointer}{}", "/data"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QueueUpdatedEvent {
@@ -544,6 +744,14 @@ pub struct QueueUpdatedEvent {
     pub r#type: QueueUpdatedEventType,
     #[serde(rename = "queueLength")]
     pub queue_length: i64,
+}
+impl rt::wire::Known for QueueUpdatedEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum QueueUpdatedEventType {
@@ -567,6 +775,14 @@ impl std::fmt::Display for QueueUpdatedEventType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for QueueUpdatedEventType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QueuedMessage {
     /// The queued run; pass it to guide_run to promote it.
@@ -574,6 +790,14 @@ pub struct QueuedMessage {
     pub run_id: String,
     pub message: Message,
     pub position: i64,
+}
+impl rt::wire::Known for QueuedMessage {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.message,
+            &format!("{pointer}{}", "/message"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Run {
@@ -626,6 +850,18 @@ pub struct Run {
         skip_serializing_if = "Option::is_none"
     )]
     pub finished_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
+}
+impl rt::wire::Known for Run {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.status,
+                &format!("{pointer}{}", "/status"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.trigger,
+                &format!("{pointer}{}", "/trigger"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunCommandRequest {
@@ -698,6 +934,14 @@ impl std::fmt::Display for RunStatus {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for RunStatus {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunStatusEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
@@ -715,6 +959,18 @@ pub struct RunStatusEvent {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: RunStatusEventType,
     pub status: RunStatus,
+}
+impl rt::wire::Known for RunStatusEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.r#type,
+                &format!("{pointer}{}", "/type"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.status,
+                &format!("{pointer}{}", "/status"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RunStatusEventType {
@@ -736,6 +992,14 @@ impl RunStatusEventType {
 impl std::fmt::Display for RunStatusEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for RunStatusEventType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -761,6 +1025,14 @@ impl RunTrigger {
 impl std::fmt::Display for RunTrigger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for RunTrigger {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 /// What to do when the session already has an active run. `queue` (the default, non-interrupting): join the follow-up queue. `interrupt`: cancel the active run first.
@@ -789,10 +1061,30 @@ impl std::fmt::Display for RunningRunBehavior {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for RunningRunBehavior {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RuntimeMessage {
     pub role: RuntimeMessageRole,
     pub content: Vec<ContentPart>,
+}
+impl rt::wire::Known for RuntimeMessage {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.role,
+                &format!("{pointer}{}", "/role"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.content,
+                &format!("{pointer}{}", "/content"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RuntimeMessageRole {
@@ -825,6 +1117,14 @@ impl std::fmt::Display for RuntimeMessageRole {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for RuntimeMessageRole {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RuntimeModelList {
     pub data: Vec<RuntimeModelListDataItem>,
@@ -848,6 +1148,18 @@ pub struct SendMessageAccepted {
     )]
     pub queue_position: Option<Option<i64>>,
 }
+impl rt::wire::Known for SendMessageAccepted {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.message,
+                &format!("{pointer}{}", "/message"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.run,
+                &format!("{pointer}{}", "/run"),
+            ))
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SendMessageRequest {
     /// Plain text, or a list of content parts.
@@ -869,12 +1181,32 @@ pub struct SendMessageRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
+impl rt::wire::Known for SendMessageRequest {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.content,
+                &format!("{pointer}{}", "/content"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.running_run_behavior,
+                &format!("{pointer}{}", "/runningRunBehavior"),
+            ))
+    }
+}
 /// Plain text, or a list of content parts.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum SendMessageRequestContent {
     String(String),
     Array(Vec<ContentPart>),
+}
+impl rt::wire::Known for SendMessageRequestContent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::String(_) => None,
+            Self::Array(inner) => rt::wire::Known::first_unknown(inner, pointer),
+        }
+    }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Session {
@@ -911,6 +1243,14 @@ pub struct Session {
     #[serde(rename = "updatedAt")]
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
+impl rt::wire::Known for Session {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.status,
+            &format!("{pointer}{}", "/status"),
+        ))
+    }
+}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionFilter {
     #[serde(rename = "workspaceId", default, skip_serializing_if = "Option::is_none")]
@@ -920,11 +1260,27 @@ pub struct SessionFilter {
     #[serde(rename = "createdAfter", default, skip_serializing_if = "Option::is_none")]
     pub created_after: Option<chrono::DateTime<chrono::Utc>>,
 }
+impl rt::wire::Known for SessionFilter {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.status,
+            &format!("{pointer}{}", "/status"),
+        ))
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionList {
     pub data: Vec<Session>,
     #[serde(rename = "nextCursor")]
     pub next_cursor: Option<String>,
+}
+impl rt::wire::Known for SessionList {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.data,
+            &format!("{pointer}{}", "/data"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionQueue {
@@ -938,6 +1294,14 @@ pub struct SessionQueue {
     )]
     pub active_run_id: Option<Option<String>>,
     pub items: Vec<QueuedMessage>,
+}
+impl rt::wire::Known for SessionQueue {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.items,
+            &format!("{pointer}{}", "/items"),
+        ))
+    }
 }
 /// `running` while a run is active, else `idle`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -963,6 +1327,14 @@ impl SessionStatus {
 impl std::fmt::Display for SessionStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for SessionStatus {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 /// One SSE event's `data:`; `type` selects the kind. The event kinds are filled in (streaming.md is not part of the seed).
@@ -1065,6 +1437,24 @@ impl<'de> Deserialize<'de> for StreamEvent {
         }
     }
 }
+impl rt::wire::Known for StreamEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::RunStatus(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::MessageCreated(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::MessageDelta(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::ToolCall(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::ToolResult(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::QueueUpdated(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::Unknown(value) => {
+                Some((
+                    format!("{pointer}{}", "/type"),
+                    rt::wire::tagged::tag(value, "type").unwrap_or_default().to_owned(),
+                ))
+            }
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StreamEventBase {
     /// Event ID, increasing within the session; also the SSE `id:`.
@@ -1085,6 +1475,14 @@ pub struct StreamEventBase {
 pub struct TextPart {
     pub r#type: TextPartType,
     pub text: String,
+}
+impl rt::wire::Known for TextPart {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum TextPartType {
@@ -1108,6 +1506,14 @@ impl std::fmt::Display for TextPartType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for TextPartType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolCallEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
@@ -1125,6 +1531,18 @@ pub struct ToolCallEvent {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: ToolCallEventType,
     pub call: ToolCallPart,
+}
+impl rt::wire::Known for ToolCallEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.r#type,
+                &format!("{pointer}{}", "/type"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.call,
+                &format!("{pointer}{}", "/call"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ToolCallEventType {
@@ -1148,6 +1566,14 @@ impl std::fmt::Display for ToolCallEventType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ToolCallEventType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolCallPart {
     pub r#type: ToolCallPartType,
@@ -1155,6 +1581,14 @@ pub struct ToolCallPart {
     pub call_id: String,
     pub name: String,
     pub arguments: std::collections::BTreeMap<String, serde_json::Value>,
+}
+impl rt::wire::Known for ToolCallPart {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ToolCallPartType {
@@ -1178,6 +1612,14 @@ impl std::fmt::Display for ToolCallPartType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ToolCallPartType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolResultEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
@@ -1195,6 +1637,18 @@ pub struct ToolResultEvent {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: ToolResultEventType,
     pub result: ToolResultPart,
+}
+impl rt::wire::Known for ToolResultEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.r#type,
+                &format!("{pointer}{}", "/type"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.result,
+                &format!("{pointer}{}", "/result"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ToolResultEventType {
@@ -1218,6 +1672,14 @@ impl std::fmt::Display for ToolResultEventType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ToolResultEventType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolResultPart {
     pub r#type: ToolResultPartType,
@@ -1226,6 +1688,14 @@ pub struct ToolResultPart {
     pub output: String,
     #[serde(rename = "isError", default)]
     pub is_error: bool,
+}
+impl rt::wire::Known for ToolResultPart {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ToolResultPartType {
@@ -1247,6 +1717,14 @@ impl ToolResultPartType {
 impl std::fmt::Display for ToolResultPartType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for ToolResultPartType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1293,12 +1771,28 @@ pub struct Workspace {
     #[serde(rename = "updatedAt")]
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
+impl rt::wire::Known for Workspace {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.status,
+            &format!("{pointer}{}", "/status"),
+        ))
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkspaceCatalog {
     pub agents: Vec<WorkspaceCatalogAgentsItem>,
     pub actions: Vec<CatalogAction>,
     /// Models visible in this workspace.
     pub models: Vec<Model>,
+}
+impl rt::wire::Known for WorkspaceCatalog {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.models,
+            &format!("{pointer}{}", "/models"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkspaceCatalogAgentsItem {
@@ -1316,6 +1810,14 @@ pub struct WorkspaceList {
     pub data: Vec<Workspace>,
     #[serde(rename = "nextCursor")]
     pub next_cursor: Option<String>,
+}
+impl rt::wire::Known for WorkspaceList {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.data,
+            &format!("{pointer}{}", "/data"),
+        ))
+    }
 }
 /// Lifecycle state.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -1347,5 +1849,13 @@ impl WorkspaceStatus {
 impl std::fmt::Display for WorkspaceStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for WorkspaceStatus {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }

@@ -7,6 +7,14 @@ use crate::rt;
 pub struct ApiError {
     pub error: ErrorBody,
 }
+impl rt::wire::Known for ApiError {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.error,
+            &format!("{pointer}{}", "/error"),
+        ))
+    }
+}
 /// The user's decision on the tool call that is waiting for confirmation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConfirmToolInputBody {
@@ -284,6 +292,47 @@ impl<'de> Deserialize<'de> for ConversationStreamEvent {
         }
     }
 }
+impl rt::wire::Known for ConversationStreamEvent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::RunStarted(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::RunFinished(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::RunError(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::RunCancelled(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::StepStarted(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::StepFinished(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::TextMessageStart(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::TextMessageContent(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::TextMessageEnd(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::ToolCallStart(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::ToolCallArgsDelta(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::ToolCallProgress(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::ToolCallEnd(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::ToolCallResult(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::ToolConfirmationRequired(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::TitleUpdated(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::ContextCompacted(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::Unknown(value) => {
+                Some((
+                    format!("{pointer}{}", "/type"),
+                    rt::wire::tagged::tag(value, "type").unwrap_or_default().to_owned(),
+                ))
+            }
+        }
+    }
+}
 /// A conversation's metadata together with all of its persisted events.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConversationWithEvents {
@@ -324,6 +373,14 @@ pub struct ErrorBody {
     pub doc_url: Option<String>,
     /// Correlation ID of the request; quote it when contacting support.
     pub trace_id: String,
+}
+impl rt::wire::Known for ErrorBody {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.code,
+            &format!("{pointer}{}", "/code"),
+        ))
+    }
 }
 /// Stable, machine-readable error code. The set is shared by the whole RevEng.AI API; the conversation operations document INVALID_CONVERSATION_ID, CONVERSATION_NOT_FOUND, NO_ACTIVE_RUN, NO_PENDING_CONFIRMATION, INSUFFICIENT_CREDITS, RUN_ALREADY_ACTIVE, ACCESS_DENIED and BAD_REQUEST.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -504,6 +561,14 @@ impl std::fmt::Display for ErrorCode {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorCode {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// A persisted conversation event, as stored in the history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
@@ -541,6 +606,14 @@ pub struct SseEventContextCompactedData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
+impl rt::wire::Known for SseEventContextCompactedData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
+}
 /// Event kind; always `CONTEXT_COMPACTED` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SseEventContextCompactedDataType {
@@ -564,6 +637,14 @@ impl std::fmt::Display for SseEventContextCompactedDataType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SseEventContextCompactedDataType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Payload of a `RUN_CANCELLED` event. The active run was cancelled (for example through cancel_run).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventRunCancelledData {
@@ -576,6 +657,14 @@ pub struct SseEventRunCancelledData {
     /// ID of the run that produced the event, when the event belongs to a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
+}
+impl rt::wire::Known for SseEventRunCancelledData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Event kind; always `RUN_CANCELLED` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -600,6 +689,14 @@ impl std::fmt::Display for SseEventRunCancelledDataType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SseEventRunCancelledDataType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Payload of a `RUN_ERROR` event. The active run stopped because of an error.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventRunErrorData {
@@ -612,6 +709,14 @@ pub struct SseEventRunErrorData {
     /// ID of the run that produced the event, when the event belongs to a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
+}
+impl rt::wire::Known for SseEventRunErrorData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Event kind; always `RUN_ERROR` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -636,6 +741,14 @@ impl std::fmt::Display for SseEventRunErrorDataType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SseEventRunErrorDataType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Payload of a `RUN_FINISHED` event. The active run completed normally.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventRunFinishedData {
@@ -648,6 +761,14 @@ pub struct SseEventRunFinishedData {
     /// ID of the run that produced the event, when the event belongs to a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
+}
+impl rt::wire::Known for SseEventRunFinishedData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Event kind; always `RUN_FINISHED` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -672,6 +793,14 @@ impl std::fmt::Display for SseEventRunFinishedDataType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SseEventRunFinishedDataType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Payload of a `RUN_STARTED` event. An agentic run has begun processing the latest user message.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventRunStartedData {
@@ -684,6 +813,14 @@ pub struct SseEventRunStartedData {
     /// ID of the run that produced the event, when the event belongs to a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
+}
+impl rt::wire::Known for SseEventRunStartedData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Event kind; always `RUN_STARTED` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -708,6 +845,14 @@ impl std::fmt::Display for SseEventRunStartedDataType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SseEventRunStartedDataType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Payload of a `STEP_FINISHED` event. The agent finished one step of its loop.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventStepFinishedData {
@@ -720,6 +865,14 @@ pub struct SseEventStepFinishedData {
     /// ID of the run that produced the event, when the event belongs to a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
+}
+impl rt::wire::Known for SseEventStepFinishedData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Event kind; always `STEP_FINISHED` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -744,6 +897,14 @@ impl std::fmt::Display for SseEventStepFinishedDataType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SseEventStepFinishedDataType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Payload of a `STEP_STARTED` event. The agent started one step of its loop.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventStepStartedData {
@@ -756,6 +917,14 @@ pub struct SseEventStepStartedData {
     /// ID of the run that produced the event, when the event belongs to a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
+}
+impl rt::wire::Known for SseEventStepStartedData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Event kind; always `STEP_STARTED` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -780,6 +949,14 @@ impl std::fmt::Display for SseEventStepStartedDataType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SseEventStepStartedDataType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Payload of a `TEXT_MESSAGE_CONTENT` event. A streamed fragment (delta) of the assistant's text message.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventTextMessageContentData {
@@ -792,6 +969,14 @@ pub struct SseEventTextMessageContentData {
     /// ID of the run that produced the event, when the event belongs to a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
+}
+impl rt::wire::Known for SseEventTextMessageContentData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Event kind; always `TEXT_MESSAGE_CONTENT` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -816,6 +1001,14 @@ impl std::fmt::Display for SseEventTextMessageContentDataType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SseEventTextMessageContentDataType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Payload of a `TEXT_MESSAGE_END` event. The assistant finished the text message.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventTextMessageEndData {
@@ -828,6 +1021,14 @@ pub struct SseEventTextMessageEndData {
     /// ID of the run that produced the event, when the event belongs to a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
+}
+impl rt::wire::Known for SseEventTextMessageEndData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Event kind; always `TEXT_MESSAGE_END` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -852,6 +1053,14 @@ impl std::fmt::Display for SseEventTextMessageEndDataType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SseEventTextMessageEndDataType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Payload of a `TEXT_MESSAGE_START` event. The assistant began writing a text message.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventTextMessageStartData {
@@ -864,6 +1073,14 @@ pub struct SseEventTextMessageStartData {
     /// ID of the run that produced the event, when the event belongs to a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
+}
+impl rt::wire::Known for SseEventTextMessageStartData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Event kind; always `TEXT_MESSAGE_START` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -888,6 +1105,14 @@ impl std::fmt::Display for SseEventTextMessageStartDataType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SseEventTextMessageStartDataType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Payload of a `TITLE_UPDATED` event. The conversation's title was changed (typically generated after the first exchange).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventTitleUpdatedData {
@@ -900,6 +1125,14 @@ pub struct SseEventTitleUpdatedData {
     /// ID of the run that produced the event, when the event belongs to a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
+}
+impl rt::wire::Known for SseEventTitleUpdatedData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Event kind; always `TITLE_UPDATED` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -924,6 +1157,14 @@ impl std::fmt::Display for SseEventTitleUpdatedDataType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SseEventTitleUpdatedDataType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Payload of a `TOOL_CALL_ARGS_DELTA` event. A streamed fragment of a tool call's arguments.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventToolCallArgsDeltaData {
@@ -936,6 +1177,14 @@ pub struct SseEventToolCallArgsDeltaData {
     /// ID of the run that produced the event, when the event belongs to a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
+}
+impl rt::wire::Known for SseEventToolCallArgsDeltaData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Event kind; always `TOOL_CALL_ARGS_DELTA` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -960,6 +1209,14 @@ impl std::fmt::Display for SseEventToolCallArgsDeltaDataType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SseEventToolCallArgsDeltaDataType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Payload of a `TOOL_CALL_END` event. The tool call's arguments are complete and the call was dispatched.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventToolCallEndData {
@@ -972,6 +1229,14 @@ pub struct SseEventToolCallEndData {
     /// ID of the run that produced the event, when the event belongs to a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
+}
+impl rt::wire::Known for SseEventToolCallEndData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Event kind; always `TOOL_CALL_END` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -996,6 +1261,14 @@ impl std::fmt::Display for SseEventToolCallEndDataType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SseEventToolCallEndDataType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Payload of a `TOOL_CALL_PROGRESS` event. Progress report from a tool call that is still running.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventToolCallProgressData {
@@ -1008,6 +1281,14 @@ pub struct SseEventToolCallProgressData {
     /// ID of the run that produced the event, when the event belongs to a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
+}
+impl rt::wire::Known for SseEventToolCallProgressData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Event kind; always `TOOL_CALL_PROGRESS` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -1032,6 +1313,14 @@ impl std::fmt::Display for SseEventToolCallProgressDataType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SseEventToolCallProgressDataType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Payload of a `TOOL_CALL_RESULT` event. The result a tool call returned.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventToolCallResultData {
@@ -1044,6 +1333,14 @@ pub struct SseEventToolCallResultData {
     /// ID of the run that produced the event, when the event belongs to a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
+}
+impl rt::wire::Known for SseEventToolCallResultData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Event kind; always `TOOL_CALL_RESULT` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -1068,6 +1365,14 @@ impl std::fmt::Display for SseEventToolCallResultDataType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SseEventToolCallResultDataType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Payload of a `TOOL_CALL_START` event. The agent began a tool call.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventToolCallStartData {
@@ -1080,6 +1385,14 @@ pub struct SseEventToolCallStartData {
     /// ID of the run that produced the event, when the event belongs to a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
+}
+impl rt::wire::Known for SseEventToolCallStartData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Event kind; always `TOOL_CALL_START` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -1104,6 +1417,14 @@ impl std::fmt::Display for SseEventToolCallStartDataType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for SseEventToolCallStartDataType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Payload of a `TOOL_CONFIRMATION_REQUIRED` event. The agent paused before running a tool and waits for approval through confirm_tool.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventToolConfirmationRequiredData {
@@ -1116,6 +1437,14 @@ pub struct SseEventToolConfirmationRequiredData {
     /// ID of the run that produced the event, when the event belongs to a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
+}
+impl rt::wire::Known for SseEventToolConfirmationRequiredData {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 /// Event kind; always `TOOL_CONFIRMATION_REQUIRED` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -1138,6 +1467,14 @@ impl SseEventToolConfirmationRequiredDataType {
 impl std::fmt::Display for SseEventToolConfirmationRequiredDataType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for SseEventToolConfirmationRequiredDataType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 /// Acknowledgement of an action taken on a conversation's run.

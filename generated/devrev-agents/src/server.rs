@@ -61,7 +61,7 @@ impl AiAgentsEventsExecuteAsyncRequest {
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
             credentials: input.authenticate(AI_AGENTS_EVENTS_EXECUTE_ASYNC_SECURITY)?,
-            body: input.json()?,
+            body: rt::server::known_body(input.json()?)?,
         })
     }
 }

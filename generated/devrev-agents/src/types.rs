@@ -44,6 +44,14 @@ pub struct AiAgentEventsExecuteAsyncRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_target: Option<AiAgentWebhookTarget>,
 }
+impl rt::wire::Known for AiAgentEventsExecuteAsyncRequest {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.target,
+            &format!("{pointer}{}", "/target"),
+        ))
+    }
+}
 /// Which of the two notification targets (`event_source_target` or `webhook_target`) is used.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum AiAgentEventsExecuteAsyncRequestTarget {
@@ -68,6 +76,14 @@ impl AiAgentEventsExecuteAsyncRequestTarget {
 impl std::fmt::Display for AiAgentEventsExecuteAsyncRequestTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for AiAgentEventsExecuteAsyncRequestTarget {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 /// The agent session the event is executed in.
@@ -112,6 +128,14 @@ pub struct ErrorArtifactAlreadyAttachedToAParent {
     /// Whether the existing parent is the same as the new parent.
     pub is_same: bool,
 }
+impl rt::wire::Known for ErrorArtifactAlreadyAttachedToAParent {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
+}
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorArtifactAlreadyAttachedToAParentType {
     #[serde(rename = "artifact_already_attached_to_a_parent")]
@@ -136,6 +160,14 @@ impl std::fmt::Display for ErrorArtifactAlreadyAttachedToAParentType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorArtifactAlreadyAttachedToAParentType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// 400. A generic bad request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBadRequest {
@@ -146,6 +178,14 @@ pub struct ErrorBadRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorBadRequestType,
+}
+impl rt::wire::Known for ErrorBadRequest {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorBadRequestType {
@@ -169,6 +209,14 @@ impl std::fmt::Display for ErrorBadRequestType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorBadRequestType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// Fields common to every error.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBase {
@@ -189,6 +237,14 @@ pub struct ErrorDevOrgDeactivated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorDevOrgDeactivatedType,
+}
+impl rt::wire::Known for ErrorDevOrgDeactivated {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorDevOrgDeactivatedType {
@@ -212,6 +268,14 @@ impl std::fmt::Display for ErrorDevOrgDeactivatedType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorDevOrgDeactivatedType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// 403. The caller may not access the objects involved.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorForbidden {
@@ -225,6 +289,14 @@ pub struct ErrorForbidden {
     /// IDs of the objects the caller is not allowed to access.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_ids: Option<Vec<String>>,
+}
+impl rt::wire::Known for ErrorForbidden {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorForbiddenType {
@@ -248,6 +320,14 @@ impl std::fmt::Display for ErrorForbiddenType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorForbiddenType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// 500. The server failed while handling the request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInternalError {
@@ -261,6 +341,14 @@ pub struct ErrorInternalError {
     /// A unique ID generated for the error that can be used for inquiry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_id: Option<String>,
+}
+impl rt::wire::Known for ErrorInternalError {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorInternalErrorType {
@@ -284,6 +372,14 @@ impl std::fmt::Display for ErrorInternalErrorType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorInternalErrorType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// 400. The requested API version is not valid.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInvalidApiVersion {
@@ -296,6 +392,14 @@ pub struct ErrorInvalidApiVersion {
     pub r#type: ErrorInvalidApiVersionType,
     /// The provided API version.
     pub value: String,
+}
+impl rt::wire::Known for ErrorInvalidApiVersion {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorInvalidApiVersionType {
@@ -319,6 +423,14 @@ impl std::fmt::Display for ErrorInvalidApiVersionType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorInvalidApiVersionType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// 400. A field holds a value outside its enumeration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInvalidEnumValue {
@@ -335,6 +447,14 @@ pub struct ErrorInvalidEnumValue {
     pub field_name: String,
     /// The value that was received.
     pub value: String,
+}
+impl rt::wire::Known for ErrorInvalidEnumValue {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorInvalidEnumValueType {
@@ -358,6 +478,14 @@ impl std::fmt::Display for ErrorInvalidEnumValueType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorInvalidEnumValueType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// 400. A field is not valid for this request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInvalidField {
@@ -370,6 +498,14 @@ pub struct ErrorInvalidField {
     pub r#type: ErrorInvalidFieldType,
     /// The field name that's invalid.
     pub field_name: String,
+}
+impl rt::wire::Known for ErrorInvalidField {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorInvalidFieldType {
@@ -393,6 +529,14 @@ impl std::fmt::Display for ErrorInvalidFieldType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorInvalidFieldType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// 400. A field holds a malformed ID.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInvalidId {
@@ -405,6 +549,14 @@ pub struct ErrorInvalidId {
     pub r#type: ErrorInvalidIdType,
     /// The field whose ID is invalid.
     pub field_name: String,
+}
+impl rt::wire::Known for ErrorInvalidId {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorInvalidIdType {
@@ -426,6 +578,14 @@ impl ErrorInvalidIdType {
 impl std::fmt::Display for ErrorInvalidIdType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for ErrorInvalidIdType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 /// 400. A field requires another field to be set.
@@ -453,6 +613,14 @@ pub struct ErrorMissingDependency {
     /// The value that was received.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provided_field_value: Option<String>,
+}
+impl rt::wire::Known for ErrorMissingDependency {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorMissingDependencyDependency {
@@ -483,6 +651,14 @@ impl std::fmt::Display for ErrorMissingDependencyType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorMissingDependencyType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// 400. A required field is missing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorMissingRequiredField {
@@ -495,6 +671,14 @@ pub struct ErrorMissingRequiredField {
     pub r#type: ErrorMissingRequiredFieldType,
     /// The missing field's name.
     pub field_name: String,
+}
+impl rt::wire::Known for ErrorMissingRequiredField {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorMissingRequiredFieldType {
@@ -516,6 +700,14 @@ impl ErrorMissingRequiredFieldType {
 impl std::fmt::Display for ErrorMissingRequiredFieldType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for ErrorMissingRequiredFieldType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 /// Any error this API returns, whatever the HTTP status; `type` selects the variant. Variants by status: 400 artifact_already_attached_to_a_parent, bad_request, invalid_api_version, invalid_enum_value, invalid_field, invalid_id, missing_dependency, missing_required_field, parse_error, unexpected_id_type, unexpected_json_type, value_not_permitted; 401 dev_org_deactivated, unauthenticated; 403 forbidden; 404 not_found; 413 request_entity_too_large; 429 too_many_requests; 500 internal_error; 503 service_unavailable.
@@ -799,6 +991,64 @@ impl<'de> Deserialize<'de> for ErrorModel {
         }
     }
 }
+impl rt::wire::Known for ErrorModel {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::ArtifactAlreadyAttachedToAParent(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::BadRequest(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::InvalidApiVersion(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::InvalidEnumValue(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::InvalidField(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::InvalidId(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::MissingDependency(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::MissingRequiredField(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::ParseError(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::UnexpectedIdType(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::UnexpectedJsonType(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::ValueNotPermitted(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::DevOrgDeactivated(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::Unauthenticated(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::Forbidden(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::NotFound(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::RequestEntityTooLarge(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::TooManyRequests(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::InternalError(inner) => rt::wire::Known::first_unknown(inner, pointer),
+            Self::ServiceUnavailable(inner) => {
+                rt::wire::Known::first_unknown(inner, pointer)
+            }
+            Self::Unknown(value) => {
+                Some((
+                    format!("{pointer}{}", "/type"),
+                    rt::wire::tagged::tag(value, "type").unwrap_or_default().to_owned(),
+                ))
+            }
+        }
+    }
+}
 /// 404. A referenced object does not exist.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorNotFound {
@@ -809,6 +1059,14 @@ pub struct ErrorNotFound {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorNotFoundType,
+}
+impl rt::wire::Known for ErrorNotFound {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorNotFoundType {
@@ -832,6 +1090,14 @@ impl std::fmt::Display for ErrorNotFoundType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorNotFoundType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// 400. The request body could not be parsed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorParseError {
@@ -842,6 +1108,14 @@ pub struct ErrorParseError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorParseErrorType,
+}
+impl rt::wire::Known for ErrorParseError {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorParseErrorType {
@@ -865,6 +1139,14 @@ impl std::fmt::Display for ErrorParseErrorType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorParseErrorType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// 413. The request body is larger than allowed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorRequestEntityTooLarge {
@@ -878,6 +1160,14 @@ pub struct ErrorRequestEntityTooLarge {
     /// The largest request body, in bytes, that is accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_bytes: Option<i64>,
+}
+impl rt::wire::Known for ErrorRequestEntityTooLarge {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorRequestEntityTooLargeType {
@@ -901,6 +1191,14 @@ impl std::fmt::Display for ErrorRequestEntityTooLargeType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorRequestEntityTooLargeType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// 503. The service is temporarily unavailable.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorServiceUnavailable {
@@ -911,6 +1209,14 @@ pub struct ErrorServiceUnavailable {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorServiceUnavailableType,
+}
+impl rt::wire::Known for ErrorServiceUnavailable {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorServiceUnavailableType {
@@ -934,6 +1240,14 @@ impl std::fmt::Display for ErrorServiceUnavailableType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorServiceUnavailableType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// 429. The caller is being rate limited.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorTooManyRequests {
@@ -947,6 +1261,14 @@ pub struct ErrorTooManyRequests {
     /// The number of seconds after which the client should retry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<i64>,
+}
+impl rt::wire::Known for ErrorTooManyRequests {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorTooManyRequestsType {
@@ -970,6 +1292,14 @@ impl std::fmt::Display for ErrorTooManyRequestsType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorTooManyRequestsType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// 401. The request carries no valid token.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorUnauthenticated {
@@ -980,6 +1310,14 @@ pub struct ErrorUnauthenticated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorUnauthenticatedType,
+}
+impl rt::wire::Known for ErrorUnauthenticated {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorUnauthenticatedType {
@@ -1003,6 +1341,14 @@ impl std::fmt::Display for ErrorUnauthenticatedType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorUnauthenticatedType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// 400. An ID refers to an object of the wrong type.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorUnexpectedIdType {
@@ -1015,6 +1361,14 @@ pub struct ErrorUnexpectedIdType {
     pub r#type: ErrorUnexpectedIdTypeType,
     /// The field whose ID type is unexpected.
     pub field_name: String,
+}
+impl rt::wire::Known for ErrorUnexpectedIdType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorUnexpectedIdTypeType {
@@ -1038,6 +1392,14 @@ impl std::fmt::Display for ErrorUnexpectedIdTypeType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorUnexpectedIdTypeType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// 400. A field has the wrong JSON type.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorUnexpectedJsonType {
@@ -1052,6 +1414,22 @@ pub struct ErrorUnexpectedJsonType {
     pub expected: ErrorUnexpectedJsonTypeType,
     /// The field name that's invalid.
     pub field_name: String,
+}
+impl rt::wire::Known for ErrorUnexpectedJsonType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.r#type,
+                &format!("{pointer}{}", "/type"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.actual,
+                &format!("{pointer}{}", "/actual"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.expected,
+                &format!("{pointer}{}", "/expected"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorUnexpectedJsonTypeType {
@@ -1090,6 +1468,14 @@ impl std::fmt::Display for ErrorUnexpectedJsonTypeType {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorUnexpectedJsonTypeType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorUnexpectedJsonTypeType2 {
     #[serde(rename = "unexpected_json_type")]
@@ -1112,6 +1498,14 @@ impl std::fmt::Display for ErrorUnexpectedJsonTypeType2 {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for ErrorUnexpectedJsonTypeType2 {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// 400. A field's value is not permitted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorValueNotPermitted {
@@ -1130,6 +1524,14 @@ pub struct ErrorValueNotPermitted {
     /// The reason the value isn't permitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+impl rt::wire::Known for ErrorValueNotPermitted {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.r#type,
+            &format!("{pointer}{}", "/type"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorValueNotPermittedType {
@@ -1151,5 +1553,13 @@ impl ErrorValueNotPermittedType {
 impl std::fmt::Display for ErrorValueNotPermittedType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for ErrorValueNotPermittedType {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }

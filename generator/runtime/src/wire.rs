@@ -16,11 +16,13 @@
 //! that encode and decode back, live in `wire/tests.rs`.
 
 mod decode;
+mod known;
 mod params;
 #[cfg(test)]
 mod tests;
 
 pub use decode::{decode_query, decode_simple, parse_cookies, parse_query};
+pub use known::Known;
 #[cfg(feature = "client")]
 pub(crate) use params::simple_text;
 pub use params::{

@@ -24,11 +24,16 @@ pub fn types_rs(api: &Api) -> TokenStream {
             use serde::{Deserialize, Serialize};
         )
     });
-    let rt_import = uses_runtime(api).then(|| {
+    let holds = api
+        .types
+        .iter()
+        .any(|t| t.holds_enum && !matches!(t.kind, TypeKind::Alias(_)));
+    let rt_import = (uses_runtime(api) || holds).then(|| {
         quote!(
             use crate::rt;
         )
     });
+
     quote! {
         //! Data types from the spec's schemas.
 
@@ -64,6 +69,87 @@ fn uses_runtime(api: &Api) -> bool {
 }
 
 fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
+    let def = type_body(api, t);
+    let known = known_impl(api, t);
+    quote!(#def #known)
+}
+
+/// A JSON pointer token for a property name (RFC 6901 escapes).
+fn pointer_token(wire: &str) -> String {
+    format!("/{}", wire.replace('~', "~0").replace('/', "~1"))
+}
+
+/// `impl rt::wire::Known`: where a value holds an enum value the spec does not list. Servers
+/// use it to reject such requests; only types that can hold an enum get one.
+fn known_impl(api: &Api, t: &TypeDef) -> Option<TokenStream> {
+    if !t.holds_enum {
+        return None;
+    }
+    let name = ident(&t.name);
+    let body = match &t.kind {
+        TypeKind::Alias(_) => return None,
+        TypeKind::Enum(_) => quote! {
+            match self {
+                Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+                _ => None,
+            }
+        },
+        TypeKind::Newtype(_) => quote!(rt::wire::Known::first_unknown(&self.0, pointer)),
+        TypeKind::Struct(s) => {
+            let checks = s.fields.iter().filter(|f| api.holds_enum(&f.ty)).map(|f| {
+                let field = ident(&f.name);
+                let token = pointer_token(&f.wire_name);
+                quote!(.or_else(|| rt::wire::Known::first_unknown(&self.#field, &format!("{pointer}{}", #token))))
+            });
+            let additional = s
+                .additional
+                .as_ref()
+                .filter(|a| api.holds_enum(&a.ty))
+                .map(|a| {
+                    let field = ident(&a.name);
+                    quote!(.or_else(|| rt::wire::Known::first_unknown(&self.#field, pointer)))
+                });
+            quote!(None #(#checks)* #additional)
+        }
+        TypeKind::Union(u) => {
+            let arms = u.variants.iter().map(|v| {
+                let vname = ident(&v.name);
+                if api.holds_enum(&v.ty) {
+                    quote!(Self::#vname(inner) => rt::wire::Known::first_unknown(inner, pointer),)
+                } else {
+                    quote!(Self::#vname(_) => None,)
+                }
+            });
+            let unknown = match &u.tagging {
+                Tagging::Tagged { property } => {
+                    let token = pointer_token(property);
+                    quote! {
+                        Self::Unknown(value) => Some((
+                            format!("{pointer}{}", #token),
+                            rt::wire::tagged::tag(value, #property).unwrap_or_default().to_owned(),
+                        )),
+                    }
+                }
+                Tagging::Untagged => quote!(),
+            };
+            quote! {
+                match self {
+                    #(#arms)*
+                    #unknown
+                }
+            }
+        }
+    };
+    Some(quote! {
+        impl rt::wire::Known for #name {
+            fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+                #body
+            }
+        }
+    })
+}
+
+fn type_body(api: &Api, t: &TypeDef) -> TokenStream {
     let name = ident(&t.name);
     let doc = docs::attrs(&t.docs);
     match &t.kind {

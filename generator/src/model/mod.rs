@@ -38,6 +38,15 @@ impl Api {
     pub fn type_def(&self, id: TypeId) -> &TypeDef {
         &self.types[id.0]
     }
+
+    /// Whether a value of type `t` can hold a string enum (see [`TypeDef::holds_enum`]).
+    pub fn holds_enum(&self, t: &TypeRef) -> bool {
+        match t {
+            TypeRef::Named(id) => self.type_def(*id).holds_enum,
+            TypeRef::Array(i) | TypeRef::Map(i) | TypeRef::Nullable(i) => self.holds_enum(i),
+            TypeRef::Primitive(_) | TypeRef::Any => false,
+        }
+    }
 }
 
 /// Index of a named type in [`Api::types`].
@@ -68,6 +77,9 @@ pub struct TypeDef {
     pub origin: String,
     pub docs: Docs,
     pub kind: TypeKind,
+    /// Set by the finish pass: a value of this type can hold a string enum, directly or
+    /// nested, so a server must check it for values the spec does not list.
+    pub holds_enum: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

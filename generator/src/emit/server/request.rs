@@ -212,8 +212,13 @@ fn same_repr(a: &BodyContent, b: &BodyContent) -> bool {
 }
 
 /// How a content is read from the input (`?` included where it can fail).
-fn decode_content(content: &BodyContent) -> TokenStream {
+/// JSON and form bodies whose type holds an enum are checked for values the spec does not
+/// list (the generated enums keep them as `Unknown` for clients; a server answers 422).
+fn decode_content(api: &Api, content: &BodyContent) -> TokenStream {
+    let closed = api.holds_enum(&content.ty);
     match content.kind {
+        MediaKind::Json if closed => quote!(rt::server::known_body(input.json()?)?),
+        MediaKind::Form if closed => quote!(rt::server::known_body(input.form()?)?),
         MediaKind::Json => quote!(input.json()?),
         MediaKind::Form => quote!(input.form()?),
         MediaKind::Multipart => quote!(input.multipart().await?),
@@ -281,8 +286,14 @@ fn decode_param(api: &Api, p: &Param, route: &OpRoute) -> TokenStream {
             quote!(rt::server::ParamLocation::Cookie),
         ),
     };
-    if p.required {
+    let read = if p.required {
         quote!(rt::server::require(#read, #wire, #location)?)
+    } else {
+        read
+    };
+    // A value outside a closed enum is a bad request, not something to hand on.
+    if api.holds_enum(&p.ty) {
+        quote!(rt::server::known_param(#wire, #read)?)
     } else {
         read
     }
@@ -290,11 +301,11 @@ fn decode_param(api: &Api, p: &Param, route: &OpRoute) -> TokenStream {
 
 /// The body expression: the first content's representation, chosen by `content-type` when
 /// the spec declares several media types.
-fn decode_body(op: &Operation) -> Option<TokenStream> {
+fn decode_body(api: &Api, op: &Operation) -> Option<TokenStream> {
     let body = op.body.as_ref()?;
     let first = body.contents.first()?;
     let read = if body.contents.len() == 1 {
-        decode_content(first)
+        decode_content(api, first)
     } else {
         let declared = body.contents.iter().map(|c| c.media_type.as_str());
         let first_media = &first.media_type;
@@ -306,7 +317,7 @@ fn decode_body(op: &Operation) -> Option<TokenStream> {
             .collect();
         let arms = body.contents.iter().enumerate().map(|(i, c)| {
             let expr = if same_repr(first, c) {
-                decode_content(c)
+                decode_content(api, c)
             } else {
                 let detail = format!(
                     "this server reads {} bodies for this operation, not `{}`",
@@ -356,7 +367,7 @@ fn from_input(api: &Api, op: &Operation, route: &OpRoute) -> TokenStream {
             quote!(#field: #read,)
         })
         .collect();
-    let body = decode_body(op).map(|read| quote!(body: #read,));
+    let body = decode_body(api, op).map(|read| quote!(body: #read,));
     let last_event_id = resumes_by_header(op)
         .then(|| quote!(last_event_id: rt::sse::last_event_id(input.headers()),));
     let asyncness = decodes_async(op).then(|| quote!(async));

@@ -156,6 +156,33 @@ fn kind_rank(api: &Api, t: &TypeRef, depth: u8) -> u8 {
     }
 }
 
+/// Sets [`TypeDef::holds_enum`]: enums, and every type that reaches one through fields,
+/// variants, items or aliases (a fixpoint, so recursive types settle).
+fn mark_enum_holders(api: &mut Api) {
+    for t in &mut api.types {
+        t.holds_enum = matches!(t.kind, TypeKind::Enum(_))
+            || matches!(&t.kind, TypeKind::Union(u) if matches!(u.tagging, crate::model::Tagging::Tagged { .. }));
+    }
+    loop {
+        let mut changed = false;
+        for i in 0..api.types.len() {
+            if api.types[i].holds_enum {
+                continue;
+            }
+            let holds = edges(&api.types[i].kind, false)
+                .iter()
+                .any(|id| api.types.get(id.0).is_some_and(|t| t.holds_enum));
+            if holds {
+                api.types[i].holds_enum = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
 fn strip(t: &TypeRef) -> &TypeRef {
     match t {
         TypeRef::Nullable(inner) => inner,
@@ -182,6 +209,7 @@ pub(super) fn finish(api: &mut Api) {
     resolve_defaults(api);
     detect_pagination(api);
     order_untagged_variants(api);
+    mark_enum_holders(api);
     break_alias_cycles(api);
     box_cycles(api);
     sort_types(api);

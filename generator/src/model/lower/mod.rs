@@ -55,6 +55,7 @@ pub fn lower(resolver: &Resolver<'_>) -> Result<(Api, Vec<Diagnostic>), Vec<Diag
                 origin: String::new(),
                 docs: Docs::default(),
                 kind: TypeKind::Alias(TypeRef::Any),
+                holds_enum: false,
             })
         })
         .collect();
@@ -151,6 +152,7 @@ impl<'r, 'a> Lowerer<'r, 'a> {
             origin,
             docs,
             kind,
+            holds_enum: false,
         });
     }
 

@@ -43,6 +43,14 @@ impl std::fmt::Display for EventKind {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for EventKind {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Holder {
     pub kind: EventKind,
@@ -56,6 +64,22 @@ pub struct Holder {
     pub level: Option<Level>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inline: Option<HolderInline>,
+}
+impl rt::wire::Known for Holder {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.kind,
+                &format!("{pointer}{}", "/kind"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.mood,
+                &format!("{pointer}{}", "/mood"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.inline,
+                &format!("{pointer}{}", "/inline"),
+            ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum HolderInline {
@@ -82,6 +106,14 @@ impl std::fmt::Display for HolderInline {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for HolderInline {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 pub type Level = i64;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Mood {
@@ -106,5 +138,13 @@ impl Mood {
 impl std::fmt::Display for Mood {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for Mood {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }

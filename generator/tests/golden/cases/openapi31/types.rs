@@ -29,6 +29,22 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<MessageScore>,
 }
+impl rt::wire::Known for Message {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.role,
+                &format!("{pointer}{}", "/role"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.kind,
+                &format!("{pointer}{}", "/kind"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.parent,
+                &format!("{pointer}{}", "/parent"),
+            ))
+    }
+}
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageKind {
     #[serde(rename = "message")]
@@ -49,6 +65,14 @@ impl MessageKind {
 impl std::fmt::Display for MessageKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for MessageKind {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -74,6 +98,14 @@ impl MessageRole {
 impl std::fmt::Display for MessageRole {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for MessageRole {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

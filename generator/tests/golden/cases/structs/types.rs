@@ -30,6 +30,14 @@ impl std::fmt::Display for Priority {
         f.write_str(self.as_str())
     }
 }
+impl rt::wire::Known for Priority {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
+    }
+}
 /// A run of an agent inside a session.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Run {
@@ -70,6 +78,18 @@ impl Run {
         3
     }
 }
+impl rt::wire::Known for Run {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+                &self.status,
+                &format!("{pointer}{}", "/status"),
+            ))
+            .or_else(|| rt::wire::Known::first_unknown(
+                &self.priority,
+                &format!("{pointer}{}", "/priority"),
+            ))
+    }
+}
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunLabels {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,5 +123,13 @@ impl RunStatus {
 impl std::fmt::Display for RunStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl rt::wire::Known for RunStatus {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
+            _ => None,
+        }
     }
 }

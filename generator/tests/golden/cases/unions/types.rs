@@ -83,6 +83,21 @@ impl<'de> Deserialize<'de> for Event {
         }
     }
 }
+impl rt::wire::Known for Event {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::RunStarted(_) => None,
+            Self::TextDelta(_) => None,
+            Self::RunFailed(_) => None,
+            Self::Unknown(value) => {
+                Some((
+                    format!("{pointer}{}", "/type"),
+                    rt::wire::tagged::tag(value, "type").unwrap_or_default().to_owned(),
+                ))
+            }
+        }
+    }
+}
 /// No discriminator; the first variant that fits wins.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -133,6 +148,22 @@ impl<'de> Deserialize<'de> for Pet {
             Some("Cat") => rt::wire::tagged::from_value(value).map(Self::Cat),
             Some("Dog") => rt::wire::tagged::from_value(value).map(Self::Dog),
             _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+impl rt::wire::Known for Pet {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        match self {
+            Self::Cat(_) => None,
+            Self::Dog(_) => None,
+            Self::Unknown(value) => {
+                Some((
+                    format!("{pointer}{}", "/pet_type"),
+                    rt::wire::tagged::tag(value, "pet_type")
+                        .unwrap_or_default()
+                        .to_owned(),
+                ))
+            }
         }
     }
 }

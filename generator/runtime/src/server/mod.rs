@@ -312,6 +312,56 @@ pub async fn method_not_allowed() -> Response {
     )
 }
 
+/// Rejects a decoded body that carries an enum value the spec does not list: 422 naming the
+/// JSON pointer of the value. Generated handlers call it on bodies whose type holds an enum.
+///
+/// ```
+/// use oagen_rt::wire::Known;
+/// struct Role(Option<String>);
+/// impl Known for Role {
+///     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+///         self.0.clone().map(|v| (format!("{pointer}/role"), v))
+///     }
+/// }
+/// assert!(oagen_rt::server::known_body(Role(None)).is_ok());
+/// let problem = oagen_rt::server::known_body(Role(Some("robot".into()))).err().unwrap();
+/// assert_eq!(problem.status().as_u16(), 422);
+/// assert_eq!(problem.pointer(), Some("/role"));
+/// ```
+pub fn known_body<T: crate::wire::Known>(body: T) -> Result<T, Problem> {
+    match body.first_unknown("") {
+        None => Ok(body),
+        Some((pointer, value)) => Err(Problem::invalid_body(
+            pointer,
+            format!("`{value}` is not one of the values the spec allows here"),
+        )),
+    }
+}
+
+/// Rejects a parameter that carries an enum value the spec does not list: 400 naming it.
+///
+/// ```
+/// use oagen_rt::wire::Known;
+/// struct Mode(String);
+/// impl Known for Mode {
+///     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+///         (self.0 != "fast").then(|| (pointer.to_owned(), self.0.clone()))
+///     }
+/// }
+/// assert!(oagen_rt::server::known_param("mode", Mode("fast".into())).is_ok());
+/// let problem = oagen_rt::server::known_param("mode", Mode("slow".into())).err().unwrap();
+/// assert_eq!(problem.status().as_u16(), 400);
+/// ```
+pub fn known_param<T: crate::wire::Known>(name: &str, value: T) -> Result<T, Problem> {
+    match value.first_unknown("") {
+        None => Ok(value),
+        Some((_, unknown)) => Err(Problem::invalid_parameter(
+            name,
+            format!("`{unknown}` is not one of the values the spec allows"),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,55 +416,5 @@ mod tests {
         }
         let response = respond("op", async { Ok::<Bad, Failure<Conflict>>(Bad) }).await;
         assert_eq!(response.status(), 500);
-    }
-}
-
-/// Rejects a decoded body that carries an enum value the spec does not list: 422 naming the
-/// JSON pointer of the value. Generated handlers call it on bodies whose type holds an enum.
-///
-/// ```
-/// use oagen_rt::wire::Known;
-/// struct Role(Option<String>);
-/// impl Known for Role {
-///     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-///         self.0.clone().map(|v| (format!("{pointer}/role"), v))
-///     }
-/// }
-/// assert!(oagen_rt::server::known_body(Role(None)).is_ok());
-/// let problem = oagen_rt::server::known_body(Role(Some("robot".into()))).err().unwrap();
-/// assert_eq!(problem.status().as_u16(), 422);
-/// assert_eq!(problem.pointer(), Some("/role"));
-/// ```
-pub fn known_body<T: crate::wire::Known>(body: T) -> Result<T, Problem> {
-    match body.first_unknown("") {
-        None => Ok(body),
-        Some((pointer, value)) => Err(Problem::invalid_body(
-            pointer,
-            format!("`{value}` is not one of the values the spec allows here"),
-        )),
-    }
-}
-
-/// Rejects a parameter that carries an enum value the spec does not list: 400 naming it.
-///
-/// ```
-/// use oagen_rt::wire::Known;
-/// struct Mode(String);
-/// impl Known for Mode {
-///     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-///         (self.0 != "fast").then(|| (pointer.to_owned(), self.0.clone()))
-///     }
-/// }
-/// assert!(oagen_rt::server::known_param("mode", Mode("fast".into())).is_ok());
-/// let problem = oagen_rt::server::known_param("mode", Mode("slow".into())).err().unwrap();
-/// assert_eq!(problem.status().as_u16(), 400);
-/// ```
-pub fn known_param<T: crate::wire::Known>(name: &str, value: T) -> Result<T, Problem> {
-    match value.first_unknown("") {
-        None => Ok(value),
-        Some((_, unknown)) => Err(Problem::invalid_parameter(
-            name,
-            format!("`{unknown}` is not one of the values the spec allows"),
-        )),
     }
 }

@@ -1,0 +1,1 @@
+//! Interoperability with outside tools (being written).

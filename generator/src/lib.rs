@@ -83,9 +83,16 @@ pub fn load_model(
     spec: &std::path::Path,
     timings: &mut Timings,
 ) -> Result<(model::Api, Vec<Diagnostic>), Diagnostics> {
+    lower_loaded(timings, |diags| load::load(spec, diags))
+}
+
+fn lower_loaded(
+    timings: &mut Timings,
+    load: impl FnOnce(&mut Diagnostics) -> Option<load::Sources>,
+) -> Result<(model::Api, Vec<Diagnostic>), Diagnostics> {
     let mut diags = Diagnostics::default();
     let start = Instant::now();
-    let loaded = load::load(spec, &mut diags);
+    let loaded = load(&mut diags);
     timings.load = start.elapsed();
     let Some(mut sources) = loaded else {
         return Err(diags);
@@ -127,6 +134,24 @@ pub fn load_model(
 pub fn generate(settings: &Settings) -> Result<Output, Diagnostics> {
     let mut timings = Timings::default();
     let (api, warnings) = load_model(&settings.spec, &mut timings)?;
+    emit_crate(settings, api, warnings, timings)
+}
+
+/// Runs the whole pipeline for a document given as text (`display` names it in messages);
+/// relative `$ref`s to other files resolve from the current directory.
+pub fn generate_str(display: &str, text: &str, crate_name: &str) -> Result<Output, Diagnostics> {
+    let mut timings = Timings::default();
+    let (api, warnings) = lower_loaded(&mut timings, |diags| load::load_str(display, text, diags))?;
+    let settings = Settings::new(display, crate_name).with_runtime(RuntimeDep::Vendored);
+    emit_crate(&settings, api, warnings, timings)
+}
+
+fn emit_crate(
+    settings: &Settings,
+    api: model::Api,
+    warnings: Vec<Diagnostic>,
+    mut timings: Timings,
+) -> Result<Output, Diagnostics> {
     let start = Instant::now();
     let options = emit::EmitOptions {
         crate_name: settings.crate_name.clone(),

@@ -16,8 +16,8 @@ use agent_platform::server::{
 use agent_platform::{
     CreateSessionError, CreateSessionOk, DownloadFileError, DownloadFileOk, ErrorModel,
     GetAgentError, GetAgentOk, InputMessageRole, ListMemoryStoresError, ListMemoryStoresOk,
-    MemoryStorePage, StreamSessionEventsError, StreamSessionEventsOk, UploadSkillError,
-    UploadSkillOk,
+    MemoryStore, MemoryStorePage, StreamSessionEventsError, StreamSessionEventsOk,
+    UploadSkillError, UploadSkillOk,
 };
 use futures::StreamExt as _;
 use serde_json::{Value, json};
@@ -54,7 +54,14 @@ impl Api for Platform {
         let agent = request.agent_id.clone();
         self.memory_requests.lock().unwrap().push(request);
         Ok(ListMemoryStoresOk::Ok(MemoryStorePage {
-            data: vec![json!({"agent_id": agent})],
+            data: vec![MemoryStore {
+                agent_id: agent,
+                name: "notes".to_owned(),
+                description: None,
+                id: "ms_1".to_owned(),
+                entry_count: 0,
+                created_at: chrono::DateTime::UNIX_EPOCH,
+            }],
             next_cursor: Some("c2".to_owned()),
         }))
     }
@@ -174,7 +181,8 @@ async fn good_request_reaches_the_implementation() {
     assert_eq!(content_type, "application/json");
     assert_eq!(
         body,
-        json!({"data": [{"agent_id": "a 1"}], "next_cursor": "c2"})
+        json!({"data": [{"agent_id": "a 1", "name": "notes", "id": "ms_1", "entry_count": 0,
+                         "created_at": "1970-01-01T00:00:00Z"}], "next_cursor": "c2"})
     );
 
     let seen = api.memory_requests.lock().unwrap().clone();

@@ -236,7 +236,7 @@ impl Client {
             client: self.clone(),
             thread_id,
             body,
-            reconnect: rt::sse::ReconnectPolicy::default(),
+            reconnect: rt::sse::ReconnectPolicy::never(),
             options: rt::client::RequestOptions::default(),
         }
     }
@@ -424,7 +424,7 @@ impl Client {
         CreateAndStreamStatelessRunOutputBuilder {
             client: self.clone(),
             body,
-            reconnect: rt::sse::ReconnectPolicy::default(),
+            reconnect: rt::sse::ReconnectPolicy::never(),
             options: rt::client::RequestOptions::default(),
         }
     }
@@ -1547,8 +1547,9 @@ pub struct CreateAndStreamThreadRunOutputBuilder {
     options: rt::client::RequestOptions,
 }
 impl CreateAndStreamThreadRunOutputBuilder {
-    /// How the event stream reconnects after a cut (default: 5 attempts with backoff,
-    /// resuming from the last event id received).
+    /// How the event stream reconnects after a cut (default: 5 attempts with backoff for
+    /// requests that are safe to repeat, none for the others), resuming from the last event
+    /// id received.
     pub fn reconnect(mut self, policy: rt::sse::ReconnectPolicy) -> Self {
         self.reconnect = policy;
         self
@@ -1631,10 +1632,16 @@ impl CreateAndStreamThreadRunOutputBuilder {
                     })
                 };
                 let stream = rt::sse::EventStream::new(
-                    response,
-                    reconnect,
-                    self.reconnect,
-                );
+                        response,
+                        reconnect,
+                        self.reconnect,
+                    )
+                    .enveloped(rt::sse::Envelope {
+                        id: Some("id"),
+                        event: Some("event"),
+                        retry: None,
+                        data: "data",
+                    });
                 let body = rt::sse::Events::from(stream);
                 let value = CreateAndStreamThreadRunOutputOk::Ok(body);
                 Ok(value)
@@ -2147,8 +2154,9 @@ pub struct StreamThreadRunOutputBuilder {
     options: rt::client::RequestOptions,
 }
 impl StreamThreadRunOutputBuilder {
-    /// How the event stream reconnects after a cut (default: 5 attempts with backoff,
-    /// resuming from the last event id received).
+    /// How the event stream reconnects after a cut (default: 5 attempts with backoff for
+    /// requests that are safe to repeat, none for the others), resuming from the last event
+    /// id received.
     pub fn reconnect(mut self, policy: rt::sse::ReconnectPolicy) -> Self {
         self.reconnect = policy;
         self
@@ -2222,10 +2230,16 @@ impl StreamThreadRunOutputBuilder {
                     })
                 };
                 let stream = rt::sse::EventStream::new(
-                    response,
-                    reconnect,
-                    self.reconnect,
-                );
+                        response,
+                        reconnect,
+                        self.reconnect,
+                    )
+                    .enveloped(rt::sse::Envelope {
+                        id: Some("id"),
+                        event: Some("event"),
+                        retry: None,
+                        data: "data",
+                    });
                 let body = rt::sse::Events::from(stream);
                 let value = StreamThreadRunOutputOk::Ok(body);
                 Ok(value)
@@ -2533,8 +2547,9 @@ pub struct CreateAndStreamStatelessRunOutputBuilder {
     options: rt::client::RequestOptions,
 }
 impl CreateAndStreamStatelessRunOutputBuilder {
-    /// How the event stream reconnects after a cut (default: 5 attempts with backoff,
-    /// resuming from the last event id received).
+    /// How the event stream reconnects after a cut (default: 5 attempts with backoff for
+    /// requests that are safe to repeat, none for the others), resuming from the last event
+    /// id received.
     pub fn reconnect(mut self, policy: rt::sse::ReconnectPolicy) -> Self {
         self.reconnect = policy;
         self
@@ -2614,10 +2629,16 @@ impl CreateAndStreamStatelessRunOutputBuilder {
                     })
                 };
                 let stream = rt::sse::EventStream::new(
-                    response,
-                    reconnect,
-                    self.reconnect,
-                );
+                        response,
+                        reconnect,
+                        self.reconnect,
+                    )
+                    .enveloped(rt::sse::Envelope {
+                        id: Some("id"),
+                        event: Some("event"),
+                        retry: None,
+                        data: "data",
+                    });
                 let body = rt::sse::Events::from(stream);
                 let value = CreateAndStreamStatelessRunOutputOk::Ok(body);
                 Ok(value)
@@ -3126,8 +3147,9 @@ pub struct StreamStatelessRunOutputBuilder {
     options: rt::client::RequestOptions,
 }
 impl StreamStatelessRunOutputBuilder {
-    /// How the event stream reconnects after a cut (default: 5 attempts with backoff,
-    /// resuming from the last event id received).
+    /// How the event stream reconnects after a cut (default: 5 attempts with backoff for
+    /// requests that are safe to repeat, none for the others), resuming from the last event
+    /// id received.
     pub fn reconnect(mut self, policy: rt::sse::ReconnectPolicy) -> Self {
         self.reconnect = policy;
         self
@@ -3206,10 +3228,16 @@ impl StreamStatelessRunOutputBuilder {
                     })
                 };
                 let stream = rt::sse::EventStream::new(
-                    response,
-                    reconnect,
-                    self.reconnect,
-                );
+                        response,
+                        reconnect,
+                        self.reconnect,
+                    )
+                    .enveloped(rt::sse::Envelope {
+                        id: Some("id"),
+                        event: Some("event"),
+                        retry: None,
+                        data: "data",
+                    });
                 let body = rt::sse::Events::from(stream);
                 let value = StreamStatelessRunOutputOk::Ok(body);
                 Ok(value)

@@ -2183,7 +2183,17 @@ mod handlers {
     impl rt::server::ApiResponse for CreateAndStreamThreadRunOutputOk {
         fn into_api_response(self) -> Response {
             match self {
-                Self::Ok(body) => rt::server::ApiResponse::into_api_response(body),
+                Self::Ok(body) => {
+                    rt::server::ApiResponse::into_api_response(
+                        body
+                            .enveloped(rt::sse::Envelope {
+                                id: Some("id"),
+                                event: Some("event"),
+                                retry: None,
+                                data: "data",
+                            }),
+                    )
+                }
             }
         }
     }
@@ -2314,7 +2324,17 @@ mod handlers {
     impl rt::server::ApiResponse for StreamThreadRunOutputOk {
         fn into_api_response(self) -> Response {
             match self {
-                Self::Ok(body) => rt::server::ApiResponse::into_api_response(body),
+                Self::Ok(body) => {
+                    rt::server::ApiResponse::into_api_response(
+                        body
+                            .enveloped(rt::sse::Envelope {
+                                id: Some("id"),
+                                event: Some("event"),
+                                retry: None,
+                                data: "data",
+                            }),
+                    )
+                }
             }
         }
     }
@@ -2394,7 +2414,17 @@ mod handlers {
     impl rt::server::ApiResponse for CreateAndStreamStatelessRunOutputOk {
         fn into_api_response(self) -> Response {
             match self {
-                Self::Ok(body) => rt::server::ApiResponse::into_api_response(body),
+                Self::Ok(body) => {
+                    rt::server::ApiResponse::into_api_response(
+                        body
+                            .enveloped(rt::sse::Envelope {
+                                id: Some("id"),
+                                event: Some("event"),
+                                retry: None,
+                                data: "data",
+                            }),
+                    )
+                }
             }
         }
     }
@@ -2525,7 +2555,17 @@ mod handlers {
     impl rt::server::ApiResponse for StreamStatelessRunOutputOk {
         fn into_api_response(self) -> Response {
             match self {
-                Self::Ok(body) => rt::server::ApiResponse::into_api_response(body),
+                Self::Ok(body) => {
+                    rt::server::ApiResponse::into_api_response(
+                        body
+                            .enveloped(rt::sse::Envelope {
+                                id: Some("id"),
+                                event: Some("event"),
+                                retry: None,
+                                data: "data",
+                            }),
+                    )
+                }
             }
         }
     }

@@ -1039,7 +1039,7 @@ impl ListAgentsBuilder {
     pub fn into_stream(
         self,
     ) -> impl rt::client::Stream<
-        Item = Result<serde_json::Value, rt::client::Error<ListAgentsError>>,
+        Item = Result<AgentConfig, rt::client::Error<ListAgentsError>>,
     > + Send {
         rt::client::paginate(move |cursor: Option<String>| {
             let mut request = self.clone();
@@ -1452,7 +1452,7 @@ impl ListAgentVersionsBuilder {
     pub fn into_stream(
         self,
     ) -> impl rt::client::Stream<
-        Item = Result<serde_json::Value, rt::client::Error<ListAgentVersionsError>>,
+        Item = Result<AgentConfig, rt::client::Error<ListAgentVersionsError>>,
     > + Send {
         rt::client::paginate(move |cursor: Option<String>| {
             let mut request = self.clone();
@@ -1766,7 +1766,7 @@ impl ListSessionsBuilder {
     pub fn into_stream(
         self,
     ) -> impl rt::client::Stream<
-        Item = Result<serde_json::Value, rt::client::Error<ListSessionsError>>,
+        Item = Result<SessionMeta, rt::client::Error<ListSessionsError>>,
     > + Send {
         rt::client::paginate(move |cursor: Option<String>| {
             let mut request = self.clone();
@@ -1838,7 +1838,7 @@ impl CreateSessionBuilder {
             .call(rt::client::Method::POST, path)
             .header("Idempotency-Key", &self.idempotency_key)
             .security(&[&[&BEARER_AUTH]])
-            .idempotent(false)
+            .idempotent(true)
             .options(&self.options);
         let call = call.json(&self.body);
         Ok(call)
@@ -2099,8 +2099,9 @@ impl StreamSessionEventsBuilder {
         self.after = Some(value.into());
         self
     }
-    /// How the event stream reconnects after a cut (default: 5 attempts with backoff,
-    /// resuming from the last event id received).
+    /// How the event stream reconnects after a cut (default: 5 attempts with backoff for
+    /// requests that are safe to repeat, none for the others), resuming from the last event
+    /// id received.
     pub fn reconnect(mut self, policy: rt::sse::ReconnectPolicy) -> Self {
         self.reconnect = policy;
         self
@@ -2363,7 +2364,7 @@ impl SendSessionMessageBuilder {
             .call(rt::client::Method::POST, path)
             .header("Idempotency-Key", &self.idempotency_key)
             .security(&[&[&BEARER_AUTH]])
-            .idempotent(false)
+            .idempotent(true)
             .options(&self.options);
         let call = call.json(&self.body);
         Ok(call)
@@ -2609,7 +2610,7 @@ impl ListEnvironmentsBuilder {
     pub fn into_stream(
         self,
     ) -> impl rt::client::Stream<
-        Item = Result<serde_json::Value, rt::client::Error<ListEnvironmentsError>>,
+        Item = Result<EnvironmentConfig, rt::client::Error<ListEnvironmentsError>>,
     > + Send {
         rt::client::paginate(move |cursor: Option<String>| {
             let mut request = self.clone();
@@ -3085,7 +3086,7 @@ impl ListSkillsBuilder {
     pub fn into_stream(
         self,
     ) -> impl rt::client::Stream<
-        Item = Result<serde_json::Value, rt::client::Error<ListSkillsError>>,
+        Item = Result<Skill, rt::client::Error<ListSkillsError>>,
     > + Send {
         rt::client::paginate(move |cursor: Option<String>| {
             let mut request = self.clone();
@@ -3565,7 +3566,7 @@ impl ListVaultsBuilder {
     pub fn into_stream(
         self,
     ) -> impl rt::client::Stream<
-        Item = Result<serde_json::Value, rt::client::Error<ListVaultsError>>,
+        Item = Result<Vault, rt::client::Error<ListVaultsError>>,
     > + Send {
         rt::client::paginate(move |cursor: Option<String>| {
             let mut request = self.clone();
@@ -3960,7 +3961,7 @@ impl ListMemoryStoresBuilder {
     pub fn into_stream(
         self,
     ) -> impl rt::client::Stream<
-        Item = Result<serde_json::Value, rt::client::Error<ListMemoryStoresError>>,
+        Item = Result<MemoryStore, rt::client::Error<ListMemoryStoresError>>,
     > + Send {
         rt::client::paginate(move |cursor: Option<String>| {
             let mut request = self.clone();
@@ -4265,7 +4266,7 @@ impl ListMemoryEntriesBuilder {
     pub fn into_stream(
         self,
     ) -> impl rt::client::Stream<
-        Item = Result<serde_json::Value, rt::client::Error<ListMemoryEntriesError>>,
+        Item = Result<MemoryEntry, rt::client::Error<ListMemoryEntriesError>>,
     > + Send {
         rt::client::paginate(move |cursor: Option<String>| {
             let mut request = self.clone();
@@ -4749,7 +4750,7 @@ impl ListProvidersBuilder {
     pub fn into_stream(
         self,
     ) -> impl rt::client::Stream<
-        Item = Result<serde_json::Value, rt::client::Error<ListProvidersError>>,
+        Item = Result<ModelProvider, rt::client::Error<ListProvidersError>>,
     > + Send {
         rt::client::paginate(move |cursor: Option<String>| {
             let mut request = self.clone();
@@ -5148,7 +5149,7 @@ impl ListIntegrationsBuilder {
     pub fn into_stream(
         self,
     ) -> impl rt::client::Stream<
-        Item = Result<serde_json::Value, rt::client::Error<ListIntegrationsError>>,
+        Item = Result<Integration, rt::client::Error<ListIntegrationsError>>,
     > + Send {
         rt::client::paginate(move |cursor: Option<String>| {
             let mut request = self.clone();
@@ -5461,7 +5462,7 @@ impl ListPublicationsBuilder {
     pub fn into_stream(
         self,
     ) -> impl rt::client::Stream<
-        Item = Result<serde_json::Value, rt::client::Error<ListPublicationsError>>,
+        Item = Result<Publication, rt::client::Error<ListPublicationsError>>,
     > + Send {
         rt::client::paginate(move |cursor: Option<String>| {
             let mut request = self.clone();
@@ -5761,7 +5762,7 @@ impl ListEvalsBuilder {
     pub fn into_stream(
         self,
     ) -> impl rt::client::Stream<
-        Item = Result<serde_json::Value, rt::client::Error<ListEvalsError>>,
+        Item = Result<EvalRun, rt::client::Error<ListEvalsError>>,
     > + Send {
         rt::client::paginate(move |cursor: Option<String>| {
             let mut request = self.clone();
@@ -6041,7 +6042,7 @@ impl ListApiKeysBuilder {
     pub fn into_stream(
         self,
     ) -> impl rt::client::Stream<
-        Item = Result<serde_json::Value, rt::client::Error<ListApiKeysError>>,
+        Item = Result<ApiKey, rt::client::Error<ListApiKeysError>>,
     > + Send {
         rt::client::paginate(move |cursor: Option<String>| {
             let mut request = self.clone();

@@ -106,7 +106,7 @@ impl AgentCreate {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgentPage {
     /// The items of this page.
-    pub data: Vec<serde_json::Value>,
+    pub data: Vec<AgentConfig>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
@@ -220,7 +220,7 @@ pub struct ApiKeyCreate {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ApiKeyPage {
     /// The items of this page.
-    pub data: Vec<serde_json::Value>,
+    pub data: Vec<ApiKey>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
@@ -504,9 +504,17 @@ impl rt::wire::Known for EnvironmentInputNetwork {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EnvironmentPage {
     /// The items of this page.
-    pub data: Vec<serde_json::Value>,
+    pub data: Vec<EnvironmentConfig>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
+}
+impl rt::wire::Known for EnvironmentPage {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.data,
+            &format!("{pointer}{}", "/data"),
+        ))
+    }
 }
 /// Error response body.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -662,9 +670,17 @@ impl rt::wire::Known for EvalRun {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalRunPage {
     /// The items of this page.
-    pub data: Vec<serde_json::Value>,
+    pub data: Vec<EvalRun>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
+}
+impl rt::wire::Known for EvalRunPage {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.data,
+            &format!("{pointer}{}", "/data"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalRunResults {
@@ -973,9 +989,17 @@ impl rt::wire::Known for Integration {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IntegrationPage {
     /// The items of this page.
-    pub data: Vec<serde_json::Value>,
+    pub data: Vec<Integration>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
+}
+impl rt::wire::Known for IntegrationPage {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.data,
+            &format!("{pointer}{}", "/data"),
+        ))
+    }
 }
 /// `available` (shipped, not installed) or `installed` (active).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -1029,7 +1053,7 @@ pub struct MemoryEntry {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MemoryEntryPage {
     /// The items of this page.
-    pub data: Vec<serde_json::Value>,
+    pub data: Vec<MemoryEntry>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
@@ -1082,7 +1106,7 @@ pub struct MemoryStoreCreate {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MemoryStorePage {
     /// The items of this page.
-    pub data: Vec<serde_json::Value>,
+    pub data: Vec<MemoryStore>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
@@ -1465,9 +1489,17 @@ impl rt::wire::Known for ProviderKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProviderPage {
     /// The items of this page.
-    pub data: Vec<serde_json::Value>,
+    pub data: Vec<ModelProvider>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
+}
+impl rt::wire::Known for ProviderPage {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.data,
+            &format!("{pointer}{}", "/data"),
+        ))
+    }
 }
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProviderUpdate {
@@ -1504,7 +1536,7 @@ pub struct PublicationCreate {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PublicationPage {
     /// The items of this page.
-    pub data: Vec<serde_json::Value>,
+    pub data: Vec<Publication>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
@@ -1873,9 +1905,17 @@ impl rt::wire::Known for SessionMeta {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionPage {
     /// The items of this page.
-    pub data: Vec<serde_json::Value>,
+    pub data: Vec<SessionMeta>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
+}
+impl rt::wire::Known for SessionPage {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.data,
+            &format!("{pointer}{}", "/data"),
+        ))
+    }
 }
 /// Lifecycle state of a session.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -2076,9 +2116,17 @@ impl rt::wire::Known for SkillFileNodeKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SkillPage {
     /// The items of this page.
-    pub data: Vec<serde_json::Value>,
+    pub data: Vec<Skill>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
+}
+impl rt::wire::Known for SkillPage {
+    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
+        None.or_else(|| rt::wire::Known::first_unknown(
+            &self.data,
+            &format!("{pointer}{}", "/data"),
+        ))
+    }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SkillSource {
@@ -2410,7 +2458,7 @@ pub struct VaultCreate {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VaultPage {
     /// The items of this page.
-    pub data: Vec<serde_json::Value>,
+    pub data: Vec<Vault>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }

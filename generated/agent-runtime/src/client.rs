@@ -1698,7 +1698,7 @@ impl SendMessageBuilder {
             .call(rt::client::Method::POST, path)
             .header("Idempotency-Key", &self.idempotency_key)
             .security(&[&[&BEARER_AUTH], &[]])
-            .idempotent(false)
+            .idempotent(true)
             .options(&self.options);
         let call = call.json(&self.body);
         Ok(call)
@@ -1871,8 +1871,9 @@ impl StreamSessionEventsBuilder {
         self.last_event_id = Some(value.into());
         self
     }
-    /// How the event stream reconnects after a cut (default: 5 attempts with backoff,
-    /// resuming from the last event id received).
+    /// How the event stream reconnects after a cut (default: 5 attempts with backoff for
+    /// requests that are safe to repeat, none for the others), resuming from the last event
+    /// id received.
     pub fn reconnect(mut self, policy: rt::sse::ReconnectPolicy) -> Self {
         self.reconnect = policy;
         self
@@ -2306,7 +2307,7 @@ impl TriggerActionBuilder {
             .call(rt::client::Method::POST, path)
             .header("Idempotency-Key", &self.idempotency_key)
             .security(&[&[&BEARER_AUTH], &[]])
-            .idempotent(false)
+            .idempotent(true)
             .options(&self.options);
         let call = call.json(&self.body);
         Ok(call)

@@ -564,8 +564,9 @@ impl StreamEventsBuilder {
         self.last_event_id = Some(value);
         self
     }
-    /// How the event stream reconnects after a cut (default: 5 attempts with backoff,
-    /// resuming from the last event id received).
+    /// How the event stream reconnects after a cut (default: 5 attempts with backoff for
+    /// requests that are safe to repeat, none for the others), resuming from the last event
+    /// id received.
     pub fn reconnect(mut self, policy: rt::sse::ReconnectPolicy) -> Self {
         self.reconnect = policy;
         self

@@ -256,10 +256,15 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
         .as_ref()
         .filter(|b| !b.required && body_content(op).is_some())
         .map(|_| quote!(body: None,));
-    let reconnect = op
-        .stream
-        .as_ref()
-        .map(|_| quote!(reconnect: rt::sse::ReconnectPolicy::default(),));
+    // Reconnecting re-sends the request: only safe when it is idempotent (a POST that
+    // creates a run and streams it would create a run per reconnect).
+    let reconnect = op.stream.as_ref().map(|_| {
+        if op.retry_safe() {
+            quote!(reconnect: rt::sse::ReconnectPolicy::default(),)
+        } else {
+            quote!(reconnect: rt::sse::ReconnectPolicy::never(),)
+        }
+    });
     let mut text = operation_doc(op);
     text.push_str(
         "\n\nReturns a builder: set optional parameters on it, then `.await` it or call `send`.",
@@ -444,8 +449,9 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         });
     let reconnect_setter = op.stream.as_ref().map(|_| {
         quote! {
-            /// How the event stream reconnects after a cut (default: 5 attempts with backoff,
-            /// resuming from the last event id received).
+            /// How the event stream reconnects after a cut (default: 5 attempts with backoff for
+            /// requests that are safe to repeat, none for the others), resuming from the last event
+            /// id received.
             pub fn reconnect(mut self, policy: rt::sse::ReconnectPolicy) -> Self {
                 self.reconnect = policy;
                 self
@@ -509,7 +515,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         }
     });
     let security = security_tokens(api, op);
-    let idempotent = op.method.is_idempotent();
+    let idempotent = op.retry_safe();
     let streams = op
         .responses
         .iter()
@@ -773,6 +779,14 @@ fn events_stream(op: &Operation) -> TokenStream {
             };)
         }
     });
+    let enveloped = op
+        .stream
+        .as_ref()
+        .and_then(|s| s.envelope.as_ref())
+        .map(|e| {
+            let env = envelope_tokens(e);
+            quote!(.enveloped(#env))
+        });
     quote! {
         let base = self.clone();
         let reconnect = move |last_event_id: Option<String>| -> rt::sse::ReconnectFuture {
@@ -787,7 +801,7 @@ fn events_stream(op: &Operation) -> TokenStream {
                     .map_err(|e| rt::sse::StreamError::Transport(e.to_string().into()))
             })
         };
-        let stream = rt::sse::EventStream::new(response, reconnect, self.reconnect);
+        let stream = rt::sse::EventStream::new(response, reconnect, self.reconnect)#enveloped;
         #initial_resume
         let body = rt::sse::Events::from(stream);
     }
@@ -876,6 +890,16 @@ fn ranges_without(lo: u16, hi: u16, holes: &[u16]) -> Vec<(u16, u16)> {
         out.push((start, hi));
     }
     out
+}
+
+/// `rt::sse::Envelope { … }` for an event schema that describes the whole SSE frame.
+pub fn envelope_tokens(e: &crate::model::Envelope) -> TokenStream {
+    let opt = |v: &Option<String>| match v {
+        Some(name) => quote!(Some(#name)),
+        None => quote!(None),
+    };
+    let (id, event, retry, data) = (opt(&e.id), opt(&e.event), opt(&e.retry), &e.data);
+    quote!(rt::sse::Envelope { id: #id, event: #event, retry: #retry, data: #data })
 }
 
 #[cfg(test)]

@@ -387,6 +387,18 @@ pub struct Pagination {
     pub next_optional: bool,
 }
 
+impl Operation {
+    /// Whether repeating the request is safe: an idempotent method, or an operation that takes
+    /// an `Idempotency-Key` header (the server deduplicates by it).
+    pub fn retry_safe(&self) -> bool {
+        self.method.is_idempotent()
+            || self.params.iter().any(|p| {
+                p.location == ParamLocation::Header
+                    && p.wire_name.eq_ignore_ascii_case("idempotency-key")
+            })
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ParamLocation {
     Path,
@@ -526,6 +538,18 @@ pub struct EventStream {
     pub event: TypeRef,
     /// How a client resumes after a cut.
     pub resume: Resume,
+    /// Set when the event schema describes the whole SSE frame (`{id, event, data}`) rather
+    /// than only its `data` (see `lower/finish.rs`).
+    pub envelope: Option<Envelope>,
+}
+
+/// Property names (on the wire) of an event schema that describes the whole SSE frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Envelope {
+    pub id: Option<String>,
+    pub event: Option<String>,
+    pub retry: Option<String>,
+    pub data: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]

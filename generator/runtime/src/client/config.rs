@@ -65,7 +65,10 @@ impl ClientCore {
     /// assert_eq!(core.base_url(), "http://localhost:8080");
     /// ```
     pub fn new(base_url: impl Into<String>) -> Self {
+        // Redirects are documented responses of the API (a 302 with a `Location` is a result
+        // the caller decodes), so the client does not follow them.
         let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
@@ -381,6 +384,7 @@ impl ClientBuilder {
                 Some(http)
             }
             None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                 .build()
                 .map_err(|err| problems.push(format!("the HTTP client could not be built: {err}")))

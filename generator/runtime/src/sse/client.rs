@@ -34,7 +34,7 @@ const ERROR_BODY_LIMIT: usize = 8 * 1024;
 ///
 /// The delay before attempt `n` (counting from 1) is `base × 2^(n-1)`, capped at
 /// `max_backoff`, where `base` is the server's last `retry:` value or else `initial_backoff`.
-/// The attempt count goes back to zero as soon as a new connection delivers any bytes.
+/// The attempt count goes back to zero as soon as a complete event arrives.
 ///
 /// ```
 /// use std::time::Duration;
@@ -163,11 +163,13 @@ pub struct EventStream<T> {
     state: State,
     reconnect: Option<ReconnectFn>,
     policy: ReconnectPolicy,
-    /// Consecutive reconnect attempts without a byte received.
+    /// Consecutive reconnect attempts without a complete event received.
     attempts: u32,
     /// The resume point: the id of the last complete event block.
     last_id: Option<String>,
     decode: DecodeFn<T>,
+    /// Set when `T` describes the whole SSE frame (see [`Envelope`]).
+    envelope: Option<super::Envelope>,
 }
 
 enum State {
@@ -252,7 +254,16 @@ impl<T> EventStream<T> {
             attempts: 0,
             last_id: None,
             decode,
+            envelope: None,
         }
+    }
+
+    /// Decodes each event as an [`Envelope`](super::Envelope): a type that describes the
+    /// whole SSE frame (`id`, `event`, `data`) rather than only its data.
+    #[must_use]
+    pub fn enveloped(mut self, envelope: super::Envelope) -> Self {
+        self.envelope = Some(envelope);
+        self
     }
 
     /// Starts from a resume point the first request already used, so that a reconnect
@@ -287,7 +298,18 @@ impl<T> EventStream<T> {
     }
 
     fn convert(&self, raw: RawEvent) -> Result<Event<T>, StreamError> {
-        match (self.decode)(raw.data) {
+        let data = match &self.envelope {
+            Some(envelope) => envelope
+                .wrap(
+                    raw.id.as_deref(),
+                    raw.event.as_deref(),
+                    raw.retry.map(Duration::from_millis),
+                    &raw.data,
+                )
+                .to_string(),
+            None => raw.data,
+        };
+        match (self.decode)(data) {
             Ok(data) => Ok(Event {
                 id: raw.id,
                 event: raw.event,
@@ -374,6 +396,9 @@ impl<T> Stream for EventStream<T> {
         let this = self.get_mut();
         loop {
             if let Some(raw) = this.decoder.next_event() {
+                // Progress is a complete event: a server that keeps cutting inside one event
+                // must not reset the count forever.
+                this.attempts = 0;
                 this.last_id.clone_from(&raw.id);
                 return Poll::Ready(Some(this.convert(raw)));
             }
@@ -382,7 +407,6 @@ impl<T> Stream for EventStream<T> {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Some(Ok(bytes))) => {
                         if !bytes.is_empty() {
-                            this.attempts = 0;
                             this.decoder.push(&bytes);
                         }
                         None

@@ -117,6 +117,84 @@ impl std::error::Error for StreamError {
     }
 }
 
+/// Where the SSE fields live in an event type that describes the whole frame rather than only
+/// its `data`, as some specs write it (the Agent Connect Protocol's `RunOutputStream` is
+/// `{id, event, data}`). Values are property names; `data` holds the decoded `data:` field.
+///
+/// ```
+/// use oagen_rt::sse::Envelope;
+///
+/// const FRAME: Envelope = Envelope { id: Some("id"), event: Some("event"), retry: None, data: "data" };
+/// let value = FRAME.wrap(Some("7"), Some("agent_event"), None, r#"{"n":1}"#);
+/// assert_eq!(value, serde_json::json!({"id": "7", "event": "agent_event", "data": {"n": 1}}));
+/// let (id, event, _, data) = FRAME.split(value);
+/// assert_eq!((id.as_deref(), event.as_deref()), (Some("7"), Some("agent_event")));
+/// assert_eq!(data, serde_json::json!({"n": 1}));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Envelope {
+    pub id: Option<&'static str>,
+    pub event: Option<&'static str>,
+    pub retry: Option<&'static str>,
+    pub data: &'static str,
+}
+
+impl Envelope {
+    /// The envelope's JSON for a received frame; `data` is parsed as JSON when it is JSON.
+    pub fn wrap(
+        &self,
+        id: Option<&str>,
+        event: Option<&str>,
+        retry: Option<Duration>,
+        data: &str,
+    ) -> serde_json::Value {
+        let mut map = serde_json::Map::new();
+        if let (Some(key), Some(id)) = (self.id, id) {
+            map.insert(key.to_owned(), id.into());
+        }
+        if let (Some(key), Some(event)) = (self.event, event) {
+            map.insert(key.to_owned(), event.into());
+        }
+        if let (Some(key), Some(retry)) = (self.retry, retry) {
+            let millis = u64::try_from(retry.as_millis()).unwrap_or(u64::MAX);
+            map.insert(key.to_owned(), millis.into());
+        }
+        let data = serde_json::from_str(data)
+            .unwrap_or_else(|_| serde_json::Value::String(data.to_owned()));
+        map.insert(self.data.to_owned(), data);
+        serde_json::Value::Object(map)
+    }
+
+    /// An envelope's JSON split into the frame's id, event, retry and data.
+    pub fn split(
+        &self,
+        value: serde_json::Value,
+    ) -> (
+        Option<String>,
+        Option<String>,
+        Option<Duration>,
+        serde_json::Value,
+    ) {
+        let serde_json::Value::Object(mut map) = value else {
+            return (None, None, None, value);
+        };
+        let text = |v: serde_json::Value| match v {
+            serde_json::Value::String(s) => Some(s),
+            serde_json::Value::Null => None,
+            other => Some(other.to_string()),
+        };
+        let id = self.id.and_then(|k| map.remove(k)).and_then(text);
+        let event = self.event.and_then(|k| map.remove(k)).and_then(text);
+        let retry = self
+            .retry
+            .and_then(|k| map.remove(k))
+            .and_then(|v| v.as_u64())
+            .map(Duration::from_millis);
+        let data = map.remove(self.data).unwrap_or(serde_json::Value::Null);
+        (id, event, retry, data)
+    }
+}
+
 /// The events of one event-stream response, typed: what generated operations return.
 ///
 /// ```
@@ -131,6 +209,7 @@ impl std::error::Error for StreamError {
 /// ```
 pub struct Events<T> {
     inner: BoxStream<'static, Result<Event<T>, StreamError>>,
+    envelope: Option<Envelope>,
 }
 
 impl<T: Send + 'static> Events<T> {
@@ -141,6 +220,7 @@ impl<T: Send + 'static> Events<T> {
     {
         Events {
             inner: stream.boxed(),
+            envelope: None,
         }
     }
 
@@ -151,7 +231,16 @@ impl<T: Send + 'static> Events<T> {
     {
         Events {
             inner: stream.map(Ok).boxed(),
+            envelope: None,
         }
+    }
+
+    /// Frames each event's data as an [`Envelope`] when serving: its `id`/`event`/`retry`
+    /// properties become the SSE fields and its `data` property the `data:` line.
+    #[must_use]
+    pub fn enveloped(mut self, envelope: Envelope) -> Self {
+        self.envelope = Some(envelope);
+        self
     }
 }
 
@@ -219,18 +308,28 @@ impl<T: serde::Serialize + Send + 'static> crate::server::ApiResponse for Events
     /// Frames the events as `text/event-stream`; an error item ends the stream (the client
     /// sees a cut and resumes from the last id it received).
     fn into_api_response(self) -> axum::response::Response {
-        let events = self
-            .inner
-            .take_while(|item| futures::future::ready(item.is_ok()))
-            .filter_map(|item| {
-                futures::future::ready(item.ok().map(|e| {
-                    let mut out = super::ServerEvent::new(e.data);
-                    out.id = e.id;
-                    out.event = e.event;
-                    out.retry = e.retry;
+        let envelope = self.envelope;
+        let events = self.inner.map(move |item| {
+            let e = item.map_err(|err| err.to_string())?;
+            let mut out = match envelope {
+                None => super::ServerEvent::new(
+                    serde_json::to_value(e.data).map_err(|err| err.to_string())?,
+                ),
+                Some(envelope) => {
+                    let value = serde_json::to_value(e.data).map_err(|err| err.to_string())?;
+                    let (id, event, retry, data) = envelope.split(value);
+                    let mut out = super::ServerEvent::new(data);
+                    out.id = id;
+                    out.event = event;
+                    out.retry = retry;
                     out
-                }))
-            });
-        super::ServerEvents::new(events).into_api_response()
+                }
+            };
+            out.id = e.id.or(out.id);
+            out.event = e.event.or(out.event);
+            out.retry = e.retry.or(out.retry);
+            Ok(out)
+        });
+        super::server::sse_response_fallible(events, Some(super::server::DEFAULT_KEEP_ALIVE))
     }
 }

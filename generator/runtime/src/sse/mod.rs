@@ -19,13 +19,13 @@ mod client;
 #[cfg(any(feature = "client", feature = "server"))]
 mod events;
 #[cfg(feature = "server")]
-mod server;
+pub(crate) mod server;
 
 pub use parse::{RawEvent, SseDecoder, write_comment, write_event};
 
 #[cfg(feature = "client")]
 pub use client::{EventStream, ReconnectFn, ReconnectFuture, ReconnectPolicy};
 #[cfg(any(feature = "client", feature = "server"))]
-pub use events::{Event, Events, StreamError};
+pub use events::{Envelope, Event, Events, StreamError};
 #[cfg(feature = "server")]
 pub use server::{ServerEvent, ServerEvents, last_event_id, sse_response};

@@ -27,7 +27,7 @@ use super::parse::write_event;
 const KEEP_ALIVE: &[u8] = b":\n\n";
 
 /// The keep-alive interval [`ServerEvents::new`] starts with.
-const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(15);
+pub(crate) const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// One event to send. `data` is serialized as compact JSON.
 ///
@@ -213,6 +213,16 @@ impl<T: Serialize + 'static> crate::server::ApiResponse for ServerEvents<T> {
 pub fn sse_response<S, T>(stream: S, keep_alive: Option<Duration>) -> Response
 where
     S: Stream<Item = ServerEvent<T>> + Send + 'static,
+    T: Serialize + 'static,
+{
+    sse_response_fallible(stream.map(Ok), keep_alive)
+}
+
+/// Like [`sse_response`] for a stream that can fail: an `Err` item aborts the body (the
+/// client sees a cut and resumes from the last event id it received), after logging why.
+pub(crate) fn sse_response_fallible<S, T>(stream: S, keep_alive: Option<Duration>) -> Response
+where
+    S: Stream<Item = Result<ServerEvent<T>, String>> + Send + 'static,
     T: Serialize,
 {
     let framed = Framed {
@@ -222,6 +232,8 @@ where
             sleep: Box::pin(tokio::time::sleep(period)),
         }),
         failed: false,
+        opened: false,
+        cutting: None,
     };
     let mut response = Response::new(Body::from_stream(framed));
     let headers = response.headers_mut();
@@ -262,11 +274,18 @@ struct Framed<S> {
     events: Pin<Box<S>>,
     keep_alive: Option<KeepAlive>,
     failed: bool,
+    /// Whether the opening comment went out: it makes the response reach the client before
+    /// the first event, so even a stream cut before its first event is a cut the client can
+    /// resume from, not a failed request.
+    opened: bool,
+    /// An error to end the body with, held back for one poll so that what was already framed
+    /// is flushed to the client first (hyper flushes while a body is pending).
+    cutting: Option<String>,
 }
 
 impl<S, T> Stream for Framed<S>
 where
-    S: Stream<Item = ServerEvent<T>>,
+    S: Stream<Item = Result<ServerEvent<T>, String>>,
     T: Serialize,
 {
     type Item = Result<Bytes, std::io::Error>;
@@ -276,8 +295,22 @@ where
         if this.failed {
             return Poll::Ready(None);
         }
+        if let Some(reason) = this.cutting.take() {
+            this.failed = true;
+            return Poll::Ready(Some(Err(std::io::Error::other(reason))));
+        }
+        if !this.opened {
+            this.opened = true;
+            return Poll::Ready(Some(Ok(Bytes::from_static(b":\n\n"))));
+        }
         match this.events.as_mut().poll_next(cx) {
-            Poll::Ready(Some(event)) => {
+            Poll::Ready(Some(Err(reason))) => {
+                eprintln!("oagen-rt: cutting an event stream: {reason}");
+                this.cutting = Some(reason);
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            Poll::Ready(Some(Ok(event))) => {
                 if let Some(keep_alive) = this.keep_alive.as_mut() {
                     let deadline = tokio::time::Instant::now() + keep_alive.period;
                     keep_alive.sleep.as_mut().reset(deadline);
@@ -372,6 +405,8 @@ mod tests {
         bad.insert((1, 2), 3);
         let response = sse_response(futures::stream::iter(vec![ServerEvent::new(bad)]), None);
         let mut body = response.into_body().into_data_stream();
+        // The opening comment goes first, then the cut.
+        assert_eq!(&body.next().await.unwrap().unwrap()[..], b":\n\n");
         assert!(matches!(body.next().await, Some(Err(_))));
         assert!(body.next().await.is_none());
     }

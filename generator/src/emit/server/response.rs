@@ -31,7 +31,7 @@ fn api_response_impl(op: &Operation, name: &str, success: bool) -> TokenStream {
         .responses
         .iter()
         .filter(|r| r.status.is_success() == success)
-        .map(arm)
+        .map(|r| arm(op, r))
         .collect();
     quote! {
         impl rt::server::ApiResponse for #name {
@@ -76,7 +76,12 @@ fn concrete(media_type: &str, fallback: &str) -> String {
 }
 
 /// The response with its body (bound as `body`).
-fn body_response(body: &ResponseBody, status: &TokenStream, default_status: bool) -> TokenStream {
+fn body_response(
+    op: &Operation,
+    body: &ResponseBody,
+    status: &TokenStream,
+    default_status: bool,
+) -> TokenStream {
     let media = &body.media_type;
     match body_repr(body) {
         BodyRepr::Typed(_) => match body.kind {
@@ -101,13 +106,20 @@ fn body_response(body: &ResponseBody, status: &TokenStream, default_status: bool
             quote!(rt::server::stream_response(#status, #media, body))
         }
         BodyRepr::Events(_) => {
+            let body = match op.stream.as_ref().and_then(|s| s.envelope.as_ref()) {
+                Some(e) => {
+                    let env = crate::emit::client::envelope_tokens(e);
+                    quote!(body.enveloped(#env))
+                }
+                None => quote!(body),
+            };
             // The events frame themselves, always with 200; another documented status is set
             // afterwards.
             if default_status {
-                quote!(rt::server::ApiResponse::into_api_response(body))
+                quote!(rt::server::ApiResponse::into_api_response(#body))
             } else {
                 quote! {{
-                    let mut response = rt::server::ApiResponse::into_api_response(body);
+                    let mut response = rt::server::ApiResponse::into_api_response(#body);
                     *response.status_mut() = #status;
                     response
                 }}
@@ -116,12 +128,12 @@ fn body_response(body: &ResponseBody, status: &TokenStream, default_status: bool
     }
 }
 
-fn arm(r: &Response) -> TokenStream {
+fn arm(op: &Operation, r: &Response) -> TokenStream {
     let variant = ident(&r.variant);
     let status = status_expr(r);
     let is_200 = r.status == StatusSpec::Code(200);
     let response = match &r.body {
-        Some(body) => body_response(body, &status, is_200),
+        Some(body) => body_response(op, body, &status, is_200),
         None => quote!(rt::server::empty_response(#status)),
     };
     if !is_struct_variant(r) {

@@ -106,6 +106,46 @@ fn detect_pagination(api: &mut Api) {
     }
 }
 
+/// An event schema whose properties are only the SSE fields (`id`, `event`, `retry`) and a
+/// `data` describes the whole frame, not the `data` line: the Agent Connect Protocol's
+/// `RunOutputStream` is written this way, and its SDK reads `data:` as the inner payload.
+fn detect_envelopes(api: &mut Api) {
+    let mut found = Vec::new();
+    for (i, op) in api.operations.iter().enumerate() {
+        let Some(stream) = &op.stream else { continue };
+        let TypeRef::Named(id) = resolve_alias(api, &stream.event) else {
+            continue;
+        };
+        let TypeKind::Struct(s) = &api.type_def(id).kind else {
+            continue;
+        };
+        let names: Vec<&str> = s.fields.iter().map(|f| f.wire_name.as_str()).collect();
+        let only_frame = names
+            .iter()
+            .all(|n| matches!(*n, "id" | "event" | "data" | "retry"));
+        let has = |n: &str| names.contains(&n).then(|| n.to_owned());
+        if only_frame
+            && names.contains(&"data")
+            && (names.contains(&"id") || names.contains(&"event"))
+        {
+            found.push((
+                i,
+                crate::model::Envelope {
+                    id: has("id"),
+                    event: has("event"),
+                    retry: has("retry"),
+                    data: "data".to_owned(),
+                },
+            ));
+        }
+    }
+    for (i, envelope) in found {
+        if let Some(stream) = &mut api.operations[i].stream {
+            stream.envelope = Some(envelope);
+        }
+    }
+}
+
 /// Untagged unions decode by trying variants in order, and serde's derived structs also accept
 /// a JSON array (as a tuple of their fields), so `anyOf: [SomeObject, array]` would read every
 /// array as `SomeObject`. Trying the narrow JSON kinds first fixes that without changing what
@@ -208,6 +248,7 @@ fn resolve_alias(api: &Api, t: &TypeRef) -> TypeRef {
 pub(super) fn finish(api: &mut Api) {
     resolve_defaults(api);
     detect_pagination(api);
+    detect_envelopes(api);
     order_untagged_variants(api);
     mark_enum_holders(api);
     break_alias_cycles(api);

@@ -490,6 +490,7 @@ impl Lowerer<'_, '_> {
         Some(EventStream {
             event: body.ty.clone(),
             resume,
+            envelope: None,
         })
     }
 

@@ -599,6 +599,24 @@ impl Lowerer<'_, '_> {
                 .filter(|(k, _)| !fields.iter().any(|f| &f.wire_name == *k))
                 .copied()
                 .collect();
+            // A later part may refine a property an earlier part left loose (a generic `Page`
+            // with `data: array` of anything, refined to an array of `Agent`): the tighter
+            // type wins, in the place the property first appeared.
+            let refined: Vec<_> = pv
+                .properties
+                .iter()
+                .filter(|(k, _)| fields.iter().any(|f| &f.wire_name == *k && is_loose(&f.ty)))
+                .copied()
+                .collect();
+            let mut scratch = Scope::new();
+            for tighter in self.fields(ploc, &refined, &required, name, &mut scratch) {
+                if let Some(f) = fields.iter_mut().find(|f| f.wire_name == tighter.wire_name) {
+                    if !is_loose(&tighter.ty) {
+                        f.ty = tighter.ty;
+                        f.nullable = f.nullable && tighter.nullable;
+                    }
+                }
+            }
             let mut new_fields = self.fields(ploc, &new_props, &required, name, &mut scope);
             fields.append(&mut new_fields);
             match pv.additional {
@@ -794,5 +812,14 @@ fn literal(ty: &TypeRef, value: &Value) -> Option<Literal> {
         // Resolved to a variant once every enum is defined (finish.rs).
         (TypeRef::Named(_), Value::String(s)) => Some(Literal::String(s.clone())),
         _ => None,
+    }
+}
+
+/// A type that says nothing about its values (any JSON, or a list or map of any).
+fn is_loose(t: &TypeRef) -> bool {
+    match t {
+        TypeRef::Any => true,
+        TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => is_loose(inner),
+        _ => false,
     }
 }

@@ -1432,6 +1432,7 @@ pub struct ProviderCreate {
     pub api_key: Option<String>,
     pub models: Vec<String>,
 }
+#[allow(deprecated)]
 impl rt::wire::Known for ProviderCreate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(

@@ -24,7 +24,13 @@ use crate::naming;
 
 /// The whole `client.rs`.
 pub fn client_rs(api: &Api) -> TokenStream {
-    let schemes = api.security_schemes.iter().map(|s| {
+    // Only schemes some operation uses get a constant (an unused one would be dead code).
+    let used = |i: usize| {
+        api.operations
+            .iter()
+            .any(|op| op.security.iter().any(|r| r.schemes.contains(&i)))
+    };
+    let schemes = api.security_schemes.iter().enumerate().filter(|(i, _)| used(*i)).map(|(_, s)| {
         let name = scheme_const(&s.ident);
         let key = &s.key;
         let kind = match &s.kind {
@@ -82,13 +88,17 @@ pub fn client_rs(api: &Api) -> TokenStream {
     let methods = api.operations.iter().map(|op| method(api, op));
     let builders = api.operations.iter().map(|op| builder(api, op));
     let title_doc = format!(" A client for the {} API.", api.title.trim());
+    // Multipart, binary and text bodies are runtime types; only JSON and form bodies,
+    // parameters and page items name generated types here.
     let uses_types = api.operations.iter().any(|op| {
         op.params.iter().any(|p| mentions_named(&p.ty))
+            || body_content(op).is_some_and(|c| {
+                matches!(c.kind, MediaKind::Json | MediaKind::Form) && mentions_named(&c.ty)
+            })
             || op
-                .body
-                .iter()
-                .flat_map(|b| &b.contents)
-                .any(|c| mentions_named(&c.ty))
+                .pagination
+                .as_ref()
+                .is_some_and(|p| mentions_named(&p.item))
     });
     let types_import = uses_types.then(|| {
         quote!(
@@ -654,20 +664,31 @@ fn decode_fn(api: &Api, op: &Operation) -> TokenStream {
         };
         let enum_name = if r.status.is_success() { &ok } else { &err };
         let value = variant_value(api, op, r, enum_name);
-        let arm = if r.status.is_success() {
-            quote!(#pattern => { #value Ok(value) })
+        let body = if r.status.is_success() {
+            quote!({ #value Ok(value) })
         } else {
-            quote!(#pattern => {
+            quote!({
                 let response_headers = response.headers().clone();
                 #value
                 Err(rt::client::Error::api(status, response_headers, value))
             })
         };
-        arms.push((matches!(r.status, StatusSpec::Default), arm));
+        arms.push((matches!(r.status, StatusSpec::Default), pattern, body));
     }
     // `default` last, after codes and ranges.
-    arms.sort_by_key(|(is_default, _)| *is_default);
-    let arms = arms.into_iter().map(|(_, a)| a);
+    arms.sort_by_key(|(is_default, _, _)| *is_default);
+    // Only a `default`: every status is that variant, no match needed.
+    if let [(true, _, body)] = arms.as_slice() {
+        return quote! {
+            async fn decode(&self, response: rt::client::Response) -> Result<#ok, rt::client::Error<#err>> {
+                let status = response.status();
+                #body
+            }
+        };
+    }
+    let arms = arms
+        .into_iter()
+        .map(|(_, pattern, body)| quote!(#pattern => #body));
     let fallback =
         (!has_default).then(|| quote!(_ => Err(rt::client::Error::unexpected(response).await),));
     quote! {

@@ -74,6 +74,10 @@ fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
     quote!(#def #known)
 }
 
+fn has_deprecated_fields(t: &TypeDef) -> bool {
+    matches!(&t.kind, TypeKind::Struct(s) if s.fields.iter().any(|f| f.docs.deprecated))
+}
+
 /// A JSON pointer token for a property name (RFC 6901 escapes).
 fn pointer_token(wire: &str) -> String {
     format!("/{}", wire.replace('~', "~0").replace('/', "~1"))
@@ -140,7 +144,10 @@ fn known_impl(api: &Api, t: &TypeDef) -> Option<TokenStream> {
             }
         }
     };
+    // The check reads every field, deprecated ones too: that use is the crate's own.
+    let allow = has_deprecated_fields(t).then(|| quote!(#[allow(deprecated)]));
     Some(quote! {
+        #allow
         impl rt::wire::Known for #name {
             fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
                 #body

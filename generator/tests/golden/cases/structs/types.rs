@@ -78,6 +78,7 @@ impl Run {
         3
     }
 }
+#[allow(deprecated)]
 impl rt::wire::Known for Run {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(

@@ -6,15 +6,18 @@
 //!   bounded unified diff, when `generated/` is not what the specs give.
 //!
 //! - `corpus`: generate and `cargo check` every document of a folder; see `corpus.rs`.
+//! - `interop`: outside SDKs against our generated servers and our generated clients against
+//!   Prism, one table in INTEROP.md; see `interop.rs`.
 //!
 //! This file only dispatches; the work is in `generate.rs` and the generator library.
 
 mod corpus;
 mod generate;
+mod interop;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <generate|check|corpus [DIR] [--out DIR] [--filter TEXT]>";
+const USAGE: &str = "usage: cargo xtask <generate|check|corpus [DIR] [--out DIR] [--filter TEXT]|interop [--rounds N]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,6 +26,7 @@ fn main() -> ExitCode {
         Some("generate") => generate::generate(&root),
         Some("check") => generate::check(&root),
         Some("corpus") => corpus::run(&root, &args[1..]),
+        Some("interop") => interop::run(&root, &args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -1594,6 +1594,7 @@ impl CreateAndStreamThreadRunOutputBuilder {
             .client
             .core
             .call(rt::client::Method::POST, path)
+            .header("Accept", "text/event-stream")
             .stream_response()
             .idempotent(false)
             .options(&self.options);
@@ -2196,6 +2197,7 @@ impl StreamThreadRunOutputBuilder {
             .client
             .core
             .call(rt::client::Method::GET, path)
+            .header("Accept", "text/event-stream")
             .stream_response()
             .idempotent(true)
             .options(&self.options);
@@ -2591,6 +2593,7 @@ impl CreateAndStreamStatelessRunOutputBuilder {
             .client
             .core
             .call(rt::client::Method::POST, path)
+            .header("Accept", "text/event-stream")
             .stream_response()
             .idempotent(false)
             .options(&self.options);
@@ -3191,6 +3194,7 @@ impl StreamStatelessRunOutputBuilder {
             .client
             .core
             .call(rt::client::Method::GET, path)
+            .header("Accept", "text/event-stream")
             .stream_response()
             .idempotent(true)
             .options(&self.options);

@@ -2142,6 +2142,7 @@ impl StreamSessionEventsBuilder {
             .call(rt::client::Method::GET, path)
             .query("after", &self.after, rt::ParamStyle::Form, true)
             .security(&[&[&BEARER_AUTH]])
+            .header("Accept", "text/event-stream")
             .stream_response()
             .idempotent(true)
             .options(&self.options);

@@ -1914,6 +1914,7 @@ impl StreamSessionEventsBuilder {
             .call(rt::client::Method::GET, path)
             .header("Last-Event-ID", &self.last_event_id)
             .security(&[&[&BEARER_AUTH], &[]])
+            .header("Accept", "text/event-stream")
             .stream_response()
             .idempotent(true)
             .options(&self.options);

@@ -14,6 +14,11 @@ const API_KEY: rt::client::AuthScheme = rt::client::AuthScheme {
     key: "APIKey",
     kind: rt::client::AuthKind::ApiKeyHeader("Authorization"),
 };
+/// The `bearerAuth` security scheme.
+const BEARER_AUTH: rt::client::AuthScheme = rt::client::AuthScheme {
+    key: "bearerAuth",
+    kind: rt::client::AuthKind::Bearer,
+};
 /// A client for the RevEng.AI Conversations API API.
 ///
 /// Cheap to clone: clones share the connection pool, settings and credentials.
@@ -44,6 +49,14 @@ impl Client {
             core: self
                 .core
                 .with_credential("APIKey", rt::client::Credential::api_key(key)),
+        }
+    }
+    /// An access token, sent as `Authorization: Bearer <token>`; the published SDK accepts either scheme on every operation.
+    pub fn with_bearer_auth(self, token: impl Into<String>) -> Self {
+        Client {
+            core: self
+                .core
+                .with_credential("bearerAuth", rt::client::Credential::bearer(token)),
         }
     }
     /// List conversations for the authenticated user
@@ -210,7 +223,7 @@ impl ListConversationsBuilder {
             .client
             .core
             .call(rt::client::Method::GET, path)
-            .security(&[&[&API_KEY]])
+            .security(&[&[&BEARER_AUTH], &[&API_KEY]])
             .idempotent(true)
             .options(&self.options);
         Ok(call)
@@ -287,7 +300,7 @@ impl CreateConversationBuilder {
             .client
             .core
             .call(rt::client::Method::POST, path)
-            .security(&[&[&API_KEY]])
+            .security(&[&[&BEARER_AUTH], &[&API_KEY]])
             .idempotent(false)
             .options(&self.options);
         let call = call.json(&self.body);
@@ -381,7 +394,7 @@ impl GetConversationBuilder {
             .client
             .core
             .call(rt::client::Method::GET, path)
-            .security(&[&[&API_KEY]])
+            .security(&[&[&BEARER_AUTH], &[&API_KEY]])
             .idempotent(true)
             .options(&self.options);
         Ok(call)
@@ -476,7 +489,7 @@ impl SendMessageBuilder {
             .client
             .core
             .call(rt::client::Method::POST, path)
-            .security(&[&[&API_KEY]])
+            .security(&[&[&BEARER_AUTH], &[&API_KEY]])
             .idempotent(false)
             .options(&self.options);
         let call = call.json(&self.body);
@@ -606,7 +619,8 @@ impl StreamEventsBuilder {
             .core
             .call(rt::client::Method::GET, path)
             .query("last_event_id", &self.last_event_id, rt::ParamStyle::Form, true)
-            .security(&[&[&API_KEY]])
+            .security(&[&[&BEARER_AUTH], &[&API_KEY]])
+            .header("Accept", "text/event-stream")
             .stream_response()
             .idempotent(true)
             .options(&self.options);
@@ -716,7 +730,7 @@ impl CancelRunBuilder {
             .client
             .core
             .call(rt::client::Method::POST, path)
-            .security(&[&[&API_KEY]])
+            .security(&[&[&BEARER_AUTH], &[&API_KEY]])
             .idempotent(false)
             .options(&self.options);
         Ok(call)
@@ -811,7 +825,7 @@ impl ConfirmToolBuilder {
             .client
             .core
             .call(rt::client::Method::POST, path)
-            .security(&[&[&API_KEY]])
+            .security(&[&[&BEARER_AUTH], &[&API_KEY]])
             .idempotent(false)
             .options(&self.options);
         let call = call.json(&self.body);

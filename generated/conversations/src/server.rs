@@ -157,7 +157,7 @@ pub trait Api: Send + Sync + 'static {
 /// What [`Api::list_conversations`] receives: the parameters and body of `GET /v2/conversations`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListConversationsRequest {
-    /// The credentials the caller presented, by security scheme (`APIKey`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
+    /// The credentials the caller presented, by security scheme (`APIKey`, `bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
 impl ListConversationsRequest {
@@ -173,7 +173,7 @@ impl ListConversationsRequest {
 pub struct CreateConversationRequest2 {
     /// The request body (`application/json`).
     pub body: CreateConversationRequest,
-    /// The credentials the caller presented, by security scheme (`APIKey`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
+    /// The credentials the caller presented, by security scheme (`APIKey`, `bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
 impl CreateConversationRequest2 {
@@ -192,7 +192,7 @@ pub struct GetConversationRequest {
     ///
     /// `id` (path).
     pub id: uuid::Uuid,
-    /// The credentials the caller presented, by security scheme (`APIKey`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
+    /// The credentials the caller presented, by security scheme (`APIKey`, `bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
 impl GetConversationRequest {
@@ -213,7 +213,7 @@ pub struct SendMessageRequest2 {
     pub id: uuid::Uuid,
     /// The request body (`application/json`).
     pub body: SendMessageRequest,
-    /// The credentials the caller presented, by security scheme (`APIKey`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
+    /// The credentials the caller presented, by security scheme (`APIKey`, `bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
 impl SendMessageRequest2 {
@@ -237,7 +237,7 @@ pub struct StreamEventsRequest {
     ///
     /// `last_event_id` (query).
     pub last_event_id: Option<i64>,
-    /// The credentials the caller presented, by security scheme (`APIKey`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
+    /// The credentials the caller presented, by security scheme (`APIKey`, `bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
 impl StreamEventsRequest {
@@ -263,7 +263,7 @@ pub struct CancelRunRequest {
     ///
     /// `id` (path).
     pub id: uuid::Uuid,
-    /// The credentials the caller presented, by security scheme (`APIKey`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
+    /// The credentials the caller presented, by security scheme (`APIKey`, `bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
 impl CancelRunRequest {
@@ -284,7 +284,7 @@ pub struct ConfirmToolRequest {
     pub id: uuid::Uuid,
     /// The request body (`application/json`).
     pub body: ConfirmToolInputBody,
-    /// The credentials the caller presented, by security scheme (`APIKey`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
+    /// The credentials the caller presented, by security scheme (`APIKey`, `bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
 impl ConfirmToolRequest {
@@ -322,28 +322,46 @@ const API_KEY_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthSchem
     key: "APIKey",
     kind: rt::server::ServerAuthKind::ApiKeyHeader("Authorization"),
 };
+/// Where the `bearerAuth` security scheme's credential is read.
+const BEARER_AUTH_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthScheme {
+    key: "bearerAuth",
+    kind: rt::server::ServerAuthKind::Bearer,
+};
 /// The security alternatives of `list_conversations`: the first one fully presented wins.
 const LIST_CONVERSATIONS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
+    &[&BEARER_AUTH_SCHEME],
     &[&API_KEY_SCHEME],
 ];
 /// The security alternatives of `create_conversation`: the first one fully presented wins.
 const CREATE_CONVERSATION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
+    &[&BEARER_AUTH_SCHEME],
     &[&API_KEY_SCHEME],
 ];
 /// The security alternatives of `get_conversation`: the first one fully presented wins.
 const GET_CONVERSATION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
+    &[&BEARER_AUTH_SCHEME],
     &[&API_KEY_SCHEME],
 ];
 /// The security alternatives of `send_message`: the first one fully presented wins.
-const SEND_MESSAGE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[&[&API_KEY_SCHEME]];
+const SEND_MESSAGE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
+    &[&BEARER_AUTH_SCHEME],
+    &[&API_KEY_SCHEME],
+];
 /// The security alternatives of `stream_events`: the first one fully presented wins.
 const STREAM_EVENTS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
+    &[&BEARER_AUTH_SCHEME],
     &[&API_KEY_SCHEME],
 ];
 /// The security alternatives of `cancel_run`: the first one fully presented wins.
-const CANCEL_RUN_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[&[&API_KEY_SCHEME]];
+const CANCEL_RUN_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
+    &[&BEARER_AUTH_SCHEME],
+    &[&API_KEY_SCHEME],
+];
 /// The security alternatives of `confirm_tool`: the first one fully presented wins.
-const CONFIRM_TOOL_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[&[&API_KEY_SCHEME]];
+const CONFIRM_TOOL_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
+    &[&BEARER_AUTH_SCHEME],
+    &[&API_KEY_SCHEME],
+];
 /// The HTTP side of [`router`]: one handler per operation, and how each operation's
 /// response enums are written.
 mod handlers {

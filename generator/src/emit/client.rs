@@ -536,6 +536,11 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                 .is_some_and(|b| matches!(body_repr(b), BodyRepr::Binary | BodyRepr::Events(_)))
         });
     let stream_response = streams.then(|| quote!(.stream_response()));
+    // Ask for the event stream explicitly: a server that negotiates could pick JSON otherwise.
+    let accept = op
+        .stream
+        .as_ref()
+        .map(|_| quote!(.header("Accept", "text/event-stream")));
 
     let decode = decode_fn(api, op);
     let into_stream = op
@@ -594,6 +599,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                     .call(#method, path)
                     #(#params)*
                     #security
+                    #accept
                     #stream_response
                     .idempotent(#idempotent)
                     .options(&self.options);

@@ -1,1 +1,14 @@
-//! Interoperability with outside tools (being written).
+//! Interoperability with outside tools.
+//!
+//! - Outside clients against our servers: [`conversations_server`] and [`acp_server`] are
+//!   recording implementations of the generated servers (served by the `serve` binary), which
+//!   the published Python SDKs (`revengai`, `agntcy-acp`) drive from `python/`.
+//! - Our clients against a validating mock: [`prism`] calls every operation of every generated
+//!   client against Prism (the `prism_client` binary).
+//!
+//! `cargo xtask interop` installs the outside tools, runs both and writes `INTEROP.md`.
+
+pub mod acp_server;
+pub mod conversations_server;
+pub mod prism;
+pub mod record;

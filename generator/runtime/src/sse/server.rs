@@ -24,7 +24,9 @@ use serde::Serialize;
 use super::parse::write_event;
 
 /// What a keep-alive looks like on the wire: an empty comment, then a blank line.
-const KEEP_ALIVE: &[u8] = b":\n\n";
+/// A comment line. No blank line follows it: a blank line dispatches an event, and some
+/// clients (the agntcy-acp SDK's reader) then try to decode an empty one.
+const KEEP_ALIVE: &[u8] = b":\n";
 
 /// The keep-alive interval [`ServerEvents::new`] starts with.
 pub(crate) const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -301,7 +303,7 @@ where
         }
         if !this.opened {
             this.opened = true;
-            return Poll::Ready(Some(Ok(Bytes::from_static(b":\n\n"))));
+            return Poll::Ready(Some(Ok(Bytes::from_static(KEEP_ALIVE))));
         }
         match this.events.as_mut().poll_next(cx) {
             Poll::Ready(Some(Err(reason))) => {
@@ -406,7 +408,7 @@ mod tests {
         let response = sse_response(futures::stream::iter(vec![ServerEvent::new(bad)]), None);
         let mut body = response.into_body().into_data_stream();
         // The opening comment goes first, then the cut.
-        assert_eq!(&body.next().await.unwrap().unwrap()[..], b":\n\n");
+        assert_eq!(&body.next().await.unwrap().unwrap()[..], KEEP_ALIVE);
         assert!(matches!(body.next().await, Some(Err(_))));
         assert!(body.next().await.is_none());
     }

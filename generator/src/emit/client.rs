@@ -15,10 +15,10 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::responses::{BodyRepr, body_repr, has_status_field, is_struct_variant};
-use super::{docs, ident, type_tokens};
+use super::{docs, ident, mentions_named, style_tokens, type_tokens, value_kind};
 use crate::model::{
-    Api, BodyContent, MediaKind, Method, Operation, Param, ParamLocation, ParamStyle, Primitive,
-    Response, Resume, SecurityKind, StatusSpec, TypeRef,
+    Api, BodyContent, MediaKind, Method, Operation, Param, ParamLocation, Primitive, Response,
+    Resume, SecurityKind, StatusSpec, TypeRef,
 };
 use crate::naming;
 
@@ -162,14 +162,6 @@ pub fn client_rs(api: &Api) -> TokenStream {
 
 fn scheme_const(ident: &str) -> proc_macro2::Ident {
     format_ident!("{}", naming::unraw(ident).to_ascii_uppercase())
-}
-
-fn mentions_named(t: &TypeRef) -> bool {
-    match t {
-        TypeRef::Named(_) => true,
-        TypeRef::Array(i) | TypeRef::Map(i) | TypeRef::Nullable(i) => mentions_named(i),
-        TypeRef::Primitive(_) | TypeRef::Any => false,
-    }
 }
 
 /// The first server's URL with its variables at their defaults, if it is absolute.
@@ -332,18 +324,6 @@ fn method_tokens(m: Method) -> TokenStream {
         Method::Head => quote!(rt::client::Method::HEAD),
         Method::Patch => quote!(rt::client::Method::PATCH),
         Method::Trace => quote!(rt::client::Method::TRACE),
-    }
-}
-
-fn style_tokens(s: ParamStyle) -> TokenStream {
-    match s {
-        ParamStyle::Simple => quote!(rt::ParamStyle::Simple),
-        ParamStyle::Form => quote!(rt::ParamStyle::Form),
-        ParamStyle::Label => quote!(rt::ParamStyle::Label),
-        ParamStyle::Matrix => quote!(rt::ParamStyle::Matrix),
-        ParamStyle::SpaceDelimited => quote!(rt::ParamStyle::SpaceDelimited),
-        ParamStyle::PipeDelimited => quote!(rt::ParamStyle::PipeDelimited),
-        ParamStyle::DeepObject => quote!(rt::ParamStyle::DeepObject),
     }
 }
 
@@ -831,21 +811,6 @@ fn events_stream(op: &Operation) -> TokenStream {
         let stream = rt::sse::EventStream::new(response, reconnect, self.reconnect)#enveloped;
         #initial_resume
         let body = rt::sse::Events::from(stream);
-    }
-}
-
-fn value_kind(api: &Api, t: &TypeRef) -> TokenStream {
-    match strip_nullable(t) {
-        TypeRef::Array(_) => quote!(rt::ValueKind::Array),
-        TypeRef::Map(_) => quote!(rt::ValueKind::Object),
-        TypeRef::Named(id) => match &api.type_def(*id).kind {
-            crate::model::TypeKind::Struct(_) => quote!(rt::ValueKind::Object),
-            crate::model::TypeKind::Alias(inner) | crate::model::TypeKind::Newtype(inner) => {
-                value_kind(api, inner)
-            }
-            _ => quote!(rt::ValueKind::Scalar),
-        },
-        _ => quote!(rt::ValueKind::Scalar),
     }
 }
 

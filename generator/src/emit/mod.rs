@@ -104,6 +104,45 @@ fn primitive_tokens(p: Primitive) -> TokenStream {
     }
 }
 
+/// Whether a type names a generated type (so a module must import `crate::types`).
+pub fn mentions_named(t: &TypeRef) -> bool {
+    match t {
+        TypeRef::Named(_) => true,
+        TypeRef::Array(i) | TypeRef::Map(i) | TypeRef::Nullable(i) => mentions_named(i),
+        TypeRef::Primitive(_) | TypeRef::Any => false,
+    }
+}
+
+/// `rt::ParamStyle::…` for a parameter style; client and server spell it the same way.
+pub fn style_tokens(style: crate::model::ParamStyle) -> TokenStream {
+    use crate::model::ParamStyle;
+    match style {
+        ParamStyle::Simple => quote!(rt::ParamStyle::Simple),
+        ParamStyle::Form => quote!(rt::ParamStyle::Form),
+        ParamStyle::Label => quote!(rt::ParamStyle::Label),
+        ParamStyle::Matrix => quote!(rt::ParamStyle::Matrix),
+        ParamStyle::SpaceDelimited => quote!(rt::ParamStyle::SpaceDelimited),
+        ParamStyle::PipeDelimited => quote!(rt::ParamStyle::PipeDelimited),
+        ParamStyle::DeepObject => quote!(rt::ParamStyle::DeepObject),
+    }
+}
+
+/// `rt::ValueKind::…` of a parameter or header type: the shape its text encodes.
+pub fn value_kind(api: &Api, t: &TypeRef) -> TokenStream {
+    use crate::model::TypeKind;
+    match t {
+        TypeRef::Nullable(inner) => value_kind(api, inner),
+        TypeRef::Array(_) => quote!(rt::ValueKind::Array),
+        TypeRef::Map(_) => quote!(rt::ValueKind::Object),
+        TypeRef::Named(id) => match &api.type_def(*id).kind {
+            TypeKind::Struct(_) => quote!(rt::ValueKind::Object),
+            TypeKind::Alias(inner) | TypeKind::Newtype(inner) => value_kind(api, inner),
+            TypeKind::Enum(_) | TypeKind::Union(_) => quote!(rt::ValueKind::Scalar),
+        },
+        TypeRef::Primitive(_) | TypeRef::Any => quote!(rt::ValueKind::Scalar),
+    }
+}
+
 /// Which optional crates the generated code refers to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Uses {

@@ -17,7 +17,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{docs, ident, type_tokens};
+use super::{docs, ident, mentions_named, type_tokens};
 use crate::model::{Api, Docs, MediaKind, Operation, Response, ResponseBody, StatusSpec, TypeRef};
 
 /// How a response body is held in Rust.
@@ -189,14 +189,6 @@ pub fn responses_rs(api: &Api) -> TokenStream {
         #types_import
 
         #(#items)*
-    }
-}
-
-fn mentions_named(t: &TypeRef) -> bool {
-    match t {
-        TypeRef::Named(_) => true,
-        TypeRef::Array(i) | TypeRef::Map(i) | TypeRef::Nullable(i) => mentions_named(i),
-        TypeRef::Primitive(_) | TypeRef::Any => false,
     }
 }
 

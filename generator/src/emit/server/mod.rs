@@ -35,7 +35,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::responses::{BodyRepr, body_repr, is_struct_variant};
-use super::{docs, ident};
+use super::{docs, ident, mentions_named};
 use crate::model::{
     Api, Docs, Method, Operation, ParamLocation, Presence, SecurityKind, TypeKind, TypeRef,
 };
@@ -390,14 +390,6 @@ fn handler(op: &Operation) -> TokenStream {
                 Err(problem) => rt::server::ApiResponse::into_api_response(problem),
             }
         }
-    }
-}
-
-fn mentions_named(t: &TypeRef) -> bool {
-    match t {
-        TypeRef::Named(_) => true,
-        TypeRef::Array(i) | TypeRef::Map(i) | TypeRef::Nullable(i) => mentions_named(i),
-        TypeRef::Primitive(_) | TypeRef::Any => false,
     }
 }
 

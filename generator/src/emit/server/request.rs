@@ -24,11 +24,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::routes::OpRoute;
-use crate::emit::{docs, ident, type_tokens};
-use crate::model::{
-    Api, BodyContent, Docs, MediaKind, Operation, Param, ParamLocation, ParamStyle, Resume,
-    TypeKind, TypeRef,
-};
+use crate::emit::{docs, ident, style_tokens, type_tokens, value_kind};
+use crate::model::{Api, BodyContent, Docs, MediaKind, Operation, Param, ParamLocation, Resume};
 use crate::naming;
 
 /// The request struct of `op`, and its `from_input` when the router serves `op`.
@@ -224,33 +221,6 @@ fn decode_content(api: &Api, content: &BodyContent) -> TokenStream {
         MediaKind::Multipart => quote!(input.multipart().await?),
         MediaKind::Binary => quote!(input.bytes()),
         MediaKind::Text | MediaKind::EventStream => quote!(input.text()?),
-    }
-}
-
-/// The `rt::ValueKind` of a parameter's type, as the client encodes it.
-pub fn value_kind(api: &Api, t: &TypeRef) -> TokenStream {
-    match t {
-        TypeRef::Nullable(inner) => value_kind(api, inner),
-        TypeRef::Array(_) => quote!(rt::ValueKind::Array),
-        TypeRef::Map(_) => quote!(rt::ValueKind::Object),
-        TypeRef::Named(id) => match &api.type_def(*id).kind {
-            TypeKind::Struct(_) => quote!(rt::ValueKind::Object),
-            TypeKind::Alias(inner) | TypeKind::Newtype(inner) => value_kind(api, inner),
-            TypeKind::Enum(_) | TypeKind::Union(_) => quote!(rt::ValueKind::Scalar),
-        },
-        TypeRef::Primitive(_) | TypeRef::Any => quote!(rt::ValueKind::Scalar),
-    }
-}
-
-fn style_tokens(style: ParamStyle) -> TokenStream {
-    match style {
-        ParamStyle::Simple => quote!(rt::ParamStyle::Simple),
-        ParamStyle::Form => quote!(rt::ParamStyle::Form),
-        ParamStyle::Label => quote!(rt::ParamStyle::Label),
-        ParamStyle::Matrix => quote!(rt::ParamStyle::Matrix),
-        ParamStyle::SpaceDelimited => quote!(rt::ParamStyle::SpaceDelimited),
-        ParamStyle::PipeDelimited => quote!(rt::ParamStyle::PipeDelimited),
-        ParamStyle::DeepObject => quote!(rt::ParamStyle::DeepObject),
     }
 }
 

@@ -2057,11 +2057,10 @@ impl Api for Platform {
                 set_cookie: cookie,
             })
         } else {
-            Err(StartConsoleOauthError::Found {
+            Ok(StartConsoleOauthOk::Found {
                 location: url,
                 set_cookie: cookie,
-            }
-            .into())
+            })
         }
     }
 
@@ -2098,11 +2097,10 @@ impl Api for Platform {
                 set_cookie: cookie,
             })
         } else {
-            Err(ConsoleOauthCallbackError::SeeOther {
+            Ok(ConsoleOauthCallbackOk::SeeOther {
                 location: format!("{}{landing}", self.config().console_url),
                 set_cookie: cookie,
-            }
-            .into())
+            })
         }
     }
 

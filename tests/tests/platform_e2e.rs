@@ -1649,15 +1649,17 @@ async fn console_oauth_redirects_browsers_and_answers_scripts_with_json() {
     let client = browserless(&base);
 
     // A browser: 302 to Google, with the state cookie.
-    let err = client.start_console_oauth().redirect_to("/agents").await;
-    let Err(Error::Api { status, body, .. }) = err else {
-        panic!("not the documented 302: {err:?}")
-    };
-    assert_eq!(status, 302);
-    let StartConsoleOauthError::Found {
+    let answer = client
+        .start_console_oauth()
+        .redirect_to("/agents")
+        .send_with_info()
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 302);
+    let StartConsoleOauthOk::Found {
         location,
         set_cookie,
-    } = *body
+    } = answer.value
     else {
         panic!("not Found")
     };
@@ -1688,15 +1690,14 @@ async fn console_oauth_redirects_browsers_and_answers_scripts_with_json() {
                 error: None,
             },
         )
-        .await;
-    let Err(Error::Api { status, body, .. }) = err else {
-        panic!("not the documented 303: {err:?}")
-    };
-    assert_eq!(status, 303);
-    let ConsoleOauthCallbackError::SeeOther {
+        .send_with_info()
+        .await
+        .unwrap();
+    assert_eq!(err.status, 303);
+    let ConsoleOauthCallbackOk::SeeOther {
         location,
         set_cookie,
-    } = *body
+    } = err.value
     else {
         panic!("not SeeOther")
     };
@@ -1723,7 +1724,10 @@ async fn console_oauth_redirects_browsers_and_answers_scripts_with_json() {
         .start_console_oauth()
         .options(json_accepted())
         .await
-        .unwrap();
+        .unwrap()
+    else {
+        panic!("not the JSON answer")
+    };
     let state = cookie_value(set_cookie.as_deref().unwrap(), "oauth_state").to_owned();
     assert!(body.redirect_url.ends_with(&format!("state={state}")));
     assert!(body.expires_at.flatten().is_some());
@@ -1738,7 +1742,10 @@ async fn console_oauth_redirects_browsers_and_answers_scripts_with_json() {
         )
         .options(json_accepted())
         .await
-        .unwrap();
+        .unwrap()
+    else {
+        panic!("not the JSON answer")
+    };
     assert_eq!(body.email, "bob@example.com");
     assert!(set_cookie.unwrap().starts_with("console_session=bob;"));
 
@@ -1747,7 +1754,10 @@ async fn console_oauth_redirects_browsers_and_answers_scripts_with_json() {
         .start_console_oauth()
         .options(json_accepted())
         .await
-        .unwrap();
+        .unwrap()
+    else {
+        panic!("not the JSON answer")
+    };
     let state = cookie_value(set_cookie.as_deref().unwrap(), "oauth_state").to_owned();
     let err = client
         .console_oauth_callback(
@@ -1828,9 +1838,12 @@ async fn default_client_sees_the_console_redirect() {
     });
     let router = platform.router();
     tokio::spawn(async move { rt::server::axum::serve(listener, router).await });
-    let err = Client::new(&base).start_console_oauth().await;
-    match err {
-        Err(Error::Api { status, .. }) => assert_eq!(status, 302),
+    let answer = Client::new(&base)
+        .start_console_oauth()
+        .send_with_info()
+        .await;
+    match answer {
+        Ok(info) => assert_eq!(info.status, 302),
         other => panic!("expected the documented 302, got {other:?}"),
     }
 }

@@ -6314,7 +6314,6 @@ impl StartConsoleOauthBuilder {
                 Ok(value)
             }
             302 => {
-                let response_headers = response.headers().clone();
                 let location = rt::client::required_response_header(
                     &response,
                     "Location",
@@ -6325,11 +6324,11 @@ impl StartConsoleOauthBuilder {
                     "Set-Cookie",
                     rt::ValueKind::Scalar,
                 )?;
-                let value = StartConsoleOauthError::Found {
+                let value = StartConsoleOauthOk::Found {
                     location,
                     set_cookie,
                 };
-                Err(rt::client::Error::api(status, response_headers, value))
+                Ok(value)
             }
             500 => {
                 let response_headers = response.headers().clone();
@@ -6417,7 +6416,6 @@ impl ConsoleOauthCallbackBuilder {
                 Ok(value)
             }
             303 => {
-                let response_headers = response.headers().clone();
                 let location = rt::client::required_response_header(
                     &response,
                     "Location",
@@ -6428,11 +6426,11 @@ impl ConsoleOauthCallbackBuilder {
                     "Set-Cookie",
                     rt::ValueKind::Scalar,
                 )?;
-                let value = ConsoleOauthCallbackError::SeeOther {
+                let value = ConsoleOauthCallbackOk::SeeOther {
                     location,
                     set_cookie,
                 };
-                Err(rt::client::Error::api(status, response_headers, value))
+                Ok(value)
             }
             400 => {
                 let response_headers = response.headers().clone();

@@ -923,10 +923,6 @@ pub enum StartConsoleOauthOk {
         /// `oauth_state=<opaque>; HttpOnly; Secure; SameSite=None`.
         set_cookie: Option<String>,
     },
-}
-/// Documented error responses of [`start_console_oauth`](crate::client::Client::start_console_oauth).
-#[derive(Clone, Debug, PartialEq)]
-pub enum StartConsoleOauthError {
     /// 302: Redirect to Google's authorization endpoint (browsers; the default).
     Found {
         /// Google authorization URL (with `response_mode=form_post`).
@@ -934,6 +930,10 @@ pub enum StartConsoleOauthError {
         /// `oauth_state=<opaque>; HttpOnly; Secure; SameSite=None` — bound to the `state` parameter.
         set_cookie: Option<String>,
     },
+}
+/// Documented error responses of [`start_console_oauth`](crate::client::Client::start_console_oauth).
+#[derive(Clone, Debug, PartialEq)]
+pub enum StartConsoleOauthError {
     /// 500: The server failed.
     InternalServerError(ErrorModel),
 }
@@ -946,10 +946,6 @@ pub enum ConsoleOauthCallbackOk {
         /// The Console session cookie.
         set_cookie: Option<String>,
     },
-}
-/// Documented error responses of [`console_oauth_callback`](crate::client::Client::console_oauth_callback).
-#[derive(Clone, Debug, PartialEq)]
-pub enum ConsoleOauthCallbackError {
     /// 303: Signed in; redirect into the Console (browsers; the default).
     SeeOther {
         /// The Console page to open.
@@ -957,6 +953,10 @@ pub enum ConsoleOauthCallbackError {
         /// The Console session cookie.
         set_cookie: Option<String>,
     },
+}
+/// Documented error responses of [`console_oauth_callback`](crate::client::Client::console_oauth_callback).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConsoleOauthCallbackError {
     /// 400: The request is malformed or failed validation.
     BadRequest(ErrorModel),
     /// 403: The credentials do not allow this action.

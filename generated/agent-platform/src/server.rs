@@ -4997,12 +4997,6 @@ mod handlers {
                     );
                     rt::server::with_header(response, "Set-Cookie", &set_cookie)
                 }
-            }
-        }
-    }
-    impl rt::server::ApiResponse for StartConsoleOauthError {
-        fn into_api_response(self) -> Response {
-            match self {
                 Self::Found { location, set_cookie } => {
                     let response = rt::server::empty_response(rt::server::status(302));
                     let response = rt::server::with_header(
@@ -5012,6 +5006,12 @@ mod handlers {
                     );
                     rt::server::with_header(response, "Set-Cookie", &set_cookie)
                 }
+            }
+        }
+    }
+    impl rt::server::ApiResponse for StartConsoleOauthError {
+        fn into_api_response(self) -> Response {
+            match self {
                 Self::InternalServerError(body) => {
                     rt::server::json_response(rt::server::status(500), &body)
                 }
@@ -5028,12 +5028,6 @@ mod handlers {
                     );
                     rt::server::with_header(response, "Set-Cookie", &set_cookie)
                 }
-            }
-        }
-    }
-    impl rt::server::ApiResponse for ConsoleOauthCallbackError {
-        fn into_api_response(self) -> Response {
-            match self {
                 Self::SeeOther { location, set_cookie } => {
                     let response = rt::server::empty_response(rt::server::status(303));
                     let response = rt::server::with_header(
@@ -5043,6 +5037,12 @@ mod handlers {
                     );
                     rt::server::with_header(response, "Set-Cookie", &set_cookie)
                 }
+            }
+        }
+    }
+    impl rt::server::ApiResponse for ConsoleOauthCallbackError {
+        fn into_api_response(self) -> Response {
+            match self {
                 Self::BadRequest(body) => {
                     rt::server::json_response(rt::server::status(400), &body)
                 }

@@ -493,12 +493,14 @@ pub enum StatusSpec {
 }
 
 impl StatusSpec {
-    /// Success statuses go to the `Ok` enum, the rest to the error enum. `default` counts as an
-    /// error: it describes what the spec did not enumerate.
+    /// Success statuses go to the `Ok` enum, the rest to the error enum. A documented redirect
+    /// (3xx) is an outcome the caller asked for (the client does not follow redirects), so it
+    /// is a success too. `default` counts as an error: it describes what the spec did not
+    /// enumerate.
     pub fn is_success(&self) -> bool {
         match self {
-            StatusSpec::Code(c) => (200..300).contains(c),
-            StatusSpec::Range(r) => *r == 2,
+            StatusSpec::Code(c) => (100..400).contains(c),
+            StatusSpec::Range(r) => (1..=3).contains(r),
             StatusSpec::Default => false,
         }
     }

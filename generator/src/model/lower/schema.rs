@@ -468,10 +468,29 @@ impl Lowerer<'_, '_> {
                 boxed: false,
             });
         }
+        // A tag must select one variant. When the spec gives two variants the same tag (or
+        // one without any), the tag cannot dispatch: decode by shape instead.
+        let mut seen = std::collections::BTreeSet::new();
+        let dispatchable = out.iter().all(|v| {
+            !v.tag_values.is_empty() && v.tag_values.iter().all(|t| seen.insert(t.clone()))
+        });
         let tagging = match tagged {
-            Some(d) => Tagging::Tagged {
+            Some(d) if dispatchable => Tagging::Tagged {
                 property: d.property_name.clone(),
             },
+            Some(d) => {
+                self.diags.push(self.r.warning(
+                    &loc.join("discriminator"),
+                    format!(
+                        "discriminator `{}` does not tell the variants apart (a value is shared or missing); decoding by shape instead",
+                        d.property_name
+                    ),
+                ));
+                for v in &mut out {
+                    v.tag_values.clear();
+                }
+                Tagging::Untagged
+            }
             None => Tagging::Untagged,
         };
         Shape::Def(TypeKind::Union(Union {

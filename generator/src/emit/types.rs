@@ -19,7 +19,12 @@ use crate::model::{
 /// The whole `types.rs`.
 pub fn types_rs(api: &Api) -> TokenStream {
     let items = api.types.iter().map(|t| type_def(api, t));
-    let serde_import = (!api.types.is_empty()).then(|| {
+    // Aliases derive nothing: only other kinds need serde's names.
+    let derives = api
+        .types
+        .iter()
+        .any(|t| !matches!(t.kind, TypeKind::Alias(_)));
+    let serde_import = derives.then(|| {
         quote!(
             use serde::{Deserialize, Serialize};
         )

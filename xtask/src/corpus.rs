@@ -250,7 +250,7 @@ fn report(root: &Path, dir: &Path, rows: &[Row]) -> Result<()> {
     println!("{table}\n{totals}");
     let text = format!(
         "# Corpus\n\nWritten by `cargo xtask corpus` over `{}`: every document generated into one scratch workspace (client and server), each crate checked with `cargo check`.\n\n{totals}\n\n{table}",
-        dir.display()
+        dir.strip_prefix(root).unwrap_or(dir).display()
     );
     std::fs::write(root.join("CORPUS.md"), text)?;
     Ok(())

@@ -162,34 +162,27 @@ impl Scope {
         if self.taken.insert(candidate.clone()) {
             return candidate;
         }
-        let (stem, raw) = match candidate.strip_prefix("r#") {
-            // `r#type2` is not a keyword: drop the raw prefix.
-            Some(stem) => (stem.to_owned(), true),
-            None => (candidate.clone(), false),
-        };
-        let _ = raw;
+        // `r#type2` is not a keyword: the suffixed name drops the raw prefix.
+        let stem = candidate.strip_prefix("r#").unwrap_or(&candidate);
         let sep = if stem.ends_with(|c: char| c.is_ascii_digit()) {
             "_"
         } else {
             ""
         };
-        for n in 2.. {
+        // At most `taken.len()` suffixes are taken, so one of the first `len + 2` is free.
+        let mut n = 2;
+        loop {
             let next = format!("{stem}{sep}{n}");
             if self.taken.insert(next.clone()) {
                 return next;
             }
+            n += 1;
         }
-        unreachable_name()
     }
 
     pub fn contains(&self, name: &str) -> bool {
         self.taken.contains(name)
     }
-}
-
-// The loop above always returns: there are finitely many taken names.
-fn unreachable_name() -> String {
-    String::from("Unnamed")
 }
 
 #[cfg(test)]

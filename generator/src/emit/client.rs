@@ -189,19 +189,12 @@ fn body_type(api: &Api, content: &BodyContent) -> TokenStream {
     }
 }
 
-fn strip_nullable(t: &TypeRef) -> &TypeRef {
-    match t {
-        TypeRef::Nullable(inner) => inner,
-        other => other,
-    }
-}
-
 /// The builder field type of a parameter.
 fn param_field_type(api: &Api, p: &Param) -> TokenStream {
     if p.required {
         type_tokens(api, &p.ty)
     } else {
-        let inner = type_tokens(api, strip_nullable(&p.ty));
+        let inner = type_tokens(api, p.ty.non_null());
         quote!(Option<#inner>)
     }
 }
@@ -403,7 +396,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
     // Setters for what is optional.
     let param_setters = op.params.iter().filter(|p| !p.required).map(|p| {
         let n = ident(&p.ident);
-        let inner = strip_nullable(&p.ty);
+        let inner = p.ty.non_null();
         let doc = docs::attrs(&p.docs);
         if is_string(inner) {
             quote! {
@@ -743,7 +736,7 @@ fn events_stream(op: &Operation) -> TokenStream {
             let wire = &p.wire_name;
             // The id arrives as text; a parameter of another type gets it decoded (an id the
             // type cannot hold is dropped, and the request resumes from the start).
-            let value = if is_string(strip_nullable(&p.ty)) {
+            let value = if is_string(p.ty.non_null()) {
                 quote!(Some(id))
             } else {
                 quote!(rt::wire::decode_simple(#wire, &id, false, rt::ValueKind::Scalar).ok())
@@ -772,7 +765,7 @@ fn events_stream(op: &Operation) -> TokenStream {
     };
     let initial_resume = resume_param.map(|p| {
         let field = ident(&p.ident);
-        let text = if is_string(strip_nullable(&p.ty)) {
+        let text = if is_string(p.ty.non_null()) {
             quote!(id.clone())
         } else {
             quote!(id.to_string())

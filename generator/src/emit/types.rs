@@ -204,7 +204,7 @@ fn struct_def(api: &Api, t: &TypeDef, s: &Struct, doc: TokenStream) -> TokenStre
         .iter()
         .filter(|f| f.presence() == Presence::Defaulted && !is_type_default(f.default.as_ref()))
         .filter_map(|f| {
-            let literal = literal_tokens(api, f.default.as_ref()?, &f.ty);
+            let literal = literal_tokens(api, f.default.as_ref()?);
             let fn_name = default_fn(f);
             let ty = field_type(api, f);
             Some(quote! {
@@ -315,7 +315,7 @@ fn field(api: &Api, f: &Field, owner: &str) -> TokenStream {
     }
 }
 
-fn literal_tokens(api: &Api, literal: &Literal, ty: &TypeRef) -> TokenStream {
+fn literal_tokens(api: &Api, literal: &Literal) -> TokenStream {
     match literal {
         Literal::Bool(b) => quote!(#b),
         Literal::Int(n) => {
@@ -330,7 +330,6 @@ fn literal_tokens(api: &Api, literal: &Literal, ty: &TypeRef) -> TokenStream {
         Literal::EnumVariant { ty: id, variant } => {
             let enum_name = ident(&api.type_def(*id).name);
             let variant = ident(variant);
-            let _ = ty;
             quote!(#enum_name::#variant)
         }
     }

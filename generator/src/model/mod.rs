@@ -34,6 +34,16 @@ pub struct Api {
     pub untyped: Vec<Degradation>,
 }
 
+impl TypeRef {
+    /// The type without an outer `Nullable`.
+    pub fn non_null(&self) -> &TypeRef {
+        match self {
+            TypeRef::Nullable(inner) => inner,
+            other => other,
+        }
+    }
+}
+
 impl Api {
     pub fn type_def(&self, id: TypeId) -> &TypeDef {
         &self.types[id.0]

@@ -41,19 +41,9 @@ use crate::model::{
 };
 use routes::{OpRoute, RoutePlan};
 
-/// The whole `server.rs`. Its module example is plain text, since the crate's name (which a
-/// doctest must `use`) is not part of the model; see [`server_rs_in_crate`].
-pub fn server_rs(api: &Api) -> TokenStream {
-    server_rs_for(api, None)
-}
-
 /// The whole `server.rs` of the crate `crate_name`, whose module example is then a doctest
 /// (`no_run`: it compiles, and would serve forever).
 pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
-    server_rs_for(api, Some(crate_name))
-}
-
-fn server_rs_for(api: &Api, crate_name: Option<&str>) -> TokenStream {
     let plan = routes::plan(api);
     let served = |i: usize| matches!(plan.ops.get(i), Some(OpRoute::Served { .. }));
 
@@ -394,8 +384,8 @@ fn handler(op: &Operation) -> TokenStream {
 }
 
 /// The module documentation, with a complete example of implementing one operation.
-fn module_doc_text(api: &Api, plan: &RoutePlan, crate_name: Option<&str>) -> String {
-    let krate = crate_name.map_or_else(|| "my_api".to_owned(), |n| n.replace('-', "_"));
+fn module_doc_text(api: &Api, plan: &RoutePlan, crate_name: &str) -> String {
+    let krate = crate_name.replace('-', "_");
     let mut text = String::from(
         "The server: implement [`Api`] and serve it with [`router`].\n\n\
          Each operation is a method of [`Api`] that receives its request struct (parameters, \
@@ -409,15 +399,7 @@ fn module_doc_text(api: &Api, plan: &RoutePlan, crate_name: Option<&str>) -> Str
          A panic in an implementation is a 500, and the server keeps serving.\n\n",
     );
     let example = example_op(api, plan);
-    let fence = if crate_name.is_some() {
-        "```no_run"
-    } else {
-        text.push_str(&format!(
-            "For a crate named `{krate}` (the example is not compiled here):\n\n"
-        ));
-        "```text"
-    };
-    text.push_str(fence);
+    text.push_str("```no_run");
     text.push('\n');
     text.push_str("use std::sync::Arc;\n\n");
     match &example {

@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 
 use crate::model::{
-    Api, Literal, MediaKind, Pagination, ParamLocation, Presence, Primitive, Resume, TypeDef,
-    TypeId, TypeKind, TypeRef,
+    Api, Literal, MediaKind, Pagination, ParamLocation, Presence, Primitive, TypeDef, TypeId,
+    TypeKind, TypeRef,
 };
 
 /// Query parameters that take a page cursor, by the names APIs give them.
@@ -53,7 +53,7 @@ fn detect_pagination(api: &mut Api) {
         let Some(cursor_param) = op.params.iter().position(|p| {
             p.location == ParamLocation::Query
                 && CURSOR_PARAMS.contains(&p.wire_name.as_str())
-                && matches!(strip(&p.ty), TypeRef::Primitive(Primitive::String))
+                && matches!(p.ty.non_null(), TypeRef::Primitive(Primitive::String))
         }) else {
             continue;
         };
@@ -71,7 +71,7 @@ fn detect_pagination(api: &mut Api) {
                 };
                 let next = s.fields.iter().find(|f| {
                     NEXT_FIELDS.contains(&f.wire_name.as_str())
-                        && matches!(strip(&f.ty), TypeRef::Primitive(Primitive::String))
+                        && matches!(f.ty.non_null(), TypeRef::Primitive(Primitive::String))
                 })?;
                 let arrays: Vec<_> = s
                     .fields
@@ -177,7 +177,7 @@ fn order_untagged_variants(api: &mut Api) {
 }
 
 fn kind_rank(api: &Api, t: &TypeRef, depth: u8) -> u8 {
-    match strip(t) {
+    match t.non_null() {
         TypeRef::Primitive(Primitive::Bool) => 0,
         TypeRef::Primitive(Primitive::I32 | Primitive::I64 | Primitive::U32 | Primitive::U64) => 1,
         TypeRef::Primitive(Primitive::F32 | Primitive::F64) => 2,
@@ -223,20 +223,13 @@ fn mark_enum_holders(api: &mut Api) {
     }
 }
 
-fn strip(t: &TypeRef) -> &TypeRef {
-    match t {
-        TypeRef::Nullable(inner) => inner,
-        other => other,
-    }
-}
-
 /// Follows named aliases to what they stand for.
 fn resolve_alias(api: &Api, t: &TypeRef) -> TypeRef {
-    let mut here = strip(t).clone();
+    let mut here = t.non_null().clone();
     for _ in 0..16 {
         match &here {
             TypeRef::Named(id) => match &api.type_def(*id).kind {
-                TypeKind::Alias(target) => here = strip(target).clone(),
+                TypeKind::Alias(target) => here = target.non_null().clone(),
                 _ => return here,
             },
             _ => return here,
@@ -531,7 +524,6 @@ fn visit_type_ids(api: &mut Api, f: &dyn Fn(&mut TypeId)) {
         }
         if let Some(s) = &mut op.stream {
             in_ref(&mut s.event, f);
-            let _: &Resume = &s.resume;
         }
         if let Some(p) = &mut op.pagination {
             in_ref(&mut p.item, f);

@@ -297,7 +297,7 @@ impl Lowerer<'_, '_> {
         }
         let typ = v.typ.or_else(|| infer_type(&v));
         match typ {
-            Some("string") => self.string(loc, &v, name),
+            Some("string") => self.string(&v),
             Some("integer") => Shape::Ty(TypeRef::Primitive(match v.format.as_deref() {
                 Some("int32") | Some("int16") | Some("int8") => Primitive::I32,
                 Some("uint32") | Some("uint16") | Some("uint8") => Primitive::U32,
@@ -324,7 +324,7 @@ impl Lowerer<'_, '_> {
         }
     }
 
-    fn string(&mut self, loc: &Loc, v: &View<'_>, name: &str) -> Shape {
+    fn string(&mut self, v: &View<'_>) -> Shape {
         let values: Vec<&str> = v.enumeration.iter().filter_map(Value::as_str).collect();
         if !values.is_empty() {
             let mut scope = Scope::with_reserved(["Unknown"]);
@@ -340,8 +340,6 @@ impl Lowerer<'_, '_> {
                     docs: Docs::default(),
                 })
                 .collect();
-            let _ = loc;
-            let _ = name;
             return Shape::Def(TypeKind::Enum(StringEnum { variants }));
         }
         Shape::Ty(TypeRef::Primitive(match v.format.as_deref() {

@@ -4,6 +4,10 @@
 //! [[crate]]
 //! spec = "acp.json"   # relative to the file
 //! name = "acp"        # package name; the crate goes to generated/<name>/
+//! # Optional, as the CLI's --tag, --operation, --client-only and --server-only:
+//! tags = ["runs"]             # keep the operations with any of these tags
+//! operations = ["getAgent"]   # and these (operationId or method name)
+//! server = false              # no server half (or `client = false`: no client half)
 //! ```
 //!
 //! Unknown keys are errors, and every problem in the file is reported at once.
@@ -11,6 +15,8 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::{Halves, Selection};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,6 +30,18 @@ struct CratesFile {
 struct RawEntry {
     spec: String,
     name: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    operations: Vec<String>,
+    #[serde(default = "yes")]
+    client: bool,
+    #[serde(default = "yes")]
+    server: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One generated crate.
@@ -33,6 +51,10 @@ pub struct CrateEntry {
     pub spec: PathBuf,
     /// Package name, also the directory under `generated/`.
     pub name: String,
+    /// `tags` and `operations`: what to generate (default: everything).
+    pub selection: Selection,
+    /// `client = false` or `server = false`: one half only.
+    pub halves: Halves,
 }
 
 /// Reads and checks the crates file.
@@ -71,14 +93,69 @@ pub fn read_crates_file(path: &Path) -> Result<Vec<CrateEntry>, String> {
                 spec.display()
             ));
         }
+        let halves = match (entry.client, entry.server) {
+            (true, true) => Halves::Both,
+            (true, false) => Halves::ClientOnly,
+            (false, true) => Halves::ServerOnly,
+            (false, false) => {
+                problems.push(format!(
+                    "crate #{}: `client = false` and `server = false` leave nothing to generate",
+                    i + 1
+                ));
+                Halves::Both
+            }
+        };
         out.push(CrateEntry {
             spec,
             name: entry.name.clone(),
+            selection: Selection {
+                tags: entry.tags.clone(),
+                operations: entry.operations.clone(),
+            },
+            halves,
         });
     }
     if problems.is_empty() {
         Ok(out)
     } else {
         Err(format!("{}:\n  {}", path.display(), problems.join("\n  ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(entries: &str) -> Result<Vec<CrateEntry>, String> {
+        let dir = std::env::temp_dir().join(format!("oagen-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join("a.yaml"), "").map_err(|e| e.to_string())?;
+        let path = dir.join("crates.toml");
+        std::fs::write(&path, entries).map_err(|e| e.to_string())?;
+        let result = read_crates_file(&path);
+        let _ = std::fs::remove_dir_all(&dir);
+        result.map_err(|e| e.lines().skip(1).collect::<Vec<_>>().join("\n"))
+    }
+
+    #[test]
+    fn selection_keys() {
+        let entries = read(
+            "[[crate]]\nspec = \"a.yaml\"\nname = \"a\"\n\
+             [[crate]]\nspec = \"a.yaml\"\nname = \"b\"\ntags = [\"pets\"]\n\
+             operations = [\"getStore\"]\nserver = false\n",
+        )
+        .unwrap();
+        assert_eq!(entries[0].selection, Selection::default());
+        assert_eq!(entries[0].halves, Halves::Both);
+        assert_eq!(entries[1].selection.tags, ["pets"]);
+        assert_eq!(entries[1].selection.operations, ["getStore"]);
+        assert_eq!(entries[1].halves, Halves::ClientOnly);
+        assert_eq!(
+            read("[[crate]]\nspec = \"a.yaml\"\nname = \"a\"\nclient = false\nserver = false\n"),
+            Err(
+                "  crate #1: `client = false` and `server = false` leave nothing to generate"
+                    .to_owned()
+            )
+        );
     }
 }

@@ -6,6 +6,8 @@
 //!     │ normalize   3.1 → the 3.0 shape: type arrays, null, const, examples, exclusive*, …
 //!     │ resolve     root → openapiv3::OpenAPI; $ref lookup across files
 //!     │ lower       openapiv3 → model::Api (names decided, cycles boxed, fallbacks recorded)
+//!     │ select      the operations asked for (tags, operationIds) and the types they reach;
+//!     │             then one cargo feature per tag, gating operations and the types they reach
 //!     │ emit        &Api → token streams and templated files
 //!     │ format      prettyplease
 //!     ▼ write       changed files only; or check: a diff of what would change
@@ -29,7 +31,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use diag::{Diagnostic, Diagnostics};
-pub use emit::{GeneratedFile, RuntimeDep};
+pub use emit::{GeneratedFile, Halves, RuntimeDep};
+pub use model::select::Selection;
 
 /// What to generate from which document.
 #[derive(Clone, Debug)]
@@ -39,6 +42,10 @@ pub struct Settings {
     /// Cargo package name of the generated crate.
     pub crate_name: String,
     pub runtime: RuntimeDep,
+    /// The operations to generate (default: all), see [`model::select`].
+    pub selection: Selection,
+    /// Client, server or both (default).
+    pub halves: Halves,
 }
 
 impl Settings {
@@ -47,11 +54,23 @@ impl Settings {
             spec: spec.into(),
             crate_name: crate_name.into(),
             runtime: RuntimeDep::Vendored,
+            selection: Selection::default(),
+            halves: Halves::Both,
         }
     }
 
     pub fn with_runtime(mut self, runtime: RuntimeDep) -> Self {
         self.runtime = runtime;
+        self
+    }
+
+    pub fn with_selection(mut self, selection: Selection) -> Self {
+        self.selection = selection;
+        self
+    }
+
+    pub fn with_halves(mut self, halves: Halves) -> Self {
+        self.halves = halves;
         self
     }
 }
@@ -84,6 +103,16 @@ pub fn load_model(
     timings: &mut Timings,
 ) -> Result<(model::Api, Vec<Diagnostic>), Diagnostics> {
     lower_loaded(timings, |diags| load::load(spec, diags))
+}
+
+/// [`load_model`] for a document given as text (`display` names it in messages).
+pub fn load_model_str(
+    display: &str,
+    text: &str,
+) -> Result<(model::Api, Vec<Diagnostic>), Diagnostics> {
+    lower_loaded(&mut Timings::default(), |diags| {
+        load::load_str(display, text, diags)
+    })
 }
 
 fn lower_loaded(
@@ -133,7 +162,15 @@ fn lower_loaded(
 /// Runs the whole pipeline for one document, in memory.
 pub fn generate(settings: &Settings) -> Result<Output, Diagnostics> {
     let mut timings = Timings::default();
-    let (api, warnings) = load_model(&settings.spec, &mut timings)?;
+    let (mut api, warnings) = load_model(&settings.spec, &mut timings)?;
+    model::select::select(&mut api, &settings.selection).map_err(|messages| {
+        let mut d = Diagnostics::default();
+        let file = settings.spec.to_string_lossy().replace('\\', "/");
+        for message in messages {
+            d.push(Diagnostic::error(file.clone(), "", message));
+        }
+        d
+    })?;
     emit_crate(settings, api, warnings, timings)
 }
 
@@ -146,10 +183,36 @@ pub fn generate_str(display: &str, text: &str, crate_name: &str) -> Result<Outpu
     emit_crate(&settings, api, warnings, timings)
 }
 
+/// A warning for each operation the generated server's router leaves out (axum cannot match
+/// its path as written), at the operation, so nothing is dropped without a word.
+fn unserved_warnings(api: &model::Api) -> Vec<Diagnostic> {
+    emit::server::unserved(api)
+        .into_iter()
+        .filter_map(|(i, reason)| {
+            let op = api.operations.get(i)?;
+            Some(
+                Diagnostic::warning(
+                    op.source.file.clone(),
+                    op.source.pointer.clone(),
+                    format!(
+                        "the generated server does not serve `{}` ({} {}): {reason}",
+                        op.operation_id,
+                        op.method.as_str(),
+                        op.path
+                    ),
+                )
+                .with_help(
+                    "its method stays in the server's `Api` trait; route it by hand to serve it",
+                ),
+            )
+        })
+        .collect()
+}
+
 fn emit_crate(
     settings: &Settings,
-    api: model::Api,
-    warnings: Vec<Diagnostic>,
+    mut api: model::Api,
+    mut warnings: Vec<Diagnostic>,
     mut timings: Timings,
 ) -> Result<Output, Diagnostics> {
     let start = Instant::now();
@@ -157,7 +220,12 @@ fn emit_crate(
         crate_name: settings.crate_name.clone(),
         source: settings.spec.to_string_lossy().replace('\\', "/"),
         runtime: settings.runtime.clone(),
+        halves: settings.halves,
     };
+    if settings.halves.server() {
+        warnings.extend(unserved_warnings(&api));
+    }
+    model::features::gate_by_tag(&mut api);
     let files = emit::emit(&api, &options).map_err(|message| {
         let mut d = Diagnostics::default();
         d.push(Diagnostic::error(options.source.clone(), "", message));

@@ -139,6 +139,22 @@ pub fn unraw(ident: &str) -> &str {
     ident.strip_prefix("r#").unwrap_or(ident)
 }
 
+/// The cargo feature that compiles a tag's operations: `tag-` and the tag in kebab case,
+/// ASCII letters and digits only (`API Keys` → `tag-api-keys`). Uniqueness is the caller's
+/// [`Scope`].
+pub fn tag_feature(tag: &str) -> String {
+    let mut out = String::from("tag");
+    for word in tag
+        .to_snake_case()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        out.push('-');
+        out.push_str(&word.to_ascii_lowercase());
+    }
+    out
+}
+
 /// A set of names in which each is handed out once.
 #[derive(Clone, Debug, Default)]
 pub struct Scope {
@@ -212,6 +228,22 @@ mod tests {
         for (raw, snake, camel) in cases {
             assert_eq!(snake_ident(raw), *snake, "snake of {raw:?}");
             assert_eq!(type_ident(raw), *camel, "type of {raw:?}");
+        }
+    }
+
+    #[test]
+    fn tag_features() {
+        let cases = [
+            ("API Keys", "tag-api-keys"),
+            ("Model Runtime (internal)", "tag-model-runtime-internal"),
+            ("ai-agents", "tag-ai-agents"),
+            ("Thread Runs", "tag-thread-runs"),
+            ("v2", "tag-v2"),
+            ("élan", "tag-lan"),
+            ("???", "tag"),
+        ];
+        for (tag, feature) in cases {
+            assert_eq!(tag_feature(tag), feature, "feature of {tag:?}");
         }
     }
 

@@ -38,6 +38,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use agent_platform::rt;
+use agent_platform::rt::server::axum::response::Response;
 use agent_platform::rt::server::{Failure, Presented};
 use agent_platform::server::*;
 use agent_platform::*;
@@ -687,6 +688,23 @@ impl SessionRecord {
     }
 }
 
+/// `format: uri`, which the generated router does not check: a scheme, then the rest.
+fn check_uri(field: &str, value: Option<&Option<String>>) -> Result<(), ApiError> {
+    let Some(Some(url)) = value else {
+        return Ok(());
+    };
+    let scheme = url.split_once(':').map(|(scheme, _)| scheme);
+    let valid = scheme.is_some_and(|s| {
+        s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    if valid {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(field, format!("`{url}` is not an absolute URI")))
+    }
+}
+
 fn words(text: &str) -> i64 {
     i64::try_from(text.split_whitespace().count()).unwrap_or(0)
 }
@@ -814,6 +832,28 @@ fn disposition(name: &str) -> Option<String> {
 // The operations
 
 impl Api for Platform {
+    /// Refusals in the spec's own format: `invalid_request` (400, naming the parameter or
+    /// field), `unauthorized` (401) or `payload_too_large` (413), so that clients decode
+    /// them as the documented errors.
+    fn reject(&self, operation: &'static str, problem: rt::server::Problem) -> Response {
+        let _ = operation;
+        let message = problem.detail().unwrap_or(problem.title()).to_owned();
+        let (status, err) = match problem.status().as_u16() {
+            401 => (401, ApiError::new(ErrorType::Unauthorized, message)),
+            413 => (413, ApiError::new(ErrorType::PayloadTooLarge, message)),
+            _ => {
+                let param = problem
+                    .invalid_params()
+                    .first()
+                    .map(|p| p.name.clone())
+                    .or_else(|| problem.pointer().map(str::to_owned))
+                    .unwrap_or_default();
+                (400, ApiError::invalid(&param, message))
+            }
+        };
+        rt::server::json_response(rt::server::status(status), &err.body())
+    }
+
     async fn list_agents(
         &self,
         request: ListAgentsRequest,
@@ -1662,6 +1702,7 @@ impl Api for Platform {
     ) -> Result<CreateProviderOk, Failure<CreateProviderError>> {
         self.check(&request.credentials)?;
         let body = request.body;
+        check_uri("base_url", body.base_url.as_ref())?;
         let mut state = self.lock();
         if state.providers.contains_key(&body.id) {
             return Err(ApiError::conflict(format!("provider `{}` exists", body.id)).into());
@@ -1720,6 +1761,7 @@ impl Api for Platform {
     ) -> Result<UpdateProviderOk, Failure<UpdateProviderError>> {
         self.check(&request.credentials)?;
         let body = request.body;
+        check_uri("base_url", body.base_url.as_ref())?;
         let mut state = self.lock();
         if let Some(Some(vault)) = &body.api_key_vault_id {
             if !state.vaults.contains_key(vault) {

@@ -59,6 +59,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use agent_runtime::rt;
+use agent_runtime::rt::server::axum::response::Response;
 use agent_runtime::rt::server::{Failure, Presented};
 use agent_runtime::server::{
     CancelRunRequest, CreateSessionRequest2, CreateWorkspaceRequest2, DeleteSessionRequest,
@@ -1317,6 +1318,28 @@ fn event_id(event: &StreamEvent) -> &str {
 // The operations
 
 impl agent_runtime::server::Api for AgentRuntime {
+    /// Refusals in the spec's own format: `invalid_argument` (400, naming the parameter or
+    /// field), `unauthenticated` (401) or `payload_too_large` (413), so that clients decode them
+    /// as the documented errors.
+    fn reject(&self, operation: &'static str, problem: rt::server::Problem) -> Response {
+        let _ = operation;
+        let message = problem.detail().unwrap_or(problem.title()).to_owned();
+        let (status, err) = match problem.status().as_u16() {
+            401 => (401, ApiError::new(ErrorResponseErrorCode::Unauthenticated, message)),
+            413 => (413, ApiError::new(ErrorResponseErrorCode::PayloadTooLarge, message)),
+            _ => {
+                let field = problem
+                    .invalid_params()
+                    .first()
+                    .map(|p| p.name.clone())
+                    .or_else(|| problem.pointer().map(str::to_owned))
+                    .unwrap_or_default();
+                (400, ApiError::invalid(&field, message))
+            }
+        };
+        rt::server::json_response(rt::server::status(status), &err.body())
+    }
+
     async fn list_workspaces(
         &self,
         request: ListWorkspacesRequest,

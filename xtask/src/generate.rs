@@ -28,7 +28,9 @@ fn generate_all(root: &Path) -> Result<Vec<(String, Vec<GeneratedFile>)>> {
     let mut failed = 0;
     for entry in entries {
         let settings = Settings::new(&entry.spec, &entry.name)
-            .with_runtime(RuntimeDep::Path(RUNTIME_PATH.to_owned()));
+            .with_runtime(RuntimeDep::Path(RUNTIME_PATH.to_owned()))
+            .with_selection(entry.selection.clone())
+            .with_halves(entry.halves);
         match oagen::generate(&settings) {
             Ok(output) => {
                 for w in &output.warnings {

@@ -7,7 +7,9 @@
 //! 2. The published SDKs against our generated servers: pytest in `tests/interop/python`
 //!    starts the `serve` binary (recording `conversations` and `acp` servers on 127.0.0.1) and
 //!    drives every operation of each SDK through it.
-//! 3. Our generated clients against Prism: one Prism per spec in `specs/crates.toml`
+//! 3. Schemathesis against our generated servers: `tests/interop/schemathesis/run.py` starts
+//!    each with `serve` and fuzzes it against its spec, valid requests then invalid ones.
+//! 4. Our generated clients against Prism: one Prism per spec in `specs/crates.toml`
 //!    (127.0.0.1, request validation on); `prism_client` calls every operation once with
 //!    Prism's examples (`static`: does Prism flag the request?), `--rounds` times with
 //!    generated answers (`dynamic`: does every answer decode?), and a few times per documented
@@ -104,6 +106,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let entries = oagen::config::read_crates_file(&root.join("specs/crates.toml"))
         .map_err(anyhow::Error::msg)?;
     let mut rows = python_rows(root, &python, &bin.join("serve"), &work)?;
+    rows.extend(schemathesis_rows(root, &python, &bin.join("serve"), &work)?);
     rows.extend(prism_rows(
         &entries,
         &prism_bin,
@@ -230,6 +233,42 @@ fn python_rows(root: &Path, python: &Path, serve: &Path, work: &Path) -> Result<
     if text.is_empty() {
         bail!("pytest ({status}) reported no test; see {}", log.display());
     }
+    eprintln!(
+        "interop: pytest finished ({status}); log in {}",
+        log.display()
+    );
+    rows_from_results(&text)
+}
+
+/// Runs schemathesis against every generated server (`tests/interop/schemathesis/run.py`)
+/// and makes one row per (spec, kind of request).
+fn schemathesis_rows(root: &Path, python: &Path, serve: &Path, work: &Path) -> Result<Vec<Row>> {
+    let results = work.join("schemathesis-results.jsonl");
+    let _ = std::fs::remove_file(&results);
+    let dir = work.join("schemathesis");
+    eprintln!("interop: schemathesis against the generated servers");
+    let status = Command::new(python)
+        .current_dir(root)
+        .arg("tests/interop/schemathesis/run.py")
+        .arg(serve)
+        .arg(&results)
+        .arg(&dir)
+        .stdin(Stdio::null())
+        .status()
+        .context("running tests/interop/schemathesis/run.py")?;
+    if !status.success() {
+        bail!("schemathesis did not run ({status}); logs in {}", dir.display());
+    }
+    let text = std::fs::read_to_string(&results).unwrap_or_default();
+    if text.is_empty() {
+        bail!("schemathesis reported no operation; logs in {}", dir.display());
+    }
+    rows_from_results(&text)
+}
+
+/// Rows from result lines (JSON: spec, tool, operation, test, outcome, detail, notes), one
+/// per (spec, tool), counting operations once.
+fn rows_from_results(text: &str) -> Result<Vec<Row>> {
     let mut rows: BTreeMap<(String, String), (Row, Vec<String>)> = BTreeMap::new();
     for line in text.lines() {
         let v: Value = serde_json::from_str(line).context("a pytest result line")?;
@@ -265,10 +304,6 @@ fn python_rows(root: &Path, python: &Path, serve: &Path, work: &Path) -> Result<
             }
         }
     }
-    eprintln!(
-        "interop: pytest finished ({status}); log in {}",
-        log.display()
-    );
     Ok(rows
         .into_values()
         .map(|(mut row, ops)| {
@@ -547,7 +582,15 @@ fn document(table: &str) -> String {
          spec's examples (a check fails when Prism flags the request), then many rounds against \
          generated answers (a check fails when an answer does not decode), then for each \
          documented 4xx/5xx status with a generated body of that status (the client must decode \
-         it as that documented error). Counts are operations.\n\n\
+         it as that documented error). Counts are operations.\n\
+         - **schemathesis** fuzzes every generated server against its own spec (the recording \
+         servers, and the `e2e` crate's reference implementations of the agent runtime and \
+         platform), with the credentials each accepts: schema-valid requests (every answer must \
+         be documented: status, content type, headers, body; no 5xx; unknown credentials \
+         refused) and schema-invalid ones (no 5xx; each refusal a documented status and body). \
+         SSE payloads are checked by `tests/interop/schemathesis/hooks.py`. Counts are \
+         operations; what is not an answer breaking the spec (invalid data accepted, since the \
+         router does not check numeric bounds, lengths, patterns or formats yet) is a note.\n\n\
          {table}"
     )
 }

@@ -5,7 +5,23 @@
 //! From synchronous code, drive it with a runtime:
 //! `tokio::runtime::Runtime::new()?.block_on(client.some_operation().send())`.
 use crate::rt;
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 use crate::responses::*;
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 use crate::types::*;
 /// A client for the Agent Connect Protocol API.
 ///
@@ -31,6 +47,7 @@ impl Client {
     pub fn core(&self) -> &rt::client::ClientCore {
         &self.core
     }
+    #[cfg(feature = "tag-agents")]
     /// Search Agents
     ///
     /// Returns a list of agents matching the criteria provided in the request.
@@ -47,6 +64,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-agents")]
     /// Get Agent
     ///
     /// Get an agent by ID.
@@ -61,6 +79,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-agents")]
     /// Get Agent ACP Descriptor from its id
     ///
     /// Get agent ACP descriptor by agent ID.
@@ -78,6 +97,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-threads")]
     /// Create an empty Thread
     ///
     /// Create a new thread.
@@ -92,6 +112,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-threads")]
     /// Search Threads
     ///
     /// Search for threads.
@@ -108,6 +129,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-threads")]
     /// Get Thread History
     ///
     /// Get all past states for a thread.
@@ -124,6 +146,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-threads")]
     /// Copy Thread
     ///
     /// Create a new thread with a copy of the state and checkpoints from an existing thread.
@@ -138,6 +161,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-threads")]
     /// Get Thread
     ///
     /// Get a thread from its ID.
@@ -152,6 +176,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-threads")]
     /// Delete a thread. If the thread contains any pending run, deletion fails.
     ///
     /// Delete a thread.
@@ -166,6 +191,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-threads")]
     /// Patch Thread
     ///
     /// Update a thread.
@@ -185,6 +211,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// List Runs for a thread
     ///
     /// List runs for a thread.
@@ -201,6 +228,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// Create a Background Run on a thread
     ///
     /// Create a run on a thread, return the run ID immediately. Don't wait for the final run output.
@@ -220,6 +248,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// Create a run on a thread and stream its output
     ///
     /// Create a run on a thread and join its output stream. See 'GET /runs/{run_id}/stream' for details on the return values.
@@ -240,6 +269,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// Create a run on a thread and block waiting for the result of the run
     ///
     /// Create a run on a thread and block waiting for its output. See 'GET /runs/{run_id}/wait' for details on the return values.
@@ -259,6 +289,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// Blocks waiting for the result of the run. See 'GET /runs/{run_id}/wait' for details on the return values.
     ///
     /// `GET /threads/{thread_id}/runs/{run_id}/wait`
@@ -276,6 +307,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// Get Run
     ///
     /// Get a run by ID.
@@ -295,6 +327,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// Resume an interrupted Run
     ///
     /// Provide the needed input to a run to resume its execution. Can only be called for runs that are in the interrupted state Schema of the provided input must match with the schema specified in the agent specs under interrupts for the interrupt type the agent generated for this specific interruption.
@@ -316,6 +349,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// Delete Run
     ///
     /// Delete a run by ID.
@@ -335,6 +369,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// Stream output from Run
     ///
     /// Join the output stream of an existing run. See 'GET /runs/{run_id}/stream' for details on the return values.
@@ -355,6 +390,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// Cancel Run
     ///
     /// `POST /threads/{thread_id}/runs/{run_id}/cancel`
@@ -374,6 +410,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// Create a Background stateless Run
     ///
     /// Create a stateless run, return the run ID immediately. Don't wait for the final run output.
@@ -391,6 +428,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// Search Stateless Runs
     ///
     /// Search for stateless run.
@@ -410,6 +448,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// Create a stateless run and stream its output
     ///
     /// Create a stateless run and join its output stream. See 'GET /runs/{run_id}/stream' for details on the return values.
@@ -428,6 +467,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// Create a stateless run and wait for its output. See 'GET /runs/{run_id}/wait' for details on the return values.
     ///
     /// `POST /runs/wait`
@@ -443,6 +483,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// Blocks waiting for the result of the run. The output can be:
     /// * an interrupt, this happens when the agent run status is `interrupted`
     /// * the final result of the run, this happens when the agent run status is `success`
@@ -464,6 +505,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// Get Run
     ///
     /// Get a stateless run by ID.
@@ -478,6 +520,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// Resume an interrupted Run
     ///
     /// Provide the needed input to a run to resume its execution. Can only be called for runs that are in the interrupted state Schema of the provided input must match with the schema specified in the agent specs under interrupts for the interrupt type the agent generated for this specific interruption.
@@ -497,6 +540,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// Delete Stateless Run
     ///
     /// Delete a stateless run by ID.
@@ -511,6 +555,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// Stream output from Stateless Run
     ///
     /// Join the output stream of an existing run. This endpoint streams output in real-time from a run. Only output produced after this endpoint is called will be streamed.
@@ -529,6 +574,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// Cancel Stateless Run
     ///
     /// `POST /runs/{run_id}/cancel`
@@ -544,6 +590,7 @@ impl Client {
         }
     }
 }
+#[cfg(feature = "tag-agents")]
 /// A [`Client::search_agents`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -552,6 +599,7 @@ pub struct SearchAgentsBuilder {
     body: AgentSearchRequest,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-agents")]
 impl SearchAgentsBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -610,6 +658,7 @@ impl SearchAgentsBuilder {
         }
     }
 }
+#[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for SearchAgentsBuilder {
     type Output = Result<SearchAgentsOk, rt::client::Error<SearchAgentsError>>;
     type IntoFuture = std::pin::Pin<
@@ -619,6 +668,7 @@ impl std::future::IntoFuture for SearchAgentsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-agents")]
 /// A [`Client::get_agent_by_id`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -627,6 +677,7 @@ pub struct GetAgentByIdBuilder {
     agent_id: uuid::Uuid,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-agents")]
 impl GetAgentByIdBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -687,6 +738,7 @@ impl GetAgentByIdBuilder {
         }
     }
 }
+#[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for GetAgentByIdBuilder {
     type Output = Result<GetAgentByIdOk, rt::client::Error<GetAgentByIdError>>;
     type IntoFuture = std::pin::Pin<
@@ -696,6 +748,7 @@ impl std::future::IntoFuture for GetAgentByIdBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-agents")]
 /// A [`Client::get_acp_descriptor_by_id`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -704,6 +757,7 @@ pub struct GetAcpDescriptorByIdBuilder {
     agent_id: uuid::Uuid,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-agents")]
 impl GetAcpDescriptorByIdBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -770,6 +824,7 @@ impl GetAcpDescriptorByIdBuilder {
         }
     }
 }
+#[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for GetAcpDescriptorByIdBuilder {
     type Output = Result<
         GetAcpDescriptorByIdOk,
@@ -782,6 +837,7 @@ impl std::future::IntoFuture for GetAcpDescriptorByIdBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-threads")]
 /// A [`Client::create_thread`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -790,6 +846,7 @@ pub struct CreateThreadBuilder {
     body: ThreadCreate,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-threads")]
 impl CreateThreadBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -854,6 +911,7 @@ impl CreateThreadBuilder {
         }
     }
 }
+#[cfg(feature = "tag-threads")]
 impl std::future::IntoFuture for CreateThreadBuilder {
     type Output = Result<CreateThreadOk, rt::client::Error<CreateThreadError>>;
     type IntoFuture = std::pin::Pin<
@@ -863,6 +921,7 @@ impl std::future::IntoFuture for CreateThreadBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-threads")]
 /// A [`Client::search_threads`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -871,6 +930,7 @@ pub struct SearchThreadsBuilder {
     body: ThreadSearchRequest,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-threads")]
 impl SearchThreadsBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -929,6 +989,7 @@ impl SearchThreadsBuilder {
         }
     }
 }
+#[cfg(feature = "tag-threads")]
 impl std::future::IntoFuture for SearchThreadsBuilder {
     type Output = Result<SearchThreadsOk, rt::client::Error<SearchThreadsError>>;
     type IntoFuture = std::pin::Pin<
@@ -938,6 +999,7 @@ impl std::future::IntoFuture for SearchThreadsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-threads")]
 /// A [`Client::get_thread_history`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -948,6 +1010,7 @@ pub struct GetThreadHistoryBuilder {
     before: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-threads")]
 impl GetThreadHistoryBuilder {
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = Some(value);
@@ -1024,6 +1087,7 @@ impl GetThreadHistoryBuilder {
         }
     }
 }
+#[cfg(feature = "tag-threads")]
 impl std::future::IntoFuture for GetThreadHistoryBuilder {
     type Output = Result<GetThreadHistoryOk, rt::client::Error<GetThreadHistoryError>>;
     type IntoFuture = std::pin::Pin<
@@ -1033,6 +1097,7 @@ impl std::future::IntoFuture for GetThreadHistoryBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-threads")]
 /// A [`Client::copy_thread`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1041,6 +1106,7 @@ pub struct CopyThreadBuilder {
     thread_id: uuid::Uuid,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-threads")]
 impl CopyThreadBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1100,6 +1166,7 @@ impl CopyThreadBuilder {
         }
     }
 }
+#[cfg(feature = "tag-threads")]
 impl std::future::IntoFuture for CopyThreadBuilder {
     type Output = Result<CopyThreadOk, rt::client::Error<CopyThreadError>>;
     type IntoFuture = std::pin::Pin<
@@ -1109,6 +1176,7 @@ impl std::future::IntoFuture for CopyThreadBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-threads")]
 /// A [`Client::get_thread`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1117,6 +1185,7 @@ pub struct GetThreadBuilder {
     thread_id: uuid::Uuid,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-threads")]
 impl GetThreadBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1176,6 +1245,7 @@ impl GetThreadBuilder {
         }
     }
 }
+#[cfg(feature = "tag-threads")]
 impl std::future::IntoFuture for GetThreadBuilder {
     type Output = Result<GetThreadOk, rt::client::Error<GetThreadError>>;
     type IntoFuture = std::pin::Pin<
@@ -1185,6 +1255,7 @@ impl std::future::IntoFuture for GetThreadBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-threads")]
 /// A [`Client::delete_thread`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1193,6 +1264,7 @@ pub struct DeleteThreadBuilder {
     thread_id: uuid::Uuid,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-threads")]
 impl DeleteThreadBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1258,6 +1330,7 @@ impl DeleteThreadBuilder {
         }
     }
 }
+#[cfg(feature = "tag-threads")]
 impl std::future::IntoFuture for DeleteThreadBuilder {
     type Output = Result<DeleteThreadOk, rt::client::Error<DeleteThreadError>>;
     type IntoFuture = std::pin::Pin<
@@ -1267,6 +1340,7 @@ impl std::future::IntoFuture for DeleteThreadBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-threads")]
 /// A [`Client::patch_thread`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1276,6 +1350,7 @@ pub struct PatchThreadBuilder {
     body: ThreadPatch,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-threads")]
 impl PatchThreadBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1341,6 +1416,7 @@ impl PatchThreadBuilder {
         }
     }
 }
+#[cfg(feature = "tag-threads")]
 impl std::future::IntoFuture for PatchThreadBuilder {
     type Output = Result<PatchThreadOk, rt::client::Error<PatchThreadError>>;
     type IntoFuture = std::pin::Pin<
@@ -1350,6 +1426,7 @@ impl std::future::IntoFuture for PatchThreadBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::list_thread_runs`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1360,6 +1437,7 @@ pub struct ListThreadRunsBuilder {
     offset: Option<i64>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl ListThreadRunsBuilder {
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = Some(value);
@@ -1436,6 +1514,7 @@ impl ListThreadRunsBuilder {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl std::future::IntoFuture for ListThreadRunsBuilder {
     type Output = Result<ListThreadRunsOk, rt::client::Error<ListThreadRunsError>>;
     type IntoFuture = std::pin::Pin<
@@ -1445,6 +1524,7 @@ impl std::future::IntoFuture for ListThreadRunsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::create_thread_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1454,6 +1534,7 @@ pub struct CreateThreadRunBuilder {
     body: RunCreateStateful,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl CreateThreadRunBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1527,6 +1608,7 @@ impl CreateThreadRunBuilder {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl std::future::IntoFuture for CreateThreadRunBuilder {
     type Output = Result<CreateThreadRunOk, rt::client::Error<CreateThreadRunError>>;
     type IntoFuture = std::pin::Pin<
@@ -1536,6 +1618,7 @@ impl std::future::IntoFuture for CreateThreadRunBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::create_and_stream_thread_run_output`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1546,6 +1629,7 @@ pub struct CreateAndStreamThreadRunOutputBuilder {
     reconnect: rt::sse::ReconnectPolicy,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl CreateAndStreamThreadRunOutputBuilder {
     /// How the event stream reconnects after a cut (default: 5 attempts with backoff for
     /// requests that are safe to repeat, none for the others), resuming from the last event
@@ -1671,6 +1755,7 @@ impl CreateAndStreamThreadRunOutputBuilder {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl std::future::IntoFuture for CreateAndStreamThreadRunOutputBuilder {
     type Output = Result<
         CreateAndStreamThreadRunOutputOk,
@@ -1683,6 +1768,7 @@ impl std::future::IntoFuture for CreateAndStreamThreadRunOutputBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::create_and_wait_for_thread_run_output`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1692,6 +1778,7 @@ pub struct CreateAndWaitForThreadRunOutputBuilder {
     body: RunCreateStateful,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl CreateAndWaitForThreadRunOutputBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1776,6 +1863,7 @@ impl CreateAndWaitForThreadRunOutputBuilder {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl std::future::IntoFuture for CreateAndWaitForThreadRunOutputBuilder {
     type Output = Result<
         CreateAndWaitForThreadRunOutputOk,
@@ -1788,6 +1876,7 @@ impl std::future::IntoFuture for CreateAndWaitForThreadRunOutputBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::wait_for_thread_run_output`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1797,6 +1886,7 @@ pub struct WaitForThreadRunOutputBuilder {
     run_id: uuid::Uuid,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl WaitForThreadRunOutputBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1870,6 +1960,7 @@ impl WaitForThreadRunOutputBuilder {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl std::future::IntoFuture for WaitForThreadRunOutputBuilder {
     type Output = Result<
         WaitForThreadRunOutputOk,
@@ -1882,6 +1973,7 @@ impl std::future::IntoFuture for WaitForThreadRunOutputBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::get_thread_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1891,6 +1983,7 @@ pub struct GetThreadRunBuilder {
     run_id: uuid::Uuid,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl GetThreadRunBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1958,6 +2051,7 @@ impl GetThreadRunBuilder {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl std::future::IntoFuture for GetThreadRunBuilder {
     type Output = Result<GetThreadRunOk, rt::client::Error<GetThreadRunError>>;
     type IntoFuture = std::pin::Pin<
@@ -1967,6 +2061,7 @@ impl std::future::IntoFuture for GetThreadRunBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::resume_thread_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1977,6 +2072,7 @@ pub struct ResumeThreadRunBuilder {
     body: ResumePayloadSchema,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl ResumeThreadRunBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2051,6 +2147,7 @@ impl ResumeThreadRunBuilder {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl std::future::IntoFuture for ResumeThreadRunBuilder {
     type Output = Result<ResumeThreadRunOk, rt::client::Error<ResumeThreadRunError>>;
     type IntoFuture = std::pin::Pin<
@@ -2060,6 +2157,7 @@ impl std::future::IntoFuture for ResumeThreadRunBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::delete_thread_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2069,6 +2167,7 @@ pub struct DeleteThreadRunBuilder {
     run_id: uuid::Uuid,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl DeleteThreadRunBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2135,6 +2234,7 @@ impl DeleteThreadRunBuilder {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl std::future::IntoFuture for DeleteThreadRunBuilder {
     type Output = Result<DeleteThreadRunOk, rt::client::Error<DeleteThreadRunError>>;
     type IntoFuture = std::pin::Pin<
@@ -2144,6 +2244,7 @@ impl std::future::IntoFuture for DeleteThreadRunBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::stream_thread_run_output`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2154,6 +2255,7 @@ pub struct StreamThreadRunOutputBuilder {
     reconnect: rt::sse::ReconnectPolicy,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl StreamThreadRunOutputBuilder {
     /// How the event stream reconnects after a cut (default: 5 attempts with backoff for
     /// requests that are safe to repeat, none for the others), resuming from the last event
@@ -2262,6 +2364,7 @@ impl StreamThreadRunOutputBuilder {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl std::future::IntoFuture for StreamThreadRunOutputBuilder {
     type Output = Result<
         StreamThreadRunOutputOk,
@@ -2274,6 +2377,7 @@ impl std::future::IntoFuture for StreamThreadRunOutputBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::cancel_thread_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2285,6 +2389,7 @@ pub struct CancelThreadRunBuilder {
     action: Option<CancelThreadRunAction>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl CancelThreadRunBuilder {
     pub fn wait(mut self, value: bool) -> Self {
         self.wait = Some(value);
@@ -2362,6 +2467,7 @@ impl CancelThreadRunBuilder {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl std::future::IntoFuture for CancelThreadRunBuilder {
     type Output = Result<CancelThreadRunOk, rt::client::Error<CancelThreadRunError>>;
     type IntoFuture = std::pin::Pin<
@@ -2371,6 +2477,7 @@ impl std::future::IntoFuture for CancelThreadRunBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::create_stateless_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2379,6 +2486,7 @@ pub struct CreateStatelessRunBuilder {
     body: RunCreateStateless,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl CreateStatelessRunBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2449,6 +2557,7 @@ impl CreateStatelessRunBuilder {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl std::future::IntoFuture for CreateStatelessRunBuilder {
     type Output = Result<
         CreateStatelessRunOk,
@@ -2461,6 +2570,7 @@ impl std::future::IntoFuture for CreateStatelessRunBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::search_stateless_runs`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2469,6 +2579,7 @@ pub struct SearchStatelessRunsBuilder {
     body: RunSearchRequest,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl SearchStatelessRunsBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2527,6 +2638,7 @@ impl SearchStatelessRunsBuilder {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl std::future::IntoFuture for SearchStatelessRunsBuilder {
     type Output = Result<
         SearchStatelessRunsOk,
@@ -2539,6 +2651,7 @@ impl std::future::IntoFuture for SearchStatelessRunsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::create_and_stream_stateless_run_output`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2548,6 +2661,7 @@ pub struct CreateAndStreamStatelessRunOutputBuilder {
     reconnect: rt::sse::ReconnectPolicy,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl CreateAndStreamStatelessRunOutputBuilder {
     /// How the event stream reconnects after a cut (default: 5 attempts with backoff for
     /// requests that are safe to repeat, none for the others), resuming from the last event
@@ -2670,6 +2784,7 @@ impl CreateAndStreamStatelessRunOutputBuilder {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl std::future::IntoFuture for CreateAndStreamStatelessRunOutputBuilder {
     type Output = Result<
         CreateAndStreamStatelessRunOutputOk,
@@ -2682,6 +2797,7 @@ impl std::future::IntoFuture for CreateAndStreamStatelessRunOutputBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::create_and_wait_for_stateless_run_output`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2690,6 +2806,7 @@ pub struct CreateAndWaitForStatelessRunOutputBuilder {
     body: RunCreateStateless,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl CreateAndWaitForStatelessRunOutputBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2771,6 +2888,7 @@ impl CreateAndWaitForStatelessRunOutputBuilder {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl std::future::IntoFuture for CreateAndWaitForStatelessRunOutputBuilder {
     type Output = Result<
         CreateAndWaitForStatelessRunOutputOk,
@@ -2783,6 +2901,7 @@ impl std::future::IntoFuture for CreateAndWaitForStatelessRunOutputBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::wait_for_stateless_run_output`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2791,6 +2910,7 @@ pub struct WaitForStatelessRunOutputBuilder {
     run_id: uuid::Uuid,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl WaitForStatelessRunOutputBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2866,6 +2986,7 @@ impl WaitForStatelessRunOutputBuilder {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl std::future::IntoFuture for WaitForStatelessRunOutputBuilder {
     type Output = Result<
         WaitForStatelessRunOutputOk,
@@ -2878,6 +2999,7 @@ impl std::future::IntoFuture for WaitForStatelessRunOutputBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::get_stateless_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2886,6 +3008,7 @@ pub struct GetStatelessRunBuilder {
     run_id: uuid::Uuid,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl GetStatelessRunBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2952,6 +3075,7 @@ impl GetStatelessRunBuilder {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl std::future::IntoFuture for GetStatelessRunBuilder {
     type Output = Result<GetStatelessRunOk, rt::client::Error<GetStatelessRunError>>;
     type IntoFuture = std::pin::Pin<
@@ -2961,6 +3085,7 @@ impl std::future::IntoFuture for GetStatelessRunBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::resume_stateless_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2970,6 +3095,7 @@ pub struct ResumeStatelessRunBuilder {
     body: ResumePayloadSchema,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl ResumeStatelessRunBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -3043,6 +3169,7 @@ impl ResumeStatelessRunBuilder {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl std::future::IntoFuture for ResumeStatelessRunBuilder {
     type Output = Result<
         ResumeStatelessRunOk,
@@ -3055,6 +3182,7 @@ impl std::future::IntoFuture for ResumeStatelessRunBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::delete_stateless_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3063,6 +3191,7 @@ pub struct DeleteStatelessRunBuilder {
     run_id: uuid::Uuid,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl DeleteStatelessRunBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -3128,6 +3257,7 @@ impl DeleteStatelessRunBuilder {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl std::future::IntoFuture for DeleteStatelessRunBuilder {
     type Output = Result<
         DeleteStatelessRunOk,
@@ -3140,6 +3270,7 @@ impl std::future::IntoFuture for DeleteStatelessRunBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::stream_stateless_run_output`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3149,6 +3280,7 @@ pub struct StreamStatelessRunOutputBuilder {
     reconnect: rt::sse::ReconnectPolicy,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl StreamStatelessRunOutputBuilder {
     /// How the event stream reconnects after a cut (default: 5 attempts with backoff for
     /// requests that are safe to repeat, none for the others), resuming from the last event
@@ -3262,6 +3394,7 @@ impl StreamStatelessRunOutputBuilder {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl std::future::IntoFuture for StreamStatelessRunOutputBuilder {
     type Output = Result<
         StreamStatelessRunOutputOk,
@@ -3274,6 +3407,7 @@ impl std::future::IntoFuture for StreamStatelessRunOutputBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::cancel_stateless_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3284,6 +3418,7 @@ pub struct CancelStatelessRunBuilder {
     action: Option<CancelStatelessRunAction>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl CancelStatelessRunBuilder {
     pub fn wait(mut self, value: bool) -> Self {
         self.wait = Some(value);
@@ -3360,6 +3495,7 @@ impl CancelStatelessRunBuilder {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl std::future::IntoFuture for CancelStatelessRunBuilder {
     type Output = Result<
         CancelStatelessRunOk,

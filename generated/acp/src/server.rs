@@ -3,7 +3,7 @@
 //!
 //! Each operation is a method of [`Api`] that receives its request struct (parameters, body and the credentials presented, already decoded) and returns its `…Ok` enum or a [`Failure`](rt::server::Failure) holding its `…Error` enum. Every method defaults to answering 501, so an implementation writes only what it serves.
 //!
-//! Requests that do not fit the spec never reach the implementation. They are answered with an `application/problem+json` body that names the parameter or the JSON pointer at fault: 400 for a missing or malformed parameter or malformed JSON, 401 for missing credentials, 415 for a body of another media type, 422 for a body of the wrong shape. A panic in an implementation is a 500, and the server keeps serving.
+//! Requests that do not fit the spec never reach the implementation. They are answered with an `application/problem+json` body that names the parameter or the JSON pointer at fault: 400 for a missing or malformed parameter or malformed JSON, 401 for missing credentials, 415 for a body of another media type, 422 for a body of the wrong shape; [`Api::reject`] can answer them in the spec's own error format instead. A panic in an implementation is a 500, and the server keeps serving.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -34,7 +34,23 @@
 use std::sync::Arc;
 use crate::rt;
 use rt::server::axum::Router;
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 use crate::responses::*;
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 use crate::types::*;
 /// The Agent Connect Protocol API as a server implements it: one method per operation.
 ///
@@ -47,6 +63,7 @@ pub trait Api: Send + Sync + 'static {
     /// This endpoint also functions as the endpoint to list all agents.
     ///
     /// `POST /agents/search`
+    #[cfg(feature = "tag-agents")]
     fn search_agents(
         &self,
         request: SearchAgentsRequest,
@@ -61,6 +78,7 @@ pub trait Api: Send + Sync + 'static {
     /// Get an agent by ID.
     ///
     /// `GET /agents/{agent_id}`
+    #[cfg(feature = "tag-agents")]
     fn get_agent_by_id(
         &self,
         request: GetAgentByIdRequest,
@@ -75,6 +93,7 @@ pub trait Api: Send + Sync + 'static {
     /// Get agent ACP descriptor by agent ID.
     ///
     /// `GET /agents/{agent_id}/descriptor`
+    #[cfg(feature = "tag-agents")]
     fn get_acp_descriptor_by_id(
         &self,
         request: GetAcpDescriptorByIdRequest,
@@ -92,6 +111,7 @@ pub trait Api: Send + Sync + 'static {
     /// Create a new thread.
     ///
     /// `POST /threads`
+    #[cfg(feature = "tag-threads")]
     fn create_thread(
         &self,
         request: CreateThreadRequest,
@@ -108,6 +128,7 @@ pub trait Api: Send + Sync + 'static {
     /// This endpoint also functions as the endpoint to list all threads.
     ///
     /// `POST /threads/search`
+    #[cfg(feature = "tag-threads")]
     fn search_threads(
         &self,
         request: SearchThreadsRequest,
@@ -122,6 +143,7 @@ pub trait Api: Send + Sync + 'static {
     /// Get all past states for a thread.
     ///
     /// `GET /threads/{thread_id}/history`
+    #[cfg(feature = "tag-threads")]
     fn get_thread_history(
         &self,
         request: GetThreadHistoryRequest,
@@ -136,6 +158,7 @@ pub trait Api: Send + Sync + 'static {
     /// Create a new thread with a copy of the state and checkpoints from an existing thread.
     ///
     /// `POST /threads/{thread_id}/copy`
+    #[cfg(feature = "tag-threads")]
     fn copy_thread(
         &self,
         request: CopyThreadRequest,
@@ -150,6 +173,7 @@ pub trait Api: Send + Sync + 'static {
     /// Get a thread from its ID.
     ///
     /// `GET /threads/{thread_id}`
+    #[cfg(feature = "tag-threads")]
     fn get_thread(
         &self,
         request: GetThreadRequest,
@@ -164,6 +188,7 @@ pub trait Api: Send + Sync + 'static {
     /// Delete a thread.
     ///
     /// `DELETE /threads/{thread_id}`
+    #[cfg(feature = "tag-threads")]
     fn delete_thread(
         &self,
         request: DeleteThreadRequest,
@@ -178,6 +203,7 @@ pub trait Api: Send + Sync + 'static {
     /// Update a thread.
     ///
     /// `PATCH /threads/{thread_id}`
+    #[cfg(feature = "tag-threads")]
     fn patch_thread(
         &self,
         request: PatchThreadRequest,
@@ -192,6 +218,7 @@ pub trait Api: Send + Sync + 'static {
     /// List runs for a thread.
     ///
     /// `GET /threads/{thread_id}/runs`
+    #[cfg(feature = "tag-thread-runs")]
     fn list_thread_runs(
         &self,
         request: ListThreadRunsRequest,
@@ -206,6 +233,7 @@ pub trait Api: Send + Sync + 'static {
     /// Create a run on a thread, return the run ID immediately. Don't wait for the final run output.
     ///
     /// `POST /threads/{thread_id}/runs`
+    #[cfg(feature = "tag-thread-runs")]
     fn create_thread_run(
         &self,
         request: CreateThreadRunRequest,
@@ -220,6 +248,7 @@ pub trait Api: Send + Sync + 'static {
     /// Create a run on a thread and join its output stream. See 'GET /runs/{run_id}/stream' for details on the return values.
     ///
     /// `POST /threads/{thread_id}/runs/stream`
+    #[cfg(feature = "tag-thread-runs")]
     fn create_and_stream_thread_run_output(
         &self,
         request: CreateAndStreamThreadRunOutputRequest,
@@ -237,6 +266,7 @@ pub trait Api: Send + Sync + 'static {
     /// Create a run on a thread and block waiting for its output. See 'GET /runs/{run_id}/wait' for details on the return values.
     ///
     /// `POST /threads/{thread_id}/runs/wait`
+    #[cfg(feature = "tag-thread-runs")]
     fn create_and_wait_for_thread_run_output(
         &self,
         request: CreateAndWaitForThreadRunOutputRequest,
@@ -252,6 +282,7 @@ pub trait Api: Send + Sync + 'static {
     /// Blocks waiting for the result of the run. See 'GET /runs/{run_id}/wait' for details on the return values.
     ///
     /// `GET /threads/{thread_id}/runs/{run_id}/wait`
+    #[cfg(feature = "tag-thread-runs")]
     fn wait_for_thread_run_output(
         &self,
         request: WaitForThreadRunOutputRequest,
@@ -269,6 +300,7 @@ pub trait Api: Send + Sync + 'static {
     /// Get a run by ID.
     ///
     /// `GET /threads/{thread_id}/runs/{run_id}`
+    #[cfg(feature = "tag-thread-runs")]
     fn get_thread_run(
         &self,
         request: GetThreadRunRequest,
@@ -283,6 +315,7 @@ pub trait Api: Send + Sync + 'static {
     /// Provide the needed input to a run to resume its execution. Can only be called for runs that are in the interrupted state Schema of the provided input must match with the schema specified in the agent specs under interrupts for the interrupt type the agent generated for this specific interruption.
     ///
     /// `POST /threads/{thread_id}/runs/{run_id}`
+    #[cfg(feature = "tag-thread-runs")]
     fn resume_thread_run(
         &self,
         request: ResumeThreadRunRequest,
@@ -297,6 +330,7 @@ pub trait Api: Send + Sync + 'static {
     /// Delete a run by ID.
     ///
     /// `DELETE /threads/{thread_id}/runs/{run_id}`
+    #[cfg(feature = "tag-thread-runs")]
     fn delete_thread_run(
         &self,
         request: DeleteThreadRunRequest,
@@ -311,6 +345,7 @@ pub trait Api: Send + Sync + 'static {
     /// Join the output stream of an existing run. See 'GET /runs/{run_id}/stream' for details on the return values.
     ///
     /// `GET /threads/{thread_id}/runs/{run_id}/stream`
+    #[cfg(feature = "tag-thread-runs")]
     fn stream_thread_run_output(
         &self,
         request: StreamThreadRunOutputRequest,
@@ -326,6 +361,7 @@ pub trait Api: Send + Sync + 'static {
     /// Cancel Run
     ///
     /// `POST /threads/{thread_id}/runs/{run_id}/cancel`
+    #[cfg(feature = "tag-thread-runs")]
     fn cancel_thread_run(
         &self,
         request: CancelThreadRunRequest,
@@ -340,6 +376,7 @@ pub trait Api: Send + Sync + 'static {
     /// Create a stateless run, return the run ID immediately. Don't wait for the final run output.
     ///
     /// `POST /runs`
+    #[cfg(feature = "tag-stateless-runs")]
     fn create_stateless_run(
         &self,
         request: CreateStatelessRunRequest,
@@ -359,6 +396,7 @@ pub trait Api: Send + Sync + 'static {
     /// This endpoint also functions as the endpoint to list all stateless Runs.
     ///
     /// `POST /runs/search`
+    #[cfg(feature = "tag-stateless-runs")]
     fn search_stateless_runs(
         &self,
         request: SearchStatelessRunsRequest,
@@ -376,6 +414,7 @@ pub trait Api: Send + Sync + 'static {
     /// Create a stateless run and join its output stream. See 'GET /runs/{run_id}/stream' for details on the return values.
     ///
     /// `POST /runs/stream`
+    #[cfg(feature = "tag-stateless-runs")]
     fn create_and_stream_stateless_run_output(
         &self,
         request: CreateAndStreamStatelessRunOutputRequest,
@@ -391,6 +430,7 @@ pub trait Api: Send + Sync + 'static {
     /// Create a stateless run and wait for its output. See 'GET /runs/{run_id}/wait' for details on the return values.
     ///
     /// `POST /runs/wait`
+    #[cfg(feature = "tag-stateless-runs")]
     fn create_and_wait_for_stateless_run_output(
         &self,
         request: CreateAndWaitForStatelessRunOutputRequest,
@@ -412,6 +452,7 @@ pub trait Api: Send + Sync + 'static {
     /// This call blocks until the output is available.
     ///
     /// `GET /runs/{run_id}/wait`
+    #[cfg(feature = "tag-stateless-runs")]
     fn wait_for_stateless_run_output(
         &self,
         request: WaitForStatelessRunOutputRequest,
@@ -429,6 +470,7 @@ pub trait Api: Send + Sync + 'static {
     /// Get a stateless run by ID.
     ///
     /// `GET /runs/{run_id}`
+    #[cfg(feature = "tag-stateless-runs")]
     fn get_stateless_run(
         &self,
         request: GetStatelessRunRequest,
@@ -443,6 +485,7 @@ pub trait Api: Send + Sync + 'static {
     /// Provide the needed input to a run to resume its execution. Can only be called for runs that are in the interrupted state Schema of the provided input must match with the schema specified in the agent specs under interrupts for the interrupt type the agent generated for this specific interruption.
     ///
     /// `POST /runs/{run_id}`
+    #[cfg(feature = "tag-stateless-runs")]
     fn resume_stateless_run(
         &self,
         request: ResumeStatelessRunRequest,
@@ -460,6 +503,7 @@ pub trait Api: Send + Sync + 'static {
     /// Delete a stateless run by ID.
     ///
     /// `DELETE /runs/{run_id}`
+    #[cfg(feature = "tag-stateless-runs")]
     fn delete_stateless_run(
         &self,
         request: DeleteStatelessRunRequest,
@@ -477,6 +521,7 @@ pub trait Api: Send + Sync + 'static {
     /// Join the output stream of an existing run. This endpoint streams output in real-time from a run. Only output produced after this endpoint is called will be streamed.
     ///
     /// `GET /runs/{run_id}/stream`
+    #[cfg(feature = "tag-stateless-runs")]
     fn stream_stateless_run_output(
         &self,
         request: StreamStatelessRunOutputRequest,
@@ -492,6 +537,7 @@ pub trait Api: Send + Sync + 'static {
     /// Cancel Stateless Run
     ///
     /// `POST /runs/{run_id}/cancel`
+    #[cfg(feature = "tag-stateless-runs")]
     fn cancel_stateless_run(
         &self,
         request: CancelStatelessRunRequest,
@@ -504,19 +550,33 @@ pub trait Api: Send + Sync + 'static {
         let _ = request;
         async { Err(rt::server::Failure::NotImplemented) }
     }
+    /// Answers a request that [`router`] refused before it reached `operation` (the operationId): a missing or malformed parameter, malformed JSON, missing credentials, a body of another media type, of the wrong shape or over the size limit.
+    ///
+    /// `problem` says what was wrong: its status (400, 401, 413, 415 or 422), the parameter or JSON pointer at fault, and a sentence for people. The default answers it as `application/problem+json`. Override this to answer in the spec's own error format (for instance with [`rt::server::json_response`]), so that clients decode refusals as the documented errors they are.
+    fn reject(
+        &self,
+        operation: &'static str,
+        problem: rt::server::Problem,
+    ) -> rt::server::axum::response::Response {
+        let _ = operation;
+        rt::server::ApiResponse::into_api_response(problem)
+    }
 }
+#[cfg(feature = "tag-agents")]
 /// What [`Api::search_agents`] receives: the parameters and body of `POST /agents/search`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchAgentsRequest {
     /// The request body (`application/json`).
     pub body: AgentSearchRequest,
 }
+#[cfg(feature = "tag-agents")]
 impl SearchAgentsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self { body: input.json()? })
     }
 }
+#[cfg(feature = "tag-agents")]
 /// What [`Api::get_agent_by_id`] receives: the parameters and body of `GET /agents/{agent_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetAgentByIdRequest {
@@ -525,6 +585,7 @@ pub struct GetAgentByIdRequest {
     /// `agent_id` (path).
     pub agent_id: uuid::Uuid,
 }
+#[cfg(feature = "tag-agents")]
 impl GetAgentByIdRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -534,6 +595,7 @@ impl GetAgentByIdRequest {
         })
     }
 }
+#[cfg(feature = "tag-agents")]
 /// What [`Api::get_acp_descriptor_by_id`] receives: the parameters and body of `GET /agents/{agent_id}/descriptor`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetAcpDescriptorByIdRequest {
@@ -542,6 +604,7 @@ pub struct GetAcpDescriptorByIdRequest {
     /// `agent_id` (path).
     pub agent_id: uuid::Uuid,
 }
+#[cfg(feature = "tag-agents")]
 impl GetAcpDescriptorByIdRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -551,12 +614,14 @@ impl GetAcpDescriptorByIdRequest {
         })
     }
 }
+#[cfg(feature = "tag-threads")]
 /// What [`Api::create_thread`] receives: the parameters and body of `POST /threads`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateThreadRequest {
     /// The request body (`application/json`).
     pub body: ThreadCreate,
 }
+#[cfg(feature = "tag-threads")]
 impl CreateThreadRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -565,12 +630,14 @@ impl CreateThreadRequest {
         })
     }
 }
+#[cfg(feature = "tag-threads")]
 /// What [`Api::search_threads`] receives: the parameters and body of `POST /threads/search`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchThreadsRequest {
     /// The request body (`application/json`).
     pub body: ThreadSearchRequest,
 }
+#[cfg(feature = "tag-threads")]
 impl SearchThreadsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -579,6 +646,7 @@ impl SearchThreadsRequest {
         })
     }
 }
+#[cfg(feature = "tag-threads")]
 /// What [`Api::get_thread_history`] receives: the parameters and body of `GET /threads/{thread_id}/history`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetThreadHistoryRequest {
@@ -591,6 +659,7 @@ pub struct GetThreadHistoryRequest {
     /// `before` (query).
     pub before: Option<String>,
 }
+#[cfg(feature = "tag-threads")]
 impl GetThreadHistoryRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -609,6 +678,7 @@ impl GetThreadHistoryRequest {
         })
     }
 }
+#[cfg(feature = "tag-threads")]
 /// What [`Api::copy_thread`] receives: the parameters and body of `POST /threads/{thread_id}/copy`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CopyThreadRequest {
@@ -617,6 +687,7 @@ pub struct CopyThreadRequest {
     /// `thread_id` (path).
     pub thread_id: uuid::Uuid,
 }
+#[cfg(feature = "tag-threads")]
 impl CopyThreadRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -626,6 +697,7 @@ impl CopyThreadRequest {
         })
     }
 }
+#[cfg(feature = "tag-threads")]
 /// What [`Api::get_thread`] receives: the parameters and body of `GET /threads/{thread_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetThreadRequest {
@@ -634,6 +706,7 @@ pub struct GetThreadRequest {
     /// `thread_id` (path).
     pub thread_id: uuid::Uuid,
 }
+#[cfg(feature = "tag-threads")]
 impl GetThreadRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -643,6 +716,7 @@ impl GetThreadRequest {
         })
     }
 }
+#[cfg(feature = "tag-threads")]
 /// What [`Api::delete_thread`] receives: the parameters and body of `DELETE /threads/{thread_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteThreadRequest {
@@ -651,6 +725,7 @@ pub struct DeleteThreadRequest {
     /// `thread_id` (path).
     pub thread_id: uuid::Uuid,
 }
+#[cfg(feature = "tag-threads")]
 impl DeleteThreadRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -660,6 +735,7 @@ impl DeleteThreadRequest {
         })
     }
 }
+#[cfg(feature = "tag-threads")]
 /// What [`Api::patch_thread`] receives: the parameters and body of `PATCH /threads/{thread_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PatchThreadRequest {
@@ -670,6 +746,7 @@ pub struct PatchThreadRequest {
     /// The request body (`application/json`).
     pub body: ThreadPatch,
 }
+#[cfg(feature = "tag-threads")]
 impl PatchThreadRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -685,6 +762,7 @@ impl PatchThreadRequest {
         })
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// What [`Api::list_thread_runs`] receives: the parameters and body of `GET /threads/{thread_id}/runs`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListThreadRunsRequest {
@@ -697,6 +775,7 @@ pub struct ListThreadRunsRequest {
     /// `offset` (query).
     pub offset: Option<i64>,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl ListThreadRunsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -715,6 +794,7 @@ impl ListThreadRunsRequest {
         })
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// What [`Api::create_thread_run`] receives: the parameters and body of `POST /threads/{thread_id}/runs`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateThreadRunRequest {
@@ -725,6 +805,7 @@ pub struct CreateThreadRunRequest {
     /// The request body (`application/json`).
     pub body: RunCreateStateful,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl CreateThreadRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -740,6 +821,7 @@ impl CreateThreadRunRequest {
         })
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// What [`Api::create_and_stream_thread_run_output`] receives: the parameters and body of `POST /threads/{thread_id}/runs/stream`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateAndStreamThreadRunOutputRequest {
@@ -752,6 +834,7 @@ pub struct CreateAndStreamThreadRunOutputRequest {
     /// The `Last-Event-ID` header of a reconnecting client: resume after this event.
     pub last_event_id: Option<String>,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl CreateAndStreamThreadRunOutputRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -768,6 +851,7 @@ impl CreateAndStreamThreadRunOutputRequest {
         })
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// What [`Api::create_and_wait_for_thread_run_output`] receives: the parameters and body of `POST /threads/{thread_id}/runs/wait`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateAndWaitForThreadRunOutputRequest {
@@ -778,6 +862,7 @@ pub struct CreateAndWaitForThreadRunOutputRequest {
     /// The request body (`application/json`).
     pub body: RunCreateStateful,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl CreateAndWaitForThreadRunOutputRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -793,6 +878,7 @@ impl CreateAndWaitForThreadRunOutputRequest {
         })
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// What [`Api::wait_for_thread_run_output`] receives: the parameters and body of `GET /threads/{thread_id}/runs/{run_id}/wait`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WaitForThreadRunOutputRequest {
@@ -805,6 +891,7 @@ pub struct WaitForThreadRunOutputRequest {
     /// `run_id` (path).
     pub run_id: uuid::Uuid,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl WaitForThreadRunOutputRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -821,6 +908,7 @@ impl WaitForThreadRunOutputRequest {
         })
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// What [`Api::get_thread_run`] receives: the parameters and body of `GET /threads/{thread_id}/runs/{run_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetThreadRunRequest {
@@ -833,6 +921,7 @@ pub struct GetThreadRunRequest {
     /// `run_id` (path).
     pub run_id: uuid::Uuid,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl GetThreadRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -849,6 +938,7 @@ impl GetThreadRunRequest {
         })
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// What [`Api::resume_thread_run`] receives: the parameters and body of `POST /threads/{thread_id}/runs/{run_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResumeThreadRunRequest {
@@ -863,6 +953,7 @@ pub struct ResumeThreadRunRequest {
     /// The request body (`application/json`).
     pub body: ResumePayloadSchema,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl ResumeThreadRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -880,6 +971,7 @@ impl ResumeThreadRunRequest {
         })
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// What [`Api::delete_thread_run`] receives: the parameters and body of `DELETE /threads/{thread_id}/runs/{run_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteThreadRunRequest {
@@ -892,6 +984,7 @@ pub struct DeleteThreadRunRequest {
     /// `run_id` (path).
     pub run_id: uuid::Uuid,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl DeleteThreadRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -908,6 +1001,7 @@ impl DeleteThreadRunRequest {
         })
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// What [`Api::stream_thread_run_output`] receives: the parameters and body of `GET /threads/{thread_id}/runs/{run_id}/stream`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StreamThreadRunOutputRequest {
@@ -922,6 +1016,7 @@ pub struct StreamThreadRunOutputRequest {
     /// The `Last-Event-ID` header of a reconnecting client: resume after this event.
     pub last_event_id: Option<String>,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl StreamThreadRunOutputRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -939,6 +1034,7 @@ impl StreamThreadRunOutputRequest {
         })
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// What [`Api::cancel_thread_run`] receives: the parameters and body of `POST /threads/{thread_id}/runs/{run_id}/cancel`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CancelThreadRunRequest {
@@ -957,6 +1053,7 @@ pub struct CancelThreadRunRequest {
     /// `action` (query).
     pub action: Option<CancelThreadRunAction>,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl CancelThreadRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -979,12 +1076,14 @@ impl CancelThreadRunRequest {
         })
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::create_stateless_run`] receives: the parameters and body of `POST /runs`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateStatelessRunRequest {
     /// The request body (`application/json`).
     pub body: RunCreateStateless,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl CreateStatelessRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -993,12 +1092,14 @@ impl CreateStatelessRunRequest {
         })
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::search_stateless_runs`] receives: the parameters and body of `POST /runs/search`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchStatelessRunsRequest {
     /// The request body (`application/json`).
     pub body: RunSearchRequest,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl SearchStatelessRunsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1007,6 +1108,7 @@ impl SearchStatelessRunsRequest {
         })
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::create_and_stream_stateless_run_output`] receives: the parameters and body of `POST /runs/stream`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateAndStreamStatelessRunOutputRequest {
@@ -1015,6 +1117,7 @@ pub struct CreateAndStreamStatelessRunOutputRequest {
     /// The `Last-Event-ID` header of a reconnecting client: resume after this event.
     pub last_event_id: Option<String>,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl CreateAndStreamStatelessRunOutputRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1024,12 +1127,14 @@ impl CreateAndStreamStatelessRunOutputRequest {
         })
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::create_and_wait_for_stateless_run_output`] receives: the parameters and body of `POST /runs/wait`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateAndWaitForStatelessRunOutputRequest {
     /// The request body (`application/json`).
     pub body: RunCreateStateless,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl CreateAndWaitForStatelessRunOutputRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1038,6 +1143,7 @@ impl CreateAndWaitForStatelessRunOutputRequest {
         })
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::wait_for_stateless_run_output`] receives: the parameters and body of `GET /runs/{run_id}/wait`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WaitForStatelessRunOutputRequest {
@@ -1046,6 +1152,7 @@ pub struct WaitForStatelessRunOutputRequest {
     /// `run_id` (path).
     pub run_id: uuid::Uuid,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl WaitForStatelessRunOutputRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1055,6 +1162,7 @@ impl WaitForStatelessRunOutputRequest {
         })
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::get_stateless_run`] receives: the parameters and body of `GET /runs/{run_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetStatelessRunRequest {
@@ -1063,6 +1171,7 @@ pub struct GetStatelessRunRequest {
     /// `run_id` (path).
     pub run_id: uuid::Uuid,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl GetStatelessRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1072,6 +1181,7 @@ impl GetStatelessRunRequest {
         })
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::resume_stateless_run`] receives: the parameters and body of `POST /runs/{run_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResumeStatelessRunRequest {
@@ -1082,6 +1192,7 @@ pub struct ResumeStatelessRunRequest {
     /// The request body (`application/json`).
     pub body: ResumePayloadSchema,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl ResumeStatelessRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1092,6 +1203,7 @@ impl ResumeStatelessRunRequest {
         })
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::delete_stateless_run`] receives: the parameters and body of `DELETE /runs/{run_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteStatelessRunRequest {
@@ -1100,6 +1212,7 @@ pub struct DeleteStatelessRunRequest {
     /// `run_id` (path).
     pub run_id: uuid::Uuid,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl DeleteStatelessRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1109,6 +1222,7 @@ impl DeleteStatelessRunRequest {
         })
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::stream_stateless_run_output`] receives: the parameters and body of `GET /runs/{run_id}/stream`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StreamStatelessRunOutputRequest {
@@ -1119,6 +1233,7 @@ pub struct StreamStatelessRunOutputRequest {
     /// The `Last-Event-ID` header of a reconnecting client: resume after this event.
     pub last_event_id: Option<String>,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl StreamStatelessRunOutputRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1129,6 +1244,7 @@ impl StreamStatelessRunOutputRequest {
         })
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::cancel_stateless_run`] receives: the parameters and body of `POST /runs/{run_id}/cancel`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CancelStatelessRunRequest {
@@ -1143,6 +1259,7 @@ pub struct CancelStatelessRunRequest {
     /// `action` (query).
     pub action: Option<CancelStatelessRunAction>,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl CancelStatelessRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1158,145 +1275,299 @@ impl CancelStatelessRunRequest {
         })
     }
 }
-/// Serves `api`: every operation of [`Api`] at its path, with `application/problem+json` answers for requests that do not fit the spec (400, 401, 415, 422), for unknown paths (404) and for unknown methods on a known path (405).
+/// Serves `api`: every operation of [`Api`] at its path, with `application/problem+json` answers (or what [`Api::reject`] makes of them) for requests that do not fit the spec (400, 401, 413, 415, 422), for unknown paths (404) and for unknown methods on a known path (405).
 ///
 /// A panic in an implementation is answered with a 500 and does not take the server down.
 pub fn router<A: Api>(api: Arc<A>) -> Router {
-    use rt::server::axum::routing::{get, post};
-    Router::new()
-        .route("/agents/search", post(handlers::search_agents::<A>))
-        .route("/agents/{agent_id}", get(handlers::get_agent_by_id::<A>))
+    let router: Router<Arc<A>> = Router::new();
+    #[cfg(feature = "tag-agents")]
+    let router = router
+        .route(
+            "/agents/search",
+            rt::server::axum::routing::post(handlers::search_agents::<A>),
+        );
+    #[cfg(feature = "tag-agents")]
+    let router = router
+        .route(
+            "/agents/{agent_id}",
+            rt::server::axum::routing::get(handlers::get_agent_by_id::<A>),
+        );
+    #[cfg(feature = "tag-agents")]
+    let router = router
         .route(
             "/agents/{agent_id}/descriptor",
-            get(handlers::get_acp_descriptor_by_id::<A>),
-        )
-        .route("/threads", post(handlers::create_thread::<A>))
-        .route("/threads/search", post(handlers::search_threads::<A>))
-        .route("/threads/{thread_id}/history", get(handlers::get_thread_history::<A>))
-        .route("/threads/{thread_id}/copy", post(handlers::copy_thread::<A>))
+            rt::server::axum::routing::get(handlers::get_acp_descriptor_by_id::<A>),
+        );
+    #[cfg(feature = "tag-threads")]
+    let router = router
+        .route(
+            "/threads",
+            rt::server::axum::routing::post(handlers::create_thread::<A>),
+        );
+    #[cfg(feature = "tag-threads")]
+    let router = router
+        .route(
+            "/threads/search",
+            rt::server::axum::routing::post(handlers::search_threads::<A>),
+        );
+    #[cfg(feature = "tag-threads")]
+    let router = router
+        .route(
+            "/threads/{thread_id}/history",
+            rt::server::axum::routing::get(handlers::get_thread_history::<A>),
+        );
+    #[cfg(feature = "tag-threads")]
+    let router = router
+        .route(
+            "/threads/{thread_id}/copy",
+            rt::server::axum::routing::post(handlers::copy_thread::<A>),
+        );
+    #[cfg(feature = "tag-threads")]
+    let router = router
         .route(
             "/threads/{thread_id}",
-            get(handlers::get_thread::<A>)
-                .delete(handlers::delete_thread::<A>)
-                .patch(handlers::patch_thread::<A>),
-        )
+            rt::server::axum::routing::get(handlers::get_thread::<A>),
+        );
+    #[cfg(feature = "tag-threads")]
+    let router = router
+        .route(
+            "/threads/{thread_id}",
+            rt::server::axum::routing::delete(handlers::delete_thread::<A>),
+        );
+    #[cfg(feature = "tag-threads")]
+    let router = router
+        .route(
+            "/threads/{thread_id}",
+            rt::server::axum::routing::patch(handlers::patch_thread::<A>),
+        );
+    #[cfg(feature = "tag-thread-runs")]
+    let router = router
         .route(
             "/threads/{thread_id}/runs",
-            get(handlers::list_thread_runs::<A>).post(handlers::create_thread_run::<A>),
-        )
+            rt::server::axum::routing::get(handlers::list_thread_runs::<A>),
+        );
+    #[cfg(feature = "tag-thread-runs")]
+    let router = router
+        .route(
+            "/threads/{thread_id}/runs",
+            rt::server::axum::routing::post(handlers::create_thread_run::<A>),
+        );
+    #[cfg(feature = "tag-thread-runs")]
+    let router = router
         .route(
             "/threads/{thread_id}/runs/stream",
-            post(handlers::create_and_stream_thread_run_output::<A>),
-        )
+            rt::server::axum::routing::post(
+                handlers::create_and_stream_thread_run_output::<A>,
+            ),
+        );
+    #[cfg(feature = "tag-thread-runs")]
+    let router = router
         .route(
             "/threads/{thread_id}/runs/wait",
-            post(handlers::create_and_wait_for_thread_run_output::<A>),
-        )
+            rt::server::axum::routing::post(
+                handlers::create_and_wait_for_thread_run_output::<A>,
+            ),
+        );
+    #[cfg(feature = "tag-thread-runs")]
+    let router = router
         .route(
             "/threads/{thread_id}/runs/{run_id}/wait",
-            get(handlers::wait_for_thread_run_output::<A>),
-        )
+            rt::server::axum::routing::get(handlers::wait_for_thread_run_output::<A>),
+        );
+    #[cfg(feature = "tag-thread-runs")]
+    let router = router
         .route(
             "/threads/{thread_id}/runs/{run_id}",
-            get(handlers::get_thread_run::<A>)
-                .post(handlers::resume_thread_run::<A>)
-                .delete(handlers::delete_thread_run::<A>),
-        )
+            rt::server::axum::routing::get(handlers::get_thread_run::<A>),
+        );
+    #[cfg(feature = "tag-thread-runs")]
+    let router = router
+        .route(
+            "/threads/{thread_id}/runs/{run_id}",
+            rt::server::axum::routing::post(handlers::resume_thread_run::<A>),
+        );
+    #[cfg(feature = "tag-thread-runs")]
+    let router = router
+        .route(
+            "/threads/{thread_id}/runs/{run_id}",
+            rt::server::axum::routing::delete(handlers::delete_thread_run::<A>),
+        );
+    #[cfg(feature = "tag-thread-runs")]
+    let router = router
         .route(
             "/threads/{thread_id}/runs/{run_id}/stream",
-            get(handlers::stream_thread_run_output::<A>),
-        )
+            rt::server::axum::routing::get(handlers::stream_thread_run_output::<A>),
+        );
+    #[cfg(feature = "tag-thread-runs")]
+    let router = router
         .route(
             "/threads/{thread_id}/runs/{run_id}/cancel",
-            post(handlers::cancel_thread_run::<A>),
-        )
-        .route("/runs", post(handlers::create_stateless_run::<A>))
-        .route("/runs/search", post(handlers::search_stateless_runs::<A>))
+            rt::server::axum::routing::post(handlers::cancel_thread_run::<A>),
+        );
+    #[cfg(feature = "tag-stateless-runs")]
+    let router = router
+        .route(
+            "/runs",
+            rt::server::axum::routing::post(handlers::create_stateless_run::<A>),
+        );
+    #[cfg(feature = "tag-stateless-runs")]
+    let router = router
+        .route(
+            "/runs/search",
+            rt::server::axum::routing::post(handlers::search_stateless_runs::<A>),
+        );
+    #[cfg(feature = "tag-stateless-runs")]
+    let router = router
         .route(
             "/runs/stream",
-            post(handlers::create_and_stream_stateless_run_output::<A>),
-        )
+            rt::server::axum::routing::post(
+                handlers::create_and_stream_stateless_run_output::<A>,
+            ),
+        );
+    #[cfg(feature = "tag-stateless-runs")]
+    let router = router
         .route(
             "/runs/wait",
-            post(handlers::create_and_wait_for_stateless_run_output::<A>),
-        )
-        .route("/runs/{run_id}/wait", get(handlers::wait_for_stateless_run_output::<A>))
+            rt::server::axum::routing::post(
+                handlers::create_and_wait_for_stateless_run_output::<A>,
+            ),
+        );
+    #[cfg(feature = "tag-stateless-runs")]
+    let router = router
+        .route(
+            "/runs/{run_id}/wait",
+            rt::server::axum::routing::get(handlers::wait_for_stateless_run_output::<A>),
+        );
+    #[cfg(feature = "tag-stateless-runs")]
+    let router = router
         .route(
             "/runs/{run_id}",
-            get(handlers::get_stateless_run::<A>)
-                .post(handlers::resume_stateless_run::<A>)
-                .delete(handlers::delete_stateless_run::<A>),
-        )
-        .route("/runs/{run_id}/stream", get(handlers::stream_stateless_run_output::<A>))
-        .route("/runs/{run_id}/cancel", post(handlers::cancel_stateless_run::<A>))
+            rt::server::axum::routing::get(handlers::get_stateless_run::<A>),
+        );
+    #[cfg(feature = "tag-stateless-runs")]
+    let router = router
+        .route(
+            "/runs/{run_id}",
+            rt::server::axum::routing::post(handlers::resume_stateless_run::<A>),
+        );
+    #[cfg(feature = "tag-stateless-runs")]
+    let router = router
+        .route(
+            "/runs/{run_id}",
+            rt::server::axum::routing::delete(handlers::delete_stateless_run::<A>),
+        );
+    #[cfg(feature = "tag-stateless-runs")]
+    let router = router
+        .route(
+            "/runs/{run_id}/stream",
+            rt::server::axum::routing::get(handlers::stream_stateless_run_output::<A>),
+        );
+    #[cfg(feature = "tag-stateless-runs")]
+    let router = router
+        .route(
+            "/runs/{run_id}/cancel",
+            rt::server::axum::routing::post(handlers::cancel_stateless_run::<A>),
+        );
+    router
         .fallback(rt::server::not_found)
         .method_not_allowed_fallback(rt::server::method_not_allowed)
         .with_state(api)
 }
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 /// The HTTP side of [`router`]: one handler per operation, and how each operation's
 /// response enums are written.
 mod handlers {
+    #[cfg(
+        any(
+            feature = "tag-agents",
+            feature = "tag-threads",
+            feature = "tag-thread-runs",
+            feature = "tag-stateless-runs"
+        )
+    )]
     use rt::server::axum::extract::{Request, State};
     use rt::server::axum::response::Response;
     use super::*;
+    #[cfg(feature = "tag-agents")]
     /// `POST /agents/search`
     pub(super) async fn search_agents<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => SearchAgentsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match SearchAgentsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("search_agents", api.search_agents(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "search_agents",
+                    problem,
+                    |p| api.reject("search_agents", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-agents")]
     /// `GET /agents/{agent_id}`
     pub(super) async fn get_agent_by_id<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetAgentByIdRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetAgentByIdRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("get_agent_by_id", api.get_agent_by_id(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "get_agent_by_id",
+                    problem,
+                    |p| api.reject("get_agent_by_id", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-agents")]
     /// `GET /agents/{agent_id}/descriptor`
     pub(super) async fn get_acp_descriptor_by_id<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetAcpDescriptorByIdRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetAcpDescriptorByIdRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "get_acp_descriptor_by_id",
@@ -1304,66 +1575,87 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "get_acp_descriptor_by_id",
+                    problem,
+                    |p| api.reject("get_acp_descriptor_by_id", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-threads")]
     /// `POST /threads`
     pub(super) async fn create_thread<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateThreadRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateThreadRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("create_thread", api.create_thread(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_thread",
+                    problem,
+                    |p| api.reject("create_thread", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-threads")]
     /// `POST /threads/search`
     pub(super) async fn search_threads<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => SearchThreadsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match SearchThreadsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("search_threads", api.search_threads(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "search_threads",
+                    problem,
+                    |p| api.reject("search_threads", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-threads")]
     /// `GET /threads/{thread_id}/history`
     pub(super) async fn get_thread_history<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetThreadHistoryRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetThreadHistoryRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "get_thread_history",
@@ -1371,152 +1663,201 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "get_thread_history",
+                    problem,
+                    |p| api.reject("get_thread_history", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-threads")]
     /// `POST /threads/{thread_id}/copy`
     pub(super) async fn copy_thread<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CopyThreadRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CopyThreadRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("copy_thread", api.copy_thread(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "copy_thread",
+                    problem,
+                    |p| api.reject("copy_thread", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-threads")]
     /// `GET /threads/{thread_id}`
     pub(super) async fn get_thread<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetThreadRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetThreadRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("get_thread", api.get_thread(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "get_thread",
+                    problem,
+                    |p| api.reject("get_thread", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-threads")]
     /// `DELETE /threads/{thread_id}`
     pub(super) async fn delete_thread<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => DeleteThreadRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match DeleteThreadRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("delete_thread", api.delete_thread(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "delete_thread",
+                    problem,
+                    |p| api.reject("delete_thread", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-threads")]
     /// `PATCH /threads/{thread_id}`
     pub(super) async fn patch_thread<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => PatchThreadRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match PatchThreadRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("patch_thread", api.patch_thread(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "patch_thread",
+                    problem,
+                    |p| api.reject("patch_thread", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// `GET /threads/{thread_id}/runs`
     pub(super) async fn list_thread_runs<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListThreadRunsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListThreadRunsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("list_thread_runs", api.list_thread_runs(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_thread_runs",
+                    problem,
+                    |p| api.reject("list_thread_runs", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// `POST /threads/{thread_id}/runs`
     pub(super) async fn create_thread_run<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateThreadRunRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateThreadRunRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("create_thread_run", api.create_thread_run(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_thread_run",
+                    problem,
+                    |p| api.reject("create_thread_run", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// `POST /threads/{thread_id}/runs/stream`
     pub(super) async fn create_and_stream_thread_run_output<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateAndStreamThreadRunOutputRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateAndStreamThreadRunOutputRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "create_and_stream_thread_run_output",
@@ -1524,24 +1865,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_and_stream_thread_run_output",
+                    problem,
+                    |p| api.reject("create_and_stream_thread_run_output", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// `POST /threads/{thread_id}/runs/wait`
     pub(super) async fn create_and_wait_for_thread_run_output<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateAndWaitForThreadRunOutputRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateAndWaitForThreadRunOutputRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "create_and_wait_for_thread_run_output",
@@ -1549,24 +1897,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_and_wait_for_thread_run_output",
+                    problem,
+                    |p| api.reject("create_and_wait_for_thread_run_output", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// `GET /threads/{thread_id}/runs/{run_id}/wait`
     pub(super) async fn wait_for_thread_run_output<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => WaitForThreadRunOutputRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match WaitForThreadRunOutputRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "wait_for_thread_run_output",
@@ -1574,89 +1929,117 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "wait_for_thread_run_output",
+                    problem,
+                    |p| api.reject("wait_for_thread_run_output", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// `GET /threads/{thread_id}/runs/{run_id}`
     pub(super) async fn get_thread_run<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetThreadRunRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetThreadRunRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("get_thread_run", api.get_thread_run(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "get_thread_run",
+                    problem,
+                    |p| api.reject("get_thread_run", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// `POST /threads/{thread_id}/runs/{run_id}`
     pub(super) async fn resume_thread_run<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ResumeThreadRunRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ResumeThreadRunRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("resume_thread_run", api.resume_thread_run(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "resume_thread_run",
+                    problem,
+                    |p| api.reject("resume_thread_run", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// `DELETE /threads/{thread_id}/runs/{run_id}`
     pub(super) async fn delete_thread_run<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => DeleteThreadRunRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match DeleteThreadRunRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("delete_thread_run", api.delete_thread_run(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "delete_thread_run",
+                    problem,
+                    |p| api.reject("delete_thread_run", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// `GET /threads/{thread_id}/runs/{run_id}/stream`
     pub(super) async fn stream_thread_run_output<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => StreamThreadRunOutputRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match StreamThreadRunOutputRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "stream_thread_run_output",
@@ -1664,46 +2047,60 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "stream_thread_run_output",
+                    problem,
+                    |p| api.reject("stream_thread_run_output", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     /// `POST /threads/{thread_id}/runs/{run_id}/cancel`
     pub(super) async fn cancel_thread_run<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CancelThreadRunRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CancelThreadRunRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("cancel_thread_run", api.cancel_thread_run(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "cancel_thread_run",
+                    problem,
+                    |p| api.reject("cancel_thread_run", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// `POST /runs`
     pub(super) async fn create_stateless_run<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateStatelessRunRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateStatelessRunRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "create_stateless_run",
@@ -1711,24 +2108,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_stateless_run",
+                    problem,
+                    |p| api.reject("create_stateless_run", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// `POST /runs/search`
     pub(super) async fn search_stateless_runs<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => SearchStatelessRunsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match SearchStatelessRunsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "search_stateless_runs",
@@ -1736,24 +2140,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "search_stateless_runs",
+                    problem,
+                    |p| api.reject("search_stateless_runs", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// `POST /runs/stream`
     pub(super) async fn create_and_stream_stateless_run_output<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateAndStreamStatelessRunOutputRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateAndStreamStatelessRunOutputRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "create_and_stream_stateless_run_output",
@@ -1761,24 +2172,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_and_stream_stateless_run_output",
+                    problem,
+                    |p| api.reject("create_and_stream_stateless_run_output", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// `POST /runs/wait`
     pub(super) async fn create_and_wait_for_stateless_run_output<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateAndWaitForStatelessRunOutputRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateAndWaitForStatelessRunOutputRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "create_and_wait_for_stateless_run_output",
@@ -1786,24 +2204,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_and_wait_for_stateless_run_output",
+                    problem,
+                    |p| api.reject("create_and_wait_for_stateless_run_output", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// `GET /runs/{run_id}/wait`
     pub(super) async fn wait_for_stateless_run_output<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => WaitForStatelessRunOutputRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match WaitForStatelessRunOutputRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "wait_for_stateless_run_output",
@@ -1811,46 +2236,60 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "wait_for_stateless_run_output",
+                    problem,
+                    |p| api.reject("wait_for_stateless_run_output", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// `GET /runs/{run_id}`
     pub(super) async fn get_stateless_run<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetStatelessRunRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetStatelessRunRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("get_stateless_run", api.get_stateless_run(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "get_stateless_run",
+                    problem,
+                    |p| api.reject("get_stateless_run", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// `POST /runs/{run_id}`
     pub(super) async fn resume_stateless_run<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ResumeStatelessRunRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ResumeStatelessRunRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "resume_stateless_run",
@@ -1858,24 +2297,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "resume_stateless_run",
+                    problem,
+                    |p| api.reject("resume_stateless_run", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// `DELETE /runs/{run_id}`
     pub(super) async fn delete_stateless_run<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => DeleteStatelessRunRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match DeleteStatelessRunRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "delete_stateless_run",
@@ -1883,24 +2329,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "delete_stateless_run",
+                    problem,
+                    |p| api.reject("delete_stateless_run", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// `GET /runs/{run_id}/stream`
     pub(super) async fn stream_stateless_run_output<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => StreamStatelessRunOutputRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match StreamStatelessRunOutputRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "stream_stateless_run_output",
@@ -1908,24 +2361,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "stream_stateless_run_output",
+                    problem,
+                    |p| api.reject("stream_stateless_run_output", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     /// `POST /runs/{run_id}/cancel`
     pub(super) async fn cancel_stateless_run<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CancelStatelessRunRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CancelStatelessRunRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "cancel_stateless_run",
@@ -1933,9 +2393,16 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "cancel_stateless_run",
+                    problem,
+                    |p| api.reject("cancel_stateless_run", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for SearchAgentsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -1945,6 +2412,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for SearchAgentsError {
         fn into_api_response(self) -> Response {
             match self {
@@ -1954,6 +2422,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for GetAgentByIdOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -1963,6 +2432,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for GetAgentByIdError {
         fn into_api_response(self) -> Response {
             match self {
@@ -1972,6 +2442,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for GetAcpDescriptorByIdOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -1981,6 +2452,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for GetAcpDescriptorByIdError {
         fn into_api_response(self) -> Response {
             match self {
@@ -1993,6 +2465,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-threads")]
     impl rt::server::ApiResponse for CreateThreadOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2002,6 +2475,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-threads")]
     impl rt::server::ApiResponse for CreateThreadError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2014,6 +2488,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-threads")]
     impl rt::server::ApiResponse for SearchThreadsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2023,6 +2498,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-threads")]
     impl rt::server::ApiResponse for SearchThreadsError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2032,6 +2508,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-threads")]
     impl rt::server::ApiResponse for GetThreadHistoryOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2041,6 +2518,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-threads")]
     impl rt::server::ApiResponse for GetThreadHistoryError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2053,6 +2531,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-threads")]
     impl rt::server::ApiResponse for CopyThreadOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2062,6 +2541,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-threads")]
     impl rt::server::ApiResponse for CopyThreadError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2074,6 +2554,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-threads")]
     impl rt::server::ApiResponse for GetThreadOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2083,6 +2564,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-threads")]
     impl rt::server::ApiResponse for GetThreadError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2095,6 +2577,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-threads")]
     impl rt::server::ApiResponse for DeleteThreadOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2102,6 +2585,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-threads")]
     impl rt::server::ApiResponse for DeleteThreadError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2114,6 +2598,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-threads")]
     impl rt::server::ApiResponse for PatchThreadOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2123,6 +2608,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-threads")]
     impl rt::server::ApiResponse for PatchThreadError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2135,6 +2621,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for ListThreadRunsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2144,6 +2631,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for ListThreadRunsError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2156,6 +2644,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for CreateThreadRunOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2165,6 +2654,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for CreateThreadRunError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2180,6 +2670,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for CreateAndStreamThreadRunOutputOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2197,6 +2688,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for CreateAndStreamThreadRunOutputError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2212,6 +2704,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for CreateAndWaitForThreadRunOutputOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2221,6 +2714,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for CreateAndWaitForThreadRunOutputError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2236,6 +2730,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for WaitForThreadRunOutputOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2245,6 +2740,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for WaitForThreadRunOutputError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2257,6 +2753,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for GetThreadRunOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2266,6 +2763,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for GetThreadRunError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2278,6 +2776,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for ResumeThreadRunOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2287,6 +2786,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for ResumeThreadRunError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2302,6 +2802,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for DeleteThreadRunOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2309,6 +2810,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for DeleteThreadRunError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2321,6 +2823,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for StreamThreadRunOutputOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2338,6 +2841,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for StreamThreadRunOutputError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2350,6 +2854,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for CancelThreadRunOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2357,6 +2862,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-thread-runs")]
     impl rt::server::ApiResponse for CancelThreadRunError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2369,6 +2875,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for CreateStatelessRunOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2378,6 +2885,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for CreateStatelessRunError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2393,6 +2901,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for SearchStatelessRunsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2402,6 +2911,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for SearchStatelessRunsError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2411,6 +2921,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for CreateAndStreamStatelessRunOutputOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2428,6 +2939,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for CreateAndStreamStatelessRunOutputError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2443,6 +2955,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for CreateAndWaitForStatelessRunOutputOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2452,6 +2965,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for CreateAndWaitForStatelessRunOutputError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2467,6 +2981,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for WaitForStatelessRunOutputOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2476,6 +2991,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for WaitForStatelessRunOutputError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2488,6 +3004,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for GetStatelessRunOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2497,6 +3014,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for GetStatelessRunError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2509,6 +3027,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for ResumeStatelessRunOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2518,6 +3037,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for ResumeStatelessRunError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2533,6 +3053,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for DeleteStatelessRunOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2540,6 +3061,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for DeleteStatelessRunError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2552,6 +3074,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for StreamStatelessRunOutputOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2569,6 +3092,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for StreamStatelessRunOutputError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2581,6 +3105,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for CancelStatelessRunOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2588,6 +3113,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-stateless-runs")]
     impl rt::server::ApiResponse for CancelStatelessRunError {
         fn into_api_response(self) -> Response {
             match self {

@@ -2,6 +2,7 @@
 //! Data types from the spec's schemas.
 use serde::{Deserialize, Serialize};
 use crate::rt;
+#[cfg(feature = "tag-agents")]
 /// A description of an agent supported by this server
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Agent {
@@ -9,12 +10,14 @@ pub struct Agent {
     pub agent_id: uuid::Uuid,
     pub metadata: AgentMetadata,
 }
+#[cfg(feature = "tag-agents")]
 /// Describe all the ACP specs of an agent, including schemas and protocol features.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgentAcpDescriptor {
     pub metadata: AgentMetadata,
     pub specs: AgentAcpSpec,
 }
+#[cfg(feature = "tag-agents")]
 /// Agent ACP Specs
 ///
 /// Specification of agent capabilities, config, input, output, and interrupts
@@ -29,19 +32,32 @@ pub struct AgentAcpSpec {
     /// This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
     pub output: std::collections::BTreeMap<String, serde_json::Value>,
     /// This describes the format of an Update in the streaming.  Must be specified if `streaming.custom` capability is true and cannot be specified otherwise. Format follows: https://spec.openapis.org/oas/v3.1.1.html#schema-object
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub custom_streaming_update: Option<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
     /// This describes the format of ThreadState.  Cannot be specified if `threads` capability is false. If not specified, when `threads` capability is true, then the API to retrieve ThreadState from a Thread or a Run is not available. This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub thread_state: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
     pub config: std::collections::BTreeMap<String, serde_json::Value>,
     /// List of possible interrupts that can be provided by the agent. If `interrupts` capability is true, this needs to have at least one item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub interrupts: Option<Vec<AgentAcpSpecInterruptsItem>>,
 }
+#[cfg(feature = "tag-agents")]
 /// Agent Capabilities
 ///
 /// Declares what invocation features this agent is capable of.
@@ -65,9 +81,14 @@ pub struct AgentAcpSpecCapabilities {
     /// Streaming Modes
     ///
     /// Supported streaming modes. If missing, streaming is not supported.  If no mode is supported attempts to stream output will result in an error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub streaming: Option<AgentAcpSpecCapabilitiesStreaming>,
 }
+#[cfg(feature = "tag-agents")]
 /// Streaming Modes
 ///
 /// Supported streaming modes. If missing, streaming is not supported.  If no mode is supported attempts to stream output will result in an error.
@@ -76,14 +97,23 @@ pub struct AgentAcpSpecCapabilitiesStreaming {
     /// Values Streaming
     ///
     /// This is `true` if the agent supports values streaming. If `false` or missing, values streaming is not supported. Values streaming consists of a stream of objects of type `ValueRunResultUpdate`, where each one sent over the stream fully replace the previous one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub values: Option<bool>,
     /// Custom Objects Streaming
     ///
     /// This is `true` if the agent supports custom objects streaming. If `false` or missing, custom streaming is not supported. Custom Objects streaming consists of a stream of object whose schema is specified by the agent ACP descriptor under `specs.custom_streaming_update`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub custom: Option<bool>,
 }
+#[cfg(feature = "tag-agents")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgentAcpSpecInterruptsItem {
     /// Interrupt Type Name
@@ -95,6 +125,7 @@ pub struct AgentAcpSpecInterruptsItem {
     /// This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
     pub resume_payload: std::collections::BTreeMap<String, serde_json::Value>,
 }
+#[cfg(feature = "tag-agents")]
 /// Basic information associated to the agent
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgentMetadata {
@@ -102,6 +133,7 @@ pub struct AgentMetadata {
     /// Description of this agent, which should include what the intended use is, what tasks it accomplishes and how uses input and configs to produce the output and any other side effect
     pub description: String,
 }
+#[cfg(feature = "tag-agents")]
 /// Agent Reference
 ///
 /// Reference to an Agent Record in the Agent Directory, it includes name, version and a locator.
@@ -114,17 +146,30 @@ pub struct AgentRef {
     /// Agent Record URL
     ///
     /// URL of the record. Can be a network location, i.e. an entry in the Agent Directory or a file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub url: Option<String>,
 }
+#[cfg(feature = "tag-agents")]
 /// Payload for listing agents.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgentSearchRequest {
     /// Match all agents with the name specified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     /// Match all agents with the version specified. Formatted according to semantic versioning (https://semver.org)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub version: Option<String>,
     /// Maximum number to return.
     #[serde(default = "AgentSearchRequest::default_limit")]
@@ -133,11 +178,13 @@ pub struct AgentSearchRequest {
     #[serde(default)]
     pub offset: i64,
 }
+#[cfg(feature = "tag-agents")]
 impl AgentSearchRequest {
     fn default_limit() -> i64 {
         10
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// Action
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum CancelStatelessRunAction {
@@ -149,6 +196,7 @@ pub enum CancelStatelessRunAction {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl CancelStatelessRunAction {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -159,11 +207,13 @@ impl CancelStatelessRunAction {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl std::fmt::Display for CancelStatelessRunAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for CancelStatelessRunAction {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -172,6 +222,7 @@ impl rt::wire::Known for CancelStatelessRunAction {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// Action
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum CancelThreadRunAction {
@@ -183,6 +234,7 @@ pub enum CancelThreadRunAction {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-thread-runs")]
 impl CancelThreadRunAction {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -193,11 +245,13 @@ impl CancelThreadRunAction {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl std::fmt::Display for CancelThreadRunAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl rt::wire::Known for CancelThreadRunAction {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -225,13 +279,18 @@ pub enum ConfigSchema {
     /// This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
     Object(std::collections::BTreeMap<String, serde_json::Value>),
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Object holding a custom defined update of the agent result during streaming.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CustomRunResultUpdate {
     /// Streaming Output Type
     pub r#type: CustomRunResultUpdateType,
     /// The ID of the run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub run_id: Option<uuid::Uuid>,
     /// Run Status
     ///
@@ -239,6 +298,7 @@ pub struct CustomRunResultUpdate {
     pub status: RunStatus,
     pub update: StreamUpdateSchema,
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for CustomRunResultUpdate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -251,6 +311,7 @@ impl rt::wire::Known for CustomRunResultUpdate {
             ))
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Streaming Output Type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum CustomRunResultUpdateType {
@@ -260,6 +321,7 @@ pub enum CustomRunResultUpdateType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl CustomRunResultUpdateType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -269,11 +331,13 @@ impl CustomRunResultUpdateType {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl std::fmt::Display for CustomRunResultUpdateType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for CustomRunResultUpdateType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -282,6 +346,14 @@ impl rt::wire::Known for CustomRunResultUpdateType {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 /// Error message returned from the server
 pub type ErrorResponse = String;
 /// The input of the agent. The schema is described in agent ACP descriptor under 'spec.input'.
@@ -301,6 +373,7 @@ pub enum InputSchema {
     /// This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
     Object(std::collections::BTreeMap<String, serde_json::Value>),
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Interrupt Payload
 ///
 /// This schema describes the interrupt payload. Actual schema describes a polimorphic object, which means a schema structured with `oneOf` and `discriminator`. The discriminator is the `interrupt_type`, while the schemas will be the ones defined in the agent spec under `interrupts`/`interrupt_payload` For example:          oneOf:
@@ -327,6 +400,13 @@ pub enum InterruptPayloadSchema {
     /// This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
     Object(std::collections::BTreeMap<String, serde_json::Value>),
 }
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     /// The role of the message.
@@ -334,12 +414,27 @@ pub struct Message {
     /// The content of the message.
     pub content: MessageContent,
     /// The ID of the message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub id: Option<String>,
     /// The metadata of the message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 impl rt::wire::Known for Message {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -348,6 +443,13 @@ impl rt::wire::Known for Message {
         ))
     }
 }
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 /// Content
 ///
 /// The content of the message.
@@ -357,6 +459,13 @@ pub enum MessageContent {
     String(String),
     Array(Vec<MessageContentArrayItem>),
 }
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 impl rt::wire::Known for MessageContent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -365,6 +474,13 @@ impl rt::wire::Known for MessageContent {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum MessageContentArrayItem {
@@ -373,6 +489,13 @@ pub enum MessageContentArrayItem {
     /// MessageAnyBlock
     MessageAnyBlock(MessageContentArrayItemMessageAnyBlock),
 }
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 impl rt::wire::Known for MessageContentArrayItem {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -383,21 +506,50 @@ impl rt::wire::Known for MessageContentArrayItem {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 /// MessageAnyBlock
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageContentArrayItemMessageAnyBlock {
     pub r#type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 /// MessageTextBlock
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageContentArrayItemMessageTextBlock {
     pub text: String,
     pub r#type: MessageContentArrayItemMessageTextBlockType,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 impl rt::wire::Known for MessageContentArrayItemMessageTextBlock {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -406,6 +558,13 @@ impl rt::wire::Known for MessageContentArrayItemMessageTextBlock {
         ))
     }
 }
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageContentArrayItemMessageTextBlockType {
     #[serde(rename = "text")]
@@ -414,6 +573,13 @@ pub enum MessageContentArrayItemMessageTextBlockType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 impl MessageContentArrayItemMessageTextBlockType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -423,11 +589,25 @@ impl MessageContentArrayItemMessageTextBlockType {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 impl std::fmt::Display for MessageContentArrayItemMessageTextBlockType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 impl rt::wire::Known for MessageContentArrayItemMessageTextBlockType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -436,6 +616,7 @@ impl rt::wire::Known for MessageContentArrayItemMessageTextBlockType {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// The output of the agent. The schema is described in agent ACP descriptor under 'spec.output'.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -453,6 +634,7 @@ pub enum OutputSchema {
     /// This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
     Object(std::collections::BTreeMap<String, serde_json::Value>),
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// This schema describes the resume payload after an interrupt. Actual schema describes a polimorphic object, which means a schema structured with `oneOf` and `discriminator`. The discriminator is the `interrupt_type`, while the schemas will be those defined in the agent spec under `interrupts`/`resume_payload` For example:          oneOf:
 /// - $ref: '#/components/schemas/ApprovalResumePayload'
 /// - $ref: '#/components/schemas/QuestionResumePayload'
@@ -487,7 +669,11 @@ pub struct Run {
     /// Agent ID
     ///
     /// Optional Thread ID wher the Run belongs to. This is populated only for runs on agents agents supporting Threads.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub thread_id: Option<uuid::Uuid>,
     /// The agent that was used for this run.
     pub agent_id: uuid::Uuid,
@@ -512,20 +698,40 @@ impl rt::wire::Known for Run {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunCreate {
     /// The agent ID to run. If not provided will use the default agent for this service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub agent_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub input: Option<InputSchema>,
     /// Metadata to assign to the run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The configuration for the agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub config: Option<RunCreateConfig>,
     /// Status change webhook
     ///
     /// Webhook to call upon change of run status. This is a url that accepts a POST containing the `Run` object as body. See Callbacks definition.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub webhook: Option<String>,
     /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
     #[serde(
@@ -541,7 +747,11 @@ pub struct RunCreate {
     #[serde(default = "RunCreate::default_multitask_strategy")]
     pub multitask_strategy: RunCreateMultitaskStrategy,
     /// The number of seconds to wait before starting the run. Use to schedule future runs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub after_seconds: Option<i64>,
 }
 impl RunCreate {
@@ -573,11 +783,23 @@ impl rt::wire::Known for RunCreate {
 /// The configuration for the agent.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunCreateConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub tags: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub recursion_limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub configurable: Option<ConfigSchema>,
 }
 /// Multitask Strategy
@@ -658,24 +880,45 @@ impl rt::wire::Known for RunCreateOnDisconnect {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// Payload for creating a stateful run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunCreateStateful {
     /// The agent ID to run. If not provided will use the default agent for this service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub agent_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub input: Option<InputSchema>,
     /// Metadata to assign to the run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The configuration for the agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub config: Option<RunCreateStatefulConfig>,
     /// Status change webhook
     ///
     /// Webhook to call upon change of run status. This is a url that accepts a POST containing the `Run` object as body. See Callbacks definition.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub webhook: Option<String>,
     /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
     #[serde(
@@ -691,7 +934,11 @@ pub struct RunCreateStateful {
     #[serde(default = "RunCreateStateful::default_multitask_strategy")]
     pub multitask_strategy: RunCreateStatefulMultitaskStrategy,
     /// The number of seconds to wait before starting the run. Use to schedule future runs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub after_seconds: Option<i64>,
     /// Whether to stream output from subgraphs.
     #[serde(default)]
@@ -700,6 +947,7 @@ pub struct RunCreateStateful {
     #[serde(default = "RunCreateStateful::default_if_not_exists")]
     pub if_not_exists: RunCreateStatefulIfNotExists,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl RunCreateStateful {
     fn default_on_disconnect() -> RunCreateStatefulOnDisconnect {
         RunCreateStatefulOnDisconnect::Cancel
@@ -711,6 +959,7 @@ impl RunCreateStateful {
         RunCreateStatefulIfNotExists::Reject
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl rt::wire::Known for RunCreateStateful {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -731,18 +980,32 @@ impl rt::wire::Known for RunCreateStateful {
             ))
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// Config
 ///
 /// The configuration for the agent.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunCreateStatefulConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub tags: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub recursion_limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub configurable: Option<ConfigSchema>,
 }
+#[cfg(feature = "tag-thread-runs")]
 /// If Not Exists
 ///
 /// How to handle missing thread. Must be either 'reject' (raise error if missing), or 'create' (create new thread).
@@ -756,6 +1019,7 @@ pub enum RunCreateStatefulIfNotExists {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-thread-runs")]
 impl RunCreateStatefulIfNotExists {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -766,11 +1030,13 @@ impl RunCreateStatefulIfNotExists {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl std::fmt::Display for RunCreateStatefulIfNotExists {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl rt::wire::Known for RunCreateStatefulIfNotExists {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -779,6 +1045,7 @@ impl rt::wire::Known for RunCreateStatefulIfNotExists {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// Multitask Strategy
 ///
 /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
@@ -796,6 +1063,7 @@ pub enum RunCreateStatefulMultitaskStrategy {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-thread-runs")]
 impl RunCreateStatefulMultitaskStrategy {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -808,11 +1076,13 @@ impl RunCreateStatefulMultitaskStrategy {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl std::fmt::Display for RunCreateStatefulMultitaskStrategy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl rt::wire::Known for RunCreateStatefulMultitaskStrategy {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -821,6 +1091,7 @@ impl rt::wire::Known for RunCreateStatefulMultitaskStrategy {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// On Disconnect
 ///
 /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
@@ -834,6 +1105,7 @@ pub enum RunCreateStatefulOnDisconnect {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-thread-runs")]
 impl RunCreateStatefulOnDisconnect {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -844,11 +1116,13 @@ impl RunCreateStatefulOnDisconnect {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl std::fmt::Display for RunCreateStatefulOnDisconnect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 impl rt::wire::Known for RunCreateStatefulOnDisconnect {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -857,6 +1131,7 @@ impl rt::wire::Known for RunCreateStatefulOnDisconnect {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// Stream Mode
 ///
 /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
@@ -866,6 +1141,7 @@ pub enum RunCreateStatefulStreamMode {
     StreamingMode(StreamingMode),
     Array(Vec<StreamingMode>),
 }
+#[cfg(feature = "tag-thread-runs")]
 impl rt::wire::Known for RunCreateStatefulStreamMode {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -874,24 +1150,45 @@ impl rt::wire::Known for RunCreateStatefulStreamMode {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// Payload for creating a stateless run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunCreateStateless {
     /// The agent ID to run. If not provided will use the default agent for this service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub agent_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub input: Option<InputSchema>,
     /// Metadata to assign to the run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The configuration for the agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub config: Option<RunCreateStatelessConfig>,
     /// Status change webhook
     ///
     /// Webhook to call upon change of run status. This is a url that accepts a POST containing the `Run` object as body. See Callbacks definition.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub webhook: Option<String>,
     /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
     #[serde(
@@ -907,12 +1204,17 @@ pub struct RunCreateStateless {
     #[serde(default = "RunCreateStateless::default_multitask_strategy")]
     pub multitask_strategy: RunCreateStatelessMultitaskStrategy,
     /// The number of seconds to wait before starting the run. Use to schedule future runs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub after_seconds: Option<i64>,
     /// Whether to delete or keep the thread created for a stateless run. Must be one of 'delete' or 'keep'.
     #[serde(default = "RunCreateStateless::default_on_completion")]
     pub on_completion: RunCreateStatelessOnCompletion,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl RunCreateStateless {
     fn default_on_disconnect() -> RunCreateStatelessOnDisconnect {
         RunCreateStatelessOnDisconnect::Cancel
@@ -924,6 +1226,7 @@ impl RunCreateStateless {
         RunCreateStatelessOnCompletion::Delete
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for RunCreateStateless {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -944,18 +1247,32 @@ impl rt::wire::Known for RunCreateStateless {
             ))
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// Config
 ///
 /// The configuration for the agent.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunCreateStatelessConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub tags: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub recursion_limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub configurable: Option<ConfigSchema>,
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// Multitask Strategy
 ///
 /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
@@ -973,6 +1290,7 @@ pub enum RunCreateStatelessMultitaskStrategy {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl RunCreateStatelessMultitaskStrategy {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -985,11 +1303,13 @@ impl RunCreateStatelessMultitaskStrategy {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl std::fmt::Display for RunCreateStatelessMultitaskStrategy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for RunCreateStatelessMultitaskStrategy {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -998,6 +1318,7 @@ impl rt::wire::Known for RunCreateStatelessMultitaskStrategy {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// On Completion
 ///
 /// Whether to delete or keep the thread created for a stateless run. Must be one of 'delete' or 'keep'.
@@ -1011,6 +1332,7 @@ pub enum RunCreateStatelessOnCompletion {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl RunCreateStatelessOnCompletion {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1021,11 +1343,13 @@ impl RunCreateStatelessOnCompletion {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl std::fmt::Display for RunCreateStatelessOnCompletion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for RunCreateStatelessOnCompletion {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1034,6 +1358,7 @@ impl rt::wire::Known for RunCreateStatelessOnCompletion {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// On Disconnect
 ///
 /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
@@ -1047,6 +1372,7 @@ pub enum RunCreateStatelessOnDisconnect {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl RunCreateStatelessOnDisconnect {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1057,11 +1383,13 @@ impl RunCreateStatelessOnDisconnect {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl std::fmt::Display for RunCreateStatelessOnDisconnect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for RunCreateStatelessOnDisconnect {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1070,6 +1398,7 @@ impl rt::wire::Known for RunCreateStatelessOnDisconnect {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// Stream Mode
 ///
 /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
@@ -1079,6 +1408,7 @@ pub enum RunCreateStatelessStreamMode {
     StreamingMode(StreamingMode),
     Array(Vec<StreamingMode>),
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for RunCreateStatelessStreamMode {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1104,6 +1434,7 @@ impl rt::wire::Known for RunCreateStreamMode {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Run terminated with an error
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunError {
@@ -1120,6 +1451,7 @@ pub struct RunError {
     /// description of the error
     pub description: String,
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunError {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1128,6 +1460,7 @@ impl rt::wire::Known for RunError {
         ))
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RunErrorType {
@@ -1137,6 +1470,7 @@ pub enum RunErrorType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl RunErrorType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1146,11 +1480,13 @@ impl RunErrorType {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl std::fmt::Display for RunErrorType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunErrorType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1159,6 +1495,7 @@ impl rt::wire::Known for RunErrorType {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Interrupt occurred during a Run
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunInterrupt {
@@ -1166,6 +1503,7 @@ pub struct RunInterrupt {
     pub r#type: RunInterruptType,
     pub interrupt: InterruptPayloadSchema,
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunInterrupt {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1174,6 +1512,7 @@ impl rt::wire::Known for RunInterrupt {
         ))
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RunInterruptType {
@@ -1183,6 +1522,7 @@ pub enum RunInterruptType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl RunInterruptType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1192,11 +1532,13 @@ impl RunInterruptType {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl std::fmt::Display for RunInterruptType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunInterruptType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1205,6 +1547,7 @@ impl rt::wire::Known for RunInterruptType {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output of a Run. Can be the final result or an interrupt.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunOutput {
@@ -1217,6 +1560,7 @@ pub enum RunOutput {
     /// A kind this crate does not know yet, kept verbatim.
     Unknown(serde_json::Value),
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl Serialize for RunOutput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -1238,6 +1582,7 @@ impl Serialize for RunOutput {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl<'de> Deserialize<'de> for RunOutput {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1252,6 +1597,7 @@ impl<'de> Deserialize<'de> for RunOutput {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunOutput {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1267,6 +1613,7 @@ impl rt::wire::Known for RunOutput {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Run Output Stream Event
 ///
 /// Server-sent event containing one agent output event. Actual event type is carried inside the data.
@@ -1283,6 +1630,7 @@ pub struct RunOutputStream {
     /// A serialized JSON data structure carried in the SSE event data field. The event can carry either a full `ValueRunResultUpdate`, if streaming mode is `values` or an `CustomRunResultUpdate` if streaming mode is `custom`
     pub data: RunOutputStreamData,
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunOutputStream {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1295,6 +1643,7 @@ impl rt::wire::Known for RunOutputStream {
             ))
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Stream Event Payload
 ///
 /// A serialized JSON data structure carried in the SSE event data field. The event can carry either a full `ValueRunResultUpdate`, if streaming mode is `values` or an `CustomRunResultUpdate` if streaming mode is `custom`
@@ -1311,6 +1660,7 @@ pub enum RunOutputStreamData {
     /// A kind this crate does not know yet, kept verbatim.
     Unknown(serde_json::Value),
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl Serialize for RunOutputStreamData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -1335,6 +1685,7 @@ impl Serialize for RunOutputStreamData {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl<'de> Deserialize<'de> for RunOutputStreamData {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1350,6 +1701,7 @@ impl<'de> Deserialize<'de> for RunOutputStreamData {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunOutputStreamData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1366,6 +1718,7 @@ impl rt::wire::Known for RunOutputStreamData {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Event type. This is the constant string `agent_event` to be compatible with SSE spec. The actual type differentiation is done in the event itself.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RunOutputStreamEvent {
@@ -1375,6 +1728,7 @@ pub enum RunOutputStreamEvent {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl RunOutputStreamEvent {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1384,11 +1738,13 @@ impl RunOutputStreamEvent {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl std::fmt::Display for RunOutputStreamEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunOutputStreamEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1397,17 +1753,27 @@ impl rt::wire::Known for RunOutputStreamEvent {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Final result of a Run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunResult {
     /// Output Type
     pub r#type: RunResultType,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub values: Option<OutputSchema>,
     /// The messages returned by the run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub messages: Option<Vec<Message>>,
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunResult {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1420,6 +1786,7 @@ impl rt::wire::Known for RunResult {
             ))
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RunResultType {
@@ -1429,6 +1796,7 @@ pub enum RunResultType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl RunResultType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1438,11 +1806,13 @@ impl RunResultType {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl std::fmt::Display for RunResultType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunResultType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1451,19 +1821,32 @@ impl rt::wire::Known for RunResultType {
         }
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// Payload for listing runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunSearchRequest {
     /// Matches all the Runs associated with the specified Agent ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub agent_id: Option<uuid::Uuid>,
     /// Matches all the Runs associated with the specified status. One of 'pending', 'error', 'success', 'timeout', 'interrupted'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status: Option<RunStatus>,
     /// Metadata Filter
     ///
     /// Matches all threads for which metadata has  keys and values equal to those specified in this object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Maximum number to return.
     #[serde(default = "RunSearchRequest::default_limit")]
@@ -1472,11 +1855,13 @@ pub struct RunSearchRequest {
     #[serde(default)]
     pub offset: i64,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl RunSearchRequest {
     fn default_limit() -> i64 {
         10
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for RunSearchRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1485,6 +1870,7 @@ impl rt::wire::Known for RunSearchRequest {
         ))
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 /// Agent Run Stateful
 ///
 /// Holds all the information of a stateful run
@@ -1495,7 +1881,11 @@ pub struct RunStateful {
     /// Agent ID
     ///
     /// Optional Thread ID wher the Run belongs to. This is populated only for runs on agents agents supporting Threads.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub thread_id: Option<uuid::Uuid>,
     /// The agent that was used for this run.
     pub agent_id: uuid::Uuid,
@@ -1507,6 +1897,7 @@ pub struct RunStateful {
     pub status: RunStatus,
     pub creation: RunCreateStateful,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl rt::wire::Known for RunStateful {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1519,6 +1910,7 @@ impl rt::wire::Known for RunStateful {
             ))
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 /// Agent Run Stateless
 ///
 /// Holds all the information of a stateless run
@@ -1529,7 +1921,11 @@ pub struct RunStateless {
     /// Agent ID
     ///
     /// Optional Thread ID wher the Run belongs to. This is populated only for runs on agents agents supporting Threads.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub thread_id: Option<uuid::Uuid>,
     /// The agent that was used for this run.
     pub agent_id: uuid::Uuid,
@@ -1541,6 +1937,7 @@ pub struct RunStateless {
     pub status: RunStatus,
     pub creation: RunCreateStateless,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for RunStateless {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1595,14 +1992,24 @@ impl rt::wire::Known for RunStatus {
         }
     }
 }
+#[cfg(feature = "tag-thread-runs")]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunWaitResponseStateful {
     /// The run information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub run: Option<RunStateful>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub output: Option<RunOutput>,
 }
+#[cfg(feature = "tag-thread-runs")]
 impl rt::wire::Known for RunWaitResponseStateful {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1615,14 +2022,24 @@ impl rt::wire::Known for RunWaitResponseStateful {
             ))
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunWaitResponseStateless {
     /// The run information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub run: Option<RunStateless>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub output: Option<RunOutput>,
 }
+#[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for RunWaitResponseStateless {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1635,6 +2052,7 @@ impl rt::wire::Known for RunWaitResponseStateless {
             ))
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// An update in the SSE event streaming where streaming mode is set to custom. The schema is described in agent ACP descriptor under 'spec.custom_streaming_update'.
 pub type StreamUpdateSchema = std::collections::BTreeMap<String, serde_json::Value>;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -1670,6 +2088,7 @@ impl rt::wire::Known for StreamingMode {
         }
     }
 }
+#[cfg(feature = "tag-threads")]
 /// Represents a collection of consecutive runs over a thread.  Thread is associated with a state. Runs for a thread can potentially happen across different agents, if the state format is compatible.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Thread {
@@ -1684,12 +2103,21 @@ pub struct Thread {
     /// The status of the thread.
     pub status: ThreadStatus2,
     /// The current state of the thread.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub values: Option<ThreadStateSchema>,
     /// The current Messages of the thread. If messages are contained in Thread.values, implementations should remove them from values when returning messages. When this key isn't present it means the thread/agent doesn't support messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub messages: Option<Vec<Message>>,
 }
+#[cfg(feature = "tag-threads")]
 impl rt::wire::Known for Thread {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1702,32 +2130,44 @@ impl rt::wire::Known for Thread {
             ))
     }
 }
+#[cfg(feature = "tag-threads")]
 /// Structured identifier for a thread checkpoint, ie. an entry in the thread's history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ThreadCheckpoint {
     /// The ID of the checkpoint.
     pub checkpoint_id: uuid::Uuid,
 }
+#[cfg(feature = "tag-threads")]
 /// Thread
 ///
 /// Detail of an empty thread to be created.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ThreadCreate {
     /// The ID of the thread. If not provided, a random UUID will be generated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub thread_id: Option<uuid::Uuid>,
     /// Free form metadata for this thread
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// How to handle duplicate creation. Must be either 'raise' (raise error if duplicate), or 'do_nothing' (return existing thread).
     #[serde(default = "ThreadCreate::default_if_exists")]
     pub if_exists: ThreadCreateIfExists,
 }
+#[cfg(feature = "tag-threads")]
 impl ThreadCreate {
     fn default_if_exists() -> ThreadCreateIfExists {
         ThreadCreateIfExists::Raise
     }
 }
+#[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadCreate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1736,6 +2176,7 @@ impl rt::wire::Known for ThreadCreate {
         ))
     }
 }
+#[cfg(feature = "tag-threads")]
 /// If Exists
 ///
 /// How to handle duplicate creation. Must be either 'raise' (raise error if duplicate), or 'do_nothing' (return existing thread).
@@ -1749,6 +2190,7 @@ pub enum ThreadCreateIfExists {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-threads")]
 impl ThreadCreateIfExists {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1759,11 +2201,13 @@ impl ThreadCreateIfExists {
         }
     }
 }
+#[cfg(feature = "tag-threads")]
 impl std::fmt::Display for ThreadCreateIfExists {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadCreateIfExists {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1772,22 +2216,40 @@ impl rt::wire::Known for ThreadCreateIfExists {
         }
     }
 }
+#[cfg(feature = "tag-threads")]
 /// Payload for updating a thread.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ThreadPatch {
     /// The identifier of the checkpoint to branch from. Ignored for metadata-only patches. If not provided, defaults to the latest checkpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub checkpoint: Option<ThreadCheckpoint>,
     /// Metadata to merge with existing thread metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The current state of the thread.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub values: Option<ThreadStateSchema>,
     /// The current Messages of the thread. If messages are contained in Thread.values, implementations should remove them from values when returning messages. When this key isn't present it means the thread/agent doesn't support messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub messages: Option<Vec<Message>>,
 }
+#[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadPatch {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1796,18 +2258,31 @@ impl rt::wire::Known for ThreadPatch {
         ))
     }
 }
+#[cfg(feature = "tag-threads")]
 /// Payload for listing threads.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ThreadSearchRequest {
     /// Metadata Filter
     ///
     /// Matches all threads for which metadata has  keys and values equal to those specified in this object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// State values to filter on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub values: Option<std::collections::BTreeMap<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status: Option<ThreadStatus>,
     /// Maximum number to return.
     #[serde(default = "ThreadSearchRequest::default_limit")]
@@ -1816,11 +2291,13 @@ pub struct ThreadSearchRequest {
     #[serde(default)]
     pub offset: i64,
 }
+#[cfg(feature = "tag-threads")]
 impl ThreadSearchRequest {
     fn default_limit() -> i64 {
         10
     }
 }
+#[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadSearchRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1829,6 +2306,7 @@ impl rt::wire::Known for ThreadSearchRequest {
         ))
     }
 }
+#[cfg(feature = "tag-threads")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ThreadState {
     /// The identifier for this checkpoint.
@@ -1836,12 +2314,21 @@ pub struct ThreadState {
     /// The current state of the thread.
     pub values: ThreadStateSchema,
     /// The current messages of the thread. If messages are contained in Thread.values, implementations should remove them from values when returning messages. When this key isn't present it means the thread/agent doesn't support messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub messages: Option<Vec<Message>>,
     /// The checkpoint metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+#[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadState {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1850,6 +2337,7 @@ impl rt::wire::Known for ThreadState {
         ))
     }
 }
+#[cfg(feature = "tag-threads")]
 /// The thread state. The schema is described in agent ACP descriptor under 'spec.thread_state'.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -1867,6 +2355,7 @@ pub enum ThreadStateSchema {
     /// This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
     Object(std::collections::BTreeMap<String, serde_json::Value>),
 }
+#[cfg(feature = "tag-threads")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ThreadStatus {
     #[serde(rename = "idle")]
@@ -1881,6 +2370,7 @@ pub enum ThreadStatus {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-threads")]
 impl ThreadStatus {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1893,11 +2383,13 @@ impl ThreadStatus {
         }
     }
 }
+#[cfg(feature = "tag-threads")]
 impl std::fmt::Display for ThreadStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadStatus {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1906,6 +2398,7 @@ impl rt::wire::Known for ThreadStatus {
         }
     }
 }
+#[cfg(feature = "tag-threads")]
 /// Status
 ///
 /// The status of the thread.
@@ -1923,6 +2416,7 @@ pub enum ThreadStatus2 {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-threads")]
 impl ThreadStatus2 {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1935,11 +2429,13 @@ impl ThreadStatus2 {
         }
     }
 }
+#[cfg(feature = "tag-threads")]
 impl std::fmt::Display for ThreadStatus2 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadStatus2 {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1948,6 +2444,7 @@ impl rt::wire::Known for ThreadStatus2 {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Partial result provided as value through streaming.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ValueRunErrorUpdate {
@@ -1968,6 +2465,7 @@ pub struct ValueRunErrorUpdate {
     /// Status of the Run when this result was generated. This is particularly useful when this data structure is used for streaming results. As the server can indicate an interrupt or an error condition while streaming the result.
     pub status: RunStatus,
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for ValueRunErrorUpdate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1980,6 +2478,7 @@ impl rt::wire::Known for ValueRunErrorUpdate {
             ))
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ValueRunErrorUpdateType {
@@ -1989,6 +2488,7 @@ pub enum ValueRunErrorUpdateType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl ValueRunErrorUpdateType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1998,11 +2498,13 @@ impl ValueRunErrorUpdateType {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl std::fmt::Display for ValueRunErrorUpdateType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for ValueRunErrorUpdateType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -2011,6 +2513,7 @@ impl rt::wire::Known for ValueRunErrorUpdateType {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Partial result provided as value through streaming.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ValueRunInterruptUpdate {
@@ -2024,6 +2527,7 @@ pub struct ValueRunInterruptUpdate {
     /// Status of the Run when this result was generated. This is particularly useful when this data structure is used for streaming results. As the server can indicate an interrupt or an error condition while streaming the result.
     pub status: RunStatus,
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for ValueRunInterruptUpdate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -2036,6 +2540,7 @@ impl rt::wire::Known for ValueRunInterruptUpdate {
             ))
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ValueRunInterruptUpdateType {
@@ -2045,6 +2550,7 @@ pub enum ValueRunInterruptUpdateType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl ValueRunInterruptUpdateType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -2054,11 +2560,13 @@ impl ValueRunInterruptUpdateType {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl std::fmt::Display for ValueRunInterruptUpdateType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for ValueRunInterruptUpdateType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -2067,6 +2575,7 @@ impl rt::wire::Known for ValueRunInterruptUpdateType {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Partial result provided as value through streaming.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ValueRunResultUpdate {
@@ -2080,9 +2589,14 @@ pub struct ValueRunResultUpdate {
     pub status: RunStatus,
     pub values: OutputSchema,
     /// Stream of messages returned by the run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub messages: Option<Vec<Message>>,
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for ValueRunResultUpdate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -2099,6 +2613,7 @@ impl rt::wire::Known for ValueRunResultUpdate {
             ))
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Streaming Output Type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ValueRunResultUpdateType {
@@ -2108,6 +2623,7 @@ pub enum ValueRunResultUpdateType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl ValueRunResultUpdateType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -2117,11 +2633,13 @@ impl ValueRunResultUpdateType {
         }
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl std::fmt::Display for ValueRunResultUpdateType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for ValueRunResultUpdateType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {

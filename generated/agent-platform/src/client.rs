@@ -5,16 +5,64 @@
 //! From synchronous code, drive it with a runtime:
 //! `tokio::runtime::Runtime::new()?.block_on(client.some_operation().send())`.
 use crate::rt;
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-files",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys",
+        feature = "tag-console",
+        feature = "tag-health"
+    )
+)]
 use crate::responses::*;
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys",
+        feature = "tag-console"
+    )
+)]
 use crate::types::*;
 /// The API's base URL, from the spec's first server (variables at their defaults).
 pub const DEFAULT_BASE_URL: &str = "https://localhost:8080";
 /// The `bearerAuth` security scheme.
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-files",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys"
+    )
+)]
 const BEARER_AUTH: rt::client::AuthScheme = rt::client::AuthScheme {
     key: "bearerAuth",
     kind: rt::client::AuthKind::Bearer,
 };
 /// The `basicAuth` security scheme.
+#[cfg(feature = "tag-api-keys")]
 const BASIC_AUTH: rt::client::AuthScheme = rt::client::AuthScheme {
     key: "basicAuth",
     kind: rt::client::AuthKind::Basic,
@@ -66,6 +114,7 @@ impl Client {
                 ),
         }
     }
+    #[cfg(feature = "tag-agents")]
     /// List agents
     ///
     /// List all agents in the tenant. Query params - archived (bool), limit, cursor.
@@ -82,6 +131,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-agents")]
     /// Create an agent. Body - AgentConfig minus the platform-assigned fields (id, version, timestamps).
     ///
     /// `POST /v1/agents`
@@ -94,6 +144,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-agents")]
     /// Get an agent
     ///
     /// Get a single agent's current version.
@@ -108,6 +159,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-agents")]
     /// Update an agent. Bumps version. Body - partial AgentConfig.
     ///
     /// `PATCH /v1/agents/{id}`
@@ -125,6 +177,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-agents")]
     /// List an agent's versions
     ///
     /// List all versions of an agent, newest first.
@@ -144,6 +197,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-agents")]
     /// Get an agent version
     ///
     /// Get a specific historical version.
@@ -163,6 +217,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-agents")]
     /// Archive an agent (soft delete; sessions retain pinned version). Archiving an agent that is already archived returns it unchanged.
     ///
     /// `POST /v1/agents/{id}/archive`
@@ -175,6 +230,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// List sessions. Query - agent_id, status, limit, cursor.
     ///
     /// `GET /v1/sessions`
@@ -190,6 +246,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// Create and start a session. Returns SessionMeta. The session pins the agent's current version unless `agent_version` is given.
     ///
     /// `POST /v1/sessions`
@@ -203,6 +260,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// Get a session
     ///
     /// Get session metadata + status.
@@ -217,6 +275,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// Delete a session
     ///
     /// Soft-delete a session.
@@ -231,6 +290,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// Stream a session's events (SSE)
     ///
     /// SSE. Live event stream. Reconnect-safe (?after=<event_id>). Each SSE event's `id:` is the event's `id` and its `data:` is one `SessionEvent` as JSON. The stream first replays stored events after `after` (or from the start), then follows live events until the session ends.
@@ -250,6 +310,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// Get a session's event log
     ///
     /// Full event log as a JSON array (non-streaming).
@@ -267,6 +328,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// Send a follow-up turn
     ///
     /// Send another user turn into an existing session. The turn is processed asynchronously; follow it on the event stream.
@@ -287,6 +349,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// Cancel a session
     ///
     /// Cancel a running session.
@@ -301,6 +364,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-environments")]
     /// List environments
     ///
     /// List environment templates.
@@ -316,6 +380,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-environments")]
     /// Create an environment. Body - EnvironmentConfig.
     ///
     /// `POST /v1/environments`
@@ -331,6 +396,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-environments")]
     /// Get an environment
     ///
     /// Get one.
@@ -345,6 +411,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-environments")]
     /// Update an environment
     ///
     /// Update (replaces the environment's configuration).
@@ -364,6 +431,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-environments")]
     /// Delete an environment
     ///
     /// Delete (only if no agents reference it); otherwise 409.
@@ -378,6 +446,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-skills")]
     /// List skills
     ///
     /// List custom + built-in skills.
@@ -393,6 +462,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-skills")]
     /// Upload a custom skill. multipart/form-data with id, display_title, description, and one or more files.
     ///
     /// `POST /v1/skills`
@@ -405,6 +475,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-skills")]
     /// Get a skill
     ///
     /// Get metadata, including the skill's file tree.
@@ -419,6 +490,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-skills")]
     /// Delete a skill
     ///
     /// Delete (built-in skills can't be deleted; that is answered with 403).
@@ -433,6 +505,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-skills")]
     /// Download a skill file (its raw bytes).
     ///
     /// `GET /v1/skills/{id}/files/{file_path}`
@@ -450,6 +523,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-vaults")]
     /// List vaults
     ///
     /// List. Returned objects never include the secret material.
@@ -465,6 +539,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-vaults")]
     /// Create a vault
     ///
     /// Create. Body includes the secret; subsequent reads will not.
@@ -479,6 +554,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-vaults")]
     /// Delete a vault
     ///
     /// Delete.
@@ -493,6 +569,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-vaults")]
     /// Update a vault
     ///
     /// Update — including rotating the secret.
@@ -512,6 +589,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-memory")]
     /// List memory stores
     ///
     /// List per agent.
@@ -531,6 +609,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-memory")]
     /// Create a memory store
     ///
     /// Create.
@@ -548,6 +627,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-memory")]
     /// Delete a memory store
     ///
     /// Delete the store and its index.
@@ -565,6 +645,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-memory")]
     /// List memory entries
     ///
     /// List recent entries, newest first.
@@ -584,6 +665,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-memory")]
     /// Search a memory store
     ///
     /// Semantic search. Body: { "query": "...", "limit": 10 }.
@@ -603,6 +685,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-files")]
     /// Upload a file
     ///
     /// Upload. multipart/form-data with session_id and file.
@@ -617,6 +700,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-files")]
     /// Delete a file
     ///
     /// Delete.
@@ -631,6 +715,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-files")]
     /// Download a file
     ///
     /// Download (the file's raw bytes, with the media type it was uploaded with).
@@ -645,6 +730,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-providers")]
     /// List model providers
     ///
     /// List configured model providers.
@@ -660,6 +746,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-providers")]
     /// Add a model provider
     ///
     /// Add a provider.
@@ -674,6 +761,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-providers")]
     /// Delete a model provider
     ///
     /// Delete.
@@ -688,6 +776,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-providers")]
     /// Update a model provider
     ///
     /// Update.
@@ -707,6 +796,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-integrations")]
     /// List integrations
     ///
     /// List shipped + active integrations.
@@ -722,6 +812,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-integrations")]
     /// Start installing an integration
     ///
     /// Start the OAuth flow for the integration. Returns a redirect URL (in a JSON body) to send the user's browser to; the provider redirects back to the platform, which completes the install.
@@ -739,6 +830,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-integrations")]
     /// Revoke an integration's install
     ///
     /// Revoke the install.
@@ -756,6 +848,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-integrations")]
     /// List publications (which agents serve which workspaces).
     ///
     /// `GET /v1/integrations/{id}/publications`
@@ -770,6 +863,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-integrations")]
     /// Create a publication.
     ///
     /// `POST /v1/integrations/{id}/publications`
@@ -787,6 +881,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-integrations")]
     /// Delete a publication.
     ///
     /// `DELETE /v1/integrations/{id}/publications/{pub_id}`
@@ -804,6 +899,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-evals")]
     /// List eval runs.
     ///
     /// `GET /v1/evals`
@@ -817,6 +913,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-evals")]
     /// Start an eval. It runs in the background; poll get_eval for results.
     ///
     /// `POST /v1/evals`
@@ -829,6 +926,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-evals")]
     /// Get an eval's results.
     ///
     /// `GET /v1/evals/{id}`
@@ -841,6 +939,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-api-keys")]
     /// List API keys
     ///
     /// List your keys (the actual key value is not returned). Also accepts HTTP basic credentials of a tenant admin, so keys can be managed before any key exists.
@@ -856,6 +955,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-api-keys")]
     /// Create an API key
     ///
     /// Create. Body: { "name": "..." }. Returns the key once — store it now. Also accepts HTTP basic credentials of a tenant admin (to create the first key).
@@ -870,6 +970,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-api-keys")]
     /// Revoke an API key
     ///
     /// Revoke.
@@ -884,6 +985,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-console")]
     /// Start Console sign-in
     ///
     /// Start an OAuth flow (Google sign-in for the Console). Answers a browser with a redirect to Google (or, for `Accept: application/json`, with the URL as JSON) and sets the `oauth_state` cookie that the callback checks. Unauthenticated.
@@ -898,6 +1000,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-console")]
     /// Console OAuth callback
     ///
     /// OAuth callback handler. Google posts the result here (form_post response mode); the `state` field must match the `oauth_state` cookie set by start_console_oauth. On success the Console session cookie is set and the browser is redirected into the Console. Unauthenticated.
@@ -917,6 +1020,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-health")]
     /// Health check
     ///
     /// Returns {"ok": true}. Unauthenticated.
@@ -931,6 +1035,7 @@ impl Client {
         }
     }
 }
+#[cfg(feature = "tag-agents")]
 /// A [`Client::list_agents`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -941,6 +1046,7 @@ pub struct ListAgentsBuilder {
     cursor: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-agents")]
 impl ListAgentsBuilder {
     /// When true, list only archived agents; when false (the default), only active ones.
     pub fn archived(mut self, value: bool) -> Self {
@@ -1054,6 +1160,7 @@ impl ListAgentsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for ListAgentsBuilder {
     type Output = Result<ListAgentsOk, rt::client::Error<ListAgentsError>>;
     type IntoFuture = std::pin::Pin<
@@ -1063,6 +1170,7 @@ impl std::future::IntoFuture for ListAgentsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-agents")]
 /// A [`Client::create_agent`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1071,6 +1179,7 @@ pub struct CreateAgentBuilder {
     body: AgentCreate,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-agents")]
 impl CreateAgentBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1160,6 +1269,7 @@ impl CreateAgentBuilder {
         }
     }
 }
+#[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for CreateAgentBuilder {
     type Output = Result<CreateAgentOk, rt::client::Error<CreateAgentError>>;
     type IntoFuture = std::pin::Pin<
@@ -1169,6 +1279,7 @@ impl std::future::IntoFuture for CreateAgentBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-agents")]
 /// A [`Client::get_agent`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1177,6 +1288,7 @@ pub struct GetAgentBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-agents")]
 impl GetAgentBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1221,6 +1333,12 @@ impl GetAgentBuilder {
                 let value = GetAgentOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = GetAgentError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -1243,6 +1361,7 @@ impl GetAgentBuilder {
         }
     }
 }
+#[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for GetAgentBuilder {
     type Output = Result<GetAgentOk, rt::client::Error<GetAgentError>>;
     type IntoFuture = std::pin::Pin<
@@ -1252,6 +1371,7 @@ impl std::future::IntoFuture for GetAgentBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-agents")]
 /// A [`Client::update_agent`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1261,6 +1381,7 @@ pub struct UpdateAgentBuilder {
     body: AgentUpdate,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-agents")]
 impl UpdateAgentBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1345,6 +1466,7 @@ impl UpdateAgentBuilder {
         }
     }
 }
+#[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for UpdateAgentBuilder {
     type Output = Result<UpdateAgentOk, rt::client::Error<UpdateAgentError>>;
     type IntoFuture = std::pin::Pin<
@@ -1354,6 +1476,7 @@ impl std::future::IntoFuture for UpdateAgentBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-agents")]
 /// A [`Client::list_agent_versions`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1364,6 +1487,7 @@ pub struct ListAgentVersionsBuilder {
     cursor: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-agents")]
 impl ListAgentVersionsBuilder {
     /// Largest number of items to return.
     pub fn limit(mut self, value: i64) -> Self {
@@ -1427,6 +1551,12 @@ impl ListAgentVersionsBuilder {
                 let value = ListAgentVersionsOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = ListAgentVersionsError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -1467,6 +1597,7 @@ impl ListAgentVersionsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for ListAgentVersionsBuilder {
     type Output = Result<ListAgentVersionsOk, rt::client::Error<ListAgentVersionsError>>;
     type IntoFuture = std::pin::Pin<
@@ -1476,6 +1607,7 @@ impl std::future::IntoFuture for ListAgentVersionsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-agents")]
 /// A [`Client::get_agent_version`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1485,6 +1617,7 @@ pub struct GetAgentVersionBuilder {
     version: i64,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-agents")]
 impl GetAgentVersionBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1537,6 +1670,12 @@ impl GetAgentVersionBuilder {
                 let value = GetAgentVersionOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = GetAgentVersionError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -1559,6 +1698,7 @@ impl GetAgentVersionBuilder {
         }
     }
 }
+#[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for GetAgentVersionBuilder {
     type Output = Result<GetAgentVersionOk, rt::client::Error<GetAgentVersionError>>;
     type IntoFuture = std::pin::Pin<
@@ -1568,6 +1708,7 @@ impl std::future::IntoFuture for GetAgentVersionBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-agents")]
 /// A [`Client::archive_agent`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1576,6 +1717,7 @@ pub struct ArchiveAgentBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-agents")]
 impl ArchiveAgentBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1627,6 +1769,12 @@ impl ArchiveAgentBuilder {
                 let value = ArchiveAgentOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = ArchiveAgentError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -1649,6 +1797,7 @@ impl ArchiveAgentBuilder {
         }
     }
 }
+#[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for ArchiveAgentBuilder {
     type Output = Result<ArchiveAgentOk, rt::client::Error<ArchiveAgentError>>;
     type IntoFuture = std::pin::Pin<
@@ -1658,6 +1807,7 @@ impl std::future::IntoFuture for ArchiveAgentBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A [`Client::list_sessions`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1669,6 +1819,7 @@ pub struct ListSessionsBuilder {
     cursor: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sessions")]
 impl ListSessionsBuilder {
     /// Only sessions of this agent.
     pub fn agent_id(mut self, value: impl Into<String>) -> Self {
@@ -1781,6 +1932,7 @@ impl ListSessionsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for ListSessionsBuilder {
     type Output = Result<ListSessionsOk, rt::client::Error<ListSessionsError>>;
     type IntoFuture = std::pin::Pin<
@@ -1790,6 +1942,7 @@ impl std::future::IntoFuture for ListSessionsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A [`Client::create_session`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1799,6 +1952,7 @@ pub struct CreateSessionBuilder {
     body: CreateSessionRequest,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sessions")]
 impl CreateSessionBuilder {
     /// Client-chosen unique key; a retry with the same key within 24 hours returns the first request's result instead of acting twice.
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
@@ -1902,6 +2056,7 @@ impl CreateSessionBuilder {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for CreateSessionBuilder {
     type Output = Result<CreateSessionOk, rt::client::Error<CreateSessionError>>;
     type IntoFuture = std::pin::Pin<
@@ -1911,6 +2066,7 @@ impl std::future::IntoFuture for CreateSessionBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A [`Client::get_session`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1919,6 +2075,7 @@ pub struct GetSessionBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sessions")]
 impl GetSessionBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1963,6 +2120,12 @@ impl GetSessionBuilder {
                 let value = GetSessionOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = GetSessionError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -1985,6 +2148,7 @@ impl GetSessionBuilder {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for GetSessionBuilder {
     type Output = Result<GetSessionOk, rt::client::Error<GetSessionError>>;
     type IntoFuture = std::pin::Pin<
@@ -1994,6 +2158,7 @@ impl std::future::IntoFuture for GetSessionBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A [`Client::delete_session`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2002,6 +2167,7 @@ pub struct DeleteSessionBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sessions")]
 impl DeleteSessionBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2052,6 +2218,12 @@ impl DeleteSessionBuilder {
                 let value = DeleteSessionOk::NoContent;
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = DeleteSessionError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -2074,6 +2246,7 @@ impl DeleteSessionBuilder {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for DeleteSessionBuilder {
     type Output = Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>>;
     type IntoFuture = std::pin::Pin<
@@ -2083,6 +2256,7 @@ impl std::future::IntoFuture for DeleteSessionBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A [`Client::stream_session_events`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2093,6 +2267,7 @@ pub struct StreamSessionEventsBuilder {
     reconnect: rt::sse::ReconnectPolicy,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sessions")]
 impl StreamSessionEventsBuilder {
     /// Resume after this event ID (the last `id` received).
     pub fn after(mut self, value: impl Into<String>) -> Self {
@@ -2189,6 +2364,12 @@ impl StreamSessionEventsBuilder {
                 let value = StreamSessionEventsOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = StreamSessionEventsError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -2211,6 +2392,7 @@ impl StreamSessionEventsBuilder {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for StreamSessionEventsBuilder {
     type Output = Result<
         StreamSessionEventsOk,
@@ -2223,6 +2405,7 @@ impl std::future::IntoFuture for StreamSessionEventsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A [`Client::list_session_events`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2231,6 +2414,7 @@ pub struct ListSessionEventsBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sessions")]
 impl ListSessionEventsBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2282,6 +2466,12 @@ impl ListSessionEventsBuilder {
                 let value = ListSessionEventsOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = ListSessionEventsError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -2304,6 +2494,7 @@ impl ListSessionEventsBuilder {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for ListSessionEventsBuilder {
     type Output = Result<ListSessionEventsOk, rt::client::Error<ListSessionEventsError>>;
     type IntoFuture = std::pin::Pin<
@@ -2313,6 +2504,7 @@ impl std::future::IntoFuture for ListSessionEventsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A [`Client::send_session_message`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2323,6 +2515,7 @@ pub struct SendSessionMessageBuilder {
     body: SessionTurnRequest,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sessions")]
 impl SendSessionMessageBuilder {
     /// Client-chosen unique key; a retry with the same key within 24 hours returns the first request's result instead of acting twice.
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
@@ -2415,6 +2608,7 @@ impl SendSessionMessageBuilder {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for SendSessionMessageBuilder {
     type Output = Result<
         SendSessionMessageOk,
@@ -2427,6 +2621,7 @@ impl std::future::IntoFuture for SendSessionMessageBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A [`Client::cancel_session`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2435,6 +2630,7 @@ pub struct CancelSessionBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sessions")]
 impl CancelSessionBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2486,6 +2682,12 @@ impl CancelSessionBuilder {
                 let value = CancelSessionOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = CancelSessionError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -2514,6 +2716,7 @@ impl CancelSessionBuilder {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for CancelSessionBuilder {
     type Output = Result<CancelSessionOk, rt::client::Error<CancelSessionError>>;
     type IntoFuture = std::pin::Pin<
@@ -2523,6 +2726,7 @@ impl std::future::IntoFuture for CancelSessionBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-environments")]
 /// A [`Client::list_environments`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2532,6 +2736,7 @@ pub struct ListEnvironmentsBuilder {
     cursor: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-environments")]
 impl ListEnvironmentsBuilder {
     /// Largest number of items to return.
     pub fn limit(mut self, value: i64) -> Self {
@@ -2592,6 +2797,12 @@ impl ListEnvironmentsBuilder {
                 let value = ListEnvironmentsOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = ListEnvironmentsError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -2626,6 +2837,7 @@ impl ListEnvironmentsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-environments")]
 impl std::future::IntoFuture for ListEnvironmentsBuilder {
     type Output = Result<ListEnvironmentsOk, rt::client::Error<ListEnvironmentsError>>;
     type IntoFuture = std::pin::Pin<
@@ -2635,6 +2847,7 @@ impl std::future::IntoFuture for ListEnvironmentsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-environments")]
 /// A [`Client::create_environment`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2643,6 +2856,7 @@ pub struct CreateEnvironmentBuilder {
     body: EnvironmentInput,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-environments")]
 impl CreateEnvironmentBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2714,6 +2928,7 @@ impl CreateEnvironmentBuilder {
         }
     }
 }
+#[cfg(feature = "tag-environments")]
 impl std::future::IntoFuture for CreateEnvironmentBuilder {
     type Output = Result<CreateEnvironmentOk, rt::client::Error<CreateEnvironmentError>>;
     type IntoFuture = std::pin::Pin<
@@ -2723,6 +2938,7 @@ impl std::future::IntoFuture for CreateEnvironmentBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-environments")]
 /// A [`Client::get_environment`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2731,6 +2947,7 @@ pub struct GetEnvironmentBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-environments")]
 impl GetEnvironmentBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2782,6 +2999,12 @@ impl GetEnvironmentBuilder {
                 let value = GetEnvironmentOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = GetEnvironmentError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -2804,6 +3027,7 @@ impl GetEnvironmentBuilder {
         }
     }
 }
+#[cfg(feature = "tag-environments")]
 impl std::future::IntoFuture for GetEnvironmentBuilder {
     type Output = Result<GetEnvironmentOk, rt::client::Error<GetEnvironmentError>>;
     type IntoFuture = std::pin::Pin<
@@ -2813,6 +3037,7 @@ impl std::future::IntoFuture for GetEnvironmentBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-environments")]
 /// A [`Client::update_environment`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2822,6 +3047,7 @@ pub struct UpdateEnvironmentBuilder {
     body: EnvironmentInput,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-environments")]
 impl UpdateEnvironmentBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2902,6 +3128,7 @@ impl UpdateEnvironmentBuilder {
         }
     }
 }
+#[cfg(feature = "tag-environments")]
 impl std::future::IntoFuture for UpdateEnvironmentBuilder {
     type Output = Result<UpdateEnvironmentOk, rt::client::Error<UpdateEnvironmentError>>;
     type IntoFuture = std::pin::Pin<
@@ -2911,6 +3138,7 @@ impl std::future::IntoFuture for UpdateEnvironmentBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-environments")]
 /// A [`Client::delete_environment`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2919,6 +3147,7 @@ pub struct DeleteEnvironmentBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-environments")]
 impl DeleteEnvironmentBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2969,6 +3198,12 @@ impl DeleteEnvironmentBuilder {
                 let value = DeleteEnvironmentOk::NoContent;
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = DeleteEnvironmentError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -2997,6 +3232,7 @@ impl DeleteEnvironmentBuilder {
         }
     }
 }
+#[cfg(feature = "tag-environments")]
 impl std::future::IntoFuture for DeleteEnvironmentBuilder {
     type Output = Result<DeleteEnvironmentOk, rt::client::Error<DeleteEnvironmentError>>;
     type IntoFuture = std::pin::Pin<
@@ -3006,6 +3242,7 @@ impl std::future::IntoFuture for DeleteEnvironmentBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-skills")]
 /// A [`Client::list_skills`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3015,6 +3252,7 @@ pub struct ListSkillsBuilder {
     cursor: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-skills")]
 impl ListSkillsBuilder {
     /// Largest number of items to return.
     pub fn limit(mut self, value: i64) -> Self {
@@ -3068,6 +3306,12 @@ impl ListSkillsBuilder {
                 let value = ListSkillsOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = ListSkillsError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -3102,6 +3346,7 @@ impl ListSkillsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-skills")]
 impl std::future::IntoFuture for ListSkillsBuilder {
     type Output = Result<ListSkillsOk, rt::client::Error<ListSkillsError>>;
     type IntoFuture = std::pin::Pin<
@@ -3111,6 +3356,7 @@ impl std::future::IntoFuture for ListSkillsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-skills")]
 /// A [`Client::upload_skill`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3119,6 +3365,7 @@ pub struct UploadSkillBuilder {
     body: rt::client::Multipart,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-skills")]
 impl UploadSkillBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -3200,6 +3447,7 @@ impl UploadSkillBuilder {
         }
     }
 }
+#[cfg(feature = "tag-skills")]
 impl std::future::IntoFuture for UploadSkillBuilder {
     type Output = Result<UploadSkillOk, rt::client::Error<UploadSkillError>>;
     type IntoFuture = std::pin::Pin<
@@ -3209,6 +3457,7 @@ impl std::future::IntoFuture for UploadSkillBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-skills")]
 /// A [`Client::get_skill`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3217,6 +3466,7 @@ pub struct GetSkillBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-skills")]
 impl GetSkillBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -3261,6 +3511,12 @@ impl GetSkillBuilder {
                 let value = GetSkillOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = GetSkillError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -3283,6 +3539,7 @@ impl GetSkillBuilder {
         }
     }
 }
+#[cfg(feature = "tag-skills")]
 impl std::future::IntoFuture for GetSkillBuilder {
     type Output = Result<GetSkillOk, rt::client::Error<GetSkillError>>;
     type IntoFuture = std::pin::Pin<
@@ -3292,6 +3549,7 @@ impl std::future::IntoFuture for GetSkillBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-skills")]
 /// A [`Client::delete_skill`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3300,6 +3558,7 @@ pub struct DeleteSkillBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-skills")]
 impl DeleteSkillBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -3348,6 +3607,12 @@ impl DeleteSkillBuilder {
                 let value = DeleteSkillOk::NoContent;
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = DeleteSkillError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -3376,6 +3641,7 @@ impl DeleteSkillBuilder {
         }
     }
 }
+#[cfg(feature = "tag-skills")]
 impl std::future::IntoFuture for DeleteSkillBuilder {
     type Output = Result<DeleteSkillOk, rt::client::Error<DeleteSkillError>>;
     type IntoFuture = std::pin::Pin<
@@ -3385,6 +3651,7 @@ impl std::future::IntoFuture for DeleteSkillBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-skills")]
 /// A [`Client::download_skill_file`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3394,6 +3661,7 @@ pub struct DownloadSkillFileBuilder {
     file_path: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-skills")]
 impl DownloadSkillFileBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -3455,6 +3723,12 @@ impl DownloadSkillFileBuilder {
                 };
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = DownloadSkillFileError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -3477,6 +3751,7 @@ impl DownloadSkillFileBuilder {
         }
     }
 }
+#[cfg(feature = "tag-skills")]
 impl std::future::IntoFuture for DownloadSkillFileBuilder {
     type Output = Result<DownloadSkillFileOk, rt::client::Error<DownloadSkillFileError>>;
     type IntoFuture = std::pin::Pin<
@@ -3486,6 +3761,7 @@ impl std::future::IntoFuture for DownloadSkillFileBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-vaults")]
 /// A [`Client::list_vaults`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3495,6 +3771,7 @@ pub struct ListVaultsBuilder {
     cursor: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-vaults")]
 impl ListVaultsBuilder {
     /// Largest number of items to return.
     pub fn limit(mut self, value: i64) -> Self {
@@ -3548,6 +3825,12 @@ impl ListVaultsBuilder {
                 let value = ListVaultsOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = ListVaultsError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -3582,6 +3865,7 @@ impl ListVaultsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-vaults")]
 impl std::future::IntoFuture for ListVaultsBuilder {
     type Output = Result<ListVaultsOk, rt::client::Error<ListVaultsError>>;
     type IntoFuture = std::pin::Pin<
@@ -3591,6 +3875,7 @@ impl std::future::IntoFuture for ListVaultsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-vaults")]
 /// A [`Client::create_vault`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3599,6 +3884,7 @@ pub struct CreateVaultBuilder {
     body: VaultCreate,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-vaults")]
 impl CreateVaultBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -3668,6 +3954,7 @@ impl CreateVaultBuilder {
         }
     }
 }
+#[cfg(feature = "tag-vaults")]
 impl std::future::IntoFuture for CreateVaultBuilder {
     type Output = Result<CreateVaultOk, rt::client::Error<CreateVaultError>>;
     type IntoFuture = std::pin::Pin<
@@ -3677,6 +3964,7 @@ impl std::future::IntoFuture for CreateVaultBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-vaults")]
 /// A [`Client::delete_vault`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3685,6 +3973,7 @@ pub struct DeleteVaultBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-vaults")]
 impl DeleteVaultBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -3733,6 +4022,12 @@ impl DeleteVaultBuilder {
                 let value = DeleteVaultOk::NoContent;
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = DeleteVaultError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -3755,6 +4050,7 @@ impl DeleteVaultBuilder {
         }
     }
 }
+#[cfg(feature = "tag-vaults")]
 impl std::future::IntoFuture for DeleteVaultBuilder {
     type Output = Result<DeleteVaultOk, rt::client::Error<DeleteVaultError>>;
     type IntoFuture = std::pin::Pin<
@@ -3764,6 +4060,7 @@ impl std::future::IntoFuture for DeleteVaultBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-vaults")]
 /// A [`Client::update_vault`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3773,6 +4070,7 @@ pub struct UpdateVaultBuilder {
     body: VaultUpdate,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-vaults")]
 impl UpdateVaultBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -3851,6 +4149,7 @@ impl UpdateVaultBuilder {
         }
     }
 }
+#[cfg(feature = "tag-vaults")]
 impl std::future::IntoFuture for UpdateVaultBuilder {
     type Output = Result<UpdateVaultOk, rt::client::Error<UpdateVaultError>>;
     type IntoFuture = std::pin::Pin<
@@ -3860,6 +4159,7 @@ impl std::future::IntoFuture for UpdateVaultBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-memory")]
 /// A [`Client::list_memory_stores`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3870,6 +4170,7 @@ pub struct ListMemoryStoresBuilder {
     cursor: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-memory")]
 impl ListMemoryStoresBuilder {
     /// Largest number of items to return.
     pub fn limit(mut self, value: i64) -> Self {
@@ -3977,6 +4278,7 @@ impl ListMemoryStoresBuilder {
         })
     }
 }
+#[cfg(feature = "tag-memory")]
 impl std::future::IntoFuture for ListMemoryStoresBuilder {
     type Output = Result<ListMemoryStoresOk, rt::client::Error<ListMemoryStoresError>>;
     type IntoFuture = std::pin::Pin<
@@ -3986,6 +4288,7 @@ impl std::future::IntoFuture for ListMemoryStoresBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-memory")]
 /// A [`Client::create_memory_store`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3994,6 +4297,7 @@ pub struct CreateMemoryStoreBuilder {
     body: MemoryStoreCreate,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-memory")]
 impl CreateMemoryStoreBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -4071,6 +4375,7 @@ impl CreateMemoryStoreBuilder {
         }
     }
 }
+#[cfg(feature = "tag-memory")]
 impl std::future::IntoFuture for CreateMemoryStoreBuilder {
     type Output = Result<CreateMemoryStoreOk, rt::client::Error<CreateMemoryStoreError>>;
     type IntoFuture = std::pin::Pin<
@@ -4080,6 +4385,7 @@ impl std::future::IntoFuture for CreateMemoryStoreBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-memory")]
 /// A [`Client::delete_memory_store`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -4088,6 +4394,7 @@ pub struct DeleteMemoryStoreBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-memory")]
 impl DeleteMemoryStoreBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -4138,6 +4445,12 @@ impl DeleteMemoryStoreBuilder {
                 let value = DeleteMemoryStoreOk::NoContent;
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = DeleteMemoryStoreError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -4160,6 +4473,7 @@ impl DeleteMemoryStoreBuilder {
         }
     }
 }
+#[cfg(feature = "tag-memory")]
 impl std::future::IntoFuture for DeleteMemoryStoreBuilder {
     type Output = Result<DeleteMemoryStoreOk, rt::client::Error<DeleteMemoryStoreError>>;
     type IntoFuture = std::pin::Pin<
@@ -4169,6 +4483,7 @@ impl std::future::IntoFuture for DeleteMemoryStoreBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-memory")]
 /// A [`Client::list_memory_entries`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -4179,6 +4494,7 @@ pub struct ListMemoryEntriesBuilder {
     cursor: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-memory")]
 impl ListMemoryEntriesBuilder {
     /// Largest number of items to return.
     pub fn limit(mut self, value: i64) -> Self {
@@ -4242,6 +4558,12 @@ impl ListMemoryEntriesBuilder {
                 let value = ListMemoryEntriesOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = ListMemoryEntriesError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -4282,6 +4604,7 @@ impl ListMemoryEntriesBuilder {
         })
     }
 }
+#[cfg(feature = "tag-memory")]
 impl std::future::IntoFuture for ListMemoryEntriesBuilder {
     type Output = Result<ListMemoryEntriesOk, rt::client::Error<ListMemoryEntriesError>>;
     type IntoFuture = std::pin::Pin<
@@ -4291,6 +4614,7 @@ impl std::future::IntoFuture for ListMemoryEntriesBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-memory")]
 /// A [`Client::search_memory_store`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -4300,6 +4624,7 @@ pub struct SearchMemoryStoreBuilder {
     body: MemorySearchRequest,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-memory")]
 impl SearchMemoryStoreBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -4380,6 +4705,7 @@ impl SearchMemoryStoreBuilder {
         }
     }
 }
+#[cfg(feature = "tag-memory")]
 impl std::future::IntoFuture for SearchMemoryStoreBuilder {
     type Output = Result<SearchMemoryStoreOk, rt::client::Error<SearchMemoryStoreError>>;
     type IntoFuture = std::pin::Pin<
@@ -4389,6 +4715,7 @@ impl std::future::IntoFuture for SearchMemoryStoreBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-files")]
 /// A [`Client::upload_file`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -4397,6 +4724,7 @@ pub struct UploadFileBuilder {
     body: rt::client::Multipart,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-files")]
 impl UploadFileBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -4473,6 +4801,7 @@ impl UploadFileBuilder {
         }
     }
 }
+#[cfg(feature = "tag-files")]
 impl std::future::IntoFuture for UploadFileBuilder {
     type Output = Result<UploadFileOk, rt::client::Error<UploadFileError>>;
     type IntoFuture = std::pin::Pin<
@@ -4482,6 +4811,7 @@ impl std::future::IntoFuture for UploadFileBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-files")]
 /// A [`Client::delete_file`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -4490,6 +4820,7 @@ pub struct DeleteFileBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-files")]
 impl DeleteFileBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -4533,6 +4864,12 @@ impl DeleteFileBuilder {
                 let value = DeleteFileOk::NoContent;
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = DeleteFileError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -4555,6 +4892,7 @@ impl DeleteFileBuilder {
         }
     }
 }
+#[cfg(feature = "tag-files")]
 impl std::future::IntoFuture for DeleteFileBuilder {
     type Output = Result<DeleteFileOk, rt::client::Error<DeleteFileError>>;
     type IntoFuture = std::pin::Pin<
@@ -4564,6 +4902,7 @@ impl std::future::IntoFuture for DeleteFileBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-files")]
 /// A [`Client::download_file`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -4572,6 +4911,7 @@ pub struct DownloadFileBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-files")]
 impl DownloadFileBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -4632,6 +4972,12 @@ impl DownloadFileBuilder {
                 };
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = DownloadFileError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -4654,6 +5000,7 @@ impl DownloadFileBuilder {
         }
     }
 }
+#[cfg(feature = "tag-files")]
 impl std::future::IntoFuture for DownloadFileBuilder {
     type Output = Result<DownloadFileOk, rt::client::Error<DownloadFileError>>;
     type IntoFuture = std::pin::Pin<
@@ -4663,6 +5010,7 @@ impl std::future::IntoFuture for DownloadFileBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-providers")]
 /// A [`Client::list_providers`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -4672,6 +5020,7 @@ pub struct ListProvidersBuilder {
     cursor: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-providers")]
 impl ListProvidersBuilder {
     /// Largest number of items to return.
     pub fn limit(mut self, value: i64) -> Self {
@@ -4732,6 +5081,12 @@ impl ListProvidersBuilder {
                 let value = ListProvidersOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = ListProvidersError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -4766,6 +5121,7 @@ impl ListProvidersBuilder {
         })
     }
 }
+#[cfg(feature = "tag-providers")]
 impl std::future::IntoFuture for ListProvidersBuilder {
     type Output = Result<ListProvidersOk, rt::client::Error<ListProvidersError>>;
     type IntoFuture = std::pin::Pin<
@@ -4775,6 +5131,7 @@ impl std::future::IntoFuture for ListProvidersBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-providers")]
 /// A [`Client::create_provider`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -4783,6 +5140,7 @@ pub struct CreateProviderBuilder {
     body: ProviderCreate,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-providers")]
 impl CreateProviderBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -4866,6 +5224,7 @@ impl CreateProviderBuilder {
         }
     }
 }
+#[cfg(feature = "tag-providers")]
 impl std::future::IntoFuture for CreateProviderBuilder {
     type Output = Result<CreateProviderOk, rt::client::Error<CreateProviderError>>;
     type IntoFuture = std::pin::Pin<
@@ -4875,6 +5234,7 @@ impl std::future::IntoFuture for CreateProviderBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-providers")]
 /// A [`Client::delete_provider`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -4883,6 +5243,7 @@ pub struct DeleteProviderBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-providers")]
 impl DeleteProviderBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -4933,6 +5294,12 @@ impl DeleteProviderBuilder {
                 let value = DeleteProviderOk::NoContent;
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = DeleteProviderError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -4955,6 +5322,7 @@ impl DeleteProviderBuilder {
         }
     }
 }
+#[cfg(feature = "tag-providers")]
 impl std::future::IntoFuture for DeleteProviderBuilder {
     type Output = Result<DeleteProviderOk, rt::client::Error<DeleteProviderError>>;
     type IntoFuture = std::pin::Pin<
@@ -4964,6 +5332,7 @@ impl std::future::IntoFuture for DeleteProviderBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-providers")]
 /// A [`Client::update_provider`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -4973,6 +5342,7 @@ pub struct UpdateProviderBuilder {
     body: ProviderUpdate,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-providers")]
 impl UpdateProviderBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -5053,6 +5423,7 @@ impl UpdateProviderBuilder {
         }
     }
 }
+#[cfg(feature = "tag-providers")]
 impl std::future::IntoFuture for UpdateProviderBuilder {
     type Output = Result<UpdateProviderOk, rt::client::Error<UpdateProviderError>>;
     type IntoFuture = std::pin::Pin<
@@ -5062,6 +5433,7 @@ impl std::future::IntoFuture for UpdateProviderBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-integrations")]
 /// A [`Client::list_integrations`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5071,6 +5443,7 @@ pub struct ListIntegrationsBuilder {
     cursor: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-integrations")]
 impl ListIntegrationsBuilder {
     /// Largest number of items to return.
     pub fn limit(mut self, value: i64) -> Self {
@@ -5131,6 +5504,12 @@ impl ListIntegrationsBuilder {
                 let value = ListIntegrationsOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = ListIntegrationsError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -5165,6 +5544,7 @@ impl ListIntegrationsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-integrations")]
 impl std::future::IntoFuture for ListIntegrationsBuilder {
     type Output = Result<ListIntegrationsOk, rt::client::Error<ListIntegrationsError>>;
     type IntoFuture = std::pin::Pin<
@@ -5174,6 +5554,7 @@ impl std::future::IntoFuture for ListIntegrationsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-integrations")]
 /// A [`Client::install_integration`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5182,6 +5563,7 @@ pub struct InstallIntegrationBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-integrations")]
 impl InstallIntegrationBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -5233,6 +5615,12 @@ impl InstallIntegrationBuilder {
                 let value = InstallIntegrationOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = InstallIntegrationError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -5261,6 +5649,7 @@ impl InstallIntegrationBuilder {
         }
     }
 }
+#[cfg(feature = "tag-integrations")]
 impl std::future::IntoFuture for InstallIntegrationBuilder {
     type Output = Result<
         InstallIntegrationOk,
@@ -5273,6 +5662,7 @@ impl std::future::IntoFuture for InstallIntegrationBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-integrations")]
 /// A [`Client::uninstall_integration`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5281,6 +5671,7 @@ pub struct UninstallIntegrationBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-integrations")]
 impl UninstallIntegrationBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -5331,6 +5722,12 @@ impl UninstallIntegrationBuilder {
                 let value = UninstallIntegrationOk::NoContent;
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = UninstallIntegrationError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -5353,6 +5750,7 @@ impl UninstallIntegrationBuilder {
         }
     }
 }
+#[cfg(feature = "tag-integrations")]
 impl std::future::IntoFuture for UninstallIntegrationBuilder {
     type Output = Result<
         UninstallIntegrationOk,
@@ -5365,6 +5763,7 @@ impl std::future::IntoFuture for UninstallIntegrationBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-integrations")]
 /// A [`Client::list_publications`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5375,6 +5774,7 @@ pub struct ListPublicationsBuilder {
     cursor: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-integrations")]
 impl ListPublicationsBuilder {
     /// Largest number of items to return.
     pub fn limit(mut self, value: i64) -> Self {
@@ -5438,6 +5838,12 @@ impl ListPublicationsBuilder {
                 let value = ListPublicationsOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = ListPublicationsError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -5478,6 +5884,7 @@ impl ListPublicationsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-integrations")]
 impl std::future::IntoFuture for ListPublicationsBuilder {
     type Output = Result<ListPublicationsOk, rt::client::Error<ListPublicationsError>>;
     type IntoFuture = std::pin::Pin<
@@ -5487,6 +5894,7 @@ impl std::future::IntoFuture for ListPublicationsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-integrations")]
 /// A [`Client::create_publication`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5496,6 +5904,7 @@ pub struct CreatePublicationBuilder {
     body: PublicationCreate,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-integrations")]
 impl CreatePublicationBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -5582,6 +5991,7 @@ impl CreatePublicationBuilder {
         }
     }
 }
+#[cfg(feature = "tag-integrations")]
 impl std::future::IntoFuture for CreatePublicationBuilder {
     type Output = Result<CreatePublicationOk, rt::client::Error<CreatePublicationError>>;
     type IntoFuture = std::pin::Pin<
@@ -5591,6 +6001,7 @@ impl std::future::IntoFuture for CreatePublicationBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-integrations")]
 /// A [`Client::delete_publication`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5600,6 +6011,7 @@ pub struct DeletePublicationBuilder {
     pub_id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-integrations")]
 impl DeletePublicationBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -5651,6 +6063,12 @@ impl DeletePublicationBuilder {
                 let value = DeletePublicationOk::NoContent;
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = DeletePublicationError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -5673,6 +6091,7 @@ impl DeletePublicationBuilder {
         }
     }
 }
+#[cfg(feature = "tag-integrations")]
 impl std::future::IntoFuture for DeletePublicationBuilder {
     type Output = Result<DeletePublicationOk, rt::client::Error<DeletePublicationError>>;
     type IntoFuture = std::pin::Pin<
@@ -5682,6 +6101,7 @@ impl std::future::IntoFuture for DeletePublicationBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-evals")]
 /// A [`Client::list_evals`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5691,6 +6111,7 @@ pub struct ListEvalsBuilder {
     cursor: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-evals")]
 impl ListEvalsBuilder {
     /// Largest number of items to return.
     pub fn limit(mut self, value: i64) -> Self {
@@ -5744,6 +6165,12 @@ impl ListEvalsBuilder {
                 let value = ListEvalsOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = ListEvalsError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -5778,6 +6205,7 @@ impl ListEvalsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-evals")]
 impl std::future::IntoFuture for ListEvalsBuilder {
     type Output = Result<ListEvalsOk, rt::client::Error<ListEvalsError>>;
     type IntoFuture = std::pin::Pin<
@@ -5787,6 +6215,7 @@ impl std::future::IntoFuture for ListEvalsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-evals")]
 /// A [`Client::create_eval`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5795,6 +6224,7 @@ pub struct CreateEvalBuilder {
     body: EvalCreate,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-evals")]
 impl CreateEvalBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -5865,6 +6295,7 @@ impl CreateEvalBuilder {
         }
     }
 }
+#[cfg(feature = "tag-evals")]
 impl std::future::IntoFuture for CreateEvalBuilder {
     type Output = Result<CreateEvalOk, rt::client::Error<CreateEvalError>>;
     type IntoFuture = std::pin::Pin<
@@ -5874,6 +6305,7 @@ impl std::future::IntoFuture for CreateEvalBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-evals")]
 /// A [`Client::get_eval`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5882,6 +6314,7 @@ pub struct GetEvalBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-evals")]
 impl GetEvalBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -5926,6 +6359,12 @@ impl GetEvalBuilder {
                 let value = GetEvalOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = GetEvalError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -5948,6 +6387,7 @@ impl GetEvalBuilder {
         }
     }
 }
+#[cfg(feature = "tag-evals")]
 impl std::future::IntoFuture for GetEvalBuilder {
     type Output = Result<GetEvalOk, rt::client::Error<GetEvalError>>;
     type IntoFuture = std::pin::Pin<
@@ -5957,6 +6397,7 @@ impl std::future::IntoFuture for GetEvalBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-api-keys")]
 /// A [`Client::list_api_keys`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5966,6 +6407,7 @@ pub struct ListApiKeysBuilder {
     cursor: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-api-keys")]
 impl ListApiKeysBuilder {
     /// Largest number of items to return.
     pub fn limit(mut self, value: i64) -> Self {
@@ -6024,6 +6466,12 @@ impl ListApiKeysBuilder {
                 let value = ListApiKeysOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = ListApiKeysError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -6058,6 +6506,7 @@ impl ListApiKeysBuilder {
         })
     }
 }
+#[cfg(feature = "tag-api-keys")]
 impl std::future::IntoFuture for ListApiKeysBuilder {
     type Output = Result<ListApiKeysOk, rt::client::Error<ListApiKeysError>>;
     type IntoFuture = std::pin::Pin<
@@ -6067,6 +6516,7 @@ impl std::future::IntoFuture for ListApiKeysBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-api-keys")]
 /// A [`Client::create_api_key`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -6075,6 +6525,7 @@ pub struct CreateApiKeyBuilder {
     body: ApiKeyCreate,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-api-keys")]
 impl CreateApiKeyBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -6146,6 +6597,7 @@ impl CreateApiKeyBuilder {
         }
     }
 }
+#[cfg(feature = "tag-api-keys")]
 impl std::future::IntoFuture for CreateApiKeyBuilder {
     type Output = Result<CreateApiKeyOk, rt::client::Error<CreateApiKeyError>>;
     type IntoFuture = std::pin::Pin<
@@ -6155,6 +6607,7 @@ impl std::future::IntoFuture for CreateApiKeyBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-api-keys")]
 /// A [`Client::revoke_api_key`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -6163,6 +6616,7 @@ pub struct RevokeApiKeyBuilder {
     id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-api-keys")]
 impl RevokeApiKeyBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -6213,6 +6667,12 @@ impl RevokeApiKeyBuilder {
                 let value = RevokeApiKeyOk::NoContent;
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = RevokeApiKeyError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -6235,6 +6695,7 @@ impl RevokeApiKeyBuilder {
         }
     }
 }
+#[cfg(feature = "tag-api-keys")]
 impl std::future::IntoFuture for RevokeApiKeyBuilder {
     type Output = Result<RevokeApiKeyOk, rt::client::Error<RevokeApiKeyError>>;
     type IntoFuture = std::pin::Pin<
@@ -6244,6 +6705,7 @@ impl std::future::IntoFuture for RevokeApiKeyBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-console")]
 /// A [`Client::start_console_oauth`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -6252,6 +6714,7 @@ pub struct StartConsoleOauthBuilder {
     redirect_to: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-console")]
 impl StartConsoleOauthBuilder {
     /// Console path to land on after sign-in.
     pub fn redirect_to(mut self, value: impl Into<String>) -> Self {
@@ -6330,6 +6793,12 @@ impl StartConsoleOauthBuilder {
                 };
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = StartConsoleOauthError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             500 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -6340,6 +6809,7 @@ impl StartConsoleOauthBuilder {
         }
     }
 }
+#[cfg(feature = "tag-console")]
 impl std::future::IntoFuture for StartConsoleOauthBuilder {
     type Output = Result<StartConsoleOauthOk, rt::client::Error<StartConsoleOauthError>>;
     type IntoFuture = std::pin::Pin<
@@ -6349,6 +6819,7 @@ impl std::future::IntoFuture for StartConsoleOauthBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-console")]
 /// A [`Client::console_oauth_callback`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -6358,6 +6829,7 @@ pub struct ConsoleOauthCallbackBuilder {
     body: OAuthCallbackForm,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-console")]
 impl ConsoleOauthCallbackBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -6454,6 +6926,7 @@ impl ConsoleOauthCallbackBuilder {
         }
     }
 }
+#[cfg(feature = "tag-console")]
 impl std::future::IntoFuture for ConsoleOauthCallbackBuilder {
     type Output = Result<
         ConsoleOauthCallbackOk,
@@ -6466,6 +6939,7 @@ impl std::future::IntoFuture for ConsoleOauthCallbackBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-health")]
 /// A [`Client::health_check`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -6473,6 +6947,7 @@ pub struct HealthCheckBuilder {
     client: Client,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-health")]
 impl HealthCheckBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -6522,6 +6997,7 @@ impl HealthCheckBuilder {
         }
     }
 }
+#[cfg(feature = "tag-health")]
 impl std::future::IntoFuture for HealthCheckBuilder {
     type Output = Result<HealthCheckOk, rt::client::Error<HealthCheckError>>;
     type IntoFuture = std::pin::Pin<

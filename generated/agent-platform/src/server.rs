@@ -3,7 +3,7 @@
 //!
 //! Each operation is a method of [`Api`] that receives its request struct (parameters, body and the credentials presented, already decoded) and returns its `…Ok` enum or a [`Failure`](rt::server::Failure) holding its `…Error` enum. Every method defaults to answering 501, so an implementation writes only what it serves.
 //!
-//! Requests that do not fit the spec never reach the implementation. They are answered with an `application/problem+json` body that names the parameter or the JSON pointer at fault: 400 for a missing or malformed parameter or malformed JSON, 401 for missing credentials, 415 for a body of another media type, 422 for a body of the wrong shape. A panic in an implementation is a 500, and the server keeps serving.
+//! Requests that do not fit the spec never reach the implementation. They are answered with an `application/problem+json` body that names the parameter or the JSON pointer at fault: 400 for a missing or malformed parameter or malformed JSON, 401 for missing credentials, 415 for a body of another media type, 422 for a body of the wrong shape; [`Api::reject`] can answer them in the spec's own error format instead. A panic in an implementation is a 500, and the server keeps serving.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -34,7 +34,38 @@
 use std::sync::Arc;
 use crate::rt;
 use rt::server::axum::Router;
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-files",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys",
+        feature = "tag-console",
+        feature = "tag-health"
+    )
+)]
 use crate::responses::*;
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys",
+        feature = "tag-console"
+    )
+)]
 use crate::types::*;
 /// The Agent Platform API as a server implements it: one method per operation.
 ///
@@ -45,6 +76,7 @@ pub trait Api: Send + Sync + 'static {
     /// List all agents in the tenant. Query params - archived (bool), limit, cursor.
     ///
     /// `GET /v1/agents`
+    #[cfg(feature = "tag-agents")]
     fn list_agents(
         &self,
         request: ListAgentsRequest,
@@ -57,6 +89,7 @@ pub trait Api: Send + Sync + 'static {
     /// Create an agent. Body - AgentConfig minus the platform-assigned fields (id, version, timestamps).
     ///
     /// `POST /v1/agents`
+    #[cfg(feature = "tag-agents")]
     fn create_agent(
         &self,
         request: CreateAgentRequest,
@@ -71,6 +104,7 @@ pub trait Api: Send + Sync + 'static {
     /// Get a single agent's current version.
     ///
     /// `GET /v1/agents/{id}`
+    #[cfg(feature = "tag-agents")]
     fn get_agent(
         &self,
         request: GetAgentRequest,
@@ -83,6 +117,7 @@ pub trait Api: Send + Sync + 'static {
     /// Update an agent. Bumps version. Body - partial AgentConfig.
     ///
     /// `PATCH /v1/agents/{id}`
+    #[cfg(feature = "tag-agents")]
     fn update_agent(
         &self,
         request: UpdateAgentRequest,
@@ -97,6 +132,7 @@ pub trait Api: Send + Sync + 'static {
     /// List all versions of an agent, newest first.
     ///
     /// `GET /v1/agents/{id}/versions`
+    #[cfg(feature = "tag-agents")]
     fn list_agent_versions(
         &self,
         request: ListAgentVersionsRequest,
@@ -111,6 +147,7 @@ pub trait Api: Send + Sync + 'static {
     /// Get a specific historical version.
     ///
     /// `GET /v1/agents/{id}/versions/{version}`
+    #[cfg(feature = "tag-agents")]
     fn get_agent_version(
         &self,
         request: GetAgentVersionRequest,
@@ -123,6 +160,7 @@ pub trait Api: Send + Sync + 'static {
     /// Archive an agent (soft delete; sessions retain pinned version). Archiving an agent that is already archived returns it unchanged.
     ///
     /// `POST /v1/agents/{id}/archive`
+    #[cfg(feature = "tag-agents")]
     fn archive_agent(
         &self,
         request: ArchiveAgentRequest,
@@ -135,6 +173,7 @@ pub trait Api: Send + Sync + 'static {
     /// List sessions. Query - agent_id, status, limit, cursor.
     ///
     /// `GET /v1/sessions`
+    #[cfg(feature = "tag-sessions")]
     fn list_sessions(
         &self,
         request: ListSessionsRequest,
@@ -147,6 +186,7 @@ pub trait Api: Send + Sync + 'static {
     /// Create and start a session. Returns SessionMeta. The session pins the agent's current version unless `agent_version` is given.
     ///
     /// `POST /v1/sessions`
+    #[cfg(feature = "tag-sessions")]
     fn create_session(
         &self,
         request: CreateSessionRequest2,
@@ -161,6 +201,7 @@ pub trait Api: Send + Sync + 'static {
     /// Get session metadata + status.
     ///
     /// `GET /v1/sessions/{id}`
+    #[cfg(feature = "tag-sessions")]
     fn get_session(
         &self,
         request: GetSessionRequest,
@@ -175,6 +216,7 @@ pub trait Api: Send + Sync + 'static {
     /// Soft-delete a session.
     ///
     /// `DELETE /v1/sessions/{id}`
+    #[cfg(feature = "tag-sessions")]
     fn delete_session(
         &self,
         request: DeleteSessionRequest,
@@ -189,6 +231,7 @@ pub trait Api: Send + Sync + 'static {
     /// SSE. Live event stream. Reconnect-safe (?after=<event_id>). Each SSE event's `id:` is the event's `id` and its `data:` is one `SessionEvent` as JSON. The stream first replays stored events after `after` (or from the start), then follows live events until the session ends.
     ///
     /// `GET /v1/sessions/{id}/stream`
+    #[cfg(feature = "tag-sessions")]
     fn stream_session_events(
         &self,
         request: StreamSessionEventsRequest,
@@ -206,6 +249,7 @@ pub trait Api: Send + Sync + 'static {
     /// Full event log as a JSON array (non-streaming).
     ///
     /// `GET /v1/sessions/{id}/events`
+    #[cfg(feature = "tag-sessions")]
     fn list_session_events(
         &self,
         request: ListSessionEventsRequest,
@@ -220,6 +264,7 @@ pub trait Api: Send + Sync + 'static {
     /// Send another user turn into an existing session. The turn is processed asynchronously; follow it on the event stream.
     ///
     /// `POST /v1/sessions/{id}/messages`
+    #[cfg(feature = "tag-sessions")]
     fn send_session_message(
         &self,
         request: SendSessionMessageRequest,
@@ -237,6 +282,7 @@ pub trait Api: Send + Sync + 'static {
     /// Cancel a running session.
     ///
     /// `POST /v1/sessions/{id}/cancel`
+    #[cfg(feature = "tag-sessions")]
     fn cancel_session(
         &self,
         request: CancelSessionRequest,
@@ -251,6 +297,7 @@ pub trait Api: Send + Sync + 'static {
     /// List environment templates.
     ///
     /// `GET /v1/environments`
+    #[cfg(feature = "tag-environments")]
     fn list_environments(
         &self,
         request: ListEnvironmentsRequest,
@@ -263,6 +310,7 @@ pub trait Api: Send + Sync + 'static {
     /// Create an environment. Body - EnvironmentConfig.
     ///
     /// `POST /v1/environments`
+    #[cfg(feature = "tag-environments")]
     fn create_environment(
         &self,
         request: CreateEnvironmentRequest,
@@ -277,6 +325,7 @@ pub trait Api: Send + Sync + 'static {
     /// Get one.
     ///
     /// `GET /v1/environments/{id}`
+    #[cfg(feature = "tag-environments")]
     fn get_environment(
         &self,
         request: GetEnvironmentRequest,
@@ -291,6 +340,7 @@ pub trait Api: Send + Sync + 'static {
     /// Update (replaces the environment's configuration).
     ///
     /// `PUT /v1/environments/{id}`
+    #[cfg(feature = "tag-environments")]
     fn update_environment(
         &self,
         request: UpdateEnvironmentRequest,
@@ -305,6 +355,7 @@ pub trait Api: Send + Sync + 'static {
     /// Delete (only if no agents reference it); otherwise 409.
     ///
     /// `DELETE /v1/environments/{id}`
+    #[cfg(feature = "tag-environments")]
     fn delete_environment(
         &self,
         request: DeleteEnvironmentRequest,
@@ -319,6 +370,7 @@ pub trait Api: Send + Sync + 'static {
     /// List custom + built-in skills.
     ///
     /// `GET /v1/skills`
+    #[cfg(feature = "tag-skills")]
     fn list_skills(
         &self,
         request: ListSkillsRequest,
@@ -331,6 +383,7 @@ pub trait Api: Send + Sync + 'static {
     /// Upload a custom skill. multipart/form-data with id, display_title, description, and one or more files.
     ///
     /// `POST /v1/skills`
+    #[cfg(feature = "tag-skills")]
     fn upload_skill(
         &self,
         request: UploadSkillRequest,
@@ -345,6 +398,7 @@ pub trait Api: Send + Sync + 'static {
     /// Get metadata, including the skill's file tree.
     ///
     /// `GET /v1/skills/{id}`
+    #[cfg(feature = "tag-skills")]
     fn get_skill(
         &self,
         request: GetSkillRequest,
@@ -359,6 +413,7 @@ pub trait Api: Send + Sync + 'static {
     /// Delete (built-in skills can't be deleted; that is answered with 403).
     ///
     /// `DELETE /v1/skills/{id}`
+    #[cfg(feature = "tag-skills")]
     fn delete_skill(
         &self,
         request: DeleteSkillRequest,
@@ -371,6 +426,7 @@ pub trait Api: Send + Sync + 'static {
     /// Download a skill file (its raw bytes).
     ///
     /// `GET /v1/skills/{id}/files/{file_path}`
+    #[cfg(feature = "tag-skills")]
     fn download_skill_file(
         &self,
         request: DownloadSkillFileRequest,
@@ -385,6 +441,7 @@ pub trait Api: Send + Sync + 'static {
     /// List. Returned objects never include the secret material.
     ///
     /// `GET /v1/vaults`
+    #[cfg(feature = "tag-vaults")]
     fn list_vaults(
         &self,
         request: ListVaultsRequest,
@@ -399,6 +456,7 @@ pub trait Api: Send + Sync + 'static {
     /// Create. Body includes the secret; subsequent reads will not.
     ///
     /// `POST /v1/vaults`
+    #[cfg(feature = "tag-vaults")]
     fn create_vault(
         &self,
         request: CreateVaultRequest,
@@ -413,6 +471,7 @@ pub trait Api: Send + Sync + 'static {
     /// Delete.
     ///
     /// `DELETE /v1/vaults/{id}`
+    #[cfg(feature = "tag-vaults")]
     fn delete_vault(
         &self,
         request: DeleteVaultRequest,
@@ -427,6 +486,7 @@ pub trait Api: Send + Sync + 'static {
     /// Update — including rotating the secret.
     ///
     /// `PATCH /v1/vaults/{id}`
+    #[cfg(feature = "tag-vaults")]
     fn update_vault(
         &self,
         request: UpdateVaultRequest,
@@ -441,6 +501,7 @@ pub trait Api: Send + Sync + 'static {
     /// List per agent.
     ///
     /// `GET /v1/memory-stores`
+    #[cfg(feature = "tag-memory")]
     fn list_memory_stores(
         &self,
         request: ListMemoryStoresRequest,
@@ -455,6 +516,7 @@ pub trait Api: Send + Sync + 'static {
     /// Create.
     ///
     /// `POST /v1/memory-stores`
+    #[cfg(feature = "tag-memory")]
     fn create_memory_store(
         &self,
         request: CreateMemoryStoreRequest,
@@ -469,6 +531,7 @@ pub trait Api: Send + Sync + 'static {
     /// Delete the store and its index.
     ///
     /// `DELETE /v1/memory-stores/{id}`
+    #[cfg(feature = "tag-memory")]
     fn delete_memory_store(
         &self,
         request: DeleteMemoryStoreRequest,
@@ -483,6 +546,7 @@ pub trait Api: Send + Sync + 'static {
     /// List recent entries, newest first.
     ///
     /// `GET /v1/memory-stores/{id}/entries`
+    #[cfg(feature = "tag-memory")]
     fn list_memory_entries(
         &self,
         request: ListMemoryEntriesRequest,
@@ -497,6 +561,7 @@ pub trait Api: Send + Sync + 'static {
     /// Semantic search. Body: { "query": "...", "limit": 10 }.
     ///
     /// `POST /v1/memory-stores/{id}/search`
+    #[cfg(feature = "tag-memory")]
     fn search_memory_store(
         &self,
         request: SearchMemoryStoreRequest,
@@ -511,6 +576,7 @@ pub trait Api: Send + Sync + 'static {
     /// Upload. multipart/form-data with session_id and file.
     ///
     /// `POST /v1/files`
+    #[cfg(feature = "tag-files")]
     fn upload_file(
         &self,
         request: UploadFileRequest,
@@ -525,6 +591,7 @@ pub trait Api: Send + Sync + 'static {
     /// Delete.
     ///
     /// `DELETE /v1/files/{id}`
+    #[cfg(feature = "tag-files")]
     fn delete_file(
         &self,
         request: DeleteFileRequest,
@@ -539,6 +606,7 @@ pub trait Api: Send + Sync + 'static {
     /// Download (the file's raw bytes, with the media type it was uploaded with).
     ///
     /// `GET /v1/files/{id}/content`
+    #[cfg(feature = "tag-files")]
     fn download_file(
         &self,
         request: DownloadFileRequest,
@@ -553,6 +621,7 @@ pub trait Api: Send + Sync + 'static {
     /// List configured model providers.
     ///
     /// `GET /v1/providers`
+    #[cfg(feature = "tag-providers")]
     fn list_providers(
         &self,
         request: ListProvidersRequest,
@@ -567,6 +636,7 @@ pub trait Api: Send + Sync + 'static {
     /// Add a provider.
     ///
     /// `POST /v1/providers`
+    #[cfg(feature = "tag-providers")]
     fn create_provider(
         &self,
         request: CreateProviderRequest,
@@ -581,6 +651,7 @@ pub trait Api: Send + Sync + 'static {
     /// Delete.
     ///
     /// `DELETE /v1/providers/{id}`
+    #[cfg(feature = "tag-providers")]
     fn delete_provider(
         &self,
         request: DeleteProviderRequest,
@@ -595,6 +666,7 @@ pub trait Api: Send + Sync + 'static {
     /// Update.
     ///
     /// `PATCH /v1/providers/{id}`
+    #[cfg(feature = "tag-providers")]
     fn update_provider(
         &self,
         request: UpdateProviderRequest,
@@ -609,6 +681,7 @@ pub trait Api: Send + Sync + 'static {
     /// List shipped + active integrations.
     ///
     /// `GET /v1/integrations`
+    #[cfg(feature = "tag-integrations")]
     fn list_integrations(
         &self,
         request: ListIntegrationsRequest,
@@ -623,6 +696,7 @@ pub trait Api: Send + Sync + 'static {
     /// Start the OAuth flow for the integration. Returns a redirect URL (in a JSON body) to send the user's browser to; the provider redirects back to the platform, which completes the install.
     ///
     /// `POST /v1/integrations/{id}/install`
+    #[cfg(feature = "tag-integrations")]
     fn install_integration(
         &self,
         request: InstallIntegrationRequest,
@@ -640,6 +714,7 @@ pub trait Api: Send + Sync + 'static {
     /// Revoke the install.
     ///
     /// `DELETE /v1/integrations/{id}/install`
+    #[cfg(feature = "tag-integrations")]
     fn uninstall_integration(
         &self,
         request: UninstallIntegrationRequest,
@@ -655,6 +730,7 @@ pub trait Api: Send + Sync + 'static {
     /// List publications (which agents serve which workspaces).
     ///
     /// `GET /v1/integrations/{id}/publications`
+    #[cfg(feature = "tag-integrations")]
     fn list_publications(
         &self,
         request: ListPublicationsRequest,
@@ -667,6 +743,7 @@ pub trait Api: Send + Sync + 'static {
     /// Create a publication.
     ///
     /// `POST /v1/integrations/{id}/publications`
+    #[cfg(feature = "tag-integrations")]
     fn create_publication(
         &self,
         request: CreatePublicationRequest,
@@ -679,6 +756,7 @@ pub trait Api: Send + Sync + 'static {
     /// Delete a publication.
     ///
     /// `DELETE /v1/integrations/{id}/publications/{pub_id}`
+    #[cfg(feature = "tag-integrations")]
     fn delete_publication(
         &self,
         request: DeletePublicationRequest,
@@ -691,6 +769,7 @@ pub trait Api: Send + Sync + 'static {
     /// List eval runs.
     ///
     /// `GET /v1/evals`
+    #[cfg(feature = "tag-evals")]
     fn list_evals(
         &self,
         request: ListEvalsRequest,
@@ -703,6 +782,7 @@ pub trait Api: Send + Sync + 'static {
     /// Start an eval. It runs in the background; poll get_eval for results.
     ///
     /// `POST /v1/evals`
+    #[cfg(feature = "tag-evals")]
     fn create_eval(
         &self,
         request: CreateEvalRequest,
@@ -715,6 +795,7 @@ pub trait Api: Send + Sync + 'static {
     /// Get an eval's results.
     ///
     /// `GET /v1/evals/{id}`
+    #[cfg(feature = "tag-evals")]
     fn get_eval(
         &self,
         request: GetEvalRequest,
@@ -729,6 +810,7 @@ pub trait Api: Send + Sync + 'static {
     /// List your keys (the actual key value is not returned). Also accepts HTTP basic credentials of a tenant admin, so keys can be managed before any key exists.
     ///
     /// `GET /v1/api-keys`
+    #[cfg(feature = "tag-api-keys")]
     fn list_api_keys(
         &self,
         request: ListApiKeysRequest,
@@ -743,6 +825,7 @@ pub trait Api: Send + Sync + 'static {
     /// Create. Body: { "name": "..." }. Returns the key once — store it now. Also accepts HTTP basic credentials of a tenant admin (to create the first key).
     ///
     /// `POST /v1/api-keys`
+    #[cfg(feature = "tag-api-keys")]
     fn create_api_key(
         &self,
         request: CreateApiKeyRequest,
@@ -757,6 +840,7 @@ pub trait Api: Send + Sync + 'static {
     /// Revoke.
     ///
     /// `DELETE /v1/api-keys/{id}`
+    #[cfg(feature = "tag-api-keys")]
     fn revoke_api_key(
         &self,
         request: RevokeApiKeyRequest,
@@ -771,6 +855,7 @@ pub trait Api: Send + Sync + 'static {
     /// Start an OAuth flow (Google sign-in for the Console). Answers a browser with a redirect to Google (or, for `Accept: application/json`, with the URL as JSON) and sets the `oauth_state` cookie that the callback checks. Unauthenticated.
     ///
     /// `GET /v1/console/oauth/start`
+    #[cfg(feature = "tag-console")]
     fn start_console_oauth(
         &self,
         request: StartConsoleOauthRequest,
@@ -785,6 +870,7 @@ pub trait Api: Send + Sync + 'static {
     /// OAuth callback handler. Google posts the result here (form_post response mode); the `state` field must match the `oauth_state` cookie set by start_console_oauth. On success the Console session cookie is set and the browser is redirected into the Console. Unauthenticated.
     ///
     /// `POST /v1/console/oauth/callback`
+    #[cfg(feature = "tag-console")]
     fn console_oauth_callback(
         &self,
         request: ConsoleOauthCallbackRequest,
@@ -802,6 +888,7 @@ pub trait Api: Send + Sync + 'static {
     /// Returns {"ok": true}. Unauthenticated.
     ///
     /// `GET /health`
+    #[cfg(feature = "tag-health")]
     fn health_check(
         &self,
         request: HealthCheckRequest,
@@ -811,7 +898,19 @@ pub trait Api: Send + Sync + 'static {
         let _ = request;
         async { Err(rt::server::Failure::NotImplemented) }
     }
+    /// Answers a request that [`router`] refused before it reached `operation` (the operationId): a missing or malformed parameter, malformed JSON, missing credentials, a body of another media type, of the wrong shape or over the size limit.
+    ///
+    /// `problem` says what was wrong: its status (400, 401, 413, 415 or 422), the parameter or JSON pointer at fault, and a sentence for people. The default answers it as `application/problem+json`. Override this to answer in the spec's own error format (for instance with [`rt::server::json_response`]), so that clients decode refusals as the documented errors they are.
+    fn reject(
+        &self,
+        operation: &'static str,
+        problem: rt::server::Problem,
+    ) -> rt::server::axum::response::Response {
+        let _ = operation;
+        rt::server::ApiResponse::into_api_response(problem)
+    }
 }
+#[cfg(feature = "tag-agents")]
 /// What [`Api::list_agents`] receives: the parameters and body of `GET /v1/agents`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListAgentsRequest {
@@ -830,6 +929,7 @@ pub struct ListAgentsRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-agents")]
 impl ListAgentsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -844,6 +944,7 @@ impl ListAgentsRequest {
         })
     }
 }
+#[cfg(feature = "tag-agents")]
 /// What [`Api::create_agent`] receives: the parameters and body of `POST /v1/agents`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateAgentRequest {
@@ -852,6 +953,7 @@ pub struct CreateAgentRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-agents")]
 impl CreateAgentRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -861,6 +963,7 @@ impl CreateAgentRequest {
         })
     }
 }
+#[cfg(feature = "tag-agents")]
 /// What [`Api::get_agent`] receives: the parameters and body of `GET /v1/agents/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetAgentRequest {
@@ -871,6 +974,7 @@ pub struct GetAgentRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-agents")]
 impl GetAgentRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -880,6 +984,7 @@ impl GetAgentRequest {
         })
     }
 }
+#[cfg(feature = "tag-agents")]
 /// What [`Api::update_agent`] receives: the parameters and body of `PATCH /v1/agents/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateAgentRequest {
@@ -892,6 +997,7 @@ pub struct UpdateAgentRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-agents")]
 impl UpdateAgentRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -902,6 +1008,7 @@ impl UpdateAgentRequest {
         })
     }
 }
+#[cfg(feature = "tag-agents")]
 /// What [`Api::list_agent_versions`] receives: the parameters and body of `GET /v1/agents/{id}/versions`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListAgentVersionsRequest {
@@ -920,6 +1027,7 @@ pub struct ListAgentVersionsRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-agents")]
 impl ListAgentVersionsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -933,6 +1041,7 @@ impl ListAgentVersionsRequest {
         })
     }
 }
+#[cfg(feature = "tag-agents")]
 /// What [`Api::get_agent_version`] receives: the parameters and body of `GET /v1/agents/{id}/versions/{version}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetAgentVersionRequest {
@@ -947,6 +1056,7 @@ pub struct GetAgentVersionRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-agents")]
 impl GetAgentVersionRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -958,6 +1068,7 @@ impl GetAgentVersionRequest {
         })
     }
 }
+#[cfg(feature = "tag-agents")]
 /// What [`Api::archive_agent`] receives: the parameters and body of `POST /v1/agents/{id}/archive`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ArchiveAgentRequest {
@@ -968,6 +1079,7 @@ pub struct ArchiveAgentRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-agents")]
 impl ArchiveAgentRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -977,6 +1089,7 @@ impl ArchiveAgentRequest {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::list_sessions`] receives: the parameters and body of `GET /v1/sessions`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListSessionsRequest {
@@ -999,6 +1112,7 @@ pub struct ListSessionsRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sessions")]
 impl ListSessionsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1017,6 +1131,7 @@ impl ListSessionsRequest {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::create_session`] receives: the parameters and body of `POST /v1/sessions`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateSessionRequest2 {
@@ -1029,6 +1144,7 @@ pub struct CreateSessionRequest2 {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sessions")]
 impl CreateSessionRequest2 {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1040,6 +1156,7 @@ impl CreateSessionRequest2 {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::get_session`] receives: the parameters and body of `GET /v1/sessions/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetSessionRequest {
@@ -1050,6 +1167,7 @@ pub struct GetSessionRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sessions")]
 impl GetSessionRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1059,6 +1177,7 @@ impl GetSessionRequest {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::delete_session`] receives: the parameters and body of `DELETE /v1/sessions/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteSessionRequest {
@@ -1069,6 +1188,7 @@ pub struct DeleteSessionRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sessions")]
 impl DeleteSessionRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1078,6 +1198,7 @@ impl DeleteSessionRequest {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::stream_session_events`] receives: the parameters and body of `GET /v1/sessions/{id}/stream`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StreamSessionEventsRequest {
@@ -1092,6 +1213,7 @@ pub struct StreamSessionEventsRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sessions")]
 impl StreamSessionEventsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1103,6 +1225,7 @@ impl StreamSessionEventsRequest {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::list_session_events`] receives: the parameters and body of `GET /v1/sessions/{id}/events`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListSessionEventsRequest {
@@ -1113,6 +1236,7 @@ pub struct ListSessionEventsRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sessions")]
 impl ListSessionEventsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1122,6 +1246,7 @@ impl ListSessionEventsRequest {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::send_session_message`] receives: the parameters and body of `POST /v1/sessions/{id}/messages`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SendSessionMessageRequest {
@@ -1138,6 +1263,7 @@ pub struct SendSessionMessageRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sessions")]
 impl SendSessionMessageRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1150,6 +1276,7 @@ impl SendSessionMessageRequest {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::cancel_session`] receives: the parameters and body of `POST /v1/sessions/{id}/cancel`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CancelSessionRequest {
@@ -1160,6 +1287,7 @@ pub struct CancelSessionRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sessions")]
 impl CancelSessionRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1169,6 +1297,7 @@ impl CancelSessionRequest {
         })
     }
 }
+#[cfg(feature = "tag-environments")]
 /// What [`Api::list_environments`] receives: the parameters and body of `GET /v1/environments`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListEnvironmentsRequest {
@@ -1183,6 +1312,7 @@ pub struct ListEnvironmentsRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-environments")]
 impl ListEnvironmentsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1195,6 +1325,7 @@ impl ListEnvironmentsRequest {
         })
     }
 }
+#[cfg(feature = "tag-environments")]
 /// What [`Api::create_environment`] receives: the parameters and body of `POST /v1/environments`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateEnvironmentRequest {
@@ -1203,6 +1334,7 @@ pub struct CreateEnvironmentRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-environments")]
 impl CreateEnvironmentRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1212,6 +1344,7 @@ impl CreateEnvironmentRequest {
         })
     }
 }
+#[cfg(feature = "tag-environments")]
 /// What [`Api::get_environment`] receives: the parameters and body of `GET /v1/environments/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetEnvironmentRequest {
@@ -1222,6 +1355,7 @@ pub struct GetEnvironmentRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-environments")]
 impl GetEnvironmentRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1231,6 +1365,7 @@ impl GetEnvironmentRequest {
         })
     }
 }
+#[cfg(feature = "tag-environments")]
 /// What [`Api::update_environment`] receives: the parameters and body of `PUT /v1/environments/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateEnvironmentRequest {
@@ -1243,6 +1378,7 @@ pub struct UpdateEnvironmentRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-environments")]
 impl UpdateEnvironmentRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1253,6 +1389,7 @@ impl UpdateEnvironmentRequest {
         })
     }
 }
+#[cfg(feature = "tag-environments")]
 /// What [`Api::delete_environment`] receives: the parameters and body of `DELETE /v1/environments/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteEnvironmentRequest {
@@ -1263,6 +1400,7 @@ pub struct DeleteEnvironmentRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-environments")]
 impl DeleteEnvironmentRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1272,6 +1410,7 @@ impl DeleteEnvironmentRequest {
         })
     }
 }
+#[cfg(feature = "tag-skills")]
 /// What [`Api::list_skills`] receives: the parameters and body of `GET /v1/skills`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListSkillsRequest {
@@ -1286,6 +1425,7 @@ pub struct ListSkillsRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-skills")]
 impl ListSkillsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1298,6 +1438,7 @@ impl ListSkillsRequest {
         })
     }
 }
+#[cfg(feature = "tag-skills")]
 /// What [`Api::upload_skill`] receives: the parameters and body of `POST /v1/skills`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UploadSkillRequest {
@@ -1306,6 +1447,7 @@ pub struct UploadSkillRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-skills")]
 impl UploadSkillRequest {
     /// Decodes the request, or says what is wrong with it.
     async fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1315,6 +1457,7 @@ impl UploadSkillRequest {
         })
     }
 }
+#[cfg(feature = "tag-skills")]
 /// What [`Api::get_skill`] receives: the parameters and body of `GET /v1/skills/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetSkillRequest {
@@ -1325,6 +1468,7 @@ pub struct GetSkillRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-skills")]
 impl GetSkillRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1334,6 +1478,7 @@ impl GetSkillRequest {
         })
     }
 }
+#[cfg(feature = "tag-skills")]
 /// What [`Api::delete_skill`] receives: the parameters and body of `DELETE /v1/skills/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteSkillRequest {
@@ -1344,6 +1489,7 @@ pub struct DeleteSkillRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-skills")]
 impl DeleteSkillRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1353,6 +1499,7 @@ impl DeleteSkillRequest {
         })
     }
 }
+#[cfg(feature = "tag-skills")]
 /// What [`Api::download_skill_file`] receives: the parameters and body of `GET /v1/skills/{id}/files/{file_path}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DownloadSkillFileRequest {
@@ -1367,6 +1514,7 @@ pub struct DownloadSkillFileRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-skills")]
 impl DownloadSkillFileRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1378,6 +1526,7 @@ impl DownloadSkillFileRequest {
         })
     }
 }
+#[cfg(feature = "tag-vaults")]
 /// What [`Api::list_vaults`] receives: the parameters and body of `GET /v1/vaults`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListVaultsRequest {
@@ -1392,6 +1541,7 @@ pub struct ListVaultsRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-vaults")]
 impl ListVaultsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1404,6 +1554,7 @@ impl ListVaultsRequest {
         })
     }
 }
+#[cfg(feature = "tag-vaults")]
 /// What [`Api::create_vault`] receives: the parameters and body of `POST /v1/vaults`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateVaultRequest {
@@ -1412,6 +1563,7 @@ pub struct CreateVaultRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-vaults")]
 impl CreateVaultRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1421,6 +1573,7 @@ impl CreateVaultRequest {
         })
     }
 }
+#[cfg(feature = "tag-vaults")]
 /// What [`Api::delete_vault`] receives: the parameters and body of `DELETE /v1/vaults/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteVaultRequest {
@@ -1431,6 +1584,7 @@ pub struct DeleteVaultRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-vaults")]
 impl DeleteVaultRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1440,6 +1594,7 @@ impl DeleteVaultRequest {
         })
     }
 }
+#[cfg(feature = "tag-vaults")]
 /// What [`Api::update_vault`] receives: the parameters and body of `PATCH /v1/vaults/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateVaultRequest {
@@ -1452,6 +1607,7 @@ pub struct UpdateVaultRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-vaults")]
 impl UpdateVaultRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1462,6 +1618,7 @@ impl UpdateVaultRequest {
         })
     }
 }
+#[cfg(feature = "tag-memory")]
 /// What [`Api::list_memory_stores`] receives: the parameters and body of `GET /v1/memory-stores`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListMemoryStoresRequest {
@@ -1480,6 +1637,7 @@ pub struct ListMemoryStoresRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-memory")]
 impl ListMemoryStoresRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1503,6 +1661,7 @@ impl ListMemoryStoresRequest {
         })
     }
 }
+#[cfg(feature = "tag-memory")]
 /// What [`Api::create_memory_store`] receives: the parameters and body of `POST /v1/memory-stores`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateMemoryStoreRequest {
@@ -1511,6 +1670,7 @@ pub struct CreateMemoryStoreRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-memory")]
 impl CreateMemoryStoreRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1520,6 +1680,7 @@ impl CreateMemoryStoreRequest {
         })
     }
 }
+#[cfg(feature = "tag-memory")]
 /// What [`Api::delete_memory_store`] receives: the parameters and body of `DELETE /v1/memory-stores/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteMemoryStoreRequest {
@@ -1530,6 +1691,7 @@ pub struct DeleteMemoryStoreRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-memory")]
 impl DeleteMemoryStoreRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1539,6 +1701,7 @@ impl DeleteMemoryStoreRequest {
         })
     }
 }
+#[cfg(feature = "tag-memory")]
 /// What [`Api::list_memory_entries`] receives: the parameters and body of `GET /v1/memory-stores/{id}/entries`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListMemoryEntriesRequest {
@@ -1557,6 +1720,7 @@ pub struct ListMemoryEntriesRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-memory")]
 impl ListMemoryEntriesRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1570,6 +1734,7 @@ impl ListMemoryEntriesRequest {
         })
     }
 }
+#[cfg(feature = "tag-memory")]
 /// What [`Api::search_memory_store`] receives: the parameters and body of `POST /v1/memory-stores/{id}/search`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchMemoryStoreRequest {
@@ -1582,6 +1747,7 @@ pub struct SearchMemoryStoreRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-memory")]
 impl SearchMemoryStoreRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1592,6 +1758,7 @@ impl SearchMemoryStoreRequest {
         })
     }
 }
+#[cfg(feature = "tag-files")]
 /// What [`Api::upload_file`] receives: the parameters and body of `POST /v1/files`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UploadFileRequest {
@@ -1600,6 +1767,7 @@ pub struct UploadFileRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-files")]
 impl UploadFileRequest {
     /// Decodes the request, or says what is wrong with it.
     async fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1609,6 +1777,7 @@ impl UploadFileRequest {
         })
     }
 }
+#[cfg(feature = "tag-files")]
 /// What [`Api::delete_file`] receives: the parameters and body of `DELETE /v1/files/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteFileRequest {
@@ -1619,6 +1788,7 @@ pub struct DeleteFileRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-files")]
 impl DeleteFileRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1628,6 +1798,7 @@ impl DeleteFileRequest {
         })
     }
 }
+#[cfg(feature = "tag-files")]
 /// What [`Api::download_file`] receives: the parameters and body of `GET /v1/files/{id}/content`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DownloadFileRequest {
@@ -1638,6 +1809,7 @@ pub struct DownloadFileRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-files")]
 impl DownloadFileRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1647,6 +1819,7 @@ impl DownloadFileRequest {
         })
     }
 }
+#[cfg(feature = "tag-providers")]
 /// What [`Api::list_providers`] receives: the parameters and body of `GET /v1/providers`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListProvidersRequest {
@@ -1661,6 +1834,7 @@ pub struct ListProvidersRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-providers")]
 impl ListProvidersRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1673,6 +1847,7 @@ impl ListProvidersRequest {
         })
     }
 }
+#[cfg(feature = "tag-providers")]
 /// What [`Api::create_provider`] receives: the parameters and body of `POST /v1/providers`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateProviderRequest {
@@ -1681,6 +1856,7 @@ pub struct CreateProviderRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-providers")]
 impl CreateProviderRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1690,6 +1866,7 @@ impl CreateProviderRequest {
         })
     }
 }
+#[cfg(feature = "tag-providers")]
 /// What [`Api::delete_provider`] receives: the parameters and body of `DELETE /v1/providers/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteProviderRequest {
@@ -1700,6 +1877,7 @@ pub struct DeleteProviderRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-providers")]
 impl DeleteProviderRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1709,6 +1887,7 @@ impl DeleteProviderRequest {
         })
     }
 }
+#[cfg(feature = "tag-providers")]
 /// What [`Api::update_provider`] receives: the parameters and body of `PATCH /v1/providers/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateProviderRequest {
@@ -1721,6 +1900,7 @@ pub struct UpdateProviderRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-providers")]
 impl UpdateProviderRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1731,6 +1911,7 @@ impl UpdateProviderRequest {
         })
     }
 }
+#[cfg(feature = "tag-integrations")]
 /// What [`Api::list_integrations`] receives: the parameters and body of `GET /v1/integrations`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListIntegrationsRequest {
@@ -1745,6 +1926,7 @@ pub struct ListIntegrationsRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-integrations")]
 impl ListIntegrationsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1757,6 +1939,7 @@ impl ListIntegrationsRequest {
         })
     }
 }
+#[cfg(feature = "tag-integrations")]
 /// What [`Api::install_integration`] receives: the parameters and body of `POST /v1/integrations/{id}/install`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InstallIntegrationRequest {
@@ -1767,6 +1950,7 @@ pub struct InstallIntegrationRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-integrations")]
 impl InstallIntegrationRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1776,6 +1960,7 @@ impl InstallIntegrationRequest {
         })
     }
 }
+#[cfg(feature = "tag-integrations")]
 /// What [`Api::uninstall_integration`] receives: the parameters and body of `DELETE /v1/integrations/{id}/install`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UninstallIntegrationRequest {
@@ -1786,6 +1971,7 @@ pub struct UninstallIntegrationRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-integrations")]
 impl UninstallIntegrationRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1795,6 +1981,7 @@ impl UninstallIntegrationRequest {
         })
     }
 }
+#[cfg(feature = "tag-integrations")]
 /// What [`Api::list_publications`] receives: the parameters and body of `GET /v1/integrations/{id}/publications`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListPublicationsRequest {
@@ -1813,6 +2000,7 @@ pub struct ListPublicationsRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-integrations")]
 impl ListPublicationsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1826,6 +2014,7 @@ impl ListPublicationsRequest {
         })
     }
 }
+#[cfg(feature = "tag-integrations")]
 /// What [`Api::create_publication`] receives: the parameters and body of `POST /v1/integrations/{id}/publications`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreatePublicationRequest {
@@ -1838,6 +2027,7 @@ pub struct CreatePublicationRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-integrations")]
 impl CreatePublicationRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1848,6 +2038,7 @@ impl CreatePublicationRequest {
         })
     }
 }
+#[cfg(feature = "tag-integrations")]
 /// What [`Api::delete_publication`] receives: the parameters and body of `DELETE /v1/integrations/{id}/publications/{pub_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeletePublicationRequest {
@@ -1862,6 +2053,7 @@ pub struct DeletePublicationRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-integrations")]
 impl DeletePublicationRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1873,6 +2065,7 @@ impl DeletePublicationRequest {
         })
     }
 }
+#[cfg(feature = "tag-evals")]
 /// What [`Api::list_evals`] receives: the parameters and body of `GET /v1/evals`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListEvalsRequest {
@@ -1887,6 +2080,7 @@ pub struct ListEvalsRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-evals")]
 impl ListEvalsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1899,6 +2093,7 @@ impl ListEvalsRequest {
         })
     }
 }
+#[cfg(feature = "tag-evals")]
 /// What [`Api::create_eval`] receives: the parameters and body of `POST /v1/evals`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateEvalRequest {
@@ -1907,6 +2102,7 @@ pub struct CreateEvalRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-evals")]
 impl CreateEvalRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1916,6 +2112,7 @@ impl CreateEvalRequest {
         })
     }
 }
+#[cfg(feature = "tag-evals")]
 /// What [`Api::get_eval`] receives: the parameters and body of `GET /v1/evals/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetEvalRequest {
@@ -1926,6 +2123,7 @@ pub struct GetEvalRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-evals")]
 impl GetEvalRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1935,6 +2133,7 @@ impl GetEvalRequest {
         })
     }
 }
+#[cfg(feature = "tag-api-keys")]
 /// What [`Api::list_api_keys`] receives: the parameters and body of `GET /v1/api-keys`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListApiKeysRequest {
@@ -1949,6 +2148,7 @@ pub struct ListApiKeysRequest {
     /// The credentials the caller presented, by security scheme (`basicAuth`, `bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-api-keys")]
 impl ListApiKeysRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1961,6 +2161,7 @@ impl ListApiKeysRequest {
         })
     }
 }
+#[cfg(feature = "tag-api-keys")]
 /// What [`Api::create_api_key`] receives: the parameters and body of `POST /v1/api-keys`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateApiKeyRequest {
@@ -1969,6 +2170,7 @@ pub struct CreateApiKeyRequest {
     /// The credentials the caller presented, by security scheme (`basicAuth`, `bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-api-keys")]
 impl CreateApiKeyRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1978,6 +2180,7 @@ impl CreateApiKeyRequest {
         })
     }
 }
+#[cfg(feature = "tag-api-keys")]
 /// What [`Api::revoke_api_key`] receives: the parameters and body of `DELETE /v1/api-keys/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RevokeApiKeyRequest {
@@ -1988,6 +2191,7 @@ pub struct RevokeApiKeyRequest {
     /// The credentials the caller presented, by security scheme (`basicAuth`, `bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-api-keys")]
 impl RevokeApiKeyRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1997,6 +2201,7 @@ impl RevokeApiKeyRequest {
         })
     }
 }
+#[cfg(feature = "tag-console")]
 /// What [`Api::start_console_oauth`] receives: the parameters and body of `GET /v1/console/oauth/start`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StartConsoleOauthRequest {
@@ -2005,6 +2210,7 @@ pub struct StartConsoleOauthRequest {
     /// `redirect_to` (query).
     pub redirect_to: Option<String>,
 }
+#[cfg(feature = "tag-console")]
 impl StartConsoleOauthRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -2014,6 +2220,7 @@ impl StartConsoleOauthRequest {
         })
     }
 }
+#[cfg(feature = "tag-console")]
 /// What [`Api::console_oauth_callback`] receives: the parameters and body of `POST /v1/console/oauth/callback`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConsoleOauthCallbackRequest {
@@ -2024,6 +2231,7 @@ pub struct ConsoleOauthCallbackRequest {
     /// The request body (`application/x-www-form-urlencoded`).
     pub body: OAuthCallbackForm,
 }
+#[cfg(feature = "tag-console")]
 impl ConsoleOauthCallbackRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -2037,453 +2245,796 @@ impl ConsoleOauthCallbackRequest {
         })
     }
 }
+#[cfg(feature = "tag-health")]
 /// What [`Api::health_check`] receives: the parameters and body of `GET /health`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HealthCheckRequest {}
+#[cfg(feature = "tag-health")]
 impl HealthCheckRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(_: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {})
     }
 }
-/// Serves `api`: every operation of [`Api`] at its path, with `application/problem+json` answers for requests that do not fit the spec (400, 401, 415, 422), for unknown paths (404) and for unknown methods on a known path (405).
+/// Serves `api`: every operation of [`Api`] at its path, with `application/problem+json` answers (or what [`Api::reject`] makes of them) for requests that do not fit the spec (400, 401, 413, 415, 422), for unknown paths (404) and for unknown methods on a known path (405).
 ///
 /// A panic in an implementation is answered with a 500 and does not take the server down.
 pub fn router<A: Api>(api: Arc<A>) -> Router {
-    use rt::server::axum::routing::{get, post, delete};
-    Router::new()
+    let router: Router<Arc<A>> = Router::new();
+    #[cfg(feature = "tag-agents")]
+    let router = router
+        .route("/v1/agents", rt::server::axum::routing::get(handlers::list_agents::<A>));
+    #[cfg(feature = "tag-agents")]
+    let router = router
         .route(
             "/v1/agents",
-            get(handlers::list_agents::<A>).post(handlers::create_agent::<A>),
-        )
+            rt::server::axum::routing::post(handlers::create_agent::<A>),
+        );
+    #[cfg(feature = "tag-agents")]
+    let router = router
         .route(
             "/v1/agents/{id}",
-            get(handlers::get_agent::<A>).patch(handlers::update_agent::<A>),
-        )
-        .route("/v1/agents/{id}/versions", get(handlers::list_agent_versions::<A>))
+            rt::server::axum::routing::get(handlers::get_agent::<A>),
+        );
+    #[cfg(feature = "tag-agents")]
+    let router = router
+        .route(
+            "/v1/agents/{id}",
+            rt::server::axum::routing::patch(handlers::update_agent::<A>),
+        );
+    #[cfg(feature = "tag-agents")]
+    let router = router
+        .route(
+            "/v1/agents/{id}/versions",
+            rt::server::axum::routing::get(handlers::list_agent_versions::<A>),
+        );
+    #[cfg(feature = "tag-agents")]
+    let router = router
         .route(
             "/v1/agents/{id}/versions/{version}",
-            get(handlers::get_agent_version::<A>),
-        )
-        .route("/v1/agents/{id}/archive", post(handlers::archive_agent::<A>))
+            rt::server::axum::routing::get(handlers::get_agent_version::<A>),
+        );
+    #[cfg(feature = "tag-agents")]
+    let router = router
+        .route(
+            "/v1/agents/{id}/archive",
+            rt::server::axum::routing::post(handlers::archive_agent::<A>),
+        );
+    #[cfg(feature = "tag-sessions")]
+    let router = router
         .route(
             "/v1/sessions",
-            get(handlers::list_sessions::<A>).post(handlers::create_session::<A>),
-        )
+            rt::server::axum::routing::get(handlers::list_sessions::<A>),
+        );
+    #[cfg(feature = "tag-sessions")]
+    let router = router
+        .route(
+            "/v1/sessions",
+            rt::server::axum::routing::post(handlers::create_session::<A>),
+        );
+    #[cfg(feature = "tag-sessions")]
+    let router = router
         .route(
             "/v1/sessions/{id}",
-            get(handlers::get_session::<A>).delete(handlers::delete_session::<A>),
-        )
-        .route("/v1/sessions/{id}/stream", get(handlers::stream_session_events::<A>))
-        .route("/v1/sessions/{id}/events", get(handlers::list_session_events::<A>))
-        .route("/v1/sessions/{id}/messages", post(handlers::send_session_message::<A>))
-        .route("/v1/sessions/{id}/cancel", post(handlers::cancel_session::<A>))
+            rt::server::axum::routing::get(handlers::get_session::<A>),
+        );
+    #[cfg(feature = "tag-sessions")]
+    let router = router
+        .route(
+            "/v1/sessions/{id}",
+            rt::server::axum::routing::delete(handlers::delete_session::<A>),
+        );
+    #[cfg(feature = "tag-sessions")]
+    let router = router
+        .route(
+            "/v1/sessions/{id}/stream",
+            rt::server::axum::routing::get(handlers::stream_session_events::<A>),
+        );
+    #[cfg(feature = "tag-sessions")]
+    let router = router
+        .route(
+            "/v1/sessions/{id}/events",
+            rt::server::axum::routing::get(handlers::list_session_events::<A>),
+        );
+    #[cfg(feature = "tag-sessions")]
+    let router = router
+        .route(
+            "/v1/sessions/{id}/messages",
+            rt::server::axum::routing::post(handlers::send_session_message::<A>),
+        );
+    #[cfg(feature = "tag-sessions")]
+    let router = router
+        .route(
+            "/v1/sessions/{id}/cancel",
+            rt::server::axum::routing::post(handlers::cancel_session::<A>),
+        );
+    #[cfg(feature = "tag-environments")]
+    let router = router
         .route(
             "/v1/environments",
-            get(handlers::list_environments::<A>).post(handlers::create_environment::<A>),
-        )
+            rt::server::axum::routing::get(handlers::list_environments::<A>),
+        );
+    #[cfg(feature = "tag-environments")]
+    let router = router
+        .route(
+            "/v1/environments",
+            rt::server::axum::routing::post(handlers::create_environment::<A>),
+        );
+    #[cfg(feature = "tag-environments")]
+    let router = router
         .route(
             "/v1/environments/{id}",
-            get(handlers::get_environment::<A>)
-                .put(handlers::update_environment::<A>)
-                .delete(handlers::delete_environment::<A>),
-        )
+            rt::server::axum::routing::get(handlers::get_environment::<A>),
+        );
+    #[cfg(feature = "tag-environments")]
+    let router = router
+        .route(
+            "/v1/environments/{id}",
+            rt::server::axum::routing::put(handlers::update_environment::<A>),
+        );
+    #[cfg(feature = "tag-environments")]
+    let router = router
+        .route(
+            "/v1/environments/{id}",
+            rt::server::axum::routing::delete(handlers::delete_environment::<A>),
+        );
+    #[cfg(feature = "tag-skills")]
+    let router = router
+        .route("/v1/skills", rt::server::axum::routing::get(handlers::list_skills::<A>));
+    #[cfg(feature = "tag-skills")]
+    let router = router
         .route(
             "/v1/skills",
-            get(handlers::list_skills::<A>).post(handlers::upload_skill::<A>),
-        )
+            rt::server::axum::routing::post(handlers::upload_skill::<A>),
+        );
+    #[cfg(feature = "tag-skills")]
+    let router = router
         .route(
             "/v1/skills/{id}",
-            get(handlers::get_skill::<A>).delete(handlers::delete_skill::<A>),
-        )
+            rt::server::axum::routing::get(handlers::get_skill::<A>),
+        );
+    #[cfg(feature = "tag-skills")]
+    let router = router
+        .route(
+            "/v1/skills/{id}",
+            rt::server::axum::routing::delete(handlers::delete_skill::<A>),
+        );
+    #[cfg(feature = "tag-skills")]
+    let router = router
         .route(
             "/v1/skills/{id}/files/{file_path}",
-            get(handlers::download_skill_file::<A>),
-        )
+            rt::server::axum::routing::get(handlers::download_skill_file::<A>),
+        );
+    #[cfg(feature = "tag-vaults")]
+    let router = router
+        .route("/v1/vaults", rt::server::axum::routing::get(handlers::list_vaults::<A>));
+    #[cfg(feature = "tag-vaults")]
+    let router = router
         .route(
             "/v1/vaults",
-            get(handlers::list_vaults::<A>).post(handlers::create_vault::<A>),
-        )
+            rt::server::axum::routing::post(handlers::create_vault::<A>),
+        );
+    #[cfg(feature = "tag-vaults")]
+    let router = router
         .route(
             "/v1/vaults/{id}",
-            delete(handlers::delete_vault::<A>).patch(handlers::update_vault::<A>),
-        )
+            rt::server::axum::routing::delete(handlers::delete_vault::<A>),
+        );
+    #[cfg(feature = "tag-vaults")]
+    let router = router
+        .route(
+            "/v1/vaults/{id}",
+            rt::server::axum::routing::patch(handlers::update_vault::<A>),
+        );
+    #[cfg(feature = "tag-memory")]
+    let router = router
         .route(
             "/v1/memory-stores",
-            get(handlers::list_memory_stores::<A>)
-                .post(handlers::create_memory_store::<A>),
-        )
-        .route("/v1/memory-stores/{id}", delete(handlers::delete_memory_store::<A>))
-        .route("/v1/memory-stores/{id}/entries", get(handlers::list_memory_entries::<A>))
-        .route("/v1/memory-stores/{id}/search", post(handlers::search_memory_store::<A>))
-        .route("/v1/files", post(handlers::upload_file::<A>))
-        .route("/v1/files/{id}", delete(handlers::delete_file::<A>))
-        .route("/v1/files/{id}/content", get(handlers::download_file::<A>))
+            rt::server::axum::routing::get(handlers::list_memory_stores::<A>),
+        );
+    #[cfg(feature = "tag-memory")]
+    let router = router
+        .route(
+            "/v1/memory-stores",
+            rt::server::axum::routing::post(handlers::create_memory_store::<A>),
+        );
+    #[cfg(feature = "tag-memory")]
+    let router = router
+        .route(
+            "/v1/memory-stores/{id}",
+            rt::server::axum::routing::delete(handlers::delete_memory_store::<A>),
+        );
+    #[cfg(feature = "tag-memory")]
+    let router = router
+        .route(
+            "/v1/memory-stores/{id}/entries",
+            rt::server::axum::routing::get(handlers::list_memory_entries::<A>),
+        );
+    #[cfg(feature = "tag-memory")]
+    let router = router
+        .route(
+            "/v1/memory-stores/{id}/search",
+            rt::server::axum::routing::post(handlers::search_memory_store::<A>),
+        );
+    #[cfg(feature = "tag-files")]
+    let router = router
+        .route("/v1/files", rt::server::axum::routing::post(handlers::upload_file::<A>));
+    #[cfg(feature = "tag-files")]
+    let router = router
+        .route(
+            "/v1/files/{id}",
+            rt::server::axum::routing::delete(handlers::delete_file::<A>),
+        );
+    #[cfg(feature = "tag-files")]
+    let router = router
+        .route(
+            "/v1/files/{id}/content",
+            rt::server::axum::routing::get(handlers::download_file::<A>),
+        );
+    #[cfg(feature = "tag-providers")]
+    let router = router
         .route(
             "/v1/providers",
-            get(handlers::list_providers::<A>).post(handlers::create_provider::<A>),
-        )
+            rt::server::axum::routing::get(handlers::list_providers::<A>),
+        );
+    #[cfg(feature = "tag-providers")]
+    let router = router
+        .route(
+            "/v1/providers",
+            rt::server::axum::routing::post(handlers::create_provider::<A>),
+        );
+    #[cfg(feature = "tag-providers")]
+    let router = router
         .route(
             "/v1/providers/{id}",
-            delete(handlers::delete_provider::<A>).patch(handlers::update_provider::<A>),
-        )
-        .route("/v1/integrations", get(handlers::list_integrations::<A>))
+            rt::server::axum::routing::delete(handlers::delete_provider::<A>),
+        );
+    #[cfg(feature = "tag-providers")]
+    let router = router
+        .route(
+            "/v1/providers/{id}",
+            rt::server::axum::routing::patch(handlers::update_provider::<A>),
+        );
+    #[cfg(feature = "tag-integrations")]
+    let router = router
+        .route(
+            "/v1/integrations",
+            rt::server::axum::routing::get(handlers::list_integrations::<A>),
+        );
+    #[cfg(feature = "tag-integrations")]
+    let router = router
         .route(
             "/v1/integrations/{id}/install",
-            post(handlers::install_integration::<A>)
-                .delete(handlers::uninstall_integration::<A>),
-        )
+            rt::server::axum::routing::post(handlers::install_integration::<A>),
+        );
+    #[cfg(feature = "tag-integrations")]
+    let router = router
+        .route(
+            "/v1/integrations/{id}/install",
+            rt::server::axum::routing::delete(handlers::uninstall_integration::<A>),
+        );
+    #[cfg(feature = "tag-integrations")]
+    let router = router
         .route(
             "/v1/integrations/{id}/publications",
-            get(handlers::list_publications::<A>).post(handlers::create_publication::<A>),
-        )
+            rt::server::axum::routing::get(handlers::list_publications::<A>),
+        );
+    #[cfg(feature = "tag-integrations")]
+    let router = router
+        .route(
+            "/v1/integrations/{id}/publications",
+            rt::server::axum::routing::post(handlers::create_publication::<A>),
+        );
+    #[cfg(feature = "tag-integrations")]
+    let router = router
         .route(
             "/v1/integrations/{id}/publications/{pub_id}",
-            delete(handlers::delete_publication::<A>),
-        )
+            rt::server::axum::routing::delete(handlers::delete_publication::<A>),
+        );
+    #[cfg(feature = "tag-evals")]
+    let router = router
+        .route("/v1/evals", rt::server::axum::routing::get(handlers::list_evals::<A>));
+    #[cfg(feature = "tag-evals")]
+    let router = router
+        .route("/v1/evals", rt::server::axum::routing::post(handlers::create_eval::<A>));
+    #[cfg(feature = "tag-evals")]
+    let router = router
         .route(
-            "/v1/evals",
-            get(handlers::list_evals::<A>).post(handlers::create_eval::<A>),
-        )
-        .route("/v1/evals/{id}", get(handlers::get_eval::<A>))
+            "/v1/evals/{id}",
+            rt::server::axum::routing::get(handlers::get_eval::<A>),
+        );
+    #[cfg(feature = "tag-api-keys")]
+    let router = router
         .route(
             "/v1/api-keys",
-            get(handlers::list_api_keys::<A>).post(handlers::create_api_key::<A>),
-        )
-        .route("/v1/api-keys/{id}", delete(handlers::revoke_api_key::<A>))
-        .route("/v1/console/oauth/start", get(handlers::start_console_oauth::<A>))
-        .route("/v1/console/oauth/callback", post(handlers::console_oauth_callback::<A>))
-        .route("/health", get(handlers::health_check::<A>))
+            rt::server::axum::routing::get(handlers::list_api_keys::<A>),
+        );
+    #[cfg(feature = "tag-api-keys")]
+    let router = router
+        .route(
+            "/v1/api-keys",
+            rt::server::axum::routing::post(handlers::create_api_key::<A>),
+        );
+    #[cfg(feature = "tag-api-keys")]
+    let router = router
+        .route(
+            "/v1/api-keys/{id}",
+            rt::server::axum::routing::delete(handlers::revoke_api_key::<A>),
+        );
+    #[cfg(feature = "tag-console")]
+    let router = router
+        .route(
+            "/v1/console/oauth/start",
+            rt::server::axum::routing::get(handlers::start_console_oauth::<A>),
+        );
+    #[cfg(feature = "tag-console")]
+    let router = router
+        .route(
+            "/v1/console/oauth/callback",
+            rt::server::axum::routing::post(handlers::console_oauth_callback::<A>),
+        );
+    #[cfg(feature = "tag-health")]
+    let router = router
+        .route("/health", rt::server::axum::routing::get(handlers::health_check::<A>));
+    router
         .fallback(rt::server::not_found)
         .method_not_allowed_fallback(rt::server::method_not_allowed)
         .with_state(api)
 }
 /// Where the `bearerAuth` security scheme's credential is read.
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-files",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys"
+    )
+)]
 const BEARER_AUTH_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthScheme {
     key: "bearerAuth",
     kind: rt::server::ServerAuthKind::Bearer,
 };
 /// Where the `basicAuth` security scheme's credential is read.
+#[cfg(feature = "tag-api-keys")]
 const BASIC_AUTH_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthScheme {
     key: "basicAuth",
     kind: rt::server::ServerAuthKind::Basic,
 };
 /// The security alternatives of `list_agents`: the first one fully presented wins.
+#[cfg(feature = "tag-agents")]
 const LIST_AGENTS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `create_agent`: the first one fully presented wins.
+#[cfg(feature = "tag-agents")]
 const CREATE_AGENT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `get_agent`: the first one fully presented wins.
+#[cfg(feature = "tag-agents")]
 const GET_AGENT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `update_agent`: the first one fully presented wins.
+#[cfg(feature = "tag-agents")]
 const UPDATE_AGENT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `list_agent_versions`: the first one fully presented wins.
+#[cfg(feature = "tag-agents")]
 const LIST_AGENT_VERSIONS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `get_agent_version`: the first one fully presented wins.
+#[cfg(feature = "tag-agents")]
 const GET_AGENT_VERSION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `archive_agent`: the first one fully presented wins.
+#[cfg(feature = "tag-agents")]
 const ARCHIVE_AGENT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `list_sessions`: the first one fully presented wins.
+#[cfg(feature = "tag-sessions")]
 const LIST_SESSIONS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `create_session`: the first one fully presented wins.
+#[cfg(feature = "tag-sessions")]
 const CREATE_SESSION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `get_session`: the first one fully presented wins.
+#[cfg(feature = "tag-sessions")]
 const GET_SESSION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `delete_session`: the first one fully presented wins.
+#[cfg(feature = "tag-sessions")]
 const DELETE_SESSION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `stream_session_events`: the first one fully presented wins.
+#[cfg(feature = "tag-sessions")]
 const STREAM_SESSION_EVENTS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `list_session_events`: the first one fully presented wins.
+#[cfg(feature = "tag-sessions")]
 const LIST_SESSION_EVENTS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `send_session_message`: the first one fully presented wins.
+#[cfg(feature = "tag-sessions")]
 const SEND_SESSION_MESSAGE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `cancel_session`: the first one fully presented wins.
+#[cfg(feature = "tag-sessions")]
 const CANCEL_SESSION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `list_environments`: the first one fully presented wins.
+#[cfg(feature = "tag-environments")]
 const LIST_ENVIRONMENTS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `create_environment`: the first one fully presented wins.
+#[cfg(feature = "tag-environments")]
 const CREATE_ENVIRONMENT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `get_environment`: the first one fully presented wins.
+#[cfg(feature = "tag-environments")]
 const GET_ENVIRONMENT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `update_environment`: the first one fully presented wins.
+#[cfg(feature = "tag-environments")]
 const UPDATE_ENVIRONMENT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `delete_environment`: the first one fully presented wins.
+#[cfg(feature = "tag-environments")]
 const DELETE_ENVIRONMENT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `list_skills`: the first one fully presented wins.
+#[cfg(feature = "tag-skills")]
 const LIST_SKILLS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `upload_skill`: the first one fully presented wins.
+#[cfg(feature = "tag-skills")]
 const UPLOAD_SKILL_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `get_skill`: the first one fully presented wins.
+#[cfg(feature = "tag-skills")]
 const GET_SKILL_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `delete_skill`: the first one fully presented wins.
+#[cfg(feature = "tag-skills")]
 const DELETE_SKILL_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `download_skill_file`: the first one fully presented wins.
+#[cfg(feature = "tag-skills")]
 const DOWNLOAD_SKILL_FILE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `list_vaults`: the first one fully presented wins.
+#[cfg(feature = "tag-vaults")]
 const LIST_VAULTS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `create_vault`: the first one fully presented wins.
+#[cfg(feature = "tag-vaults")]
 const CREATE_VAULT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `delete_vault`: the first one fully presented wins.
+#[cfg(feature = "tag-vaults")]
 const DELETE_VAULT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `update_vault`: the first one fully presented wins.
+#[cfg(feature = "tag-vaults")]
 const UPDATE_VAULT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `list_memory_stores`: the first one fully presented wins.
+#[cfg(feature = "tag-memory")]
 const LIST_MEMORY_STORES_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `create_memory_store`: the first one fully presented wins.
+#[cfg(feature = "tag-memory")]
 const CREATE_MEMORY_STORE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `delete_memory_store`: the first one fully presented wins.
+#[cfg(feature = "tag-memory")]
 const DELETE_MEMORY_STORE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `list_memory_entries`: the first one fully presented wins.
+#[cfg(feature = "tag-memory")]
 const LIST_MEMORY_ENTRIES_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `search_memory_store`: the first one fully presented wins.
+#[cfg(feature = "tag-memory")]
 const SEARCH_MEMORY_STORE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `upload_file`: the first one fully presented wins.
+#[cfg(feature = "tag-files")]
 const UPLOAD_FILE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `delete_file`: the first one fully presented wins.
+#[cfg(feature = "tag-files")]
 const DELETE_FILE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `download_file`: the first one fully presented wins.
+#[cfg(feature = "tag-files")]
 const DOWNLOAD_FILE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `list_providers`: the first one fully presented wins.
+#[cfg(feature = "tag-providers")]
 const LIST_PROVIDERS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `create_provider`: the first one fully presented wins.
+#[cfg(feature = "tag-providers")]
 const CREATE_PROVIDER_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `delete_provider`: the first one fully presented wins.
+#[cfg(feature = "tag-providers")]
 const DELETE_PROVIDER_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `update_provider`: the first one fully presented wins.
+#[cfg(feature = "tag-providers")]
 const UPDATE_PROVIDER_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `list_integrations`: the first one fully presented wins.
+#[cfg(feature = "tag-integrations")]
 const LIST_INTEGRATIONS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `install_integration`: the first one fully presented wins.
+#[cfg(feature = "tag-integrations")]
 const INSTALL_INTEGRATION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `uninstall_integration`: the first one fully presented wins.
+#[cfg(feature = "tag-integrations")]
 const UNINSTALL_INTEGRATION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `list_publications`: the first one fully presented wins.
+#[cfg(feature = "tag-integrations")]
 const LIST_PUBLICATIONS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `create_publication`: the first one fully presented wins.
+#[cfg(feature = "tag-integrations")]
 const CREATE_PUBLICATION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `delete_publication`: the first one fully presented wins.
+#[cfg(feature = "tag-integrations")]
 const DELETE_PUBLICATION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `list_evals`: the first one fully presented wins.
+#[cfg(feature = "tag-evals")]
 const LIST_EVALS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `create_eval`: the first one fully presented wins.
+#[cfg(feature = "tag-evals")]
 const CREATE_EVAL_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
 ];
 /// The security alternatives of `get_eval`: the first one fully presented wins.
+#[cfg(feature = "tag-evals")]
 const GET_EVAL_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[&[&BEARER_AUTH_SCHEME]];
 /// The security alternatives of `list_api_keys`: the first one fully presented wins.
+#[cfg(feature = "tag-api-keys")]
 const LIST_API_KEYS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[&BASIC_AUTH_SCHEME],
 ];
 /// The security alternatives of `create_api_key`: the first one fully presented wins.
+#[cfg(feature = "tag-api-keys")]
 const CREATE_API_KEY_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[&BASIC_AUTH_SCHEME],
 ];
 /// The security alternatives of `revoke_api_key`: the first one fully presented wins.
+#[cfg(feature = "tag-api-keys")]
 const REVOKE_API_KEY_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[&BASIC_AUTH_SCHEME],
 ];
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-files",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys",
+        feature = "tag-console",
+        feature = "tag-health"
+    )
+)]
 /// The HTTP side of [`router`]: one handler per operation, and how each operation's
 /// response enums are written.
 mod handlers {
+    #[cfg(
+        any(
+            feature = "tag-agents",
+            feature = "tag-sessions",
+            feature = "tag-environments",
+            feature = "tag-skills",
+            feature = "tag-vaults",
+            feature = "tag-memory",
+            feature = "tag-files",
+            feature = "tag-providers",
+            feature = "tag-integrations",
+            feature = "tag-evals",
+            feature = "tag-api-keys",
+            feature = "tag-console",
+            feature = "tag-health"
+        )
+    )]
     use rt::server::axum::extract::{Request, State};
     use rt::server::axum::response::Response;
     use super::*;
+    #[cfg(feature = "tag-agents")]
     /// `GET /v1/agents`
     pub(super) async fn list_agents<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListAgentsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListAgentsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("list_agents", api.list_agents(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_agents",
+                    problem,
+                    |p| api.reject("list_agents", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-agents")]
     /// `POST /v1/agents`
     pub(super) async fn create_agent<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateAgentRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateAgentRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("create_agent", api.create_agent(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_agent",
+                    problem,
+                    |p| api.reject("create_agent", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-agents")]
     /// `GET /v1/agents/{id}`
     pub(super) async fn get_agent<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetAgentRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetAgentRequest::from_input(&input) {
+        match decoded {
             Ok(request) => rt::server::respond("get_agent", api.get_agent(request)).await,
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse("get_agent", problem, |p| api.reject("get_agent", p))
+            }
         }
     }
+    #[cfg(feature = "tag-agents")]
     /// `PATCH /v1/agents/{id}`
     pub(super) async fn update_agent<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => UpdateAgentRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match UpdateAgentRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("update_agent", api.update_agent(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "update_agent",
+                    problem,
+                    |p| api.reject("update_agent", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-agents")]
     /// `GET /v1/agents/{id}/versions`
     pub(super) async fn list_agent_versions<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListAgentVersionsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListAgentVersionsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "list_agent_versions",
@@ -2491,151 +3042,200 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_agent_versions",
+                    problem,
+                    |p| api.reject("list_agent_versions", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-agents")]
     /// `GET /v1/agents/{id}/versions/{version}`
     pub(super) async fn get_agent_version<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetAgentVersionRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetAgentVersionRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("get_agent_version", api.get_agent_version(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "get_agent_version",
+                    problem,
+                    |p| api.reject("get_agent_version", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-agents")]
     /// `POST /v1/agents/{id}/archive`
     pub(super) async fn archive_agent<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ArchiveAgentRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ArchiveAgentRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("archive_agent", api.archive_agent(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "archive_agent",
+                    problem,
+                    |p| api.reject("archive_agent", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// `GET /v1/sessions`
     pub(super) async fn list_sessions<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListSessionsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListSessionsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("list_sessions", api.list_sessions(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_sessions",
+                    problem,
+                    |p| api.reject("list_sessions", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// `POST /v1/sessions`
     pub(super) async fn create_session<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateSessionRequest2::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateSessionRequest2::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("create_session", api.create_session(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_session",
+                    problem,
+                    |p| api.reject("create_session", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// `GET /v1/sessions/{id}`
     pub(super) async fn get_session<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetSessionRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetSessionRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("get_session", api.get_session(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "get_session",
+                    problem,
+                    |p| api.reject("get_session", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// `DELETE /v1/sessions/{id}`
     pub(super) async fn delete_session<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => DeleteSessionRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match DeleteSessionRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("delete_session", api.delete_session(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "delete_session",
+                    problem,
+                    |p| api.reject("delete_session", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// `GET /v1/sessions/{id}/stream`
     pub(super) async fn stream_session_events<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => StreamSessionEventsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match StreamSessionEventsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "stream_session_events",
@@ -2643,24 +3243,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "stream_session_events",
+                    problem,
+                    |p| api.reject("stream_session_events", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// `GET /v1/sessions/{id}/events`
     pub(super) async fn list_session_events<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListSessionEventsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListSessionEventsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "list_session_events",
@@ -2668,24 +3275,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_session_events",
+                    problem,
+                    |p| api.reject("list_session_events", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// `POST /v1/sessions/{id}/messages`
     pub(super) async fn send_session_message<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => SendSessionMessageRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match SendSessionMessageRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "send_session_message",
@@ -2693,67 +3307,88 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "send_session_message",
+                    problem,
+                    |p| api.reject("send_session_message", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// `POST /v1/sessions/{id}/cancel`
     pub(super) async fn cancel_session<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CancelSessionRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CancelSessionRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("cancel_session", api.cancel_session(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "cancel_session",
+                    problem,
+                    |p| api.reject("cancel_session", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-environments")]
     /// `GET /v1/environments`
     pub(super) async fn list_environments<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListEnvironmentsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListEnvironmentsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("list_environments", api.list_environments(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_environments",
+                    problem,
+                    |p| api.reject("list_environments", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-environments")]
     /// `POST /v1/environments`
     pub(super) async fn create_environment<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateEnvironmentRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateEnvironmentRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "create_environment",
@@ -2761,46 +3396,60 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_environment",
+                    problem,
+                    |p| api.reject("create_environment", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-environments")]
     /// `GET /v1/environments/{id}`
     pub(super) async fn get_environment<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetEnvironmentRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetEnvironmentRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("get_environment", api.get_environment(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "get_environment",
+                    problem,
+                    |p| api.reject("get_environment", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-environments")]
     /// `PUT /v1/environments/{id}`
     pub(super) async fn update_environment<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => UpdateEnvironmentRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match UpdateEnvironmentRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "update_environment",
@@ -2808,24 +3457,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "update_environment",
+                    problem,
+                    |p| api.reject("update_environment", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-environments")]
     /// `DELETE /v1/environments/{id}`
     pub(super) async fn delete_environment<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => DeleteEnvironmentRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match DeleteEnvironmentRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "delete_environment",
@@ -2833,106 +3489,137 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "delete_environment",
+                    problem,
+                    |p| api.reject("delete_environment", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-skills")]
     /// `GET /v1/skills`
     pub(super) async fn list_skills<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListSkillsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListSkillsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("list_skills", api.list_skills(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_skills",
+                    problem,
+                    |p| api.reject("list_skills", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-skills")]
     /// `POST /v1/skills`
     pub(super) async fn upload_skill<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => UploadSkillRequest::from_input(&input).await,
+            Err(problem) => Err(problem),
         };
-        match UploadSkillRequest::from_input(&input).await {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("upload_skill", api.upload_skill(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "upload_skill",
+                    problem,
+                    |p| api.reject("upload_skill", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-skills")]
     /// `GET /v1/skills/{id}`
     pub(super) async fn get_skill<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetSkillRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetSkillRequest::from_input(&input) {
+        match decoded {
             Ok(request) => rt::server::respond("get_skill", api.get_skill(request)).await,
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse("get_skill", problem, |p| api.reject("get_skill", p))
+            }
         }
     }
+    #[cfg(feature = "tag-skills")]
     /// `DELETE /v1/skills/{id}`
     pub(super) async fn delete_skill<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => DeleteSkillRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match DeleteSkillRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("delete_skill", api.delete_skill(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "delete_skill",
+                    problem,
+                    |p| api.reject("delete_skill", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-skills")]
     /// `GET /v1/skills/{id}/files/{file_path}`
     pub(super) async fn download_skill_file<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => DownloadSkillFileRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match DownloadSkillFileRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "download_skill_file",
@@ -2940,108 +3627,143 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "download_skill_file",
+                    problem,
+                    |p| api.reject("download_skill_file", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-vaults")]
     /// `GET /v1/vaults`
     pub(super) async fn list_vaults<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListVaultsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListVaultsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("list_vaults", api.list_vaults(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_vaults",
+                    problem,
+                    |p| api.reject("list_vaults", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-vaults")]
     /// `POST /v1/vaults`
     pub(super) async fn create_vault<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateVaultRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateVaultRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("create_vault", api.create_vault(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_vault",
+                    problem,
+                    |p| api.reject("create_vault", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-vaults")]
     /// `DELETE /v1/vaults/{id}`
     pub(super) async fn delete_vault<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => DeleteVaultRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match DeleteVaultRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("delete_vault", api.delete_vault(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "delete_vault",
+                    problem,
+                    |p| api.reject("delete_vault", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-vaults")]
     /// `PATCH /v1/vaults/{id}`
     pub(super) async fn update_vault<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => UpdateVaultRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match UpdateVaultRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("update_vault", api.update_vault(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "update_vault",
+                    problem,
+                    |p| api.reject("update_vault", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-memory")]
     /// `GET /v1/memory-stores`
     pub(super) async fn list_memory_stores<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListMemoryStoresRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListMemoryStoresRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "list_memory_stores",
@@ -3049,24 +3771,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_memory_stores",
+                    problem,
+                    |p| api.reject("list_memory_stores", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-memory")]
     /// `POST /v1/memory-stores`
     pub(super) async fn create_memory_store<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateMemoryStoreRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateMemoryStoreRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "create_memory_store",
@@ -3074,24 +3803,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_memory_store",
+                    problem,
+                    |p| api.reject("create_memory_store", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-memory")]
     /// `DELETE /v1/memory-stores/{id}`
     pub(super) async fn delete_memory_store<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => DeleteMemoryStoreRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match DeleteMemoryStoreRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "delete_memory_store",
@@ -3099,24 +3835,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "delete_memory_store",
+                    problem,
+                    |p| api.reject("delete_memory_store", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-memory")]
     /// `GET /v1/memory-stores/{id}/entries`
     pub(super) async fn list_memory_entries<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListMemoryEntriesRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListMemoryEntriesRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "list_memory_entries",
@@ -3124,24 +3867,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_memory_entries",
+                    problem,
+                    |p| api.reject("list_memory_entries", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-memory")]
     /// `POST /v1/memory-stores/{id}/search`
     pub(super) async fn search_memory_store<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => SearchMemoryStoreRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match SearchMemoryStoreRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "search_memory_store",
@@ -3149,196 +3899,259 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "search_memory_store",
+                    problem,
+                    |p| api.reject("search_memory_store", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-files")]
     /// `POST /v1/files`
     pub(super) async fn upload_file<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => UploadFileRequest::from_input(&input).await,
+            Err(problem) => Err(problem),
         };
-        match UploadFileRequest::from_input(&input).await {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("upload_file", api.upload_file(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "upload_file",
+                    problem,
+                    |p| api.reject("upload_file", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-files")]
     /// `DELETE /v1/files/{id}`
     pub(super) async fn delete_file<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => DeleteFileRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match DeleteFileRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("delete_file", api.delete_file(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "delete_file",
+                    problem,
+                    |p| api.reject("delete_file", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-files")]
     /// `GET /v1/files/{id}/content`
     pub(super) async fn download_file<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => DownloadFileRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match DownloadFileRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("download_file", api.download_file(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "download_file",
+                    problem,
+                    |p| api.reject("download_file", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-providers")]
     /// `GET /v1/providers`
     pub(super) async fn list_providers<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListProvidersRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListProvidersRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("list_providers", api.list_providers(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_providers",
+                    problem,
+                    |p| api.reject("list_providers", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-providers")]
     /// `POST /v1/providers`
     pub(super) async fn create_provider<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateProviderRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateProviderRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("create_provider", api.create_provider(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_provider",
+                    problem,
+                    |p| api.reject("create_provider", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-providers")]
     /// `DELETE /v1/providers/{id}`
     pub(super) async fn delete_provider<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => DeleteProviderRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match DeleteProviderRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("delete_provider", api.delete_provider(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "delete_provider",
+                    problem,
+                    |p| api.reject("delete_provider", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-providers")]
     /// `PATCH /v1/providers/{id}`
     pub(super) async fn update_provider<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => UpdateProviderRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match UpdateProviderRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("update_provider", api.update_provider(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "update_provider",
+                    problem,
+                    |p| api.reject("update_provider", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     /// `GET /v1/integrations`
     pub(super) async fn list_integrations<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListIntegrationsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListIntegrationsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("list_integrations", api.list_integrations(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_integrations",
+                    problem,
+                    |p| api.reject("list_integrations", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     /// `POST /v1/integrations/{id}/install`
     pub(super) async fn install_integration<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => InstallIntegrationRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match InstallIntegrationRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "install_integration",
@@ -3346,24 +4159,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "install_integration",
+                    problem,
+                    |p| api.reject("install_integration", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     /// `DELETE /v1/integrations/{id}/install`
     pub(super) async fn uninstall_integration<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => UninstallIntegrationRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match UninstallIntegrationRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "uninstall_integration",
@@ -3371,46 +4191,60 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "uninstall_integration",
+                    problem,
+                    |p| api.reject("uninstall_integration", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     /// `GET /v1/integrations/{id}/publications`
     pub(super) async fn list_publications<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListPublicationsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListPublicationsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("list_publications", api.list_publications(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_publications",
+                    problem,
+                    |p| api.reject("list_publications", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     /// `POST /v1/integrations/{id}/publications`
     pub(super) async fn create_publication<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreatePublicationRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreatePublicationRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "create_publication",
@@ -3418,24 +4252,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_publication",
+                    problem,
+                    |p| api.reject("create_publication", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     /// `DELETE /v1/integrations/{id}/publications/{pub_id}`
     pub(super) async fn delete_publication<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => DeletePublicationRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match DeletePublicationRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "delete_publication",
@@ -3443,148 +4284,193 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "delete_publication",
+                    problem,
+                    |p| api.reject("delete_publication", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-evals")]
     /// `GET /v1/evals`
     pub(super) async fn list_evals<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListEvalsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListEvalsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("list_evals", api.list_evals(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_evals",
+                    problem,
+                    |p| api.reject("list_evals", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-evals")]
     /// `POST /v1/evals`
     pub(super) async fn create_eval<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateEvalRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateEvalRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("create_eval", api.create_eval(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_eval",
+                    problem,
+                    |p| api.reject("create_eval", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-evals")]
     /// `GET /v1/evals/{id}`
     pub(super) async fn get_eval<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetEvalRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetEvalRequest::from_input(&input) {
+        match decoded {
             Ok(request) => rt::server::respond("get_eval", api.get_eval(request)).await,
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse("get_eval", problem, |p| api.reject("get_eval", p))
+            }
         }
     }
+    #[cfg(feature = "tag-api-keys")]
     /// `GET /v1/api-keys`
     pub(super) async fn list_api_keys<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListApiKeysRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListApiKeysRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("list_api_keys", api.list_api_keys(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_api_keys",
+                    problem,
+                    |p| api.reject("list_api_keys", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-api-keys")]
     /// `POST /v1/api-keys`
     pub(super) async fn create_api_key<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateApiKeyRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateApiKeyRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("create_api_key", api.create_api_key(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_api_key",
+                    problem,
+                    |p| api.reject("create_api_key", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-api-keys")]
     /// `DELETE /v1/api-keys/{id}`
     pub(super) async fn revoke_api_key<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => RevokeApiKeyRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match RevokeApiKeyRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("revoke_api_key", api.revoke_api_key(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "revoke_api_key",
+                    problem,
+                    |p| api.reject("revoke_api_key", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-console")]
     /// `GET /v1/console/oauth/start`
     pub(super) async fn start_console_oauth<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => StartConsoleOauthRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match StartConsoleOauthRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "start_console_oauth",
@@ -3592,24 +4478,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "start_console_oauth",
+                    problem,
+                    |p| api.reject("start_console_oauth", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-console")]
     /// `POST /v1/console/oauth/callback`
     pub(super) async fn console_oauth_callback<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ConsoleOauthCallbackRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ConsoleOauthCallbackRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "console_oauth_callback",
@@ -3617,30 +4510,44 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "console_oauth_callback",
+                    problem,
+                    |p| api.reject("console_oauth_callback", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-health")]
     /// `GET /health`
     pub(super) async fn health_check<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => HealthCheckRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match HealthCheckRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("health_check", api.health_check(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "health_check",
+                    problem,
+                    |p| api.reject("health_check", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for ListAgentsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -3650,6 +4557,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for ListAgentsError {
         fn into_api_response(self) -> Response {
             match self {
@@ -3672,6 +4580,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for CreateAgentOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -3681,6 +4590,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for CreateAgentError {
         fn into_api_response(self) -> Response {
             match self {
@@ -3706,6 +4616,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for GetAgentOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -3715,9 +4626,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for GetAgentError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -3730,6 +4645,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for UpdateAgentOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -3739,6 +4655,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for UpdateAgentError {
         fn into_api_response(self) -> Response {
             match self {
@@ -3760,6 +4677,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for ListAgentVersionsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -3769,9 +4687,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for ListAgentVersionsError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -3784,6 +4706,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for GetAgentVersionOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -3793,9 +4716,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for GetAgentVersionError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -3808,6 +4735,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for ArchiveAgentOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -3817,9 +4745,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-agents")]
     impl rt::server::ApiResponse for ArchiveAgentError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -3832,6 +4764,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for ListSessionsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -3841,6 +4774,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for ListSessionsError {
         fn into_api_response(self) -> Response {
             match self {
@@ -3856,6 +4790,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for CreateSessionOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -3865,6 +4800,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for CreateSessionError {
         fn into_api_response(self) -> Response {
             match self {
@@ -3893,6 +4829,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for GetSessionOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -3902,9 +4839,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for GetSessionError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -3917,6 +4858,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for DeleteSessionOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -3924,9 +4866,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for DeleteSessionError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -3939,6 +4885,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for StreamSessionEventsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -3946,9 +4893,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for StreamSessionEventsError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -3961,6 +4912,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for ListSessionEventsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -3970,9 +4922,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for ListSessionEventsError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -3985,6 +4941,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for SendSessionMessageOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -3994,6 +4951,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for SendSessionMessageError {
         fn into_api_response(self) -> Response {
             match self {
@@ -4015,6 +4973,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for CancelSessionOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4024,9 +4983,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for CancelSessionError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4042,6 +5005,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-environments")]
     impl rt::server::ApiResponse for ListEnvironmentsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4051,9 +5015,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-environments")]
     impl rt::server::ApiResponse for ListEnvironmentsError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4063,6 +5031,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-environments")]
     impl rt::server::ApiResponse for CreateEnvironmentOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4072,6 +5041,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-environments")]
     impl rt::server::ApiResponse for CreateEnvironmentError {
         fn into_api_response(self) -> Response {
             match self {
@@ -4087,6 +5057,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-environments")]
     impl rt::server::ApiResponse for GetEnvironmentOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4096,9 +5067,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-environments")]
     impl rt::server::ApiResponse for GetEnvironmentError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4111,6 +5086,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-environments")]
     impl rt::server::ApiResponse for UpdateEnvironmentOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4120,6 +5096,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-environments")]
     impl rt::server::ApiResponse for UpdateEnvironmentError {
         fn into_api_response(self) -> Response {
             match self {
@@ -4138,6 +5115,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-environments")]
     impl rt::server::ApiResponse for DeleteEnvironmentOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4145,9 +5123,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-environments")]
     impl rt::server::ApiResponse for DeleteEnvironmentError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4163,6 +5145,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-skills")]
     impl rt::server::ApiResponse for ListSkillsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4172,9 +5155,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-skills")]
     impl rt::server::ApiResponse for ListSkillsError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4184,6 +5171,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-skills")]
     impl rt::server::ApiResponse for UploadSkillOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4193,6 +5181,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-skills")]
     impl rt::server::ApiResponse for UploadSkillError {
         fn into_api_response(self) -> Response {
             match self {
@@ -4214,6 +5203,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-skills")]
     impl rt::server::ApiResponse for GetSkillOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4223,9 +5213,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-skills")]
     impl rt::server::ApiResponse for GetSkillError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4238,6 +5232,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-skills")]
     impl rt::server::ApiResponse for DeleteSkillOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4245,9 +5240,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-skills")]
     impl rt::server::ApiResponse for DeleteSkillError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4263,6 +5262,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-skills")]
     impl rt::server::ApiResponse for DownloadSkillFileOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4281,9 +5281,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-skills")]
     impl rt::server::ApiResponse for DownloadSkillFileError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4296,6 +5300,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-vaults")]
     impl rt::server::ApiResponse for ListVaultsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4305,9 +5310,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-vaults")]
     impl rt::server::ApiResponse for ListVaultsError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4317,6 +5326,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-vaults")]
     impl rt::server::ApiResponse for CreateVaultOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4326,6 +5336,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-vaults")]
     impl rt::server::ApiResponse for CreateVaultError {
         fn into_api_response(self) -> Response {
             match self {
@@ -4341,6 +5352,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-vaults")]
     impl rt::server::ApiResponse for DeleteVaultOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4348,9 +5360,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-vaults")]
     impl rt::server::ApiResponse for DeleteVaultError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4363,6 +5379,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-vaults")]
     impl rt::server::ApiResponse for UpdateVaultOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4372,6 +5389,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-vaults")]
     impl rt::server::ApiResponse for UpdateVaultError {
         fn into_api_response(self) -> Response {
             match self {
@@ -4390,6 +5408,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-memory")]
     impl rt::server::ApiResponse for ListMemoryStoresOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4399,6 +5418,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-memory")]
     impl rt::server::ApiResponse for ListMemoryStoresError {
         fn into_api_response(self) -> Response {
             match self {
@@ -4417,6 +5437,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-memory")]
     impl rt::server::ApiResponse for CreateMemoryStoreOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4426,6 +5447,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-memory")]
     impl rt::server::ApiResponse for CreateMemoryStoreError {
         fn into_api_response(self) -> Response {
             match self {
@@ -4444,6 +5466,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-memory")]
     impl rt::server::ApiResponse for DeleteMemoryStoreOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4451,9 +5474,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-memory")]
     impl rt::server::ApiResponse for DeleteMemoryStoreError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4466,6 +5493,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-memory")]
     impl rt::server::ApiResponse for ListMemoryEntriesOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4475,9 +5503,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-memory")]
     impl rt::server::ApiResponse for ListMemoryEntriesError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4490,6 +5522,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-memory")]
     impl rt::server::ApiResponse for SearchMemoryStoreOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4499,6 +5532,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-memory")]
     impl rt::server::ApiResponse for SearchMemoryStoreError {
         fn into_api_response(self) -> Response {
             match self {
@@ -4517,6 +5551,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-files")]
     impl rt::server::ApiResponse for UploadFileOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4526,6 +5561,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-files")]
     impl rt::server::ApiResponse for UploadFileError {
         fn into_api_response(self) -> Response {
             match self {
@@ -4547,6 +5583,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-files")]
     impl rt::server::ApiResponse for DeleteFileOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4554,9 +5591,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-files")]
     impl rt::server::ApiResponse for DeleteFileError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4569,6 +5610,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-files")]
     impl rt::server::ApiResponse for DownloadFileOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4587,9 +5629,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-files")]
     impl rt::server::ApiResponse for DownloadFileError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4602,6 +5648,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-providers")]
     impl rt::server::ApiResponse for ListProvidersOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4611,9 +5658,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-providers")]
     impl rt::server::ApiResponse for ListProvidersError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4623,6 +5674,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-providers")]
     impl rt::server::ApiResponse for CreateProviderOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4632,6 +5684,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-providers")]
     impl rt::server::ApiResponse for CreateProviderError {
         fn into_api_response(self) -> Response {
             match self {
@@ -4653,6 +5706,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-providers")]
     impl rt::server::ApiResponse for DeleteProviderOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4660,9 +5714,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-providers")]
     impl rt::server::ApiResponse for DeleteProviderError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4675,6 +5733,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-providers")]
     impl rt::server::ApiResponse for UpdateProviderOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4684,6 +5743,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-providers")]
     impl rt::server::ApiResponse for UpdateProviderError {
         fn into_api_response(self) -> Response {
             match self {
@@ -4702,6 +5762,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     impl rt::server::ApiResponse for ListIntegrationsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4711,9 +5772,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     impl rt::server::ApiResponse for ListIntegrationsError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4723,6 +5788,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     impl rt::server::ApiResponse for InstallIntegrationOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4732,9 +5798,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     impl rt::server::ApiResponse for InstallIntegrationError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4750,6 +5820,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     impl rt::server::ApiResponse for UninstallIntegrationOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4757,9 +5828,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     impl rt::server::ApiResponse for UninstallIntegrationError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4772,6 +5847,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     impl rt::server::ApiResponse for ListPublicationsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4781,9 +5857,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     impl rt::server::ApiResponse for ListPublicationsError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4796,6 +5876,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     impl rt::server::ApiResponse for CreatePublicationOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4805,6 +5886,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     impl rt::server::ApiResponse for CreatePublicationError {
         fn into_api_response(self) -> Response {
             match self {
@@ -4826,6 +5908,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     impl rt::server::ApiResponse for DeletePublicationOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4833,9 +5916,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-integrations")]
     impl rt::server::ApiResponse for DeletePublicationError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4848,6 +5935,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-evals")]
     impl rt::server::ApiResponse for ListEvalsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4857,9 +5945,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-evals")]
     impl rt::server::ApiResponse for ListEvalsError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4869,6 +5961,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-evals")]
     impl rt::server::ApiResponse for CreateEvalOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4878,6 +5971,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-evals")]
     impl rt::server::ApiResponse for CreateEvalError {
         fn into_api_response(self) -> Response {
             match self {
@@ -4896,6 +5990,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-evals")]
     impl rt::server::ApiResponse for GetEvalOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4905,9 +6000,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-evals")]
     impl rt::server::ApiResponse for GetEvalError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4920,6 +6019,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-api-keys")]
     impl rt::server::ApiResponse for ListApiKeysOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4929,9 +6029,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-api-keys")]
     impl rt::server::ApiResponse for ListApiKeysError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4941,6 +6045,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-api-keys")]
     impl rt::server::ApiResponse for CreateApiKeyOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4950,6 +6055,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-api-keys")]
     impl rt::server::ApiResponse for CreateApiKeyError {
         fn into_api_response(self) -> Response {
             match self {
@@ -4965,6 +6071,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-api-keys")]
     impl rt::server::ApiResponse for RevokeApiKeyOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -4972,9 +6079,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-api-keys")]
     impl rt::server::ApiResponse for RevokeApiKeyError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -4987,6 +6098,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-console")]
     impl rt::server::ApiResponse for StartConsoleOauthOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -5009,15 +6121,20 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-console")]
     impl rt::server::ApiResponse for StartConsoleOauthError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::InternalServerError(body) => {
                     rt::server::json_response(rt::server::status(500), &body)
                 }
             }
         }
     }
+    #[cfg(feature = "tag-console")]
     impl rt::server::ApiResponse for ConsoleOauthCallbackOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -5040,6 +6157,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-console")]
     impl rt::server::ApiResponse for ConsoleOauthCallbackError {
         fn into_api_response(self) -> Response {
             match self {
@@ -5055,6 +6173,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-health")]
     impl rt::server::ApiResponse for HealthCheckOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -5064,6 +6183,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-health")]
     impl rt::server::ApiResponse for HealthCheckError {
         fn into_api_response(self) -> Response {
             match self {}

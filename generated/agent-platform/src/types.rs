@@ -2,6 +2,7 @@
 //! Data types from the spec's schemas.
 use serde::{Deserialize, Serialize};
 use crate::rt;
+#[cfg(feature = "tag-agents")]
 /// An agent at one version, with the platform-assigned fields.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgentConfig {
@@ -28,15 +29,27 @@ pub struct AgentConfig {
     )]
     pub environment_id: Option<Option<String>>,
     /// IDs of the skills the agent may use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub skills: Option<Vec<String>>,
     /// Names of the built-in tools the agent may call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub tools: Option<Vec<String>>,
     /// Upper bound on model turns per session before it stops.
     #[serde(default = "AgentConfig::default_max_turns")]
     pub max_turns: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Metadata>,
     /// Set by the server; ignored in requests.
     pub id: String,
@@ -56,11 +69,13 @@ pub struct AgentConfig {
     /// Set by the server; ignored in requests.
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "tag-agents")]
 impl AgentConfig {
     fn default_max_turns() -> i64 {
         50
     }
 }
+#[cfg(feature = "tag-agents")]
 /// Body of create_agent (AgentConfig minus the platform-assigned fields).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgentCreate {
@@ -87,22 +102,36 @@ pub struct AgentCreate {
     )]
     pub environment_id: Option<Option<String>>,
     /// IDs of the skills the agent may use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub skills: Option<Vec<String>>,
     /// Names of the built-in tools the agent may call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub tools: Option<Vec<String>>,
     /// Upper bound on model turns per session before it stops.
     #[serde(default = "AgentCreate::default_max_turns")]
     pub max_turns: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Metadata>,
 }
+#[cfg(feature = "tag-agents")]
 impl AgentCreate {
     fn default_max_turns() -> i64 {
         50
     }
 }
+#[cfg(feature = "tag-agents")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgentPage {
     /// The items of this page.
@@ -113,7 +142,11 @@ pub struct AgentPage {
 /// The user-settable part of an agent's configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgentSpec {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     #[serde(
         default,
@@ -122,7 +155,11 @@ pub struct AgentSpec {
     )]
     pub description: Option<Option<String>>,
     /// Model to run, as `<provider id>/<model>` or a model name of a configured provider.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub model: Option<String>,
     #[serde(
         default,
@@ -138,15 +175,27 @@ pub struct AgentSpec {
     )]
     pub environment_id: Option<Option<String>>,
     /// IDs of the skills the agent may use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub skills: Option<Vec<String>>,
     /// Names of the built-in tools the agent may call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub tools: Option<Vec<String>>,
     /// Upper bound on model turns per session before it stops.
     #[serde(default = "AgentSpec::default_max_turns")]
     pub max_turns: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Metadata>,
 }
 impl AgentSpec {
@@ -154,10 +203,15 @@ impl AgentSpec {
         50
     }
 }
+#[cfg(feature = "tag-agents")]
 /// Body of update_agent; any subset of the settable fields. Bumps the version.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgentUpdate {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     #[serde(
         default,
@@ -166,7 +220,11 @@ pub struct AgentUpdate {
     )]
     pub description: Option<Option<String>>,
     /// Model to run, as `<provider id>/<model>` or a model name of a configured provider.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub model: Option<String>,
     #[serde(
         default,
@@ -182,22 +240,36 @@ pub struct AgentUpdate {
     )]
     pub environment_id: Option<Option<String>>,
     /// IDs of the skills the agent may use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub skills: Option<Vec<String>>,
     /// Names of the built-in tools the agent may call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub tools: Option<Vec<String>>,
     /// Upper bound on model turns per session before it stops.
     #[serde(default = "AgentUpdate::default_max_turns")]
     pub max_turns: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Metadata>,
 }
+#[cfg(feature = "tag-agents")]
 impl AgentUpdate {
     fn default_max_turns() -> i64 {
         50
     }
 }
+#[cfg(feature = "tag-api-keys")]
 /// An API key's metadata (never its value).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ApiKey {
@@ -213,10 +285,12 @@ pub struct ApiKey {
     )]
     pub last_used_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
 }
+#[cfg(feature = "tag-api-keys")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ApiKeyCreate {
     pub name: String,
 }
+#[cfg(feature = "tag-api-keys")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ApiKeyPage {
     /// The items of this page.
@@ -224,6 +298,7 @@ pub struct ApiKeyPage {
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-api-keys")]
 /// A newly created key; `key` is returned only this once.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ApiKeyWithSecret {
@@ -240,6 +315,7 @@ pub struct ApiKeyWithSecret {
     pub last_used_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
     pub key: String,
 }
+#[cfg(feature = "tag-console")]
 /// The signed-in Console user.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConsoleSession {
@@ -247,6 +323,7 @@ pub struct ConsoleSession {
     pub email: String,
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "tag-sessions")]
 /// One block of message content; `type` selects the kind.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ContentBlock {
@@ -261,6 +338,7 @@ pub enum ContentBlock {
     /// A kind this crate does not know yet, kept verbatim.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "tag-sessions")]
 impl Serialize for ContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -290,6 +368,7 @@ impl Serialize for ContentBlock {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl<'de> Deserialize<'de> for ContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -307,6 +386,7 @@ impl<'de> Deserialize<'de> for ContentBlock {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ContentBlock {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -323,6 +403,7 @@ impl rt::wire::Known for ContentBlock {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CreateSessionRequest {
     pub agent_id: String,
@@ -334,9 +415,14 @@ pub struct CreateSessionRequest {
     )]
     pub agent_version: Option<Option<i64>>,
     pub input: Vec<InputMessage>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Metadata>,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for CreateSessionRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -345,6 +431,7 @@ impl rt::wire::Known for CreateSessionRequest {
         ))
     }
 }
+#[cfg(feature = "tag-environments")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EnvironmentConfig {
     pub name: String,
@@ -358,10 +445,18 @@ pub struct EnvironmentConfig {
     #[serde(default = "EnvironmentConfig::default_image")]
     pub image: String,
     /// Extra packages installed at start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub packages: Option<Vec<String>>,
     /// Environment variables (name to value).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub env: Option<std::collections::BTreeMap<String, String>>,
     /// Outbound network access of the sandbox.
     #[serde(default = "EnvironmentConfig::default_network")]
@@ -372,6 +467,7 @@ pub struct EnvironmentConfig {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "tag-environments")]
 impl EnvironmentConfig {
     fn default_image() -> String {
         "platform/base:latest".to_owned()
@@ -380,6 +476,7 @@ impl EnvironmentConfig {
         EnvironmentConfigNetwork::Restricted
     }
 }
+#[cfg(feature = "tag-environments")]
 impl rt::wire::Known for EnvironmentConfig {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -388,6 +485,7 @@ impl rt::wire::Known for EnvironmentConfig {
         ))
     }
 }
+#[cfg(feature = "tag-environments")]
 /// Outbound network access of the sandbox.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum EnvironmentConfigNetwork {
@@ -401,6 +499,7 @@ pub enum EnvironmentConfigNetwork {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-environments")]
 impl EnvironmentConfigNetwork {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -412,11 +511,13 @@ impl EnvironmentConfigNetwork {
         }
     }
 }
+#[cfg(feature = "tag-environments")]
 impl std::fmt::Display for EnvironmentConfigNetwork {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-environments")]
 impl rt::wire::Known for EnvironmentConfigNetwork {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -425,6 +526,7 @@ impl rt::wire::Known for EnvironmentConfigNetwork {
         }
     }
 }
+#[cfg(feature = "tag-environments")]
 /// An environment's settable configuration (fields filled in; the seed only names EnvironmentConfig).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EnvironmentInput {
@@ -439,15 +541,24 @@ pub struct EnvironmentInput {
     #[serde(default = "EnvironmentInput::default_image")]
     pub image: String,
     /// Extra packages installed at start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub packages: Option<Vec<String>>,
     /// Environment variables (name to value).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub env: Option<std::collections::BTreeMap<String, String>>,
     /// Outbound network access of the sandbox.
     #[serde(default = "EnvironmentInput::default_network")]
     pub network: EnvironmentInputNetwork,
 }
+#[cfg(feature = "tag-environments")]
 impl EnvironmentInput {
     fn default_image() -> String {
         "platform/base:latest".to_owned()
@@ -456,6 +567,7 @@ impl EnvironmentInput {
         EnvironmentInputNetwork::Restricted
     }
 }
+#[cfg(feature = "tag-environments")]
 impl rt::wire::Known for EnvironmentInput {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -464,6 +576,7 @@ impl rt::wire::Known for EnvironmentInput {
         ))
     }
 }
+#[cfg(feature = "tag-environments")]
 /// Outbound network access of the sandbox.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum EnvironmentInputNetwork {
@@ -477,6 +590,7 @@ pub enum EnvironmentInputNetwork {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-environments")]
 impl EnvironmentInputNetwork {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -488,11 +602,13 @@ impl EnvironmentInputNetwork {
         }
     }
 }
+#[cfg(feature = "tag-environments")]
 impl std::fmt::Display for EnvironmentInputNetwork {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-environments")]
 impl rt::wire::Known for EnvironmentInputNetwork {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -501,6 +617,7 @@ impl rt::wire::Known for EnvironmentInputNetwork {
         }
     }
 }
+#[cfg(feature = "tag-environments")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EnvironmentPage {
     /// The items of this page.
@@ -508,6 +625,7 @@ pub struct EnvironmentPage {
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-environments")]
 impl rt::wire::Known for EnvironmentPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -516,11 +634,43 @@ impl rt::wire::Known for EnvironmentPage {
         ))
     }
 }
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-files",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys",
+        feature = "tag-console"
+    )
+)]
 /// Error response body.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorModel {
     pub error: ErrorModelError,
 }
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-files",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys",
+        feature = "tag-console"
+    )
+)]
 impl rt::wire::Known for ErrorModel {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -529,6 +679,22 @@ impl rt::wire::Known for ErrorModel {
         ))
     }
 }
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-files",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys",
+        feature = "tag-console"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorModelError {
     pub r#type: ErrorType,
@@ -542,9 +708,29 @@ pub struct ErrorModelError {
     )]
     pub param: Option<Option<String>>,
     /// ID of the request, for support.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub request_id: Option<String>,
 }
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-files",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys",
+        feature = "tag-console"
+    )
+)]
 impl rt::wire::Known for ErrorModelError {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -553,6 +739,22 @@ impl rt::wire::Known for ErrorModelError {
         ))
     }
 }
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-files",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys",
+        feature = "tag-console"
+    )
+)]
 /// Machine-readable error category.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorType {
@@ -576,6 +778,22 @@ pub enum ErrorType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-files",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys",
+        feature = "tag-console"
+    )
+)]
 impl ErrorType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -592,11 +810,43 @@ impl ErrorType {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-files",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys",
+        feature = "tag-console"
+    )
+)]
 impl std::fmt::Display for ErrorType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-files",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys",
+        feature = "tag-console"
+    )
+)]
 impl rt::wire::Known for ErrorType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -605,6 +855,7 @@ impl rt::wire::Known for ErrorType {
         }
     }
 }
+#[cfg(feature = "tag-evals")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalCase {
     pub input: String,
@@ -616,6 +867,7 @@ pub struct EvalCase {
     )]
     pub expected: Option<Option<String>>,
 }
+#[cfg(feature = "tag-evals")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalCreate {
     pub agent_id: String,
@@ -626,10 +878,15 @@ pub struct EvalCreate {
         skip_serializing_if = "Option::is_none"
     )]
     pub agent_version: Option<Option<i64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     pub cases: Vec<EvalCase>,
 }
+#[cfg(feature = "tag-evals")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalRun {
     pub id: String,
@@ -649,7 +906,11 @@ pub struct EvalRun {
         skip_serializing_if = "Option::is_none"
     )]
     pub passed: Option<Option<i64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub total: Option<i64>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     #[serde(
@@ -659,6 +920,7 @@ pub struct EvalRun {
     )]
     pub completed_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
 }
+#[cfg(feature = "tag-evals")]
 impl rt::wire::Known for EvalRun {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -667,6 +929,7 @@ impl rt::wire::Known for EvalRun {
         ))
     }
 }
+#[cfg(feature = "tag-evals")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalRunPage {
     /// The items of this page.
@@ -674,6 +937,7 @@ pub struct EvalRunPage {
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-evals")]
 impl rt::wire::Known for EvalRunPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -682,6 +946,7 @@ impl rt::wire::Known for EvalRunPage {
         ))
     }
 }
+#[cfg(feature = "tag-evals")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalRunResults {
     pub id: String,
@@ -701,7 +966,11 @@ pub struct EvalRunResults {
         skip_serializing_if = "Option::is_none"
     )]
     pub passed: Option<Option<i64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub total: Option<i64>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     #[serde(
@@ -712,6 +981,7 @@ pub struct EvalRunResults {
     pub completed_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
     pub results: Vec<EvalRunResultsResultsItem>,
 }
+#[cfg(feature = "tag-evals")]
 impl rt::wire::Known for EvalRunResults {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -720,6 +990,7 @@ impl rt::wire::Known for EvalRunResults {
         ))
     }
 }
+#[cfg(feature = "tag-evals")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalRunResultsResultsItem {
     pub case_index: i64,
@@ -743,6 +1014,7 @@ pub struct EvalRunResultsResultsItem {
     )]
     pub session_id: Option<Option<String>>,
 }
+#[cfg(feature = "tag-evals")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum EvalRunResultsStatus {
     #[serde(rename = "queued")]
@@ -757,6 +1029,7 @@ pub enum EvalRunResultsStatus {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-evals")]
 impl EvalRunResultsStatus {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -769,11 +1042,13 @@ impl EvalRunResultsStatus {
         }
     }
 }
+#[cfg(feature = "tag-evals")]
 impl std::fmt::Display for EvalRunResultsStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-evals")]
 impl rt::wire::Known for EvalRunResultsStatus {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -782,6 +1057,7 @@ impl rt::wire::Known for EvalRunResultsStatus {
         }
     }
 }
+#[cfg(feature = "tag-evals")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum EvalRunStatus {
     #[serde(rename = "queued")]
@@ -796,6 +1072,7 @@ pub enum EvalRunStatus {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-evals")]
 impl EvalRunStatus {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -808,11 +1085,13 @@ impl EvalRunStatus {
         }
     }
 }
+#[cfg(feature = "tag-evals")]
 impl std::fmt::Display for EvalRunStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-evals")]
 impl rt::wire::Known for EvalRunStatus {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -821,6 +1100,7 @@ impl rt::wire::Known for EvalRunStatus {
         }
     }
 }
+#[cfg(feature = "tag-files")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FileObject {
     pub id: String,
@@ -830,16 +1110,19 @@ pub struct FileObject {
     pub size_bytes: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "tag-files")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FileUpload {
     pub session_id: String,
     /// The file (its form part carries the file name).
     pub file: String,
 }
+#[cfg(feature = "tag-health")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HealthStatus {
     pub ok: bool,
 }
+#[cfg(feature = "tag-sessions")]
 /// An image previously uploaded with upload_file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImageBlock {
@@ -852,6 +1135,7 @@ pub struct ImageBlock {
     )]
     pub alt: Option<Option<String>>,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ImageBlock {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -860,6 +1144,7 @@ impl rt::wire::Known for ImageBlock {
         ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ImageBlockType {
     #[serde(rename = "image")]
@@ -868,6 +1153,7 @@ pub enum ImageBlockType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl ImageBlockType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -877,11 +1163,13 @@ impl ImageBlockType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for ImageBlockType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ImageBlockType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -890,6 +1178,7 @@ impl rt::wire::Known for ImageBlockType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// One message given to the agent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InputMessage {
@@ -898,6 +1187,7 @@ pub struct InputMessage {
     /// Plain text, or a list of content blocks.
     pub content: InputMessageContent,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for InputMessage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -910,6 +1200,7 @@ impl rt::wire::Known for InputMessage {
             ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// Plain text, or a list of content blocks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -917,6 +1208,7 @@ pub enum InputMessageContent {
     String(String),
     Array(Vec<ContentBlock>),
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for InputMessageContent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -925,6 +1217,7 @@ impl rt::wire::Known for InputMessageContent {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// Author of the message; `assistant` seeds earlier history.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum InputMessageRole {
@@ -936,6 +1229,7 @@ pub enum InputMessageRole {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl InputMessageRole {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -946,11 +1240,13 @@ impl InputMessageRole {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for InputMessageRole {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for InputMessageRole {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -959,6 +1255,7 @@ impl rt::wire::Known for InputMessageRole {
         }
     }
 }
+#[cfg(feature = "tag-integrations")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Integration {
     pub id: String,
@@ -978,6 +1275,7 @@ pub struct Integration {
     )]
     pub installed_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
 }
+#[cfg(feature = "tag-integrations")]
 impl rt::wire::Known for Integration {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -986,6 +1284,7 @@ impl rt::wire::Known for Integration {
         ))
     }
 }
+#[cfg(feature = "tag-integrations")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IntegrationPage {
     /// The items of this page.
@@ -993,6 +1292,7 @@ pub struct IntegrationPage {
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-integrations")]
 impl rt::wire::Known for IntegrationPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1001,6 +1301,7 @@ impl rt::wire::Known for IntegrationPage {
         ))
     }
 }
+#[cfg(feature = "tag-integrations")]
 /// `available` (shipped, not installed) or `installed` (active).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum IntegrationStatus {
@@ -1012,6 +1313,7 @@ pub enum IntegrationStatus {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-integrations")]
 impl IntegrationStatus {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1022,11 +1324,13 @@ impl IntegrationStatus {
         }
     }
 }
+#[cfg(feature = "tag-integrations")]
 impl std::fmt::Display for IntegrationStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-integrations")]
 impl rt::wire::Known for IntegrationStatus {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1035,6 +1339,7 @@ impl rt::wire::Known for IntegrationStatus {
         }
     }
 }
+#[cfg(feature = "tag-memory")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MemoryEntry {
     pub id: String,
@@ -1046,10 +1351,15 @@ pub struct MemoryEntry {
         skip_serializing_if = "Option::is_none"
     )]
     pub session_id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Metadata>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "tag-memory")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MemoryEntryPage {
     /// The items of this page.
@@ -1057,27 +1367,32 @@ pub struct MemoryEntryPage {
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-memory")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MemorySearchRequest {
     pub query: String,
     #[serde(default = "MemorySearchRequest::default_limit")]
     pub limit: i64,
 }
+#[cfg(feature = "tag-memory")]
 impl MemorySearchRequest {
     fn default_limit() -> i64 {
         10
     }
 }
+#[cfg(feature = "tag-memory")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MemorySearchResponse {
     pub data: Vec<MemorySearchResponseDataItem>,
 }
+#[cfg(feature = "tag-memory")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MemorySearchResponseDataItem {
     pub entry: MemoryEntry,
     /// Similarity, higher is closer.
     pub score: f64,
 }
+#[cfg(feature = "tag-memory")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MemoryStore {
     pub agent_id: String,
@@ -1092,6 +1407,7 @@ pub struct MemoryStore {
     pub entry_count: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "tag-memory")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MemoryStoreCreate {
     pub agent_id: String,
@@ -1103,6 +1419,7 @@ pub struct MemoryStoreCreate {
     )]
     pub description: Option<Option<String>>,
 }
+#[cfg(feature = "tag-memory")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MemoryStorePage {
     /// The items of this page.
@@ -1110,12 +1427,14 @@ pub struct MemoryStorePage {
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     pub id: String,
     pub role: MessageRole,
     pub content: Vec<ContentBlock>,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for Message {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1128,6 +1447,7 @@ impl rt::wire::Known for Message {
             ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageCompletedEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
@@ -1137,6 +1457,7 @@ pub struct MessageCompletedEvent {
     pub r#type: MessageCompletedEventType,
     pub message: Message,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for MessageCompletedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1149,6 +1470,7 @@ impl rt::wire::Known for MessageCompletedEvent {
             ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageCompletedEventType {
     #[serde(rename = "message.completed")]
@@ -1157,6 +1479,7 @@ pub enum MessageCompletedEventType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl MessageCompletedEventType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1166,11 +1489,13 @@ impl MessageCompletedEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for MessageCompletedEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for MessageCompletedEventType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1179,6 +1504,7 @@ impl rt::wire::Known for MessageCompletedEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageDeltaEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
@@ -1190,6 +1516,7 @@ pub struct MessageDeltaEvent {
     /// Next piece of the message's text.
     pub delta: String,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for MessageDeltaEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1198,6 +1525,7 @@ impl rt::wire::Known for MessageDeltaEvent {
         ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageDeltaEventType {
     #[serde(rename = "message.delta")]
@@ -1206,6 +1534,7 @@ pub enum MessageDeltaEventType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl MessageDeltaEventType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1215,11 +1544,13 @@ impl MessageDeltaEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for MessageDeltaEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for MessageDeltaEventType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1228,6 +1559,7 @@ impl rt::wire::Known for MessageDeltaEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageRole {
     #[serde(rename = "user")]
@@ -1238,6 +1570,7 @@ pub enum MessageRole {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl MessageRole {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1248,11 +1581,13 @@ impl MessageRole {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for MessageRole {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for MessageRole {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1261,6 +1596,7 @@ impl rt::wire::Known for MessageRole {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageStartedEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
@@ -1271,6 +1607,7 @@ pub struct MessageStartedEvent {
     pub message_id: String,
     pub role: MessageStartedEventRole,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for MessageStartedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1283,6 +1620,7 @@ impl rt::wire::Known for MessageStartedEvent {
             ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageStartedEventRole {
     #[serde(rename = "user")]
@@ -1293,6 +1631,7 @@ pub enum MessageStartedEventRole {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl MessageStartedEventRole {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1303,11 +1642,13 @@ impl MessageStartedEventRole {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for MessageStartedEventRole {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for MessageStartedEventRole {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1316,6 +1657,7 @@ impl rt::wire::Known for MessageStartedEventRole {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageStartedEventType {
     #[serde(rename = "message.started")]
@@ -1324,6 +1666,7 @@ pub enum MessageStartedEventType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl MessageStartedEventType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1333,11 +1676,13 @@ impl MessageStartedEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for MessageStartedEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for MessageStartedEventType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1348,6 +1693,7 @@ impl rt::wire::Known for MessageStartedEventType {
 }
 /// Free-form string labels.
 pub type Metadata = std::collections::BTreeMap<String, String>;
+#[cfg(feature = "tag-providers")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelProvider {
     pub id: String,
@@ -1368,6 +1714,7 @@ pub struct ModelProvider {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "tag-providers")]
 impl rt::wire::Known for ModelProvider {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1376,17 +1723,27 @@ impl rt::wire::Known for ModelProvider {
         ))
     }
 }
+#[cfg(feature = "tag-console")]
 /// Fields Google posts to the callback.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OAuthCallbackForm {
     /// Authorization code; absent when the user declined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub code: Option<String>,
     pub state: String,
     /// OAuth error code, e.g. `access_denied`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub error: Option<String>,
 }
+#[cfg(any(feature = "tag-integrations", feature = "tag-console"))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OAuthRedirect {
     /// The provider's authorization URL.
@@ -1406,6 +1763,7 @@ pub struct Page {
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-providers")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProviderCreate {
     pub id: String,
@@ -1428,10 +1786,15 @@ pub struct ProviderCreate {
     ///
     /// Sent in requests; never returned.
     #[deprecated]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub api_key: Option<String>,
     pub models: Vec<String>,
 }
+#[cfg(feature = "tag-providers")]
 #[allow(deprecated)]
 impl rt::wire::Known for ProviderCreate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1441,6 +1804,7 @@ impl rt::wire::Known for ProviderCreate {
         ))
     }
 }
+#[cfg(feature = "tag-providers")]
 /// Provider API family (values beyond `anthropic` are filled in).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ProviderKind {
@@ -1460,6 +1824,7 @@ pub enum ProviderKind {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-providers")]
 impl ProviderKind {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1474,11 +1839,13 @@ impl ProviderKind {
         }
     }
 }
+#[cfg(feature = "tag-providers")]
 impl std::fmt::Display for ProviderKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-providers")]
 impl rt::wire::Known for ProviderKind {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1487,6 +1854,7 @@ impl rt::wire::Known for ProviderKind {
         }
     }
 }
+#[cfg(feature = "tag-providers")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProviderPage {
     /// The items of this page.
@@ -1494,6 +1862,7 @@ pub struct ProviderPage {
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-providers")]
 impl rt::wire::Known for ProviderPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1502,6 +1871,7 @@ impl rt::wire::Known for ProviderPage {
         ))
     }
 }
+#[cfg(feature = "tag-providers")]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProviderUpdate {
     #[serde(
@@ -1516,9 +1886,14 @@ pub struct ProviderUpdate {
         skip_serializing_if = "Option::is_none"
     )]
     pub api_key_vault_id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub models: Option<Vec<String>>,
 }
+#[cfg(feature = "tag-integrations")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Publication {
     pub agent_id: String,
@@ -1528,12 +1903,14 @@ pub struct Publication {
     pub integration_id: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "tag-integrations")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PublicationCreate {
     pub agent_id: String,
     /// The workspace (e.g. a Slack team) in the integration that the agent serves.
     pub workspace_id: String,
 }
+#[cfg(feature = "tag-integrations")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PublicationPage {
     /// The items of this page.
@@ -1541,6 +1918,7 @@ pub struct PublicationPage {
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionCancelledEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
@@ -1549,6 +1927,7 @@ pub struct SessionCancelledEvent {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: SessionCancelledEventType,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionCancelledEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1557,6 +1936,7 @@ impl rt::wire::Known for SessionCancelledEvent {
         ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SessionCancelledEventType {
     #[serde(rename = "session.cancelled")]
@@ -1565,6 +1945,7 @@ pub enum SessionCancelledEventType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl SessionCancelledEventType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1574,11 +1955,13 @@ impl SessionCancelledEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for SessionCancelledEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionCancelledEventType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1587,6 +1970,7 @@ impl rt::wire::Known for SessionCancelledEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionCompletedEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
@@ -1596,6 +1980,7 @@ pub struct SessionCompletedEvent {
     pub r#type: SessionCompletedEventType,
     pub usage: Usage,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionCompletedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1604,6 +1989,7 @@ impl rt::wire::Known for SessionCompletedEvent {
         ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SessionCompletedEventType {
     #[serde(rename = "session.completed")]
@@ -1612,6 +1998,7 @@ pub enum SessionCompletedEventType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl SessionCompletedEventType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1621,11 +2008,13 @@ impl SessionCompletedEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for SessionCompletedEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionCompletedEventType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1634,11 +2023,13 @@ impl rt::wire::Known for SessionCompletedEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionError {
     pub r#type: String,
     pub message: String,
 }
+#[cfg(feature = "tag-sessions")]
 /// One event of a session, as sent in an SSE event's `data:` and as stored in the event log; `type` selects the kind. The event kinds are not listed by the seed and are filled in.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SessionEvent {
@@ -1663,6 +2054,7 @@ pub enum SessionEvent {
     /// A kind this crate does not know yet, kept verbatim.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "tag-sessions")]
 impl Serialize for SessionEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -1742,6 +2134,7 @@ impl Serialize for SessionEvent {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl<'de> Deserialize<'de> for SessionEvent {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1780,6 +2173,7 @@ impl<'de> Deserialize<'de> for SessionEvent {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1819,6 +2213,7 @@ pub struct SessionEventBase {
     pub session_id: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionFailedEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
@@ -1828,6 +2223,7 @@ pub struct SessionFailedEvent {
     pub r#type: SessionFailedEventType,
     pub error: SessionError,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionFailedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1836,6 +2232,7 @@ impl rt::wire::Known for SessionFailedEvent {
         ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SessionFailedEventType {
     #[serde(rename = "session.failed")]
@@ -1844,6 +2241,7 @@ pub enum SessionFailedEventType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl SessionFailedEventType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1853,11 +2251,13 @@ impl SessionFailedEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for SessionFailedEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionFailedEventType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1866,6 +2266,7 @@ impl rt::wire::Known for SessionFailedEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A session's metadata and status.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionMeta {
@@ -1881,7 +2282,11 @@ pub struct SessionMeta {
         skip_serializing_if = "Option::is_none"
     )]
     pub last_event_id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub usage: Option<Usage>,
     /// Why the session failed; null unless `status` is `failed`.
     #[serde(
@@ -1890,11 +2295,16 @@ pub struct SessionMeta {
         skip_serializing_if = "Option::is_none"
     )]
     pub error: Option<Option<SessionError>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Metadata>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionMeta {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1903,6 +2313,7 @@ impl rt::wire::Known for SessionMeta {
         ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionPage {
     /// The items of this page.
@@ -1910,6 +2321,7 @@ pub struct SessionPage {
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1918,6 +2330,7 @@ impl rt::wire::Known for SessionPage {
         ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// Lifecycle state of a session.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SessionStatus {
@@ -1937,6 +2350,7 @@ pub enum SessionStatus {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl SessionStatus {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1951,11 +2365,13 @@ impl SessionStatus {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for SessionStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionStatus {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1964,6 +2380,7 @@ impl rt::wire::Known for SessionStatus {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionStatusEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
@@ -1973,6 +2390,7 @@ pub struct SessionStatusEvent {
     pub r#type: SessionStatusEventType,
     pub status: SessionStatus,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionStatusEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1985,6 +2403,7 @@ impl rt::wire::Known for SessionStatusEvent {
             ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SessionStatusEventType {
     #[serde(rename = "session.status")]
@@ -1993,6 +2412,7 @@ pub enum SessionStatusEventType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl SessionStatusEventType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -2002,11 +2422,13 @@ impl SessionStatusEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for SessionStatusEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionStatusEventType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -2015,11 +2437,13 @@ impl rt::wire::Known for SessionStatusEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A follow-up turn.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionTurnRequest {
     pub input: Vec<InputMessage>,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionTurnRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -2028,6 +2452,7 @@ impl rt::wire::Known for SessionTurnRequest {
         ))
     }
 }
+#[cfg(feature = "tag-skills")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Skill {
     pub id: String,
@@ -2043,6 +2468,7 @@ pub struct Skill {
     pub files: Vec<SkillFileNode>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "tag-skills")]
 impl rt::wire::Known for Skill {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -2055,6 +2481,7 @@ impl rt::wire::Known for Skill {
             ))
     }
 }
+#[cfg(feature = "tag-skills")]
 /// A file or a directory (with its children) of a skill.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SkillFileNode {
@@ -2063,12 +2490,21 @@ pub struct SkillFileNode {
     pub path: String,
     pub kind: SkillFileNodeKind,
     /// Size, for files.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub size_bytes: Option<i64>,
     /// Entries of a directory.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub children: Option<Vec<SkillFileNode>>,
 }
+#[cfg(feature = "tag-skills")]
 impl rt::wire::Known for SkillFileNode {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -2081,6 +2517,7 @@ impl rt::wire::Known for SkillFileNode {
             ))
     }
 }
+#[cfg(feature = "tag-skills")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SkillFileNodeKind {
     #[serde(rename = "file")]
@@ -2091,6 +2528,7 @@ pub enum SkillFileNodeKind {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-skills")]
 impl SkillFileNodeKind {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -2101,11 +2539,13 @@ impl SkillFileNodeKind {
         }
     }
 }
+#[cfg(feature = "tag-skills")]
 impl std::fmt::Display for SkillFileNodeKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-skills")]
 impl rt::wire::Known for SkillFileNodeKind {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -2114,6 +2554,7 @@ impl rt::wire::Known for SkillFileNodeKind {
         }
     }
 }
+#[cfg(feature = "tag-skills")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SkillPage {
     /// The items of this page.
@@ -2121,6 +2562,7 @@ pub struct SkillPage {
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-skills")]
 impl rt::wire::Known for SkillPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -2129,6 +2571,7 @@ impl rt::wire::Known for SkillPage {
         ))
     }
 }
+#[cfg(feature = "tag-skills")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SkillSource {
     #[serde(rename = "builtin")]
@@ -2139,6 +2582,7 @@ pub enum SkillSource {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-skills")]
 impl SkillSource {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -2149,11 +2593,13 @@ impl SkillSource {
         }
     }
 }
+#[cfg(feature = "tag-skills")]
 impl std::fmt::Display for SkillSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-skills")]
 impl rt::wire::Known for SkillSource {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -2162,21 +2608,28 @@ impl rt::wire::Known for SkillSource {
         }
     }
 }
+#[cfg(feature = "tag-skills")]
 /// Multipart form of upload_skill.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SkillUpload {
     pub id: String,
     pub display_title: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<String>,
     /// The skill's files (one form part each, with its file name).
     pub files: Vec<String>,
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TextBlock {
     pub r#type: TextBlockType,
     pub text: String,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for TextBlock {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -2185,6 +2638,7 @@ impl rt::wire::Known for TextBlock {
         ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum TextBlockType {
     #[serde(rename = "text")]
@@ -2193,6 +2647,7 @@ pub enum TextBlockType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl TextBlockType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -2202,11 +2657,13 @@ impl TextBlockType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for TextBlockType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for TextBlockType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -2215,6 +2672,7 @@ impl rt::wire::Known for TextBlockType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolCallCompletedEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
@@ -2224,6 +2682,7 @@ pub struct ToolCallCompletedEvent {
     pub r#type: ToolCallCompletedEventType,
     pub result: ToolResultBlock,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ToolCallCompletedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -2236,6 +2695,7 @@ impl rt::wire::Known for ToolCallCompletedEvent {
             ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ToolCallCompletedEventType {
     #[serde(rename = "tool_call.completed")]
@@ -2244,6 +2704,7 @@ pub enum ToolCallCompletedEventType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl ToolCallCompletedEventType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -2253,11 +2714,13 @@ impl ToolCallCompletedEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for ToolCallCompletedEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ToolCallCompletedEventType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -2266,6 +2729,7 @@ impl rt::wire::Known for ToolCallCompletedEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolCallStartedEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
@@ -2275,6 +2739,7 @@ pub struct ToolCallStartedEvent {
     pub r#type: ToolCallStartedEventType,
     pub tool_call: ToolUseBlock,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ToolCallStartedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -2287,6 +2752,7 @@ impl rt::wire::Known for ToolCallStartedEvent {
             ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ToolCallStartedEventType {
     #[serde(rename = "tool_call.started")]
@@ -2295,6 +2761,7 @@ pub enum ToolCallStartedEventType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl ToolCallStartedEventType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -2304,11 +2771,13 @@ impl ToolCallStartedEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for ToolCallStartedEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ToolCallStartedEventType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -2317,6 +2786,7 @@ impl rt::wire::Known for ToolCallStartedEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// The result of a tool call; its content is itself a list of blocks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolResultBlock {
@@ -2326,6 +2796,7 @@ pub struct ToolResultBlock {
     pub is_error: bool,
     pub content: Vec<ContentBlock>,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ToolResultBlock {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -2338,6 +2809,7 @@ impl rt::wire::Known for ToolResultBlock {
             ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ToolResultBlockType {
     #[serde(rename = "tool_result")]
@@ -2346,6 +2818,7 @@ pub enum ToolResultBlockType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl ToolResultBlockType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -2355,11 +2828,13 @@ impl ToolResultBlockType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for ToolResultBlockType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ToolResultBlockType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -2368,6 +2843,7 @@ impl rt::wire::Known for ToolResultBlockType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A tool call made by the model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolUseBlock {
@@ -2377,6 +2853,7 @@ pub struct ToolUseBlock {
     /// The call's arguments.
     pub input: std::collections::BTreeMap<String, serde_json::Value>,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ToolUseBlock {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -2385,6 +2862,7 @@ impl rt::wire::Known for ToolUseBlock {
         ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ToolUseBlockType {
     #[serde(rename = "tool_use")]
@@ -2393,6 +2871,7 @@ pub enum ToolUseBlockType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl ToolUseBlockType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -2402,11 +2881,13 @@ impl ToolUseBlockType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for ToolUseBlockType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ToolUseBlockType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -2415,12 +2896,14 @@ impl rt::wire::Known for ToolUseBlockType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// Model tokens consumed so far.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Usage {
     pub input_tokens: i64,
     pub output_tokens: i64,
 }
+#[cfg(feature = "tag-vaults")]
 /// A stored secret's metadata; the secret itself is never returned.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Vault {
@@ -2442,6 +2925,7 @@ pub struct Vault {
     )]
     pub secret_rotated_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
 }
+#[cfg(feature = "tag-vaults")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VaultCreate {
     pub name: String,
@@ -2456,6 +2940,7 @@ pub struct VaultCreate {
     /// Sent in requests; never returned.
     pub secret: String,
 }
+#[cfg(feature = "tag-vaults")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VaultPage {
     /// The items of this page.
@@ -2463,9 +2948,14 @@ pub struct VaultPage {
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-vaults")]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct VaultUpdate {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     #[serde(
         default,
@@ -2476,6 +2966,10 @@ pub struct VaultUpdate {
     /// A new secret, replacing (rotating) the old one.
     ///
     /// Sent in requests; never returned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub secret: Option<String>,
 }

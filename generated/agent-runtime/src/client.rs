@@ -5,11 +5,44 @@
 //! From synchronous code, drive it with a runtime:
 //! `tokio::runtime::Runtime::new()?.block_on(client.some_operation().send())`.
 use crate::rt;
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 use crate::responses::*;
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 use crate::types::*;
 /// The API's base URL, from the spec's first server (variables at their defaults).
 pub const DEFAULT_BASE_URL: &str = "http://localhost:8080";
 /// The `bearerAuth` security scheme.
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions",
+        feature = "tag-sandboxes"
+    )
+)]
 const BEARER_AUTH: rt::client::AuthScheme = rt::client::AuthScheme {
     key: "bearerAuth",
     kind: rt::client::AuthKind::Bearer,
@@ -46,6 +79,7 @@ impl Client {
                 .with_credential("bearerAuth", rt::client::Credential::bearer(token)),
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     /// List workspaces
     ///
     /// Workspaces the caller can see.
@@ -61,6 +95,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     /// Create a workspace; its sandbox is provisioned in the background (`status` starts as `provisioning`).
     ///
     /// `POST /api/v1/workspaces`
@@ -76,6 +111,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     /// Get a workspace
     ///
     /// Workspace metadata and lifecycle status.
@@ -90,6 +126,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     /// Delete a workspace
     ///
     /// End a workspace's lifecycle, tearing down its sandbox. Refused with 409 while a run is active in it.
@@ -107,6 +144,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     /// Update a workspace
     ///
     /// Change a workspace's name, description or metadata.
@@ -126,6 +164,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     /// Get a workspace's catalog
     ///
     /// The agents, actions and models available in the workspace.
@@ -143,6 +182,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-models")]
     /// List models
     ///
     /// Models visible to the caller, optionally in one workspace and with given capabilities.
@@ -158,6 +198,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// List sessions
     ///
     /// Sessions the caller can see, newest first, narrowed by `filter`.
@@ -174,6 +215,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// Create a session (a context boundary) in a workspace.
     ///
     /// `POST /api/v1/sessions`
@@ -186,6 +228,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// Get a session
     ///
     /// A session, with its active run and queue length.
@@ -200,6 +243,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// Delete a session and its history. Refused with 409 while a run is active.
     ///
     /// `DELETE /api/v1/sessions/{sessionId}`
@@ -212,6 +256,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// List a session's messages
     ///
     /// The session's messages, oldest first.
@@ -228,6 +273,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// Send a session message
     ///
     /// Add a user message and start (or queue) a run for it; returns 202. Sending is non-interrupting by default: while a run is active the message joins the session's follow-up queue (`runningRunBehavior: "queue"`). Pass `runningRunBehavior: "interrupt"` to cancel the current active run first and run this message next. The final execution status is determined by the run resource.
@@ -248,6 +294,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// Read the follow-up queue
     ///
     /// The follow-up message queue is a server-side resource: the messages waiting for the active run to finish, in the order they will run.
@@ -265,6 +312,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-streaming")]
     /// Stream a session's events (SSE)
     ///
     /// Server-Sent Events for everything that happens in the session (runs, messages, tool calls, queue changes). Each SSE event's `id:` is the event's `id` and its `data:` is one `StreamEvent`. To resume after a cut, reconnect with the standard `Last-Event-ID` header; events after it are replayed first.
@@ -284,6 +332,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-runs")]
     /// Look up a run
     ///
     /// A run and its status; the run resource is the authority on how an execution ended.
@@ -298,6 +347,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-runs")]
     /// Cancel a run
     ///
     /// Cancel an active or queued run. A run that already finished answers 409.
@@ -312,6 +362,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-runs")]
     /// Promote a queued message into the active run
     ///
     /// Promote an already queued message: the queued run's message is handed to the session's active run as guidance instead of waiting for it to finish. Only a run in the `queued` state can be guided (409 otherwise).
@@ -326,6 +377,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-actions")]
     /// Trigger an action
     ///
     /// Manually trigger an action in a session; it executes as a run. Returns 202.
@@ -346,6 +398,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sandboxes")]
     /// Download a file
     ///
     /// The raw bytes of a file in the sandbox.
@@ -365,6 +418,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sandboxes")]
     /// Upload a file
     ///
     /// Write a file into the sandbox. Send the raw bytes (`application/octet-stream`, target given by `path`) or a multipart form with a `file` part (target is `path` if given, else `/workspace/<file name>`). Parent directories are created; an existing file is replaced.
@@ -385,6 +439,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sandboxes")]
     /// List files
     ///
     /// The entries of a directory; with `depth` > 1, directories carry their children.
@@ -401,6 +456,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-sandboxes")]
     /// Run a command in the sandbox and wait for it to exit.
     ///
     /// `POST /api/v1/sandboxes/{sandboxId}/commands`
@@ -418,6 +474,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-model-runtime-internal")]
     /// List runtime models
     ///
     /// Models the runtime can invoke. Loopback only, no Authorization.
@@ -431,6 +488,7 @@ impl Client {
             options: rt::client::RequestOptions::default(),
         }
     }
+    #[cfg(feature = "tag-model-runtime-internal")]
     /// Invoke a model
     ///
     /// One model call (non-streaming). Loopback only, no Authorization.
@@ -451,6 +509,7 @@ impl Client {
         }
     }
 }
+#[cfg(feature = "tag-workspaces")]
 /// A [`Client::list_workspaces`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -460,6 +519,7 @@ pub struct ListWorkspacesBuilder {
     cursor: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-workspaces")]
 impl ListWorkspacesBuilder {
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = Some(value);
@@ -519,6 +579,12 @@ impl ListWorkspacesBuilder {
                 let value = ListWorkspacesOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = ListWorkspacesError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -553,6 +619,7 @@ impl ListWorkspacesBuilder {
         })
     }
 }
+#[cfg(feature = "tag-workspaces")]
 impl std::future::IntoFuture for ListWorkspacesBuilder {
     type Output = Result<ListWorkspacesOk, rt::client::Error<ListWorkspacesError>>;
     type IntoFuture = std::pin::Pin<
@@ -562,6 +629,7 @@ impl std::future::IntoFuture for ListWorkspacesBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-workspaces")]
 /// A [`Client::create_workspace`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -570,6 +638,7 @@ pub struct CreateWorkspaceBuilder {
     body: CreateWorkspaceRequest,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-workspaces")]
 impl CreateWorkspaceBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -647,6 +716,7 @@ impl CreateWorkspaceBuilder {
         }
     }
 }
+#[cfg(feature = "tag-workspaces")]
 impl std::future::IntoFuture for CreateWorkspaceBuilder {
     type Output = Result<CreateWorkspaceOk, rt::client::Error<CreateWorkspaceError>>;
     type IntoFuture = std::pin::Pin<
@@ -656,6 +726,7 @@ impl std::future::IntoFuture for CreateWorkspaceBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-workspaces")]
 /// A [`Client::get_workspace`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -664,6 +735,7 @@ pub struct GetWorkspaceBuilder {
     workspace_id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-workspaces")]
 impl GetWorkspaceBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -715,6 +787,12 @@ impl GetWorkspaceBuilder {
                 let value = GetWorkspaceOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = GetWorkspaceError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -737,6 +815,7 @@ impl GetWorkspaceBuilder {
         }
     }
 }
+#[cfg(feature = "tag-workspaces")]
 impl std::future::IntoFuture for GetWorkspaceBuilder {
     type Output = Result<GetWorkspaceOk, rt::client::Error<GetWorkspaceError>>;
     type IntoFuture = std::pin::Pin<
@@ -746,6 +825,7 @@ impl std::future::IntoFuture for GetWorkspaceBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-workspaces")]
 /// A [`Client::delete_workspace`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -754,6 +834,7 @@ pub struct DeleteWorkspaceBuilder {
     workspace_id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-workspaces")]
 impl DeleteWorkspaceBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -804,6 +885,12 @@ impl DeleteWorkspaceBuilder {
                 let value = DeleteWorkspaceOk::NoContent;
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = DeleteWorkspaceError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -832,6 +919,7 @@ impl DeleteWorkspaceBuilder {
         }
     }
 }
+#[cfg(feature = "tag-workspaces")]
 impl std::future::IntoFuture for DeleteWorkspaceBuilder {
     type Output = Result<DeleteWorkspaceOk, rt::client::Error<DeleteWorkspaceError>>;
     type IntoFuture = std::pin::Pin<
@@ -841,6 +929,7 @@ impl std::future::IntoFuture for DeleteWorkspaceBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-workspaces")]
 /// A [`Client::update_workspace`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -850,6 +939,7 @@ pub struct UpdateWorkspaceBuilder {
     body: UpdateWorkspaceRequest,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-workspaces")]
 impl UpdateWorkspaceBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -930,6 +1020,7 @@ impl UpdateWorkspaceBuilder {
         }
     }
 }
+#[cfg(feature = "tag-workspaces")]
 impl std::future::IntoFuture for UpdateWorkspaceBuilder {
     type Output = Result<UpdateWorkspaceOk, rt::client::Error<UpdateWorkspaceError>>;
     type IntoFuture = std::pin::Pin<
@@ -939,6 +1030,7 @@ impl std::future::IntoFuture for UpdateWorkspaceBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-workspaces")]
 /// A [`Client::get_workspace_catalog`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -947,6 +1039,7 @@ pub struct GetWorkspaceCatalogBuilder {
     workspace_id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-workspaces")]
 impl GetWorkspaceCatalogBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -998,6 +1091,12 @@ impl GetWorkspaceCatalogBuilder {
                 let value = GetWorkspaceCatalogOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = GetWorkspaceCatalogError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -1020,6 +1119,7 @@ impl GetWorkspaceCatalogBuilder {
         }
     }
 }
+#[cfg(feature = "tag-workspaces")]
 impl std::future::IntoFuture for GetWorkspaceCatalogBuilder {
     type Output = Result<
         GetWorkspaceCatalogOk,
@@ -1032,6 +1132,7 @@ impl std::future::IntoFuture for GetWorkspaceCatalogBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-models")]
 /// A [`Client::list_models`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1041,6 +1142,7 @@ pub struct ListModelsBuilder {
     capability: Option<Vec<ModelCapability>>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-models")]
 impl ListModelsBuilder {
     /// Only models visible in this workspace.
     pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
@@ -1116,6 +1218,7 @@ impl ListModelsBuilder {
         }
     }
 }
+#[cfg(feature = "tag-models")]
 impl std::future::IntoFuture for ListModelsBuilder {
     type Output = Result<ListModelsOk, rt::client::Error<ListModelsError>>;
     type IntoFuture = std::pin::Pin<
@@ -1125,6 +1228,7 @@ impl std::future::IntoFuture for ListModelsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A [`Client::list_sessions`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1135,6 +1239,7 @@ pub struct ListSessionsBuilder {
     cursor: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sessions")]
 impl ListSessionsBuilder {
     /// Conditions that all must hold, sent as `filter[workspaceId]=ws_1&filter[status]=running`.
     pub fn filter(mut self, value: SessionFilter) -> Self {
@@ -1240,6 +1345,7 @@ impl ListSessionsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for ListSessionsBuilder {
     type Output = Result<ListSessionsOk, rt::client::Error<ListSessionsError>>;
     type IntoFuture = std::pin::Pin<
@@ -1249,6 +1355,7 @@ impl std::future::IntoFuture for ListSessionsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A [`Client::create_session`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1257,6 +1364,7 @@ pub struct CreateSessionBuilder {
     body: CreateSessionRequest,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sessions")]
 impl CreateSessionBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1340,6 +1448,7 @@ impl CreateSessionBuilder {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for CreateSessionBuilder {
     type Output = Result<CreateSessionOk, rt::client::Error<CreateSessionError>>;
     type IntoFuture = std::pin::Pin<
@@ -1349,6 +1458,7 @@ impl std::future::IntoFuture for CreateSessionBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A [`Client::get_session`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1357,6 +1467,7 @@ pub struct GetSessionBuilder {
     session_id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sessions")]
 impl GetSessionBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1401,6 +1512,12 @@ impl GetSessionBuilder {
                 let value = GetSessionOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = GetSessionError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -1423,6 +1540,7 @@ impl GetSessionBuilder {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for GetSessionBuilder {
     type Output = Result<GetSessionOk, rt::client::Error<GetSessionError>>;
     type IntoFuture = std::pin::Pin<
@@ -1432,6 +1550,7 @@ impl std::future::IntoFuture for GetSessionBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A [`Client::delete_session`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1440,6 +1559,7 @@ pub struct DeleteSessionBuilder {
     session_id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sessions")]
 impl DeleteSessionBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1490,6 +1610,12 @@ impl DeleteSessionBuilder {
                 let value = DeleteSessionOk::NoContent;
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = DeleteSessionError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -1518,6 +1644,7 @@ impl DeleteSessionBuilder {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for DeleteSessionBuilder {
     type Output = Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>>;
     type IntoFuture = std::pin::Pin<
@@ -1527,6 +1654,7 @@ impl std::future::IntoFuture for DeleteSessionBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A [`Client::list_messages`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1537,6 +1665,7 @@ pub struct ListMessagesBuilder {
     cursor: Option<String>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sessions")]
 impl ListMessagesBuilder {
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = Some(value);
@@ -1599,6 +1728,12 @@ impl ListMessagesBuilder {
                 let value = ListMessagesOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = ListMessagesError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -1639,6 +1774,7 @@ impl ListMessagesBuilder {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for ListMessagesBuilder {
     type Output = Result<ListMessagesOk, rt::client::Error<ListMessagesError>>;
     type IntoFuture = std::pin::Pin<
@@ -1648,6 +1784,7 @@ impl std::future::IntoFuture for ListMessagesBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A [`Client::send_message`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1658,6 +1795,7 @@ pub struct SendMessageBuilder {
     body: SendMessageRequest,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sessions")]
 impl SendMessageBuilder {
     /// Client-chosen key; a retry with the same key returns the original result instead of acting twice.
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
@@ -1756,6 +1894,7 @@ impl SendMessageBuilder {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for SendMessageBuilder {
     type Output = Result<SendMessageOk, rt::client::Error<SendMessageError>>;
     type IntoFuture = std::pin::Pin<
@@ -1765,6 +1904,7 @@ impl std::future::IntoFuture for SendMessageBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// A [`Client::get_session_queue`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1773,6 +1913,7 @@ pub struct GetSessionQueueBuilder {
     session_id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sessions")]
 impl GetSessionQueueBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -1824,6 +1965,12 @@ impl GetSessionQueueBuilder {
                 let value = GetSessionQueueOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = GetSessionQueueError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -1846,6 +1993,7 @@ impl GetSessionQueueBuilder {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for GetSessionQueueBuilder {
     type Output = Result<GetSessionQueueOk, rt::client::Error<GetSessionQueueError>>;
     type IntoFuture = std::pin::Pin<
@@ -1855,6 +2003,7 @@ impl std::future::IntoFuture for GetSessionQueueBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-streaming")]
 /// A [`Client::stream_session_events`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1865,6 +2014,7 @@ pub struct StreamSessionEventsBuilder {
     reconnect: rt::sse::ReconnectPolicy,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-streaming")]
 impl StreamSessionEventsBuilder {
     /// ID of the last event received; the stream resumes after it.
     pub fn last_event_id(mut self, value: impl Into<String>) -> Self {
@@ -1961,6 +2111,12 @@ impl StreamSessionEventsBuilder {
                 let value = StreamSessionEventsOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = StreamSessionEventsError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -1983,6 +2139,7 @@ impl StreamSessionEventsBuilder {
         }
     }
 }
+#[cfg(feature = "tag-streaming")]
 impl std::future::IntoFuture for StreamSessionEventsBuilder {
     type Output = Result<
         StreamSessionEventsOk,
@@ -1995,6 +2152,7 @@ impl std::future::IntoFuture for StreamSessionEventsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-runs")]
 /// A [`Client::get_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2003,6 +2161,7 @@ pub struct GetRunBuilder {
     run_id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-runs")]
 impl GetRunBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2047,6 +2206,12 @@ impl GetRunBuilder {
                 let value = GetRunOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = GetRunError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -2069,6 +2234,7 @@ impl GetRunBuilder {
         }
     }
 }
+#[cfg(feature = "tag-runs")]
 impl std::future::IntoFuture for GetRunBuilder {
     type Output = Result<GetRunOk, rt::client::Error<GetRunError>>;
     type IntoFuture = std::pin::Pin<
@@ -2078,6 +2244,7 @@ impl std::future::IntoFuture for GetRunBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-runs")]
 /// A [`Client::cancel_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2086,6 +2253,7 @@ pub struct CancelRunBuilder {
     run_id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-runs")]
 impl CancelRunBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2130,6 +2298,12 @@ impl CancelRunBuilder {
                 let value = CancelRunOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = CancelRunError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -2158,6 +2332,7 @@ impl CancelRunBuilder {
         }
     }
 }
+#[cfg(feature = "tag-runs")]
 impl std::future::IntoFuture for CancelRunBuilder {
     type Output = Result<CancelRunOk, rt::client::Error<CancelRunError>>;
     type IntoFuture = std::pin::Pin<
@@ -2167,6 +2342,7 @@ impl std::future::IntoFuture for CancelRunBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-runs")]
 /// A [`Client::guide_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2175,6 +2351,7 @@ pub struct GuideRunBuilder {
     run_id: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-runs")]
 impl GuideRunBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2219,6 +2396,12 @@ impl GuideRunBuilder {
                 let value = GuideRunOk::Ok(body);
                 Ok(value)
             }
+            400 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = GuideRunError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             401 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -2247,6 +2430,7 @@ impl GuideRunBuilder {
         }
     }
 }
+#[cfg(feature = "tag-runs")]
 impl std::future::IntoFuture for GuideRunBuilder {
     type Output = Result<GuideRunOk, rt::client::Error<GuideRunError>>;
     type IntoFuture = std::pin::Pin<
@@ -2256,6 +2440,7 @@ impl std::future::IntoFuture for GuideRunBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-actions")]
 /// A [`Client::trigger_action`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2266,6 +2451,7 @@ pub struct TriggerActionBuilder {
     body: TriggerActionRequest,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-actions")]
 impl TriggerActionBuilder {
     /// Client-chosen key; a retry with the same key returns the original result instead of acting twice.
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
@@ -2358,6 +2544,7 @@ impl TriggerActionBuilder {
         }
     }
 }
+#[cfg(feature = "tag-actions")]
 impl std::future::IntoFuture for TriggerActionBuilder {
     type Output = Result<TriggerActionOk, rt::client::Error<TriggerActionError>>;
     type IntoFuture = std::pin::Pin<
@@ -2367,6 +2554,7 @@ impl std::future::IntoFuture for TriggerActionBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 /// A [`Client::download_file`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2376,6 +2564,7 @@ pub struct DownloadFileBuilder {
     path: String,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sandboxes")]
 impl DownloadFileBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2457,6 +2646,7 @@ impl DownloadFileBuilder {
         }
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 impl std::future::IntoFuture for DownloadFileBuilder {
     type Output = Result<DownloadFileOk, rt::client::Error<DownloadFileError>>;
     type IntoFuture = std::pin::Pin<
@@ -2466,6 +2656,7 @@ impl std::future::IntoFuture for DownloadFileBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 /// A [`Client::upload_file`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2476,6 +2667,7 @@ pub struct UploadFileBuilder {
     body: rt::Bytes,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sandboxes")]
 impl UploadFileBuilder {
     /// Absolute target path under `/workspace`. Required for a raw upload.
     pub fn path(mut self, value: impl Into<String>) -> Self {
@@ -2561,6 +2753,7 @@ impl UploadFileBuilder {
         }
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 impl std::future::IntoFuture for UploadFileBuilder {
     type Output = Result<UploadFileOk, rt::client::Error<UploadFileError>>;
     type IntoFuture = std::pin::Pin<
@@ -2570,6 +2763,7 @@ impl std::future::IntoFuture for UploadFileBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 /// A [`Client::list_files`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2580,6 +2774,7 @@ pub struct ListFilesBuilder {
     depth: Option<i64>,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sandboxes")]
 impl ListFilesBuilder {
     /// Directory to list.
     pub fn path(mut self, value: impl Into<String>) -> Self {
@@ -2664,6 +2859,7 @@ impl ListFilesBuilder {
         }
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 impl std::future::IntoFuture for ListFilesBuilder {
     type Output = Result<ListFilesOk, rt::client::Error<ListFilesError>>;
     type IntoFuture = std::pin::Pin<
@@ -2673,6 +2869,7 @@ impl std::future::IntoFuture for ListFilesBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 /// A [`Client::run_command`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2682,6 +2879,7 @@ pub struct RunCommandBuilder {
     body: RunCommandRequest,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-sandboxes")]
 impl RunCommandBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2755,6 +2953,7 @@ impl RunCommandBuilder {
         }
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 impl std::future::IntoFuture for RunCommandBuilder {
     type Output = Result<RunCommandOk, rt::client::Error<RunCommandError>>;
     type IntoFuture = std::pin::Pin<
@@ -2764,6 +2963,7 @@ impl std::future::IntoFuture for RunCommandBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 /// A [`Client::list_runtime_models`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2771,6 +2971,7 @@ pub struct ListRuntimeModelsBuilder {
     client: Client,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 impl ListRuntimeModelsBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2828,6 +3029,7 @@ impl ListRuntimeModelsBuilder {
         }
     }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 impl std::future::IntoFuture for ListRuntimeModelsBuilder {
     type Output = Result<ListRuntimeModelsOk, rt::client::Error<ListRuntimeModelsError>>;
     type IntoFuture = std::pin::Pin<
@@ -2837,6 +3039,7 @@ impl std::future::IntoFuture for ListRuntimeModelsBuilder {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 /// A [`Client::invoke_runtime_model`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2846,6 +3049,7 @@ pub struct InvokeRuntimeModelBuilder {
     body: InvokeModelRequest,
     options: rt::client::RequestOptions,
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 impl InvokeRuntimeModelBuilder {
     /// Per-request options: timeout, extra headers, credentials, retry policy.
     pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
@@ -2925,6 +3129,7 @@ impl InvokeRuntimeModelBuilder {
         }
     }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 impl std::future::IntoFuture for InvokeRuntimeModelBuilder {
     type Output = Result<
         InvokeRuntimeModelOk,

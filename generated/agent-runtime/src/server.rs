@@ -3,7 +3,7 @@
 //!
 //! Each operation is a method of [`Api`] that receives its request struct (parameters, body and the credentials presented, already decoded) and returns its `…Ok` enum or a [`Failure`](rt::server::Failure) holding its `…Error` enum. Every method defaults to answering 501, so an implementation writes only what it serves.
 //!
-//! Requests that do not fit the spec never reach the implementation. They are answered with an `application/problem+json` body that names the parameter or the JSON pointer at fault: 400 for a missing or malformed parameter or malformed JSON, 401 for missing credentials, 415 for a body of another media type, 422 for a body of the wrong shape. A panic in an implementation is a 500, and the server keeps serving.
+//! Requests that do not fit the spec never reach the implementation. They are answered with an `application/problem+json` body that names the parameter or the JSON pointer at fault: 400 for a missing or malformed parameter or malformed JSON, 401 for missing credentials, 415 for a body of another media type, 422 for a body of the wrong shape; [`Api::reject`] can answer them in the spec's own error format instead. A panic in an implementation is a 500, and the server keeps serving.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -34,7 +34,29 @@
 use std::sync::Arc;
 use crate::rt;
 use rt::server::axum::Router;
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 use crate::responses::*;
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 use crate::types::*;
 /// The Agent Runtime HTTP API as a server implements it: one method per operation.
 ///
@@ -45,6 +67,7 @@ pub trait Api: Send + Sync + 'static {
     /// Workspaces the caller can see.
     ///
     /// `GET /api/v1/workspaces`
+    #[cfg(feature = "tag-workspaces")]
     fn list_workspaces(
         &self,
         request: ListWorkspacesRequest,
@@ -57,6 +80,7 @@ pub trait Api: Send + Sync + 'static {
     /// Create a workspace; its sandbox is provisioned in the background (`status` starts as `provisioning`).
     ///
     /// `POST /api/v1/workspaces`
+    #[cfg(feature = "tag-workspaces")]
     fn create_workspace(
         &self,
         request: CreateWorkspaceRequest2,
@@ -71,6 +95,7 @@ pub trait Api: Send + Sync + 'static {
     /// Workspace metadata and lifecycle status.
     ///
     /// `GET /api/v1/workspaces/{workspaceId}`
+    #[cfg(feature = "tag-workspaces")]
     fn get_workspace(
         &self,
         request: GetWorkspaceRequest,
@@ -85,6 +110,7 @@ pub trait Api: Send + Sync + 'static {
     /// End a workspace's lifecycle, tearing down its sandbox. Refused with 409 while a run is active in it.
     ///
     /// `DELETE /api/v1/workspaces/{workspaceId}`
+    #[cfg(feature = "tag-workspaces")]
     fn delete_workspace(
         &self,
         request: DeleteWorkspaceRequest,
@@ -99,6 +125,7 @@ pub trait Api: Send + Sync + 'static {
     /// Change a workspace's name, description or metadata.
     ///
     /// `PATCH /api/v1/workspaces/{workspaceId}`
+    #[cfg(feature = "tag-workspaces")]
     fn update_workspace(
         &self,
         request: UpdateWorkspaceRequest2,
@@ -113,6 +140,7 @@ pub trait Api: Send + Sync + 'static {
     /// The agents, actions and models available in the workspace.
     ///
     /// `GET /api/v1/workspaces/{workspaceId}/catalog`
+    #[cfg(feature = "tag-workspaces")]
     fn get_workspace_catalog(
         &self,
         request: GetWorkspaceCatalogRequest,
@@ -130,6 +158,7 @@ pub trait Api: Send + Sync + 'static {
     /// Models visible to the caller, optionally in one workspace and with given capabilities.
     ///
     /// `GET /api/v1/models`
+    #[cfg(feature = "tag-models")]
     fn list_models(
         &self,
         request: ListModelsRequest,
@@ -144,6 +173,7 @@ pub trait Api: Send + Sync + 'static {
     /// Sessions the caller can see, newest first, narrowed by `filter`.
     ///
     /// `GET /api/v1/sessions`
+    #[cfg(feature = "tag-sessions")]
     fn list_sessions(
         &self,
         request: ListSessionsRequest,
@@ -156,6 +186,7 @@ pub trait Api: Send + Sync + 'static {
     /// Create a session (a context boundary) in a workspace.
     ///
     /// `POST /api/v1/sessions`
+    #[cfg(feature = "tag-sessions")]
     fn create_session(
         &self,
         request: CreateSessionRequest2,
@@ -170,6 +201,7 @@ pub trait Api: Send + Sync + 'static {
     /// A session, with its active run and queue length.
     ///
     /// `GET /api/v1/sessions/{sessionId}`
+    #[cfg(feature = "tag-sessions")]
     fn get_session(
         &self,
         request: GetSessionRequest,
@@ -182,6 +214,7 @@ pub trait Api: Send + Sync + 'static {
     /// Delete a session and its history. Refused with 409 while a run is active.
     ///
     /// `DELETE /api/v1/sessions/{sessionId}`
+    #[cfg(feature = "tag-sessions")]
     fn delete_session(
         &self,
         request: DeleteSessionRequest,
@@ -196,6 +229,7 @@ pub trait Api: Send + Sync + 'static {
     /// The session's messages, oldest first.
     ///
     /// `GET /api/v1/sessions/{sessionId}/messages`
+    #[cfg(feature = "tag-sessions")]
     fn list_messages(
         &self,
         request: ListMessagesRequest,
@@ -210,6 +244,7 @@ pub trait Api: Send + Sync + 'static {
     /// Add a user message and start (or queue) a run for it; returns 202. Sending is non-interrupting by default: while a run is active the message joins the session's follow-up queue (`runningRunBehavior: "queue"`). Pass `runningRunBehavior: "interrupt"` to cancel the current active run first and run this message next. The final execution status is determined by the run resource.
     ///
     /// `POST /api/v1/sessions/{sessionId}/messages`
+    #[cfg(feature = "tag-sessions")]
     fn send_message(
         &self,
         request: SendMessageRequest2,
@@ -224,6 +259,7 @@ pub trait Api: Send + Sync + 'static {
     /// The follow-up message queue is a server-side resource: the messages waiting for the active run to finish, in the order they will run.
     ///
     /// `GET /api/v1/sessions/{sessionId}/queue`
+    #[cfg(feature = "tag-sessions")]
     fn get_session_queue(
         &self,
         request: GetSessionQueueRequest,
@@ -238,6 +274,7 @@ pub trait Api: Send + Sync + 'static {
     /// Server-Sent Events for everything that happens in the session (runs, messages, tool calls, queue changes). Each SSE event's `id:` is the event's `id` and its `data:` is one `StreamEvent`. To resume after a cut, reconnect with the standard `Last-Event-ID` header; events after it are replayed first.
     ///
     /// `GET /api/v1/sessions/{sessionId}/events`
+    #[cfg(feature = "tag-streaming")]
     fn stream_session_events(
         &self,
         request: StreamSessionEventsRequest,
@@ -255,6 +292,7 @@ pub trait Api: Send + Sync + 'static {
     /// A run and its status; the run resource is the authority on how an execution ended.
     ///
     /// `GET /api/v1/runs/{runId}`
+    #[cfg(feature = "tag-runs")]
     fn get_run(
         &self,
         request: GetRunRequest,
@@ -269,6 +307,7 @@ pub trait Api: Send + Sync + 'static {
     /// Cancel an active or queued run. A run that already finished answers 409.
     ///
     /// `POST /api/v1/runs/{runId}/cancel`
+    #[cfg(feature = "tag-runs")]
     fn cancel_run(
         &self,
         request: CancelRunRequest,
@@ -283,6 +322,7 @@ pub trait Api: Send + Sync + 'static {
     /// Promote an already queued message: the queued run's message is handed to the session's active run as guidance instead of waiting for it to finish. Only a run in the `queued` state can be guided (409 otherwise).
     ///
     /// `POST /api/v1/runs/{runId}/guide`
+    #[cfg(feature = "tag-runs")]
     fn guide_run(
         &self,
         request: GuideRunRequest,
@@ -297,6 +337,7 @@ pub trait Api: Send + Sync + 'static {
     /// Manually trigger an action in a session; it executes as a run. Returns 202.
     ///
     /// `POST /api/v1/actions/{actionId}/trigger`
+    #[cfg(feature = "tag-actions")]
     fn trigger_action(
         &self,
         request: TriggerActionRequest2,
@@ -311,6 +352,7 @@ pub trait Api: Send + Sync + 'static {
     /// The raw bytes of a file in the sandbox.
     ///
     /// `GET /api/v1/sandboxes/{sandboxId}/files`
+    #[cfg(feature = "tag-sandboxes")]
     fn download_file(
         &self,
         request: DownloadFileRequest,
@@ -325,6 +367,7 @@ pub trait Api: Send + Sync + 'static {
     /// Write a file into the sandbox. Send the raw bytes (`application/octet-stream`, target given by `path`) or a multipart form with a `file` part (target is `path` if given, else `/workspace/<file name>`). Parent directories are created; an existing file is replaced.
     ///
     /// `POST /api/v1/sandboxes/{sandboxId}/files`
+    #[cfg(feature = "tag-sandboxes")]
     fn upload_file(
         &self,
         request: UploadFileRequest,
@@ -339,6 +382,7 @@ pub trait Api: Send + Sync + 'static {
     /// The entries of a directory; with `depth` > 1, directories carry their children.
     ///
     /// `GET /api/v1/sandboxes/{sandboxId}/files/list`
+    #[cfg(feature = "tag-sandboxes")]
     fn list_files(
         &self,
         request: ListFilesRequest,
@@ -351,6 +395,7 @@ pub trait Api: Send + Sync + 'static {
     /// Run a command in the sandbox and wait for it to exit.
     ///
     /// `POST /api/v1/sandboxes/{sandboxId}/commands`
+    #[cfg(feature = "tag-sandboxes")]
     fn run_command(
         &self,
         request: RunCommandRequest2,
@@ -365,6 +410,7 @@ pub trait Api: Send + Sync + 'static {
     /// Models the runtime can invoke. Loopback only, no Authorization.
     ///
     /// `GET /internal/v1/models`
+    #[cfg(feature = "tag-model-runtime-internal")]
     fn list_runtime_models(
         &self,
         request: ListRuntimeModelsRequest,
@@ -379,6 +425,7 @@ pub trait Api: Send + Sync + 'static {
     /// One model call (non-streaming). Loopback only, no Authorization.
     ///
     /// `POST /internal/v1/models/{modelId}/invoke`
+    #[cfg(feature = "tag-model-runtime-internal")]
     fn invoke_runtime_model(
         &self,
         request: InvokeRuntimeModelRequest,
@@ -391,7 +438,19 @@ pub trait Api: Send + Sync + 'static {
         let _ = request;
         async { Err(rt::server::Failure::NotImplemented) }
     }
+    /// Answers a request that [`router`] refused before it reached `operation` (the operationId): a missing or malformed parameter, malformed JSON, missing credentials, a body of another media type, of the wrong shape or over the size limit.
+    ///
+    /// `problem` says what was wrong: its status (400, 401, 413, 415 or 422), the parameter or JSON pointer at fault, and a sentence for people. The default answers it as `application/problem+json`. Override this to answer in the spec's own error format (for instance with [`rt::server::json_response`]), so that clients decode refusals as the documented errors they are.
+    fn reject(
+        &self,
+        operation: &'static str,
+        problem: rt::server::Problem,
+    ) -> rt::server::axum::response::Response {
+        let _ = operation;
+        rt::server::ApiResponse::into_api_response(problem)
+    }
 }
+#[cfg(feature = "tag-workspaces")]
 /// What [`Api::list_workspaces`] receives: the parameters and body of `GET /api/v1/workspaces`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListWorkspacesRequest {
@@ -404,6 +463,7 @@ pub struct ListWorkspacesRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-workspaces")]
 impl ListWorkspacesRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -416,6 +476,7 @@ impl ListWorkspacesRequest {
         })
     }
 }
+#[cfg(feature = "tag-workspaces")]
 /// What [`Api::create_workspace`] receives: the parameters and body of `POST /api/v1/workspaces`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateWorkspaceRequest2 {
@@ -424,6 +485,7 @@ pub struct CreateWorkspaceRequest2 {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-workspaces")]
 impl CreateWorkspaceRequest2 {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -433,6 +495,7 @@ impl CreateWorkspaceRequest2 {
         })
     }
 }
+#[cfg(feature = "tag-workspaces")]
 /// What [`Api::get_workspace`] receives: the parameters and body of `GET /api/v1/workspaces/{workspaceId}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetWorkspaceRequest {
@@ -441,6 +504,7 @@ pub struct GetWorkspaceRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-workspaces")]
 impl GetWorkspaceRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -456,6 +520,7 @@ impl GetWorkspaceRequest {
         })
     }
 }
+#[cfg(feature = "tag-workspaces")]
 /// What [`Api::delete_workspace`] receives: the parameters and body of `DELETE /api/v1/workspaces/{workspaceId}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteWorkspaceRequest {
@@ -464,6 +529,7 @@ pub struct DeleteWorkspaceRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-workspaces")]
 impl DeleteWorkspaceRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -479,6 +545,7 @@ impl DeleteWorkspaceRequest {
         })
     }
 }
+#[cfg(feature = "tag-workspaces")]
 /// What [`Api::update_workspace`] receives: the parameters and body of `PATCH /api/v1/workspaces/{workspaceId}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateWorkspaceRequest2 {
@@ -489,6 +556,7 @@ pub struct UpdateWorkspaceRequest2 {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-workspaces")]
 impl UpdateWorkspaceRequest2 {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -505,6 +573,7 @@ impl UpdateWorkspaceRequest2 {
         })
     }
 }
+#[cfg(feature = "tag-workspaces")]
 /// What [`Api::get_workspace_catalog`] receives: the parameters and body of `GET /api/v1/workspaces/{workspaceId}/catalog`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetWorkspaceCatalogRequest {
@@ -513,6 +582,7 @@ pub struct GetWorkspaceCatalogRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-workspaces")]
 impl GetWorkspaceCatalogRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -528,6 +598,7 @@ impl GetWorkspaceCatalogRequest {
         })
     }
 }
+#[cfg(feature = "tag-models")]
 /// What [`Api::list_models`] receives: the parameters and body of `GET /api/v1/models`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListModelsRequest {
@@ -542,6 +613,7 @@ pub struct ListModelsRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-models")]
 impl ListModelsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -567,6 +639,7 @@ impl ListModelsRequest {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::list_sessions`] receives: the parameters and body of `GET /api/v1/sessions`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListSessionsRequest {
@@ -583,6 +656,7 @@ pub struct ListSessionsRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sessions")]
 impl ListSessionsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -605,6 +679,7 @@ impl ListSessionsRequest {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::create_session`] receives: the parameters and body of `POST /api/v1/sessions`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateSessionRequest2 {
@@ -613,6 +688,7 @@ pub struct CreateSessionRequest2 {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sessions")]
 impl CreateSessionRequest2 {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -622,6 +698,7 @@ impl CreateSessionRequest2 {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::get_session`] receives: the parameters and body of `GET /api/v1/sessions/{sessionId}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetSessionRequest {
@@ -630,6 +707,7 @@ pub struct GetSessionRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sessions")]
 impl GetSessionRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -640,6 +718,7 @@ impl GetSessionRequest {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::delete_session`] receives: the parameters and body of `DELETE /api/v1/sessions/{sessionId}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteSessionRequest {
@@ -648,6 +727,7 @@ pub struct DeleteSessionRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sessions")]
 impl DeleteSessionRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -658,6 +738,7 @@ impl DeleteSessionRequest {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::list_messages`] receives: the parameters and body of `GET /api/v1/sessions/{sessionId}/messages`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListMessagesRequest {
@@ -672,6 +753,7 @@ pub struct ListMessagesRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sessions")]
 impl ListMessagesRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -691,6 +773,7 @@ impl ListMessagesRequest {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::send_message`] receives: the parameters and body of `POST /api/v1/sessions/{sessionId}/messages`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SendMessageRequest2 {
@@ -705,6 +788,7 @@ pub struct SendMessageRequest2 {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sessions")]
 impl SendMessageRequest2 {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -723,6 +807,7 @@ impl SendMessageRequest2 {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::get_session_queue`] receives: the parameters and body of `GET /api/v1/sessions/{sessionId}/queue`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetSessionQueueRequest {
@@ -731,6 +816,7 @@ pub struct GetSessionQueueRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sessions")]
 impl GetSessionQueueRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -741,6 +827,7 @@ impl GetSessionQueueRequest {
         })
     }
 }
+#[cfg(feature = "tag-streaming")]
 /// What [`Api::stream_session_events`] receives: the parameters and body of `GET /api/v1/sessions/{sessionId}/events`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StreamSessionEventsRequest {
@@ -753,6 +840,7 @@ pub struct StreamSessionEventsRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-streaming")]
 impl StreamSessionEventsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -769,6 +857,7 @@ impl StreamSessionEventsRequest {
         })
     }
 }
+#[cfg(feature = "tag-runs")]
 /// What [`Api::get_run`] receives: the parameters and body of `GET /api/v1/runs/{runId}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetRunRequest {
@@ -777,6 +866,7 @@ pub struct GetRunRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-runs")]
 impl GetRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -787,6 +877,7 @@ impl GetRunRequest {
         })
     }
 }
+#[cfg(feature = "tag-runs")]
 /// What [`Api::cancel_run`] receives: the parameters and body of `POST /api/v1/runs/{runId}/cancel`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CancelRunRequest {
@@ -795,6 +886,7 @@ pub struct CancelRunRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-runs")]
 impl CancelRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -805,6 +897,7 @@ impl CancelRunRequest {
         })
     }
 }
+#[cfg(feature = "tag-runs")]
 /// What [`Api::guide_run`] receives: the parameters and body of `POST /api/v1/runs/{runId}/guide`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GuideRunRequest {
@@ -813,6 +906,7 @@ pub struct GuideRunRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-runs")]
 impl GuideRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -823,6 +917,7 @@ impl GuideRunRequest {
         })
     }
 }
+#[cfg(feature = "tag-actions")]
 /// What [`Api::trigger_action`] receives: the parameters and body of `POST /api/v1/actions/{actionId}/trigger`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TriggerActionRequest2 {
@@ -839,6 +934,7 @@ pub struct TriggerActionRequest2 {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-actions")]
 impl TriggerActionRequest2 {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -852,6 +948,7 @@ impl TriggerActionRequest2 {
         })
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 /// What [`Api::download_file`] receives: the parameters and body of `GET /api/v1/sandboxes/{sandboxId}/files`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DownloadFileRequest {
@@ -866,6 +963,7 @@ pub struct DownloadFileRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sandboxes")]
 impl DownloadFileRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -886,6 +984,7 @@ impl DownloadFileRequest {
         })
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 /// What [`Api::upload_file`] receives: the parameters and body of `POST /api/v1/sandboxes/{sandboxId}/files`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UploadFileRequest {
@@ -902,6 +1001,7 @@ pub struct UploadFileRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sandboxes")]
 impl UploadFileRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -934,6 +1034,7 @@ impl UploadFileRequest {
         })
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 /// What [`Api::list_files`] receives: the parameters and body of `GET /api/v1/sandboxes/{sandboxId}/files/list`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListFilesRequest {
@@ -952,6 +1053,7 @@ pub struct ListFilesRequest {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sandboxes")]
 impl ListFilesRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -971,6 +1073,7 @@ impl ListFilesRequest {
         })
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 /// What [`Api::run_command`] receives: the parameters and body of `POST /api/v1/sandboxes/{sandboxId}/commands`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunCommandRequest2 {
@@ -983,6 +1086,7 @@ pub struct RunCommandRequest2 {
     /// The credentials the caller presented, by security scheme (`bearerAuth`). They were found where the spec says, not checked: deciding whether they are valid is the implementation's job.
     pub credentials: Vec<(&'static str, rt::server::Presented)>,
 }
+#[cfg(feature = "tag-sandboxes")]
 impl RunCommandRequest2 {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -999,15 +1103,18 @@ impl RunCommandRequest2 {
         })
     }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 /// What [`Api::list_runtime_models`] receives: the parameters and body of `GET /internal/v1/models`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListRuntimeModelsRequest {}
+#[cfg(feature = "tag-model-runtime-internal")]
 impl ListRuntimeModelsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(_: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {})
     }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 /// What [`Api::invoke_runtime_model`] receives: the parameters and body of `POST /internal/v1/models/{modelId}/invoke`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InvokeRuntimeModelRequest {
@@ -1016,6 +1123,7 @@ pub struct InvokeRuntimeModelRequest {
     /// The request body (`application/json`).
     pub body: InvokeModelRequest,
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 impl InvokeRuntimeModelRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
@@ -1026,322 +1134,510 @@ impl InvokeRuntimeModelRequest {
         })
     }
 }
-/// Serves `api`: every operation of [`Api`] at its path, with `application/problem+json` answers for requests that do not fit the spec (400, 401, 415, 422), for unknown paths (404) and for unknown methods on a known path (405).
+/// Serves `api`: every operation of [`Api`] at its path, with `application/problem+json` answers (or what [`Api::reject`] makes of them) for requests that do not fit the spec (400, 401, 413, 415, 422), for unknown paths (404) and for unknown methods on a known path (405).
 ///
 /// A panic in an implementation is answered with a 500 and does not take the server down.
 pub fn router<A: Api>(api: Arc<A>) -> Router {
-    use rt::server::axum::routing::{get, post};
-    Router::new()
+    let router: Router<Arc<A>> = Router::new();
+    #[cfg(feature = "tag-workspaces")]
+    let router = router
         .route(
             "/api/v1/workspaces",
-            get(handlers::list_workspaces::<A>).post(handlers::create_workspace::<A>),
-        )
+            rt::server::axum::routing::get(handlers::list_workspaces::<A>),
+        );
+    #[cfg(feature = "tag-workspaces")]
+    let router = router
+        .route(
+            "/api/v1/workspaces",
+            rt::server::axum::routing::post(handlers::create_workspace::<A>),
+        );
+    #[cfg(feature = "tag-workspaces")]
+    let router = router
         .route(
             "/api/v1/workspaces/{workspaceId}",
-            get(handlers::get_workspace::<A>)
-                .delete(handlers::delete_workspace::<A>)
-                .patch(handlers::update_workspace::<A>),
-        )
+            rt::server::axum::routing::get(handlers::get_workspace::<A>),
+        );
+    #[cfg(feature = "tag-workspaces")]
+    let router = router
+        .route(
+            "/api/v1/workspaces/{workspaceId}",
+            rt::server::axum::routing::delete(handlers::delete_workspace::<A>),
+        );
+    #[cfg(feature = "tag-workspaces")]
+    let router = router
+        .route(
+            "/api/v1/workspaces/{workspaceId}",
+            rt::server::axum::routing::patch(handlers::update_workspace::<A>),
+        );
+    #[cfg(feature = "tag-workspaces")]
+    let router = router
         .route(
             "/api/v1/workspaces/{workspaceId}/catalog",
-            get(handlers::get_workspace_catalog::<A>),
-        )
-        .route("/api/v1/models", get(handlers::list_models::<A>))
+            rt::server::axum::routing::get(handlers::get_workspace_catalog::<A>),
+        );
+    #[cfg(feature = "tag-models")]
+    let router = router
+        .route(
+            "/api/v1/models",
+            rt::server::axum::routing::get(handlers::list_models::<A>),
+        );
+    #[cfg(feature = "tag-sessions")]
+    let router = router
         .route(
             "/api/v1/sessions",
-            get(handlers::list_sessions::<A>).post(handlers::create_session::<A>),
-        )
+            rt::server::axum::routing::get(handlers::list_sessions::<A>),
+        );
+    #[cfg(feature = "tag-sessions")]
+    let router = router
+        .route(
+            "/api/v1/sessions",
+            rt::server::axum::routing::post(handlers::create_session::<A>),
+        );
+    #[cfg(feature = "tag-sessions")]
+    let router = router
         .route(
             "/api/v1/sessions/{sessionId}",
-            get(handlers::get_session::<A>).delete(handlers::delete_session::<A>),
-        )
+            rt::server::axum::routing::get(handlers::get_session::<A>),
+        );
+    #[cfg(feature = "tag-sessions")]
+    let router = router
+        .route(
+            "/api/v1/sessions/{sessionId}",
+            rt::server::axum::routing::delete(handlers::delete_session::<A>),
+        );
+    #[cfg(feature = "tag-sessions")]
+    let router = router
         .route(
             "/api/v1/sessions/{sessionId}/messages",
-            get(handlers::list_messages::<A>).post(handlers::send_message::<A>),
-        )
+            rt::server::axum::routing::get(handlers::list_messages::<A>),
+        );
+    #[cfg(feature = "tag-sessions")]
+    let router = router
+        .route(
+            "/api/v1/sessions/{sessionId}/messages",
+            rt::server::axum::routing::post(handlers::send_message::<A>),
+        );
+    #[cfg(feature = "tag-sessions")]
+    let router = router
         .route(
             "/api/v1/sessions/{sessionId}/queue",
-            get(handlers::get_session_queue::<A>),
-        )
+            rt::server::axum::routing::get(handlers::get_session_queue::<A>),
+        );
+    #[cfg(feature = "tag-streaming")]
+    let router = router
         .route(
             "/api/v1/sessions/{sessionId}/events",
-            get(handlers::stream_session_events::<A>),
-        )
-        .route("/api/v1/runs/{runId}", get(handlers::get_run::<A>))
-        .route("/api/v1/runs/{runId}/cancel", post(handlers::cancel_run::<A>))
-        .route("/api/v1/runs/{runId}/guide", post(handlers::guide_run::<A>))
-        .route("/api/v1/actions/{actionId}/trigger", post(handlers::trigger_action::<A>))
+            rt::server::axum::routing::get(handlers::stream_session_events::<A>),
+        );
+    #[cfg(feature = "tag-runs")]
+    let router = router
+        .route(
+            "/api/v1/runs/{runId}",
+            rt::server::axum::routing::get(handlers::get_run::<A>),
+        );
+    #[cfg(feature = "tag-runs")]
+    let router = router
+        .route(
+            "/api/v1/runs/{runId}/cancel",
+            rt::server::axum::routing::post(handlers::cancel_run::<A>),
+        );
+    #[cfg(feature = "tag-runs")]
+    let router = router
+        .route(
+            "/api/v1/runs/{runId}/guide",
+            rt::server::axum::routing::post(handlers::guide_run::<A>),
+        );
+    #[cfg(feature = "tag-actions")]
+    let router = router
+        .route(
+            "/api/v1/actions/{actionId}/trigger",
+            rt::server::axum::routing::post(handlers::trigger_action::<A>),
+        );
+    #[cfg(feature = "tag-sandboxes")]
+    let router = router
         .route(
             "/api/v1/sandboxes/{sandboxId}/files",
-            get(handlers::download_file::<A>).post(handlers::upload_file::<A>),
-        )
+            rt::server::axum::routing::get(handlers::download_file::<A>),
+        );
+    #[cfg(feature = "tag-sandboxes")]
+    let router = router
+        .route(
+            "/api/v1/sandboxes/{sandboxId}/files",
+            rt::server::axum::routing::post(handlers::upload_file::<A>),
+        );
+    #[cfg(feature = "tag-sandboxes")]
+    let router = router
         .route(
             "/api/v1/sandboxes/{sandboxId}/files/list",
-            get(handlers::list_files::<A>),
-        )
+            rt::server::axum::routing::get(handlers::list_files::<A>),
+        );
+    #[cfg(feature = "tag-sandboxes")]
+    let router = router
         .route(
             "/api/v1/sandboxes/{sandboxId}/commands",
-            post(handlers::run_command::<A>),
-        )
-        .route("/internal/v1/models", get(handlers::list_runtime_models::<A>))
+            rt::server::axum::routing::post(handlers::run_command::<A>),
+        );
+    #[cfg(feature = "tag-model-runtime-internal")]
+    let router = router
+        .route(
+            "/internal/v1/models",
+            rt::server::axum::routing::get(handlers::list_runtime_models::<A>),
+        );
+    #[cfg(feature = "tag-model-runtime-internal")]
+    let router = router
         .route(
             "/internal/v1/models/{modelId}/invoke",
-            post(handlers::invoke_runtime_model::<A>),
-        )
+            rt::server::axum::routing::post(handlers::invoke_runtime_model::<A>),
+        );
+    router
         .fallback(rt::server::not_found)
         .method_not_allowed_fallback(rt::server::method_not_allowed)
         .with_state(api)
 }
 /// Where the `bearerAuth` security scheme's credential is read.
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions",
+        feature = "tag-sandboxes"
+    )
+)]
 const BEARER_AUTH_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthScheme {
     key: "bearerAuth",
     kind: rt::server::ServerAuthKind::Bearer,
 };
 /// The security alternatives of `list_workspaces`: the first one fully presented wins.
+#[cfg(feature = "tag-workspaces")]
 const LIST_WORKSPACES_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `create_workspace`: the first one fully presented wins.
+#[cfg(feature = "tag-workspaces")]
 const CREATE_WORKSPACE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `get_workspace`: the first one fully presented wins.
+#[cfg(feature = "tag-workspaces")]
 const GET_WORKSPACE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `delete_workspace`: the first one fully presented wins.
+#[cfg(feature = "tag-workspaces")]
 const DELETE_WORKSPACE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `update_workspace`: the first one fully presented wins.
+#[cfg(feature = "tag-workspaces")]
 const UPDATE_WORKSPACE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `get_workspace_catalog`: the first one fully presented wins.
+#[cfg(feature = "tag-workspaces")]
 const GET_WORKSPACE_CATALOG_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `list_models`: the first one fully presented wins.
+#[cfg(feature = "tag-models")]
 const LIST_MODELS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `list_sessions`: the first one fully presented wins.
+#[cfg(feature = "tag-sessions")]
 const LIST_SESSIONS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `create_session`: the first one fully presented wins.
+#[cfg(feature = "tag-sessions")]
 const CREATE_SESSION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `get_session`: the first one fully presented wins.
+#[cfg(feature = "tag-sessions")]
 const GET_SESSION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `delete_session`: the first one fully presented wins.
+#[cfg(feature = "tag-sessions")]
 const DELETE_SESSION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `list_messages`: the first one fully presented wins.
+#[cfg(feature = "tag-sessions")]
 const LIST_MESSAGES_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `send_message`: the first one fully presented wins.
+#[cfg(feature = "tag-sessions")]
 const SEND_MESSAGE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `get_session_queue`: the first one fully presented wins.
+#[cfg(feature = "tag-sessions")]
 const GET_SESSION_QUEUE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `stream_session_events`: the first one fully presented wins.
+#[cfg(feature = "tag-streaming")]
 const STREAM_SESSION_EVENTS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `get_run`: the first one fully presented wins.
+#[cfg(feature = "tag-runs")]
 const GET_RUN_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `cancel_run`: the first one fully presented wins.
+#[cfg(feature = "tag-runs")]
 const CANCEL_RUN_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `guide_run`: the first one fully presented wins.
+#[cfg(feature = "tag-runs")]
 const GUIDE_RUN_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `trigger_action`: the first one fully presented wins.
+#[cfg(feature = "tag-actions")]
 const TRIGGER_ACTION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `download_file`: the first one fully presented wins.
+#[cfg(feature = "tag-sandboxes")]
 const DOWNLOAD_FILE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `upload_file`: the first one fully presented wins.
+#[cfg(feature = "tag-sandboxes")]
 const UPLOAD_FILE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `list_files`: the first one fully presented wins.
+#[cfg(feature = "tag-sandboxes")]
 const LIST_FILES_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
 /// The security alternatives of `run_command`: the first one fully presented wins.
+#[cfg(feature = "tag-sandboxes")]
 const RUN_COMMAND_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
     &[&BEARER_AUTH_SCHEME],
     &[],
 ];
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 /// The HTTP side of [`router`]: one handler per operation, and how each operation's
 /// response enums are written.
 mod handlers {
+    #[cfg(
+        any(
+            feature = "tag-workspaces",
+            feature = "tag-models",
+            feature = "tag-sessions",
+            feature = "tag-streaming",
+            feature = "tag-runs",
+            feature = "tag-actions",
+            feature = "tag-sandboxes",
+            feature = "tag-model-runtime-internal"
+        )
+    )]
     use rt::server::axum::extract::{Request, State};
     use rt::server::axum::response::Response;
     use super::*;
+    #[cfg(feature = "tag-workspaces")]
     /// `GET /api/v1/workspaces`
     pub(super) async fn list_workspaces<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListWorkspacesRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListWorkspacesRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("list_workspaces", api.list_workspaces(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_workspaces",
+                    problem,
+                    |p| api.reject("list_workspaces", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     /// `POST /api/v1/workspaces`
     pub(super) async fn create_workspace<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateWorkspaceRequest2::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateWorkspaceRequest2::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("create_workspace", api.create_workspace(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_workspace",
+                    problem,
+                    |p| api.reject("create_workspace", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     /// `GET /api/v1/workspaces/{workspaceId}`
     pub(super) async fn get_workspace<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetWorkspaceRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetWorkspaceRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("get_workspace", api.get_workspace(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "get_workspace",
+                    problem,
+                    |p| api.reject("get_workspace", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     /// `DELETE /api/v1/workspaces/{workspaceId}`
     pub(super) async fn delete_workspace<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => DeleteWorkspaceRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match DeleteWorkspaceRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("delete_workspace", api.delete_workspace(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "delete_workspace",
+                    problem,
+                    |p| api.reject("delete_workspace", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     /// `PATCH /api/v1/workspaces/{workspaceId}`
     pub(super) async fn update_workspace<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => UpdateWorkspaceRequest2::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match UpdateWorkspaceRequest2::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("update_workspace", api.update_workspace(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "update_workspace",
+                    problem,
+                    |p| api.reject("update_workspace", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     /// `GET /api/v1/workspaces/{workspaceId}/catalog`
     pub(super) async fn get_workspace_catalog<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetWorkspaceCatalogRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetWorkspaceCatalogRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "get_workspace_catalog",
@@ -1349,193 +1645,256 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "get_workspace_catalog",
+                    problem,
+                    |p| api.reject("get_workspace_catalog", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-models")]
     /// `GET /api/v1/models`
     pub(super) async fn list_models<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListModelsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListModelsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("list_models", api.list_models(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_models",
+                    problem,
+                    |p| api.reject("list_models", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// `GET /api/v1/sessions`
     pub(super) async fn list_sessions<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListSessionsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListSessionsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("list_sessions", api.list_sessions(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_sessions",
+                    problem,
+                    |p| api.reject("list_sessions", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// `POST /api/v1/sessions`
     pub(super) async fn create_session<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateSessionRequest2::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateSessionRequest2::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("create_session", api.create_session(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_session",
+                    problem,
+                    |p| api.reject("create_session", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// `GET /api/v1/sessions/{sessionId}`
     pub(super) async fn get_session<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetSessionRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetSessionRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("get_session", api.get_session(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "get_session",
+                    problem,
+                    |p| api.reject("get_session", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// `DELETE /api/v1/sessions/{sessionId}`
     pub(super) async fn delete_session<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => DeleteSessionRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match DeleteSessionRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("delete_session", api.delete_session(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "delete_session",
+                    problem,
+                    |p| api.reject("delete_session", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// `GET /api/v1/sessions/{sessionId}/messages`
     pub(super) async fn list_messages<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListMessagesRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListMessagesRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("list_messages", api.list_messages(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_messages",
+                    problem,
+                    |p| api.reject("list_messages", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// `POST /api/v1/sessions/{sessionId}/messages`
     pub(super) async fn send_message<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => SendMessageRequest2::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match SendMessageRequest2::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("send_message", api.send_message(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "send_message",
+                    problem,
+                    |p| api.reject("send_message", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     /// `GET /api/v1/sessions/{sessionId}/queue`
     pub(super) async fn get_session_queue<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetSessionQueueRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetSessionQueueRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("get_session_queue", api.get_session_queue(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "get_session_queue",
+                    problem,
+                    |p| api.reject("get_session_queue", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-streaming")]
     /// `GET /api/v1/sessions/{sessionId}/events`
     pub(super) async fn stream_session_events<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => StreamSessionEventsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match StreamSessionEventsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "stream_session_events",
@@ -1543,188 +1902,243 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "stream_session_events",
+                    problem,
+                    |p| api.reject("stream_session_events", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-runs")]
     /// `GET /api/v1/runs/{runId}`
     pub(super) async fn get_run<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetRunRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetRunRequest::from_input(&input) {
+        match decoded {
             Ok(request) => rt::server::respond("get_run", api.get_run(request)).await,
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse("get_run", problem, |p| api.reject("get_run", p))
+            }
         }
     }
+    #[cfg(feature = "tag-runs")]
     /// `POST /api/v1/runs/{runId}/cancel`
     pub(super) async fn cancel_run<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CancelRunRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CancelRunRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("cancel_run", api.cancel_run(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "cancel_run",
+                    problem,
+                    |p| api.reject("cancel_run", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-runs")]
     /// `POST /api/v1/runs/{runId}/guide`
     pub(super) async fn guide_run<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GuideRunRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GuideRunRequest::from_input(&input) {
+        match decoded {
             Ok(request) => rt::server::respond("guide_run", api.guide_run(request)).await,
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse("guide_run", problem, |p| api.reject("guide_run", p))
+            }
         }
     }
+    #[cfg(feature = "tag-actions")]
     /// `POST /api/v1/actions/{actionId}/trigger`
     pub(super) async fn trigger_action<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => TriggerActionRequest2::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match TriggerActionRequest2::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("trigger_action", api.trigger_action(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "trigger_action",
+                    problem,
+                    |p| api.reject("trigger_action", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sandboxes")]
     /// `GET /api/v1/sandboxes/{sandboxId}/files`
     pub(super) async fn download_file<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => DownloadFileRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match DownloadFileRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("download_file", api.download_file(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "download_file",
+                    problem,
+                    |p| api.reject("download_file", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sandboxes")]
     /// `POST /api/v1/sandboxes/{sandboxId}/files`
     pub(super) async fn upload_file<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => UploadFileRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match UploadFileRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("upload_file", api.upload_file(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "upload_file",
+                    problem,
+                    |p| api.reject("upload_file", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sandboxes")]
     /// `GET /api/v1/sandboxes/{sandboxId}/files/list`
     pub(super) async fn list_files<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListFilesRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListFilesRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("list_files", api.list_files(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_files",
+                    problem,
+                    |p| api.reject("list_files", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-sandboxes")]
     /// `POST /api/v1/sandboxes/{sandboxId}/commands`
     pub(super) async fn run_command<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => RunCommandRequest2::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match RunCommandRequest2::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("run_command", api.run_command(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "run_command",
+                    problem,
+                    |p| api.reject("run_command", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-model-runtime-internal")]
     /// `GET /internal/v1/models`
     pub(super) async fn list_runtime_models<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListRuntimeModelsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListRuntimeModelsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "list_runtime_models",
@@ -1732,24 +2146,31 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_runtime_models",
+                    problem,
+                    |p| api.reject("list_runtime_models", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-model-runtime-internal")]
     /// `POST /internal/v1/models/{modelId}/invoke`
     pub(super) async fn invoke_runtime_model<A: Api>(
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => InvokeRuntimeModelRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match InvokeRuntimeModelRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "invoke_runtime_model",
@@ -1757,9 +2178,16 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "invoke_runtime_model",
+                    problem,
+                    |p| api.reject("invoke_runtime_model", p),
+                )
+            }
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     impl rt::server::ApiResponse for ListWorkspacesOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -1769,9 +2197,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     impl rt::server::ApiResponse for ListWorkspacesError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -1781,6 +2213,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     impl rt::server::ApiResponse for CreateWorkspaceOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -1790,6 +2223,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     impl rt::server::ApiResponse for CreateWorkspaceError {
         fn into_api_response(self) -> Response {
             match self {
@@ -1808,6 +2242,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     impl rt::server::ApiResponse for GetWorkspaceOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -1817,9 +2252,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     impl rt::server::ApiResponse for GetWorkspaceError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -1832,6 +2271,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     impl rt::server::ApiResponse for DeleteWorkspaceOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -1839,9 +2279,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     impl rt::server::ApiResponse for DeleteWorkspaceError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -1857,6 +2301,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     impl rt::server::ApiResponse for UpdateWorkspaceOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -1866,6 +2311,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     impl rt::server::ApiResponse for UpdateWorkspaceError {
         fn into_api_response(self) -> Response {
             match self {
@@ -1884,6 +2330,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     impl rt::server::ApiResponse for GetWorkspaceCatalogOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -1893,9 +2340,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-workspaces")]
     impl rt::server::ApiResponse for GetWorkspaceCatalogError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -1908,6 +2359,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-models")]
     impl rt::server::ApiResponse for ListModelsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -1917,6 +2369,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-models")]
     impl rt::server::ApiResponse for ListModelsError {
         fn into_api_response(self) -> Response {
             match self {
@@ -1932,6 +2385,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for ListSessionsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -1941,6 +2395,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for ListSessionsError {
         fn into_api_response(self) -> Response {
             match self {
@@ -1956,6 +2411,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for CreateSessionOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -1965,6 +2421,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for CreateSessionError {
         fn into_api_response(self) -> Response {
             match self {
@@ -1986,6 +2443,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for GetSessionOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -1995,9 +2453,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for GetSessionError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -2010,6 +2472,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for DeleteSessionOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2017,9 +2480,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for DeleteSessionError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -2035,6 +2502,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for ListMessagesOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2044,9 +2512,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for ListMessagesError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -2059,6 +2531,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for SendMessageOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2068,6 +2541,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for SendMessageError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2093,6 +2567,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for GetSessionQueueOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2102,9 +2577,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sessions")]
     impl rt::server::ApiResponse for GetSessionQueueError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -2117,6 +2596,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-streaming")]
     impl rt::server::ApiResponse for StreamSessionEventsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2124,9 +2604,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-streaming")]
     impl rt::server::ApiResponse for StreamSessionEventsError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -2139,6 +2623,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-runs")]
     impl rt::server::ApiResponse for GetRunOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2148,9 +2633,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-runs")]
     impl rt::server::ApiResponse for GetRunError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -2163,6 +2652,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-runs")]
     impl rt::server::ApiResponse for CancelRunOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2172,9 +2662,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-runs")]
     impl rt::server::ApiResponse for CancelRunError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -2190,6 +2684,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-runs")]
     impl rt::server::ApiResponse for GuideRunOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2199,9 +2694,13 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-runs")]
     impl rt::server::ApiResponse for GuideRunError {
         fn into_api_response(self) -> Response {
             match self {
+                Self::BadRequest(body) => {
+                    rt::server::json_response(rt::server::status(400), &body)
+                }
                 Self::Unauthorized(body) => {
                     rt::server::json_response(rt::server::status(401), &body)
                 }
@@ -2217,6 +2716,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-actions")]
     impl rt::server::ApiResponse for TriggerActionOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2226,6 +2726,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-actions")]
     impl rt::server::ApiResponse for TriggerActionError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2247,6 +2748,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sandboxes")]
     impl rt::server::ApiResponse for DownloadFileOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2260,6 +2762,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sandboxes")]
     impl rt::server::ApiResponse for DownloadFileError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2278,6 +2781,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sandboxes")]
     impl rt::server::ApiResponse for UploadFileOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2287,6 +2791,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sandboxes")]
     impl rt::server::ApiResponse for UploadFileError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2308,6 +2813,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sandboxes")]
     impl rt::server::ApiResponse for ListFilesOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2317,6 +2823,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sandboxes")]
     impl rt::server::ApiResponse for ListFilesError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2335,6 +2842,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sandboxes")]
     impl rt::server::ApiResponse for RunCommandOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2344,6 +2852,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-sandboxes")]
     impl rt::server::ApiResponse for RunCommandError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2362,6 +2871,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-model-runtime-internal")]
     impl rt::server::ApiResponse for ListRuntimeModelsOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2371,6 +2881,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-model-runtime-internal")]
     impl rt::server::ApiResponse for ListRuntimeModelsError {
         fn into_api_response(self) -> Response {
             match self {
@@ -2380,6 +2891,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-model-runtime-internal")]
     impl rt::server::ApiResponse for InvokeRuntimeModelOk {
         fn into_api_response(self) -> Response {
             match self {
@@ -2389,6 +2901,7 @@ mod handlers {
             }
         }
     }
+    #[cfg(feature = "tag-model-runtime-internal")]
     impl rt::server::ApiResponse for InvokeRuntimeModelError {
         fn into_api_response(self) -> Response {
             match self {

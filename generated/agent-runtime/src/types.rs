@@ -2,6 +2,7 @@
 //! Data types from the spec's schemas.
 use serde::{Deserialize, Serialize};
 use crate::rt;
+#[cfg(feature = "tag-workspaces")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CatalogAction {
     pub id: String,
@@ -13,9 +14,15 @@ pub struct CatalogAction {
     )]
     pub description: Option<Option<String>>,
     /// JSON Schema of the action's `input`.
-    #[serde(rename = "inputSchema", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "inputSchema",
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub input_schema: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+#[cfg(feature = "tag-sandboxes")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CommandResult {
     /// Exit code; null when the command was killed by the timeout.
@@ -28,6 +35,13 @@ pub struct CommandResult {
     #[serde(rename = "timedOut", default)]
     pub timed_out: bool,
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 /// One part of a message; `type` selects the kind.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ContentPart {
@@ -42,6 +56,13 @@ pub enum ContentPart {
     /// A kind this crate does not know yet, kept verbatim.
     Unknown(serde_json::Value),
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl Serialize for ContentPart {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -71,6 +92,13 @@ impl Serialize for ContentPart {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl<'de> Deserialize<'de> for ContentPart {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -88,6 +116,13 @@ impl<'de> Deserialize<'de> for ContentPart {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl rt::wire::Known for ContentPart {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -104,6 +139,7 @@ impl rt::wire::Known for ContentPart {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CreateSessionRequest {
     #[serde(rename = "workspaceId")]
@@ -122,9 +158,14 @@ pub struct CreateSessionRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub title: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Metadata>,
 }
+#[cfg(feature = "tag-workspaces")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CreateWorkspaceRequest {
     pub name: String,
@@ -134,13 +175,41 @@ pub struct CreateWorkspaceRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub description: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Metadata>,
 }
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorResponse {
     pub error: ErrorResponseError,
 }
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl rt::wire::Known for ErrorResponse {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -149,12 +218,28 @@ impl rt::wire::Known for ErrorResponse {
         ))
     }
 }
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorResponseError {
     pub code: ErrorResponseErrorCode,
     pub message: String,
     /// Code-specific details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub details: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     #[serde(
         rename = "requestId",
@@ -164,6 +249,18 @@ pub struct ErrorResponseError {
     )]
     pub request_id: Option<Option<String>>,
 }
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl rt::wire::Known for ErrorResponseError {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -172,6 +269,18 @@ impl rt::wire::Known for ErrorResponseError {
         ))
     }
 }
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorResponseErrorCode {
     #[serde(rename = "invalid_argument")]
@@ -196,6 +305,18 @@ pub enum ErrorResponseErrorCode {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl ErrorResponseErrorCode {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -213,11 +334,35 @@ impl ErrorResponseErrorCode {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl std::fmt::Display for ErrorResponseErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl rt::wire::Known for ErrorResponseErrorCode {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -226,19 +371,34 @@ impl rt::wire::Known for ErrorResponseErrorCode {
         }
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 /// A file or directory; directories listed with `depth` > 1 carry `children`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FileEntry {
     pub name: String,
     pub path: String,
     pub r#type: FileEntryType,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub size: Option<i64>,
-    #[serde(rename = "modifiedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "modifiedAt",
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub modified_at: Option<chrono::DateTime<chrono::Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub children: Option<Vec<FileEntry>>,
 }
+#[cfg(feature = "tag-sandboxes")]
 impl rt::wire::Known for FileEntry {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -251,6 +411,7 @@ impl rt::wire::Known for FileEntry {
             ))
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum FileEntryType {
     #[serde(rename = "file")]
@@ -261,6 +422,7 @@ pub enum FileEntryType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sandboxes")]
 impl FileEntryType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -271,11 +433,13 @@ impl FileEntryType {
         }
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 impl std::fmt::Display for FileEntryType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 impl rt::wire::Known for FileEntryType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -284,11 +448,13 @@ impl rt::wire::Known for FileEntryType {
         }
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FileListing {
     pub path: String,
     pub entries: Vec<FileEntry>,
 }
+#[cfg(feature = "tag-sandboxes")]
 impl rt::wire::Known for FileListing {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -297,6 +463,13 @@ impl rt::wire::Known for FileListing {
         ))
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 /// A reference to a sandbox file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FilePart {
@@ -310,6 +483,13 @@ pub struct FilePart {
     )]
     pub mime_type: Option<Option<String>>,
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl rt::wire::Known for FilePart {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -318,6 +498,13 @@ impl rt::wire::Known for FilePart {
         ))
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum FilePartType {
     #[serde(rename = "file")]
@@ -326,6 +513,13 @@ pub enum FilePartType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl FilePartType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -335,11 +529,25 @@ impl FilePartType {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl std::fmt::Display for FilePartType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl rt::wire::Known for FilePartType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -348,13 +556,19 @@ impl rt::wire::Known for FilePartType {
         }
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FileUploadForm {
     pub file: String,
     /// Absolute target path under `/workspace`; defaults to `/workspace/<file name>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub path: Option<String>,
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InvokeModelRequest {
     pub messages: Vec<RuntimeMessage>,
@@ -363,6 +577,7 @@ pub struct InvokeModelRequest {
     #[serde(default = "InvokeModelRequest::default_temperature")]
     pub temperature: f64,
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 impl InvokeModelRequest {
     fn default_max_tokens() -> i64 {
         4096
@@ -371,6 +586,7 @@ impl InvokeModelRequest {
         1.0
     }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 impl rt::wire::Known for InvokeModelRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -379,6 +595,7 @@ impl rt::wire::Known for InvokeModelRequest {
         ))
     }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InvokeModelResponse {
     pub message: RuntimeMessage,
@@ -386,6 +603,7 @@ pub struct InvokeModelResponse {
     pub stop_reason: InvokeModelResponseStopReason,
     pub usage: InvokeModelResponseUsage,
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 impl rt::wire::Known for InvokeModelResponse {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -398,6 +616,7 @@ impl rt::wire::Known for InvokeModelResponse {
             ))
     }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum InvokeModelResponseStopReason {
     #[serde(rename = "end_turn")]
@@ -410,6 +629,7 @@ pub enum InvokeModelResponseStopReason {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 impl InvokeModelResponseStopReason {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -421,11 +641,13 @@ impl InvokeModelResponseStopReason {
         }
     }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 impl std::fmt::Display for InvokeModelResponseStopReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 impl rt::wire::Known for InvokeModelResponseStopReason {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -434,6 +656,7 @@ impl rt::wire::Known for InvokeModelResponseStopReason {
         }
     }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InvokeModelResponseUsage {
     #[serde(rename = "inputTokens")]
@@ -441,6 +664,7 @@ pub struct InvokeModelResponseUsage {
     #[serde(rename = "outputTokens")]
     pub output_tokens: i64,
 }
+#[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     pub id: String,
@@ -459,6 +683,7 @@ pub struct Message {
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
 impl rt::wire::Known for Message {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -471,6 +696,7 @@ impl rt::wire::Known for Message {
             ))
     }
 }
+#[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageCreatedEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
@@ -489,6 +715,7 @@ pub struct MessageCreatedEvent {
     pub r#type: MessageCreatedEventType,
     pub message: Message,
 }
+#[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for MessageCreatedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -501,6 +728,7 @@ impl rt::wire::Known for MessageCreatedEvent {
             ))
     }
 }
+#[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageCreatedEventType {
     #[serde(rename = "message.created")]
@@ -509,6 +737,7 @@ pub enum MessageCreatedEventType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-streaming")]
 impl MessageCreatedEventType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -518,11 +747,13 @@ impl MessageCreatedEventType {
         }
     }
 }
+#[cfg(feature = "tag-streaming")]
 impl std::fmt::Display for MessageCreatedEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for MessageCreatedEventType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -531,6 +762,7 @@ impl rt::wire::Known for MessageCreatedEventType {
         }
     }
 }
+#[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageDeltaEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
@@ -551,6 +783,7 @@ pub struct MessageDeltaEvent {
     pub message_id: String,
     pub delta: String,
 }
+#[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for MessageDeltaEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -559,6 +792,7 @@ impl rt::wire::Known for MessageDeltaEvent {
         ))
     }
 }
+#[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageDeltaEventType {
     #[serde(rename = "message.delta")]
@@ -567,6 +801,7 @@ pub enum MessageDeltaEventType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-streaming")]
 impl MessageDeltaEventType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -576,11 +811,13 @@ impl MessageDeltaEventType {
         }
     }
 }
+#[cfg(feature = "tag-streaming")]
 impl std::fmt::Display for MessageDeltaEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for MessageDeltaEventType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -589,12 +826,14 @@ impl rt::wire::Known for MessageDeltaEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageList {
     pub data: Vec<Message>,
     #[serde(rename = "nextCursor")]
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for MessageList {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -603,6 +842,7 @@ impl rt::wire::Known for MessageList {
         ))
     }
 }
+#[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MessageRole {
     #[serde(rename = "user")]
@@ -617,6 +857,7 @@ pub enum MessageRole {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
 impl MessageRole {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -629,11 +870,13 @@ impl MessageRole {
         }
     }
 }
+#[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
 impl std::fmt::Display for MessageRole {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
 impl rt::wire::Known for MessageRole {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -642,8 +885,10 @@ impl rt::wire::Known for MessageRole {
         }
     }
 }
+#[cfg(any(feature = "tag-workspaces", feature = "tag-sessions"))]
 /// Free-form string labels.
 pub type Metadata = std::collections::BTreeMap<String, String>;
+#[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Model {
     pub id: String,
@@ -664,6 +909,7 @@ pub struct Model {
     )]
     pub context_window: Option<Option<i64>>,
 }
+#[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
 impl rt::wire::Known for Model {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -672,6 +918,7 @@ impl rt::wire::Known for Model {
         ))
     }
 }
+#[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ModelCapability {
     #[serde(rename = "chat")]
@@ -688,6 +935,7 @@ pub enum ModelCapability {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
 impl ModelCapability {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -701,11 +949,13 @@ impl ModelCapability {
         }
     }
 }
+#[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
 impl std::fmt::Display for ModelCapability {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
 impl rt::wire::Known for ModelCapability {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -714,10 +964,12 @@ impl rt::wire::Known for ModelCapability {
         }
     }
 }
+#[cfg(feature = "tag-models")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelList {
     pub data: Vec<Model>,
 }
+#[cfg(feature = "tag-models")]
 impl rt::wire::Known for ModelList {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -726,6 +978,7 @@ impl rt::wire::Known for ModelList {
         ))
     }
 }
+#[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QueueUpdatedEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
@@ -745,6 +998,7 @@ pub struct QueueUpdatedEvent {
     #[serde(rename = "queueLength")]
     pub queue_length: i64,
 }
+#[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for QueueUpdatedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -753,6 +1007,7 @@ impl rt::wire::Known for QueueUpdatedEvent {
         ))
     }
 }
+#[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum QueueUpdatedEventType {
     #[serde(rename = "queue.updated")]
@@ -761,6 +1016,7 @@ pub enum QueueUpdatedEventType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-streaming")]
 impl QueueUpdatedEventType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -770,11 +1026,13 @@ impl QueueUpdatedEventType {
         }
     }
 }
+#[cfg(feature = "tag-streaming")]
 impl std::fmt::Display for QueueUpdatedEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for QueueUpdatedEventType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -783,6 +1041,7 @@ impl rt::wire::Known for QueueUpdatedEventType {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QueuedMessage {
     /// The queued run; pass it to guide_run to promote it.
@@ -791,6 +1050,7 @@ pub struct QueuedMessage {
     pub message: Message,
     pub position: i64,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for QueuedMessage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -799,6 +1059,7 @@ impl rt::wire::Known for QueuedMessage {
         ))
     }
 }
+#[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Run {
     pub id: String,
@@ -851,6 +1112,7 @@ pub struct Run {
     )]
     pub finished_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
 }
+#[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
 impl rt::wire::Known for Run {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -863,15 +1125,24 @@ impl rt::wire::Known for Run {
             ))
     }
 }
+#[cfg(feature = "tag-sandboxes")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunCommandRequest {
     pub cmd: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub args: Option<Vec<String>>,
     #[serde(default = "RunCommandRequest::default_cwd")]
     pub cwd: String,
     /// Extra environment variables (name to value).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub env: Option<std::collections::BTreeMap<String, String>>,
     #[serde(rename = "timeoutMs", default = "RunCommandRequest::default_timeout_ms")]
     pub timeout_ms: i64,
@@ -882,6 +1153,7 @@ pub struct RunCommandRequest {
     )]
     pub stdin: Option<Option<String>>,
 }
+#[cfg(feature = "tag-sandboxes")]
 impl RunCommandRequest {
     fn default_cwd() -> String {
         "/workspace".to_owned()
@@ -890,12 +1162,21 @@ impl RunCommandRequest {
         60000
     }
 }
+#[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
 /// Why the run failed; null otherwise.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunError {
     pub code: String,
     pub message: String,
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions"
+    )
+)]
 /// `queued` (waiting in the follow-up queue), `running`, `completed`, `failed`, `cancelled`, or `guided` (its message was handed to the active run by guide).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RunStatus {
@@ -915,6 +1196,14 @@ pub enum RunStatus {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions"
+    )
+)]
 impl RunStatus {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -929,11 +1218,27 @@ impl RunStatus {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions"
+    )
+)]
 impl std::fmt::Display for RunStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions"
+    )
+)]
 impl rt::wire::Known for RunStatus {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -942,6 +1247,7 @@ impl rt::wire::Known for RunStatus {
         }
     }
 }
+#[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunStatusEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
@@ -960,6 +1266,7 @@ pub struct RunStatusEvent {
     pub r#type: RunStatusEventType,
     pub status: RunStatus,
 }
+#[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for RunStatusEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -972,6 +1279,7 @@ impl rt::wire::Known for RunStatusEvent {
             ))
     }
 }
+#[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RunStatusEventType {
     #[serde(rename = "run.status")]
@@ -980,6 +1288,7 @@ pub enum RunStatusEventType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-streaming")]
 impl RunStatusEventType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -989,11 +1298,13 @@ impl RunStatusEventType {
         }
     }
 }
+#[cfg(feature = "tag-streaming")]
 impl std::fmt::Display for RunStatusEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for RunStatusEventType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1002,6 +1313,7 @@ impl rt::wire::Known for RunStatusEventType {
         }
     }
 }
+#[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RunTrigger {
     #[serde(rename = "message")]
@@ -1012,6 +1324,7 @@ pub enum RunTrigger {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
 impl RunTrigger {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1022,11 +1335,13 @@ impl RunTrigger {
         }
     }
 }
+#[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
 impl std::fmt::Display for RunTrigger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
 impl rt::wire::Known for RunTrigger {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1035,6 +1350,7 @@ impl rt::wire::Known for RunTrigger {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// What to do when the session already has an active run. `queue` (the default, non-interrupting): join the follow-up queue. `interrupt`: cancel the active run first.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RunningRunBehavior {
@@ -1046,6 +1362,7 @@ pub enum RunningRunBehavior {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl RunningRunBehavior {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1056,11 +1373,13 @@ impl RunningRunBehavior {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for RunningRunBehavior {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for RunningRunBehavior {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1069,11 +1388,13 @@ impl rt::wire::Known for RunningRunBehavior {
         }
     }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RuntimeMessage {
     pub role: RuntimeMessageRole,
     pub content: Vec<ContentPart>,
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 impl rt::wire::Known for RuntimeMessage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1086,6 +1407,7 @@ impl rt::wire::Known for RuntimeMessage {
             ))
     }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RuntimeMessageRole {
     #[serde(rename = "system")]
@@ -1100,6 +1422,7 @@ pub enum RuntimeMessageRole {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 impl RuntimeMessageRole {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1112,11 +1435,13 @@ impl RuntimeMessageRole {
         }
     }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 impl std::fmt::Display for RuntimeMessageRole {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 impl rt::wire::Known for RuntimeMessageRole {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1125,16 +1450,19 @@ impl rt::wire::Known for RuntimeMessageRole {
         }
     }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RuntimeModelList {
     pub data: Vec<RuntimeModelListDataItem>,
 }
+#[cfg(feature = "tag-model-runtime-internal")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RuntimeModelListDataItem {
     pub id: String,
     pub provider: String,
     pub loaded: bool,
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SendMessageAccepted {
     pub message: Message,
@@ -1148,6 +1476,7 @@ pub struct SendMessageAccepted {
     )]
     pub queue_position: Option<Option<i64>>,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SendMessageAccepted {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1160,6 +1489,7 @@ impl rt::wire::Known for SendMessageAccepted {
             ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SendMessageRequest {
     /// Plain text, or a list of content parts.
@@ -1167,6 +1497,7 @@ pub struct SendMessageRequest {
     #[serde(
         rename = "runningRunBehavior",
         default,
+        with = "rt::wire::optional",
         skip_serializing_if = "Option::is_none"
     )]
     pub running_run_behavior: Option<RunningRunBehavior>,
@@ -1178,9 +1509,14 @@ pub struct SendMessageRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub model_id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Metadata>,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SendMessageRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1193,6 +1529,7 @@ impl rt::wire::Known for SendMessageRequest {
             ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// Plain text, or a list of content parts.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -1200,6 +1537,7 @@ pub enum SendMessageRequestContent {
     String(String),
     Array(Vec<ContentPart>),
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SendMessageRequestContent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1208,6 +1546,7 @@ impl rt::wire::Known for SendMessageRequestContent {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     pub id: String,
@@ -1236,13 +1575,18 @@ pub struct Session {
     pub active_run_id: Option<Option<String>>,
     #[serde(rename = "queueLength")]
     pub queue_length: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Metadata>,
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
     #[serde(rename = "updatedAt")]
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for Session {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1251,15 +1595,31 @@ impl rt::wire::Known for Session {
         ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionFilter {
-    #[serde(rename = "workspaceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "workspaceId",
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub workspace_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status: Option<SessionStatus>,
-    #[serde(rename = "createdAfter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "createdAfter",
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub created_after: Option<chrono::DateTime<chrono::Utc>>,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionFilter {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1268,12 +1628,14 @@ impl rt::wire::Known for SessionFilter {
         ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionList {
     pub data: Vec<Session>,
     #[serde(rename = "nextCursor")]
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionList {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1282,6 +1644,7 @@ impl rt::wire::Known for SessionList {
         ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionQueue {
     #[serde(rename = "sessionId")]
@@ -1295,6 +1658,7 @@ pub struct SessionQueue {
     pub active_run_id: Option<Option<String>>,
     pub items: Vec<QueuedMessage>,
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionQueue {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1303,6 +1667,7 @@ impl rt::wire::Known for SessionQueue {
         ))
     }
 }
+#[cfg(feature = "tag-sessions")]
 /// `running` while a run is active, else `idle`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SessionStatus {
@@ -1314,6 +1679,7 @@ pub enum SessionStatus {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-sessions")]
 impl SessionStatus {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1324,11 +1690,13 @@ impl SessionStatus {
         }
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl std::fmt::Display for SessionStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionStatus {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1337,6 +1705,7 @@ impl rt::wire::Known for SessionStatus {
         }
     }
 }
+#[cfg(feature = "tag-streaming")]
 /// One SSE event's `data:`; `type` selects the kind. The event kinds are filled in (streaming.md is not part of the seed).
 #[derive(Clone, Debug, PartialEq)]
 pub enum StreamEvent {
@@ -1355,6 +1724,7 @@ pub enum StreamEvent {
     /// A kind this crate does not know yet, kept verbatim.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "tag-streaming")]
 impl Serialize for StreamEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -1410,6 +1780,7 @@ impl Serialize for StreamEvent {
         }
     }
 }
+#[cfg(feature = "tag-streaming")]
 impl<'de> Deserialize<'de> for StreamEvent {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1437,6 +1808,7 @@ impl<'de> Deserialize<'de> for StreamEvent {
         }
     }
 }
+#[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for StreamEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1471,11 +1843,25 @@ pub struct StreamEventBase {
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TextPart {
     pub r#type: TextPartType,
     pub text: String,
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl rt::wire::Known for TextPart {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1484,6 +1870,13 @@ impl rt::wire::Known for TextPart {
         ))
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum TextPartType {
     #[serde(rename = "text")]
@@ -1492,6 +1885,13 @@ pub enum TextPartType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl TextPartType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1501,11 +1901,25 @@ impl TextPartType {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl std::fmt::Display for TextPartType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl rt::wire::Known for TextPartType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1514,6 +1928,7 @@ impl rt::wire::Known for TextPartType {
         }
     }
 }
+#[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolCallEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
@@ -1532,6 +1947,7 @@ pub struct ToolCallEvent {
     pub r#type: ToolCallEventType,
     pub call: ToolCallPart,
 }
+#[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for ToolCallEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1544,6 +1960,7 @@ impl rt::wire::Known for ToolCallEvent {
             ))
     }
 }
+#[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ToolCallEventType {
     #[serde(rename = "tool.call")]
@@ -1552,6 +1969,7 @@ pub enum ToolCallEventType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-streaming")]
 impl ToolCallEventType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1561,11 +1979,13 @@ impl ToolCallEventType {
         }
     }
 }
+#[cfg(feature = "tag-streaming")]
 impl std::fmt::Display for ToolCallEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for ToolCallEventType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1574,6 +1994,13 @@ impl rt::wire::Known for ToolCallEventType {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolCallPart {
     pub r#type: ToolCallPartType,
@@ -1582,6 +2009,13 @@ pub struct ToolCallPart {
     pub name: String,
     pub arguments: std::collections::BTreeMap<String, serde_json::Value>,
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl rt::wire::Known for ToolCallPart {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1590,6 +2024,13 @@ impl rt::wire::Known for ToolCallPart {
         ))
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ToolCallPartType {
     #[serde(rename = "tool_call")]
@@ -1598,6 +2039,13 @@ pub enum ToolCallPartType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl ToolCallPartType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1607,11 +2055,25 @@ impl ToolCallPartType {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl std::fmt::Display for ToolCallPartType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl rt::wire::Known for ToolCallPartType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1620,6 +2082,7 @@ impl rt::wire::Known for ToolCallPartType {
         }
     }
 }
+#[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolResultEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
@@ -1638,6 +2101,7 @@ pub struct ToolResultEvent {
     pub r#type: ToolResultEventType,
     pub result: ToolResultPart,
 }
+#[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for ToolResultEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1650,6 +2114,7 @@ impl rt::wire::Known for ToolResultEvent {
             ))
     }
 }
+#[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ToolResultEventType {
     #[serde(rename = "tool.result")]
@@ -1658,6 +2123,7 @@ pub enum ToolResultEventType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-streaming")]
 impl ToolResultEventType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1667,11 +2133,13 @@ impl ToolResultEventType {
         }
     }
 }
+#[cfg(feature = "tag-streaming")]
 impl std::fmt::Display for ToolResultEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for ToolResultEventType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1680,6 +2148,13 @@ impl rt::wire::Known for ToolResultEventType {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolResultPart {
     pub r#type: ToolResultPartType,
@@ -1689,6 +2164,13 @@ pub struct ToolResultPart {
     #[serde(rename = "isError", default)]
     pub is_error: bool,
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl rt::wire::Known for ToolResultPart {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1697,6 +2179,13 @@ impl rt::wire::Known for ToolResultPart {
         ))
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ToolResultPartType {
     #[serde(rename = "tool_result")]
@@ -1705,6 +2194,13 @@ pub enum ToolResultPartType {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl ToolResultPartType {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1714,11 +2210,25 @@ impl ToolResultPartType {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl std::fmt::Display for ToolResultPartType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
 impl rt::wire::Known for ToolResultPartType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1727,18 +2237,28 @@ impl rt::wire::Known for ToolResultPartType {
         }
     }
 }
+#[cfg(feature = "tag-actions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TriggerActionRequest {
     /// Session to run the action in.
     #[serde(rename = "sessionId")]
     pub session_id: String,
     /// Action input, matching the action's `inputSchema`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub input: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+#[cfg(feature = "tag-workspaces")]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateWorkspaceRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     #[serde(
         default,
@@ -1746,9 +2266,14 @@ pub struct UpdateWorkspaceRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub description: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Metadata>,
 }
+#[cfg(feature = "tag-workspaces")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Workspace {
     pub id: String,
@@ -1764,13 +2289,18 @@ pub struct Workspace {
     /// The workspace's sandbox; its root is exposed as `/workspace`.
     #[serde(rename = "sandboxId")]
     pub sandbox_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Metadata>,
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
     #[serde(rename = "updatedAt")]
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "tag-workspaces")]
 impl rt::wire::Known for Workspace {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1779,6 +2309,7 @@ impl rt::wire::Known for Workspace {
         ))
     }
 }
+#[cfg(feature = "tag-workspaces")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkspaceCatalog {
     pub agents: Vec<WorkspaceCatalogAgentsItem>,
@@ -1786,6 +2317,7 @@ pub struct WorkspaceCatalog {
     /// Models visible in this workspace.
     pub models: Vec<Model>,
 }
+#[cfg(feature = "tag-workspaces")]
 impl rt::wire::Known for WorkspaceCatalog {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1794,6 +2326,7 @@ impl rt::wire::Known for WorkspaceCatalog {
         ))
     }
 }
+#[cfg(feature = "tag-workspaces")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkspaceCatalogAgentsItem {
     pub id: String,
@@ -1805,12 +2338,14 @@ pub struct WorkspaceCatalogAgentsItem {
     )]
     pub description: Option<Option<String>>,
 }
+#[cfg(feature = "tag-workspaces")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkspaceList {
     pub data: Vec<Workspace>,
     #[serde(rename = "nextCursor")]
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-workspaces")]
 impl rt::wire::Known for WorkspaceList {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         None.or_else(|| rt::wire::Known::first_unknown(
@@ -1819,6 +2354,7 @@ impl rt::wire::Known for WorkspaceList {
         ))
     }
 }
+#[cfg(feature = "tag-workspaces")]
 /// Lifecycle state.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum WorkspaceStatus {
@@ -1834,6 +2370,7 @@ pub enum WorkspaceStatus {
     #[serde(untagged)]
     Unknown(String),
 }
+#[cfg(feature = "tag-workspaces")]
 impl WorkspaceStatus {
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1846,11 +2383,13 @@ impl WorkspaceStatus {
         }
     }
 }
+#[cfg(feature = "tag-workspaces")]
 impl std::fmt::Display for WorkspaceStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "tag-workspaces")]
 impl rt::wire::Known for WorkspaceStatus {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {

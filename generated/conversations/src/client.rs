@@ -323,6 +323,12 @@ impl CreateConversationBuilder {
                 let value = CreateConversationError::BadRequest(body);
                 Err(rt::client::Error::api(status, response_headers, value))
             }
+            401 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = CreateConversationError::Unauthorized(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             422 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -414,6 +420,12 @@ impl GetConversationBuilder {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
                 let value = GetConversationError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
+            401 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = GetConversationError::Unauthorized(body);
                 Err(rt::client::Error::api(status, response_headers, value))
             }
             404 => {
@@ -510,6 +522,12 @@ impl SendMessageBuilder {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
                 let value = SendMessageError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
+            401 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = SendMessageError::Unauthorized(body);
                 Err(rt::client::Error::api(status, response_headers, value))
             }
             402 => {
@@ -752,6 +770,12 @@ impl CancelRunBuilder {
                 let value = CancelRunError::BadRequest(body);
                 Err(rt::client::Error::api(status, response_headers, value))
             }
+            401 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = CancelRunError::Unauthorized(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
             404 => {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
@@ -846,6 +870,12 @@ impl ConfirmToolBuilder {
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
                 let value = ConfirmToolError::BadRequest(body);
+                Err(rt::client::Error::api(status, response_headers, value))
+            }
+            401 => {
+                let response_headers = response.headers().clone();
+                let body = rt::client::read_json(response).await?;
+                let value = ConfirmToolError::Unauthorized(body);
                 Err(rt::client::Error::api(status, response_headers, value))
             }
             404 => {

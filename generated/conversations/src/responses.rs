@@ -25,6 +25,8 @@ pub enum CreateConversationOk {
 pub enum CreateConversationError {
     /// 400: Bad Request
     BadRequest(ApiError),
+    /// 401: Unauthorized (the API key or bearer token is missing or not valid).
+    Unauthorized(ApiError),
     /// 422: Unprocessable Entity (the request failed validation).
     UnprocessableEntity(ApiError),
     /// 500: Internal Server Error
@@ -41,6 +43,8 @@ pub enum GetConversationOk {
 pub enum GetConversationError {
     /// 400: Bad Request
     BadRequest(ApiError),
+    /// 401: Unauthorized (the API key or bearer token is missing or not valid).
+    Unauthorized(ApiError),
     /// 404: Not Found
     NotFound(ApiError),
     /// 422: Unprocessable Entity (the request failed validation).
@@ -59,6 +63,8 @@ pub enum SendMessageOk {
 pub enum SendMessageError {
     /// 400: Bad Request
     BadRequest(ApiError),
+    /// 401: Unauthorized (the API key or bearer token is missing or not valid).
+    Unauthorized(ApiError),
     /// 402: Payment Required
     PaymentRequired(ApiError),
     /// 403: Forbidden
@@ -95,6 +101,8 @@ pub enum CancelRunOk {
 pub enum CancelRunError {
     /// 400: Bad Request
     BadRequest(ApiError),
+    /// 401: Unauthorized (the API key or bearer token is missing or not valid).
+    Unauthorized(ApiError),
     /// 404: Not Found
     NotFound(ApiError),
     /// 422: Unprocessable Entity (the request failed validation).
@@ -113,6 +121,8 @@ pub enum ConfirmToolOk {
 pub enum ConfirmToolError {
     /// 400: Bad Request
     BadRequest(ApiError),
+    /// 401: Unauthorized (the API key or bearer token is missing or not valid).
+    Unauthorized(ApiError),
     /// 404: Not Found
     NotFound(ApiError),
     /// 422: Unprocessable Entity (the request failed validation).

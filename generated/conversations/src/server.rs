@@ -3,7 +3,7 @@
 //!
 //! Each operation is a method of [`Api`] that receives its request struct (parameters, body and the credentials presented, already decoded) and returns its `…Ok` enum or a [`Failure`](rt::server::Failure) holding its `…Error` enum. Every method defaults to answering 501, so an implementation writes only what it serves.
 //!
-//! Requests that do not fit the spec never reach the implementation. They are answered with an `application/problem+json` body that names the parameter or the JSON pointer at fault: 400 for a missing or malformed parameter or malformed JSON, 401 for missing credentials, 415 for a body of another media type, 422 for a body of the wrong shape. A panic in an implementation is a 500, and the server keeps serving.
+//! Requests that do not fit the spec never reach the implementation. They are answered with an `application/problem+json` body that names the parameter or the JSON pointer at fault: 400 for a missing or malformed parameter or malformed JSON, 401 for missing credentials, 415 for a body of another media type, 422 for a body of the wrong shape; [`Api::reject`] can answer them in the spec's own error format instead. A panic in an implementation is a 500, and the server keeps serving.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -153,6 +153,17 @@ pub trait Api: Send + Sync + 'static {
         let _ = request;
         async { Err(rt::server::Failure::NotImplemented) }
     }
+    /// Answers a request that [`router`] refused before it reached `operation` (the operationId): a missing or malformed parameter, malformed JSON, missing credentials, a body of another media type, of the wrong shape or over the size limit.
+    ///
+    /// `problem` says what was wrong: its status (400, 401, 413, 415 or 422), the parameter or JSON pointer at fault, and a sentence for people. The default answers it as `application/problem+json`. Override this to answer in the spec's own error format (for instance with [`rt::server::json_response`]), so that clients decode refusals as the documented errors they are.
+    fn reject(
+        &self,
+        operation: &'static str,
+        problem: rt::server::Problem,
+    ) -> rt::server::axum::response::Response {
+        let _ = operation;
+        rt::server::ApiResponse::into_api_response(problem)
+    }
 }
 /// What [`Api::list_conversations`] receives: the parameters and body of `GET /v2/conversations`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -297,7 +308,7 @@ impl ConfirmToolRequest {
         })
     }
 }
-/// Serves `api`: every operation of [`Api`] at its path, with `application/problem+json` answers for requests that do not fit the spec (400, 401, 415, 422), for unknown paths (404) and for unknown methods on a known path (405).
+/// Serves `api`: every operation of [`Api`] at its path, with `application/problem+json` answers (or what [`Api::reject`] makes of them) for requests that do not fit the spec (400, 401, 413, 415, 422), for unknown paths (404) and for unknown methods on a known path (405).
 ///
 /// A panic in an implementation is answered with a 500 and does not take the server down.
 pub fn router<A: Api>(api: Arc<A>) -> Router {
@@ -373,16 +384,16 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ListConversationsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ListConversationsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "list_conversations",
@@ -390,7 +401,13 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "list_conversations",
+                    problem,
+                    |p| api.reject("list_conversations", p),
+                )
+            }
         }
     }
     /// `POST /v2/conversations`
@@ -398,16 +415,16 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CreateConversationRequest2::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CreateConversationRequest2::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "create_conversation",
@@ -415,7 +432,13 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "create_conversation",
+                    problem,
+                    |p| api.reject("create_conversation", p),
+                )
+            }
         }
     }
     /// `GET /v2/conversations/{id}`
@@ -423,21 +446,27 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => GetConversationRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match GetConversationRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("get_conversation", api.get_conversation(request))
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "get_conversation",
+                    problem,
+                    |p| api.reject("get_conversation", p),
+                )
+            }
         }
     }
     /// `POST /v2/conversations/{id}/messages`
@@ -445,20 +474,26 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => SendMessageRequest2::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match SendMessageRequest2::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("send_message", api.send_message(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "send_message",
+                    problem,
+                    |p| api.reject("send_message", p),
+                )
+            }
         }
     }
     /// `GET /v2/conversations/{id}/events`
@@ -466,20 +501,26 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => StreamEventsRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match StreamEventsRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("stream_events", api.stream_events(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "stream_events",
+                    problem,
+                    |p| api.reject("stream_events", p),
+                )
+            }
         }
     }
     /// `POST /v2/conversations/{id}/cancel`
@@ -487,20 +528,26 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => CancelRunRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match CancelRunRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("cancel_run", api.cancel_run(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "cancel_run",
+                    problem,
+                    |p| api.reject("cancel_run", p),
+                )
+            }
         }
     }
     /// `POST /v2/conversations/{id}/confirm`
@@ -508,20 +555,26 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => ConfirmToolRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match ConfirmToolRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond("confirm_tool", api.confirm_tool(request)).await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "confirm_tool",
+                    problem,
+                    |p| api.reject("confirm_tool", p),
+                )
+            }
         }
     }
     impl rt::server::ApiResponse for ListConversationsOk {
@@ -557,6 +610,9 @@ mod handlers {
                 Self::BadRequest(body) => {
                     rt::server::json_response(rt::server::status(400), &body)
                 }
+                Self::Unauthorized(body) => {
+                    rt::server::json_response(rt::server::status(401), &body)
+                }
                 Self::UnprocessableEntity(body) => {
                     rt::server::json_response(rt::server::status(422), &body)
                 }
@@ -580,6 +636,9 @@ mod handlers {
             match self {
                 Self::BadRequest(body) => {
                     rt::server::json_response(rt::server::status(400), &body)
+                }
+                Self::Unauthorized(body) => {
+                    rt::server::json_response(rt::server::status(401), &body)
                 }
                 Self::NotFound(body) => {
                     rt::server::json_response(rt::server::status(404), &body)
@@ -607,6 +666,9 @@ mod handlers {
             match self {
                 Self::BadRequest(body) => {
                     rt::server::json_response(rt::server::status(400), &body)
+                }
+                Self::Unauthorized(body) => {
+                    rt::server::json_response(rt::server::status(401), &body)
                 }
                 Self::PaymentRequired(body) => {
                     rt::server::json_response(rt::server::status(402), &body)
@@ -660,6 +722,9 @@ mod handlers {
                 Self::BadRequest(body) => {
                     rt::server::json_response(rt::server::status(400), &body)
                 }
+                Self::Unauthorized(body) => {
+                    rt::server::json_response(rt::server::status(401), &body)
+                }
                 Self::NotFound(body) => {
                     rt::server::json_response(rt::server::status(404), &body)
                 }
@@ -686,6 +751,9 @@ mod handlers {
             match self {
                 Self::BadRequest(body) => {
                     rt::server::json_response(rt::server::status(400), &body)
+                }
+                Self::Unauthorized(body) => {
+                    rt::server::json_response(rt::server::status(401), &body)
                 }
                 Self::NotFound(body) => {
                     rt::server::json_response(rt::server::status(404), &body)

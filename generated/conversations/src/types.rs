@@ -43,10 +43,18 @@ pub struct Conversation {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConversationContext {
     /// ID of the binary analysis the conversation is about.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub analysis_id: Option<i64>,
     /// ID of a function within that analysis to focus on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub function_id: Option<i64>,
 }
 /// One event of a conversation's Server-Sent Events stream: the JSON carried in an event's `data:` field. The SSE `event:` field names the kind and the `id:` field carries `event_id`; inside the payload the kind is repeated in `type`, which selects the variant.
@@ -354,10 +362,18 @@ pub struct ConversationWithEvents {
 /// Body of create_conversation; every field is optional.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateConversationRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub context: Option<ConversationContext>,
     /// Title of the new conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub title: Option<String>,
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -366,10 +382,18 @@ pub struct ErrorBody {
     /// Short human-readable summary, safe to show to a user.
     pub message: String,
     /// Extra context where useful, such as quota figures or which field failed validation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// Link to documentation about this error and how to resolve it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub doc_url: Option<String>,
     /// Correlation ID of the request; quote it when contacting support.
     pub trace_id: String,
@@ -382,7 +406,7 @@ impl rt::wire::Known for ErrorBody {
         ))
     }
 }
-/// Stable, machine-readable error code. The set is shared by the whole RevEng.AI API; the conversation operations document INVALID_CONVERSATION_ID, CONVERSATION_NOT_FOUND, NO_ACTIVE_RUN, NO_PENDING_CONFIRMATION, INSUFFICIENT_CREDITS, RUN_ALREADY_ACTIVE, ACCESS_DENIED and BAD_REQUEST.
+/// Stable, machine-readable error code. The set is shared by the whole RevEng.AI API; the conversation operations document INVALID_CONVERSATION_ID, CONVERSATION_NOT_FOUND, NO_ACTIVE_RUN, NO_PENDING_CONFIRMATION, INSUFFICIENT_CREDITS, RUN_ALREADY_ACTIVE, ACCESS_DENIED, BAD_REQUEST and UNAUTHORIZED.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorCode {
     #[serde(rename = "ACCESS_DENIED")]
@@ -590,7 +614,11 @@ pub struct Event {
 pub struct SendMessageRequest {
     /// Text of the user's message.
     pub content: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub context: Option<ConversationContext>,
 }
 /// Payload of a `CONTEXT_COMPACTED` event. Older conversation history was summarised to stay within the model's context window.
@@ -603,7 +631,11 @@ pub struct SseEventContextCompactedData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventContextCompactedData {
@@ -655,7 +687,11 @@ pub struct SseEventRunCancelledData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventRunCancelledData {
@@ -707,7 +743,11 @@ pub struct SseEventRunErrorData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventRunErrorData {
@@ -759,7 +799,11 @@ pub struct SseEventRunFinishedData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventRunFinishedData {
@@ -811,7 +855,11 @@ pub struct SseEventRunStartedData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventRunStartedData {
@@ -863,7 +911,11 @@ pub struct SseEventStepFinishedData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventStepFinishedData {
@@ -915,7 +967,11 @@ pub struct SseEventStepStartedData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventStepStartedData {
@@ -967,7 +1023,11 @@ pub struct SseEventTextMessageContentData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventTextMessageContentData {
@@ -1019,7 +1079,11 @@ pub struct SseEventTextMessageEndData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventTextMessageEndData {
@@ -1071,7 +1135,11 @@ pub struct SseEventTextMessageStartData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventTextMessageStartData {
@@ -1123,7 +1191,11 @@ pub struct SseEventTitleUpdatedData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventTitleUpdatedData {
@@ -1175,7 +1247,11 @@ pub struct SseEventToolCallArgsDeltaData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventToolCallArgsDeltaData {
@@ -1227,7 +1303,11 @@ pub struct SseEventToolCallEndData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventToolCallEndData {
@@ -1279,7 +1359,11 @@ pub struct SseEventToolCallProgressData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventToolCallProgressData {
@@ -1331,7 +1415,11 @@ pub struct SseEventToolCallResultData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventToolCallResultData {
@@ -1383,7 +1471,11 @@ pub struct SseEventToolCallStartData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventToolCallStartData {
@@ -1435,7 +1527,11 @@ pub struct SseEventToolConfirmationRequiredData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventToolConfirmationRequiredData {
@@ -1485,6 +1581,10 @@ pub struct StatusResponse {
     /// Short status word describing the outcome (for example that a run was started or cancelled).
     pub status: String,
     /// OpenTelemetry trace ID of the run; use it to find the run's tool-call spans in a tracing backend.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub trace_id: Option<String>,
 }

@@ -3,7 +3,7 @@
 //!
 //! Each operation is a method of [`Api`] that receives its request struct (parameters, body and the credentials presented, already decoded) and returns its `…Ok` enum or a [`Failure`](rt::server::Failure) holding its `…Error` enum. Every method defaults to answering 501, so an implementation writes only what it serves.
 //!
-//! Requests that do not fit the spec never reach the implementation. They are answered with an `application/problem+json` body that names the parameter or the JSON pointer at fault: 400 for a missing or malformed parameter or malformed JSON, 401 for missing credentials, 415 for a body of another media type, 422 for a body of the wrong shape. A panic in an implementation is a 500, and the server keeps serving.
+//! Requests that do not fit the spec never reach the implementation. They are answered with an `application/problem+json` body that names the parameter or the JSON pointer at fault: 400 for a missing or malformed parameter or malformed JSON, 401 for missing credentials, 415 for a body of another media type, 422 for a body of the wrong shape; [`Api::reject`] can answer them in the spec's own error format instead. A panic in an implementation is a 500, and the server keeps serving.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -47,6 +47,17 @@ pub trait Api: Send + Sync + 'static {
         let _ = request;
         async { Err(rt::server::Failure::NotImplemented) }
     }
+    /// Answers a request that [`router`] refused before it reached `operation` (the operationId): a missing or malformed parameter, malformed JSON, missing credentials, a body of another media type, of the wrong shape or over the size limit.
+    ///
+    /// `problem` says what was wrong: its status (400, 401, 413, 415 or 422), the parameter or JSON pointer at fault, and a sentence for people. The default answers it as `application/problem+json`. Override this to answer in the spec's own error format (for instance with [`rt::server::json_response`]), so that clients decode refusals as the documented errors they are.
+    fn reject(
+        &self,
+        operation: &'static str,
+        problem: rt::server::Problem,
+    ) -> rt::server::axum::response::Response {
+        let _ = operation;
+        rt::server::ApiResponse::into_api_response(problem)
+    }
 }
 /// What [`Api::ai_agents_events_execute_async`] receives: the parameters and body of `POST /ai-agents.events.execute-async`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,7 +76,7 @@ impl AiAgentsEventsExecuteAsyncRequest {
         })
     }
 }
-/// Serves `api`: every operation of [`Api`] at its path, with `application/problem+json` answers for requests that do not fit the spec (400, 401, 415, 422), for unknown paths (404) and for unknown methods on a known path (405).
+/// Serves `api`: every operation of [`Api`] at its path, with `application/problem+json` answers (or what [`Api::reject`] makes of them) for requests that do not fit the spec (400, 401, 413, 415, 422), for unknown paths (404) and for unknown methods on a known path (405).
 ///
 /// A panic in an implementation is answered with a 500 and does not take the server down.
 pub fn router<A: Api>(api: Arc<A>) -> Router {
@@ -99,16 +110,16 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let input = match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
             .await
         {
-            Ok(input) => input,
-            Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            Ok(input) => AiAgentsEventsExecuteAsyncRequest::from_input(&input),
+            Err(problem) => Err(problem),
         };
-        match AiAgentsEventsExecuteAsyncRequest::from_input(&input) {
+        match decoded {
             Ok(request) => {
                 rt::server::respond(
                         "ai_agents_events_execute_async",
@@ -116,7 +127,13 @@ mod handlers {
                     )
                     .await
             }
-            Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+            Err(problem) => {
+                rt::server::refuse(
+                    "ai_agents_events_execute_async",
+                    problem,
+                    |p| api.reject("ai_agents_events_execute_async", p),
+                )
+            }
         }
     }
     impl rt::server::ApiResponse for AiAgentsEventsExecuteAsyncOk {

@@ -5,7 +5,11 @@ use crate::rt;
 /// An event to be processed by an AI agent.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AiAgentEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub input_message: Option<AiAgentInputMessage>,
 }
 /// Additional metadata to be used by the AI agent for the event. The seed does not list its fields, so it is an open object here.
@@ -22,26 +26,58 @@ pub struct AiAgentEventsExecuteAsyncRequest {
     /// The ID of the AI agent that will consume the event.
     pub agent: String,
     /// The ID of the agent version that will be used for the execution.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub agent_version: Option<String>,
     /// The metadata to be sent to the client with the notifications of execution progress.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub context: Option<AiAgentEventContext>,
     pub event: AiAgentEvent,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub event_source_target: Option<AiAgentEventSourceTarget>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message_context: Option<AiAgentMessageContext>,
     /// The ID of the parent object for this agent session. Access to agent session will be determined by access to parent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub parent: Option<String>,
     /// An identifier of a session with an AI agent. Reusing it across calls keeps the conversation state (the agent's memory) of that session.
     pub session_object: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target: Option<AiAgentEventsExecuteAsyncRequestTarget>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub webhook_target: Option<AiAgentWebhookTarget>,
 }
 impl rt::wire::Known for AiAgentEventsExecuteAsyncRequest {
@@ -102,7 +138,11 @@ pub type AiAgentMessageContext = std::collections::BTreeMap<String, serde_json::
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AiAgentSessionSummary {
     /// Human-readable ID of the agent session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub display_id: Option<String>,
     /// Globally unique ID of the agent session.
     pub id: String,
@@ -117,10 +157,18 @@ pub struct AiAgentWebhookTarget {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorArtifactAlreadyAttachedToAParent {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorArtifactAlreadyAttachedToAParentType,
     /// The existing parent attached to the artifact.
@@ -172,10 +220,18 @@ impl rt::wire::Known for ErrorArtifactAlreadyAttachedToAParentType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBadRequest {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorBadRequestType,
 }
@@ -221,20 +277,36 @@ impl rt::wire::Known for ErrorBadRequestType {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBase {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
 }
 /// 401. The Dev organization has been deactivated.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorDevOrgDeactivated {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorDevOrgDeactivatedType,
 }
@@ -280,14 +352,26 @@ impl rt::wire::Known for ErrorDevOrgDeactivatedType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorForbidden {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorForbiddenType,
     /// IDs of the objects the caller is not allowed to access.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub object_ids: Option<Vec<String>>,
 }
 impl rt::wire::Known for ErrorForbidden {
@@ -332,14 +416,26 @@ impl rt::wire::Known for ErrorForbiddenType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInternalError {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorInternalErrorType,
     /// A unique ID generated for the error that can be used for inquiry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reference_id: Option<String>,
 }
 impl rt::wire::Known for ErrorInternalError {
@@ -384,10 +480,18 @@ impl rt::wire::Known for ErrorInternalErrorType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInvalidApiVersion {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorInvalidApiVersionType,
     /// The provided API version.
@@ -435,10 +539,18 @@ impl rt::wire::Known for ErrorInvalidApiVersionType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInvalidEnumValue {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorInvalidEnumValueType,
     /// The allowed values for the field.
@@ -490,10 +602,18 @@ impl rt::wire::Known for ErrorInvalidEnumValueType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInvalidField {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorInvalidFieldType,
     /// The field name that's invalid.
@@ -541,10 +661,18 @@ impl rt::wire::Known for ErrorInvalidFieldType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInvalidId {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorInvalidIdType,
     /// The field whose ID is invalid.
@@ -592,26 +720,54 @@ impl rt::wire::Known for ErrorInvalidIdType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorMissingDependency {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorMissingDependencyType,
     /// The dependent fields.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub dependencies: Option<Vec<ErrorMissingDependencyDependency>>,
     /// The field on which the value depends.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub dependent_field_name: Option<String>,
     /// The value which needs to be set of the dependent field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub dependent_field_value: Option<String>,
     /// The field whose value was received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub provided_field_name: Option<String>,
     /// The value that was received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub provided_field_value: Option<String>,
 }
 impl rt::wire::Known for ErrorMissingDependency {
@@ -663,10 +819,18 @@ impl rt::wire::Known for ErrorMissingDependencyType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorMissingRequiredField {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorMissingRequiredFieldType,
     /// The missing field's name.
@@ -1053,10 +1217,18 @@ impl rt::wire::Known for ErrorModel {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorNotFound {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorNotFoundType,
 }
@@ -1102,10 +1274,18 @@ impl rt::wire::Known for ErrorNotFoundType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorParseError {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorParseErrorType,
 }
@@ -1151,14 +1331,26 @@ impl rt::wire::Known for ErrorParseErrorType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorRequestEntityTooLarge {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorRequestEntityTooLargeType,
     /// The largest request body, in bytes, that is accepted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_bytes: Option<i64>,
 }
 impl rt::wire::Known for ErrorRequestEntityTooLarge {
@@ -1203,10 +1395,18 @@ impl rt::wire::Known for ErrorRequestEntityTooLargeType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorServiceUnavailable {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorServiceUnavailableType,
 }
@@ -1252,14 +1452,26 @@ impl rt::wire::Known for ErrorServiceUnavailableType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorTooManyRequests {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorTooManyRequestsType,
     /// The number of seconds after which the client should retry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub retry_after: Option<i64>,
 }
 impl rt::wire::Known for ErrorTooManyRequests {
@@ -1304,10 +1516,18 @@ impl rt::wire::Known for ErrorTooManyRequestsType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorUnauthenticated {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorUnauthenticatedType,
 }
@@ -1353,10 +1573,18 @@ impl rt::wire::Known for ErrorUnauthenticatedType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorUnexpectedIdType {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorUnexpectedIdTypeType,
     /// The field whose ID type is unexpected.
@@ -1404,10 +1632,18 @@ impl rt::wire::Known for ErrorUnexpectedIdTypeType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorUnexpectedJsonType {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorUnexpectedJsonTypeType2,
     pub actual: ErrorUnexpectedJsonTypeType,
@@ -1510,19 +1746,35 @@ impl rt::wire::Known for ErrorUnexpectedJsonTypeType2 {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorValueNotPermitted {
     /// Error detail information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     pub r#type: ErrorValueNotPermittedType,
     /// The allowed values for the field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub allowed_values: Option<Vec<String>>,
     /// The field whose value is not permitted.
     pub field_name: String,
     /// The reason the value isn't permitted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reason: Option<String>,
 }
 impl rt::wire::Known for ErrorValueNotPermitted {

@@ -194,6 +194,83 @@ pub mod nullable {
     }
 }
 
+/// A serde `with` module for fields that are optional but not nullable (`Option<T>`): the
+/// spec allows leaving them out, not sending `null`.
+///
+/// How `null` is read depends on who reads. A client reads it as absent (`None`): servers that
+/// write `null` for a field they have no value for are common, and refusing their answers would
+/// help nobody. A server refuses it: generated servers decode request bodies inside
+/// [`refusing_null`], where `null` in such a field is an error naming it, so an implementation
+/// never sees a request that breaks the spec.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Debug, PartialEq, Serialize, Deserialize)]
+/// struct Message {
+///     #[serde(default, with = "oagen_rt::wire::optional", skip_serializing_if = "Option::is_none")]
+///     title: Option<String>,
+/// }
+///
+/// let null = r#"{"title":null}"#;
+/// assert_eq!(serde_json::from_str::<Message>(null).unwrap(), Message { title: None });
+/// let refused = oagen_rt::wire::refusing_null(|| serde_json::from_str::<Message>(null));
+/// assert!(refused.unwrap_err().to_string().contains("null"));
+/// let absent = oagen_rt::wire::refusing_null(|| serde_json::from_str::<Message>("{}"));
+/// assert_eq!(absent.unwrap(), Message { title: None });
+/// ```
+pub mod optional {
+    use std::cell::Cell;
+
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    thread_local! {
+        /// Set while a server decodes a request body (see [`super::refusing_null`]).
+        pub(super) static REFUSE_NULL: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Writes `Some(v)` as `v` (and `None` as `null`, which `skip_serializing_if` avoids).
+    pub fn serialize<T: Serialize, S: Serializer>(
+        value: &Option<T>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.serialize(serializer)
+    }
+
+    /// Reads a value as `Some(v)`, and `null` as `None` or, inside
+    /// [`refusing_null`](super::refusing_null), as an error. serde only calls this when the
+    /// field is present; `#[serde(default)]` supplies `None` when it is absent.
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
+        let value = Option::<T>::deserialize(deserializer)?;
+        if value.is_none() && REFUSE_NULL.with(Cell::get) {
+            return Err(D::Error::custom(
+                "null is not allowed here: the field is optional but not nullable, leave it out instead",
+            ));
+        }
+        Ok(value)
+    }
+}
+
+/// Runs `decode` (a synchronous deserialization) with `null` refused in the fields that are
+/// optional but not nullable ([`optional`]). Generated servers decode request bodies this way.
+///
+/// The setting is per thread and restored when `decode` returns or panics, so it never leaks
+/// into other decoding on the same thread.
+pub fn refusing_null<R>(decode: impl FnOnce() -> R) -> R {
+    /// Puts back the previous setting, also on unwinding.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            optional::REFUSE_NULL.with(|flag| flag.set(self.0));
+        }
+    }
+    let _restore = Restore(optional::REFUSE_NULL.with(|flag| flag.replace(true)));
+    decode()
+}
+
 /// Helpers for the hand-emitted `Serialize`/`Deserialize` of discriminated unions.
 ///
 /// The generator emits these impls by hand instead of `#[serde(tag = ...)]` because an

@@ -30,7 +30,12 @@ pub fn client_rs(api: &Api) -> TokenStream {
             .iter()
             .any(|op| op.security.iter().any(|r| r.schemes.contains(&i)))
     };
-    let schemes = api.security_schemes.iter().enumerate().filter(|(i, _)| used(*i)).map(|(_, s)| {
+    let schemes = api.security_schemes.iter().enumerate().filter(|(i, _)| used(*i)).map(|(i, s)| {
+        let users = api
+            .operations
+            .iter()
+            .filter(|op| op.security.iter().any(|r| r.schemes.contains(&i)));
+        let cfg = super::cfg_attr(&super::features_of_any(users.map(|op| op.features.as_slice())));
         let name = scheme_const(&s.ident);
         let key = &s.key;
         let kind = match &s.kind {
@@ -47,6 +52,7 @@ pub fn client_rs(api: &Api) -> TokenStream {
         let doc = format!(" The `{key}` security scheme.");
         quote! {
             #[doc = #doc]
+            #cfg
             const #name: rt::client::AuthScheme = rt::client::AuthScheme { key: #key, kind: #kind };
         }
     });
@@ -85,12 +91,19 @@ pub fn client_rs(api: &Api) -> TokenStream {
             },
         }
     });
-    let methods = api.operations.iter().map(|op| method(api, op));
-    let builders = api.operations.iter().map(|op| builder(api, op));
+    let methods = api.operations.iter().map(|op| {
+        let cfg = super::cfg_attr(&op.features);
+        let method = method(api, op);
+        quote!(#cfg #method)
+    });
+    let builders = api
+        .operations
+        .iter()
+        .map(|op| super::gate_items(builder(api, op), &op.features));
     let title_doc = format!(" A client for the {} API.", api.title.trim());
     // Multipart, binary and text bodies are runtime types; only JSON and form bodies,
     // parameters and page items name generated types here.
-    let uses_types = api.operations.iter().any(|op| {
+    let uses_types = api.operations.iter().filter(|op| {
         op.params.iter().any(|p| mentions_named(&p.ty))
             || body_content(op).is_some_and(|c| {
                 matches!(c.kind, MediaKind::Json | MediaKind::Form) && mentions_named(&c.ty)
@@ -100,16 +113,18 @@ pub fn client_rs(api: &Api) -> TokenStream {
                 .as_ref()
                 .is_some_and(|p| mentions_named(&p.item))
     });
-    let types_import = uses_types.then(|| {
+    let types_import = super::import_for(
+        uses_types.map(|op| op.features.as_slice()),
         quote!(
             use crate::types::*;
-        )
-    });
-    let responses_import = (!api.operations.is_empty()).then(|| {
+        ),
+    );
+    let responses_import = super::import_for(
+        api.operations.iter().map(|op| op.features.as_slice()),
         quote!(
             use crate::responses::*;
-        )
-    });
+        ),
+    );
     quote! {
         //! The HTTP client: one method per operation, each returning a request builder that can
         //! be awaited directly.

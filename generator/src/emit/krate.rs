@@ -7,11 +7,11 @@ use askama::Template;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{EmitOptions, GeneratedFile, RuntimeDep, Uses, docs};
+use super::{EmitOptions, GeneratedFile, Halves, RuntimeDep, Uses, docs};
 use crate::model::Api;
 
 /// `lib.rs`: crate docs from the spec's info, the runtime alias and the modules.
-pub fn lib_rs(api: &Api, _options: &EmitOptions) -> TokenStream {
+pub fn lib_rs(api: &Api, options: &EmitOptions) -> TokenStream {
     let mut text = format!("{} (API version {}).", api.title.trim(), api.version.trim());
     if let Some(d) = &api.description {
         text.push_str("\n\n");
@@ -23,6 +23,8 @@ pub fn lib_rs(api: &Api, _options: &EmitOptions) -> TokenStream {
         proc_macro2::TokenTree::Group(g) => Some(g.stream()),
         _ => None,
     });
+    // Not gated by tag features: lib.rs stays rustfmt-clean, and a crate built with no tag
+    // at all (nothing to use) may warn that these re-export nothing.
     let responses_export = (!api.operations.is_empty()).then(|| {
         quote!(
             pub use responses::*;
@@ -33,6 +35,24 @@ pub fn lib_rs(api: &Api, _options: &EmitOptions) -> TokenStream {
             pub use types::*;
         )
     });
+    // Braces, not parentheses: rustfmt drops an attribute inside `quote!(…)`.
+    let client = options.halves.client().then(|| {
+        quote! {
+            #[rustfmt::skip]
+            pub mod client;
+        }
+    });
+    let client_export = options.halves.client().then(|| {
+        quote!(
+            pub use client::Client;
+        )
+    });
+    let server = options.halves.server().then(|| {
+        quote! {
+            #[rustfmt::skip]
+            pub mod server;
+        }
+    });
     // The modules are formatted by prettyplease; `rustfmt::skip` keeps `cargo fmt` of a
     // workspace that contains the crate from rewriting them (this file is rustfmt-clean).
     quote! {
@@ -40,16 +60,14 @@ pub fn lib_rs(api: &Api, _options: &EmitOptions) -> TokenStream {
 
         pub use oagen_rt as rt;
 
-        #[rustfmt::skip]
-        pub mod client;
+        #client
         #[rustfmt::skip]
         pub mod responses;
-        #[rustfmt::skip]
-        pub mod server;
+        #server
         #[rustfmt::skip]
         pub mod types;
 
-        pub use client::Client;
+        #client_export
         #responses_export
         #types_export
     }
@@ -64,6 +82,9 @@ struct CargoToml<'a> {
     runtime: String,
     uses_chrono: bool,
     uses_uuid: bool,
+    tag_features: Vec<&'a str>,
+    /// `"tag-a", "tag-b"`.
+    default_features: String,
 }
 
 #[derive(Template)]
@@ -77,10 +98,20 @@ struct Readme<'a> {
     type_count: usize,
     operation_count: usize,
     untyped_count: usize,
+    client: bool,
+    server: bool,
+    /// `` `tag-a` (A), `tag-b` (B) ``, or empty.
+    tag_features: String,
 }
 
-/// The runtime features every generated crate uses: both halves.
-const FEATURES: &str = "[\"client\", \"server\"]";
+/// The runtime features the crate uses: those of the halves it has.
+fn runtime_features(halves: Halves) -> &'static str {
+    match halves {
+        Halves::Both => "[\"client\", \"server\"]",
+        Halves::ClientOnly => "[\"client\"]",
+        Halves::ServerOnly => "[\"server\"]",
+    }
+}
 
 /// A TOML basic string's contents: quotes, backslashes and control characters escaped.
 fn toml_escape(s: &str) -> String {
@@ -99,17 +130,18 @@ fn toml_escape(s: &str) -> String {
 
 pub fn manifest_and_readme(api: &Api, options: &EmitOptions) -> Result<Vec<GeneratedFile>, String> {
     let uses = Uses::of(api);
+    let features = runtime_features(options.halves);
     let runtime = match &options.runtime {
         RuntimeDep::Path(p) => format!(
-            "oagen-rt = {{ path = \"{}\", features = {FEATURES} }}",
+            "oagen-rt = {{ path = \"{}\", features = {features} }}",
             toml_escape(p)
         ),
         RuntimeDep::Version(v) => format!(
-            "oagen-rt = {{ version = \"{}\", features = {FEATURES} }}",
+            "oagen-rt = {{ version = \"{}\", features = {features} }}",
             toml_escape(v)
         ),
         RuntimeDep::Vendored => {
-            format!("oagen-rt = {{ path = \"oagen-rt\", features = {FEATURES} }}")
+            format!("oagen-rt = {{ path = \"oagen-rt\", features = {features} }}")
         }
     };
     let summary = api.title.trim();
@@ -120,6 +152,17 @@ pub fn manifest_and_readme(api: &Api, options: &EmitOptions) -> Result<Vec<Gener
         runtime,
         uses_chrono: uses.chrono,
         uses_uuid: uses.uuid,
+        tag_features: api
+            .tag_features
+            .iter()
+            .map(|f| f.feature.as_str())
+            .collect(),
+        default_features: api
+            .tag_features
+            .iter()
+            .map(|f| format!("\"{}\"", f.feature))
+            .collect::<Vec<_>>()
+            .join(", "),
     }
     .render()
     .map_err(|e| format!("rendering Cargo.toml: {e}"))?;
@@ -137,6 +180,14 @@ pub fn manifest_and_readme(api: &Api, options: &EmitOptions) -> Result<Vec<Gener
         type_count: api.types.len(),
         operation_count: api.operations.len(),
         untyped_count: api.untyped.len(),
+        client: options.halves.client(),
+        server: options.halves.server(),
+        tag_features: api
+            .tag_features
+            .iter()
+            .map(|f| format!("`{}` ({})", f.feature, f.tag.trim()))
+            .collect::<Vec<_>>()
+            .join(", "),
     }
     .render()
     .map_err(|e| format!("rendering README.md: {e}"))?;

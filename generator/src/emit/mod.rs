@@ -42,6 +42,26 @@ pub enum RuntimeDep {
     Vendored,
 }
 
+/// Which halves of the crate to emit: `responses.rs` and `types.rs` serve both and are always
+/// there; `client.rs` and `server.rs` (and the runtime features they need) only when asked for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Halves {
+    #[default]
+    Both,
+    ClientOnly,
+    ServerOnly,
+}
+
+impl Halves {
+    pub fn client(self) -> bool {
+        self != Halves::ServerOnly
+    }
+
+    pub fn server(self) -> bool {
+        self != Halves::ClientOnly
+    }
+}
+
 /// What the emitters need beyond the model.
 #[derive(Clone, Debug)]
 pub struct EmitOptions {
@@ -50,6 +70,7 @@ pub struct EmitOptions {
     /// Shown in the `@generated` header: the spec path as the user named it.
     pub source: String,
     pub runtime: RuntimeDep,
+    pub halves: Halves,
 }
 
 /// An identifier token, raw where the name is a raw identifier (`r#type`).
@@ -102,6 +123,64 @@ fn primitive_tokens(p: Primitive) -> TokenStream {
         // the client and server back ends from the media type.
         Primitive::Binary => quote!(String),
     }
+}
+
+/// `#[cfg(…)]` for code that compiles with any of `features` (tag features, see
+/// `model::features`); `None` for code that always compiles.
+pub fn cfg_attr(features: &[String]) -> Option<TokenStream> {
+    match features {
+        [] => None,
+        [one] => Some(quote!(#[cfg(feature = #one)])),
+        many => Some(quote!(#[cfg(any(#(feature = #many),*))])),
+    }
+}
+
+/// `items` (a sequence of items) with [`cfg_attr`] on each, for one type's or one operation's
+/// code: a struct, its impls, its helper functions.
+pub fn gate_items(items: TokenStream, features: &[String]) -> TokenStream {
+    let Some(cfg) = cfg_attr(features) else {
+        return items;
+    };
+    match syn::parse2::<syn::File>(items.clone()) {
+        // An outer attribute may precede an item's own attributes.
+        Ok(file) => {
+            let items = file.items.iter();
+            quote!(#(#cfg #items)*)
+        }
+        // Not items: left alone, and formatting reports what is wrong with them.
+        Err(_) => items,
+    }
+}
+
+/// The features under which code used by all of `users` (operations' or types' features)
+/// compiles: none when one of them always compiles, else every feature of any of them.
+pub fn features_of_any<'a>(users: impl IntoIterator<Item = &'a [String]>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for features in users {
+        if features.is_empty() {
+            return Vec::new();
+        }
+        for f in features {
+            if !out.contains(f) {
+                out.push(f.clone());
+            }
+        }
+    }
+    out
+}
+
+/// `import` (or another item only others use) when some item needs it, compiled when any of
+/// its `users` (their features) is, so no feature selection leaves an unused import.
+pub fn import_for<'a>(
+    users: impl IntoIterator<Item = &'a [String]>,
+    import: TokenStream,
+) -> Option<TokenStream> {
+    let users: Vec<&[String]> = users.into_iter().collect();
+    if users.is_empty() {
+        return None;
+    }
+    let cfg = cfg_attr(&features_of_any(users));
+    Some(quote!(#cfg #import))
 }
 
 /// Whether a type names a generated type (so a module must import `crate::types`).
@@ -204,20 +283,27 @@ pub fn emit(api: &Api, options: &EmitOptions) -> Result<Vec<GeneratedFile>, Stri
         },
         GeneratedFile {
             path: "src/responses.rs".into(),
-            contents: crate::format::rust_file(&responses::responses_rs(api), &header)?,
+            contents: crate::format::rust_file(
+                &responses::responses_rs(api, options.halves),
+                &header,
+            )?,
         },
-        GeneratedFile {
+    ];
+    if options.halves.client() {
+        files.push(GeneratedFile {
             path: "src/client.rs".into(),
             contents: crate::format::rust_file(&client::client_rs(api), &header)?,
-        },
-        GeneratedFile {
+        });
+    }
+    if options.halves.server() {
+        files.push(GeneratedFile {
             path: "src/server.rs".into(),
             contents: crate::format::rust_file(
                 &server::server_rs_in_crate(api, &options.crate_name),
                 &header,
             )?,
-        },
-    ];
+        });
+    }
     files.extend(krate::manifest_and_readme(api, options)?);
     if options.runtime == RuntimeDep::Vendored {
         files.extend(krate::vendored_runtime());

@@ -17,7 +17,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{docs, ident, mentions_named, type_tokens};
+use super::{Halves, docs, ident, mentions_named, type_tokens};
 use crate::model::{Api, Docs, MediaKind, Operation, Response, ResponseBody, StatusSpec, TypeRef};
 
 /// How a response body is held in Rust.
@@ -119,7 +119,13 @@ fn plain(responses: &[&Response]) -> bool {
     })
 }
 
-fn response_enum(api: &Api, op: &Operation, name: &str, success: bool) -> TokenStream {
+fn response_enum(
+    api: &Api,
+    op: &Operation,
+    name: &str,
+    success: bool,
+    halves: Halves,
+) -> TokenStream {
     let responses: Vec<&Response> = op
         .responses
         .iter()
@@ -131,8 +137,14 @@ fn response_enum(api: &Api, op: &Operation, name: &str, success: bool) -> TokenS
     } else {
         "error responses"
     };
+    // The link goes to the client's method, or the server's when there is no client.
+    let method = if halves.client() {
+        "crate::client::Client"
+    } else {
+        "crate::server::Api"
+    };
     let doc = format!(
-        " Documented {what} of [`{}`](crate::client::Client::{}).",
+        " Documented {what} of [`{}`]({method}::{}).",
         op.operation_id, op.fn_name
     );
     let derives = if plain(&responses) {
@@ -151,37 +163,38 @@ fn response_enum(api: &Api, op: &Operation, name: &str, success: bool) -> TokenS
 }
 
 /// The whole `responses.rs`.
-pub fn responses_rs(api: &Api) -> TokenStream {
+pub fn responses_rs(api: &Api, halves: Halves) -> TokenStream {
     let items = api.operations.iter().map(|op| {
-        let ok = response_enum(api, op, &op.ok_type, true);
-        let err = response_enum(api, op, &op.error_type, false);
-        quote!(#ok #err)
+        let ok = response_enum(api, op, &op.ok_type, true, halves);
+        let err = response_enum(api, op, &op.error_type, false, halves);
+        super::gate_items(quote!(#ok #err), &op.features)
     });
-    let bodies = || {
-        api.operations
-            .iter()
-            .flat_map(|op| &op.responses)
-            .filter_map(|r| r.body.as_ref())
-    };
-    let uses_rt = bodies().any(|b| matches!(body_repr(b), BodyRepr::Binary | BodyRepr::Events(_)))
-        || api.operations.iter().flat_map(|op| &op.responses).any(|r| {
-            r.body.as_ref().is_some_and(|b| mentions_base64(&b.ty))
-                || r.headers.iter().any(|h| mentions_base64(&h.ty))
-        });
-    let uses_types = api.operations.iter().flat_map(|op| &op.responses).any(|r| {
-        r.body.as_ref().is_some_and(|b| mentions_named(&b.ty))
-            || r.headers.iter().any(|h| mentions_named(&h.ty))
+    let uses_rt = api.operations.iter().filter(|op| {
+        op.responses.iter().any(|r| {
+            r.body.as_ref().is_some_and(|b| {
+                matches!(body_repr(b), BodyRepr::Binary | BodyRepr::Events(_))
+                    || mentions_base64(&b.ty)
+            }) || r.headers.iter().any(|h| mentions_base64(&h.ty))
+        })
     });
-    let rt_import = uses_rt.then(|| {
+    let uses_types = api.operations.iter().filter(|op| {
+        op.responses.iter().any(|r| {
+            r.body.as_ref().is_some_and(|b| mentions_named(&b.ty))
+                || r.headers.iter().any(|h| mentions_named(&h.ty))
+        })
+    });
+    let rt_import = super::import_for(
+        uses_rt.map(|op| op.features.as_slice()),
         quote!(
             use crate::rt;
-        )
-    });
-    let types_import = uses_types.then(|| {
+        ),
+    );
+    let types_import = super::import_for(
+        uses_types.map(|op| op.features.as_slice()),
         quote!(
             use crate::types::*;
-        )
-    });
+        ),
+    );
     quote! {
         //! What each operation answers: its documented successes and its documented errors.
 

@@ -18,26 +18,31 @@ use crate::model::{
 
 /// The whole `types.rs`.
 pub fn types_rs(api: &Api) -> TokenStream {
-    let items = api.types.iter().map(|t| type_def(api, t));
+    let items = api
+        .types
+        .iter()
+        .map(|t| super::gate_items(type_def(api, t), &t.features));
     // Aliases derive nothing: only other kinds need serde's names.
     let derives = api
         .types
         .iter()
-        .any(|t| !matches!(t.kind, TypeKind::Alias(_)));
-    let serde_import = derives.then(|| {
+        .filter(|t| !matches!(t.kind, TypeKind::Alias(_)));
+    let serde_import = super::import_for(
+        derives.map(|t| t.features.as_slice()),
         quote!(
             use serde::{Deserialize, Serialize};
-        )
-    });
-    let holds = api
-        .types
-        .iter()
-        .any(|t| t.holds_enum && !matches!(t.kind, TypeKind::Alias(_)));
-    let rt_import = (uses_runtime(api) || holds).then(|| {
+        ),
+    );
+    let holds = |t: &TypeDef| t.holds_enum && !matches!(t.kind, TypeKind::Alias(_));
+    let rt_import = super::import_for(
+        api.types
+            .iter()
+            .filter(|t| uses_runtime(t) || holds(t))
+            .map(|t| t.features.as_slice()),
         quote!(
             use crate::rt;
-        )
-    });
+        ),
+    );
 
     quote! {
         //! Data types from the spec's schemas.
@@ -49,8 +54,8 @@ pub fn types_rs(api: &Api) -> TokenStream {
     }
 }
 
-/// Whether the types refer to the runtime crate (base64, nullable fields, tagged unions).
-fn uses_runtime(api: &Api) -> bool {
+/// Whether a type refers to the runtime crate (base64, nullable fields, tagged unions).
+fn uses_runtime(t: &TypeDef) -> bool {
     fn base64(t: &TypeRef) -> bool {
         match t {
             TypeRef::Primitive(crate::model::Primitive::Base64) => true,
@@ -58,19 +63,21 @@ fn uses_runtime(api: &Api) -> bool {
             _ => false,
         }
     }
-    api.types.iter().any(|t| match &t.kind {
+    match &t.kind {
         TypeKind::Struct(s) => {
-            s.fields
-                .iter()
-                .any(|f| f.presence() == Presence::OptionalNullable || base64(&f.ty))
-                || s.additional.as_ref().is_some_and(|a| base64(&a.ty))
+            s.fields.iter().any(|f| {
+                matches!(
+                    f.presence(),
+                    Presence::OptionalNullable | Presence::Optional
+                ) || base64(&f.ty)
+            }) || s.additional.as_ref().is_some_and(|a| base64(&a.ty))
         }
         TypeKind::Union(u) => {
             matches!(u.tagging, Tagging::Tagged { .. }) || u.variants.iter().any(|v| base64(&v.ty))
         }
         TypeKind::Alias(r) | TypeKind::Newtype(r) => base64(r),
         TypeKind::Enum(_) => false,
-    })
+    }
 }
 
 fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
@@ -299,9 +306,14 @@ fn field(api: &Api, f: &Field, owner: &str) -> TokenStream {
             let path = format!("{owner}::{}", default_fn(f));
             Some(quote!(#[serde(#rename default = #path)]))
         }
-        Presence::Optional => {
+        // `null` is a value of an untyped field, read as `None` like absence.
+        Presence::Optional if f.ty == TypeRef::Any => {
             Some(quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")]))
         }
+        // Servers refuse `null` here; clients read it as absent (rt::wire::optional).
+        Presence::Optional => Some(quote!(
+            #[serde(#rename default, with = "rt::wire::optional", skip_serializing_if = "Option::is_none")]
+        )),
         Presence::OptionalNullable => Some(quote!(
             #[serde(#rename default, with = "rt::wire::nullable", skip_serializing_if = "Option::is_none")]
         )),

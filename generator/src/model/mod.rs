@@ -6,7 +6,8 @@
 //! `crate::emit`, which see nothing else.
 //!
 //! Invariants:
-//! - Plain data. Nothing here knows about `openapiv3`, JSON pointers or token streams.
+//! - Plain data. Nothing here knows about `openapiv3` or token streams; where a fact came from
+//!   is kept as text ([`TypeDef::origin`], [`Operation::source`]) only to report it.
 //! - Every Rust identifier is already decided (see `crate::naming`); emitters never re-case.
 //! - Deterministic order: types are sorted by name, operations keep document order, fields keep
 //!   schema order, so the same document always yields the same model.
@@ -15,7 +16,9 @@
 //! Tests: `lower`'s unit tests build small documents and assert on this model; the golden tests
 //! in `generator/tests/golden.rs` check what the emitters print from it.
 
+pub mod features;
 pub mod lower;
+pub mod select;
 
 /// One API: everything one generated crate is made of.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +35,18 @@ pub struct Api {
     pub security_schemes: Vec<SecurityScheme>,
     /// Places where the generator fell back to untyped JSON, with the reason.
     pub untyped: Vec<Degradation>,
+    /// One cargo feature per tag, in order of first use, when operations use two tags or more
+    /// (set by [`features::gate_by_tag`]); empty otherwise.
+    pub tag_features: Vec<TagFeature>,
+}
+
+/// A cargo feature of the generated crate that compiles one tag's operations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagFeature {
+    /// The tag as the spec writes it.
+    pub tag: String,
+    /// The feature's name: `tag-` and the tag in kebab case (`tag-api-keys`).
+    pub feature: String,
 }
 
 impl TypeRef {
@@ -49,12 +64,138 @@ impl Api {
         &self.types[id.0]
     }
 
+    /// Applies `f` to every [`TypeId`] stored anywhere in the model, to renumber types.
+    pub fn for_each_type_id_mut(&mut self, f: &mut dyn FnMut(&mut TypeId)) {
+        for t in &mut self.types {
+            t.for_each_type_id_mut(f);
+        }
+        for op in &mut self.operations {
+            op.for_each_type_id_mut(f);
+        }
+    }
+
     /// Whether a value of type `t` can hold a string enum (see [`TypeDef::holds_enum`]).
     pub fn holds_enum(&self, t: &TypeRef) -> bool {
         match t {
             TypeRef::Named(id) => self.type_def(*id).holds_enum,
             TypeRef::Array(i) | TypeRef::Map(i) | TypeRef::Nullable(i) => self.holds_enum(i),
             TypeRef::Primitive(_) | TypeRef::Any => false,
+        }
+    }
+}
+
+impl TypeRef {
+    /// Calls `f` with every [`TypeId`] this reference names, however deeply nested.
+    pub fn for_each_type_id(&self, f: &mut dyn FnMut(TypeId)) {
+        match self {
+            TypeRef::Named(id) => f(*id),
+            TypeRef::Array(i) | TypeRef::Map(i) | TypeRef::Nullable(i) => i.for_each_type_id(f),
+            TypeRef::Primitive(_) | TypeRef::Any => {}
+        }
+    }
+
+    /// [`TypeRef::for_each_type_id`], for renumbering.
+    pub fn for_each_type_id_mut(&mut self, f: &mut dyn FnMut(&mut TypeId)) {
+        match self {
+            TypeRef::Named(id) => f(id),
+            TypeRef::Array(i) | TypeRef::Map(i) | TypeRef::Nullable(i) => i.for_each_type_id_mut(f),
+            TypeRef::Primitive(_) | TypeRef::Any => {}
+        }
+    }
+}
+
+impl TypeDef {
+    /// Calls `f` with every [`TypeId`] the definition refers to: field, variant, alias and
+    /// newtype targets, map values and array items, and enum defaults of fields.
+    pub fn for_each_type_id(&self, f: &mut dyn FnMut(TypeId)) {
+        match &self.kind {
+            TypeKind::Struct(s) => {
+                for field in &s.fields {
+                    field.ty.for_each_type_id(f);
+                    if let Some(Literal::EnumVariant { ty, .. }) = &field.default {
+                        f(*ty);
+                    }
+                }
+                if let Some(a) = &s.additional {
+                    a.ty.for_each_type_id(f);
+                }
+            }
+            TypeKind::Union(u) => u.variants.iter().for_each(|v| v.ty.for_each_type_id(f)),
+            TypeKind::Alias(r) | TypeKind::Newtype(r) => r.for_each_type_id(f),
+            TypeKind::Enum(_) => {}
+        }
+    }
+
+    /// [`TypeDef::for_each_type_id`], for renumbering.
+    pub fn for_each_type_id_mut(&mut self, f: &mut dyn FnMut(&mut TypeId)) {
+        match &mut self.kind {
+            TypeKind::Struct(s) => {
+                for field in &mut s.fields {
+                    field.ty.for_each_type_id_mut(f);
+                    if let Some(Literal::EnumVariant { ty, .. }) = &mut field.default {
+                        f(ty);
+                    }
+                }
+                if let Some(a) = &mut s.additional {
+                    a.ty.for_each_type_id_mut(f);
+                }
+            }
+            TypeKind::Union(u) => {
+                for v in &mut u.variants {
+                    v.ty.for_each_type_id_mut(f);
+                }
+            }
+            TypeKind::Alias(r) | TypeKind::Newtype(r) => r.for_each_type_id_mut(f),
+            TypeKind::Enum(_) => {}
+        }
+    }
+}
+
+impl Operation {
+    /// Calls `f` with every [`TypeId`] the operation refers to: parameters, request bodies,
+    /// response bodies and headers, the event stream and the paginated item.
+    pub fn for_each_type_id(&self, f: &mut dyn FnMut(TypeId)) {
+        self.params.iter().for_each(|p| p.ty.for_each_type_id(f));
+        if let Some(b) = &self.body {
+            b.contents.iter().for_each(|c| c.ty.for_each_type_id(f));
+        }
+        for r in &self.responses {
+            if let Some(b) = &r.body {
+                b.ty.for_each_type_id(f);
+            }
+            r.headers.iter().for_each(|h| h.ty.for_each_type_id(f));
+        }
+        if let Some(s) = &self.stream {
+            s.event.for_each_type_id(f);
+        }
+        if let Some(p) = &self.pagination {
+            p.item.for_each_type_id(f);
+        }
+    }
+
+    /// [`Operation::for_each_type_id`], for renumbering.
+    pub fn for_each_type_id_mut(&mut self, f: &mut dyn FnMut(&mut TypeId)) {
+        for p in &mut self.params {
+            p.ty.for_each_type_id_mut(f);
+        }
+        if let Some(b) = &mut self.body {
+            for c in &mut b.contents {
+                c.ty.for_each_type_id_mut(f);
+            }
+        }
+        for r in &mut self.responses {
+            if let Some(b) = &mut r.body {
+                b.ty.for_each_type_id_mut(f);
+            }
+            for h in &mut r.headers {
+                h.ty.for_each_type_id_mut(f);
+            }
+        }
+        if let Some(s) = &mut self.stream {
+            s.event.for_each_type_id_mut(f);
+        }
+        if let Some(p) = &mut self.pagination {
+            p.item.for_each_type_id_mut(f);
         }
     }
 }
@@ -90,6 +231,8 @@ pub struct TypeDef {
     /// Set by the finish pass: a value of this type can hold a string enum, directly or
     /// nested, so a server must check it for values the spec does not list.
     pub holds_enum: bool,
+    /// The cargo features any of which compiles this type (see [`features`]); empty: always.
+    pub features: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -258,6 +401,15 @@ pub enum Primitive {
     Binary,
 }
 
+/// A place in the spec: the file as the user named it and an RFC 6901 pointer into it. Kept so
+/// that facts found after lowering (an operation the router cannot serve) can be reported where
+/// the user would fix them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceLoc {
+    pub file: String,
+    pub pointer: String,
+}
+
 /// A fallback to untyped JSON, counted and reported on every run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Degradation {
@@ -350,6 +502,8 @@ impl Method {
 pub struct Operation {
     /// The spec's `operationId`, or one derived from method and path.
     pub operation_id: String,
+    /// Where the operation is written (`#/paths/~1runs/post`), for warnings about it.
+    pub source: SourceLoc,
     /// Rust method name (snake_case).
     pub fn_name: String,
     /// UpperCamelCase stem for the operation's own types (`CreateRun` → `CreateRunOk`).
@@ -378,6 +532,9 @@ pub struct Operation {
     pub stream: Option<EventStream>,
     /// Set when the operation is a cursor-paginated list (see `lower/finish.rs`).
     pub pagination: Option<Pagination>,
+    /// The cargo features any of which compiles this operation (see [`features`]); empty:
+    /// always.
+    pub features: Vec<String>,
 }
 
 /// A list operation whose pages link by cursor: the client can stream every item.

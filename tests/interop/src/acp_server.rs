@@ -6,10 +6,14 @@
 //! `ErrorResponse`, a JSON string). Runs echo the `creation` payload they were created with;
 //! streams hold a `values` update and a `custom` update, each with `id:` and
 //! `event: agent_event`.
+//!
+//! Requests the router refuses are answered as ACP's own servers (FastAPI) do: a `422` whose
+//! body is an `ErrorResponse` ([`Api::reject`]).
 
 use std::sync::Arc;
 
-use acp::rt::server::Failure;
+use acp::rt::server::axum::response::Response;
+use acp::rt::server::{Failure, ParamLocation, Problem, json_response, status};
 use acp::rt::sse::{Event as SseEvent, Events};
 use acp::server::*;
 use acp::*;
@@ -673,6 +677,20 @@ impl Api for Server {
             ))));
         }
         Ok(CancelStatelessRunOk::NoContent)
+    }
+
+    /// ACP documents `422 Validation Error` (an `ErrorResponse` string) for the operations that
+    /// take input, as FastAPI answers, and `404` for every operation on an id: a path id that
+    /// does not even parse names nothing, so it is a `404`; every other refusal is a `422`.
+    /// The problem's sentence is the string.
+    fn reject(&self, operation: &'static str, problem: Problem) -> Response {
+        let _ = operation;
+        let message = problem.detail().unwrap_or(problem.title()).to_owned();
+        let bad_path = problem
+            .invalid_params()
+            .iter()
+            .any(|p| p.location == Some(ParamLocation::Path));
+        json_response(status(if bad_path { 404 } else { 422 }), &message)
     }
 }
 

@@ -5,10 +5,16 @@
 //! `CONVERSATION_NOT_FOUND` (for `stream_events` through its `default` response). The stream
 //! holds one event of each of the 17 kinds, `event:` the kind and `id:` the `event_id`;
 //! `last_event_id` replays only the later ones.
+//!
+//! Credentials are checked as the real API would: only [`API_KEY`] (as the raw `Authorization`
+//! value or as a bearer token) is let in; anything else is the documented 401 `UNAUTHORIZED`.
+//! Requests the router refuses are answered in the spec's own error format ([`Api::reject`]),
+//! not as `application/problem+json`.
 
 use std::sync::Arc;
 
-use conversations::rt::server::{Failure, Presented};
+use conversations::rt::server::axum::response::Response;
+use conversations::rt::server::{Failure, Presented, Problem, json_response};
 use conversations::rt::sse::{Event as SseEvent, Events};
 use conversations::server::{
     Api, CancelRunRequest, ConfirmToolRequest, CreateConversationRequest2, GetConversationRequest,
@@ -28,6 +34,9 @@ use crate::record::Recorder;
 pub const CONVERSATION_ID: &str = "6f1c2b0e-8f5a-4c1e-9d2a-3b4c5d6e7f80";
 /// The id answered with 404 `CONVERSATION_NOT_FOUND`.
 pub const MISSING_ID: &str = "00000000-0000-0000-0000-000000000404";
+
+/// The one API key (or bearer token) the server accepts.
+pub const API_KEY: &str = "rai-interop-key-1234";
 
 /// The 17 event kinds, in stream order.
 pub const EVENT_KINDS: [&str; 17] = [
@@ -96,6 +105,27 @@ fn not_found() -> ApiError {
     }}))
 }
 
+fn error(code: &str, message: &str, detail: Option<&str>) -> ApiError {
+    typed(json!({"error": {
+        "code": code,
+        "message": message,
+        "detail": detail,
+        "trace_id": "trace-refused",
+    }}))
+}
+
+fn unauthorized() -> ApiError {
+    error("UNAUTHORIZED", "The API key is missing or not valid.", None)
+}
+
+/// Whether the caller presented [`API_KEY`] under one of the spec's schemes.
+fn authorized(credentials: &[(&'static str, Presented)]) -> bool {
+    credentials.iter().any(|(_, presented)| match presented {
+        Presented::ApiKey(key) | Presented::Bearer(key) => key == API_KEY,
+        Presented::Basic { .. } => false,
+    })
+}
+
 fn conversation(id: &str, title: &str, context: Value) -> Value {
     json!({
         "context": context,
@@ -143,6 +173,9 @@ impl Api for Server {
             "list_conversations",
             json!({"credentials": credentials_json(&request.credentials)}),
         );
+        if !authorized(&request.credentials) {
+            return Err(Failure::Api(ListConversationsError::Default { status: 401, body: unauthorized() }));
+        }
         Ok(ListConversationsOk::Ok(typed(json!([
             conversation(
                 CONVERSATION_ID,
@@ -166,6 +199,9 @@ impl Api for Server {
             "create_conversation",
             json!({"body": body, "credentials": credentials_json(&request.credentials)}),
         );
+        if !authorized(&request.credentials) {
+            return Err(Failure::Api(CreateConversationError::Unauthorized(unauthorized())));
+        }
         let title = request.body.title.as_deref().unwrap_or("New conversation");
         let context = body.get("context").cloned().unwrap_or(Value::Null);
         Ok(CreateConversationOk::Created(typed::<Conversation>(
@@ -181,6 +217,9 @@ impl Api for Server {
             "get_conversation",
             json!({"id": request.id, "credentials": credentials_json(&request.credentials)}),
         );
+        if !authorized(&request.credentials) {
+            return Err(Failure::Api(GetConversationError::Unauthorized(unauthorized())));
+        }
         if request.id.to_string() == MISSING_ID {
             return Err(Failure::Api(GetConversationError::NotFound(not_found())));
         }
@@ -223,6 +262,9 @@ impl Api for Server {
                 "credentials": credentials_json(&request.credentials),
             }),
         );
+        if !authorized(&request.credentials) {
+            return Err(Failure::Api(SendMessageError::Unauthorized(unauthorized())));
+        }
         if request.id.to_string() == MISSING_ID {
             return Err(Failure::Api(SendMessageError::NotFound(not_found())));
         }
@@ -245,6 +287,9 @@ impl Api for Server {
                 "credentials": credentials_json(&request.credentials),
             }),
         );
+        if !authorized(&request.credentials) {
+            return Err(Failure::Api(StreamEventsError::Default { status: 401, body: unauthorized() }));
+        }
         if request.id.to_string() == MISSING_ID {
             return Err(Failure::Api(StreamEventsError::Default {
                 status: 404,
@@ -276,6 +321,9 @@ impl Api for Server {
             "cancel_run",
             json!({"id": request.id, "credentials": credentials_json(&request.credentials)}),
         );
+        if !authorized(&request.credentials) {
+            return Err(Failure::Api(CancelRunError::Unauthorized(unauthorized())));
+        }
         if request.id.to_string() == MISSING_ID {
             return Err(Failure::Api(CancelRunError::NotFound(not_found())));
         }
@@ -298,6 +346,9 @@ impl Api for Server {
                 "credentials": credentials_json(&request.credentials),
             }),
         );
+        if !authorized(&request.credentials) {
+            return Err(Failure::Api(ConfirmToolError::Unauthorized(unauthorized())));
+        }
         if request.id.to_string() == MISSING_ID {
             return Err(Failure::Api(ConfirmToolError::NotFound(not_found())));
         }
@@ -311,6 +362,25 @@ impl Api for Server {
             status: status.into(),
             trace_id: Some("trace-confirm".into()),
         }))
+    }
+
+    /// The spec's `APIError` with the code that fits the refusal; a malformed conversation id
+    /// is `INVALID_CONVERSATION_ID`, as the spec documents.
+    fn reject(&self, operation: &'static str, problem: Problem) -> Response {
+        let _ = operation;
+        let bad_id = problem.invalid_params().iter().any(|p| p.name == "id");
+        let (code, message) = match problem.status().as_u16() {
+            401 => ("UNAUTHORIZED", "The API key is missing or not valid."),
+            413 => ("REQUEST_ENTITY_TOO_LARGE", "The request body is too large."),
+            415 => ("UNSUPPORTED_MEDIA_TYPE", "The request body has another media type."),
+            422 => ("VALIDATION_FAILED", "The request body failed validation."),
+            _ if bad_id => (
+                "INVALID_CONVERSATION_ID",
+                "The conversation ID is not a valid UUID.",
+            ),
+            _ => ("BAD_REQUEST", "The request could not be understood."),
+        };
+        json_response(problem.status(), &error(code, message, problem.detail()))
     }
 }
 

@@ -379,7 +379,7 @@ impl Input {
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Problem> {
         self.expect_media_type("application/json", is_json)?;
         let mut de = serde_json::Deserializer::from_slice(&self.body);
-        let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let value: T = super::strict::deserialize(&mut de).map_err(|err| {
             let pointer = json_pointer(err.path());
             json_problem(err.inner(), pointer)
         })?;

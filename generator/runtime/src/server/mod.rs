@@ -53,7 +53,8 @@
 //! ```
 //!
 //! Files: `problem.rs` (error bodies), `input.rs` (request reading), `auth.rs` (credentials),
-//! `multipart.rs`, `response.rs` (response builders). Unit tests sit in each file; the
+//! `multipart.rs`, `response.rs` (response builders), `strict.rs` (what request bodies may not
+//! be, beyond what serde checks). Unit tests sit in each file; the
 //! end-to-end tests over loopback are in `tests/server.rs`.
 
 mod auth;
@@ -61,6 +62,7 @@ mod input;
 mod multipart;
 mod problem;
 mod response;
+mod strict;
 
 use std::fmt;
 use std::future::Future;
@@ -267,6 +269,37 @@ where
     }));
     converted.unwrap_or_else(|_| {
         eprintln!("oagen-rt: building the response of `{operation}` panicked");
+        IntoResponse::into_response(Problem::internal())
+    })
+}
+
+/// Answers a request the router refused before it reached `operation`, with what the
+/// implementation's `reject` hook makes of `problem`.
+///
+/// The hook is implementation code, so a panic in it is caught like one in an operation: the
+/// client gets a 500 problem and the server keeps serving.
+///
+/// ```
+/// use axum::http::StatusCode;
+/// use oagen_rt::server::{Problem, json_response, refuse};
+///
+/// let problem = Problem::bad_request("malformed JSON body");
+/// let response = refuse("create_run", problem, |problem| {
+///     json_response(problem.status(), &serde_json::json!({"code": "BAD_REQUEST"}))
+/// });
+/// assert_eq!(response.status(), 400);
+/// assert_eq!(response.headers()["content-type"], "application/json");
+///
+/// let response = refuse("create_run", Problem::bad_request("x"), |_| panic!("bug"));
+/// assert_eq!(response.status(), 500);
+/// ```
+pub fn refuse(
+    operation: &'static str,
+    problem: Problem,
+    answer: impl FnOnce(Problem) -> Response,
+) -> Response {
+    std::panic::catch_unwind(AssertUnwindSafe(|| answer(problem))).unwrap_or_else(|_| {
+        eprintln!("oagen-rt: rejecting a request to `{operation}` panicked");
         IntoResponse::into_response(Problem::internal())
     })
 }

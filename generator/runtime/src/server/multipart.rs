@@ -174,7 +174,7 @@ impl MultipartForm {
         };
         let mut de = serde_json::Deserializer::from_slice(&part.data);
         let escaped = name.replace('~', "~0").replace('/', "~1");
-        let value = serde_path_to_error::deserialize(&mut de)
+        let value = super::strict::deserialize(&mut de)
             .map_err(|err| {
                 let pointer = format!("/{escaped}{}", json_pointer(err.path()));
                 part_problem(name, err.inner(), pointer)

@@ -41,6 +41,21 @@ use crate::model::{
 };
 use routes::{OpRoute, RoutePlan};
 
+/// The operations the router leaves out, with the reason: `(index into Api::operations,
+/// reason)`. Route planning is a pure function of the model, so the caller can report these
+/// as warnings (located by [`crate::model::Operation::source`]) without emitting anything.
+pub fn unserved(api: &Api) -> Vec<(usize, String)> {
+    routes::plan(api)
+        .ops
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, r)| match r {
+            OpRoute::Skipped { reason } => Some((i, reason)),
+            OpRoute::Served { .. } => None,
+        })
+        .collect()
+}
+
 /// The whole `server.rs` of the crate `crate_name`, whose module example is then a doctest
 /// (`no_run`: it compiles, and would serve forever).
 pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
@@ -48,7 +63,7 @@ pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
     let served = |i: usize| matches!(plan.ops.get(i), Some(OpRoute::Served { .. }));
 
     let module_doc = inner_doc(&module_doc_text(api, &plan, crate_name));
-    let uses_types = api.operations.iter().any(|op| {
+    let uses_types = api.operations.iter().filter(|op| {
         op.params.iter().any(|p| mentions_named(&p.ty))
             || op
                 .body
@@ -61,23 +76,25 @@ pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
                     ) && mentions_named(&c.ty)
                 })
     });
-    let types_import = uses_types.then(|| {
+    let types_import = super::import_for(
+        uses_types.map(|op| op.features.as_slice()),
         quote!(
             use crate::types::*;
-        )
-    });
-    let responses_import = (!api.operations.is_empty()).then(|| {
+        ),
+    );
+    let responses_import = super::import_for(
+        api.operations.iter().map(|op| op.features.as_slice()),
         quote!(
             use crate::responses::*;
-        )
-    });
+        ),
+    );
 
     let trait_def = api_trait(api, &plan);
     let requests = api.operations.iter().enumerate().map(|(i, op)| {
         let route = plan.ops.get(i).cloned().unwrap_or(OpRoute::Skipped {
             reason: String::new(),
         });
-        request::request_struct(api, op, &route)
+        super::gate_items(request::request_struct(api, op, &route), &op.features)
     });
     let router = router_fn(api, &plan);
 
@@ -96,6 +113,13 @@ pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
         .collect();
     let scheme_consts = used_schemes.iter().filter_map(|&i| {
         let s = api.security_schemes.get(i)?;
+        let users = served_ops
+            .iter()
+            .copied()
+            .filter(|op| op.security.iter().any(|r| r.schemes.contains(&i)));
+        let cfg = super::cfg_attr(&super::features_of_any(
+            users.map(|op| op.features.as_slice()),
+        ));
         let name = request::scheme_const(&s.ident);
         let key = &s.key;
         let kind = match &s.kind {
@@ -115,6 +139,7 @@ pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
         let doc = format!(" Where the `{key}` security scheme's credential is read.");
         Some(quote! {
             #[doc = #doc]
+            #cfg
             const #name: rt::server::ServerAuthScheme =
                 rt::server::ServerAuthScheme { key: #key, kind: #kind };
         })
@@ -136,25 +161,32 @@ pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
                 " The security alternatives of `{}`: the first one fully presented wins.",
                 op.operation_id
             );
+            let cfg = super::cfg_attr(&op.features);
             quote! {
                 #[doc = #doc]
+                #cfg
                 const #name: &[&[&rt::server::ServerAuthScheme]] = &[#(#alternatives),*];
             }
         });
 
-    let handlers: Vec<TokenStream> = served_ops.iter().map(|op| handler(op)).collect();
+    let handlers: Vec<TokenStream> = served_ops
+        .iter()
+        .map(|op| super::gate_items(handler(op), &op.features))
+        .collect();
     let response_impls: Vec<TokenStream> = api
         .operations
         .iter()
-        .map(response::api_response_impls)
+        .map(|op| super::gate_items(response::api_response_impls(op), &op.features))
         .collect();
     // Imports only for what the module holds: an unused one is a warning.
-    let extract_import = (!handlers.is_empty()).then(|| {
+    let extract_import = super::import_for(
+        served_ops.iter().map(|op| op.features.as_slice()),
         quote!(
             use rt::server::axum::extract::{Request, State};
-        )
-    });
-    let handlers_mod = (!api.operations.is_empty()).then(|| {
+        ),
+    );
+    let handlers_mod = super::import_for(
+        api.operations.iter().map(|op| op.features.as_slice()),
         quote! {
             /// The HTTP side of [`router`]: one handler per operation, and how each operation's
             /// response enums are written.
@@ -168,8 +200,8 @@ pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
 
                 #(#response_impls)*
             }
-        }
-    });
+        },
+    );
 
     quote! {
         #module_doc
@@ -241,8 +273,10 @@ fn api_trait(api: &Api, plan: &RoutePlan) -> TokenStream {
             ));
         }
         let doc = docs::lines(&text);
+        let cfg = super::cfg_attr(&op.features);
         quote! {
             #doc
+            #cfg
             fn #name(&self, request: #request)
                 -> impl Future<Output = Result<#ok, rt::server::Failure<#err>>> + Send
             {
@@ -267,10 +301,30 @@ fn api_trait(api: &Api, plan: &RoutePlan) -> TokenStream {
          for a 500."
     );
     let doc = docs::lines(&doc);
+    let reject_doc = docs::lines(
+        "Answers a request that [`router`] refused before it reached `operation` (the \
+         operationId): a missing or malformed parameter, malformed JSON, missing credentials, \
+         a body of another media type, of the wrong shape or over the size limit.\n\n\
+         `problem` says what was wrong: its status (400, 401, 413, 415 or 422), the parameter or \
+         JSON pointer at fault, and a sentence for people. The default answers it as \
+         `application/problem+json`. Override this to answer in the spec's own error format \
+         (for instance with [`rt::server::json_response`]), so that clients decode refusals as \
+         the documented errors they are.",
+    );
+    let reject = quote! {
+        #reject_doc
+        fn reject(&self, operation: &'static str, problem: rt::server::Problem)
+            -> rt::server::axum::response::Response
+        {
+            let _ = operation;
+            rt::server::ApiResponse::into_api_response(problem)
+        }
+    };
     quote! {
         #doc
         pub trait Api: Send + Sync + 'static {
             #(#methods)*
+            #reject
         }
     }
 }
@@ -321,8 +375,8 @@ fn router_fn(api: &Api, plan: &RoutePlan) -> TokenStream {
         .then(|| quote!(.without_v07_checks()));
     let mut text = String::from(
         "Serves `api`: every operation of [`Api`] at its path, with `application/problem+json` \
-         answers for requests that do not fit the spec (400, 401, 415, 422), for unknown paths \
-         (404) and for unknown methods on a known path (405).\n\n\
+         answers (or what [`Api::reject`] makes of them) for requests that do not fit the spec \
+         (400, 401, 413, 415, 422), for unknown paths (404) and for unknown methods on a known path (405).\n\n\
          A panic in an implementation is answered with a 500 and does not take the server down.",
     );
     let skipped: Vec<String> = plan
@@ -344,6 +398,9 @@ fn router_fn(api: &Api, plan: &RoutePlan) -> TokenStream {
         text.push_str(&skipped.join("\n"));
     }
     let doc = docs::lines(&text);
+    if !api.tag_features.is_empty() {
+        return gated_router(api, plan, doc, v07);
+    }
     quote! {
         #doc
         pub fn router<A: Api>(api: Arc<A>) -> Router {
@@ -351,6 +408,43 @@ fn router_fn(api: &Api, plan: &RoutePlan) -> TokenStream {
             Router::new()
                 #v07
                 #(#routes)*
+                .fallback(rt::server::not_found)
+                .method_not_allowed_fallback(rt::server::method_not_allowed)
+                .with_state(api)
+        }
+    }
+}
+
+/// The router of a crate with tag features: one statement per operation, each compiled with
+/// the operation's features (axum merges the methods of one path given in several `route`s).
+fn gated_router(
+    api: &Api,
+    plan: &RoutePlan,
+    doc: TokenStream,
+    v07: Option<TokenStream>,
+) -> TokenStream {
+    let routes = plan.routes.iter().flat_map(|route| {
+        let path = &route.path;
+        route
+            .ops
+            .iter()
+            .filter_map(|&i| api.operations.get(i))
+            .map(move |op| {
+                let cfg = super::cfg_attr(&op.features);
+                let method = method_fn(op.method);
+                let handler = ident(&op.fn_name);
+                quote! {
+                    #cfg
+                    let router = router.route(#path, rt::server::axum::routing::#method(handlers::#handler::<A>));
+                }
+            })
+    });
+    quote! {
+        #doc
+        pub fn router<A: Api>(api: Arc<A>) -> Router {
+            let router: Router<Arc<A>> = Router::new() #v07;
+            #(#routes)*
+            router
                 .fallback(rt::server::not_found)
                 .method_not_allowed_fallback(rt::server::method_not_allowed)
                 .with_state(api)
@@ -371,13 +465,13 @@ fn handler(op: &Operation) -> TokenStream {
     quote! {
         #[doc = #doc]
         pub(super) async fn #name<A: Api>(State(api): State<Arc<A>>, request: Request) -> Response {
-            let input = match rt::server::Input::from_request(request, rt::server::Input::DEFAULT_BODY_LIMIT).await {
-                Ok(input) => input,
-                Err(problem) => return rt::server::ApiResponse::into_api_response(problem),
+            let decoded = match rt::server::Input::from_request(request, rt::server::Input::DEFAULT_BODY_LIMIT).await {
+                Ok(input) => #decode,
+                Err(problem) => Err(problem),
             };
-            match #decode {
+            match decoded {
                 Ok(request) => rt::server::respond(#operation_id, api.#name(request)).await,
-                Err(problem) => rt::server::ApiResponse::into_api_response(problem),
+                Err(problem) => rt::server::refuse(#operation_id, problem, |p| api.reject(#operation_id, p)),
             }
         }
     }
@@ -395,7 +489,8 @@ fn module_doc_text(api: &Api, plan: &RoutePlan, crate_name: &str) -> String {
          Requests that do not fit the spec never reach the implementation. They are answered \
          with an `application/problem+json` body that names the parameter or the JSON pointer \
          at fault: 400 for a missing or malformed parameter or malformed JSON, 401 for missing \
-         credentials, 415 for a body of another media type, 422 for a body of the wrong shape. \
+         credentials, 415 for a body of another media type, 422 for a body of the wrong shape; \
+         [`Api::reject`] can answer them in the spec's own error format instead. \
          A panic in an implementation is a 500, and the server keeps serving.\n\n",
     );
     let example = example_op(api, plan);

@@ -233,6 +233,7 @@ mod tests {
             .collect();
         Operation {
             operation_id: format!("{} {path}", method.as_str()),
+            source: Default::default(),
             fn_name: "f".into(),
             type_stem: "F".into(),
             method,
@@ -249,6 +250,7 @@ mod tests {
             builder_type: "FBuilder".into(),
             stream: None,
             pagination: None,
+            features: Vec::new(),
         }
     }
 
@@ -262,6 +264,7 @@ mod tests {
             operations: ops,
             security_schemes: Vec::new(),
             untyped: Vec::new(),
+            tag_features: Vec::new(),
         })
     }
 

@@ -463,70 +463,10 @@ fn sort_types(api: &mut Api) {
     for (new, old) in order.iter().enumerate() {
         new_id[*old] = new;
     }
-    let remap = |id: &mut TypeId| id.0 = new_id[id.0];
     let mut types: Vec<Option<TypeDef>> = std::mem::take(&mut api.types)
         .into_iter()
         .map(Some)
         .collect();
     api.types = order.iter().filter_map(|old| types[*old].take()).collect();
-    visit_type_ids(api, &remap);
-}
-
-/// Applies `f` to every [`TypeId`] stored anywhere in the model.
-fn visit_type_ids(api: &mut Api, f: &dyn Fn(&mut TypeId)) {
-    fn in_ref(r: &mut TypeRef, f: &dyn Fn(&mut TypeId)) {
-        match r {
-            TypeRef::Named(id) => f(id),
-            TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => {
-                in_ref(inner, f)
-            }
-            TypeRef::Primitive(_) | TypeRef::Any => {}
-        }
-    }
-    for t in &mut api.types {
-        match &mut t.kind {
-            TypeKind::Struct(s) => {
-                for field in &mut s.fields {
-                    in_ref(&mut field.ty, f);
-                    if let Some(Literal::EnumVariant { ty, .. }) = &mut field.default {
-                        f(ty);
-                    }
-                }
-                if let Some(a) = &mut s.additional {
-                    in_ref(&mut a.ty, f);
-                }
-            }
-            TypeKind::Union(u) => {
-                for v in &mut u.variants {
-                    in_ref(&mut v.ty, f);
-                }
-            }
-            TypeKind::Alias(r) | TypeKind::Newtype(r) => in_ref(r, f),
-            TypeKind::Enum(_) => {}
-        }
-    }
-    for op in &mut api.operations {
-        for p in &mut op.params {
-            in_ref(&mut p.ty, f);
-        }
-        if let Some(b) = &mut op.body {
-            for c in &mut b.contents {
-                in_ref(&mut c.ty, f);
-            }
-        }
-        for r in &mut op.responses {
-            if let Some(b) = &mut r.body {
-                in_ref(&mut b.ty, f);
-            }
-            for h in &mut r.headers {
-                in_ref(&mut h.ty, f);
-            }
-        }
-        if let Some(s) = &mut op.stream {
-            in_ref(&mut s.event, f);
-        }
-        if let Some(p) = &mut op.pagination {
-            in_ref(&mut p.item, f);
-        }
-    }
+    api.for_each_type_id_mut(&mut |id| id.0 = new_id[id.0]);
 }

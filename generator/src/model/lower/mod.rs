@@ -56,6 +56,7 @@ pub fn lower(resolver: &Resolver<'_>) -> Result<(Api, Vec<Diagnostic>), Vec<Diag
                 docs: Docs::default(),
                 kind: TypeKind::Alias(TypeRef::Any),
                 holds_enum: false,
+                features: Vec::new(),
             })
         })
         .collect();
@@ -68,6 +69,7 @@ pub fn lower(resolver: &Resolver<'_>) -> Result<(Api, Vec<Diagnostic>), Vec<Diag
         operations,
         security_schemes,
         untyped: cx.untyped,
+        tag_features: Vec::new(),
     };
     finish::finish(&mut api);
     Ok((api, warnings))
@@ -153,6 +155,7 @@ impl<'r, 'a> Lowerer<'r, 'a> {
             docs,
             kind,
             holds_enum: false,
+            features: Vec::new(),
         });
     }
 

@@ -96,7 +96,8 @@ impl Lowerer<'_, '_> {
     }
 
     pub(super) fn operations(&mut self, schemes: &[SecurityScheme]) -> Vec<Operation> {
-        let mut fn_names = Scope::new();
+        // `reject` is the server trait's hook for refused requests (emit/server).
+        let mut fn_names = Scope::with_reserved(["reject"]);
         let mut out = Vec::new();
         let paths: Vec<(String, ReferenceOr<PathItem>)> = self
             .r
@@ -169,6 +170,10 @@ impl Lowerer<'_, '_> {
         let security = self.security(loc, op, schemes);
         Operation {
             operation_id,
+            source: crate::model::SourceLoc {
+                file: self.r.display(loc.file).to_owned(),
+                pointer: loc.pointer.clone(),
+            },
             fn_name,
             type_stem,
             method,
@@ -189,6 +194,7 @@ impl Lowerer<'_, '_> {
             builder_type,
             stream,
             pagination: None,
+            features: Vec::new(),
         }
     }
 

@@ -1,6 +1,10 @@
-//! `serve <conversations|acp> <port-file> [--exit-on-stdin-eof]`: serves a generated server,
-//! backed by a recording implementation, on `127.0.0.1` at a port the system picks, and writes
-//! that port to `<port-file>` once it listens. `GET /__recorded` answers what it saw.
+//! `serve <api> <port-file> [--exit-on-stdin-eof]`: serves a generated server on `127.0.0.1`
+//! at a port the system picks, and writes that port to `<port-file>` once it listens.
+//!
+//! - `conversations`, `acp`: recording implementations; `GET /__recorded` answers what they saw.
+//! - `devrev-agents`: [`interop::devrev_server`] (bearer token `devrev-interop-token`).
+//! - `agent-runtime`, `agent-platform`: the in-memory reference implementations of the `e2e`
+//!   crate (bearer tokens `runtime-interop-token` and `sk_bootstrap`).
 //!
 //! With `--exit-on-stdin-eof` it stops when its standard input closes, so that a test harness
 //! that dies does not leave it running.
@@ -10,18 +14,32 @@ use std::process::ExitCode;
 
 use interop::record::Recorder;
 
+/// The bearer token the agent runtime lets in.
+const RUNTIME_TOKEN: &str = "runtime-interop-token";
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(api), Some(port_file)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: serve <conversations|acp> <port-file> [--exit-on-stdin-eof]");
+        eprintln!("usage: serve <api> <port-file> [--exit-on-stdin-eof]");
         return ExitCode::from(2);
     };
     let recorder = Recorder::default();
     let app = match api.as_str() {
         "conversations" => interop::conversations_server::app(recorder),
         "acp" => interop::acp_server::app(recorder),
+        "devrev-agents" => interop::devrev_server::app(),
+        "agent-runtime" => e2e::agent_runtime::AgentRuntime::new(e2e::agent_runtime::Config {
+            resolver: Some(std::sync::Arc::new(|token: Option<&str>| {
+                (token == Some(RUNTIME_TOKEN)).then(e2e::agent_runtime::Caller::anonymous)
+            })),
+            ..e2e::agent_runtime::Config::default()
+        })
+        .router(),
+        "agent-platform" => e2e::agent_platform::Platform::default().router(),
         other => {
-            eprintln!("serve: unknown API {other:?} (conversations or acp)");
+            eprintln!(
+                "serve: unknown API {other:?} (conversations, acp, devrev-agents, agent-runtime, agent-platform)"
+            );
             return ExitCode::from(2);
         }
     };

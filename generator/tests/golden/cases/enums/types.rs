@@ -60,9 +60,17 @@ pub struct Holder {
         skip_serializing_if = "Option::is_none"
     )]
     pub mood: Option<Option<Mood>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub level: Option<Level>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub inline: Option<HolderInline>,
 }
 impl rt::wire::Known for Holder {

@@ -4,7 +4,11 @@ use serde::{Deserialize, Serialize};
 use crate::rt;
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Attachment {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -13,10 +17,18 @@ pub struct Message {
     /// Null for tool-only messages.
     pub content: Option<String>,
     pub kind: MessageKind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub tokens: Option<i64>,
     /// A $ref with a sibling description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub attachment: Option<Attachment>,
     #[serde(
         default,
@@ -24,9 +36,17 @@ pub struct Message {
         skip_serializing_if = "Option::is_none"
     )]
     pub parent: Option<Option<Box<Message>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data: Option<rt::Base64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub score: Option<MessageScore>,
 }
 impl rt::wire::Known for Message {

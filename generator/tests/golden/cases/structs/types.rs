@@ -50,7 +50,11 @@ pub struct Run {
     #[serde(rename = "finishedAt")]
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Optional note; absent when not set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub note: Option<String>,
     /// Absent, null (explicitly detached) or an id.
     #[serde(
@@ -63,14 +67,27 @@ pub struct Run {
     pub attempts: i32,
     #[serde(default)]
     pub verbose: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub priority: Option<Priority>,
     pub labels: RunLabels,
     /// Sent in requests; never returned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub secret: Option<String>,
     #[deprecated]
-    #[serde(rename = "legacyField", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "legacyField",
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub legacy_field: Option<String>,
 }
 impl Run {
@@ -93,9 +110,17 @@ impl rt::wire::Known for Run {
 }
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunLabels {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub team: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "rt::wire::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cost_center: Option<String>,
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

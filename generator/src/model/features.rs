@@ -1,0 +1,247 @@
+//! Per-tag cargo features: a generated crate can compile only the tags a user needs.
+//!
+//! Input: an [`Api`] (after selection). Output: the same `Api` with [`Api::tag_features`] and,
+//! on each operation and type, the features any of which compiles it; the emitters turn these
+//! into `#[cfg(any(feature = …))]` and the crate's `[features]` table.
+//!
+//! Rules:
+//! - Only when operations use two tags or more; a crate with one tag or none stays plain.
+//! - An operation is gated by the features of its tags; an untagged one is never gated.
+//! - A type is gated by the features of the operations that reach it ([`select::reachable`]),
+//!   so it compiles whenever one of them does. It is never gated when an ungated operation
+//!   reaches it, or when no operation does (a component schema kept for users), nor when such
+//!   an ungated type refers to it.
+//! - Every feature is on by default (`default = […]` in Cargo.toml), so users see no change.
+//!
+//! Tests: below; `generator/tests/standalone.rs` checks a crate with one tag feature on.
+
+use super::select::{closure, reachable};
+use super::{Api, TagFeature, TypeId};
+use crate::naming::{self, Scope};
+
+/// Fills in the tag features of `api` (see the module docs).
+pub fn gate_by_tag(api: &mut Api) {
+    let mut tags: Vec<&str> = Vec::new();
+    for tag in api.operations.iter().flat_map(|op| &op.tags) {
+        if !tags.contains(&tag.as_str()) {
+            tags.push(tag);
+        }
+    }
+    if tags.len() < 2 {
+        return;
+    }
+    let mut scope = Scope::new();
+    let features: Vec<TagFeature> = tags
+        .iter()
+        .map(|tag| TagFeature {
+            tag: (*tag).to_owned(),
+            feature: scope.claim(naming::tag_feature(tag)),
+        })
+        .collect();
+    for op in &mut api.operations {
+        op.features = features
+            .iter()
+            .filter(|f| op.tags.contains(&f.tag))
+            .map(|f| f.feature.clone())
+            .collect();
+    }
+
+    // Types that must always compile: those no operation reaches, those an untagged operation
+    // reaches, and everything these refer to.
+    let by_any = reachable(api, &api.operations);
+    let mut roots: Vec<TypeId> = (0..api.types.len())
+        .filter(|i| !by_any[*i])
+        .map(TypeId)
+        .collect();
+    for op in api.operations.iter().filter(|op| op.features.is_empty()) {
+        op.for_each_type_id(&mut |id| roots.push(id));
+    }
+    let always = closure(api, roots);
+    let by_feature: Vec<Vec<bool>> = features
+        .iter()
+        .map(|f| {
+            let ops = api
+                .operations
+                .iter()
+                .filter(|op| op.features.contains(&f.feature));
+            reachable(api, ops)
+        })
+        .collect();
+    for (i, t) in api.types.iter_mut().enumerate() {
+        if always[i] {
+            continue;
+        }
+        t.features = features
+            .iter()
+            .zip(&by_feature)
+            .filter(|(_, reached)| reached[i])
+            .map(|(f, _)| f.feature.clone())
+            .collect();
+    }
+    api.tag_features = features;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r##"
+openapi: 3.0.3
+info: {title: Pets, version: '1'}
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      tags: [pets]
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: '#/components/schemas/Pet'}}
+  /stores:
+    get:
+      operationId: listStores
+      tags: [Store Front, pets]
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: '#/components/schemas/Store'}}
+  /orders:
+    get:
+      operationId: listOrders
+      tags: [orders]
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Order'}
+  /health:
+    get:
+      operationId: health
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Health'}
+components:
+  schemas:
+    Pet: {type: object, properties: {name: {type: string}}}
+    Store: {type: object, properties: {pets: {type: array, items: {$ref: '#/components/schemas/Pet'}}}}
+    Order: {type: object, properties: {store: {$ref: '#/components/schemas/Store'}, note: {$ref: '#/components/schemas/Note'}}}
+    Note: {type: string}
+    Health: {type: object, properties: {note: {$ref: '#/components/schemas/Note'}}}
+    Unused: {type: object, properties: {order: {$ref: '#/components/schemas/Order'}}}
+"##;
+
+    fn gated(spec: &str) -> Api {
+        let mut api = match crate::load_model_str("pets.yaml", spec) {
+            Ok((api, _)) => api,
+            Err(diags) => panic!("{diags}"),
+        };
+        gate_by_tag(&mut api);
+        api
+    }
+
+    #[test]
+    fn operations_by_their_tags_types_by_the_operations_reaching_them() {
+        let api = gated(SPEC);
+        let features: Vec<(&str, &str)> = api
+            .tag_features
+            .iter()
+            .map(|f| (f.tag.as_str(), f.feature.as_str()))
+            .collect();
+        assert_eq!(
+            features,
+            [
+                ("pets", "tag-pets"),
+                ("Store Front", "tag-store-front"),
+                ("orders", "tag-orders")
+            ]
+        );
+        let ops: Vec<(&str, Vec<&str>)> = api
+            .operations
+            .iter()
+            .map(|o| {
+                (
+                    o.operation_id.as_str(),
+                    o.features.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            ops,
+            [
+                ("listPets", vec!["tag-pets"]),
+                ("listStores", vec!["tag-pets", "tag-store-front"]),
+                ("listOrders", vec!["tag-orders"]),
+                ("health", vec![]),
+            ]
+        );
+        let types: Vec<(&str, Vec<&str>)> = api
+            .types
+            .iter()
+            .map(|t| {
+                (
+                    t.name.as_str(),
+                    t.features.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            types,
+            [
+                // Health is reached by an untagged operation, Note by Health; Unused by none,
+                // and it keeps Order, Store and Pet compiled too.
+                ("Health", vec![]),
+                ("Note", vec![]),
+                ("Order", vec![]),
+                ("Pet", vec![]),
+                ("Store", vec![]),
+                ("Unused", vec![]),
+            ]
+        );
+
+        // Without the unused schema, each type compiles with the tags that reach it.
+        let trimmed = SPEC.replace(
+            "    Unused: {type: object, properties: {order: {$ref: '#/components/schemas/Order'}}}\n",
+            "",
+        );
+        let api = gated(&trimmed);
+        let types: Vec<(&str, Vec<&str>)> = api
+            .types
+            .iter()
+            .map(|t| {
+                (
+                    t.name.as_str(),
+                    t.features.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            types,
+            [
+                ("Health", vec![]),
+                ("Note", vec![]),
+                ("Order", vec!["tag-orders"]),
+                ("Pet", vec!["tag-pets", "tag-store-front", "tag-orders"]),
+                ("Store", vec!["tag-pets", "tag-store-front", "tag-orders"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn one_tag_is_no_feature() {
+        let one = SPEC
+            .replace("[Store Front, pets]", "[pets]")
+            .replace("[orders]", "[pets]");
+        let api = gated(&one);
+        assert!(api.tag_features.is_empty());
+        assert!(api.operations.iter().all(|o| o.features.is_empty()));
+        assert!(api.types.iter().all(|t| t.features.is_empty()));
+    }
+}

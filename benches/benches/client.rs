@@ -34,8 +34,8 @@ use conversations::{Client, ConversationWithEvents, GetConversationOk};
 use uuid::Uuid;
 
 const KEY: &str = "sk-bench";
-const ROUNDS: usize = 61;
-const BATCH: usize = 500;
+const ROUNDS: usize = 121;
+const BATCH: usize = 250;
 const WARM_UP: usize = 2_000;
 
 /// The answer: one conversation without events.
@@ -87,7 +87,12 @@ fn main() {
         .expect("tokio runtime");
     let app = Router::new().route(
         "/v2/conversations/{id}",
-        get(|| async { ([(CONTENT_TYPE, "application/json")], Bytes::from_static(BODY.as_bytes())) }),
+        get(|| async {
+            (
+                [(CONTENT_TYPE, "application/json")],
+                Bytes::from_static(BODY.as_bytes()),
+            )
+        }),
     );
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

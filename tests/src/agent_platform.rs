@@ -696,12 +696,16 @@ fn check_uri(field: &str, value: Option<&Option<String>>) -> Result<(), ApiError
     let scheme = url.split_once(':').map(|(scheme, _)| scheme);
     let valid = scheme.is_some_and(|s| {
         s.starts_with(|c: char| c.is_ascii_alphabetic())
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
     });
     if valid {
         Ok(())
     } else {
-        Err(ApiError::invalid(field, format!("`{url}` is not an absolute URI")))
+        Err(ApiError::invalid(
+            field,
+            format!("`{url}` is not an absolute URI"),
+        ))
     }
 }
 

@@ -1325,8 +1325,14 @@ impl agent_runtime::server::Api for AgentRuntime {
         let _ = operation;
         let message = problem.detail().unwrap_or(problem.title()).to_owned();
         let (status, err) = match problem.status().as_u16() {
-            401 => (401, ApiError::new(ErrorResponseErrorCode::Unauthenticated, message)),
-            413 => (413, ApiError::new(ErrorResponseErrorCode::PayloadTooLarge, message)),
+            401 => (
+                401,
+                ApiError::new(ErrorResponseErrorCode::Unauthenticated, message),
+            ),
+            413 => (
+                413,
+                ApiError::new(ErrorResponseErrorCode::PayloadTooLarge, message),
+            ),
             _ => {
                 let field = problem
                     .invalid_params()

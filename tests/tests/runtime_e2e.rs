@@ -1404,7 +1404,7 @@ async fn sandbox_files_documented_errors() {
 /// reads only that one and answers the multipart form with 415 before the implementation
 /// sees it. This pins that behaviour down with a hand-made multipart request.
 #[tokio::test]
-async fn multipart_upload_is_not_supported_by_the_generated_server() {
+async fn multipart_upload_is_refused_in_the_spec_error_format() {
     let base = serve(Config::default()).await;
     let form = reqwest::multipart::Form::new()
         .text("path", "/workspace/form.txt")
@@ -1418,11 +1418,12 @@ async fn multipart_upload_is_not_supported_by_the_generated_server() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 415);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
+    // The router refuses the second media type (415); the reference runtime's `reject` answers
+    // it as the documented 400 `invalid_argument`, since the spec lists no 415 here.
+    assert_eq!(response.status(), 400);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_argument");
     let client = Client::new(&base);
     let err = client
         .download_file(DEFAULT_SANDBOX, "/workspace/form.txt")

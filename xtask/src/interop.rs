@@ -257,11 +257,17 @@ fn schemathesis_rows(root: &Path, python: &Path, serve: &Path, work: &Path) -> R
         .status()
         .context("running tests/interop/schemathesis/run.py")?;
     if !status.success() {
-        bail!("schemathesis did not run ({status}); logs in {}", dir.display());
+        bail!(
+            "schemathesis did not run ({status}); logs in {}",
+            dir.display()
+        );
     }
     let text = std::fs::read_to_string(&results).unwrap_or_default();
     if text.is_empty() {
-        bail!("schemathesis reported no operation; logs in {}", dir.display());
+        bail!(
+            "schemathesis reported no operation; logs in {}",
+            dir.display()
+        );
     }
     rows_from_results(&text)
 }

@@ -174,7 +174,10 @@ impl Api for Server {
             json!({"credentials": credentials_json(&request.credentials)}),
         );
         if !authorized(&request.credentials) {
-            return Err(Failure::Api(ListConversationsError::Default { status: 401, body: unauthorized() }));
+            return Err(Failure::Api(ListConversationsError::Default {
+                status: 401,
+                body: unauthorized(),
+            }));
         }
         Ok(ListConversationsOk::Ok(typed(json!([
             conversation(
@@ -200,7 +203,9 @@ impl Api for Server {
             json!({"body": body, "credentials": credentials_json(&request.credentials)}),
         );
         if !authorized(&request.credentials) {
-            return Err(Failure::Api(CreateConversationError::Unauthorized(unauthorized())));
+            return Err(Failure::Api(CreateConversationError::Unauthorized(
+                unauthorized(),
+            )));
         }
         let title = request.body.title.as_deref().unwrap_or("New conversation");
         let context = body.get("context").cloned().unwrap_or(Value::Null);
@@ -218,7 +223,9 @@ impl Api for Server {
             json!({"id": request.id, "credentials": credentials_json(&request.credentials)}),
         );
         if !authorized(&request.credentials) {
-            return Err(Failure::Api(GetConversationError::Unauthorized(unauthorized())));
+            return Err(Failure::Api(GetConversationError::Unauthorized(
+                unauthorized(),
+            )));
         }
         if request.id.to_string() == MISSING_ID {
             return Err(Failure::Api(GetConversationError::NotFound(not_found())));
@@ -288,7 +295,10 @@ impl Api for Server {
             }),
         );
         if !authorized(&request.credentials) {
-            return Err(Failure::Api(StreamEventsError::Default { status: 401, body: unauthorized() }));
+            return Err(Failure::Api(StreamEventsError::Default {
+                status: 401,
+                body: unauthorized(),
+            }));
         }
         if request.id.to_string() == MISSING_ID {
             return Err(Failure::Api(StreamEventsError::Default {
@@ -372,7 +382,10 @@ impl Api for Server {
         let (code, message) = match problem.status().as_u16() {
             401 => ("UNAUTHORIZED", "The API key is missing or not valid."),
             413 => ("REQUEST_ENTITY_TOO_LARGE", "The request body is too large."),
-            415 => ("UNSUPPORTED_MEDIA_TYPE", "The request body has another media type."),
+            415 => (
+                "UNSUPPORTED_MEDIA_TYPE",
+                "The request body has another media type.",
+            ),
             422 => ("VALIDATION_FAILED", "The request body failed validation."),
             _ if bad_id => (
                 "INVALID_CONVERSATION_ID",

@@ -77,7 +77,10 @@ impl Api for Server {
                     400,
                     json_error_invalid_field(pointer.trim_start_matches('/'), detail),
                 ),
-                _ => (400, error("bad_request", "the request is malformed", detail)),
+                _ => (
+                    400,
+                    error("bad_request", "the request is malformed", detail),
+                ),
             },
         };
         json_response(status(code), &body)

@@ -11,8 +11,9 @@
 //! removes what was built for the crate, and `cargo check -p` is timed.
 //!
 //! When the generated manifest has per-tag features (`tag-<kebab>`), the crate is also checked
-//! with `--no-default-features --features client,server,tag-<one>` for a tag of middling size,
-//! which is what a user who needs one part of a large API pays.
+//! with `--no-default-features --features client,server,tag-<one>` (`client` and `server` when
+//! the manifest has them) for a tag of middling size, which is what a user who needs one part
+//! of a large API pays.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,7 +38,8 @@ pub enum TagCheck {
     /// The manifest has no `tag-…` feature.
     Absent,
     Measured {
-        feature: String,
+        /// The features enabled (with `--no-default-features`).
+        features: String,
         /// Operations of that tag, and of the whole document.
         operations: usize,
         of: usize,
@@ -85,7 +87,11 @@ impl Crate {
         let result = self.cargo(&["check", "--quiet", "--message-format=short", "-p", krate]);
         std::fs::write(&lib, real)?;
         let (ok, stderr) = result?;
-        Ok(if ok { Ok(()) } else { Err(first_error(&stderr)) })
+        Ok(if ok {
+            Ok(())
+        } else {
+            Err(first_error(&stderr))
+        })
     }
 
     /// Seconds of a `cargo check -p <crate>` (with `extra` arguments) after `cargo clean -p`.
@@ -100,7 +106,11 @@ impl Crate {
         let start = Instant::now();
         let (ok, stderr) = self.cargo(&args)?;
         let secs = start.elapsed().as_secs_f64();
-        Ok(if ok { Ok(secs) } else { Err(first_error(&stderr)) })
+        Ok(if ok {
+            Ok(secs)
+        } else {
+            Err(first_error(&stderr))
+        })
     }
 
     /// The per-tag check of our crate, generated from `spec`.
@@ -141,7 +151,7 @@ impl Crate {
         Ok(
             match self.clean_check(&["--no-default-features", "--features", &list])? {
                 Ok(secs) => TagCheck::Measured {
-                    feature: feature.clone(),
+                    features: list.clone(),
                     operations,
                     of,
                     secs,
@@ -169,8 +179,14 @@ fn operations_per_tag(spec: &Path) -> BTreeMap<String, usize> {
     let Some(sources) = oagen::load::load(spec, &mut diags) else {
         return counts;
     };
-    let methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-    let paths = sources.root().value.get("paths").and_then(|p| p.as_object());
+    let methods = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
+    let paths = sources
+        .root()
+        .value
+        .get("paths")
+        .and_then(|p| p.as_object());
     for item in paths.into_iter().flat_map(|p| p.values()) {
         for op in methods.iter().filter_map(|m| item.get(*m)) {
             *counts.entry(String::new()).or_default() += 1;

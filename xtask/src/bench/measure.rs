@@ -64,6 +64,8 @@ pub const MEMORY_CAP_MIB: u64 = 8 * 1024;
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Run {
     pub secs: f64,
+    /// User + system CPU time of the command (and of the children it waited for).
+    pub cpu_secs: f64,
     /// Peak resident set size in KiB (Linux reports `ru_maxrss` in KiB).
     pub max_rss_kib: u64,
     /// Exit code; `None` when a signal ended it.
@@ -77,9 +79,11 @@ pub enum Outcome {
     Measured {
         /// Median wall time over the timed runs.
         secs: f64,
+        /// Median CPU time (user + system) over the same runs: less sensitive than wall time
+        /// to other processes on a shared machine.
+        cpu_secs: f64,
         /// The largest peak RSS over the timed runs.
         max_rss_kib: u64,
-        runs: usize,
     },
     /// The first run failed: the first line that says why.
     Failed(String),
@@ -149,33 +153,38 @@ fn runs_for(first_secs: f64, wanted: usize) -> usize {
     affordable.clamp(1, wanted.max(1))
 }
 
-/// Runs `cmd` until it has `wanted` timed runs (fewer for slow commands, see [`runs_for`]).
-/// A first run shorter than two seconds is a warm-up (file cache, page faults of a fresh
-/// binary) and is not counted. A failing first run ends it, with the reason.
-pub fn repeat(cmd: &Cmd, logs: &Path, wanted: usize) -> Result<Outcome> {
+/// Runs `cmd` until it has `wanted` timed runs (fewer for slow commands, see [`runs_for`]),
+/// calling `after_each` after every timed run (so that another measurement can be taken under
+/// the same load). A first run shorter than two seconds is a warm-up (file cache, page faults
+/// of a fresh binary) and is not counted. A failing first run ends it, with the reason.
+pub fn repeat(
+    cmd: &Cmd,
+    logs: &Path,
+    wanted: usize,
+    mut after_each: impl FnMut() -> Result<()>,
+) -> Result<Outcome> {
     let first = run_once(cmd, logs)?;
     if first.code != Some(0) {
         return Ok(Outcome::Failed(failure(&first, logs)));
     }
-    let mut samples = Vec::new();
-    let mut rss = 0;
-    if first.secs >= 2.0 {
-        samples.push(first.secs);
-        rss = first.max_rss_kib;
-    }
     let total = runs_for(first.secs, wanted);
-    while samples.len() < total {
+    let mut runs = Vec::new();
+    if first.secs >= 2.0 {
+        runs.push(first);
+        after_each()?;
+    }
+    while runs.len() < total {
         let run = run_once(cmd, logs)?;
         if run.code != Some(0) {
             return Ok(Outcome::Failed(failure(&run, logs)));
         }
-        samples.push(run.secs);
-        rss = rss.max(run.max_rss_kib);
+        runs.push(run);
+        after_each()?;
     }
     Ok(Outcome::Measured {
-        secs: median(&mut samples),
-        max_rss_kib: rss,
-        runs: samples.len(),
+        secs: median(&mut runs.iter().map(|r| r.secs).collect::<Vec<_>>()),
+        cpu_secs: median(&mut runs.iter().map(|r| r.cpu_secs).collect::<Vec<_>>()),
+        max_rss_kib: runs.iter().map(|r| r.max_rss_kib).max().unwrap_or_default(),
     })
 }
 
@@ -193,11 +202,18 @@ pub fn failure(run: &Run, logs: &Path) -> String {
             return shorten(&format!("panic: {message}"));
         }
     }
-    if let Some(line) = out.lines().chain(err.lines()).find(|l| l.starts_with("gen fail:")) {
+    if let Some(line) = out
+        .lines()
+        .chain(err.lines())
+        .find(|l| l.starts_with("gen fail:"))
+    {
         return shorten(line);
     }
     if err.contains("memory allocation of") {
-        return format!("ran out of memory (cap: {} GiB of address space)", MEMORY_CAP_MIB / 1024);
+        return format!(
+            "ran out of memory (cap: {} GiB of address space)",
+            MEMORY_CAP_MIB / 1024
+        );
     }
     first_error_line(&err)
         .or_else(|| first_error_line(&out))
@@ -259,8 +275,10 @@ pub fn child_main(args: &[String]) -> Result<()> {
     let _ = done.send(());
     let timed_out = watchdog.join().unwrap_or(false);
     let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)?;
+    let seconds = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 * 1e-6;
     let run = Run {
         secs,
+        cpu_secs: seconds(usage.user_time()) + seconds(usage.system_time()),
         max_rss_kib: u64::try_from(usage.max_rss()).unwrap_or(0),
         code: status.code(),
         timed_out,

@@ -47,7 +47,10 @@ pub fn document(operations: usize, schemas: usize) -> Value {
             paths.insert(format!("/v1/group{g}/resources"), Value::Object(collection));
         }
         if !item.is_empty() {
-            paths.insert(format!("/v1/group{g}/resources/{{id}}"), Value::Object(item));
+            paths.insert(
+                format!("/v1/group{g}/resources/{{id}}"),
+                Value::Object(item),
+            );
         }
     }
     let tags: Vec<Value> = (0..groups.div_ceil(20))
@@ -115,8 +118,14 @@ fn resource(i: usize) -> Value {
 
 /// The operations of group `g` (the first `wanted` of list, create, get, update, delete), as
 /// the path items of the collection and of one item.
-fn group(g: usize, schema: &str, tag: &str, wanted: usize) -> (Map<String, Value>, Map<String, Value>) {
-    let body = json!({"required": true, "content": {"application/json": {"schema": {"$ref": schema}}}});
+fn group(
+    g: usize,
+    schema: &str,
+    tag: &str,
+    wanted: usize,
+) -> (Map<String, Value>, Map<String, Value>) {
+    let body =
+        json!({"required": true, "content": {"application/json": {"schema": {"$ref": schema}}}});
     let one = json!({"description": "The resource.", "content": {"application/json": {"schema": {"$ref": schema}}}});
     let error = json!({"$ref": "#/components/responses/Error"});
     let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}});
@@ -219,6 +228,9 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(ops, 12);
         // Seven resources and the error body.
-        assert_eq!(doc["components"]["schemas"].as_object().map(|s| s.len()), Some(8));
+        assert_eq!(
+            doc["components"]["schemas"].as_object().map(|s| s.len()),
+            Some(8)
+        );
     }
 }

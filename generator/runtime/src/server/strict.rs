@@ -133,7 +133,8 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         len: usize,
         visitor: V,
     ) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_tuple_struct(name, len, Wrap::any(visitor))
+        self.0
+            .deserialize_tuple_struct(name, len, Wrap::any(visitor))
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -142,7 +143,8 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_struct(name, fields, Wrap::object(visitor))
+        self.0
+            .deserialize_struct(name, fields, Wrap::object(visitor))
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -352,7 +354,10 @@ mod tests {
         let mut de = serde_json::Deserializer::from_str(r#"{"limit": 20.0, "offset": -1e3}"#);
         let page: Page = super::deserialize(&mut de).unwrap();
         assert_eq!((page.limit, page.offset), (20, -1000));
-        for text in [r#"{"limit": 2.5, "offset": 0}"#, r#"{"limit": 1e10, "offset": 0}"#] {
+        for text in [
+            r#"{"limit": 2.5, "offset": 0}"#,
+            r#"{"limit": 1e10, "offset": 0}"#,
+        ] {
             let mut de = serde_json::Deserializer::from_str(text);
             assert!(super::deserialize::<Page, _>(&mut de).is_err(), "{text}");
         }
@@ -378,7 +383,10 @@ mod tests {
             r#"{"map": {"k": []}}"#,
         ] {
             let err = strict(text).unwrap_err();
-            assert!(err.contains("invalid type: sequence, expected struct Inner"), "{text}: {err}");
+            assert!(
+                err.contains("invalid type: sequence, expected struct Inner"),
+                "{text}: {err}"
+            );
         }
     }
 

@@ -147,9 +147,9 @@ pub fn run_once(cmd: &Cmd, logs: &Path) -> Result<Run> {
 }
 
 /// How many timed runs a command gets after its first: `wanted`, fewer when a run is slow, so
-/// that one command costs about half a minute. The same rule applies to every tool.
+/// that one command costs about fifteen seconds. The same rule applies to every tool.
 fn runs_for(first_secs: f64, wanted: usize) -> usize {
-    let affordable = (30.0 / first_secs.max(1e-3)).floor() as usize;
+    let affordable = (15.0 / first_secs.max(1e-3)).floor() as usize;
     affordable.clamp(1, wanted.max(1))
 }
 

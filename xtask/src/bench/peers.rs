@@ -74,7 +74,8 @@ impl Peer {
 
     /// Turns what the peer wrote into `out` into a crate named `name` that `cargo check` can
     /// build: progenitor writes a crate already; openapi-to-rust writes a module, which gets a
-    /// manifest made of its `REQUIRED_DEPS.toml` and a `lib.rs` that declares it.
+    /// manifest made of its `REQUIRED_DEPS.toml` and a `lib.rs` that declares it (edition 2024:
+    /// its code uses let chains).
     pub fn make_crate(&self, out: &Path, name: &str) -> Result<()> {
         if self.name == "progenitor" {
             return Ok(());
@@ -84,7 +85,7 @@ impl Peer {
         std::fs::write(
             out.join("Cargo.toml"),
             format!(
-                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n{deps}"
+                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n{deps}"
             ),
         )?;
         std::fs::write(out.join("src/lib.rs"), "pub mod api;\n")?;

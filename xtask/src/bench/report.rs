@@ -6,22 +6,24 @@ use std::process::Command;
 
 use anyhow::Result;
 
-use super::measure::{self, Outcome};
+use super::measure::Outcome;
 use super::peers::Peer;
 use super::{
     ClientOverhead, CompileRow, Env, GenRow, GrowthRow, Options, SseResult, Stages, compile, peers,
 };
 
-struct Report<'a> {
-    options: &'a Options,
-    peers: &'a [Peer],
-    notes: Vec<String>,
-    rows: Vec<GenRow>,
-    growth: Vec<GrowthRow>,
-    compile: Vec<CompileRow>,
-    client: ClientOverhead,
-    sse: SseResult,
-    load: (String, String),
+pub(super) struct Report<'a> {
+    pub(super) options: &'a Options,
+    pub(super) peers: &'a [Peer],
+    pub(super) notes: Vec<String>,
+    pub(super) rows: Vec<GenRow>,
+    pub(super) growth: Vec<GrowthRow>,
+    pub(super) compile: Vec<CompileRow>,
+    pub(super) client: ClientOverhead,
+    pub(super) sse: SseResult,
+    pub(super) load: (String, String),
+    /// How long the whole run took.
+    pub(super) took: std::time::Duration,
 }
 
 fn secs(s: f64) -> String {
@@ -45,7 +47,7 @@ fn cell(text: &str) -> String {
 }
 
 impl Report<'_> {
-    fn render(&self, env: &Env) -> Result<String> {
+    pub(super) fn render(&self, env: &Env) -> Result<String> {
         let mut s = String::new();
         writeln!(s, "# Benchmarks\n")?;
         writeln!(
@@ -63,6 +65,16 @@ impl Report<'_> {
             "- Load average (1, 5, 15 min) at the start: {}; at the end: {} (the machine is shared \
              with other builds)",
             self.load.0, self.load.1
+        )?;
+        writeln!(
+            s,
+            "- This run took {:.0} min{}",
+            self.took.as_secs_f64() / 60.0,
+            if self.compile.is_empty() {
+                ""
+            } else {
+                ", most of it in `cargo check` of the generated crates"
+            }
         )?;
         if self.peers.is_empty() {
             writeln!(s, "- Peers: not measured in this run")?;
@@ -386,7 +398,8 @@ impl Report<'_> {
              and a clean `cargo check` of that crate alone, its dependencies already built \
              (`xtask/src/bench/compile.rs`). Ours has client and server; the peers' have a client. \
              \"One tag\" checks ours with `--no-default-features --features client,server,tag-<one>` \
-             for a tag of middling size. Ratios are against the peer with the fastest check.\n"
+             (`client` and `server` where the manifest has such features) for a tag of middling \
+             size. Ratios are against the peer with the fastest check.\n"
         )?;
         writeln!(
             s,
@@ -511,8 +524,16 @@ impl Report<'_> {
              (id, event name, one JSON data line, a keep-alive comment every 50 events; {:.1} MB) \
              cut into 1,400-byte chunks, decoded into a typed struct with serde_json — once with \
              this crate's `SseDecoder`, once with `eventsource-stream` 0.2 — in the same run \
-             (criterion, median).\n",
-            self.sse.ours.1 as f64 / 1e6
+             (criterion, median). The bench runs {} times and the run with the median ratio is \
+             shown; the ratios of all runs: {}.\n",
+            self.sse.ours.1 as f64 / 1e6,
+            self.sse.ratios.len(),
+            self.sse
+                .ratios
+                .iter()
+                .map(|r| ratio(*r))
+                .collect::<Vec<_>>()
+                .join(", ")
         )?;
         writeln!(
             s,
@@ -548,7 +569,7 @@ impl Report<'_> {
             "Runs are capped at 180 s and 8 GiB of address space, so a runaway generator fails \
              alone instead of pushing a shared machine into the OOM killer.",
             "A first run under 2 s is a warm-up and not counted; slow commands get fewer runs \
-             (about 30 s per command and document), by the same rule for every tool.",
+             (about 15 s per command and document), by the same rule for every tool.",
             "Nothing is timed while anything is being built: our binaries, the benches and the \
              peers' installs finish first.",
             "Benchmarks live in `cargo xtask bench` and `benches/`, never in `cargo test`.",
@@ -562,7 +583,7 @@ impl Report<'_> {
 // ---------------------------------------------------------------------------------------------
 // Facts about the machine
 
-fn load_average() -> String {
+pub(super) fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(", "))
         .unwrap_or_else(|_| "unknown".into())

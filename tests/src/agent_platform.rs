@@ -846,13 +846,8 @@ impl Api for Platform {
             401 => (401, ApiError::new(ErrorType::Unauthorized, message)),
             413 => (413, ApiError::new(ErrorType::PayloadTooLarge, message)),
             _ => {
-                let param = problem
-                    .invalid_params()
-                    .first()
-                    .map(|p| p.name.clone())
-                    .or_else(|| problem.pointer().map(str::to_owned))
-                    .unwrap_or_default();
-                (400, ApiError::invalid(&param, message))
+                let param = problem.culprit().unwrap_or_default();
+                (400, ApiError::invalid(param, message))
             }
         };
         rt::server::json_response(rt::server::status(status), &err.body())

@@ -1334,13 +1334,8 @@ impl agent_runtime::server::Api for AgentRuntime {
                 ApiError::new(ErrorResponseErrorCode::PayloadTooLarge, message),
             ),
             _ => {
-                let field = problem
-                    .invalid_params()
-                    .first()
-                    .map(|p| p.name.clone())
-                    .or_else(|| problem.pointer().map(str::to_owned))
-                    .unwrap_or_default();
-                (400, ApiError::invalid(&field, message))
+                let field = problem.culprit().unwrap_or_default();
+                (400, ApiError::invalid(field, message))
             }
         };
         rt::server::json_response(rt::server::status(status), &err.body())

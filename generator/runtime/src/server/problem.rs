@@ -361,6 +361,23 @@ impl Problem {
         &self.0.invalid_params
     }
 
+    /// What is at fault, for an error body that has one field for it: the first parameter's
+    /// name, else the body field's JSON pointer.
+    ///
+    /// ```
+    /// use oagen_rt::server::Problem;
+    /// assert_eq!(Problem::invalid_parameter("limit", "not a number").culprit(), Some("limit"));
+    /// assert_eq!(Problem::invalid_body("/input/0", "wrong type").culprit(), Some("/input/0"));
+    /// assert_eq!(Problem::bad_request("malformed JSON").culprit(), None);
+    /// ```
+    #[must_use]
+    pub fn culprit(&self) -> Option<&str> {
+        self.invalid_params()
+            .first()
+            .map(|p| p.name.as_str())
+            .or_else(|| self.pointer())
+    }
+
     /// The `WWW-Authenticate` challenges.
     ///
     /// ```

@@ -332,6 +332,29 @@ async fn field_of_the_wrong_type_is_a_422_with_its_pointer() {
 }
 
 #[tokio::test]
+async fn null_in_an_optional_field_that_is_not_nullable_is_a_422() {
+    // `metadata` is optional and not nullable: leaving it out is the way to say "none".
+    let (api, base) = platform().await;
+    let json = r#"{"agent_id": "a1", "input": [], "metadata": null}"#;
+    let body = problem(post_session(&base, "application/json", json).await, 422).await;
+    assert_eq!(body["pointer"], "/metadata", "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("not nullable"),
+        "{body}"
+    );
+    assert!(api.session_requests.lock().unwrap().is_empty());
+
+    // `agent_version` is nullable: `null` reaches the implementation as such.
+    let json = r#"{"agent_id": "a1", "input": [], "agent_version": null}"#;
+    let response = post_session(&base, "application/json", json).await;
+    assert_eq!(response.status(), 429);
+    let received = api.session_requests.lock().unwrap();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].body.agent_version, Some(None));
+    assert_eq!(received[0].body.metadata, None);
+}
+
+#[tokio::test]
 async fn unknown_enum_value_is_a_422_naming_the_field() {
     // Generated enums keep an `Unknown` variant for clients; the server checks requests against
     // the spec's closed list and refuses the rest before the implementation sees them.

@@ -573,7 +573,9 @@ pub struct SearchAgentsRequest {
 impl SearchAgentsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
-        Ok(Self { body: input.json()? })
+        Ok(Self {
+            body: input.json_refusing_null(NOT_NULL)?,
+        })
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -626,7 +628,7 @@ impl CreateThreadRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
 }
@@ -642,7 +644,7 @@ impl SearchThreadsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
 }
@@ -758,7 +760,7 @@ impl PatchThreadRequest {
                     false,
                     rt::ValueKind::Scalar,
                 )?,
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
 }
@@ -817,7 +819,7 @@ impl CreateThreadRunRequest {
                     false,
                     rt::ValueKind::Scalar,
                 )?,
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
 }
@@ -846,7 +848,7 @@ impl CreateAndStreamThreadRunOutputRequest {
                     false,
                     rt::ValueKind::Scalar,
                 )?,
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
             last_event_id: rt::sse::last_event_id(input.headers()),
         })
     }
@@ -874,7 +876,7 @@ impl CreateAndWaitForThreadRunOutputRequest {
                     false,
                     rt::ValueKind::Scalar,
                 )?,
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
 }
@@ -967,7 +969,7 @@ impl ResumeThreadRunRequest {
                 )?,
             run_id: input
                 .path("run_id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -1088,7 +1090,7 @@ impl CreateStatelessRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
 }
@@ -1104,7 +1106,7 @@ impl SearchStatelessRunsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
 }
@@ -1122,7 +1124,7 @@ impl CreateAndStreamStatelessRunOutputRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
             last_event_id: rt::sse::last_event_id(input.headers()),
         })
     }
@@ -1139,7 +1141,7 @@ impl CreateAndWaitForStatelessRunOutputRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
 }
@@ -1199,7 +1201,7 @@ impl ResumeStatelessRunRequest {
         Ok(Self {
             run_id: input
                 .path("run_id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -1275,6 +1277,36 @@ impl CancelStatelessRunRequest {
         })
     }
 }
+/// Request-body fields that are optional but not nullable, by struct: `null` in one is
+/// answered with a 422 naming it (serde alone would read it as absent).
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
+static NOT_NULL: &rt::server::NotNull = &[
+    ("AgentSearchRequest", &["name", "version"]),
+    ("Message", &["id", "metadata"]),
+    ("MessageContentArrayItemMessageAnyBlock", &["metadata"]),
+    ("MessageContentArrayItemMessageTextBlock", &["metadata"]),
+    (
+        "RunCreateStateful",
+        &["agent_id", "input", "metadata", "config", "webhook", "after_seconds"],
+    ),
+    ("RunCreateStatefulConfig", &["tags", "recursion_limit", "configurable"]),
+    (
+        "RunCreateStateless",
+        &["agent_id", "input", "metadata", "config", "webhook", "after_seconds"],
+    ),
+    ("RunCreateStatelessConfig", &["tags", "recursion_limit", "configurable"]),
+    ("RunSearchRequest", &["agent_id", "status", "metadata"]),
+    ("ThreadCreate", &["thread_id", "metadata"]),
+    ("ThreadPatch", &["checkpoint", "metadata", "values", "messages"]),
+    ("ThreadSearchRequest", &["metadata", "values", "status"]),
+];
 /// Serves `api`: every operation of [`Api`] at its path, with `application/problem+json` answers (or what [`Api::reject`] makes of them) for requests that do not fit the spec (400, 401, 413, 415, 422), for unknown paths (404) and for unknown methods on a known path (405).
 ///
 /// A panic in an implementation is answered with a 500 and does not take the server down.

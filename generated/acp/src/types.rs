@@ -32,29 +32,17 @@ pub struct AgentAcpSpec {
     /// This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
     pub output: std::collections::BTreeMap<String, serde_json::Value>,
     /// This describes the format of an Update in the streaming.  Must be specified if `streaming.custom` capability is true and cannot be specified otherwise. Format follows: https://spec.openapis.org/oas/v3.1.1.html#schema-object
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_streaming_update: Option<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
     /// This describes the format of ThreadState.  Cannot be specified if `threads` capability is false. If not specified, when `threads` capability is true, then the API to retrieve ThreadState from a Thread or a Run is not available. This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_state: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
     pub config: std::collections::BTreeMap<String, serde_json::Value>,
     /// List of possible interrupts that can be provided by the agent. If `interrupts` capability is true, this needs to have at least one item.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interrupts: Option<Vec<AgentAcpSpecInterruptsItem>>,
 }
 #[cfg(feature = "tag-agents")]
@@ -81,11 +69,7 @@ pub struct AgentAcpSpecCapabilities {
     /// Streaming Modes
     ///
     /// Supported streaming modes. If missing, streaming is not supported.  If no mode is supported attempts to stream output will result in an error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streaming: Option<AgentAcpSpecCapabilitiesStreaming>,
 }
 #[cfg(feature = "tag-agents")]
@@ -97,20 +81,12 @@ pub struct AgentAcpSpecCapabilitiesStreaming {
     /// Values Streaming
     ///
     /// This is `true` if the agent supports values streaming. If `false` or missing, values streaming is not supported. Values streaming consists of a stream of objects of type `ValueRunResultUpdate`, where each one sent over the stream fully replace the previous one.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<bool>,
     /// Custom Objects Streaming
     ///
     /// This is `true` if the agent supports custom objects streaming. If `false` or missing, custom streaming is not supported. Custom Objects streaming consists of a stream of object whose schema is specified by the agent ACP descriptor under `specs.custom_streaming_update`.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom: Option<bool>,
 }
 #[cfg(feature = "tag-agents")]
@@ -146,11 +122,7 @@ pub struct AgentRef {
     /// Agent Record URL
     ///
     /// URL of the record. Can be a network location, i.e. an entry in the Agent Directory or a file.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 #[cfg(feature = "tag-agents")]
@@ -158,18 +130,10 @@ pub struct AgentRef {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgentSearchRequest {
     /// Match all agents with the name specified.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Match all agents with the version specified. Formatted according to semantic versioning (https://semver.org)
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Maximum number to return.
     #[serde(default = "AgentSearchRequest::default_limit")]
@@ -186,14 +150,11 @@ impl AgentSearchRequest {
 }
 #[cfg(feature = "tag-stateless-runs")]
 /// Action
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CancelStatelessRunAction {
-    #[serde(rename = "interrupt")]
     Interrupt,
-    #[serde(rename = "rollback")]
     Rollback,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -205,6 +166,29 @@ impl CancelStatelessRunAction {
             Self::Rollback => "rollback",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "interrupt" => Self::Interrupt,
+            "rollback" => Self::Rollback,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl Serialize for CancelStatelessRunAction {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl<'de> Deserialize<'de> for CancelStatelessRunAction {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -224,14 +208,11 @@ impl rt::wire::Known for CancelStatelessRunAction {
 }
 #[cfg(feature = "tag-thread-runs")]
 /// Action
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CancelThreadRunAction {
-    #[serde(rename = "interrupt")]
     Interrupt,
-    #[serde(rename = "rollback")]
     Rollback,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -243,6 +224,29 @@ impl CancelThreadRunAction {
             Self::Rollback => "rollback",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "interrupt" => Self::Interrupt,
+            "rollback" => Self::Rollback,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl Serialize for CancelThreadRunAction {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl<'de> Deserialize<'de> for CancelThreadRunAction {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -286,11 +290,7 @@ pub struct CustomRunResultUpdate {
     /// Streaming Output Type
     pub r#type: CustomRunResultUpdateType,
     /// The ID of the run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_id: Option<uuid::Uuid>,
     /// Run Status
     ///
@@ -313,12 +313,10 @@ impl rt::wire::Known for CustomRunResultUpdate {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Streaming Output Type
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CustomRunResultUpdateType {
-    #[serde(rename = "custom")]
     Custom,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -329,6 +327,28 @@ impl CustomRunResultUpdateType {
             Self::Custom => "custom",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "custom" => Self::Custom,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+impl Serialize for CustomRunResultUpdateType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+impl<'de> Deserialize<'de> for CustomRunResultUpdateType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -414,18 +434,10 @@ pub struct Message {
     /// The content of the message.
     pub content: MessageContent,
     /// The ID of the message.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The metadata of the message.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 #[cfg(
@@ -517,11 +529,7 @@ impl rt::wire::Known for MessageContentArrayItem {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageContentArrayItemMessageAnyBlock {
     pub r#type: String,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 #[cfg(
@@ -536,11 +544,7 @@ pub struct MessageContentArrayItemMessageAnyBlock {
 pub struct MessageContentArrayItemMessageTextBlock {
     pub text: String,
     pub r#type: MessageContentArrayItemMessageTextBlockType,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 #[cfg(
@@ -565,12 +569,10 @@ impl rt::wire::Known for MessageContentArrayItemMessageTextBlock {
         feature = "tag-stateless-runs"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MessageContentArrayItemMessageTextBlockType {
-    #[serde(rename = "text")]
     Text,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(
@@ -587,6 +589,40 @@ impl MessageContentArrayItemMessageTextBlockType {
             Self::Text => "text",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "text" => Self::Text,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
+impl Serialize for MessageContentArrayItemMessageTextBlockType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
+impl<'de> Deserialize<'de> for MessageContentArrayItemMessageTextBlockType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(
@@ -669,11 +705,7 @@ pub struct Run {
     /// Agent ID
     ///
     /// Optional Thread ID wher the Run belongs to. This is populated only for runs on agents agents supporting Threads.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<uuid::Uuid>,
     /// The agent that was used for this run.
     pub agent_id: uuid::Uuid,
@@ -698,40 +730,20 @@ impl rt::wire::Known for Run {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunCreate {
     /// The agent ID to run. If not provided will use the default agent for this service.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<InputSchema>,
     /// Metadata to assign to the run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The configuration for the agent.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<RunCreateConfig>,
     /// Status change webhook
     ///
     /// Webhook to call upon change of run status. This is a url that accepts a POST containing the `Run` object as body. See Callbacks definition.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
     /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
     #[serde(
@@ -747,11 +759,7 @@ pub struct RunCreate {
     #[serde(default = "RunCreate::default_multitask_strategy")]
     pub multitask_strategy: RunCreateMultitaskStrategy,
     /// The number of seconds to wait before starting the run. Use to schedule future runs.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_seconds: Option<i64>,
 }
 impl RunCreate {
@@ -783,40 +791,23 @@ impl rt::wire::Known for RunCreate {
 /// The configuration for the agent.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunCreateConfig {
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recursion_limit: Option<i64>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configurable: Option<ConfigSchema>,
 }
 /// Multitask Strategy
 ///
 /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunCreateMultitaskStrategy {
-    #[serde(rename = "reject")]
     Reject,
-    #[serde(rename = "rollback")]
     Rollback,
-    #[serde(rename = "interrupt")]
     Interrupt,
-    #[serde(rename = "enqueue")]
     Enqueue,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl RunCreateMultitaskStrategy {
@@ -829,6 +820,29 @@ impl RunCreateMultitaskStrategy {
             Self::Enqueue => "enqueue",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "reject" => Self::Reject,
+            "rollback" => Self::Rollback,
+            "interrupt" => Self::Interrupt,
+            "enqueue" => Self::Enqueue,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for RunCreateMultitaskStrategy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for RunCreateMultitaskStrategy {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for RunCreateMultitaskStrategy {
@@ -847,14 +861,11 @@ impl rt::wire::Known for RunCreateMultitaskStrategy {
 /// On Disconnect
 ///
 /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunCreateOnDisconnect {
-    #[serde(rename = "cancel")]
     Cancel,
-    #[serde(rename = "continue")]
     Continue,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl RunCreateOnDisconnect {
@@ -865,6 +876,27 @@ impl RunCreateOnDisconnect {
             Self::Continue => "continue",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "cancel" => Self::Cancel,
+            "continue" => Self::Continue,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for RunCreateOnDisconnect {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for RunCreateOnDisconnect {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for RunCreateOnDisconnect {
@@ -885,40 +917,20 @@ impl rt::wire::Known for RunCreateOnDisconnect {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunCreateStateful {
     /// The agent ID to run. If not provided will use the default agent for this service.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<InputSchema>,
     /// Metadata to assign to the run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The configuration for the agent.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<RunCreateStatefulConfig>,
     /// Status change webhook
     ///
     /// Webhook to call upon change of run status. This is a url that accepts a POST containing the `Run` object as body. See Callbacks definition.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
     /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
     #[serde(
@@ -934,11 +946,7 @@ pub struct RunCreateStateful {
     #[serde(default = "RunCreateStateful::default_multitask_strategy")]
     pub multitask_strategy: RunCreateStatefulMultitaskStrategy,
     /// The number of seconds to wait before starting the run. Use to schedule future runs.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_seconds: Option<i64>,
     /// Whether to stream output from subgraphs.
     #[serde(default)]
@@ -986,37 +994,22 @@ impl rt::wire::Known for RunCreateStateful {
 /// The configuration for the agent.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunCreateStatefulConfig {
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recursion_limit: Option<i64>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configurable: Option<ConfigSchema>,
 }
 #[cfg(feature = "tag-thread-runs")]
 /// If Not Exists
 ///
 /// How to handle missing thread. Must be either 'reject' (raise error if missing), or 'create' (create new thread).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunCreateStatefulIfNotExists {
-    #[serde(rename = "create")]
     Create,
-    #[serde(rename = "reject")]
     Reject,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1028,6 +1021,29 @@ impl RunCreateStatefulIfNotExists {
             Self::Reject => "reject",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "create" => Self::Create,
+            "reject" => Self::Reject,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl Serialize for RunCreateStatefulIfNotExists {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl<'de> Deserialize<'de> for RunCreateStatefulIfNotExists {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1049,18 +1065,13 @@ impl rt::wire::Known for RunCreateStatefulIfNotExists {
 /// Multitask Strategy
 ///
 /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunCreateStatefulMultitaskStrategy {
-    #[serde(rename = "reject")]
     Reject,
-    #[serde(rename = "rollback")]
     Rollback,
-    #[serde(rename = "interrupt")]
     Interrupt,
-    #[serde(rename = "enqueue")]
     Enqueue,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1074,6 +1085,31 @@ impl RunCreateStatefulMultitaskStrategy {
             Self::Enqueue => "enqueue",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "reject" => Self::Reject,
+            "rollback" => Self::Rollback,
+            "interrupt" => Self::Interrupt,
+            "enqueue" => Self::Enqueue,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl Serialize for RunCreateStatefulMultitaskStrategy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl<'de> Deserialize<'de> for RunCreateStatefulMultitaskStrategy {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1095,14 +1131,11 @@ impl rt::wire::Known for RunCreateStatefulMultitaskStrategy {
 /// On Disconnect
 ///
 /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunCreateStatefulOnDisconnect {
-    #[serde(rename = "cancel")]
     Cancel,
-    #[serde(rename = "continue")]
     Continue,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1114,6 +1147,29 @@ impl RunCreateStatefulOnDisconnect {
             Self::Continue => "continue",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "cancel" => Self::Cancel,
+            "continue" => Self::Continue,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl Serialize for RunCreateStatefulOnDisconnect {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl<'de> Deserialize<'de> for RunCreateStatefulOnDisconnect {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1155,40 +1211,20 @@ impl rt::wire::Known for RunCreateStatefulStreamMode {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunCreateStateless {
     /// The agent ID to run. If not provided will use the default agent for this service.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<InputSchema>,
     /// Metadata to assign to the run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The configuration for the agent.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<RunCreateStatelessConfig>,
     /// Status change webhook
     ///
     /// Webhook to call upon change of run status. This is a url that accepts a POST containing the `Run` object as body. See Callbacks definition.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
     /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
     #[serde(
@@ -1204,11 +1240,7 @@ pub struct RunCreateStateless {
     #[serde(default = "RunCreateStateless::default_multitask_strategy")]
     pub multitask_strategy: RunCreateStatelessMultitaskStrategy,
     /// The number of seconds to wait before starting the run. Use to schedule future runs.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_seconds: Option<i64>,
     /// Whether to delete or keep the thread created for a stateless run. Must be one of 'delete' or 'keep'.
     #[serde(default = "RunCreateStateless::default_on_completion")]
@@ -1253,41 +1285,24 @@ impl rt::wire::Known for RunCreateStateless {
 /// The configuration for the agent.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunCreateStatelessConfig {
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recursion_limit: Option<i64>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configurable: Option<ConfigSchema>,
 }
 #[cfg(feature = "tag-stateless-runs")]
 /// Multitask Strategy
 ///
 /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunCreateStatelessMultitaskStrategy {
-    #[serde(rename = "reject")]
     Reject,
-    #[serde(rename = "rollback")]
     Rollback,
-    #[serde(rename = "interrupt")]
     Interrupt,
-    #[serde(rename = "enqueue")]
     Enqueue,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -1301,6 +1316,31 @@ impl RunCreateStatelessMultitaskStrategy {
             Self::Enqueue => "enqueue",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "reject" => Self::Reject,
+            "rollback" => Self::Rollback,
+            "interrupt" => Self::Interrupt,
+            "enqueue" => Self::Enqueue,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl Serialize for RunCreateStatelessMultitaskStrategy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl<'de> Deserialize<'de> for RunCreateStatelessMultitaskStrategy {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -1322,14 +1362,11 @@ impl rt::wire::Known for RunCreateStatelessMultitaskStrategy {
 /// On Completion
 ///
 /// Whether to delete or keep the thread created for a stateless run. Must be one of 'delete' or 'keep'.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunCreateStatelessOnCompletion {
-    #[serde(rename = "delete")]
     Delete,
-    #[serde(rename = "keep")]
     Keep,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -1341,6 +1378,29 @@ impl RunCreateStatelessOnCompletion {
             Self::Keep => "keep",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "delete" => Self::Delete,
+            "keep" => Self::Keep,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl Serialize for RunCreateStatelessOnCompletion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl<'de> Deserialize<'de> for RunCreateStatelessOnCompletion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -1362,14 +1422,11 @@ impl rt::wire::Known for RunCreateStatelessOnCompletion {
 /// On Disconnect
 ///
 /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunCreateStatelessOnDisconnect {
-    #[serde(rename = "cancel")]
     Cancel,
-    #[serde(rename = "continue")]
     Continue,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -1381,6 +1438,29 @@ impl RunCreateStatelessOnDisconnect {
             Self::Continue => "continue",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "cancel" => Self::Cancel,
+            "continue" => Self::Continue,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl Serialize for RunCreateStatelessOnDisconnect {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl<'de> Deserialize<'de> for RunCreateStatelessOnDisconnect {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -1462,12 +1542,10 @@ impl rt::wire::Known for RunError {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunErrorType {
-    #[serde(rename = "error")]
     Error,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -1478,6 +1556,28 @@ impl RunErrorType {
             Self::Error => "error",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "error" => Self::Error,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+impl Serialize for RunErrorType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+impl<'de> Deserialize<'de> for RunErrorType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -1514,12 +1614,10 @@ impl rt::wire::Known for RunInterrupt {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunInterruptType {
-    #[serde(rename = "interrupt")]
     Interrupt,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -1530,6 +1628,28 @@ impl RunInterruptType {
             Self::Interrupt => "interrupt",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "interrupt" => Self::Interrupt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+impl Serialize for RunInterruptType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+impl<'de> Deserialize<'de> for RunInterruptType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -1720,12 +1840,10 @@ impl rt::wire::Known for RunOutputStreamData {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Event type. This is the constant string `agent_event` to be compatible with SSE spec. The actual type differentiation is done in the event itself.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunOutputStreamEvent {
-    #[serde(rename = "agent_event")]
     AgentEvent,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -1736,6 +1854,28 @@ impl RunOutputStreamEvent {
             Self::AgentEvent => "agent_event",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "agent_event" => Self::AgentEvent,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+impl Serialize for RunOutputStreamEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+impl<'de> Deserialize<'de> for RunOutputStreamEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -1759,18 +1899,10 @@ impl rt::wire::Known for RunOutputStreamEvent {
 pub struct RunResult {
     /// Output Type
     pub r#type: RunResultType,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<OutputSchema>,
     /// The messages returned by the run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -1788,12 +1920,10 @@ impl rt::wire::Known for RunResult {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunResultType {
-    #[serde(rename = "result")]
     Result,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -1804,6 +1934,28 @@ impl RunResultType {
             Self::Result => "result",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "result" => Self::Result,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+impl Serialize for RunResultType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+impl<'de> Deserialize<'de> for RunResultType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -1826,27 +1978,15 @@ impl rt::wire::Known for RunResultType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunSearchRequest {
     /// Matches all the Runs associated with the specified Agent ID.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<uuid::Uuid>,
     /// Matches all the Runs associated with the specified status. One of 'pending', 'error', 'success', 'timeout', 'interrupted'.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<RunStatus>,
     /// Metadata Filter
     ///
     /// Matches all threads for which metadata has  keys and values equal to those specified in this object.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Maximum number to return.
     #[serde(default = "RunSearchRequest::default_limit")]
@@ -1881,11 +2021,7 @@ pub struct RunStateful {
     /// Agent ID
     ///
     /// Optional Thread ID wher the Run belongs to. This is populated only for runs on agents agents supporting Threads.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<uuid::Uuid>,
     /// The agent that was used for this run.
     pub agent_id: uuid::Uuid,
@@ -1921,11 +2057,7 @@ pub struct RunStateless {
     /// Agent ID
     ///
     /// Optional Thread ID wher the Run belongs to. This is populated only for runs on agents agents supporting Threads.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<uuid::Uuid>,
     /// The agent that was used for this run.
     pub agent_id: uuid::Uuid,
@@ -1950,20 +2082,14 @@ impl rt::wire::Known for RunStateless {
             ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunStatus {
-    #[serde(rename = "pending")]
     Pending,
-    #[serde(rename = "error")]
     Error,
-    #[serde(rename = "success")]
     Success,
-    #[serde(rename = "timeout")]
     Timeout,
-    #[serde(rename = "interrupted")]
     Interrupted,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl RunStatus {
@@ -1977,6 +2103,30 @@ impl RunStatus {
             Self::Interrupted => "interrupted",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "error" => Self::Error,
+            "success" => Self::Success,
+            "timeout" => Self::Timeout,
+            "interrupted" => Self::Interrupted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for RunStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for RunStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for RunStatus {
@@ -1996,17 +2146,9 @@ impl rt::wire::Known for RunStatus {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunWaitResponseStateful {
     /// The run information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<RunStateful>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<RunOutput>,
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -2026,17 +2168,9 @@ impl rt::wire::Known for RunWaitResponseStateful {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunWaitResponseStateless {
     /// The run information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<RunStateless>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<RunOutput>,
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -2055,14 +2189,11 @@ impl rt::wire::Known for RunWaitResponseStateless {
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// An update in the SSE event streaming where streaming mode is set to custom. The schema is described in agent ACP descriptor under 'spec.custom_streaming_update'.
 pub type StreamUpdateSchema = std::collections::BTreeMap<String, serde_json::Value>;
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StreamingMode {
-    #[serde(rename = "values")]
     Values,
-    #[serde(rename = "custom")]
     Custom,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl StreamingMode {
@@ -2073,6 +2204,27 @@ impl StreamingMode {
             Self::Custom => "custom",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "values" => Self::Values,
+            "custom" => Self::Custom,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for StreamingMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for StreamingMode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for StreamingMode {
@@ -2103,18 +2255,10 @@ pub struct Thread {
     /// The status of the thread.
     pub status: ThreadStatus2,
     /// The current state of the thread.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<ThreadStateSchema>,
     /// The current Messages of the thread. If messages are contained in Thread.values, implementations should remove them from values when returning messages. When this key isn't present it means the thread/agent doesn't support messages.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
 }
 #[cfg(feature = "tag-threads")]
@@ -2144,18 +2288,10 @@ pub struct ThreadCheckpoint {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ThreadCreate {
     /// The ID of the thread. If not provided, a random UUID will be generated.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<uuid::Uuid>,
     /// Free form metadata for this thread
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// How to handle duplicate creation. Must be either 'raise' (raise error if duplicate), or 'do_nothing' (return existing thread).
     #[serde(default = "ThreadCreate::default_if_exists")]
@@ -2180,14 +2316,11 @@ impl rt::wire::Known for ThreadCreate {
 /// If Exists
 ///
 /// How to handle duplicate creation. Must be either 'raise' (raise error if duplicate), or 'do_nothing' (return existing thread).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ThreadCreateIfExists {
-    #[serde(rename = "raise")]
     Raise,
-    #[serde(rename = "do_nothing")]
     DoNothing,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-threads")]
@@ -2199,6 +2332,29 @@ impl ThreadCreateIfExists {
             Self::DoNothing => "do_nothing",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "raise" => Self::Raise,
+            "do_nothing" => Self::DoNothing,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-threads")]
+impl Serialize for ThreadCreateIfExists {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-threads")]
+impl<'de> Deserialize<'de> for ThreadCreateIfExists {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -2221,32 +2377,16 @@ impl rt::wire::Known for ThreadCreateIfExists {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ThreadPatch {
     /// The identifier of the checkpoint to branch from. Ignored for metadata-only patches. If not provided, defaults to the latest checkpoint.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<ThreadCheckpoint>,
     /// Metadata to merge with existing thread metadata.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The current state of the thread.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<ThreadStateSchema>,
     /// The current Messages of the thread. If messages are contained in Thread.values, implementations should remove them from values when returning messages. When this key isn't present it means the thread/agent doesn't support messages.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
 }
 #[cfg(feature = "tag-threads")]
@@ -2265,24 +2405,12 @@ pub struct ThreadSearchRequest {
     /// Metadata Filter
     ///
     /// Matches all threads for which metadata has  keys and values equal to those specified in this object.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// State values to filter on.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<std::collections::BTreeMap<String, serde_json::Value>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ThreadStatus>,
     /// Maximum number to return.
     #[serde(default = "ThreadSearchRequest::default_limit")]
@@ -2314,18 +2442,10 @@ pub struct ThreadState {
     /// The current state of the thread.
     pub values: ThreadStateSchema,
     /// The current messages of the thread. If messages are contained in Thread.values, implementations should remove them from values when returning messages. When this key isn't present it means the thread/agent doesn't support messages.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
     /// The checkpoint metadata.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 #[cfg(feature = "tag-threads")]
@@ -2356,18 +2476,13 @@ pub enum ThreadStateSchema {
     Object(std::collections::BTreeMap<String, serde_json::Value>),
 }
 #[cfg(feature = "tag-threads")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ThreadStatus {
-    #[serde(rename = "idle")]
     Idle,
-    #[serde(rename = "busy")]
     Busy,
-    #[serde(rename = "interrupted")]
     Interrupted,
-    #[serde(rename = "error")]
     Error,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-threads")]
@@ -2381,6 +2496,31 @@ impl ThreadStatus {
             Self::Error => "error",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "idle" => Self::Idle,
+            "busy" => Self::Busy,
+            "interrupted" => Self::Interrupted,
+            "error" => Self::Error,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-threads")]
+impl Serialize for ThreadStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-threads")]
+impl<'de> Deserialize<'de> for ThreadStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -2402,18 +2542,13 @@ impl rt::wire::Known for ThreadStatus {
 /// Status
 ///
 /// The status of the thread.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ThreadStatus2 {
-    #[serde(rename = "idle")]
     Idle,
-    #[serde(rename = "busy")]
     Busy,
-    #[serde(rename = "interrupted")]
     Interrupted,
-    #[serde(rename = "error")]
     Error,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-threads")]
@@ -2427,6 +2562,31 @@ impl ThreadStatus2 {
             Self::Error => "error",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "idle" => Self::Idle,
+            "busy" => Self::Busy,
+            "interrupted" => Self::Interrupted,
+            "error" => Self::Error,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-threads")]
+impl Serialize for ThreadStatus2 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-threads")]
+impl<'de> Deserialize<'de> for ThreadStatus2 {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -2480,12 +2640,10 @@ impl rt::wire::Known for ValueRunErrorUpdate {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ValueRunErrorUpdateType {
-    #[serde(rename = "error")]
     Error,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -2496,6 +2654,28 @@ impl ValueRunErrorUpdateType {
             Self::Error => "error",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "error" => Self::Error,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+impl Serialize for ValueRunErrorUpdateType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+impl<'de> Deserialize<'de> for ValueRunErrorUpdateType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -2542,12 +2722,10 @@ impl rt::wire::Known for ValueRunInterruptUpdate {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ValueRunInterruptUpdateType {
-    #[serde(rename = "interrupt")]
     Interrupt,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -2558,6 +2736,28 @@ impl ValueRunInterruptUpdateType {
             Self::Interrupt => "interrupt",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "interrupt" => Self::Interrupt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+impl Serialize for ValueRunInterruptUpdateType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+impl<'de> Deserialize<'de> for ValueRunInterruptUpdateType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -2589,11 +2789,7 @@ pub struct ValueRunResultUpdate {
     pub status: RunStatus,
     pub values: OutputSchema,
     /// Stream of messages returned by the run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -2615,12 +2811,10 @@ impl rt::wire::Known for ValueRunResultUpdate {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Streaming Output Type
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ValueRunResultUpdateType {
-    #[serde(rename = "values")]
     Values,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -2631,6 +2825,28 @@ impl ValueRunResultUpdateType {
             Self::Values => "values",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "values" => Self::Values,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+impl Serialize for ValueRunResultUpdateType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+impl<'de> Deserialize<'de> for ValueRunResultUpdateType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]

@@ -959,7 +959,7 @@ impl CreateAgentRequest {
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
             credentials: input.authenticate(CREATE_AGENT_SECURITY)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -1004,7 +1004,7 @@ impl UpdateAgentRequest {
         Ok(Self {
             credentials: input.authenticate(UPDATE_AGENT_SECURITY)?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -1152,7 +1152,7 @@ impl CreateSessionRequest2 {
             credentials: input.authenticate(CREATE_SESSION_SECURITY)?,
             idempotency_key: input
                 .header("Idempotency-Key", false, rt::ValueKind::Scalar)?,
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
 }
@@ -1272,7 +1272,7 @@ impl SendSessionMessageRequest {
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             idempotency_key: input
                 .header("Idempotency-Key", false, rt::ValueKind::Scalar)?,
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
 }
@@ -1340,7 +1340,7 @@ impl CreateEnvironmentRequest {
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
             credentials: input.authenticate(CREATE_ENVIRONMENT_SECURITY)?,
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
 }
@@ -1385,7 +1385,7 @@ impl UpdateEnvironmentRequest {
         Ok(Self {
             credentials: input.authenticate(UPDATE_ENVIRONMENT_SECURITY)?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
 }
@@ -1569,7 +1569,7 @@ impl CreateVaultRequest {
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
             credentials: input.authenticate(CREATE_VAULT_SECURITY)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -1614,7 +1614,7 @@ impl UpdateVaultRequest {
         Ok(Self {
             credentials: input.authenticate(UPDATE_VAULT_SECURITY)?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -1676,7 +1676,7 @@ impl CreateMemoryStoreRequest {
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
             credentials: input.authenticate(CREATE_MEMORY_STORE_SECURITY)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -1754,7 +1754,7 @@ impl SearchMemoryStoreRequest {
         Ok(Self {
             credentials: input.authenticate(SEARCH_MEMORY_STORE_SECURITY)?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -1862,7 +1862,7 @@ impl CreateProviderRequest {
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
             credentials: input.authenticate(CREATE_PROVIDER_SECURITY)?,
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
 }
@@ -1907,7 +1907,7 @@ impl UpdateProviderRequest {
         Ok(Self {
             credentials: input.authenticate(UPDATE_PROVIDER_SECURITY)?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -2034,7 +2034,7 @@ impl CreatePublicationRequest {
         Ok(Self {
             credentials: input.authenticate(CREATE_PUBLICATION_SECURITY)?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -2108,7 +2108,7 @@ impl CreateEvalRequest {
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
             credentials: input.authenticate(CREATE_EVAL_SECURITY)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -2176,7 +2176,7 @@ impl CreateApiKeyRequest {
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
             credentials: input.authenticate(CREATE_API_KEY_SECURITY)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -2256,6 +2256,31 @@ impl HealthCheckRequest {
         Ok(Self {})
     }
 }
+/// Request-body fields that are optional but not nullable, by struct: `null` in one is
+/// answered with a 422 naming it (serde alone would read it as absent).
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys"
+    )
+)]
+static NOT_NULL: &rt::server::NotNull = &[
+    ("AgentCreate", &["skills", "tools", "metadata"]),
+    ("AgentUpdate", &["name", "model", "skills", "tools", "metadata"]),
+    ("CreateSessionRequest", &["metadata"]),
+    ("EnvironmentInput", &["packages", "env"]),
+    ("EvalCreate", &["name"]),
+    ("ProviderCreate", &["api_key"]),
+    ("ProviderUpdate", &["models"]),
+    ("VaultUpdate", &["name", "secret"]),
+];
 /// Serves `api`: every operation of [`Api`] at its path, with `application/problem+json` answers (or what [`Api::reject`] makes of them) for requests that do not fit the spec (400, 401, 413, 415, 422), for unknown paths (404) and for unknown methods on a known path (405).
 ///
 /// A panic in an implementation is answered with a 500 and does not take the server down.

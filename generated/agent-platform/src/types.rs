@@ -29,27 +29,15 @@ pub struct AgentConfig {
     )]
     pub environment_id: Option<Option<String>>,
     /// IDs of the skills the agent may use.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<String>>,
     /// Names of the built-in tools the agent may call.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<String>>,
     /// Upper bound on model turns per session before it stops.
     #[serde(default = "AgentConfig::default_max_turns")]
     pub max_turns: i64,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     /// Set by the server; ignored in requests.
     pub id: String,
@@ -102,27 +90,15 @@ pub struct AgentCreate {
     )]
     pub environment_id: Option<Option<String>>,
     /// IDs of the skills the agent may use.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<String>>,
     /// Names of the built-in tools the agent may call.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<String>>,
     /// Upper bound on model turns per session before it stops.
     #[serde(default = "AgentCreate::default_max_turns")]
     pub max_turns: i64,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
 #[cfg(feature = "tag-agents")]
@@ -142,11 +118,7 @@ pub struct AgentPage {
 /// The user-settable part of an agent's configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgentSpec {
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(
         default,
@@ -155,11 +127,7 @@ pub struct AgentSpec {
     )]
     pub description: Option<Option<String>>,
     /// Model to run, as `<provider id>/<model>` or a model name of a configured provider.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     #[serde(
         default,
@@ -175,27 +143,15 @@ pub struct AgentSpec {
     )]
     pub environment_id: Option<Option<String>>,
     /// IDs of the skills the agent may use.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<String>>,
     /// Names of the built-in tools the agent may call.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<String>>,
     /// Upper bound on model turns per session before it stops.
     #[serde(default = "AgentSpec::default_max_turns")]
     pub max_turns: i64,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
 impl AgentSpec {
@@ -207,11 +163,7 @@ impl AgentSpec {
 /// Body of update_agent; any subset of the settable fields. Bumps the version.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgentUpdate {
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(
         default,
@@ -220,11 +172,7 @@ pub struct AgentUpdate {
     )]
     pub description: Option<Option<String>>,
     /// Model to run, as `<provider id>/<model>` or a model name of a configured provider.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     #[serde(
         default,
@@ -240,27 +188,15 @@ pub struct AgentUpdate {
     )]
     pub environment_id: Option<Option<String>>,
     /// IDs of the skills the agent may use.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<String>>,
     /// Names of the built-in tools the agent may call.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<String>>,
     /// Upper bound on model turns per session before it stops.
     #[serde(default = "AgentUpdate::default_max_turns")]
     pub max_turns: i64,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
 #[cfg(feature = "tag-agents")]
@@ -415,11 +351,7 @@ pub struct CreateSessionRequest {
     )]
     pub agent_version: Option<Option<i64>>,
     pub input: Vec<InputMessage>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
 #[cfg(feature = "tag-sessions")]
@@ -445,18 +377,10 @@ pub struct EnvironmentConfig {
     #[serde(default = "EnvironmentConfig::default_image")]
     pub image: String,
     /// Extra packages installed at start.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub packages: Option<Vec<String>>,
     /// Environment variables (name to value).
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env: Option<std::collections::BTreeMap<String, String>>,
     /// Outbound network access of the sandbox.
     #[serde(default = "EnvironmentConfig::default_network")]
@@ -487,16 +411,12 @@ impl rt::wire::Known for EnvironmentConfig {
 }
 #[cfg(feature = "tag-environments")]
 /// Outbound network access of the sandbox.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentConfigNetwork {
-    #[serde(rename = "none")]
     None,
-    #[serde(rename = "restricted")]
     Restricted,
-    #[serde(rename = "full")]
     Full,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-environments")]
@@ -509,6 +429,30 @@ impl EnvironmentConfigNetwork {
             Self::Full => "full",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "none" => Self::None,
+            "restricted" => Self::Restricted,
+            "full" => Self::Full,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-environments")]
+impl Serialize for EnvironmentConfigNetwork {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-environments")]
+impl<'de> Deserialize<'de> for EnvironmentConfigNetwork {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -541,18 +485,10 @@ pub struct EnvironmentInput {
     #[serde(default = "EnvironmentInput::default_image")]
     pub image: String,
     /// Extra packages installed at start.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub packages: Option<Vec<String>>,
     /// Environment variables (name to value).
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env: Option<std::collections::BTreeMap<String, String>>,
     /// Outbound network access of the sandbox.
     #[serde(default = "EnvironmentInput::default_network")]
@@ -578,16 +514,12 @@ impl rt::wire::Known for EnvironmentInput {
 }
 #[cfg(feature = "tag-environments")]
 /// Outbound network access of the sandbox.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentInputNetwork {
-    #[serde(rename = "none")]
     None,
-    #[serde(rename = "restricted")]
     Restricted,
-    #[serde(rename = "full")]
     Full,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-environments")]
@@ -600,6 +532,30 @@ impl EnvironmentInputNetwork {
             Self::Full => "full",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "none" => Self::None,
+            "restricted" => Self::Restricted,
+            "full" => Self::Full,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-environments")]
+impl Serialize for EnvironmentInputNetwork {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-environments")]
+impl<'de> Deserialize<'de> for EnvironmentInputNetwork {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -708,11 +664,7 @@ pub struct ErrorModelError {
     )]
     pub param: Option<Option<String>>,
     /// ID of the request, for support.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 #[cfg(
@@ -756,26 +708,17 @@ impl rt::wire::Known for ErrorModelError {
     )
 )]
 /// Machine-readable error category.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorType {
-    #[serde(rename = "invalid_request")]
     InvalidRequest,
-    #[serde(rename = "unauthorized")]
     Unauthorized,
-    #[serde(rename = "forbidden")]
     Forbidden,
-    #[serde(rename = "not_found")]
     NotFound,
-    #[serde(rename = "conflict")]
     Conflict,
-    #[serde(rename = "payload_too_large")]
     PayloadTooLarge,
-    #[serde(rename = "rate_limited")]
     RateLimited,
-    #[serde(rename = "internal_error")]
     InternalError,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(
@@ -808,6 +751,65 @@ impl ErrorType {
             Self::InternalError => "internal_error",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "invalid_request" => Self::InvalidRequest,
+            "unauthorized" => Self::Unauthorized,
+            "forbidden" => Self::Forbidden,
+            "not_found" => Self::NotFound,
+            "conflict" => Self::Conflict,
+            "payload_too_large" => Self::PayloadTooLarge,
+            "rate_limited" => Self::RateLimited,
+            "internal_error" => Self::InternalError,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-files",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys",
+        feature = "tag-console"
+    )
+)]
+impl Serialize for ErrorType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-files",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys",
+        feature = "tag-console"
+    )
+)]
+impl<'de> Deserialize<'de> for ErrorType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(
@@ -878,11 +880,7 @@ pub struct EvalCreate {
         skip_serializing_if = "Option::is_none"
     )]
     pub agent_version: Option<Option<i64>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub cases: Vec<EvalCase>,
 }
@@ -906,11 +904,7 @@ pub struct EvalRun {
         skip_serializing_if = "Option::is_none"
     )]
     pub passed: Option<Option<i64>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     #[serde(
@@ -966,11 +960,7 @@ pub struct EvalRunResults {
         skip_serializing_if = "Option::is_none"
     )]
     pub passed: Option<Option<i64>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     #[serde(
@@ -1015,18 +1005,13 @@ pub struct EvalRunResultsResultsItem {
     pub session_id: Option<Option<String>>,
 }
 #[cfg(feature = "tag-evals")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EvalRunResultsStatus {
-    #[serde(rename = "queued")]
     Queued,
-    #[serde(rename = "running")]
     Running,
-    #[serde(rename = "completed")]
     Completed,
-    #[serde(rename = "failed")]
     Failed,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-evals")]
@@ -1040,6 +1025,31 @@ impl EvalRunResultsStatus {
             Self::Failed => "failed",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "queued" => Self::Queued,
+            "running" => Self::Running,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-evals")]
+impl Serialize for EvalRunResultsStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-evals")]
+impl<'de> Deserialize<'de> for EvalRunResultsStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-evals")]
@@ -1058,18 +1068,13 @@ impl rt::wire::Known for EvalRunResultsStatus {
     }
 }
 #[cfg(feature = "tag-evals")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EvalRunStatus {
-    #[serde(rename = "queued")]
     Queued,
-    #[serde(rename = "running")]
     Running,
-    #[serde(rename = "completed")]
     Completed,
-    #[serde(rename = "failed")]
     Failed,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-evals")]
@@ -1083,6 +1088,31 @@ impl EvalRunStatus {
             Self::Failed => "failed",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "queued" => Self::Queued,
+            "running" => Self::Running,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-evals")]
+impl Serialize for EvalRunStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-evals")]
+impl<'de> Deserialize<'de> for EvalRunStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-evals")]
@@ -1145,12 +1175,10 @@ impl rt::wire::Known for ImageBlock {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ImageBlockType {
-    #[serde(rename = "image")]
     Image,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -1161,6 +1189,28 @@ impl ImageBlockType {
             Self::Image => "image",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "image" => Self::Image,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for ImageBlockType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for ImageBlockType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1219,14 +1269,11 @@ impl rt::wire::Known for InputMessageContent {
 }
 #[cfg(feature = "tag-sessions")]
 /// Author of the message; `assistant` seeds earlier history.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum InputMessageRole {
-    #[serde(rename = "user")]
     User,
-    #[serde(rename = "assistant")]
     Assistant,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -1238,6 +1285,29 @@ impl InputMessageRole {
             Self::Assistant => "assistant",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "user" => Self::User,
+            "assistant" => Self::Assistant,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for InputMessageRole {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for InputMessageRole {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1303,14 +1373,11 @@ impl rt::wire::Known for IntegrationPage {
 }
 #[cfg(feature = "tag-integrations")]
 /// `available` (shipped, not installed) or `installed` (active).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IntegrationStatus {
-    #[serde(rename = "available")]
     Available,
-    #[serde(rename = "installed")]
     Installed,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-integrations")]
@@ -1322,6 +1389,29 @@ impl IntegrationStatus {
             Self::Installed => "installed",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "available" => Self::Available,
+            "installed" => Self::Installed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-integrations")]
+impl Serialize for IntegrationStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-integrations")]
+impl<'de> Deserialize<'de> for IntegrationStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -1351,11 +1441,7 @@ pub struct MemoryEntry {
         skip_serializing_if = "Option::is_none"
     )]
     pub session_id: Option<Option<String>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -1471,12 +1557,10 @@ impl rt::wire::Known for MessageCompletedEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MessageCompletedEventType {
-    #[serde(rename = "message.completed")]
     MessageCompleted,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -1487,6 +1571,28 @@ impl MessageCompletedEventType {
             Self::MessageCompleted => "message.completed",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "message.completed" => Self::MessageCompleted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for MessageCompletedEventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for MessageCompletedEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1526,12 +1632,10 @@ impl rt::wire::Known for MessageDeltaEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MessageDeltaEventType {
-    #[serde(rename = "message.delta")]
     MessageDelta,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -1542,6 +1646,28 @@ impl MessageDeltaEventType {
             Self::MessageDelta => "message.delta",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "message.delta" => Self::MessageDelta,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for MessageDeltaEventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for MessageDeltaEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1560,14 +1686,11 @@ impl rt::wire::Known for MessageDeltaEventType {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MessageRole {
-    #[serde(rename = "user")]
     User,
-    #[serde(rename = "assistant")]
     Assistant,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -1579,6 +1702,29 @@ impl MessageRole {
             Self::Assistant => "assistant",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "user" => Self::User,
+            "assistant" => Self::Assistant,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for MessageRole {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for MessageRole {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1621,14 +1767,11 @@ impl rt::wire::Known for MessageStartedEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MessageStartedEventRole {
-    #[serde(rename = "user")]
     User,
-    #[serde(rename = "assistant")]
     Assistant,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -1640,6 +1783,29 @@ impl MessageStartedEventRole {
             Self::Assistant => "assistant",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "user" => Self::User,
+            "assistant" => Self::Assistant,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for MessageStartedEventRole {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for MessageStartedEventRole {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1658,12 +1824,10 @@ impl rt::wire::Known for MessageStartedEventRole {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MessageStartedEventType {
-    #[serde(rename = "message.started")]
     MessageStarted,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -1674,6 +1838,28 @@ impl MessageStartedEventType {
             Self::MessageStarted => "message.started",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "message.started" => Self::MessageStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for MessageStartedEventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for MessageStartedEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1728,19 +1914,11 @@ impl rt::wire::Known for ModelProvider {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OAuthCallbackForm {
     /// Authorization code; absent when the user declined.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     pub state: String,
     /// OAuth error code, e.g. `access_denied`.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 #[cfg(any(feature = "tag-integrations", feature = "tag-console"))]
@@ -1786,11 +1964,7 @@ pub struct ProviderCreate {
     ///
     /// Sent in requests; never returned.
     #[deprecated]
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     pub models: Vec<String>,
 }
@@ -1806,22 +1980,15 @@ impl rt::wire::Known for ProviderCreate {
 }
 #[cfg(feature = "tag-providers")]
 /// Provider API family (values beyond `anthropic` are filled in).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProviderKind {
-    #[serde(rename = "anthropic")]
     Anthropic,
-    #[serde(rename = "openai")]
     Openai,
-    #[serde(rename = "google")]
     Google,
-    #[serde(rename = "bedrock")]
     Bedrock,
-    #[serde(rename = "azure_openai")]
     AzureOpenai,
-    #[serde(rename = "openai_compatible")]
     OpenaiCompatible,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-providers")]
@@ -1837,6 +2004,33 @@ impl ProviderKind {
             Self::OpenaiCompatible => "openai_compatible",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "anthropic" => Self::Anthropic,
+            "openai" => Self::Openai,
+            "google" => Self::Google,
+            "bedrock" => Self::Bedrock,
+            "azure_openai" => Self::AzureOpenai,
+            "openai_compatible" => Self::OpenaiCompatible,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-providers")]
+impl Serialize for ProviderKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-providers")]
+impl<'de> Deserialize<'de> for ProviderKind {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-providers")]
@@ -1886,11 +2080,7 @@ pub struct ProviderUpdate {
         skip_serializing_if = "Option::is_none"
     )]
     pub api_key_vault_id: Option<Option<String>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub models: Option<Vec<String>>,
 }
 #[cfg(feature = "tag-integrations")]
@@ -1937,12 +2127,10 @@ impl rt::wire::Known for SessionCancelledEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SessionCancelledEventType {
-    #[serde(rename = "session.cancelled")]
     SessionCancelled,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -1953,6 +2141,28 @@ impl SessionCancelledEventType {
             Self::SessionCancelled => "session.cancelled",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "session.cancelled" => Self::SessionCancelled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for SessionCancelledEventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for SessionCancelledEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1990,12 +2200,10 @@ impl rt::wire::Known for SessionCompletedEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SessionCompletedEventType {
-    #[serde(rename = "session.completed")]
     SessionCompleted,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -2006,6 +2214,28 @@ impl SessionCompletedEventType {
             Self::SessionCompleted => "session.completed",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "session.completed" => Self::SessionCompleted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for SessionCompletedEventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for SessionCompletedEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2233,12 +2463,10 @@ impl rt::wire::Known for SessionFailedEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SessionFailedEventType {
-    #[serde(rename = "session.failed")]
     SessionFailed,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -2249,6 +2477,28 @@ impl SessionFailedEventType {
             Self::SessionFailed => "session.failed",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "session.failed" => Self::SessionFailed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for SessionFailedEventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for SessionFailedEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2282,11 +2532,7 @@ pub struct SessionMeta {
         skip_serializing_if = "Option::is_none"
     )]
     pub last_event_id: Option<Option<String>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
     /// Why the session failed; null unless `status` is `failed`.
     #[serde(
@@ -2295,11 +2541,7 @@ pub struct SessionMeta {
         skip_serializing_if = "Option::is_none"
     )]
     pub error: Option<Option<SessionError>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
@@ -2332,22 +2574,15 @@ impl rt::wire::Known for SessionPage {
 }
 #[cfg(feature = "tag-sessions")]
 /// Lifecycle state of a session.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SessionStatus {
-    #[serde(rename = "queued")]
     Queued,
-    #[serde(rename = "running")]
     Running,
-    #[serde(rename = "idle")]
     Idle,
-    #[serde(rename = "completed")]
     Completed,
-    #[serde(rename = "failed")]
     Failed,
-    #[serde(rename = "cancelled")]
     Cancelled,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -2363,6 +2598,33 @@ impl SessionStatus {
             Self::Cancelled => "cancelled",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "queued" => Self::Queued,
+            "running" => Self::Running,
+            "idle" => Self::Idle,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            "cancelled" => Self::Cancelled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for SessionStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for SessionStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2404,12 +2666,10 @@ impl rt::wire::Known for SessionStatusEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SessionStatusEventType {
-    #[serde(rename = "session.status")]
     SessionStatus,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -2420,6 +2680,28 @@ impl SessionStatusEventType {
             Self::SessionStatus => "session.status",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "session.status" => Self::SessionStatus,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for SessionStatusEventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for SessionStatusEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2490,18 +2772,10 @@ pub struct SkillFileNode {
     pub path: String,
     pub kind: SkillFileNodeKind,
     /// Size, for files.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<i64>,
     /// Entries of a directory.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<SkillFileNode>>,
 }
 #[cfg(feature = "tag-skills")]
@@ -2518,14 +2792,11 @@ impl rt::wire::Known for SkillFileNode {
     }
 }
 #[cfg(feature = "tag-skills")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SkillFileNodeKind {
-    #[serde(rename = "file")]
     File,
-    #[serde(rename = "directory")]
     Directory,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-skills")]
@@ -2537,6 +2808,29 @@ impl SkillFileNodeKind {
             Self::Directory => "directory",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "file" => Self::File,
+            "directory" => Self::Directory,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-skills")]
+impl Serialize for SkillFileNodeKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-skills")]
+impl<'de> Deserialize<'de> for SkillFileNodeKind {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -2572,14 +2866,11 @@ impl rt::wire::Known for SkillPage {
     }
 }
 #[cfg(feature = "tag-skills")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SkillSource {
-    #[serde(rename = "builtin")]
     Builtin,
-    #[serde(rename = "custom")]
     Custom,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-skills")]
@@ -2591,6 +2882,29 @@ impl SkillSource {
             Self::Custom => "custom",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "builtin" => Self::Builtin,
+            "custom" => Self::Custom,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-skills")]
+impl Serialize for SkillSource {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-skills")]
+impl<'de> Deserialize<'de> for SkillSource {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -2614,11 +2928,7 @@ impl rt::wire::Known for SkillSource {
 pub struct SkillUpload {
     pub id: String,
     pub display_title: String,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The skill's files (one form part each, with its file name).
     pub files: Vec<String>,
@@ -2639,12 +2949,10 @@ impl rt::wire::Known for TextBlock {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TextBlockType {
-    #[serde(rename = "text")]
     Text,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -2655,6 +2963,28 @@ impl TextBlockType {
             Self::Text => "text",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "text" => Self::Text,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for TextBlockType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for TextBlockType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2696,12 +3026,10 @@ impl rt::wire::Known for ToolCallCompletedEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ToolCallCompletedEventType {
-    #[serde(rename = "tool_call.completed")]
     ToolCallCompleted,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -2712,6 +3040,28 @@ impl ToolCallCompletedEventType {
             Self::ToolCallCompleted => "tool_call.completed",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "tool_call.completed" => Self::ToolCallCompleted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for ToolCallCompletedEventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for ToolCallCompletedEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2753,12 +3103,10 @@ impl rt::wire::Known for ToolCallStartedEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ToolCallStartedEventType {
-    #[serde(rename = "tool_call.started")]
     ToolCallStarted,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -2769,6 +3117,28 @@ impl ToolCallStartedEventType {
             Self::ToolCallStarted => "tool_call.started",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "tool_call.started" => Self::ToolCallStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for ToolCallStartedEventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for ToolCallStartedEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2810,12 +3180,10 @@ impl rt::wire::Known for ToolResultBlock {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ToolResultBlockType {
-    #[serde(rename = "tool_result")]
     ToolResult,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -2826,6 +3194,28 @@ impl ToolResultBlockType {
             Self::ToolResult => "tool_result",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "tool_result" => Self::ToolResult,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for ToolResultBlockType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for ToolResultBlockType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2863,12 +3253,10 @@ impl rt::wire::Known for ToolUseBlock {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ToolUseBlockType {
-    #[serde(rename = "tool_use")]
     ToolUse,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -2879,6 +3267,28 @@ impl ToolUseBlockType {
             Self::ToolUse => "tool_use",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "tool_use" => Self::ToolUse,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for ToolUseBlockType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for ToolUseBlockType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2951,11 +3361,7 @@ pub struct VaultPage {
 #[cfg(feature = "tag-vaults")]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct VaultUpdate {
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(
         default,
@@ -2966,10 +3372,6 @@ pub struct VaultUpdate {
     /// A new secret, replacing (rotating) the old one.
     ///
     /// Sent in requests; never returned.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }

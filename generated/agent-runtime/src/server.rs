@@ -491,7 +491,7 @@ impl CreateWorkspaceRequest2 {
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
             credentials: input.authenticate(CREATE_WORKSPACE_SECURITY)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -569,7 +569,7 @@ impl UpdateWorkspaceRequest2 {
                     false,
                     rt::ValueKind::Scalar,
                 )?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -694,7 +694,7 @@ impl CreateSessionRequest2 {
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
             credentials: input.authenticate(CREATE_SESSION_SECURITY)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -803,7 +803,7 @@ impl SendMessageRequest2 {
                 )?,
             idempotency_key: input
                 .header("Idempotency-Key", false, rt::ValueKind::Scalar)?,
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
 }
@@ -944,7 +944,7 @@ impl TriggerActionRequest2 {
                 .path("actionId", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             idempotency_key: input
                 .header("Idempotency-Key", false, rt::ValueKind::Scalar)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -1099,7 +1099,7 @@ impl RunCommandRequest2 {
                     false,
                     rt::ValueKind::Scalar,
                 )?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -1130,10 +1130,29 @@ impl InvokeRuntimeModelRequest {
         Ok(Self {
             model_id: input
                 .path("modelId", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
 }
+/// Request-body fields that are optional but not nullable, by struct: `null` in one is
+/// answered with a 422 naming it (serde alone would read it as absent).
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-sessions",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+static NOT_NULL: &rt::server::NotNull = &[
+    ("CreateSessionRequest", &["metadata"]),
+    ("CreateWorkspaceRequest", &["metadata"]),
+    ("RunCommandRequest", &["args", "env"]),
+    ("SendMessageRequest", &["runningRunBehavior", "metadata"]),
+    ("TriggerActionRequest", &["input"]),
+    ("UpdateWorkspaceRequest", &["name", "metadata"]),
+];
 /// Serves `api`: every operation of [`Api`] at its path, with `application/problem+json` answers (or what [`Api::reject`] makes of them) for requests that do not fit the spec (400, 401, 413, 415, 422), for unknown paths (404) and for unknown methods on a known path (405).
 ///
 /// A panic in an implementation is answered with a 500 and does not take the server down.

@@ -14,12 +14,7 @@ pub struct CatalogAction {
     )]
     pub description: Option<Option<String>>,
     /// JSON Schema of the action's `input`.
-    #[serde(
-        rename = "inputSchema",
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inputSchema", default, skip_serializing_if = "Option::is_none")]
     pub input_schema: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 #[cfg(feature = "tag-sandboxes")]
@@ -158,11 +153,7 @@ pub struct CreateSessionRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub title: Option<Option<String>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
 #[cfg(feature = "tag-workspaces")]
@@ -175,11 +166,7 @@ pub struct CreateWorkspaceRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub description: Option<Option<String>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
 #[cfg(
@@ -235,11 +222,7 @@ pub struct ErrorResponseError {
     pub code: ErrorResponseErrorCode,
     pub message: String,
     /// Code-specific details.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     #[serde(
         rename = "requestId",
@@ -281,28 +264,18 @@ impl rt::wire::Known for ErrorResponseError {
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorResponseErrorCode {
-    #[serde(rename = "invalid_argument")]
     InvalidArgument,
-    #[serde(rename = "unauthenticated")]
     Unauthenticated,
-    #[serde(rename = "permission_denied")]
     PermissionDenied,
-    #[serde(rename = "not_found")]
     NotFound,
-    #[serde(rename = "conflict")]
     Conflict,
-    #[serde(rename = "payload_too_large")]
     PayloadTooLarge,
-    #[serde(rename = "rate_limited")]
     RateLimited,
-    #[serde(rename = "unavailable")]
     Unavailable,
-    #[serde(rename = "internal")]
     Internal,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(
@@ -332,6 +305,58 @@ impl ErrorResponseErrorCode {
             Self::Internal => "internal",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "invalid_argument" => Self::InvalidArgument,
+            "unauthenticated" => Self::Unauthenticated,
+            "permission_denied" => Self::PermissionDenied,
+            "not_found" => Self::NotFound,
+            "conflict" => Self::Conflict,
+            "payload_too_large" => Self::PayloadTooLarge,
+            "rate_limited" => Self::RateLimited,
+            "unavailable" => Self::Unavailable,
+            "internal" => Self::Internal,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+impl Serialize for ErrorResponseErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+impl<'de> Deserialize<'de> for ErrorResponseErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(
@@ -378,24 +403,11 @@ pub struct FileEntry {
     pub name: String,
     pub path: String,
     pub r#type: FileEntryType,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
-    #[serde(
-        rename = "modifiedAt",
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedAt", default, skip_serializing_if = "Option::is_none")]
     pub modified_at: Option<chrono::DateTime<chrono::Utc>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<FileEntry>>,
 }
 #[cfg(feature = "tag-sandboxes")]
@@ -412,14 +424,11 @@ impl rt::wire::Known for FileEntry {
     }
 }
 #[cfg(feature = "tag-sandboxes")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FileEntryType {
-    #[serde(rename = "file")]
     File,
-    #[serde(rename = "dir")]
     Dir,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sandboxes")]
@@ -431,6 +440,29 @@ impl FileEntryType {
             Self::Dir => "dir",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "file" => Self::File,
+            "dir" => Self::Dir,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sandboxes")]
+impl Serialize for FileEntryType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sandboxes")]
+impl<'de> Deserialize<'de> for FileEntryType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sandboxes")]
@@ -505,12 +537,10 @@ impl rt::wire::Known for FilePart {
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FilePartType {
-    #[serde(rename = "file")]
     File,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(
@@ -527,6 +557,40 @@ impl FilePartType {
             Self::File => "file",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "file" => Self::File,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+impl Serialize for FilePartType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+impl<'de> Deserialize<'de> for FilePartType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(
@@ -561,11 +625,7 @@ impl rt::wire::Known for FilePartType {
 pub struct FileUploadForm {
     pub file: String,
     /// Absolute target path under `/workspace`; defaults to `/workspace/<file name>`.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
 }
 #[cfg(feature = "tag-model-runtime-internal")]
@@ -617,16 +677,12 @@ impl rt::wire::Known for InvokeModelResponse {
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum InvokeModelResponseStopReason {
-    #[serde(rename = "end_turn")]
     EndTurn,
-    #[serde(rename = "max_tokens")]
     MaxTokens,
-    #[serde(rename = "tool_use")]
     ToolUse,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-model-runtime-internal")]
@@ -639,6 +695,30 @@ impl InvokeModelResponseStopReason {
             Self::ToolUse => "tool_use",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "end_turn" => Self::EndTurn,
+            "max_tokens" => Self::MaxTokens,
+            "tool_use" => Self::ToolUse,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-model-runtime-internal")]
+impl Serialize for InvokeModelResponseStopReason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-model-runtime-internal")]
+impl<'de> Deserialize<'de> for InvokeModelResponseStopReason {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
@@ -729,12 +809,10 @@ impl rt::wire::Known for MessageCreatedEvent {
     }
 }
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MessageCreatedEventType {
-    #[serde(rename = "message.created")]
     MessageCreated,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-streaming")]
@@ -745,6 +823,28 @@ impl MessageCreatedEventType {
             Self::MessageCreated => "message.created",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "message.created" => Self::MessageCreated,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-streaming")]
+impl Serialize for MessageCreatedEventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-streaming")]
+impl<'de> Deserialize<'de> for MessageCreatedEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-streaming")]
@@ -793,12 +893,10 @@ impl rt::wire::Known for MessageDeltaEvent {
     }
 }
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MessageDeltaEventType {
-    #[serde(rename = "message.delta")]
     MessageDelta,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-streaming")]
@@ -809,6 +907,28 @@ impl MessageDeltaEventType {
             Self::MessageDelta => "message.delta",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "message.delta" => Self::MessageDelta,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-streaming")]
+impl Serialize for MessageDeltaEventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-streaming")]
+impl<'de> Deserialize<'de> for MessageDeltaEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-streaming")]
@@ -843,18 +963,13 @@ impl rt::wire::Known for MessageList {
     }
 }
 #[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MessageRole {
-    #[serde(rename = "user")]
     User,
-    #[serde(rename = "assistant")]
     Assistant,
-    #[serde(rename = "tool")]
     Tool,
-    #[serde(rename = "system")]
     System,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
@@ -868,6 +983,31 @@ impl MessageRole {
             Self::System => "system",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "user" => Self::User,
+            "assistant" => Self::Assistant,
+            "tool" => Self::Tool,
+            "system" => Self::System,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
+impl Serialize for MessageRole {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
+impl<'de> Deserialize<'de> for MessageRole {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
@@ -919,20 +1059,14 @@ impl rt::wire::Known for Model {
     }
 }
 #[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ModelCapability {
-    #[serde(rename = "chat")]
     Chat,
-    #[serde(rename = "tools")]
     Tools,
-    #[serde(rename = "vision")]
     Vision,
-    #[serde(rename = "reasoning")]
     Reasoning,
-    #[serde(rename = "embedding")]
     Embedding,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
@@ -947,6 +1081,32 @@ impl ModelCapability {
             Self::Embedding => "embedding",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "chat" => Self::Chat,
+            "tools" => Self::Tools,
+            "vision" => Self::Vision,
+            "reasoning" => Self::Reasoning,
+            "embedding" => Self::Embedding,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
+impl Serialize for ModelCapability {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
+impl<'de> Deserialize<'de> for ModelCapability {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
@@ -1008,12 +1168,10 @@ impl rt::wire::Known for QueueUpdatedEvent {
     }
 }
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QueueUpdatedEventType {
-    #[serde(rename = "queue.updated")]
     QueueUpdated,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-streaming")]
@@ -1024,6 +1182,28 @@ impl QueueUpdatedEventType {
             Self::QueueUpdated => "queue.updated",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "queue.updated" => Self::QueueUpdated,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-streaming")]
+impl Serialize for QueueUpdatedEventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-streaming")]
+impl<'de> Deserialize<'de> for QueueUpdatedEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-streaming")]
@@ -1129,20 +1309,12 @@ impl rt::wire::Known for Run {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunCommandRequest {
     pub cmd: String,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub args: Option<Vec<String>>,
     #[serde(default = "RunCommandRequest::default_cwd")]
     pub cwd: String,
     /// Extra environment variables (name to value).
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env: Option<std::collections::BTreeMap<String, String>>,
     #[serde(rename = "timeoutMs", default = "RunCommandRequest::default_timeout_ms")]
     pub timeout_ms: i64,
@@ -1178,22 +1350,15 @@ pub struct RunError {
     )
 )]
 /// `queued` (waiting in the follow-up queue), `running`, `completed`, `failed`, `cancelled`, or `guided` (its message was handed to the active run by guide).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunStatus {
-    #[serde(rename = "queued")]
     Queued,
-    #[serde(rename = "running")]
     Running,
-    #[serde(rename = "completed")]
     Completed,
-    #[serde(rename = "failed")]
     Failed,
-    #[serde(rename = "cancelled")]
     Cancelled,
-    #[serde(rename = "guided")]
     Guided,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(
@@ -1216,6 +1381,47 @@ impl RunStatus {
             Self::Guided => "guided",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "queued" => Self::Queued,
+            "running" => Self::Running,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            "cancelled" => Self::Cancelled,
+            "guided" => Self::Guided,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions"
+    )
+)]
+impl Serialize for RunStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions"
+    )
+)]
+impl<'de> Deserialize<'de> for RunStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(
@@ -1280,12 +1486,10 @@ impl rt::wire::Known for RunStatusEvent {
     }
 }
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunStatusEventType {
-    #[serde(rename = "run.status")]
     RunStatus,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-streaming")]
@@ -1296,6 +1500,28 @@ impl RunStatusEventType {
             Self::RunStatus => "run.status",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "run.status" => Self::RunStatus,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-streaming")]
+impl Serialize for RunStatusEventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-streaming")]
+impl<'de> Deserialize<'de> for RunStatusEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-streaming")]
@@ -1314,14 +1540,11 @@ impl rt::wire::Known for RunStatusEventType {
     }
 }
 #[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunTrigger {
-    #[serde(rename = "message")]
     Message,
-    #[serde(rename = "action")]
     Action,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
@@ -1333,6 +1556,29 @@ impl RunTrigger {
             Self::Action => "action",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "message" => Self::Message,
+            "action" => Self::Action,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
+impl Serialize for RunTrigger {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
+impl<'de> Deserialize<'de> for RunTrigger {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
@@ -1352,14 +1598,11 @@ impl rt::wire::Known for RunTrigger {
 }
 #[cfg(feature = "tag-sessions")]
 /// What to do when the session already has an active run. `queue` (the default, non-interrupting): join the follow-up queue. `interrupt`: cancel the active run first.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunningRunBehavior {
-    #[serde(rename = "queue")]
     Queue,
-    #[serde(rename = "interrupt")]
     Interrupt,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -1371,6 +1614,29 @@ impl RunningRunBehavior {
             Self::Interrupt => "interrupt",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "queue" => Self::Queue,
+            "interrupt" => Self::Interrupt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for RunningRunBehavior {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for RunningRunBehavior {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1408,18 +1674,13 @@ impl rt::wire::Known for RuntimeMessage {
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RuntimeMessageRole {
-    #[serde(rename = "system")]
     System,
-    #[serde(rename = "user")]
     User,
-    #[serde(rename = "assistant")]
     Assistant,
-    #[serde(rename = "tool")]
     Tool,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-model-runtime-internal")]
@@ -1433,6 +1694,31 @@ impl RuntimeMessageRole {
             Self::Tool => "tool",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "system" => Self::System,
+            "user" => Self::User,
+            "assistant" => Self::Assistant,
+            "tool" => Self::Tool,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-model-runtime-internal")]
+impl Serialize for RuntimeMessageRole {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-model-runtime-internal")]
+impl<'de> Deserialize<'de> for RuntimeMessageRole {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
@@ -1497,7 +1783,6 @@ pub struct SendMessageRequest {
     #[serde(
         rename = "runningRunBehavior",
         default,
-        with = "rt::wire::optional",
         skip_serializing_if = "Option::is_none"
     )]
     pub running_run_behavior: Option<RunningRunBehavior>,
@@ -1509,11 +1794,7 @@ pub struct SendMessageRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub model_id: Option<Option<String>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
 #[cfg(feature = "tag-sessions")]
@@ -1575,11 +1856,7 @@ pub struct Session {
     pub active_run_id: Option<Option<String>>,
     #[serde(rename = "queueLength")]
     pub queue_length: i64,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -1598,25 +1875,11 @@ impl rt::wire::Known for Session {
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionFilter {
-    #[serde(
-        rename = "workspaceId",
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "workspaceId", default, skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionStatus>,
-    #[serde(
-        rename = "createdAfter",
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdAfter", default, skip_serializing_if = "Option::is_none")]
     pub created_after: Option<chrono::DateTime<chrono::Utc>>,
 }
 #[cfg(feature = "tag-sessions")]
@@ -1669,14 +1932,11 @@ impl rt::wire::Known for SessionQueue {
 }
 #[cfg(feature = "tag-sessions")]
 /// `running` while a run is active, else `idle`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SessionStatus {
-    #[serde(rename = "idle")]
     Idle,
-    #[serde(rename = "running")]
     Running,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
@@ -1688,6 +1948,29 @@ impl SessionStatus {
             Self::Running => "running",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "idle" => Self::Idle,
+            "running" => Self::Running,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl Serialize for SessionStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl<'de> Deserialize<'de> for SessionStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1877,12 +2160,10 @@ impl rt::wire::Known for TextPart {
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TextPartType {
-    #[serde(rename = "text")]
     Text,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(
@@ -1899,6 +2180,40 @@ impl TextPartType {
             Self::Text => "text",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "text" => Self::Text,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+impl Serialize for TextPartType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+impl<'de> Deserialize<'de> for TextPartType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(
@@ -1961,12 +2276,10 @@ impl rt::wire::Known for ToolCallEvent {
     }
 }
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ToolCallEventType {
-    #[serde(rename = "tool.call")]
     ToolCall,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-streaming")]
@@ -1977,6 +2290,28 @@ impl ToolCallEventType {
             Self::ToolCall => "tool.call",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "tool.call" => Self::ToolCall,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-streaming")]
+impl Serialize for ToolCallEventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-streaming")]
+impl<'de> Deserialize<'de> for ToolCallEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-streaming")]
@@ -2031,12 +2366,10 @@ impl rt::wire::Known for ToolCallPart {
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ToolCallPartType {
-    #[serde(rename = "tool_call")]
     ToolCall,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(
@@ -2053,6 +2386,40 @@ impl ToolCallPartType {
             Self::ToolCall => "tool_call",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "tool_call" => Self::ToolCall,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+impl Serialize for ToolCallPartType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+impl<'de> Deserialize<'de> for ToolCallPartType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(
@@ -2115,12 +2482,10 @@ impl rt::wire::Known for ToolResultEvent {
     }
 }
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ToolResultEventType {
-    #[serde(rename = "tool.result")]
     ToolResult,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-streaming")]
@@ -2131,6 +2496,28 @@ impl ToolResultEventType {
             Self::ToolResult => "tool.result",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "tool.result" => Self::ToolResult,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-streaming")]
+impl Serialize for ToolResultEventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-streaming")]
+impl<'de> Deserialize<'de> for ToolResultEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-streaming")]
@@ -2186,12 +2573,10 @@ impl rt::wire::Known for ToolResultPart {
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ToolResultPartType {
-    #[serde(rename = "tool_result")]
     ToolResult,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(
@@ -2208,6 +2593,40 @@ impl ToolResultPartType {
             Self::ToolResult => "tool_result",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "tool_result" => Self::ToolResult,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+impl Serialize for ToolResultPartType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+impl<'de> Deserialize<'de> for ToolResultPartType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(
@@ -2244,21 +2663,13 @@ pub struct TriggerActionRequest {
     #[serde(rename = "sessionId")]
     pub session_id: String,
     /// Action input, matching the action's `inputSchema`.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 #[cfg(feature = "tag-workspaces")]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateWorkspaceRequest {
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(
         default,
@@ -2266,11 +2677,7 @@ pub struct UpdateWorkspaceRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub description: Option<Option<String>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
 #[cfg(feature = "tag-workspaces")]
@@ -2289,11 +2696,7 @@ pub struct Workspace {
     /// The workspace's sandbox; its root is exposed as `/workspace`.
     #[serde(rename = "sandboxId")]
     pub sandbox_id: String,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -2356,18 +2759,13 @@ impl rt::wire::Known for WorkspaceList {
 }
 #[cfg(feature = "tag-workspaces")]
 /// Lifecycle state.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WorkspaceStatus {
-    #[serde(rename = "provisioning")]
     Provisioning,
-    #[serde(rename = "ready")]
     Ready,
-    #[serde(rename = "suspended")]
     Suspended,
-    #[serde(rename = "deleting")]
     Deleting,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 #[cfg(feature = "tag-workspaces")]
@@ -2381,6 +2779,31 @@ impl WorkspaceStatus {
             Self::Deleting => "deleting",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "provisioning" => Self::Provisioning,
+            "ready" => Self::Ready,
+            "suspended" => Self::Suspended,
+            "deleting" => Self::Deleting,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+#[cfg(feature = "tag-workspaces")]
+impl Serialize for WorkspaceStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tag-workspaces")]
+impl<'de> Deserialize<'de> for WorkspaceStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 #[cfg(feature = "tag-workspaces")]

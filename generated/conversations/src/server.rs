@@ -192,7 +192,7 @@ impl CreateConversationRequest2 {
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
             credentials: input.authenticate(CREATE_CONVERSATION_SECURITY)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -233,7 +233,7 @@ impl SendMessageRequest2 {
         Ok(Self {
             credentials: input.authenticate(SEND_MESSAGE_SECURITY)?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
@@ -304,10 +304,17 @@ impl ConfirmToolRequest {
         Ok(Self {
             credentials: input.authenticate(CONFIRM_TOOL_SECURITY)?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
-            body: input.json()?,
+            body: input.json_refusing_null(NOT_NULL)?,
         })
     }
 }
+/// Request-body fields that are optional but not nullable, by struct: `null` in one is
+/// answered with a 422 naming it (serde alone would read it as absent).
+static NOT_NULL: &rt::server::NotNull = &[
+    ("ConversationContext", &["analysis_id", "function_id"]),
+    ("CreateConversationRequest", &["context", "title"]),
+    ("SendMessageRequest", &["context"]),
+];
 /// Serves `api`: every operation of [`Api`] at its path, with `application/problem+json` answers (or what [`Api::reject`] makes of them) for requests that do not fit the spec (400, 401, 413, 415, 422), for unknown paths (404) and for unknown methods on a known path (405).
 ///
 /// A panic in an implementation is answered with a 500 and does not take the server down.

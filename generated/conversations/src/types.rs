@@ -43,18 +43,10 @@ pub struct Conversation {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConversationContext {
     /// ID of the binary analysis the conversation is about.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis_id: Option<i64>,
     /// ID of a function within that analysis to focus on.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function_id: Option<i64>,
 }
 /// One event of a conversation's Server-Sent Events stream: the JSON carried in an event's `data:` field. The SSE `event:` field names the kind and the `id:` field carries `event_id`; inside the payload the kind is repeated in `type`, which selects the variant.
@@ -362,18 +354,10 @@ pub struct ConversationWithEvents {
 /// Body of create_conversation; every field is optional.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateConversationRequest {
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<ConversationContext>,
     /// Title of the new conversation.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -382,18 +366,10 @@ pub struct ErrorBody {
     /// Short human-readable summary, safe to show to a user.
     pub message: String,
     /// Extra context where useful, such as quota figures or which field failed validation.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Link to documentation about this error and how to resolve it.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc_url: Option<String>,
     /// Correlation ID of the request; quote it when contacting support.
     pub trace_id: String,
@@ -407,116 +383,62 @@ impl rt::wire::Known for ErrorBody {
     }
 }
 /// Stable, machine-readable error code. The set is shared by the whole RevEng.AI API; the conversation operations document INVALID_CONVERSATION_ID, CONVERSATION_NOT_FOUND, NO_ACTIVE_RUN, NO_PENDING_CONFIRMATION, INSUFFICIENT_CREDITS, RUN_ALREADY_ACTIVE, ACCESS_DENIED, BAD_REQUEST and UNAUTHORIZED.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorCode {
-    #[serde(rename = "ACCESS_DENIED")]
     AccessDenied,
-    #[serde(rename = "ALREADY_EXISTS")]
     AlreadyExists,
-    #[serde(rename = "ANALYSIS_NOT_READY")]
     AnalysisNotReady,
-    #[serde(rename = "BAD_REQUEST")]
     BadRequest,
-    #[serde(rename = "CAPTCHA_FAILED")]
     CaptchaFailed,
-    #[serde(rename = "CLIENT_CLOSED_REQUEST")]
     ClientClosedRequest,
-    #[serde(rename = "CONFLICT")]
     Conflict,
-    #[serde(rename = "CONVERSATION_NOT_FOUND")]
     ConversationNotFound,
-    #[serde(rename = "DISPOSABLE_EMAIL_NOT_ALLOWED")]
     DisposableEmailNotAllowed,
-    #[serde(rename = "DOMAIN_ALREADY_CLAIMED")]
     DomainAlreadyClaimed,
-    #[serde(rename = "DOMAIN_VERIFICATION_PENDING")]
     DomainVerificationPending,
-    #[serde(rename = "DYNAMIC_EXECUTION_INCOMPLETE")]
     DynamicExecutionIncomplete,
-    #[serde(rename = "EMAIL_NOT_VERIFIED")]
     EmailNotVerified,
-    #[serde(rename = "EXTERNAL_USER")]
     ExternalUser,
-    #[serde(rename = "FORBIDDEN")]
     Forbidden,
-    #[serde(rename = "GATEWAY_TIMEOUT")]
     GatewayTimeout,
-    #[serde(rename = "GROUP_HAS_MEMBERS")]
     GroupHasMembers,
-    #[serde(rename = "INSUFFICIENT_CREDITS")]
     InsufficientCredits,
-    #[serde(rename = "INTERNAL_ERROR")]
     InternalError,
-    #[serde(rename = "INTERNAL_ISSUER")]
     InternalIssuer,
-    #[serde(rename = "INVALID_CONVERSATION_ID")]
     InvalidConversationId,
-    #[serde(rename = "INVALID_CREDENTIALS")]
     InvalidCredentials,
-    #[serde(rename = "INVALID_INVITE_CODE")]
     InvalidInviteCode,
-    #[serde(rename = "INVALID_RESET_CODE")]
     InvalidResetCode,
-    #[serde(rename = "LAST_ORG_OWNER")]
     LastOrgOwner,
-    #[serde(rename = "LAST_TEAM_ADMIN")]
     LastTeamAdmin,
-    #[serde(rename = "LAST_TEAM_MEMBER")]
     LastTeamMember,
-    #[serde(rename = "LINKED_TO_ORG")]
     LinkedToOrg,
-    #[serde(rename = "METHOD_NOT_ALLOWED")]
     MethodNotAllowed,
-    #[serde(rename = "NOT_ACCEPTABLE")]
     NotAcceptable,
-    #[serde(rename = "NOT_FOUND")]
     NotFound,
-    #[serde(rename = "NOT_IMPLEMENTED")]
     NotImplemented,
-    #[serde(rename = "NO_ACTIVE_RUN")]
     NoActiveRun,
-    #[serde(rename = "NO_PENDING_CONFIRMATION")]
     NoPendingConfirmation,
-    #[serde(rename = "NO_VIRUSTOTAL_KEY")]
     NoVirustotalKey,
-    #[serde(rename = "OIDC_DISCOVERY_FAILED")]
     OidcDiscoveryFailed,
-    #[serde(rename = "OPERATION_PREREQUISITE_NOT_MET")]
     OperationPrerequisiteNotMet,
-    #[serde(rename = "PASSWORD_RESET_REQUIRED")]
     PasswordResetRequired,
-    #[serde(rename = "PAYMENT_REQUIRED")]
     PaymentRequired,
-    #[serde(rename = "PRECONDITION_FAILED")]
     PreconditionFailed,
-    #[serde(rename = "REPORT_RENDER_FAILED")]
     ReportRenderFailed,
-    #[serde(rename = "REQUEST_ENTITY_TOO_LARGE")]
     RequestEntityTooLarge,
-    #[serde(rename = "RUN_ALREADY_ACTIVE")]
     RunAlreadyActive,
-    #[serde(rename = "SELF_DELETION_NOT_ALLOWED")]
     SelfDeletionNotAllowed,
-    #[serde(rename = "SERVICE_UNAVAILABLE")]
     ServiceUnavailable,
-    #[serde(rename = "TOKEN_EXPIRED")]
     TokenExpired,
-    #[serde(rename = "TOKEN_REUSED")]
     TokenReused,
-    #[serde(rename = "TOO_MANY_REQUESTS")]
     TooManyRequests,
-    #[serde(rename = "UNAUTHORIZED")]
     Unauthorized,
-    #[serde(rename = "UNSUPPORTED_MEDIA_TYPE")]
     UnsupportedMediaType,
-    #[serde(rename = "VALIDATION_FAILED")]
     ValidationFailed,
-    #[serde(rename = "VERIFICATION_EXPIRED")]
     VerificationExpired,
-    #[serde(rename = "VERIFICATION_NOT_FOUND")]
     VerificationNotFound,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorCode {
@@ -579,6 +501,78 @@ impl ErrorCode {
             Self::Unknown(other) => other,
         }
     }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "ACCESS_DENIED" => Self::AccessDenied,
+            "ALREADY_EXISTS" => Self::AlreadyExists,
+            "ANALYSIS_NOT_READY" => Self::AnalysisNotReady,
+            "BAD_REQUEST" => Self::BadRequest,
+            "CAPTCHA_FAILED" => Self::CaptchaFailed,
+            "CLIENT_CLOSED_REQUEST" => Self::ClientClosedRequest,
+            "CONFLICT" => Self::Conflict,
+            "CONVERSATION_NOT_FOUND" => Self::ConversationNotFound,
+            "DISPOSABLE_EMAIL_NOT_ALLOWED" => Self::DisposableEmailNotAllowed,
+            "DOMAIN_ALREADY_CLAIMED" => Self::DomainAlreadyClaimed,
+            "DOMAIN_VERIFICATION_PENDING" => Self::DomainVerificationPending,
+            "DYNAMIC_EXECUTION_INCOMPLETE" => Self::DynamicExecutionIncomplete,
+            "EMAIL_NOT_VERIFIED" => Self::EmailNotVerified,
+            "EXTERNAL_USER" => Self::ExternalUser,
+            "FORBIDDEN" => Self::Forbidden,
+            "GATEWAY_TIMEOUT" => Self::GatewayTimeout,
+            "GROUP_HAS_MEMBERS" => Self::GroupHasMembers,
+            "INSUFFICIENT_CREDITS" => Self::InsufficientCredits,
+            "INTERNAL_ERROR" => Self::InternalError,
+            "INTERNAL_ISSUER" => Self::InternalIssuer,
+            "INVALID_CONVERSATION_ID" => Self::InvalidConversationId,
+            "INVALID_CREDENTIALS" => Self::InvalidCredentials,
+            "INVALID_INVITE_CODE" => Self::InvalidInviteCode,
+            "INVALID_RESET_CODE" => Self::InvalidResetCode,
+            "LAST_ORG_OWNER" => Self::LastOrgOwner,
+            "LAST_TEAM_ADMIN" => Self::LastTeamAdmin,
+            "LAST_TEAM_MEMBER" => Self::LastTeamMember,
+            "LINKED_TO_ORG" => Self::LinkedToOrg,
+            "METHOD_NOT_ALLOWED" => Self::MethodNotAllowed,
+            "NOT_ACCEPTABLE" => Self::NotAcceptable,
+            "NOT_FOUND" => Self::NotFound,
+            "NOT_IMPLEMENTED" => Self::NotImplemented,
+            "NO_ACTIVE_RUN" => Self::NoActiveRun,
+            "NO_PENDING_CONFIRMATION" => Self::NoPendingConfirmation,
+            "NO_VIRUSTOTAL_KEY" => Self::NoVirustotalKey,
+            "OIDC_DISCOVERY_FAILED" => Self::OidcDiscoveryFailed,
+            "OPERATION_PREREQUISITE_NOT_MET" => Self::OperationPrerequisiteNotMet,
+            "PASSWORD_RESET_REQUIRED" => Self::PasswordResetRequired,
+            "PAYMENT_REQUIRED" => Self::PaymentRequired,
+            "PRECONDITION_FAILED" => Self::PreconditionFailed,
+            "REPORT_RENDER_FAILED" => Self::ReportRenderFailed,
+            "REQUEST_ENTITY_TOO_LARGE" => Self::RequestEntityTooLarge,
+            "RUN_ALREADY_ACTIVE" => Self::RunAlreadyActive,
+            "SELF_DELETION_NOT_ALLOWED" => Self::SelfDeletionNotAllowed,
+            "SERVICE_UNAVAILABLE" => Self::ServiceUnavailable,
+            "TOKEN_EXPIRED" => Self::TokenExpired,
+            "TOKEN_REUSED" => Self::TokenReused,
+            "TOO_MANY_REQUESTS" => Self::TooManyRequests,
+            "UNAUTHORIZED" => Self::Unauthorized,
+            "UNSUPPORTED_MEDIA_TYPE" => Self::UnsupportedMediaType,
+            "VALIDATION_FAILED" => Self::ValidationFailed,
+            "VERIFICATION_EXPIRED" => Self::VerificationExpired,
+            "VERIFICATION_NOT_FOUND" => Self::VerificationNotFound,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
+    }
 }
 impl std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -614,11 +608,7 @@ pub struct Event {
 pub struct SendMessageRequest {
     /// Text of the user's message.
     pub content: String,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<ConversationContext>,
 }
 /// Payload of a `CONTEXT_COMPACTED` event. Older conversation history was summarised to stay within the model's context window.
@@ -631,11 +621,7 @@ pub struct SseEventContextCompactedData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventContextCompactedData {
@@ -647,12 +633,10 @@ impl rt::wire::Known for SseEventContextCompactedData {
     }
 }
 /// Event kind; always `CONTEXT_COMPACTED` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SseEventContextCompactedDataType {
-    #[serde(rename = "CONTEXT_COMPACTED")]
     ContextCompacted,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl SseEventContextCompactedDataType {
@@ -662,6 +646,26 @@ impl SseEventContextCompactedDataType {
             Self::ContextCompacted => "CONTEXT_COMPACTED",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "CONTEXT_COMPACTED" => Self::ContextCompacted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for SseEventContextCompactedDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for SseEventContextCompactedDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for SseEventContextCompactedDataType {
@@ -687,11 +691,7 @@ pub struct SseEventRunCancelledData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventRunCancelledData {
@@ -703,12 +703,10 @@ impl rt::wire::Known for SseEventRunCancelledData {
     }
 }
 /// Event kind; always `RUN_CANCELLED` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SseEventRunCancelledDataType {
-    #[serde(rename = "RUN_CANCELLED")]
     RunCancelled,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl SseEventRunCancelledDataType {
@@ -718,6 +716,26 @@ impl SseEventRunCancelledDataType {
             Self::RunCancelled => "RUN_CANCELLED",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "RUN_CANCELLED" => Self::RunCancelled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for SseEventRunCancelledDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for SseEventRunCancelledDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for SseEventRunCancelledDataType {
@@ -743,11 +761,7 @@ pub struct SseEventRunErrorData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventRunErrorData {
@@ -759,12 +773,10 @@ impl rt::wire::Known for SseEventRunErrorData {
     }
 }
 /// Event kind; always `RUN_ERROR` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SseEventRunErrorDataType {
-    #[serde(rename = "RUN_ERROR")]
     RunError,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl SseEventRunErrorDataType {
@@ -774,6 +786,26 @@ impl SseEventRunErrorDataType {
             Self::RunError => "RUN_ERROR",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "RUN_ERROR" => Self::RunError,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for SseEventRunErrorDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for SseEventRunErrorDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for SseEventRunErrorDataType {
@@ -799,11 +831,7 @@ pub struct SseEventRunFinishedData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventRunFinishedData {
@@ -815,12 +843,10 @@ impl rt::wire::Known for SseEventRunFinishedData {
     }
 }
 /// Event kind; always `RUN_FINISHED` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SseEventRunFinishedDataType {
-    #[serde(rename = "RUN_FINISHED")]
     RunFinished,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl SseEventRunFinishedDataType {
@@ -830,6 +856,26 @@ impl SseEventRunFinishedDataType {
             Self::RunFinished => "RUN_FINISHED",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "RUN_FINISHED" => Self::RunFinished,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for SseEventRunFinishedDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for SseEventRunFinishedDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for SseEventRunFinishedDataType {
@@ -855,11 +901,7 @@ pub struct SseEventRunStartedData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventRunStartedData {
@@ -871,12 +913,10 @@ impl rt::wire::Known for SseEventRunStartedData {
     }
 }
 /// Event kind; always `RUN_STARTED` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SseEventRunStartedDataType {
-    #[serde(rename = "RUN_STARTED")]
     RunStarted,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl SseEventRunStartedDataType {
@@ -886,6 +926,26 @@ impl SseEventRunStartedDataType {
             Self::RunStarted => "RUN_STARTED",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "RUN_STARTED" => Self::RunStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for SseEventRunStartedDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for SseEventRunStartedDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for SseEventRunStartedDataType {
@@ -911,11 +971,7 @@ pub struct SseEventStepFinishedData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventStepFinishedData {
@@ -927,12 +983,10 @@ impl rt::wire::Known for SseEventStepFinishedData {
     }
 }
 /// Event kind; always `STEP_FINISHED` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SseEventStepFinishedDataType {
-    #[serde(rename = "STEP_FINISHED")]
     StepFinished,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl SseEventStepFinishedDataType {
@@ -942,6 +996,26 @@ impl SseEventStepFinishedDataType {
             Self::StepFinished => "STEP_FINISHED",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "STEP_FINISHED" => Self::StepFinished,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for SseEventStepFinishedDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for SseEventStepFinishedDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for SseEventStepFinishedDataType {
@@ -967,11 +1041,7 @@ pub struct SseEventStepStartedData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventStepStartedData {
@@ -983,12 +1053,10 @@ impl rt::wire::Known for SseEventStepStartedData {
     }
 }
 /// Event kind; always `STEP_STARTED` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SseEventStepStartedDataType {
-    #[serde(rename = "STEP_STARTED")]
     StepStarted,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl SseEventStepStartedDataType {
@@ -998,6 +1066,26 @@ impl SseEventStepStartedDataType {
             Self::StepStarted => "STEP_STARTED",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "STEP_STARTED" => Self::StepStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for SseEventStepStartedDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for SseEventStepStartedDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for SseEventStepStartedDataType {
@@ -1023,11 +1111,7 @@ pub struct SseEventTextMessageContentData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventTextMessageContentData {
@@ -1039,12 +1123,10 @@ impl rt::wire::Known for SseEventTextMessageContentData {
     }
 }
 /// Event kind; always `TEXT_MESSAGE_CONTENT` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SseEventTextMessageContentDataType {
-    #[serde(rename = "TEXT_MESSAGE_CONTENT")]
     TextMessageContent,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl SseEventTextMessageContentDataType {
@@ -1054,6 +1136,26 @@ impl SseEventTextMessageContentDataType {
             Self::TextMessageContent => "TEXT_MESSAGE_CONTENT",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "TEXT_MESSAGE_CONTENT" => Self::TextMessageContent,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for SseEventTextMessageContentDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for SseEventTextMessageContentDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for SseEventTextMessageContentDataType {
@@ -1079,11 +1181,7 @@ pub struct SseEventTextMessageEndData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventTextMessageEndData {
@@ -1095,12 +1193,10 @@ impl rt::wire::Known for SseEventTextMessageEndData {
     }
 }
 /// Event kind; always `TEXT_MESSAGE_END` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SseEventTextMessageEndDataType {
-    #[serde(rename = "TEXT_MESSAGE_END")]
     TextMessageEnd,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl SseEventTextMessageEndDataType {
@@ -1110,6 +1206,26 @@ impl SseEventTextMessageEndDataType {
             Self::TextMessageEnd => "TEXT_MESSAGE_END",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "TEXT_MESSAGE_END" => Self::TextMessageEnd,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for SseEventTextMessageEndDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for SseEventTextMessageEndDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for SseEventTextMessageEndDataType {
@@ -1135,11 +1251,7 @@ pub struct SseEventTextMessageStartData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventTextMessageStartData {
@@ -1151,12 +1263,10 @@ impl rt::wire::Known for SseEventTextMessageStartData {
     }
 }
 /// Event kind; always `TEXT_MESSAGE_START` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SseEventTextMessageStartDataType {
-    #[serde(rename = "TEXT_MESSAGE_START")]
     TextMessageStart,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl SseEventTextMessageStartDataType {
@@ -1166,6 +1276,26 @@ impl SseEventTextMessageStartDataType {
             Self::TextMessageStart => "TEXT_MESSAGE_START",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "TEXT_MESSAGE_START" => Self::TextMessageStart,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for SseEventTextMessageStartDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for SseEventTextMessageStartDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for SseEventTextMessageStartDataType {
@@ -1191,11 +1321,7 @@ pub struct SseEventTitleUpdatedData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventTitleUpdatedData {
@@ -1207,12 +1333,10 @@ impl rt::wire::Known for SseEventTitleUpdatedData {
     }
 }
 /// Event kind; always `TITLE_UPDATED` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SseEventTitleUpdatedDataType {
-    #[serde(rename = "TITLE_UPDATED")]
     TitleUpdated,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl SseEventTitleUpdatedDataType {
@@ -1222,6 +1346,26 @@ impl SseEventTitleUpdatedDataType {
             Self::TitleUpdated => "TITLE_UPDATED",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "TITLE_UPDATED" => Self::TitleUpdated,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for SseEventTitleUpdatedDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for SseEventTitleUpdatedDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for SseEventTitleUpdatedDataType {
@@ -1247,11 +1391,7 @@ pub struct SseEventToolCallArgsDeltaData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventToolCallArgsDeltaData {
@@ -1263,12 +1403,10 @@ impl rt::wire::Known for SseEventToolCallArgsDeltaData {
     }
 }
 /// Event kind; always `TOOL_CALL_ARGS_DELTA` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SseEventToolCallArgsDeltaDataType {
-    #[serde(rename = "TOOL_CALL_ARGS_DELTA")]
     ToolCallArgsDelta,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl SseEventToolCallArgsDeltaDataType {
@@ -1278,6 +1416,26 @@ impl SseEventToolCallArgsDeltaDataType {
             Self::ToolCallArgsDelta => "TOOL_CALL_ARGS_DELTA",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "TOOL_CALL_ARGS_DELTA" => Self::ToolCallArgsDelta,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for SseEventToolCallArgsDeltaDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for SseEventToolCallArgsDeltaDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for SseEventToolCallArgsDeltaDataType {
@@ -1303,11 +1461,7 @@ pub struct SseEventToolCallEndData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventToolCallEndData {
@@ -1319,12 +1473,10 @@ impl rt::wire::Known for SseEventToolCallEndData {
     }
 }
 /// Event kind; always `TOOL_CALL_END` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SseEventToolCallEndDataType {
-    #[serde(rename = "TOOL_CALL_END")]
     ToolCallEnd,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl SseEventToolCallEndDataType {
@@ -1334,6 +1486,26 @@ impl SseEventToolCallEndDataType {
             Self::ToolCallEnd => "TOOL_CALL_END",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "TOOL_CALL_END" => Self::ToolCallEnd,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for SseEventToolCallEndDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for SseEventToolCallEndDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for SseEventToolCallEndDataType {
@@ -1359,11 +1531,7 @@ pub struct SseEventToolCallProgressData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventToolCallProgressData {
@@ -1375,12 +1543,10 @@ impl rt::wire::Known for SseEventToolCallProgressData {
     }
 }
 /// Event kind; always `TOOL_CALL_PROGRESS` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SseEventToolCallProgressDataType {
-    #[serde(rename = "TOOL_CALL_PROGRESS")]
     ToolCallProgress,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl SseEventToolCallProgressDataType {
@@ -1390,6 +1556,26 @@ impl SseEventToolCallProgressDataType {
             Self::ToolCallProgress => "TOOL_CALL_PROGRESS",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "TOOL_CALL_PROGRESS" => Self::ToolCallProgress,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for SseEventToolCallProgressDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for SseEventToolCallProgressDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for SseEventToolCallProgressDataType {
@@ -1415,11 +1601,7 @@ pub struct SseEventToolCallResultData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventToolCallResultData {
@@ -1431,12 +1613,10 @@ impl rt::wire::Known for SseEventToolCallResultData {
     }
 }
 /// Event kind; always `TOOL_CALL_RESULT` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SseEventToolCallResultDataType {
-    #[serde(rename = "TOOL_CALL_RESULT")]
     ToolCallResult,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl SseEventToolCallResultDataType {
@@ -1446,6 +1626,26 @@ impl SseEventToolCallResultDataType {
             Self::ToolCallResult => "TOOL_CALL_RESULT",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "TOOL_CALL_RESULT" => Self::ToolCallResult,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for SseEventToolCallResultDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for SseEventToolCallResultDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for SseEventToolCallResultDataType {
@@ -1471,11 +1671,7 @@ pub struct SseEventToolCallStartData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventToolCallStartData {
@@ -1487,12 +1683,10 @@ impl rt::wire::Known for SseEventToolCallStartData {
     }
 }
 /// Event kind; always `TOOL_CALL_START` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SseEventToolCallStartDataType {
-    #[serde(rename = "TOOL_CALL_START")]
     ToolCallStart,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl SseEventToolCallStartDataType {
@@ -1502,6 +1696,26 @@ impl SseEventToolCallStartDataType {
             Self::ToolCallStart => "TOOL_CALL_START",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "TOOL_CALL_START" => Self::ToolCallStart,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for SseEventToolCallStartDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for SseEventToolCallStartDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for SseEventToolCallStartDataType {
@@ -1527,11 +1741,7 @@ pub struct SseEventToolConfirmationRequiredData {
     /// Kind-specific details of the event as produced by the agent runtime (any JSON value, may be null).
     pub data: Option<serde_json::Value>,
     /// ID of the run that produced the event, when the event belongs to a run.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run_id: Option<String>,
 }
 impl rt::wire::Known for SseEventToolConfirmationRequiredData {
@@ -1543,12 +1753,10 @@ impl rt::wire::Known for SseEventToolConfirmationRequiredData {
     }
 }
 /// Event kind; always `TOOL_CONFIRMATION_REQUIRED` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SseEventToolConfirmationRequiredDataType {
-    #[serde(rename = "TOOL_CONFIRMATION_REQUIRED")]
     ToolConfirmationRequired,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl SseEventToolConfirmationRequiredDataType {
@@ -1558,6 +1766,26 @@ impl SseEventToolConfirmationRequiredDataType {
             Self::ToolConfirmationRequired => "TOOL_CONFIRMATION_REQUIRED",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "TOOL_CONFIRMATION_REQUIRED" => Self::ToolConfirmationRequired,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for SseEventToolConfirmationRequiredDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for SseEventToolConfirmationRequiredDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for SseEventToolConfirmationRequiredDataType {
@@ -1581,10 +1809,6 @@ pub struct StatusResponse {
     /// Short status word describing the outcome (for example that a run was started or cancelled).
     pub status: String,
     /// OpenTelemetry trace ID of the run; use it to find the run's tool-call spans in a tracing backend.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }

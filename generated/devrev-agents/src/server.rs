@@ -72,10 +72,28 @@ impl AiAgentsEventsExecuteAsyncRequest {
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
             credentials: input.authenticate(AI_AGENTS_EVENTS_EXECUTE_ASYNC_SECURITY)?,
-            body: rt::server::known_body(input.json()?)?,
+            body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
 }
+/// Request-body fields that are optional but not nullable, by struct: `null` in one is
+/// answered with a 422 naming it (serde alone would read it as absent).
+static NOT_NULL: &rt::server::NotNull = &[
+    ("AiAgentEvent", &["input_message"]),
+    (
+        "AiAgentEventsExecuteAsyncRequest",
+        &[
+            "agent_version",
+            "client_metadata",
+            "context",
+            "event_source_target",
+            "message_context",
+            "parent",
+            "target",
+            "webhook_target",
+        ],
+    ),
+];
 /// Serves `api`: every operation of [`Api`] at its path, with `application/problem+json` answers (or what [`Api::reject`] makes of them) for requests that do not fit the spec (400, 401, 413, 415, 422), for unknown paths (404) and for unknown methods on a known path (405).
 ///
 /// A panic in an implementation is answered with a 500 and does not take the server down.

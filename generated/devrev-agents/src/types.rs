@@ -5,11 +5,7 @@ use crate::rt;
 /// An event to be processed by an AI agent.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AiAgentEvent {
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_message: Option<AiAgentInputMessage>,
 }
 /// Additional metadata to be used by the AI agent for the event. The seed does not list its fields, so it is an open object here.
@@ -26,58 +22,26 @@ pub struct AiAgentEventsExecuteAsyncRequest {
     /// The ID of the AI agent that will consume the event.
     pub agent: String,
     /// The ID of the agent version that will be used for the execution.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_version: Option<String>,
     /// The metadata to be sent to the client with the notifications of execution progress.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<AiAgentEventContext>,
     pub event: AiAgentEvent,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_source_target: Option<AiAgentEventSourceTarget>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_context: Option<AiAgentMessageContext>,
     /// The ID of the parent object for this agent session. Access to agent session will be determined by access to parent.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
     /// An identifier of a session with an AI agent. Reusing it across calls keeps the conversation state (the agent's memory) of that session.
     pub session_object: String,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<AiAgentEventsExecuteAsyncRequestTarget>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_target: Option<AiAgentWebhookTarget>,
 }
 impl rt::wire::Known for AiAgentEventsExecuteAsyncRequest {
@@ -89,14 +53,11 @@ impl rt::wire::Known for AiAgentEventsExecuteAsyncRequest {
     }
 }
 /// Which of the two notification targets (`event_source_target` or `webhook_target`) is used.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AiAgentEventsExecuteAsyncRequestTarget {
-    #[serde(rename = "event_source_target")]
     EventSourceTarget,
-    #[serde(rename = "webhook_target")]
     WebhookTarget,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl AiAgentEventsExecuteAsyncRequestTarget {
@@ -107,6 +68,27 @@ impl AiAgentEventsExecuteAsyncRequestTarget {
             Self::WebhookTarget => "webhook_target",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "event_source_target" => Self::EventSourceTarget,
+            "webhook_target" => Self::WebhookTarget,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for AiAgentEventsExecuteAsyncRequestTarget {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for AiAgentEventsExecuteAsyncRequestTarget {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for AiAgentEventsExecuteAsyncRequestTarget {
@@ -138,11 +120,7 @@ pub type AiAgentMessageContext = std::collections::BTreeMap<String, serde_json::
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AiAgentSessionSummary {
     /// Human-readable ID of the agent session.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_id: Option<String>,
     /// Globally unique ID of the agent session.
     pub id: String,
@@ -157,18 +135,10 @@ pub struct AiAgentWebhookTarget {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorArtifactAlreadyAttachedToAParent {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorArtifactAlreadyAttachedToAParentType,
     /// The existing parent attached to the artifact.
@@ -184,12 +154,10 @@ impl rt::wire::Known for ErrorArtifactAlreadyAttachedToAParent {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorArtifactAlreadyAttachedToAParentType {
-    #[serde(rename = "artifact_already_attached_to_a_parent")]
     ArtifactAlreadyAttachedToAParent,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorArtifactAlreadyAttachedToAParentType {
@@ -201,6 +169,28 @@ impl ErrorArtifactAlreadyAttachedToAParentType {
             }
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "artifact_already_attached_to_a_parent" => {
+                Self::ArtifactAlreadyAttachedToAParent
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorArtifactAlreadyAttachedToAParentType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorArtifactAlreadyAttachedToAParentType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorArtifactAlreadyAttachedToAParentType {
@@ -220,18 +210,10 @@ impl rt::wire::Known for ErrorArtifactAlreadyAttachedToAParentType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBadRequest {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorBadRequestType,
 }
@@ -243,12 +225,10 @@ impl rt::wire::Known for ErrorBadRequest {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorBadRequestType {
-    #[serde(rename = "bad_request")]
     BadRequest,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorBadRequestType {
@@ -258,6 +238,26 @@ impl ErrorBadRequestType {
             Self::BadRequest => "bad_request",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "bad_request" => Self::BadRequest,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorBadRequestType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorBadRequestType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorBadRequestType {
@@ -277,36 +277,20 @@ impl rt::wire::Known for ErrorBadRequestType {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBase {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 /// 401. The Dev organization has been deactivated.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorDevOrgDeactivated {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorDevOrgDeactivatedType,
 }
@@ -318,12 +302,10 @@ impl rt::wire::Known for ErrorDevOrgDeactivated {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorDevOrgDeactivatedType {
-    #[serde(rename = "dev_org_deactivated")]
     DevOrgDeactivated,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorDevOrgDeactivatedType {
@@ -333,6 +315,26 @@ impl ErrorDevOrgDeactivatedType {
             Self::DevOrgDeactivated => "dev_org_deactivated",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "dev_org_deactivated" => Self::DevOrgDeactivated,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorDevOrgDeactivatedType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorDevOrgDeactivatedType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorDevOrgDeactivatedType {
@@ -352,26 +354,14 @@ impl rt::wire::Known for ErrorDevOrgDeactivatedType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorForbidden {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorForbiddenType,
     /// IDs of the objects the caller is not allowed to access.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_ids: Option<Vec<String>>,
 }
 impl rt::wire::Known for ErrorForbidden {
@@ -382,12 +372,10 @@ impl rt::wire::Known for ErrorForbidden {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorForbiddenType {
-    #[serde(rename = "forbidden")]
     Forbidden,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorForbiddenType {
@@ -397,6 +385,26 @@ impl ErrorForbiddenType {
             Self::Forbidden => "forbidden",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "forbidden" => Self::Forbidden,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorForbiddenType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorForbiddenType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorForbiddenType {
@@ -416,26 +424,14 @@ impl rt::wire::Known for ErrorForbiddenType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInternalError {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorInternalErrorType,
     /// A unique ID generated for the error that can be used for inquiry.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_id: Option<String>,
 }
 impl rt::wire::Known for ErrorInternalError {
@@ -446,12 +442,10 @@ impl rt::wire::Known for ErrorInternalError {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorInternalErrorType {
-    #[serde(rename = "internal_error")]
     InternalError,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorInternalErrorType {
@@ -461,6 +455,26 @@ impl ErrorInternalErrorType {
             Self::InternalError => "internal_error",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "internal_error" => Self::InternalError,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorInternalErrorType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorInternalErrorType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorInternalErrorType {
@@ -480,18 +494,10 @@ impl rt::wire::Known for ErrorInternalErrorType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInvalidApiVersion {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorInvalidApiVersionType,
     /// The provided API version.
@@ -505,12 +511,10 @@ impl rt::wire::Known for ErrorInvalidApiVersion {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorInvalidApiVersionType {
-    #[serde(rename = "invalid_api_version")]
     InvalidApiVersion,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorInvalidApiVersionType {
@@ -520,6 +524,26 @@ impl ErrorInvalidApiVersionType {
             Self::InvalidApiVersion => "invalid_api_version",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "invalid_api_version" => Self::InvalidApiVersion,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorInvalidApiVersionType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorInvalidApiVersionType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorInvalidApiVersionType {
@@ -539,18 +563,10 @@ impl rt::wire::Known for ErrorInvalidApiVersionType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInvalidEnumValue {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorInvalidEnumValueType,
     /// The allowed values for the field.
@@ -568,12 +584,10 @@ impl rt::wire::Known for ErrorInvalidEnumValue {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorInvalidEnumValueType {
-    #[serde(rename = "invalid_enum_value")]
     InvalidEnumValue,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorInvalidEnumValueType {
@@ -583,6 +597,26 @@ impl ErrorInvalidEnumValueType {
             Self::InvalidEnumValue => "invalid_enum_value",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "invalid_enum_value" => Self::InvalidEnumValue,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorInvalidEnumValueType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorInvalidEnumValueType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorInvalidEnumValueType {
@@ -602,18 +636,10 @@ impl rt::wire::Known for ErrorInvalidEnumValueType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInvalidField {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorInvalidFieldType,
     /// The field name that's invalid.
@@ -627,12 +653,10 @@ impl rt::wire::Known for ErrorInvalidField {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorInvalidFieldType {
-    #[serde(rename = "invalid_field")]
     InvalidField,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorInvalidFieldType {
@@ -642,6 +666,26 @@ impl ErrorInvalidFieldType {
             Self::InvalidField => "invalid_field",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "invalid_field" => Self::InvalidField,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorInvalidFieldType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorInvalidFieldType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorInvalidFieldType {
@@ -661,18 +705,10 @@ impl rt::wire::Known for ErrorInvalidFieldType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInvalidId {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorInvalidIdType,
     /// The field whose ID is invalid.
@@ -686,12 +722,10 @@ impl rt::wire::Known for ErrorInvalidId {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorInvalidIdType {
-    #[serde(rename = "invalid_id")]
     InvalidId,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorInvalidIdType {
@@ -701,6 +735,26 @@ impl ErrorInvalidIdType {
             Self::InvalidId => "invalid_id",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "invalid_id" => Self::InvalidId,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorInvalidIdType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorInvalidIdType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorInvalidIdType {
@@ -720,54 +774,26 @@ impl rt::wire::Known for ErrorInvalidIdType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorMissingDependency {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorMissingDependencyType,
     /// The dependent fields.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dependencies: Option<Vec<ErrorMissingDependencyDependency>>,
     /// The field on which the value depends.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dependent_field_name: Option<String>,
     /// The value which needs to be set of the dependent field.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dependent_field_value: Option<String>,
     /// The field whose value was received.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provided_field_name: Option<String>,
     /// The value that was received.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provided_field_value: Option<String>,
 }
 impl rt::wire::Known for ErrorMissingDependency {
@@ -785,12 +811,10 @@ pub struct ErrorMissingDependencyDependency {
     /// The dependent field value.
     pub field_value: String,
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorMissingDependencyType {
-    #[serde(rename = "missing_dependency")]
     MissingDependency,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorMissingDependencyType {
@@ -800,6 +824,26 @@ impl ErrorMissingDependencyType {
             Self::MissingDependency => "missing_dependency",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "missing_dependency" => Self::MissingDependency,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorMissingDependencyType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorMissingDependencyType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorMissingDependencyType {
@@ -819,18 +863,10 @@ impl rt::wire::Known for ErrorMissingDependencyType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorMissingRequiredField {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorMissingRequiredFieldType,
     /// The missing field's name.
@@ -844,12 +880,10 @@ impl rt::wire::Known for ErrorMissingRequiredField {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorMissingRequiredFieldType {
-    #[serde(rename = "missing_required_field")]
     MissingRequiredField,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorMissingRequiredFieldType {
@@ -859,6 +893,26 @@ impl ErrorMissingRequiredFieldType {
             Self::MissingRequiredField => "missing_required_field",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "missing_required_field" => Self::MissingRequiredField,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorMissingRequiredFieldType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorMissingRequiredFieldType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorMissingRequiredFieldType {
@@ -1217,18 +1271,10 @@ impl rt::wire::Known for ErrorModel {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorNotFound {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorNotFoundType,
 }
@@ -1240,12 +1286,10 @@ impl rt::wire::Known for ErrorNotFound {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorNotFoundType {
-    #[serde(rename = "not_found")]
     NotFound,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorNotFoundType {
@@ -1255,6 +1299,26 @@ impl ErrorNotFoundType {
             Self::NotFound => "not_found",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "not_found" => Self::NotFound,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorNotFoundType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorNotFoundType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorNotFoundType {
@@ -1274,18 +1338,10 @@ impl rt::wire::Known for ErrorNotFoundType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorParseError {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorParseErrorType,
 }
@@ -1297,12 +1353,10 @@ impl rt::wire::Known for ErrorParseError {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorParseErrorType {
-    #[serde(rename = "parse_error")]
     ParseError,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorParseErrorType {
@@ -1312,6 +1366,26 @@ impl ErrorParseErrorType {
             Self::ParseError => "parse_error",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "parse_error" => Self::ParseError,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorParseErrorType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorParseErrorType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorParseErrorType {
@@ -1331,26 +1405,14 @@ impl rt::wire::Known for ErrorParseErrorType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorRequestEntityTooLarge {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorRequestEntityTooLargeType,
     /// The largest request body, in bytes, that is accepted.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_bytes: Option<i64>,
 }
 impl rt::wire::Known for ErrorRequestEntityTooLarge {
@@ -1361,12 +1423,10 @@ impl rt::wire::Known for ErrorRequestEntityTooLarge {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorRequestEntityTooLargeType {
-    #[serde(rename = "request_entity_too_large")]
     RequestEntityTooLarge,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorRequestEntityTooLargeType {
@@ -1376,6 +1436,26 @@ impl ErrorRequestEntityTooLargeType {
             Self::RequestEntityTooLarge => "request_entity_too_large",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "request_entity_too_large" => Self::RequestEntityTooLarge,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorRequestEntityTooLargeType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorRequestEntityTooLargeType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorRequestEntityTooLargeType {
@@ -1395,18 +1475,10 @@ impl rt::wire::Known for ErrorRequestEntityTooLargeType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorServiceUnavailable {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorServiceUnavailableType,
 }
@@ -1418,12 +1490,10 @@ impl rt::wire::Known for ErrorServiceUnavailable {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorServiceUnavailableType {
-    #[serde(rename = "service_unavailable")]
     ServiceUnavailable,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorServiceUnavailableType {
@@ -1433,6 +1503,26 @@ impl ErrorServiceUnavailableType {
             Self::ServiceUnavailable => "service_unavailable",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "service_unavailable" => Self::ServiceUnavailable,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorServiceUnavailableType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorServiceUnavailableType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorServiceUnavailableType {
@@ -1452,26 +1542,14 @@ impl rt::wire::Known for ErrorServiceUnavailableType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorTooManyRequests {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorTooManyRequestsType,
     /// The number of seconds after which the client should retry.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<i64>,
 }
 impl rt::wire::Known for ErrorTooManyRequests {
@@ -1482,12 +1560,10 @@ impl rt::wire::Known for ErrorTooManyRequests {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorTooManyRequestsType {
-    #[serde(rename = "too_many_requests")]
     TooManyRequests,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorTooManyRequestsType {
@@ -1497,6 +1573,26 @@ impl ErrorTooManyRequestsType {
             Self::TooManyRequests => "too_many_requests",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "too_many_requests" => Self::TooManyRequests,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorTooManyRequestsType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorTooManyRequestsType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorTooManyRequestsType {
@@ -1516,18 +1612,10 @@ impl rt::wire::Known for ErrorTooManyRequestsType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorUnauthenticated {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorUnauthenticatedType,
 }
@@ -1539,12 +1627,10 @@ impl rt::wire::Known for ErrorUnauthenticated {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorUnauthenticatedType {
-    #[serde(rename = "unauthenticated")]
     Unauthenticated,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorUnauthenticatedType {
@@ -1554,6 +1640,26 @@ impl ErrorUnauthenticatedType {
             Self::Unauthenticated => "unauthenticated",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "unauthenticated" => Self::Unauthenticated,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorUnauthenticatedType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorUnauthenticatedType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorUnauthenticatedType {
@@ -1573,18 +1679,10 @@ impl rt::wire::Known for ErrorUnauthenticatedType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorUnexpectedIdType {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorUnexpectedIdTypeType,
     /// The field whose ID type is unexpected.
@@ -1598,12 +1696,10 @@ impl rt::wire::Known for ErrorUnexpectedIdType {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorUnexpectedIdTypeType {
-    #[serde(rename = "unexpected_id_type")]
     UnexpectedIdType,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorUnexpectedIdTypeType {
@@ -1613,6 +1709,26 @@ impl ErrorUnexpectedIdTypeType {
             Self::UnexpectedIdType => "unexpected_id_type",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "unexpected_id_type" => Self::UnexpectedIdType,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorUnexpectedIdTypeType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorUnexpectedIdTypeType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorUnexpectedIdTypeType {
@@ -1632,18 +1748,10 @@ impl rt::wire::Known for ErrorUnexpectedIdTypeType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorUnexpectedJsonType {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorUnexpectedJsonTypeType2,
     pub actual: ErrorUnexpectedJsonTypeType,
@@ -1667,22 +1775,15 @@ impl rt::wire::Known for ErrorUnexpectedJsonType {
             ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorUnexpectedJsonTypeType {
-    #[serde(rename = "array")]
     Array,
-    #[serde(rename = "bool")]
     Bool,
-    #[serde(rename = "null")]
     Null,
-    #[serde(rename = "number")]
     Number,
-    #[serde(rename = "object")]
     Object,
-    #[serde(rename = "string")]
     String,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorUnexpectedJsonTypeType {
@@ -1698,6 +1799,31 @@ impl ErrorUnexpectedJsonTypeType {
             Self::Unknown(other) => other,
         }
     }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "array" => Self::Array,
+            "bool" => Self::Bool,
+            "null" => Self::Null,
+            "number" => Self::Number,
+            "object" => Self::Object,
+            "string" => Self::String,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorUnexpectedJsonTypeType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorUnexpectedJsonTypeType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
+    }
 }
 impl std::fmt::Display for ErrorUnexpectedJsonTypeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1712,12 +1838,10 @@ impl rt::wire::Known for ErrorUnexpectedJsonTypeType {
         }
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorUnexpectedJsonTypeType2 {
-    #[serde(rename = "unexpected_json_type")]
     UnexpectedJsonType,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorUnexpectedJsonTypeType2 {
@@ -1727,6 +1851,26 @@ impl ErrorUnexpectedJsonTypeType2 {
             Self::UnexpectedJsonType => "unexpected_json_type",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "unexpected_json_type" => Self::UnexpectedJsonType,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorUnexpectedJsonTypeType2 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorUnexpectedJsonTypeType2 {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorUnexpectedJsonTypeType2 {
@@ -1746,35 +1890,19 @@ impl rt::wire::Known for ErrorUnexpectedJsonTypeType2 {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorValueNotPermitted {
     /// Error detail information.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The message associated with the error.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub r#type: ErrorValueNotPermittedType,
     /// The allowed values for the field.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_values: Option<Vec<String>>,
     /// The field whose value is not permitted.
     pub field_name: String,
     /// The reason the value isn't permitted.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 impl rt::wire::Known for ErrorValueNotPermitted {
@@ -1785,12 +1913,10 @@ impl rt::wire::Known for ErrorValueNotPermitted {
         ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorValueNotPermittedType {
-    #[serde(rename = "value_not_permitted")]
     ValueNotPermitted,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl ErrorValueNotPermittedType {
@@ -1800,6 +1926,26 @@ impl ErrorValueNotPermittedType {
             Self::ValueNotPermitted => "value_not_permitted",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "value_not_permitted" => Self::ValueNotPermitted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for ErrorValueNotPermittedType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ErrorValueNotPermittedType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for ErrorValueNotPermittedType {

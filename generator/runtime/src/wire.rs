@@ -5,6 +5,7 @@
 //! writes its own). This module owns:
 //!
 //! - [`Base64`]: `format: byte` strings as bytes.
+//! - [`deserialize_string_enum`]: the `Deserialize` of generated string enums.
 //! - [`nullable`]: a serde `with` module that tells an absent field from an explicit `null`.
 //! - [`tagged`]: the small pieces hand-emitted `Serialize`/`Deserialize` impls of discriminated
 //!   unions need.
@@ -140,6 +141,60 @@ impl<'de> Deserialize<'de> for Base64 {
     }
 }
 
+/// Reads a string and turns it into a generated string enum with `from_wire` (which keeps a
+/// value it does not know as `Unknown`). Anything but a string is an error.
+///
+/// Generated enums implement `Deserialize` with this instead of serde's derive: the derive of an
+/// enum with an `untagged` catch-all buffers the input and expands to several times the code,
+/// which a crate with thousands of enums pays for on every build.
+///
+/// ```
+/// #[derive(Debug, PartialEq)]
+/// enum Status { Active, Unknown(String) }
+///
+/// impl Status {
+///     fn from_wire(value: &str) -> Self {
+///         match value {
+///             "active" => Self::Active,
+///             other => Self::Unknown(other.to_owned()),
+///         }
+///     }
+/// }
+///
+/// impl<'de> serde::Deserialize<'de> for Status {
+///     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+///         oagen_rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
+///     }
+/// }
+///
+/// assert_eq!(serde_json::from_str::<Status>(r#""active""#).unwrap(), Status::Active);
+/// assert_eq!(
+///     serde_json::from_str::<Status>(r#""paused""#).unwrap(),
+///     Status::Unknown("paused".to_owned())
+/// );
+/// assert!(serde_json::from_str::<Status>("1").is_err());
+/// ```
+pub fn deserialize_string_enum<'de, D: serde::Deserializer<'de>, T>(
+    deserializer: D,
+    from_wire: fn(&str) -> T,
+) -> Result<T, D::Error> {
+    struct Visitor<T>(fn(&str) -> T);
+
+    impl<T> serde::de::Visitor<'_> for Visitor<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<T, E> {
+            Ok((self.0)(value))
+        }
+    }
+
+    deserializer.deserialize_str(Visitor(from_wire))
+}
+
 /// A serde `with` module for `Option<Option<T>>`: absent, `null` and a value are three states.
 ///
 /// Use it on fields that are both optional and nullable when the difference matters, as in a
@@ -192,83 +247,6 @@ pub mod nullable {
     ) -> Result<Option<Option<T>>, D::Error> {
         Option::<T>::deserialize(deserializer).map(Some)
     }
-}
-
-/// A serde `with` module for fields that are optional but not nullable (`Option<T>`): the
-/// spec allows leaving them out, not sending `null`.
-///
-/// How `null` is read depends on who reads. A client reads it as absent (`None`): servers that
-/// write `null` for a field they have no value for are common, and refusing their answers would
-/// help nobody. A server refuses it: generated servers decode request bodies inside
-/// [`refusing_null`], where `null` in such a field is an error naming it, so an implementation
-/// never sees a request that breaks the spec.
-///
-/// ```
-/// use serde::{Deserialize, Serialize};
-///
-/// #[derive(Debug, PartialEq, Serialize, Deserialize)]
-/// struct Message {
-///     #[serde(default, with = "oagen_rt::wire::optional", skip_serializing_if = "Option::is_none")]
-///     title: Option<String>,
-/// }
-///
-/// let null = r#"{"title":null}"#;
-/// assert_eq!(serde_json::from_str::<Message>(null).unwrap(), Message { title: None });
-/// let refused = oagen_rt::wire::refusing_null(|| serde_json::from_str::<Message>(null));
-/// assert!(refused.unwrap_err().to_string().contains("null"));
-/// let absent = oagen_rt::wire::refusing_null(|| serde_json::from_str::<Message>("{}"));
-/// assert_eq!(absent.unwrap(), Message { title: None });
-/// ```
-pub mod optional {
-    use std::cell::Cell;
-
-    use serde::de::Error as _;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    thread_local! {
-        /// Set while a server decodes a request body (see [`super::refusing_null`]).
-        pub(super) static REFUSE_NULL: Cell<bool> = const { Cell::new(false) };
-    }
-
-    /// Writes `Some(v)` as `v` (and `None` as `null`, which `skip_serializing_if` avoids).
-    pub fn serialize<T: Serialize, S: Serializer>(
-        value: &Option<T>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        value.serialize(serializer)
-    }
-
-    /// Reads a value as `Some(v)`, and `null` as `None` or, inside
-    /// [`refusing_null`](super::refusing_null), as an error. serde only calls this when the
-    /// field is present; `#[serde(default)]` supplies `None` when it is absent.
-    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<T>, D::Error> {
-        let value = Option::<T>::deserialize(deserializer)?;
-        if value.is_none() && REFUSE_NULL.with(Cell::get) {
-            return Err(D::Error::custom(
-                "null is not allowed here: the field is optional but not nullable, leave it out instead",
-            ));
-        }
-        Ok(value)
-    }
-}
-
-/// Runs `decode` (a synchronous deserialization) with `null` refused in the fields that are
-/// optional but not nullable ([`optional`]). Generated servers decode request bodies this way.
-///
-/// The setting is per thread and restored when `decode` returns or panics, so it never leaks
-/// into other decoding on the same thread.
-pub fn refusing_null<R>(decode: impl FnOnce() -> R) -> R {
-    /// Puts back the previous setting, also on unwinding.
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            optional::REFUSE_NULL.with(|flag| flag.set(self.0));
-        }
-    }
-    let _restore = Restore(optional::REFUSE_NULL.with(|flag| flag.replace(true)));
-    decode()
 }
 
 /// Helpers for the hand-emitted `Serialize`/`Deserialize` of discriminated unions.

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! Struct  → #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)] pub struct …
-//! Enum    → unit variants with `rename`, plus `#[serde(untagged)] Unknown(String)`
+//! Enum    → unit variants plus `Unknown(String)`; `as_str`/`from_wire` and serde impls by hand
 //! Union   → tagged: hand-written Serialize/Deserialize that read the tag first;
 //!           untagged: `#[serde(untagged)]`
 //! Alias   → pub type Name = Target;      Newtype → pub struct Name(pub Target);
@@ -18,10 +18,23 @@ use crate::model::{
 
 /// The whole `types.rs`.
 pub fn types_rs(api: &Api) -> TokenStream {
-    let items = api
-        .types
+    let head = types_head(api);
+    let items = types_items(api, 0..api.types.len());
+    quote!(#head #items)
+}
+
+/// The types `range` of [`Api::types`] (indices), in order: a slice of `types.rs` after
+/// [`types_head`]. Formatting slices one by one and joining the text gives the same file as
+/// formatting it whole, so large specs format their types on several threads.
+pub fn types_items(api: &Api, range: std::ops::Range<usize>) -> TokenStream {
+    let items = api.types[range]
         .iter()
         .map(|t| super::gate_items(type_def(api, t), &t.features));
+    quote!(#(#items)*)
+}
+
+/// The start of `types.rs`: its doc and imports.
+pub fn types_head(api: &Api) -> TokenStream {
     // Aliases derive nothing: only other kinds need serde's names.
     let derives = api
         .types
@@ -49,8 +62,6 @@ pub fn types_rs(api: &Api) -> TokenStream {
 
         #serde_import
         #rt_import
-
-        #(#items)*
     }
 }
 
@@ -65,12 +76,10 @@ fn uses_runtime(t: &TypeDef) -> bool {
     }
     match &t.kind {
         TypeKind::Struct(s) => {
-            s.fields.iter().any(|f| {
-                matches!(
-                    f.presence(),
-                    Presence::OptionalNullable | Presence::Optional
-                ) || base64(&f.ty)
-            }) || s.additional.as_ref().is_some_and(|a| base64(&a.ty))
+            s.fields
+                .iter()
+                .any(|f| f.presence() == Presence::OptionalNullable || base64(&f.ty))
+                || s.additional.as_ref().is_some_and(|a| base64(&a.ty))
         }
         TypeKind::Union(u) => {
             matches!(u.tagging, Tagging::Tagged { .. }) || u.variants.iter().any(|v| base64(&v.ty))
@@ -306,14 +315,11 @@ fn field(api: &Api, f: &Field, owner: &str) -> TokenStream {
             let path = format!("{owner}::{}", default_fn(f));
             Some(quote!(#[serde(#rename default = #path)]))
         }
-        // `null` is a value of an untyped field, read as `None` like absence.
-        Presence::Optional if f.ty == TypeRef::Any => {
+        // `null` reads as `None`, like absence. Generated servers refuse it where the field is
+        // not nullable (the server's `NOT_NULL` table), with no serde attribute per field.
+        Presence::Optional => {
             Some(quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")]))
         }
-        // Servers refuse `null` here; clients read it as absent (rt::wire::optional).
-        Presence::Optional => Some(quote!(
-            #[serde(#rename default, with = "rt::wire::optional", skip_serializing_if = "Option::is_none")]
-        )),
         Presence::OptionalNullable => Some(quote!(
             #[serde(#rename default, with = "rt::wire::nullable", skip_serializing_if = "Option::is_none")]
         )),
@@ -351,11 +357,9 @@ fn enum_def(t: &TypeDef, e: &StringEnum, doc: TokenStream) -> TokenStream {
     let name = ident(&t.name);
     let variants = e.variants.iter().map(|v| {
         let vname = ident(&v.name);
-        let wire = &v.wire_value;
         let vdoc = docs::attrs(&v.docs);
         quote! {
             #vdoc
-            #[serde(rename = #wire)]
             #vname,
         }
     });
@@ -364,13 +368,17 @@ fn enum_def(t: &TypeDef, e: &StringEnum, doc: TokenStream) -> TokenStream {
         let wire = &v.wire_value;
         quote!(Self::#vname => #wire,)
     });
+    let from_arms = e.variants.iter().map(|v| {
+        let vname = ident(&v.name);
+        let wire = &v.wire_value;
+        quote!(#wire => Self::#vname,)
+    });
     quote! {
         #doc
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum #name {
             #(#variants)*
             /// A value this crate does not know yet, kept verbatim.
-            #[serde(untagged)]
             Unknown(String),
         }
 
@@ -381,6 +389,29 @@ fn enum_def(t: &TypeDef, e: &StringEnum, doc: TokenStream) -> TokenStream {
                     #(#arms)*
                     Self::Unknown(other) => other,
                 }
+            }
+
+            /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+            /// crate does not know.
+            pub fn from_wire(value: &str) -> Self {
+                match value {
+                    #(#from_arms)*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        // By hand, not derived: serde's derive of an enum with a catch-all variant expands to
+        // several times this code, and a large spec has thousands of enums.
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
             }
         }
 

@@ -17,7 +17,7 @@ import json
 import pytest
 from revengai import ApiClient, Configuration
 from revengai.api.conversations_api import ConversationsApi
-from revengai.exceptions import NotFoundException
+from revengai.exceptions import NotFoundException, UnauthorizedException
 from revengai.models.confirm_tool_input_body import ConfirmToolInputBody
 from revengai.models.conversation_context import ConversationContext
 from revengai.models.create_conversation_request import CreateConversationRequest
@@ -227,13 +227,27 @@ def test_bearer_auth(conversations_server):
     `bearerAuth` (`Authorization: Bearer <token>`); the implementation must be able to tell
     which one the caller used."""
     conversations_server.clear()
-    config = Configuration(host=conversations_server.url, access_token="rai-bearer-token")
+    # The server accepts one credential, whichever scheme carries it.
+    config = Configuration(host=conversations_server.url, access_token=KEY)
     with ApiClient(config) as client:
         ConversationsApi(client).list_conversations()
     exchange, received = conversations_server.only()
-    assert_sent(exchange, "GET", "/v2/conversations", headers={"Authorization": "Bearer rai-bearer-token"})
-    assert received["credentials"] == [{"scheme": "bearerAuth", "bearer": "rai-bearer-token"}], (
+    assert_sent(exchange, "GET", "/v2/conversations", headers={"Authorization": f"Bearer {KEY}"})
+    assert received["credentials"] == [{"scheme": "bearerAuth", "bearer": KEY}], (
         "specs/conversations.yaml declares only APIKey (security: [{APIKey: []}]), so the server "
         f"hands the implementation {received['credentials']}: the SDK's bearerAuth alternative "
         "(components.securitySchemes.bearerAuth, http bearer) is missing from the spec"
     )
+
+
+@op("list_conversations")
+def test_unknown_key_is_unauthorized(conversations_server):
+    """A key the API does not know gets the documented 401 (`UNAUTHORIZED` in the APIError
+    body), which the SDK raises as its UnauthorizedException."""
+    conversations_server.clear()
+    config = Configuration(host=conversations_server.url, access_token="not-a-key")
+    with ApiClient(config) as client:
+        with pytest.raises(UnauthorizedException) as caught:
+            ConversationsApi(client).list_conversations()
+    assert caught.value.status == 401
+    assert json.loads(caught.value.body)["error"]["code"] == "UNAUTHORIZED"

@@ -377,9 +377,32 @@ impl Input {
     /// # }
     /// ```
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Problem> {
+        self.json_refusing_null(&[])
+    }
+
+    /// [`json`](Self::json), also refusing `null` (422 pointing at it) in the fields that
+    /// `not_null` lists as optional but not nullable. Generated servers decode this way.
+    ///
+    /// ```
+    /// # use axum::{body::Body, extract::Request};
+    /// #[derive(Debug, serde::Deserialize)]
+    /// struct Note { #[serde(default)] title: Option<String> }
+    /// static NOT_NULL: &oagen_rt::server::NotNull = &[("Note", &["title"])];
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let input = oagen_rt::server::Input::from_request(Request::post("/").body(Body::from(r#"{"title": null}"#)).unwrap(), 1024).await.unwrap();
+    /// let problem = input.json_refusing_null::<Note>(NOT_NULL).unwrap_err();
+    /// assert_eq!(problem.status(), 422);
+    /// assert_eq!(problem.pointer(), Some("/title"));
+    /// # }
+    /// ```
+    pub fn json_refusing_null<T: DeserializeOwned>(
+        &self,
+        not_null: &'static super::NotNull,
+    ) -> Result<T, Problem> {
         self.expect_media_type("application/json", is_json)?;
         let mut de = serde_json::Deserializer::from_slice(&self.body);
-        let value: T = super::strict::deserialize(&mut de).map_err(|err| {
+        let value: T = super::strict::deserialize(&mut de, not_null).map_err(|err| {
             let pointer = json_pointer(err.path());
             json_problem(err.inner(), pointer)
         })?;

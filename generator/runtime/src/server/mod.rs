@@ -83,6 +83,7 @@ pub use response::{
     bytes_response, empty_response, form_response, json_response, json_response_as, status,
     stream_response, text_response, with_header,
 };
+pub use strict::NotNull;
 
 /// Re-exported so that a generated crate's documentation can show a server being started
 /// (`axum::serve` takes a tokio listener) without the crate depending on tokio itself.

@@ -169,12 +169,22 @@ impl MultipartForm {
     /// assert_eq!(none, None);
     /// ```
     pub fn json<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, Problem> {
+        self.json_refusing_null(name, &[])
+    }
+
+    /// [`json`](Self::json), also refusing `null` in the fields that `not_null` lists as
+    /// optional but not nullable (see [`Input::json_refusing_null`](super::Input::json_refusing_null)).
+    pub fn json_refusing_null<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        not_null: &'static super::NotNull,
+    ) -> Result<Option<T>, Problem> {
         let Some(part) = self.part(name) else {
             return Ok(None);
         };
         let mut de = serde_json::Deserializer::from_slice(&part.data);
         let escaped = name.replace('~', "~0").replace('/', "~1");
-        let value = super::strict::deserialize(&mut de)
+        let value = super::strict::deserialize(&mut de, not_null)
             .map_err(|err| {
                 let pointer = format!("/{escaped}{}", json_pointer(err.path()));
                 part_problem(name, err.inner(), pointer)

@@ -97,6 +97,7 @@ pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
         super::gate_items(request::request_struct(api, op, &route), &op.features)
     });
     let router = router_fn(api, &plan);
+    let not_null = request::not_null_table(api);
 
     // Security tables, only for what served operations use (anything else is dead code).
     let served_ops: Vec<&Operation> = api
@@ -216,6 +217,8 @@ pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
         #trait_def
 
         #(#requests)*
+
+        #not_null
 
         #router
 

@@ -25,7 +25,10 @@ use quote::{format_ident, quote};
 
 use super::routes::OpRoute;
 use crate::emit::{docs, ident, style_tokens, type_tokens, value_kind};
-use crate::model::{Api, BodyContent, Docs, MediaKind, Operation, Param, ParamLocation, Resume};
+use crate::model::{
+    Api, BodyContent, Docs, MediaKind, Operation, Param, ParamLocation, Presence, Resume, TypeKind,
+    TypeRef,
+};
 use crate::naming;
 
 /// The request struct of `op`, and its `from_input` when the router serves `op`.
@@ -214,9 +217,11 @@ fn same_repr(a: &BodyContent, b: &BodyContent) -> bool {
 fn decode_content(api: &Api, content: &BodyContent) -> TokenStream {
     let closed = api.holds_enum(&content.ty);
     match content.kind {
-        MediaKind::Json if closed => quote!(rt::server::known_body(input.json()?)?),
+        MediaKind::Json if closed => {
+            quote!(rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?)
+        }
         MediaKind::Form if closed => quote!(rt::server::known_body(input.form()?)?),
-        MediaKind::Json => quote!(input.json()?),
+        MediaKind::Json => quote!(input.json_refusing_null(NOT_NULL)?),
         MediaKind::Form => quote!(input.form()?),
         MediaKind::Multipart => quote!(input.multipart().await?),
         MediaKind::Binary => quote!(input.bytes()),
@@ -362,4 +367,66 @@ fn from_input(api: &Api, op: &Operation, route: &OpRoute) -> TokenStream {
             }
         }
     }
+}
+
+/// Whether some content of `op`'s body is read as JSON (and so uses [`not_null_table`]).
+pub fn decodes_json(op: &Operation) -> bool {
+    op.body
+        .iter()
+        .flat_map(|b| &b.contents)
+        .any(|c| c.kind == MediaKind::Json)
+}
+
+/// `static NOT_NULL`: for each struct a JSON request body can hold, its fields that are
+/// optional but not nullable (wire names), sorted by struct name, for
+/// `Input::json_refusing_null`. `None` when no operation reads JSON.
+pub fn not_null_table(api: &Api) -> Option<TokenStream> {
+    let readers: Vec<&Operation> = api
+        .operations
+        .iter()
+        .filter(|op| decodes_json(op))
+        .collect();
+    if readers.is_empty() {
+        return None;
+    }
+    let mut roots = Vec::new();
+    for op in &readers {
+        for c in op.body.iter().flat_map(|b| &b.contents) {
+            if c.kind == MediaKind::Json {
+                c.ty.for_each_type_id(&mut |id| roots.push(id));
+            }
+        }
+    }
+    let reached = crate::model::select::closure(api, roots);
+    let mut rows: Vec<(&str, Vec<&str>)> = api
+        .types
+        .iter()
+        .zip(reached)
+        .filter(|(_, r)| *r)
+        .filter_map(|(t, _)| {
+            let TypeKind::Struct(s) = &t.kind else {
+                return None;
+            };
+            let fields: Vec<&str> = s
+                .fields
+                .iter()
+                .filter(|f| f.presence() == Presence::Optional && f.ty != TypeRef::Any)
+                .map(|f| f.wire_name.as_str())
+                .collect();
+            (!fields.is_empty()).then_some((t.name.as_str(), fields))
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(b.0));
+    let rows = rows
+        .iter()
+        .map(|(name, fields)| quote!((#name, &[#(#fields),*]),));
+    let cfg = crate::emit::cfg_attr(&crate::emit::features_of_any(
+        readers.iter().map(|op| op.features.as_slice()),
+    ));
+    Some(quote! {
+        /// Request-body fields that are optional but not nullable, by struct: `null` in one is
+        /// answered with a 422 naming it (serde alone would read it as absent).
+        #cfg
+        static NOT_NULL: &rt::server::NotNull = &[#(#rows)*];
+    })
 }

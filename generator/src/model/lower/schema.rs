@@ -325,7 +325,13 @@ impl Lowerer<'_, '_> {
     }
 
     fn string(&mut self, v: &View<'_>) -> Shape {
-        let values: Vec<&str> = v.enumeration.iter().filter_map(Value::as_str).collect();
+        // A value listed twice is one variant (`enum: [a, a]` is legal JSON Schema).
+        let mut values: Vec<&str> = Vec::new();
+        for value in v.enumeration.iter().filter_map(Value::as_str) {
+            if !values.contains(&value) {
+                values.push(value);
+            }
+        }
         if !values.is_empty() {
             let mut scope = Scope::with_reserved(["Unknown"]);
             let variants = values

@@ -3,24 +3,16 @@
 use serde::{Deserialize, Serialize};
 use crate::rt;
 /// Kinds of events, as the server sends them.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EventKind {
-    #[serde(rename = "RUN_STARTED")]
     RunStarted,
-    #[serde(rename = "RUN_FINISHED")]
     RunFinished,
-    #[serde(rename = "TEXT_DELTA")]
     TextDelta,
-    #[serde(rename = "tool-call")]
     ToolCall,
-    #[serde(rename = "")]
     Empty,
-    #[serde(rename = "1st")]
     V1st,
-    #[serde(rename = "a.b")]
     AB,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl EventKind {
@@ -36,6 +28,32 @@ impl EventKind {
             Self::AB => "a.b",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "RUN_STARTED" => Self::RunStarted,
+            "RUN_FINISHED" => Self::RunFinished,
+            "TEXT_DELTA" => Self::TextDelta,
+            "tool-call" => Self::ToolCall,
+            "" => Self::Empty,
+            "1st" => Self::V1st,
+            "a.b" => Self::AB,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for EventKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for EventKind {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for EventKind {
@@ -60,17 +78,9 @@ pub struct Holder {
         skip_serializing_if = "Option::is_none"
     )]
     pub mood: Option<Option<Mood>>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inline: Option<HolderInline>,
 }
 impl rt::wire::Known for Holder {
@@ -89,14 +99,11 @@ impl rt::wire::Known for Holder {
             ))
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HolderInline {
-    #[serde(rename = "x")]
     X,
-    #[serde(rename = "y")]
     Y,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl HolderInline {
@@ -107,6 +114,27 @@ impl HolderInline {
             Self::Y => "y",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "x" => Self::X,
+            "y" => Self::Y,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for HolderInline {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for HolderInline {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for HolderInline {
@@ -123,14 +151,11 @@ impl rt::wire::Known for HolderInline {
     }
 }
 pub type Level = i64;
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mood {
-    #[serde(rename = "happy")]
     Happy,
-    #[serde(rename = "sad")]
     Sad,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl Mood {
@@ -141,6 +166,27 @@ impl Mood {
             Self::Sad => "sad",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "happy" => Self::Happy,
+            "sad" => Self::Sad,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for Mood {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for Mood {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for Mood {

@@ -8,21 +8,13 @@ pub struct Sample {
     pub day: chrono::NaiveDate,
     pub id: uuid::Uuid,
     pub blob: rt::Base64,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     pub small: i32,
     pub big: i64,
     pub ratio: f32,
     pub precise: f64,
     pub count: i64,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }

@@ -2,16 +2,12 @@
 //! Data types from the spec's schemas.
 use serde::{Deserialize, Serialize};
 use crate::rt;
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Priority {
-    #[serde(rename = "low")]
     Low,
-    #[serde(rename = "normal")]
     Normal,
-    #[serde(rename = "high")]
     High,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl Priority {
@@ -23,6 +19,28 @@ impl Priority {
             Self::High => "high",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "low" => Self::Low,
+            "normal" => Self::Normal,
+            "high" => Self::High,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for Priority {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for Priority {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for Priority {
@@ -50,11 +68,7 @@ pub struct Run {
     #[serde(rename = "finishedAt")]
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Optional note; absent when not set.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// Absent, null (explicitly detached) or an id.
     #[serde(
@@ -67,27 +81,14 @@ pub struct Run {
     pub attempts: i32,
     #[serde(default)]
     pub verbose: bool,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     pub labels: RunLabels,
     /// Sent in requests; never returned.
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     #[deprecated]
-    #[serde(
-        rename = "legacyField",
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "legacyField", default, skip_serializing_if = "Option::is_none")]
     pub legacy_field: Option<String>,
 }
 impl Run {
@@ -110,29 +111,17 @@ impl rt::wire::Known for Run {
 }
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunLabels {
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_center: Option<String>,
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunStatus {
-    #[serde(rename = "queued")]
     Queued,
-    #[serde(rename = "running")]
     Running,
-    #[serde(rename = "completed")]
     Completed,
     /// A value this crate does not know yet, kept verbatim.
-    #[serde(untagged)]
     Unknown(String),
 }
 impl RunStatus {
@@ -144,6 +133,28 @@ impl RunStatus {
             Self::Completed => "completed",
             Self::Unknown(other) => other,
         }
+    }
+    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
+    /// crate does not know.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "queued" => Self::Queued,
+            "running" => Self::Running,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl Serialize for RunStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for RunStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
     }
 }
 impl std::fmt::Display for RunStatus {

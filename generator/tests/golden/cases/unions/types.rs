@@ -5,11 +5,7 @@ use crate::rt;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Cat {
     pub pet_type: String,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lives: Option<i64>,
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -21,11 +17,7 @@ pub enum Content {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dog {
     pub pet_type: String,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub good: Option<bool>,
 }
 /// An event on the stream, tagged by `type`.
@@ -178,11 +170,7 @@ impl rt::wire::Known for Pet {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunFailed {
     pub r#type: String,
-    #[serde(
-        default,
-        with = "rt::wire::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -152,6 +152,15 @@ impl Diagnostics {
         self.push(Diagnostic::error(file, pointer, message))
     }
 
+    /// Errors about a whole file (no pointer), one per message.
+    pub fn file_errors(file: &str, messages: impl IntoIterator<Item = String>) -> Self {
+        let mut diags = Diagnostics::new();
+        for message in messages {
+            diags.error(file, "", message);
+        }
+        diags
+    }
+
     /// Records a warning; see [`Diagnostics::error`].
     pub fn warning(
         &mut self,

@@ -64,6 +64,11 @@ impl Settings {
         self
     }
 
+    /// The spec's path as messages and the `@generated` header show it (`/` separators).
+    fn source_name(&self) -> String {
+        self.spec.to_string_lossy().replace('\\', "/")
+    }
+
     pub fn with_selection(mut self, selection: Selection) -> Self {
         self.selection = selection;
         self
@@ -163,14 +168,8 @@ fn lower_loaded(
 pub fn generate(settings: &Settings) -> Result<Output, Diagnostics> {
     let mut timings = Timings::default();
     let (mut api, warnings) = load_model(&settings.spec, &mut timings)?;
-    model::select::select(&mut api, &settings.selection).map_err(|messages| {
-        let mut d = Diagnostics::default();
-        let file = settings.spec.to_string_lossy().replace('\\', "/");
-        for message in messages {
-            d.push(Diagnostic::error(file.clone(), "", message));
-        }
-        d
-    })?;
+    model::select::select(&mut api, &settings.selection)
+        .map_err(|messages| Diagnostics::file_errors(&settings.source_name(), messages))?;
     emit_crate(settings, api, warnings, timings)
 }
 
@@ -218,7 +217,7 @@ fn emit_crate(
     let start = Instant::now();
     let options = emit::EmitOptions {
         crate_name: settings.crate_name.clone(),
-        source: settings.spec.to_string_lossy().replace('\\', "/"),
+        source: settings.source_name(),
         runtime: settings.runtime.clone(),
         halves: settings.halves,
     };
@@ -226,11 +225,8 @@ fn emit_crate(
         warnings.extend(unserved_warnings(&api));
     }
     model::features::gate_by_tag(&mut api);
-    let files = emit::emit(&api, &options).map_err(|message| {
-        let mut d = Diagnostics::default();
-        d.push(Diagnostic::error(options.source.clone(), "", message));
-        d
-    })?;
+    let files = emit::emit(&api, &options)
+        .map_err(|message| Diagnostics::file_errors(&options.source, [message]))?;
     timings.emit = start.elapsed();
     Ok(Output {
         files,

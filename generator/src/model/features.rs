@@ -21,12 +21,7 @@ use crate::naming::{self, Scope};
 
 /// Fills in the tag features of `api` (see the module docs).
 pub fn gate_by_tag(api: &mut Api) {
-    let mut tags: Vec<&str> = Vec::new();
-    for tag in api.operations.iter().flat_map(|op| &op.tags) {
-        if !tags.contains(&tag.as_str()) {
-            tags.push(tag);
-        }
-    }
+    let tags = api.tags();
     if tags.len() < 2 {
         return;
     }
@@ -147,6 +142,19 @@ components:
         api
     }
 
+    /// Each type's name and the features that compile it.
+    fn type_features(api: &Api) -> Vec<(&str, Vec<&str>)> {
+        api.types
+            .iter()
+            .map(|t| {
+                (
+                    t.name.as_str(),
+                    t.features.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect()
+    }
+
     #[test]
     fn operations_by_their_tags_types_by_the_operations_reaching_them() {
         let api = gated(SPEC);
@@ -182,18 +190,8 @@ components:
                 ("health", vec![]),
             ]
         );
-        let types: Vec<(&str, Vec<&str>)> = api
-            .types
-            .iter()
-            .map(|t| {
-                (
-                    t.name.as_str(),
-                    t.features.iter().map(String::as_str).collect(),
-                )
-            })
-            .collect();
         assert_eq!(
-            types,
+            type_features(&api),
             [
                 // Health is reached by an untagged operation, Note by Health; Unused by none,
                 // and it keeps Order, Store and Pet compiled too.
@@ -212,18 +210,8 @@ components:
             "",
         );
         let api = gated(&trimmed);
-        let types: Vec<(&str, Vec<&str>)> = api
-            .types
-            .iter()
-            .map(|t| {
-                (
-                    t.name.as_str(),
-                    t.features.iter().map(String::as_str).collect(),
-                )
-            })
-            .collect();
         assert_eq!(
-            types,
+            type_features(&api),
             [
                 ("Health", vec![]),
                 ("Note", vec![]),

@@ -64,6 +64,17 @@ impl Api {
         &self.types[id.0]
     }
 
+    /// The tags operations use, each once, in order of first use.
+    pub fn tags(&self) -> Vec<&str> {
+        let mut tags: Vec<&str> = Vec::new();
+        for tag in self.operations.iter().flat_map(|op| &op.tags) {
+            if !tags.contains(&tag.as_str()) {
+                tags.push(tag);
+            }
+        }
+        tags
+    }
+
     /// Applies `f` to every [`TypeId`] stored anywhere in the model, to renumber types.
     pub fn for_each_type_id_mut(&mut self, f: &mut dyn FnMut(&mut TypeId)) {
         for t in &mut self.types {

@@ -92,12 +92,7 @@ pub fn select(api: &mut Api, selection: &Selection) -> Result<(), Vec<String>> {
 
 /// A message per selected tag or operation that matches nothing.
 fn unknown(api: &Api, selection: &Selection) -> Vec<String> {
-    let mut tags: Vec<&str> = Vec::new();
-    for tag in api.operations.iter().flat_map(|op| &op.tags) {
-        if !tags.contains(&tag.as_str()) {
-            tags.push(tag);
-        }
-    }
+    let tags = api.tags();
     let mut errors = Vec::new();
     for tag in &selection.tags {
         if !tags.contains(&tag.as_str()) {

@@ -31,6 +31,10 @@ use std::time::{Duration, Instant};
 
 use oagen::{RuntimeDep, Settings};
 
+/// The allocator the `oagen` binary uses, so the stages add up to its work.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Args {
     spec: PathBuf,
     out: PathBuf,

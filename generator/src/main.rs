@@ -14,6 +14,11 @@ use std::process::ExitCode;
 
 use oagen::{Halves, RuntimeDep, Selection, Settings};
 
+/// Emitting and formatting build and drop millions of small token trees on several threads;
+/// mimalloc serves those allocations in about half the time the system allocator takes.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "\
 usage: oagen generate <spec> --out <dir> [--name <crate>] [--runtime-path <path> | --runtime-version <req>]
                       [--tag <tag>]... [--operation <id>]... [--client-only | --server-only]

@@ -147,16 +147,23 @@ fn selected_client_builds_with_only_what_it_uses() {
     assert!(read(server.join("src/server.rs")).contains("fn get_store("));
     check(&server, &["--all-targets"]);
 
-    // Two tags, so one cargo feature each, both on by default; with one of them, the other's
-    // operations and the types only they reach are compiled out, and the crate still builds.
+    // Two tags, so one cargo feature each, both on by default, and one for the schema no
+    // operation uses; with one tag, the other's operations and the types only they reach are
+    // compiled out, and the crate still builds.
     assert!(
-        manifest
-            .contains("default = [\"tag-pets\", \"tag-stores\"]\ntag-pets = []\ntag-stores = []"),
+        manifest.contains(
+            "default = [\"tag-pets\", \"tag-stores\", \"unused-types\"]\n\
+             tag-pets = []\ntag-stores = []\nunused-types = []"
+        ),
         "{manifest}"
     );
     let types = read(server.join("src/types.rs"));
     assert!(
-        types.contains("#[cfg(feature = \"tag-stores\")]\n#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]\npub struct Address"),
+        types.contains("#[cfg(any(feature = \"tag-stores\", feature = \"unused-types\"))]\n#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]\npub struct Address"),
+        "{types}"
+    );
+    assert!(
+        types.contains("#[cfg(feature = \"unused-types\")]\n/// No operation uses this"),
         "{types}"
     );
     check(
@@ -166,6 +173,17 @@ fn selected_client_builds_with_only_what_it_uses() {
             "--no-default-features",
             "--features",
             "tag-pets",
+        ],
+    );
+    // The unused schema with that tag builds too: what it refers to (the other tag's Store and
+    // Address) comes with it.
+    check(
+        &server,
+        &[
+            "--all-targets",
+            "--no-default-features",
+            "--features",
+            "tag-pets,unused-types",
         ],
     );
     let _ = std::fs::remove_dir_all(&out);

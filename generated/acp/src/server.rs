@@ -1525,6 +1525,16 @@ mod handlers {
         )
     )]
     use rt::server::axum::extract::{Request, State};
+    use rt::server::{refuse, respond};
+    #[cfg(
+        any(
+            feature = "tag-agents",
+            feature = "tag-threads",
+            feature = "tag-thread-runs",
+            feature = "tag-stateless-runs"
+        )
+    )]
+    use rt::server::decode;
     use rt::server::axum::response::Response;
     use super::*;
     #[cfg(feature = "tag-agents")]
@@ -1533,26 +1543,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => SearchAgentsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("search_agents", api.search_agents(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "search_agents",
-                    problem,
-                    |p| api.reject("search_agents", p),
-                )
-            }
+        const OPERATION: &str = "search_agents";
+        match decode(request, SearchAgentsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.search_agents(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-agents")]
@@ -1561,27 +1555,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetAgentByIdRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("get_agent_by_id", api.get_agent_by_id(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "get_agent_by_id",
-                    problem,
-                    |p| api.reject("get_agent_by_id", p),
-                )
-            }
+        const OPERATION: &str = "get_agent_by_id";
+        match decode(request, GetAgentByIdRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.get_agent_by_id(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-agents")]
@@ -1590,30 +1567,12 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetAcpDescriptorByIdRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
+        const OPERATION: &str = "get_acp_descriptor_by_id";
+        match decode(request, GetAcpDescriptorByIdRequest::from_input).await {
             Ok(request) => {
-                rt::server::respond(
-                        "get_acp_descriptor_by_id",
-                        api.get_acp_descriptor_by_id(request),
-                    )
-                    .await
+                respond(OPERATION, api.get_acp_descriptor_by_id(request)).await
             }
-            Err(problem) => {
-                rt::server::refuse(
-                    "get_acp_descriptor_by_id",
-                    problem,
-                    |p| api.reject("get_acp_descriptor_by_id", p),
-                )
-            }
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-threads")]
@@ -1622,26 +1581,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CreateThreadRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("create_thread", api.create_thread(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_thread",
-                    problem,
-                    |p| api.reject("create_thread", p),
-                )
-            }
+        const OPERATION: &str = "create_thread";
+        match decode(request, CreateThreadRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.create_thread(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-threads")]
@@ -1650,26 +1593,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => SearchThreadsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("search_threads", api.search_threads(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "search_threads",
-                    problem,
-                    |p| api.reject("search_threads", p),
-                )
-            }
+        const OPERATION: &str = "search_threads";
+        match decode(request, SearchThreadsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.search_threads(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-threads")]
@@ -1678,30 +1605,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetThreadHistoryRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "get_thread_history",
-                        api.get_thread_history(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "get_thread_history",
-                    problem,
-                    |p| api.reject("get_thread_history", p),
-                )
-            }
+        const OPERATION: &str = "get_thread_history";
+        match decode(request, GetThreadHistoryRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.get_thread_history(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-threads")]
@@ -1710,26 +1617,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CopyThreadRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("copy_thread", api.copy_thread(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "copy_thread",
-                    problem,
-                    |p| api.reject("copy_thread", p),
-                )
-            }
+        const OPERATION: &str = "copy_thread";
+        match decode(request, CopyThreadRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.copy_thread(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-threads")]
@@ -1738,26 +1629,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetThreadRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("get_thread", api.get_thread(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "get_thread",
-                    problem,
-                    |p| api.reject("get_thread", p),
-                )
-            }
+        const OPERATION: &str = "get_thread";
+        match decode(request, GetThreadRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.get_thread(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-threads")]
@@ -1766,26 +1641,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => DeleteThreadRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("delete_thread", api.delete_thread(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "delete_thread",
-                    problem,
-                    |p| api.reject("delete_thread", p),
-                )
-            }
+        const OPERATION: &str = "delete_thread";
+        match decode(request, DeleteThreadRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.delete_thread(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-threads")]
@@ -1794,26 +1653,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => PatchThreadRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("patch_thread", api.patch_thread(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "patch_thread",
-                    problem,
-                    |p| api.reject("patch_thread", p),
-                )
-            }
+        const OPERATION: &str = "patch_thread";
+        match decode(request, PatchThreadRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.patch_thread(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-thread-runs")]
@@ -1822,27 +1665,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListThreadRunsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("list_thread_runs", api.list_thread_runs(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_thread_runs",
-                    problem,
-                    |p| api.reject("list_thread_runs", p),
-                )
-            }
+        const OPERATION: &str = "list_thread_runs";
+        match decode(request, ListThreadRunsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_thread_runs(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-thread-runs")]
@@ -1851,27 +1677,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CreateThreadRunRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("create_thread_run", api.create_thread_run(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_thread_run",
-                    problem,
-                    |p| api.reject("create_thread_run", p),
-                )
-            }
+        const OPERATION: &str = "create_thread_run";
+        match decode(request, CreateThreadRunRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.create_thread_run(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-thread-runs")]
@@ -1880,30 +1689,13 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CreateAndStreamThreadRunOutputRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
+        const OPERATION: &str = "create_and_stream_thread_run_output";
+        match decode(request, CreateAndStreamThreadRunOutputRequest::from_input).await {
             Ok(request) => {
-                rt::server::respond(
-                        "create_and_stream_thread_run_output",
-                        api.create_and_stream_thread_run_output(request),
-                    )
+                respond(OPERATION, api.create_and_stream_thread_run_output(request))
                     .await
             }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_and_stream_thread_run_output",
-                    problem,
-                    |p| api.reject("create_and_stream_thread_run_output", p),
-                )
-            }
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-thread-runs")]
@@ -1912,30 +1704,13 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CreateAndWaitForThreadRunOutputRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
+        const OPERATION: &str = "create_and_wait_for_thread_run_output";
+        match decode(request, CreateAndWaitForThreadRunOutputRequest::from_input).await {
             Ok(request) => {
-                rt::server::respond(
-                        "create_and_wait_for_thread_run_output",
-                        api.create_and_wait_for_thread_run_output(request),
-                    )
+                respond(OPERATION, api.create_and_wait_for_thread_run_output(request))
                     .await
             }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_and_wait_for_thread_run_output",
-                    problem,
-                    |p| api.reject("create_and_wait_for_thread_run_output", p),
-                )
-            }
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-thread-runs")]
@@ -1944,30 +1719,12 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => WaitForThreadRunOutputRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
+        const OPERATION: &str = "wait_for_thread_run_output";
+        match decode(request, WaitForThreadRunOutputRequest::from_input).await {
             Ok(request) => {
-                rt::server::respond(
-                        "wait_for_thread_run_output",
-                        api.wait_for_thread_run_output(request),
-                    )
-                    .await
+                respond(OPERATION, api.wait_for_thread_run_output(request)).await
             }
-            Err(problem) => {
-                rt::server::refuse(
-                    "wait_for_thread_run_output",
-                    problem,
-                    |p| api.reject("wait_for_thread_run_output", p),
-                )
-            }
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-thread-runs")]
@@ -1976,26 +1733,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetThreadRunRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("get_thread_run", api.get_thread_run(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "get_thread_run",
-                    problem,
-                    |p| api.reject("get_thread_run", p),
-                )
-            }
+        const OPERATION: &str = "get_thread_run";
+        match decode(request, GetThreadRunRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.get_thread_run(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-thread-runs")]
@@ -2004,27 +1745,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ResumeThreadRunRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("resume_thread_run", api.resume_thread_run(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "resume_thread_run",
-                    problem,
-                    |p| api.reject("resume_thread_run", p),
-                )
-            }
+        const OPERATION: &str = "resume_thread_run";
+        match decode(request, ResumeThreadRunRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.resume_thread_run(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-thread-runs")]
@@ -2033,27 +1757,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => DeleteThreadRunRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("delete_thread_run", api.delete_thread_run(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "delete_thread_run",
-                    problem,
-                    |p| api.reject("delete_thread_run", p),
-                )
-            }
+        const OPERATION: &str = "delete_thread_run";
+        match decode(request, DeleteThreadRunRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.delete_thread_run(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-thread-runs")]
@@ -2062,30 +1769,12 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => StreamThreadRunOutputRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
+        const OPERATION: &str = "stream_thread_run_output";
+        match decode(request, StreamThreadRunOutputRequest::from_input).await {
             Ok(request) => {
-                rt::server::respond(
-                        "stream_thread_run_output",
-                        api.stream_thread_run_output(request),
-                    )
-                    .await
+                respond(OPERATION, api.stream_thread_run_output(request)).await
             }
-            Err(problem) => {
-                rt::server::refuse(
-                    "stream_thread_run_output",
-                    problem,
-                    |p| api.reject("stream_thread_run_output", p),
-                )
-            }
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-thread-runs")]
@@ -2094,27 +1783,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CancelThreadRunRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("cancel_thread_run", api.cancel_thread_run(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "cancel_thread_run",
-                    problem,
-                    |p| api.reject("cancel_thread_run", p),
-                )
-            }
+        const OPERATION: &str = "cancel_thread_run";
+        match decode(request, CancelThreadRunRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.cancel_thread_run(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-stateless-runs")]
@@ -2123,30 +1795,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CreateStatelessRunRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "create_stateless_run",
-                        api.create_stateless_run(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_stateless_run",
-                    problem,
-                    |p| api.reject("create_stateless_run", p),
-                )
-            }
+        const OPERATION: &str = "create_stateless_run";
+        match decode(request, CreateStatelessRunRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.create_stateless_run(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-stateless-runs")]
@@ -2155,30 +1807,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => SearchStatelessRunsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "search_stateless_runs",
-                        api.search_stateless_runs(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "search_stateless_runs",
-                    problem,
-                    |p| api.reject("search_stateless_runs", p),
-                )
-            }
+        const OPERATION: &str = "search_stateless_runs";
+        match decode(request, SearchStatelessRunsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.search_stateless_runs(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-stateless-runs")]
@@ -2187,30 +1819,14 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
+        const OPERATION: &str = "create_and_stream_stateless_run_output";
+        match decode(request, CreateAndStreamStatelessRunOutputRequest::from_input).await
         {
-            Ok(input) => CreateAndStreamStatelessRunOutputRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
             Ok(request) => {
-                rt::server::respond(
-                        "create_and_stream_stateless_run_output",
-                        api.create_and_stream_stateless_run_output(request),
-                    )
+                respond(OPERATION, api.create_and_stream_stateless_run_output(request))
                     .await
             }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_and_stream_stateless_run_output",
-                    problem,
-                    |p| api.reject("create_and_stream_stateless_run_output", p),
-                )
-            }
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-stateless-runs")]
@@ -2219,30 +1835,15 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
+        const OPERATION: &str = "create_and_wait_for_stateless_run_output";
+        match decode(request, CreateAndWaitForStatelessRunOutputRequest::from_input)
             .await
         {
-            Ok(input) => CreateAndWaitForStatelessRunOutputRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
             Ok(request) => {
-                rt::server::respond(
-                        "create_and_wait_for_stateless_run_output",
-                        api.create_and_wait_for_stateless_run_output(request),
-                    )
+                respond(OPERATION, api.create_and_wait_for_stateless_run_output(request))
                     .await
             }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_and_wait_for_stateless_run_output",
-                    problem,
-                    |p| api.reject("create_and_wait_for_stateless_run_output", p),
-                )
-            }
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-stateless-runs")]
@@ -2251,30 +1852,12 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => WaitForStatelessRunOutputRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
+        const OPERATION: &str = "wait_for_stateless_run_output";
+        match decode(request, WaitForStatelessRunOutputRequest::from_input).await {
             Ok(request) => {
-                rt::server::respond(
-                        "wait_for_stateless_run_output",
-                        api.wait_for_stateless_run_output(request),
-                    )
-                    .await
+                respond(OPERATION, api.wait_for_stateless_run_output(request)).await
             }
-            Err(problem) => {
-                rt::server::refuse(
-                    "wait_for_stateless_run_output",
-                    problem,
-                    |p| api.reject("wait_for_stateless_run_output", p),
-                )
-            }
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-stateless-runs")]
@@ -2283,27 +1866,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetStatelessRunRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("get_stateless_run", api.get_stateless_run(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "get_stateless_run",
-                    problem,
-                    |p| api.reject("get_stateless_run", p),
-                )
-            }
+        const OPERATION: &str = "get_stateless_run";
+        match decode(request, GetStatelessRunRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.get_stateless_run(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-stateless-runs")]
@@ -2312,30 +1878,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ResumeStatelessRunRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "resume_stateless_run",
-                        api.resume_stateless_run(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "resume_stateless_run",
-                    problem,
-                    |p| api.reject("resume_stateless_run", p),
-                )
-            }
+        const OPERATION: &str = "resume_stateless_run";
+        match decode(request, ResumeStatelessRunRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.resume_stateless_run(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-stateless-runs")]
@@ -2344,30 +1890,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => DeleteStatelessRunRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "delete_stateless_run",
-                        api.delete_stateless_run(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "delete_stateless_run",
-                    problem,
-                    |p| api.reject("delete_stateless_run", p),
-                )
-            }
+        const OPERATION: &str = "delete_stateless_run";
+        match decode(request, DeleteStatelessRunRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.delete_stateless_run(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-stateless-runs")]
@@ -2376,30 +1902,12 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => StreamStatelessRunOutputRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
+        const OPERATION: &str = "stream_stateless_run_output";
+        match decode(request, StreamStatelessRunOutputRequest::from_input).await {
             Ok(request) => {
-                rt::server::respond(
-                        "stream_stateless_run_output",
-                        api.stream_stateless_run_output(request),
-                    )
-                    .await
+                respond(OPERATION, api.stream_stateless_run_output(request)).await
             }
-            Err(problem) => {
-                rt::server::refuse(
-                    "stream_stateless_run_output",
-                    problem,
-                    |p| api.reject("stream_stateless_run_output", p),
-                )
-            }
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-stateless-runs")]
@@ -2408,30 +1916,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CancelStatelessRunRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "cancel_stateless_run",
-                        api.cancel_stateless_run(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "cancel_stateless_run",
-                    problem,
-                    |p| api.reject("cancel_stateless_run", p),
-                )
-            }
+        const OPERATION: &str = "cancel_stateless_run";
+        match decode(request, CancelStatelessRunRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.cancel_stateless_run(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-agents")]

@@ -934,7 +934,7 @@ impl ListAgentsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_AGENTS_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             archived: input
                 .query("archived", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
             limit: input
@@ -958,7 +958,7 @@ impl CreateAgentRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(CREATE_AGENT_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
     }
@@ -979,7 +979,7 @@ impl GetAgentRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(GET_AGENT_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -1002,7 +1002,7 @@ impl UpdateAgentRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(UPDATE_AGENT_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
@@ -1032,7 +1032,7 @@ impl ListAgentVersionsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_AGENT_VERSIONS_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             limit: input
                 .query("limit", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
@@ -1061,7 +1061,7 @@ impl GetAgentVersionRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(GET_AGENT_VERSION_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             version: input
                 .path("version", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
@@ -1084,7 +1084,7 @@ impl ArchiveAgentRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(ARCHIVE_AGENT_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -1117,7 +1117,7 @@ impl ListSessionsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_SESSIONS_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             agent_id: input
                 .query("agent_id", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
             status: rt::server::known_param(
@@ -1149,7 +1149,7 @@ impl CreateSessionRequest2 {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(CREATE_SESSION_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             idempotency_key: input
                 .header("Idempotency-Key", false, rt::ValueKind::Scalar)?,
             body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
@@ -1172,7 +1172,7 @@ impl GetSessionRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(GET_SESSION_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -1193,7 +1193,7 @@ impl DeleteSessionRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(DELETE_SESSION_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -1218,7 +1218,7 @@ impl StreamSessionEventsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(STREAM_SESSION_EVENTS_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             after: input
                 .query("after", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
@@ -1241,7 +1241,7 @@ impl ListSessionEventsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_SESSION_EVENTS_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -1268,7 +1268,7 @@ impl SendSessionMessageRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(SEND_SESSION_MESSAGE_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             idempotency_key: input
                 .header("Idempotency-Key", false, rt::ValueKind::Scalar)?,
@@ -1292,7 +1292,7 @@ impl CancelSessionRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(CANCEL_SESSION_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -1317,7 +1317,7 @@ impl ListEnvironmentsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_ENVIRONMENTS_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             limit: input
                 .query("limit", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
             cursor: input
@@ -1339,7 +1339,7 @@ impl CreateEnvironmentRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(CREATE_ENVIRONMENT_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
@@ -1360,7 +1360,7 @@ impl GetEnvironmentRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(GET_ENVIRONMENT_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -1383,7 +1383,7 @@ impl UpdateEnvironmentRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(UPDATE_ENVIRONMENT_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
@@ -1405,7 +1405,7 @@ impl DeleteEnvironmentRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(DELETE_ENVIRONMENT_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -1430,7 +1430,7 @@ impl ListSkillsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_SKILLS_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             limit: input
                 .query("limit", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
             cursor: input
@@ -1452,7 +1452,7 @@ impl UploadSkillRequest {
     /// Decodes the request, or says what is wrong with it.
     async fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(UPLOAD_SKILL_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             body: input.multipart().await?,
         })
     }
@@ -1473,7 +1473,7 @@ impl GetSkillRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(GET_SKILL_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -1494,7 +1494,7 @@ impl DeleteSkillRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(DELETE_SKILL_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -1519,7 +1519,7 @@ impl DownloadSkillFileRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(DOWNLOAD_SKILL_FILE_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             file_path: input
                 .path("file_path", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
@@ -1546,7 +1546,7 @@ impl ListVaultsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_VAULTS_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             limit: input
                 .query("limit", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
             cursor: input
@@ -1568,7 +1568,7 @@ impl CreateVaultRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(CREATE_VAULT_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
     }
@@ -1589,7 +1589,7 @@ impl DeleteVaultRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(DELETE_VAULT_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -1612,7 +1612,7 @@ impl UpdateVaultRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(UPDATE_VAULT_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
@@ -1642,7 +1642,7 @@ impl ListMemoryStoresRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_MEMORY_STORES_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             agent_id: rt::server::require(
                 input
                     .query(
@@ -1675,7 +1675,7 @@ impl CreateMemoryStoreRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(CREATE_MEMORY_STORE_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
     }
@@ -1696,7 +1696,7 @@ impl DeleteMemoryStoreRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(DELETE_MEMORY_STORE_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -1725,7 +1725,7 @@ impl ListMemoryEntriesRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_MEMORY_ENTRIES_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             limit: input
                 .query("limit", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
@@ -1752,7 +1752,7 @@ impl SearchMemoryStoreRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(SEARCH_MEMORY_STORE_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
@@ -1772,7 +1772,7 @@ impl UploadFileRequest {
     /// Decodes the request, or says what is wrong with it.
     async fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(UPLOAD_FILE_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             body: input.multipart().await?,
         })
     }
@@ -1793,7 +1793,7 @@ impl DeleteFileRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(DELETE_FILE_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -1814,7 +1814,7 @@ impl DownloadFileRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(DOWNLOAD_FILE_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -1839,7 +1839,7 @@ impl ListProvidersRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_PROVIDERS_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             limit: input
                 .query("limit", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
             cursor: input
@@ -1861,7 +1861,7 @@ impl CreateProviderRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(CREATE_PROVIDER_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
@@ -1882,7 +1882,7 @@ impl DeleteProviderRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(DELETE_PROVIDER_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -1905,7 +1905,7 @@ impl UpdateProviderRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(UPDATE_PROVIDER_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
@@ -1931,7 +1931,7 @@ impl ListIntegrationsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_INTEGRATIONS_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             limit: input
                 .query("limit", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
             cursor: input
@@ -1955,7 +1955,7 @@ impl InstallIntegrationRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(INSTALL_INTEGRATION_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -1976,7 +1976,7 @@ impl UninstallIntegrationRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(UNINSTALL_INTEGRATION_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -2005,7 +2005,7 @@ impl ListPublicationsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_PUBLICATIONS_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             limit: input
                 .query("limit", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
@@ -2032,7 +2032,7 @@ impl CreatePublicationRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(CREATE_PUBLICATION_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
@@ -2058,7 +2058,7 @@ impl DeletePublicationRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(DELETE_PUBLICATION_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             pub_id: input
                 .path("pub_id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
@@ -2085,7 +2085,7 @@ impl ListEvalsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_EVALS_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             limit: input
                 .query("limit", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
             cursor: input
@@ -2107,7 +2107,7 @@ impl CreateEvalRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(CREATE_EVAL_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
     }
@@ -2128,7 +2128,7 @@ impl GetEvalRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(GET_EVAL_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -2153,7 +2153,8 @@ impl ListApiKeysRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_API_KEYS_SECURITY)?,
+            credentials: input
+                .authenticate(&[&[&BEARER_AUTH_SCHEME], &[&BASIC_AUTH_SCHEME]])?,
             limit: input
                 .query("limit", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
             cursor: input
@@ -2175,7 +2176,8 @@ impl CreateApiKeyRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(CREATE_API_KEY_SECURITY)?,
+            credentials: input
+                .authenticate(&[&[&BEARER_AUTH_SCHEME], &[&BASIC_AUTH_SCHEME]])?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
     }
@@ -2196,7 +2198,8 @@ impl RevokeApiKeyRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(REVOKE_API_KEY_SECURITY)?,
+            credentials: input
+                .authenticate(&[&[&BEARER_AUTH_SCHEME], &[&BASIC_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -2632,272 +2635,6 @@ const BASIC_AUTH_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthSc
     key: "basicAuth",
     kind: rt::server::ServerAuthKind::Basic,
 };
-/// The security alternatives of `list_agents`: the first one fully presented wins.
-#[cfg(feature = "tag-agents")]
-const LIST_AGENTS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `create_agent`: the first one fully presented wins.
-#[cfg(feature = "tag-agents")]
-const CREATE_AGENT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `get_agent`: the first one fully presented wins.
-#[cfg(feature = "tag-agents")]
-const GET_AGENT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `update_agent`: the first one fully presented wins.
-#[cfg(feature = "tag-agents")]
-const UPDATE_AGENT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `list_agent_versions`: the first one fully presented wins.
-#[cfg(feature = "tag-agents")]
-const LIST_AGENT_VERSIONS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `get_agent_version`: the first one fully presented wins.
-#[cfg(feature = "tag-agents")]
-const GET_AGENT_VERSION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `archive_agent`: the first one fully presented wins.
-#[cfg(feature = "tag-agents")]
-const ARCHIVE_AGENT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `list_sessions`: the first one fully presented wins.
-#[cfg(feature = "tag-sessions")]
-const LIST_SESSIONS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `create_session`: the first one fully presented wins.
-#[cfg(feature = "tag-sessions")]
-const CREATE_SESSION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `get_session`: the first one fully presented wins.
-#[cfg(feature = "tag-sessions")]
-const GET_SESSION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `delete_session`: the first one fully presented wins.
-#[cfg(feature = "tag-sessions")]
-const DELETE_SESSION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `stream_session_events`: the first one fully presented wins.
-#[cfg(feature = "tag-sessions")]
-const STREAM_SESSION_EVENTS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `list_session_events`: the first one fully presented wins.
-#[cfg(feature = "tag-sessions")]
-const LIST_SESSION_EVENTS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `send_session_message`: the first one fully presented wins.
-#[cfg(feature = "tag-sessions")]
-const SEND_SESSION_MESSAGE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `cancel_session`: the first one fully presented wins.
-#[cfg(feature = "tag-sessions")]
-const CANCEL_SESSION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `list_environments`: the first one fully presented wins.
-#[cfg(feature = "tag-environments")]
-const LIST_ENVIRONMENTS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `create_environment`: the first one fully presented wins.
-#[cfg(feature = "tag-environments")]
-const CREATE_ENVIRONMENT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `get_environment`: the first one fully presented wins.
-#[cfg(feature = "tag-environments")]
-const GET_ENVIRONMENT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `update_environment`: the first one fully presented wins.
-#[cfg(feature = "tag-environments")]
-const UPDATE_ENVIRONMENT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `delete_environment`: the first one fully presented wins.
-#[cfg(feature = "tag-environments")]
-const DELETE_ENVIRONMENT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `list_skills`: the first one fully presented wins.
-#[cfg(feature = "tag-skills")]
-const LIST_SKILLS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `upload_skill`: the first one fully presented wins.
-#[cfg(feature = "tag-skills")]
-const UPLOAD_SKILL_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `get_skill`: the first one fully presented wins.
-#[cfg(feature = "tag-skills")]
-const GET_SKILL_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `delete_skill`: the first one fully presented wins.
-#[cfg(feature = "tag-skills")]
-const DELETE_SKILL_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `download_skill_file`: the first one fully presented wins.
-#[cfg(feature = "tag-skills")]
-const DOWNLOAD_SKILL_FILE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `list_vaults`: the first one fully presented wins.
-#[cfg(feature = "tag-vaults")]
-const LIST_VAULTS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `create_vault`: the first one fully presented wins.
-#[cfg(feature = "tag-vaults")]
-const CREATE_VAULT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `delete_vault`: the first one fully presented wins.
-#[cfg(feature = "tag-vaults")]
-const DELETE_VAULT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `update_vault`: the first one fully presented wins.
-#[cfg(feature = "tag-vaults")]
-const UPDATE_VAULT_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `list_memory_stores`: the first one fully presented wins.
-#[cfg(feature = "tag-memory")]
-const LIST_MEMORY_STORES_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `create_memory_store`: the first one fully presented wins.
-#[cfg(feature = "tag-memory")]
-const CREATE_MEMORY_STORE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `delete_memory_store`: the first one fully presented wins.
-#[cfg(feature = "tag-memory")]
-const DELETE_MEMORY_STORE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `list_memory_entries`: the first one fully presented wins.
-#[cfg(feature = "tag-memory")]
-const LIST_MEMORY_ENTRIES_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `search_memory_store`: the first one fully presented wins.
-#[cfg(feature = "tag-memory")]
-const SEARCH_MEMORY_STORE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `upload_file`: the first one fully presented wins.
-#[cfg(feature = "tag-files")]
-const UPLOAD_FILE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `delete_file`: the first one fully presented wins.
-#[cfg(feature = "tag-files")]
-const DELETE_FILE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `download_file`: the first one fully presented wins.
-#[cfg(feature = "tag-files")]
-const DOWNLOAD_FILE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `list_providers`: the first one fully presented wins.
-#[cfg(feature = "tag-providers")]
-const LIST_PROVIDERS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `create_provider`: the first one fully presented wins.
-#[cfg(feature = "tag-providers")]
-const CREATE_PROVIDER_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `delete_provider`: the first one fully presented wins.
-#[cfg(feature = "tag-providers")]
-const DELETE_PROVIDER_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `update_provider`: the first one fully presented wins.
-#[cfg(feature = "tag-providers")]
-const UPDATE_PROVIDER_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `list_integrations`: the first one fully presented wins.
-#[cfg(feature = "tag-integrations")]
-const LIST_INTEGRATIONS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `install_integration`: the first one fully presented wins.
-#[cfg(feature = "tag-integrations")]
-const INSTALL_INTEGRATION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `uninstall_integration`: the first one fully presented wins.
-#[cfg(feature = "tag-integrations")]
-const UNINSTALL_INTEGRATION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `list_publications`: the first one fully presented wins.
-#[cfg(feature = "tag-integrations")]
-const LIST_PUBLICATIONS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `create_publication`: the first one fully presented wins.
-#[cfg(feature = "tag-integrations")]
-const CREATE_PUBLICATION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `delete_publication`: the first one fully presented wins.
-#[cfg(feature = "tag-integrations")]
-const DELETE_PUBLICATION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `list_evals`: the first one fully presented wins.
-#[cfg(feature = "tag-evals")]
-const LIST_EVALS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `create_eval`: the first one fully presented wins.
-#[cfg(feature = "tag-evals")]
-const CREATE_EVAL_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-];
-/// The security alternatives of `get_eval`: the first one fully presented wins.
-#[cfg(feature = "tag-evals")]
-const GET_EVAL_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[&[&BEARER_AUTH_SCHEME]];
-/// The security alternatives of `list_api_keys`: the first one fully presented wins.
-#[cfg(feature = "tag-api-keys")]
-const LIST_API_KEYS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[&BASIC_AUTH_SCHEME],
-];
-/// The security alternatives of `create_api_key`: the first one fully presented wins.
-#[cfg(feature = "tag-api-keys")]
-const CREATE_API_KEY_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[&BASIC_AUTH_SCHEME],
-];
-/// The security alternatives of `revoke_api_key`: the first one fully presented wins.
-#[cfg(feature = "tag-api-keys")]
-const REVOKE_API_KEY_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[&BASIC_AUTH_SCHEME],
-];
 #[cfg(
     any(
         feature = "tag-agents",
@@ -2936,6 +2673,25 @@ mod handlers {
         )
     )]
     use rt::server::axum::extract::{Request, State};
+    use rt::server::{refuse, respond};
+    #[cfg(
+        any(
+            feature = "tag-agents",
+            feature = "tag-sessions",
+            feature = "tag-environments",
+            feature = "tag-skills",
+            feature = "tag-vaults",
+            feature = "tag-memory",
+            feature = "tag-files",
+            feature = "tag-providers",
+            feature = "tag-integrations",
+            feature = "tag-evals",
+            feature = "tag-api-keys",
+            feature = "tag-console",
+            feature = "tag-health"
+        )
+    )]
+    use rt::server::decode;
     use rt::server::axum::response::Response;
     use super::*;
     #[cfg(feature = "tag-agents")]
@@ -2944,26 +2700,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListAgentsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("list_agents", api.list_agents(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_agents",
-                    problem,
-                    |p| api.reject("list_agents", p),
-                )
-            }
+        const OPERATION: &str = "list_agents";
+        match decode(request, ListAgentsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_agents(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-agents")]
@@ -2972,26 +2712,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CreateAgentRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("create_agent", api.create_agent(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_agent",
-                    problem,
-                    |p| api.reject("create_agent", p),
-                )
-            }
+        const OPERATION: &str = "create_agent";
+        match decode(request, CreateAgentRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.create_agent(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-agents")]
@@ -3000,20 +2724,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetAgentRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => rt::server::respond("get_agent", api.get_agent(request)).await,
-            Err(problem) => {
-                rt::server::refuse("get_agent", problem, |p| api.reject("get_agent", p))
-            }
+        const OPERATION: &str = "get_agent";
+        match decode(request, GetAgentRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.get_agent(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-agents")]
@@ -3022,26 +2736,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => UpdateAgentRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("update_agent", api.update_agent(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "update_agent",
-                    problem,
-                    |p| api.reject("update_agent", p),
-                )
-            }
+        const OPERATION: &str = "update_agent";
+        match decode(request, UpdateAgentRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.update_agent(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-agents")]
@@ -3050,30 +2748,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListAgentVersionsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "list_agent_versions",
-                        api.list_agent_versions(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_agent_versions",
-                    problem,
-                    |p| api.reject("list_agent_versions", p),
-                )
-            }
+        const OPERATION: &str = "list_agent_versions";
+        match decode(request, ListAgentVersionsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_agent_versions(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-agents")]
@@ -3082,27 +2760,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetAgentVersionRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("get_agent_version", api.get_agent_version(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "get_agent_version",
-                    problem,
-                    |p| api.reject("get_agent_version", p),
-                )
-            }
+        const OPERATION: &str = "get_agent_version";
+        match decode(request, GetAgentVersionRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.get_agent_version(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-agents")]
@@ -3111,26 +2772,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ArchiveAgentRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("archive_agent", api.archive_agent(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "archive_agent",
-                    problem,
-                    |p| api.reject("archive_agent", p),
-                )
-            }
+        const OPERATION: &str = "archive_agent";
+        match decode(request, ArchiveAgentRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.archive_agent(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sessions")]
@@ -3139,26 +2784,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListSessionsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("list_sessions", api.list_sessions(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_sessions",
-                    problem,
-                    |p| api.reject("list_sessions", p),
-                )
-            }
+        const OPERATION: &str = "list_sessions";
+        match decode(request, ListSessionsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_sessions(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sessions")]
@@ -3167,26 +2796,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CreateSessionRequest2::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("create_session", api.create_session(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_session",
-                    problem,
-                    |p| api.reject("create_session", p),
-                )
-            }
+        const OPERATION: &str = "create_session";
+        match decode(request, CreateSessionRequest2::from_input).await {
+            Ok(request) => respond(OPERATION, api.create_session(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sessions")]
@@ -3195,26 +2808,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetSessionRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("get_session", api.get_session(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "get_session",
-                    problem,
-                    |p| api.reject("get_session", p),
-                )
-            }
+        const OPERATION: &str = "get_session";
+        match decode(request, GetSessionRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.get_session(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sessions")]
@@ -3223,26 +2820,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => DeleteSessionRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("delete_session", api.delete_session(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "delete_session",
-                    problem,
-                    |p| api.reject("delete_session", p),
-                )
-            }
+        const OPERATION: &str = "delete_session";
+        match decode(request, DeleteSessionRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.delete_session(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sessions")]
@@ -3251,30 +2832,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => StreamSessionEventsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "stream_session_events",
-                        api.stream_session_events(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "stream_session_events",
-                    problem,
-                    |p| api.reject("stream_session_events", p),
-                )
-            }
+        const OPERATION: &str = "stream_session_events";
+        match decode(request, StreamSessionEventsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.stream_session_events(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sessions")]
@@ -3283,30 +2844,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListSessionEventsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "list_session_events",
-                        api.list_session_events(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_session_events",
-                    problem,
-                    |p| api.reject("list_session_events", p),
-                )
-            }
+        const OPERATION: &str = "list_session_events";
+        match decode(request, ListSessionEventsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_session_events(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sessions")]
@@ -3315,30 +2856,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => SendSessionMessageRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "send_session_message",
-                        api.send_session_message(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "send_session_message",
-                    problem,
-                    |p| api.reject("send_session_message", p),
-                )
-            }
+        const OPERATION: &str = "send_session_message";
+        match decode(request, SendSessionMessageRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.send_session_message(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sessions")]
@@ -3347,26 +2868,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CancelSessionRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("cancel_session", api.cancel_session(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "cancel_session",
-                    problem,
-                    |p| api.reject("cancel_session", p),
-                )
-            }
+        const OPERATION: &str = "cancel_session";
+        match decode(request, CancelSessionRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.cancel_session(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-environments")]
@@ -3375,27 +2880,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListEnvironmentsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("list_environments", api.list_environments(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_environments",
-                    problem,
-                    |p| api.reject("list_environments", p),
-                )
-            }
+        const OPERATION: &str = "list_environments";
+        match decode(request, ListEnvironmentsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_environments(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-environments")]
@@ -3404,30 +2892,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CreateEnvironmentRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "create_environment",
-                        api.create_environment(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_environment",
-                    problem,
-                    |p| api.reject("create_environment", p),
-                )
-            }
+        const OPERATION: &str = "create_environment";
+        match decode(request, CreateEnvironmentRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.create_environment(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-environments")]
@@ -3436,27 +2904,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetEnvironmentRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("get_environment", api.get_environment(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "get_environment",
-                    problem,
-                    |p| api.reject("get_environment", p),
-                )
-            }
+        const OPERATION: &str = "get_environment";
+        match decode(request, GetEnvironmentRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.get_environment(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-environments")]
@@ -3465,30 +2916,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => UpdateEnvironmentRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "update_environment",
-                        api.update_environment(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "update_environment",
-                    problem,
-                    |p| api.reject("update_environment", p),
-                )
-            }
+        const OPERATION: &str = "update_environment";
+        match decode(request, UpdateEnvironmentRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.update_environment(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-environments")]
@@ -3497,30 +2928,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => DeleteEnvironmentRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "delete_environment",
-                        api.delete_environment(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "delete_environment",
-                    problem,
-                    |p| api.reject("delete_environment", p),
-                )
-            }
+        const OPERATION: &str = "delete_environment";
+        match decode(request, DeleteEnvironmentRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.delete_environment(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-skills")]
@@ -3529,26 +2940,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListSkillsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("list_skills", api.list_skills(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_skills",
-                    problem,
-                    |p| api.reject("list_skills", p),
-                )
-            }
+        const OPERATION: &str = "list_skills";
+        match decode(request, ListSkillsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_skills(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-skills")]
@@ -3557,7 +2952,8 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
+        const OPERATION: &str = "upload_skill";
+        match match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
@@ -3565,18 +2961,9 @@ mod handlers {
         {
             Ok(input) => UploadSkillRequest::from_input(&input).await,
             Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("upload_skill", api.upload_skill(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "upload_skill",
-                    problem,
-                    |p| api.reject("upload_skill", p),
-                )
-            }
+        } {
+            Ok(request) => respond(OPERATION, api.upload_skill(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-skills")]
@@ -3585,20 +2972,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetSkillRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => rt::server::respond("get_skill", api.get_skill(request)).await,
-            Err(problem) => {
-                rt::server::refuse("get_skill", problem, |p| api.reject("get_skill", p))
-            }
+        const OPERATION: &str = "get_skill";
+        match decode(request, GetSkillRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.get_skill(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-skills")]
@@ -3607,26 +2984,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => DeleteSkillRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("delete_skill", api.delete_skill(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "delete_skill",
-                    problem,
-                    |p| api.reject("delete_skill", p),
-                )
-            }
+        const OPERATION: &str = "delete_skill";
+        match decode(request, DeleteSkillRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.delete_skill(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-skills")]
@@ -3635,30 +2996,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => DownloadSkillFileRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "download_skill_file",
-                        api.download_skill_file(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "download_skill_file",
-                    problem,
-                    |p| api.reject("download_skill_file", p),
-                )
-            }
+        const OPERATION: &str = "download_skill_file";
+        match decode(request, DownloadSkillFileRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.download_skill_file(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-vaults")]
@@ -3667,26 +3008,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListVaultsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("list_vaults", api.list_vaults(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_vaults",
-                    problem,
-                    |p| api.reject("list_vaults", p),
-                )
-            }
+        const OPERATION: &str = "list_vaults";
+        match decode(request, ListVaultsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_vaults(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-vaults")]
@@ -3695,26 +3020,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CreateVaultRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("create_vault", api.create_vault(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_vault",
-                    problem,
-                    |p| api.reject("create_vault", p),
-                )
-            }
+        const OPERATION: &str = "create_vault";
+        match decode(request, CreateVaultRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.create_vault(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-vaults")]
@@ -3723,26 +3032,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => DeleteVaultRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("delete_vault", api.delete_vault(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "delete_vault",
-                    problem,
-                    |p| api.reject("delete_vault", p),
-                )
-            }
+        const OPERATION: &str = "delete_vault";
+        match decode(request, DeleteVaultRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.delete_vault(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-vaults")]
@@ -3751,26 +3044,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => UpdateVaultRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("update_vault", api.update_vault(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "update_vault",
-                    problem,
-                    |p| api.reject("update_vault", p),
-                )
-            }
+        const OPERATION: &str = "update_vault";
+        match decode(request, UpdateVaultRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.update_vault(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-memory")]
@@ -3779,30 +3056,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListMemoryStoresRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "list_memory_stores",
-                        api.list_memory_stores(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_memory_stores",
-                    problem,
-                    |p| api.reject("list_memory_stores", p),
-                )
-            }
+        const OPERATION: &str = "list_memory_stores";
+        match decode(request, ListMemoryStoresRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_memory_stores(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-memory")]
@@ -3811,30 +3068,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CreateMemoryStoreRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "create_memory_store",
-                        api.create_memory_store(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_memory_store",
-                    problem,
-                    |p| api.reject("create_memory_store", p),
-                )
-            }
+        const OPERATION: &str = "create_memory_store";
+        match decode(request, CreateMemoryStoreRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.create_memory_store(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-memory")]
@@ -3843,30 +3080,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => DeleteMemoryStoreRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "delete_memory_store",
-                        api.delete_memory_store(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "delete_memory_store",
-                    problem,
-                    |p| api.reject("delete_memory_store", p),
-                )
-            }
+        const OPERATION: &str = "delete_memory_store";
+        match decode(request, DeleteMemoryStoreRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.delete_memory_store(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-memory")]
@@ -3875,30 +3092,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListMemoryEntriesRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "list_memory_entries",
-                        api.list_memory_entries(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_memory_entries",
-                    problem,
-                    |p| api.reject("list_memory_entries", p),
-                )
-            }
+        const OPERATION: &str = "list_memory_entries";
+        match decode(request, ListMemoryEntriesRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_memory_entries(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-memory")]
@@ -3907,30 +3104,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => SearchMemoryStoreRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "search_memory_store",
-                        api.search_memory_store(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "search_memory_store",
-                    problem,
-                    |p| api.reject("search_memory_store", p),
-                )
-            }
+        const OPERATION: &str = "search_memory_store";
+        match decode(request, SearchMemoryStoreRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.search_memory_store(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-files")]
@@ -3939,7 +3116,8 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
+        const OPERATION: &str = "upload_file";
+        match match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
@@ -3947,18 +3125,9 @@ mod handlers {
         {
             Ok(input) => UploadFileRequest::from_input(&input).await,
             Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("upload_file", api.upload_file(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "upload_file",
-                    problem,
-                    |p| api.reject("upload_file", p),
-                )
-            }
+        } {
+            Ok(request) => respond(OPERATION, api.upload_file(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-files")]
@@ -3967,26 +3136,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => DeleteFileRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("delete_file", api.delete_file(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "delete_file",
-                    problem,
-                    |p| api.reject("delete_file", p),
-                )
-            }
+        const OPERATION: &str = "delete_file";
+        match decode(request, DeleteFileRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.delete_file(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-files")]
@@ -3995,26 +3148,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => DownloadFileRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("download_file", api.download_file(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "download_file",
-                    problem,
-                    |p| api.reject("download_file", p),
-                )
-            }
+        const OPERATION: &str = "download_file";
+        match decode(request, DownloadFileRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.download_file(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-providers")]
@@ -4023,26 +3160,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListProvidersRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("list_providers", api.list_providers(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_providers",
-                    problem,
-                    |p| api.reject("list_providers", p),
-                )
-            }
+        const OPERATION: &str = "list_providers";
+        match decode(request, ListProvidersRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_providers(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-providers")]
@@ -4051,27 +3172,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CreateProviderRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("create_provider", api.create_provider(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_provider",
-                    problem,
-                    |p| api.reject("create_provider", p),
-                )
-            }
+        const OPERATION: &str = "create_provider";
+        match decode(request, CreateProviderRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.create_provider(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-providers")]
@@ -4080,27 +3184,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => DeleteProviderRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("delete_provider", api.delete_provider(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "delete_provider",
-                    problem,
-                    |p| api.reject("delete_provider", p),
-                )
-            }
+        const OPERATION: &str = "delete_provider";
+        match decode(request, DeleteProviderRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.delete_provider(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-providers")]
@@ -4109,27 +3196,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => UpdateProviderRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("update_provider", api.update_provider(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "update_provider",
-                    problem,
-                    |p| api.reject("update_provider", p),
-                )
-            }
+        const OPERATION: &str = "update_provider";
+        match decode(request, UpdateProviderRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.update_provider(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-integrations")]
@@ -4138,27 +3208,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListIntegrationsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("list_integrations", api.list_integrations(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_integrations",
-                    problem,
-                    |p| api.reject("list_integrations", p),
-                )
-            }
+        const OPERATION: &str = "list_integrations";
+        match decode(request, ListIntegrationsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_integrations(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-integrations")]
@@ -4167,30 +3220,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => InstallIntegrationRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "install_integration",
-                        api.install_integration(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "install_integration",
-                    problem,
-                    |p| api.reject("install_integration", p),
-                )
-            }
+        const OPERATION: &str = "install_integration";
+        match decode(request, InstallIntegrationRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.install_integration(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-integrations")]
@@ -4199,30 +3232,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => UninstallIntegrationRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "uninstall_integration",
-                        api.uninstall_integration(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "uninstall_integration",
-                    problem,
-                    |p| api.reject("uninstall_integration", p),
-                )
-            }
+        const OPERATION: &str = "uninstall_integration";
+        match decode(request, UninstallIntegrationRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.uninstall_integration(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-integrations")]
@@ -4231,27 +3244,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListPublicationsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("list_publications", api.list_publications(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_publications",
-                    problem,
-                    |p| api.reject("list_publications", p),
-                )
-            }
+        const OPERATION: &str = "list_publications";
+        match decode(request, ListPublicationsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_publications(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-integrations")]
@@ -4260,30 +3256,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CreatePublicationRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "create_publication",
-                        api.create_publication(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_publication",
-                    problem,
-                    |p| api.reject("create_publication", p),
-                )
-            }
+        const OPERATION: &str = "create_publication";
+        match decode(request, CreatePublicationRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.create_publication(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-integrations")]
@@ -4292,30 +3268,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => DeletePublicationRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "delete_publication",
-                        api.delete_publication(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "delete_publication",
-                    problem,
-                    |p| api.reject("delete_publication", p),
-                )
-            }
+        const OPERATION: &str = "delete_publication";
+        match decode(request, DeletePublicationRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.delete_publication(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-evals")]
@@ -4324,26 +3280,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListEvalsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("list_evals", api.list_evals(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_evals",
-                    problem,
-                    |p| api.reject("list_evals", p),
-                )
-            }
+        const OPERATION: &str = "list_evals";
+        match decode(request, ListEvalsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_evals(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-evals")]
@@ -4352,26 +3292,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CreateEvalRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("create_eval", api.create_eval(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_eval",
-                    problem,
-                    |p| api.reject("create_eval", p),
-                )
-            }
+        const OPERATION: &str = "create_eval";
+        match decode(request, CreateEvalRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.create_eval(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-evals")]
@@ -4380,20 +3304,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetEvalRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => rt::server::respond("get_eval", api.get_eval(request)).await,
-            Err(problem) => {
-                rt::server::refuse("get_eval", problem, |p| api.reject("get_eval", p))
-            }
+        const OPERATION: &str = "get_eval";
+        match decode(request, GetEvalRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.get_eval(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-api-keys")]
@@ -4402,26 +3316,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListApiKeysRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("list_api_keys", api.list_api_keys(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_api_keys",
-                    problem,
-                    |p| api.reject("list_api_keys", p),
-                )
-            }
+        const OPERATION: &str = "list_api_keys";
+        match decode(request, ListApiKeysRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_api_keys(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-api-keys")]
@@ -4430,26 +3328,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CreateApiKeyRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("create_api_key", api.create_api_key(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_api_key",
-                    problem,
-                    |p| api.reject("create_api_key", p),
-                )
-            }
+        const OPERATION: &str = "create_api_key";
+        match decode(request, CreateApiKeyRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.create_api_key(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-api-keys")]
@@ -4458,26 +3340,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => RevokeApiKeyRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("revoke_api_key", api.revoke_api_key(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "revoke_api_key",
-                    problem,
-                    |p| api.reject("revoke_api_key", p),
-                )
-            }
+        const OPERATION: &str = "revoke_api_key";
+        match decode(request, RevokeApiKeyRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.revoke_api_key(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-console")]
@@ -4486,30 +3352,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => StartConsoleOauthRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "start_console_oauth",
-                        api.start_console_oauth(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "start_console_oauth",
-                    problem,
-                    |p| api.reject("start_console_oauth", p),
-                )
-            }
+        const OPERATION: &str = "start_console_oauth";
+        match decode(request, StartConsoleOauthRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.start_console_oauth(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-console")]
@@ -4518,30 +3364,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ConsoleOauthCallbackRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "console_oauth_callback",
-                        api.console_oauth_callback(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "console_oauth_callback",
-                    problem,
-                    |p| api.reject("console_oauth_callback", p),
-                )
-            }
+        const OPERATION: &str = "console_oauth_callback";
+        match decode(request, ConsoleOauthCallbackRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.console_oauth_callback(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-health")]
@@ -4550,26 +3376,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => HealthCheckRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("health_check", api.health_check(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "health_check",
-                    problem,
-                    |p| api.reject("health_check", p),
-                )
-            }
+        const OPERATION: &str = "health_check";
+        match decode(request, HealthCheckRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.health_check(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-agents")]

@@ -468,7 +468,7 @@ impl ListWorkspacesRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_WORKSPACES_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             limit: input
                 .query("limit", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
             cursor: input
@@ -490,7 +490,7 @@ impl CreateWorkspaceRequest2 {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(CREATE_WORKSPACE_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
     }
@@ -509,7 +509,7 @@ impl GetWorkspaceRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(GET_WORKSPACE_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             workspace_id: input
                 .path(
                     "workspaceId",
@@ -534,7 +534,7 @@ impl DeleteWorkspaceRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(DELETE_WORKSPACE_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             workspace_id: input
                 .path(
                     "workspaceId",
@@ -561,7 +561,7 @@ impl UpdateWorkspaceRequest2 {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(UPDATE_WORKSPACE_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             workspace_id: input
                 .path(
                     "workspaceId",
@@ -587,7 +587,7 @@ impl GetWorkspaceCatalogRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(GET_WORKSPACE_CATALOG_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             workspace_id: input
                 .path(
                     "workspaceId",
@@ -618,7 +618,7 @@ impl ListModelsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_MODELS_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             workspace_id: input
                 .query(
                     "workspaceId",
@@ -661,7 +661,7 @@ impl ListSessionsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_SESSIONS_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             filter: rt::server::known_param(
                 "filter",
                 input
@@ -693,7 +693,7 @@ impl CreateSessionRequest2 {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(CREATE_SESSION_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
     }
@@ -712,7 +712,7 @@ impl GetSessionRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(GET_SESSION_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             session_id: input
                 .path("sessionId", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
@@ -732,7 +732,7 @@ impl DeleteSessionRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(DELETE_SESSION_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             session_id: input
                 .path("sessionId", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
@@ -758,7 +758,7 @@ impl ListMessagesRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_MESSAGES_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             session_id: input
                 .path(
                     "sessionId",
@@ -793,7 +793,7 @@ impl SendMessageRequest2 {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(SEND_MESSAGE_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             session_id: input
                 .path(
                     "sessionId",
@@ -821,7 +821,7 @@ impl GetSessionQueueRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(GET_SESSION_QUEUE_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             session_id: input
                 .path("sessionId", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
@@ -845,7 +845,7 @@ impl StreamSessionEventsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(STREAM_SESSION_EVENTS_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             session_id: input
                 .path(
                     "sessionId",
@@ -871,7 +871,7 @@ impl GetRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(GET_RUN_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             run_id: input
                 .path("runId", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
@@ -891,7 +891,7 @@ impl CancelRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(CANCEL_RUN_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             run_id: input
                 .path("runId", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
@@ -911,7 +911,7 @@ impl GuideRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(GUIDE_RUN_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             run_id: input
                 .path("runId", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
@@ -939,7 +939,7 @@ impl TriggerActionRequest2 {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(TRIGGER_ACTION_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             action_id: input
                 .path("actionId", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             idempotency_key: input
@@ -968,7 +968,7 @@ impl DownloadFileRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(DOWNLOAD_FILE_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             sandbox_id: input
                 .path(
                     "sandboxId",
@@ -1006,7 +1006,7 @@ impl UploadFileRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(UPLOAD_FILE_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             sandbox_id: input
                 .path(
                     "sandboxId",
@@ -1058,7 +1058,7 @@ impl ListFilesRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_FILES_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             sandbox_id: input
                 .path(
                     "sandboxId",
@@ -1091,7 +1091,7 @@ impl RunCommandRequest2 {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(RUN_COMMAND_SECURITY)?,
+            credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             sandbox_id: input
                 .path(
                     "sandboxId",
@@ -1329,144 +1329,6 @@ const BEARER_AUTH_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthS
     key: "bearerAuth",
     kind: rt::server::ServerAuthKind::Bearer,
 };
-/// The security alternatives of `list_workspaces`: the first one fully presented wins.
-#[cfg(feature = "tag-workspaces")]
-const LIST_WORKSPACES_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `create_workspace`: the first one fully presented wins.
-#[cfg(feature = "tag-workspaces")]
-const CREATE_WORKSPACE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `get_workspace`: the first one fully presented wins.
-#[cfg(feature = "tag-workspaces")]
-const GET_WORKSPACE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `delete_workspace`: the first one fully presented wins.
-#[cfg(feature = "tag-workspaces")]
-const DELETE_WORKSPACE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `update_workspace`: the first one fully presented wins.
-#[cfg(feature = "tag-workspaces")]
-const UPDATE_WORKSPACE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `get_workspace_catalog`: the first one fully presented wins.
-#[cfg(feature = "tag-workspaces")]
-const GET_WORKSPACE_CATALOG_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `list_models`: the first one fully presented wins.
-#[cfg(feature = "tag-models")]
-const LIST_MODELS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `list_sessions`: the first one fully presented wins.
-#[cfg(feature = "tag-sessions")]
-const LIST_SESSIONS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `create_session`: the first one fully presented wins.
-#[cfg(feature = "tag-sessions")]
-const CREATE_SESSION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `get_session`: the first one fully presented wins.
-#[cfg(feature = "tag-sessions")]
-const GET_SESSION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `delete_session`: the first one fully presented wins.
-#[cfg(feature = "tag-sessions")]
-const DELETE_SESSION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `list_messages`: the first one fully presented wins.
-#[cfg(feature = "tag-sessions")]
-const LIST_MESSAGES_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `send_message`: the first one fully presented wins.
-#[cfg(feature = "tag-sessions")]
-const SEND_MESSAGE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `get_session_queue`: the first one fully presented wins.
-#[cfg(feature = "tag-sessions")]
-const GET_SESSION_QUEUE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `stream_session_events`: the first one fully presented wins.
-#[cfg(feature = "tag-streaming")]
-const STREAM_SESSION_EVENTS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `get_run`: the first one fully presented wins.
-#[cfg(feature = "tag-runs")]
-const GET_RUN_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `cancel_run`: the first one fully presented wins.
-#[cfg(feature = "tag-runs")]
-const CANCEL_RUN_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `guide_run`: the first one fully presented wins.
-#[cfg(feature = "tag-runs")]
-const GUIDE_RUN_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `trigger_action`: the first one fully presented wins.
-#[cfg(feature = "tag-actions")]
-const TRIGGER_ACTION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `download_file`: the first one fully presented wins.
-#[cfg(feature = "tag-sandboxes")]
-const DOWNLOAD_FILE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `upload_file`: the first one fully presented wins.
-#[cfg(feature = "tag-sandboxes")]
-const UPLOAD_FILE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `list_files`: the first one fully presented wins.
-#[cfg(feature = "tag-sandboxes")]
-const LIST_FILES_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
-/// The security alternatives of `run_command`: the first one fully presented wins.
-#[cfg(feature = "tag-sandboxes")]
-const RUN_COMMAND_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[],
-];
 #[cfg(
     any(
         feature = "tag-workspaces",
@@ -1495,6 +1357,20 @@ mod handlers {
         )
     )]
     use rt::server::axum::extract::{Request, State};
+    use rt::server::{refuse, respond};
+    #[cfg(
+        any(
+            feature = "tag-workspaces",
+            feature = "tag-models",
+            feature = "tag-sessions",
+            feature = "tag-streaming",
+            feature = "tag-runs",
+            feature = "tag-actions",
+            feature = "tag-sandboxes",
+            feature = "tag-model-runtime-internal"
+        )
+    )]
+    use rt::server::decode;
     use rt::server::axum::response::Response;
     use super::*;
     #[cfg(feature = "tag-workspaces")]
@@ -1503,27 +1379,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListWorkspacesRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("list_workspaces", api.list_workspaces(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_workspaces",
-                    problem,
-                    |p| api.reject("list_workspaces", p),
-                )
-            }
+        const OPERATION: &str = "list_workspaces";
+        match decode(request, ListWorkspacesRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_workspaces(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-workspaces")]
@@ -1532,27 +1391,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CreateWorkspaceRequest2::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("create_workspace", api.create_workspace(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_workspace",
-                    problem,
-                    |p| api.reject("create_workspace", p),
-                )
-            }
+        const OPERATION: &str = "create_workspace";
+        match decode(request, CreateWorkspaceRequest2::from_input).await {
+            Ok(request) => respond(OPERATION, api.create_workspace(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-workspaces")]
@@ -1561,26 +1403,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetWorkspaceRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("get_workspace", api.get_workspace(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "get_workspace",
-                    problem,
-                    |p| api.reject("get_workspace", p),
-                )
-            }
+        const OPERATION: &str = "get_workspace";
+        match decode(request, GetWorkspaceRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.get_workspace(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-workspaces")]
@@ -1589,27 +1415,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => DeleteWorkspaceRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("delete_workspace", api.delete_workspace(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "delete_workspace",
-                    problem,
-                    |p| api.reject("delete_workspace", p),
-                )
-            }
+        const OPERATION: &str = "delete_workspace";
+        match decode(request, DeleteWorkspaceRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.delete_workspace(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-workspaces")]
@@ -1618,27 +1427,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => UpdateWorkspaceRequest2::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("update_workspace", api.update_workspace(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "update_workspace",
-                    problem,
-                    |p| api.reject("update_workspace", p),
-                )
-            }
+        const OPERATION: &str = "update_workspace";
+        match decode(request, UpdateWorkspaceRequest2::from_input).await {
+            Ok(request) => respond(OPERATION, api.update_workspace(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-workspaces")]
@@ -1647,30 +1439,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetWorkspaceCatalogRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "get_workspace_catalog",
-                        api.get_workspace_catalog(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "get_workspace_catalog",
-                    problem,
-                    |p| api.reject("get_workspace_catalog", p),
-                )
-            }
+        const OPERATION: &str = "get_workspace_catalog";
+        match decode(request, GetWorkspaceCatalogRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.get_workspace_catalog(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-models")]
@@ -1679,26 +1451,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListModelsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("list_models", api.list_models(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_models",
-                    problem,
-                    |p| api.reject("list_models", p),
-                )
-            }
+        const OPERATION: &str = "list_models";
+        match decode(request, ListModelsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_models(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sessions")]
@@ -1707,26 +1463,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListSessionsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("list_sessions", api.list_sessions(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_sessions",
-                    problem,
-                    |p| api.reject("list_sessions", p),
-                )
-            }
+        const OPERATION: &str = "list_sessions";
+        match decode(request, ListSessionsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_sessions(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sessions")]
@@ -1735,26 +1475,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CreateSessionRequest2::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("create_session", api.create_session(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_session",
-                    problem,
-                    |p| api.reject("create_session", p),
-                )
-            }
+        const OPERATION: &str = "create_session";
+        match decode(request, CreateSessionRequest2::from_input).await {
+            Ok(request) => respond(OPERATION, api.create_session(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sessions")]
@@ -1763,26 +1487,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetSessionRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("get_session", api.get_session(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "get_session",
-                    problem,
-                    |p| api.reject("get_session", p),
-                )
-            }
+        const OPERATION: &str = "get_session";
+        match decode(request, GetSessionRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.get_session(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sessions")]
@@ -1791,26 +1499,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => DeleteSessionRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("delete_session", api.delete_session(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "delete_session",
-                    problem,
-                    |p| api.reject("delete_session", p),
-                )
-            }
+        const OPERATION: &str = "delete_session";
+        match decode(request, DeleteSessionRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.delete_session(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sessions")]
@@ -1819,26 +1511,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListMessagesRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("list_messages", api.list_messages(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_messages",
-                    problem,
-                    |p| api.reject("list_messages", p),
-                )
-            }
+        const OPERATION: &str = "list_messages";
+        match decode(request, ListMessagesRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_messages(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sessions")]
@@ -1847,26 +1523,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => SendMessageRequest2::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("send_message", api.send_message(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "send_message",
-                    problem,
-                    |p| api.reject("send_message", p),
-                )
-            }
+        const OPERATION: &str = "send_message";
+        match decode(request, SendMessageRequest2::from_input).await {
+            Ok(request) => respond(OPERATION, api.send_message(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sessions")]
@@ -1875,27 +1535,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetSessionQueueRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("get_session_queue", api.get_session_queue(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "get_session_queue",
-                    problem,
-                    |p| api.reject("get_session_queue", p),
-                )
-            }
+        const OPERATION: &str = "get_session_queue";
+        match decode(request, GetSessionQueueRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.get_session_queue(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-streaming")]
@@ -1904,30 +1547,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => StreamSessionEventsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "stream_session_events",
-                        api.stream_session_events(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "stream_session_events",
-                    problem,
-                    |p| api.reject("stream_session_events", p),
-                )
-            }
+        const OPERATION: &str = "stream_session_events";
+        match decode(request, StreamSessionEventsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.stream_session_events(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-runs")]
@@ -1936,20 +1559,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetRunRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => rt::server::respond("get_run", api.get_run(request)).await,
-            Err(problem) => {
-                rt::server::refuse("get_run", problem, |p| api.reject("get_run", p))
-            }
+        const OPERATION: &str = "get_run";
+        match decode(request, GetRunRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.get_run(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-runs")]
@@ -1958,26 +1571,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CancelRunRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("cancel_run", api.cancel_run(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "cancel_run",
-                    problem,
-                    |p| api.reject("cancel_run", p),
-                )
-            }
+        const OPERATION: &str = "cancel_run";
+        match decode(request, CancelRunRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.cancel_run(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-runs")]
@@ -1986,20 +1583,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GuideRunRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => rt::server::respond("guide_run", api.guide_run(request)).await,
-            Err(problem) => {
-                rt::server::refuse("guide_run", problem, |p| api.reject("guide_run", p))
-            }
+        const OPERATION: &str = "guide_run";
+        match decode(request, GuideRunRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.guide_run(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-actions")]
@@ -2008,26 +1595,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => TriggerActionRequest2::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("trigger_action", api.trigger_action(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "trigger_action",
-                    problem,
-                    |p| api.reject("trigger_action", p),
-                )
-            }
+        const OPERATION: &str = "trigger_action";
+        match decode(request, TriggerActionRequest2::from_input).await {
+            Ok(request) => respond(OPERATION, api.trigger_action(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sandboxes")]
@@ -2036,26 +1607,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => DownloadFileRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("download_file", api.download_file(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "download_file",
-                    problem,
-                    |p| api.reject("download_file", p),
-                )
-            }
+        const OPERATION: &str = "download_file";
+        match decode(request, DownloadFileRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.download_file(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sandboxes")]
@@ -2064,26 +1619,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => UploadFileRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("upload_file", api.upload_file(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "upload_file",
-                    problem,
-                    |p| api.reject("upload_file", p),
-                )
-            }
+        const OPERATION: &str = "upload_file";
+        match decode(request, UploadFileRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.upload_file(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sandboxes")]
@@ -2092,26 +1631,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListFilesRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("list_files", api.list_files(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_files",
-                    problem,
-                    |p| api.reject("list_files", p),
-                )
-            }
+        const OPERATION: &str = "list_files";
+        match decode(request, ListFilesRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_files(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-sandboxes")]
@@ -2120,26 +1643,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => RunCommandRequest2::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("run_command", api.run_command(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "run_command",
-                    problem,
-                    |p| api.reject("run_command", p),
-                )
-            }
+        const OPERATION: &str = "run_command";
+        match decode(request, RunCommandRequest2::from_input).await {
+            Ok(request) => respond(OPERATION, api.run_command(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-model-runtime-internal")]
@@ -2148,30 +1655,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListRuntimeModelsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "list_runtime_models",
-                        api.list_runtime_models(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_runtime_models",
-                    problem,
-                    |p| api.reject("list_runtime_models", p),
-                )
-            }
+        const OPERATION: &str = "list_runtime_models";
+        match decode(request, ListRuntimeModelsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_runtime_models(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-model-runtime-internal")]
@@ -2180,30 +1667,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => InvokeRuntimeModelRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "invoke_runtime_model",
-                        api.invoke_runtime_model(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "invoke_runtime_model",
-                    problem,
-                    |p| api.reject("invoke_runtime_model", p),
-                )
-            }
+        const OPERATION: &str = "invoke_runtime_model";
+        match decode(request, InvokeRuntimeModelRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.invoke_runtime_model(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-workspaces")]

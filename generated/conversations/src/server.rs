@@ -175,7 +175,8 @@ impl ListConversationsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(LIST_CONVERSATIONS_SECURITY)?,
+            credentials: input
+                .authenticate(&[&[&BEARER_AUTH_SCHEME], &[&API_KEY_SCHEME]])?,
         })
     }
 }
@@ -191,7 +192,8 @@ impl CreateConversationRequest2 {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(CREATE_CONVERSATION_SECURITY)?,
+            credentials: input
+                .authenticate(&[&[&BEARER_AUTH_SCHEME], &[&API_KEY_SCHEME]])?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
     }
@@ -210,7 +212,8 @@ impl GetConversationRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(GET_CONVERSATION_SECURITY)?,
+            credentials: input
+                .authenticate(&[&[&BEARER_AUTH_SCHEME], &[&API_KEY_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -231,7 +234,8 @@ impl SendMessageRequest2 {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(SEND_MESSAGE_SECURITY)?,
+            credentials: input
+                .authenticate(&[&[&BEARER_AUTH_SCHEME], &[&API_KEY_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
@@ -255,7 +259,8 @@ impl StreamEventsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(STREAM_EVENTS_SECURITY)?,
+            credentials: input
+                .authenticate(&[&[&BEARER_AUTH_SCHEME], &[&API_KEY_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             last_event_id: input
                 .query(
@@ -281,7 +286,8 @@ impl CancelRunRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(CANCEL_RUN_SECURITY)?,
+            credentials: input
+                .authenticate(&[&[&BEARER_AUTH_SCHEME], &[&API_KEY_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
     }
@@ -302,7 +308,8 @@ impl ConfirmToolRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(CONFIRM_TOOL_SECURITY)?,
+            credentials: input
+                .authenticate(&[&[&BEARER_AUTH_SCHEME], &[&API_KEY_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
@@ -345,45 +352,12 @@ const BEARER_AUTH_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthS
     key: "bearerAuth",
     kind: rt::server::ServerAuthKind::Bearer,
 };
-/// The security alternatives of `list_conversations`: the first one fully presented wins.
-const LIST_CONVERSATIONS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[&API_KEY_SCHEME],
-];
-/// The security alternatives of `create_conversation`: the first one fully presented wins.
-const CREATE_CONVERSATION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[&API_KEY_SCHEME],
-];
-/// The security alternatives of `get_conversation`: the first one fully presented wins.
-const GET_CONVERSATION_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[&API_KEY_SCHEME],
-];
-/// The security alternatives of `send_message`: the first one fully presented wins.
-const SEND_MESSAGE_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[&API_KEY_SCHEME],
-];
-/// The security alternatives of `stream_events`: the first one fully presented wins.
-const STREAM_EVENTS_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[&API_KEY_SCHEME],
-];
-/// The security alternatives of `cancel_run`: the first one fully presented wins.
-const CANCEL_RUN_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[&API_KEY_SCHEME],
-];
-/// The security alternatives of `confirm_tool`: the first one fully presented wins.
-const CONFIRM_TOOL_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&BEARER_AUTH_SCHEME],
-    &[&API_KEY_SCHEME],
-];
 /// The HTTP side of [`router`]: one handler per operation, and how each operation's
 /// response enums are written.
 mod handlers {
     use rt::server::axum::extract::{Request, State};
+    use rt::server::{refuse, respond};
+    use rt::server::decode;
     use rt::server::axum::response::Response;
     use super::*;
     /// `GET /v2/conversations`
@@ -391,30 +365,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ListConversationsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "list_conversations",
-                        api.list_conversations(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "list_conversations",
-                    problem,
-                    |p| api.reject("list_conversations", p),
-                )
-            }
+        const OPERATION: &str = "list_conversations";
+        match decode(request, ListConversationsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.list_conversations(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     /// `POST /v2/conversations`
@@ -422,30 +376,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CreateConversationRequest2::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond(
-                        "create_conversation",
-                        api.create_conversation(request),
-                    )
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "create_conversation",
-                    problem,
-                    |p| api.reject("create_conversation", p),
-                )
-            }
+        const OPERATION: &str = "create_conversation";
+        match decode(request, CreateConversationRequest2::from_input).await {
+            Ok(request) => respond(OPERATION, api.create_conversation(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     /// `GET /v2/conversations/{id}`
@@ -453,27 +387,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => GetConversationRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("get_conversation", api.get_conversation(request))
-                    .await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "get_conversation",
-                    problem,
-                    |p| api.reject("get_conversation", p),
-                )
-            }
+        const OPERATION: &str = "get_conversation";
+        match decode(request, GetConversationRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.get_conversation(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     /// `POST /v2/conversations/{id}/messages`
@@ -481,26 +398,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => SendMessageRequest2::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("send_message", api.send_message(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "send_message",
-                    problem,
-                    |p| api.reject("send_message", p),
-                )
-            }
+        const OPERATION: &str = "send_message";
+        match decode(request, SendMessageRequest2::from_input).await {
+            Ok(request) => respond(OPERATION, api.send_message(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     /// `GET /v2/conversations/{id}/events`
@@ -508,26 +409,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => StreamEventsRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("stream_events", api.stream_events(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "stream_events",
-                    problem,
-                    |p| api.reject("stream_events", p),
-                )
-            }
+        const OPERATION: &str = "stream_events";
+        match decode(request, StreamEventsRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.stream_events(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     /// `POST /v2/conversations/{id}/cancel`
@@ -535,26 +420,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => CancelRunRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("cancel_run", api.cancel_run(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "cancel_run",
-                    problem,
-                    |p| api.reject("cancel_run", p),
-                )
-            }
+        const OPERATION: &str = "cancel_run";
+        match decode(request, CancelRunRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.cancel_run(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     /// `POST /v2/conversations/{id}/confirm`
@@ -562,26 +431,10 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => ConfirmToolRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => {
-                rt::server::respond("confirm_tool", api.confirm_tool(request)).await
-            }
-            Err(problem) => {
-                rt::server::refuse(
-                    "confirm_tool",
-                    problem,
-                    |p| api.reject("confirm_tool", p),
-                )
-            }
+        const OPERATION: &str = "confirm_tool";
+        match decode(request, ConfirmToolRequest::from_input).await {
+            Ok(request) => respond(OPERATION, api.confirm_tool(request)).await,
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     impl rt::server::ApiResponse for ListConversationsOk {

@@ -71,7 +71,7 @@ impl AiAgentsEventsExecuteAsyncRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(input: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {
-            credentials: input.authenticate(AI_AGENTS_EVENTS_EXECUTE_ASYNC_SECURITY)?,
+            credentials: input.authenticate(&[&[&AUTH_TOKEN_SCHEME]])?,
             body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
     }
@@ -113,14 +113,12 @@ const AUTH_TOKEN_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthSc
     key: "auth-token",
     kind: rt::server::ServerAuthKind::Bearer,
 };
-/// The security alternatives of `ai_agents_events_execute_async`: the first one fully presented wins.
-const AI_AGENTS_EVENTS_EXECUTE_ASYNC_SECURITY: &[&[&rt::server::ServerAuthScheme]] = &[
-    &[&AUTH_TOKEN_SCHEME],
-];
 /// The HTTP side of [`router`]: one handler per operation, and how each operation's
 /// response enums are written.
 mod handlers {
     use rt::server::axum::extract::{Request, State};
+    use rt::server::{refuse, respond};
+    use rt::server::decode;
     use rt::server::axum::response::Response;
     use super::*;
     /// `POST /ai-agents.events.execute-async`
@@ -128,30 +126,12 @@ mod handlers {
         State(api): State<Arc<A>>,
         request: Request,
     ) -> Response {
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => AiAgentsEventsExecuteAsyncRequest::from_input(&input),
-            Err(problem) => Err(problem),
-        };
-        match decoded {
+        const OPERATION: &str = "ai_agents_events_execute_async";
+        match decode(request, AiAgentsEventsExecuteAsyncRequest::from_input).await {
             Ok(request) => {
-                rt::server::respond(
-                        "ai_agents_events_execute_async",
-                        api.ai_agents_events_execute_async(request),
-                    )
-                    .await
+                respond(OPERATION, api.ai_agents_events_execute_async(request)).await
             }
-            Err(problem) => {
-                rt::server::refuse(
-                    "ai_agents_events_execute_async",
-                    problem,
-                    |p| api.reject("ai_agents_events_execute_async", p),
-                )
-            }
+            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     impl rt::server::ApiResponse for AiAgentsEventsExecuteAsyncOk {

@@ -83,7 +83,9 @@ struct CargoToml<'a> {
     uses_chrono: bool,
     uses_uuid: bool,
     tag_features: Vec<&'a str>,
-    /// `"tag-a", "tag-b"`.
+    /// The `unused-types` feature, when the crate has one.
+    unused_types: Option<&'a str>,
+    /// `"tag-a", "tag-b"` (and `"unused-types"`).
     default_features: String,
 }
 
@@ -102,6 +104,8 @@ struct Readme<'a> {
     server: bool,
     /// `` `tag-a` (A), `tag-b` (B) ``, or empty.
     tag_features: String,
+    /// The `unused-types` feature, when the crate has one.
+    unused_types: Option<&'a str>,
 }
 
 /// The runtime features the crate uses: those of the halves it has.
@@ -145,6 +149,11 @@ pub fn manifest_and_readme(api: &Api, options: &EmitOptions) -> Result<Vec<Gener
         }
     };
     let summary = api.title.trim();
+    let unused_types: &[&str] = if api.unused_types_feature {
+        &[crate::model::features::UNUSED_TYPES]
+    } else {
+        &[]
+    };
     let cargo = CargoToml {
         source: &options.source,
         name: &options.crate_name,
@@ -157,10 +166,13 @@ pub fn manifest_and_readme(api: &Api, options: &EmitOptions) -> Result<Vec<Gener
             .iter()
             .map(|f| f.feature.as_str())
             .collect(),
+        unused_types: unused_types.first().copied(),
         default_features: api
             .tag_features
             .iter()
-            .map(|f| format!("\"{}\"", f.feature))
+            .map(|f| f.feature.as_str())
+            .chain(unused_types.iter().copied())
+            .map(|f| format!("\"{f}\""))
             .collect::<Vec<_>>()
             .join(", "),
     }
@@ -188,6 +200,7 @@ pub fn manifest_and_readme(api: &Api, options: &EmitOptions) -> Result<Vec<Gener
             .map(|f| format!("`{}` ({})", f.feature, f.tag.trim()))
             .collect::<Vec<_>>()
             .join(", "),
+        unused_types: unused_types.first().copied(),
     }
     .render()
     .map_err(|e| format!("rendering README.md: {e}"))?;

@@ -9,8 +9,11 @@
 //! - An operation is gated by the features of its tags; an untagged one is never gated.
 //! - A type is gated by the features of the operations that reach it ([`select::reachable`]),
 //!   so it compiles whenever one of them does. It is never gated when an ungated operation
-//!   reaches it, or when no operation does (a component schema kept for users), nor when such
-//!   an ungated type refers to it.
+//!   reaches it, nor when such an ungated type refers to it.
+//! - A type no operation reaches (a component schema kept for users) is gated by one more
+//!   feature, [`UNUSED_TYPES`], and so is every type it refers to (added to the tags that reach
+//!   those): a user who enables only their tags does not compile the schemas no operation uses,
+//!   which in large specs are most of them.
 //! - Every feature is on by default (`default = […]` in Cargo.toml), so users see no change.
 //!
 //! Tests: below; `generator/tests/standalone.rs` checks a crate with one tag feature on.
@@ -18,6 +21,10 @@
 use super::select::{closure, reachable};
 use super::{Api, TagFeature, TypeId};
 use crate::naming::{self, Scope};
+
+/// The feature that compiles the types no operation reaches (see the module docs). Tag
+/// features all start with `tag-`, so it cannot collide with one.
+pub const UNUSED_TYPES: &str = "unused-types";
 
 /// Fills in the tag features of `api` (see the module docs).
 pub fn gate_by_tag(api: &mut Api) {
@@ -41,17 +48,20 @@ pub fn gate_by_tag(api: &mut Api) {
             .collect();
     }
 
-    // Types that must always compile: those no operation reaches, those an untagged operation
-    // reaches, and everything these refer to.
-    let by_any = reachable(api, &api.operations);
-    let mut roots: Vec<TypeId> = (0..api.types.len())
-        .filter(|i| !by_any[*i])
-        .map(TypeId)
-        .collect();
+    // Types that must always compile: those an untagged operation reaches, and everything
+    // these refer to.
+    let mut roots: Vec<TypeId> = Vec::new();
     for op in api.operations.iter().filter(|op| op.features.is_empty()) {
         op.for_each_type_id(&mut |id| roots.push(id));
     }
     let always = closure(api, roots);
+    // Types no operation reaches, and everything these refer to.
+    let by_any = reachable(api, &api.operations);
+    let unused: Vec<TypeId> = (0..api.types.len())
+        .filter(|i| !by_any[*i] && !always[*i])
+        .map(TypeId)
+        .collect();
+    let with_unused = closure(api, unused);
     let by_feature: Vec<Vec<bool>> = features
         .iter()
         .map(|f| {
@@ -72,7 +82,11 @@ pub fn gate_by_tag(api: &mut Api) {
             .filter(|(_, reached)| reached[i])
             .map(|(f, _)| f.feature.clone())
             .collect();
+        if with_unused[i] {
+            t.features.push(UNUSED_TYPES.to_owned());
+        }
     }
+    api.unused_types_feature = with_unused.contains(&true);
     api.tag_features = features;
 }
 
@@ -193,16 +207,24 @@ components:
         assert_eq!(
             type_features(&api),
             [
-                // Health is reached by an untagged operation, Note by Health; Unused by none,
-                // and it keeps Order, Store and Pet compiled too.
+                // Health is reached by an untagged operation, Note by Health; Unused by none:
+                // it compiles with `unused-types`, and so do Order, Store and Pet, which it
+                // refers to.
                 ("Health", vec![]),
                 ("Note", vec![]),
-                ("Order", vec![]),
-                ("Pet", vec![]),
-                ("Store", vec![]),
-                ("Unused", vec![]),
+                ("Order", vec!["tag-orders", "unused-types"]),
+                (
+                    "Pet",
+                    vec!["tag-pets", "tag-store-front", "tag-orders", "unused-types"]
+                ),
+                (
+                    "Store",
+                    vec!["tag-pets", "tag-store-front", "tag-orders", "unused-types"]
+                ),
+                ("Unused", vec!["unused-types"]),
             ]
         );
+        assert!(api.unused_types_feature);
 
         // Without the unused schema, each type compiles with the tags that reach it.
         let trimmed = SPEC.replace(
@@ -220,6 +242,7 @@ components:
                 ("Store", vec!["tag-pets", "tag-store-front", "tag-orders"]),
             ]
         );
+        assert!(!api.unused_types_feature);
     }
 
     #[test]
@@ -231,5 +254,6 @@ components:
         assert!(api.tag_features.is_empty());
         assert!(api.operations.iter().all(|o| o.features.is_empty()));
         assert!(api.types.iter().all(|t| t.features.is_empty()));
+        assert!(!api.unused_types_feature);
     }
 }

@@ -38,6 +38,9 @@ pub struct Api {
     /// One cargo feature per tag, in order of first use, when operations use two tags or more
     /// (set by [`features::gate_by_tag`]); empty otherwise.
     pub tag_features: Vec<TagFeature>,
+    /// Whether some types compile only with the `unused-types` feature: those no operation
+    /// reaches, when there are tag features (set by [`features::gate_by_tag`]).
+    pub unused_types_feature: bool,
 }
 
 /// A cargo feature of the generated crate that compiles one tag's operations.

@@ -68,6 +68,7 @@ use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
+use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures::FutureExt as _;
@@ -224,6 +225,34 @@ impl<T, X: fmt::Display> ResultExt<T> for Result<T, X> {
     fn or_internal<E>(self) -> Result<T, Failure<E>> {
         self.map_err(Failure::internal)
     }
+}
+
+/// Reads `request` (a body of at most [`Input::DEFAULT_BODY_LIMIT`] bytes) and decodes it
+/// with `decode`, a generated `…Request::from_input`: the first half of every generated handler.
+///
+/// ```
+/// use axum::{body::Body, extract::Request};
+/// use oagen_rt::ParamStyle;
+/// use oagen_rt::ValueKind;
+/// use oagen_rt::server::{Input, Problem, decode};
+///
+/// fn limit(input: &Input) -> Result<Option<u32>, Problem> {
+///     input.query("limit", ParamStyle::Form, true, ValueKind::Scalar)
+/// }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let request = Request::get("/items?limit=5").body(Body::empty()).unwrap();
+/// assert_eq!(decode(request, limit).await.unwrap(), Some(5));
+/// let request = Request::get("/items?limit=many").body(Body::empty()).unwrap();
+/// assert_eq!(decode(request, limit).await.unwrap_err().status(), 400);
+/// # }
+/// ```
+pub async fn decode<R>(
+    request: Request,
+    decode: impl FnOnce(&Input) -> Result<R, Problem>,
+) -> Result<R, Problem> {
+    let input = Input::from_request(request, Input::DEFAULT_BODY_LIMIT).await?;
+    decode(&input)
 }
 
 /// Runs an operation's implementation and turns its outcome into a response.

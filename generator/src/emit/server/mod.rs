@@ -145,31 +145,6 @@ pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
                 rt::server::ServerAuthScheme { key: #key, kind: #kind };
         })
     });
-    let security_tables = served_ops
-        .iter()
-        .filter(|op| !op.security.is_empty())
-        .map(|op| {
-            let name = request::security_const(op);
-            let alternatives = op.security.iter().map(|r| {
-                let schemes = r.schemes.iter().filter_map(|&i| {
-                    let s = api.security_schemes.get(i)?;
-                    let c = request::scheme_const(&s.ident);
-                    Some(quote!(&#c))
-                });
-                quote!(&[#(#schemes),*])
-            });
-            let doc = format!(
-                " The security alternatives of `{}`: the first one fully presented wins.",
-                op.operation_id
-            );
-            let cfg = super::cfg_attr(&op.features);
-            quote! {
-                #[doc = #doc]
-                #cfg
-                const #name: &[&[&rt::server::ServerAuthScheme]] = &[#(#alternatives),*];
-            }
-        });
-
     let handlers: Vec<TokenStream> = served_ops
         .iter()
         .map(|op| super::gate_items(handler(op), &op.features))
@@ -184,6 +159,16 @@ pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
         served_ops.iter().map(|op| op.features.as_slice()),
         quote!(
             use rt::server::axum::extract::{Request, State};
+            use rt::server::{refuse, respond};
+        ),
+    );
+    let decode_import = super::import_for(
+        served_ops
+            .iter()
+            .filter(|op| !request::decodes_async(op))
+            .map(|op| op.features.as_slice()),
+        quote!(
+            use rt::server::decode;
         ),
     );
     let handlers_mod = super::import_for(
@@ -193,6 +178,7 @@ pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
             /// response enums are written.
             mod handlers {
                 #extract_import
+                #decode_import
                 use rt::server::axum::response::Response;
 
                 use super::*;
@@ -223,7 +209,6 @@ pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
         #router
 
         #(#scheme_consts)*
-        #(#security_tables)*
 
         #handlers_mod
 
@@ -455,26 +440,33 @@ fn gated_router(
     }
 }
 
+/// One operation's handler: decode the request, run the implementation, answer (or refuse
+/// with the implementation's `reject`). What every handler does is in the runtime's `decode`,
+/// `respond` and `refuse` (imported by the `handlers` module); the handler names the
+/// operation's own pieces.
 fn handler(op: &Operation) -> TokenStream {
     let name = ident(&op.fn_name);
     let request = ident(&op.request_type);
     let operation_id = &op.operation_id;
     let doc = format!(" `{} {}`", op.method.as_str(), op.path);
-    let decode = if request::decodes_async(op) {
-        quote!(#request::from_input(&input).await)
+    // A multipart body is read asynchronously, so its decoder is an `async fn`.
+    let decoded = if request::decodes_async(op) {
+        quote! {
+            match rt::server::Input::from_request(request, rt::server::Input::DEFAULT_BODY_LIMIT).await {
+                Ok(input) => #request::from_input(&input).await,
+                Err(problem) => Err(problem),
+            }
+        }
     } else {
-        quote!(#request::from_input(&input))
+        quote!(decode(request, #request::from_input).await)
     };
     quote! {
         #[doc = #doc]
         pub(super) async fn #name<A: Api>(State(api): State<Arc<A>>, request: Request) -> Response {
-            let decoded = match rt::server::Input::from_request(request, rt::server::Input::DEFAULT_BODY_LIMIT).await {
-                Ok(input) => #decode,
-                Err(problem) => Err(problem),
-            };
-            match decoded {
-                Ok(request) => rt::server::respond(#operation_id, api.#name(request)).await,
-                Err(problem) => rt::server::refuse(#operation_id, problem, |p| api.reject(#operation_id, p)),
+            const OPERATION: &str = #operation_id;
+            match #decoded {
+                Ok(request) => respond(OPERATION, api.#name(request)).await,
+                Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
             }
         }
     }

@@ -123,12 +123,18 @@ fn resumes_by_header(op: &Operation) -> bool {
         .is_some_and(|s| s.resume == Resume::LastEventIdHeader)
 }
 
-/// The name of the per-operation security table: `CREATE_RUN_SECURITY`.
-pub fn security_const(op: &Operation) -> proc_macro2::Ident {
-    format_ident!(
-        "{}_SECURITY",
-        naming::unraw(&op.fn_name).to_ascii_uppercase()
-    )
+/// The operation's security alternatives for `Input::authenticate` (the first one fully
+/// presented wins): `&[&[&BEARER_AUTH_SCHEME], &[&API_KEY_SCHEME, &APP_ID_SCHEME]]`.
+fn security_alternatives(api: &Api, op: &Operation) -> TokenStream {
+    let alternatives = op.security.iter().map(|r| {
+        let schemes = r.schemes.iter().filter_map(|&i| {
+            let s = api.security_schemes.get(i)?;
+            let c = scheme_const(&s.ident);
+            Some(quote!(&#c))
+        });
+        quote!(&[#(#schemes),*])
+    });
+    quote!(&[#(#alternatives),*])
 }
 
 /// The name of a security scheme's constant: `BEARER_AUTH_SCHEME`.
@@ -330,7 +336,7 @@ fn decode_body(api: &Api, op: &Operation) -> Option<TokenStream> {
 fn from_input(api: &Api, op: &Operation, route: &OpRoute) -> TokenStream {
     let name = ident(&op.request_type);
     let credentials = has_credentials(op).then(|| {
-        let table = security_const(op);
+        let table = security_alternatives(api, op);
         quote!(credentials: input.authenticate(#table)?,)
     });
     let params: Vec<TokenStream> = op

@@ -265,6 +265,7 @@ mod tests {
             security_schemes: Vec::new(),
             untyped: Vec::new(),
             tag_features: Vec::new(),
+            unused_types_feature: false,
         })
     }
 

@@ -641,18 +641,16 @@ impl SearchAgentsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<SearchAgentsOk, rt::client::Error<SearchAgentsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = SearchAgentsOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(SearchAgentsOk::Ok(rt::client::read_json(response).await?)),
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SearchAgentsError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            SearchAgentsError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -721,18 +719,10 @@ impl GetAgentByIdBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetAgentByIdOk, rt::client::Error<GetAgentByIdError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetAgentByIdOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetAgentByIdOk::Ok(rt::client::read_json(response).await?)),
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetAgentByIdError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, GetAgentByIdError::NotFound).await)
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -801,24 +791,22 @@ impl GetAcpDescriptorByIdBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetAcpDescriptorByIdOk, rt::client::Error<GetAcpDescriptorByIdError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetAcpDescriptorByIdOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetAcpDescriptorByIdOk::Ok(rt::client::read_json(response).await?)),
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetAcpDescriptorByIdError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetAcpDescriptorByIdError::NotFound)
+                        .await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetAcpDescriptorByIdError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            GetAcpDescriptorByIdError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -888,24 +876,19 @@ impl CreateThreadBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateThreadOk, rt::client::Error<CreateThreadError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CreateThreadOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(CreateThreadOk::Ok(rt::client::read_json(response).await?)),
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateThreadError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, CreateThreadError::Conflict).await)
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateThreadError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateThreadError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -972,18 +955,16 @@ impl SearchThreadsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<SearchThreadsOk, rt::client::Error<SearchThreadsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = SearchThreadsOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(SearchThreadsOk::Ok(rt::client::read_json(response).await?)),
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SearchThreadsError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            SearchThreadsError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1064,24 +1045,22 @@ impl GetThreadHistoryBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetThreadHistoryOk, rt::client::Error<GetThreadHistoryError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetThreadHistoryOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetThreadHistoryOk::Ok(rt::client::read_json(response).await?)),
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetThreadHistoryError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetThreadHistoryError::NotFound)
+                        .await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetThreadHistoryError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            GetThreadHistoryError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1143,24 +1122,14 @@ impl CopyThreadBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CopyThreadOk, rt::client::Error<CopyThreadError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CopyThreadOk::Ok(body);
-                Ok(value)
-            }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CopyThreadError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+        match response.status().as_u16() {
+            200 => Ok(CopyThreadOk::Ok(rt::client::read_json(response).await?)),
+            404 => Err(rt::client::api_error(response, CopyThreadError::NotFound).await),
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CopyThreadError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CopyThreadError::UnprocessableEntity)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1222,24 +1191,14 @@ impl GetThreadBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetThreadOk, rt::client::Error<GetThreadError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetThreadOk::Ok(body);
-                Ok(value)
-            }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetThreadError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetThreadOk::Ok(rt::client::read_json(response).await?)),
+            404 => Err(rt::client::api_error(response, GetThreadError::NotFound).await),
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetThreadError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetThreadError::UnprocessableEntity)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1308,23 +1267,19 @@ impl DeleteThreadBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteThreadOk, rt::client::Error<DeleteThreadError>> {
-        let status = response.status();
-        match status.as_u16() {
-            204 => {
-                let value = DeleteThreadOk::NoContent;
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            204 => Ok(DeleteThreadOk::NoContent),
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteThreadError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, DeleteThreadError::NotFound).await)
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteThreadError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            DeleteThreadError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1393,24 +1348,17 @@ impl PatchThreadBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<PatchThreadOk, rt::client::Error<PatchThreadError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = PatchThreadOk::Ok(body);
-                Ok(value)
-            }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = PatchThreadError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+        match response.status().as_u16() {
+            200 => Ok(PatchThreadOk::Ok(rt::client::read_json(response).await?)),
+            404 => Err(rt::client::api_error(response, PatchThreadError::NotFound).await),
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = PatchThreadError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            PatchThreadError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1491,24 +1439,19 @@ impl ListThreadRunsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListThreadRunsOk, rt::client::Error<ListThreadRunsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListThreadRunsOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListThreadRunsOk::Ok(rt::client::read_json(response).await?)),
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListThreadRunsError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ListThreadRunsError::NotFound).await)
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListThreadRunsError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ListThreadRunsError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1579,30 +1522,26 @@ impl CreateThreadRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateThreadRunOk, rt::client::Error<CreateThreadRunError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CreateThreadRunOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(CreateThreadRunOk::Ok(rt::client::read_json(response).await?)),
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateThreadRunError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateThreadRunError::NotFound).await,
+                )
             }
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateThreadRunError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateThreadRunError::Conflict).await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateThreadRunError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateThreadRunError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1692,8 +1631,7 @@ impl CreateAndStreamThreadRunOutputBuilder {
         CreateAndStreamThreadRunOutputOk,
         rt::client::Error<CreateAndStreamThreadRunOutputError>,
     > {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             200 => {
                 let base = self.clone();
                 let reconnect = move |
@@ -1732,24 +1670,31 @@ impl CreateAndStreamThreadRunOutputBuilder {
                 Ok(value)
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAndStreamThreadRunOutputError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateAndStreamThreadRunOutputError::NotFound,
+                        )
+                        .await,
+                )
             }
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAndStreamThreadRunOutputError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateAndStreamThreadRunOutputError::Conflict,
+                        )
+                        .await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAndStreamThreadRunOutputError::UnprocessableEntity(
-                    body,
-                );
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateAndStreamThreadRunOutputError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1832,32 +1777,40 @@ impl CreateAndWaitForThreadRunOutputBuilder {
         CreateAndWaitForThreadRunOutputOk,
         rt::client::Error<CreateAndWaitForThreadRunOutputError>,
     > {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAndWaitForThreadRunOutputOk::Ok(body);
-                Ok(value)
+                Ok(
+                    CreateAndWaitForThreadRunOutputOk::Ok(
+                        rt::client::read_json(response).await?,
+                    ),
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAndWaitForThreadRunOutputError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateAndWaitForThreadRunOutputError::NotFound,
+                        )
+                        .await,
+                )
             }
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAndWaitForThreadRunOutputError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateAndWaitForThreadRunOutputError::Conflict,
+                        )
+                        .await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAndWaitForThreadRunOutputError::UnprocessableEntity(
-                    body,
-                );
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateAndWaitForThreadRunOutputError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1937,24 +1890,27 @@ impl WaitForThreadRunOutputBuilder {
         WaitForThreadRunOutputOk,
         rt::client::Error<WaitForThreadRunOutputError>,
     > {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = WaitForThreadRunOutputOk::Ok(body);
-                Ok(value)
+                Ok(WaitForThreadRunOutputOk::Ok(rt::client::read_json(response).await?))
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = WaitForThreadRunOutputError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            WaitForThreadRunOutputError::NotFound,
+                        )
+                        .await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = WaitForThreadRunOutputError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            WaitForThreadRunOutputError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2028,24 +1984,19 @@ impl GetThreadRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetThreadRunOk, rt::client::Error<GetThreadRunError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetThreadRunOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetThreadRunOk::Ok(rt::client::read_json(response).await?)),
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetThreadRunError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, GetThreadRunError::NotFound).await)
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetThreadRunError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            GetThreadRunError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2118,30 +2069,26 @@ impl ResumeThreadRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ResumeThreadRunOk, rt::client::Error<ResumeThreadRunError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ResumeThreadRunOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ResumeThreadRunOk::Ok(rt::client::read_json(response).await?)),
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ResumeThreadRunError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ResumeThreadRunError::NotFound).await,
+                )
             }
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ResumeThreadRunError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ResumeThreadRunError::Conflict).await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ResumeThreadRunError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ResumeThreadRunError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2212,23 +2159,21 @@ impl DeleteThreadRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteThreadRunOk, rt::client::Error<DeleteThreadRunError>> {
-        let status = response.status();
-        match status.as_u16() {
-            204 => {
-                let value = DeleteThreadRunOk::NoContent;
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            204 => Ok(DeleteThreadRunOk::NoContent),
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteThreadRunError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteThreadRunError::NotFound).await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteThreadRunError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            DeleteThreadRunError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2309,8 +2254,7 @@ impl StreamThreadRunOutputBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<StreamThreadRunOutputOk, rt::client::Error<StreamThreadRunOutputError>> {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             200 => {
                 let base = self.clone();
                 let reconnect = move |
@@ -2349,16 +2293,19 @@ impl StreamThreadRunOutputBuilder {
                 Ok(value)
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = StreamThreadRunOutputError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, StreamThreadRunOutputError::NotFound)
+                        .await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = StreamThreadRunOutputError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            StreamThreadRunOutputError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2445,23 +2392,21 @@ impl CancelThreadRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CancelThreadRunOk, rt::client::Error<CancelThreadRunError>> {
-        let status = response.status();
-        match status.as_u16() {
-            204 => {
-                let value = CancelThreadRunOk::NoContent;
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            204 => Ok(CancelThreadRunOk::NoContent),
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelThreadRunError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CancelThreadRunError::NotFound).await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelThreadRunError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CancelThreadRunError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2528,30 +2473,28 @@ impl CreateStatelessRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateStatelessRunOk, rt::client::Error<CreateStatelessRunError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CreateStatelessRunOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(CreateStatelessRunOk::Ok(rt::client::read_json(response).await?)),
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateStatelessRunError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateStatelessRunError::NotFound)
+                        .await,
+                )
             }
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateStatelessRunError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateStatelessRunError::Conflict)
+                        .await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateStatelessRunError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateStatelessRunError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2621,18 +2564,16 @@ impl SearchStatelessRunsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<SearchStatelessRunsOk, rt::client::Error<SearchStatelessRunsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = SearchStatelessRunsOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(SearchStatelessRunsOk::Ok(rt::client::read_json(response).await?)),
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SearchStatelessRunsError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            SearchStatelessRunsError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2721,8 +2662,7 @@ impl CreateAndStreamStatelessRunOutputBuilder {
         CreateAndStreamStatelessRunOutputOk,
         rt::client::Error<CreateAndStreamStatelessRunOutputError>,
     > {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             200 => {
                 let base = self.clone();
                 let reconnect = move |
@@ -2761,24 +2701,31 @@ impl CreateAndStreamStatelessRunOutputBuilder {
                 Ok(value)
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAndStreamStatelessRunOutputError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateAndStreamStatelessRunOutputError::NotFound,
+                        )
+                        .await,
+                )
             }
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAndStreamStatelessRunOutputError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateAndStreamStatelessRunOutputError::Conflict,
+                        )
+                        .await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAndStreamStatelessRunOutputError::UnprocessableEntity(
-                    body,
-                );
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateAndStreamStatelessRunOutputError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2857,32 +2804,40 @@ impl CreateAndWaitForStatelessRunOutputBuilder {
         CreateAndWaitForStatelessRunOutputOk,
         rt::client::Error<CreateAndWaitForStatelessRunOutputError>,
     > {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAndWaitForStatelessRunOutputOk::Ok(body);
-                Ok(value)
+                Ok(
+                    CreateAndWaitForStatelessRunOutputOk::Ok(
+                        rt::client::read_json(response).await?,
+                    ),
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAndWaitForStatelessRunOutputError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateAndWaitForStatelessRunOutputError::NotFound,
+                        )
+                        .await,
+                )
             }
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAndWaitForStatelessRunOutputError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateAndWaitForStatelessRunOutputError::Conflict,
+                        )
+                        .await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAndWaitForStatelessRunOutputError::UnprocessableEntity(
-                    body,
-                );
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateAndWaitForStatelessRunOutputError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2963,24 +2918,31 @@ impl WaitForStatelessRunOutputBuilder {
         WaitForStatelessRunOutputOk,
         rt::client::Error<WaitForStatelessRunOutputError>,
     > {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = WaitForStatelessRunOutputOk::Ok(body);
-                Ok(value)
+                Ok(
+                    WaitForStatelessRunOutputOk::Ok(
+                        rt::client::read_json(response).await?,
+                    ),
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = WaitForStatelessRunOutputError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            WaitForStatelessRunOutputError::NotFound,
+                        )
+                        .await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = WaitForStatelessRunOutputError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            WaitForStatelessRunOutputError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -3052,24 +3014,21 @@ impl GetStatelessRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetStatelessRunOk, rt::client::Error<GetStatelessRunError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetStatelessRunOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetStatelessRunOk::Ok(rt::client::read_json(response).await?)),
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetStatelessRunError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetStatelessRunError::NotFound).await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetStatelessRunError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            GetStatelessRunError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -3140,30 +3099,28 @@ impl ResumeStatelessRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ResumeStatelessRunOk, rt::client::Error<ResumeStatelessRunError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ResumeStatelessRunOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ResumeStatelessRunOk::Ok(rt::client::read_json(response).await?)),
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ResumeStatelessRunError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ResumeStatelessRunError::NotFound)
+                        .await,
+                )
             }
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ResumeStatelessRunError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ResumeStatelessRunError::Conflict)
+                        .await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ResumeStatelessRunError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ResumeStatelessRunError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -3235,23 +3192,22 @@ impl DeleteStatelessRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteStatelessRunOk, rt::client::Error<DeleteStatelessRunError>> {
-        let status = response.status();
-        match status.as_u16() {
-            204 => {
-                let value = DeleteStatelessRunOk::NoContent;
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            204 => Ok(DeleteStatelessRunOk::NoContent),
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteStatelessRunError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteStatelessRunError::NotFound)
+                        .await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteStatelessRunError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            DeleteStatelessRunError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -3339,8 +3295,7 @@ impl StreamStatelessRunOutputBuilder {
         StreamStatelessRunOutputOk,
         rt::client::Error<StreamStatelessRunOutputError>,
     > {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             200 => {
                 let base = self.clone();
                 let reconnect = move |
@@ -3379,16 +3334,22 @@ impl StreamStatelessRunOutputBuilder {
                 Ok(value)
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = StreamStatelessRunOutputError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            StreamStatelessRunOutputError::NotFound,
+                        )
+                        .await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = StreamStatelessRunOutputError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            StreamStatelessRunOutputError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -3473,23 +3434,22 @@ impl CancelStatelessRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CancelStatelessRunOk, rt::client::Error<CancelStatelessRunError>> {
-        let status = response.status();
-        match status.as_u16() {
-            204 => {
-                let value = CancelStatelessRunOk::NoContent;
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            204 => Ok(CancelStatelessRunOk::NoContent),
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelStatelessRunError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CancelStatelessRunError::NotFound)
+                        .await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelStatelessRunError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CancelStatelessRunError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }

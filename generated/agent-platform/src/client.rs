@@ -1099,26 +1099,16 @@ impl ListAgentsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListAgentsOk, rt::client::Error<ListAgentsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListAgentsOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListAgentsOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListAgentsError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ListAgentsError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListAgentsError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ListAgentsError::Unauthorized).await)
             }
             429 => {
+                let status = response.status();
                 let response_headers = response.headers().clone();
                 let retry_after = rt::client::response_header(
                     &response,
@@ -1133,10 +1123,10 @@ impl ListAgentsBuilder {
                 Err(rt::client::Error::api(status, response_headers, value))
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListAgentsError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListAgentsError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1220,32 +1210,19 @@ impl CreateAgentBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateAgentOk, rt::client::Error<CreateAgentError>> {
-        let status = response.status();
-        match status.as_u16() {
-            201 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAgentOk::Created(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            201 => Ok(CreateAgentOk::Created(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAgentError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, CreateAgentError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAgentError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateAgentError::Unauthorized).await,
+                )
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAgentError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, CreateAgentError::NotFound).await),
             429 => {
+                let status = response.status();
                 let response_headers = response.headers().clone();
                 let retry_after = rt::client::response_header(
                     &response,
@@ -1260,10 +1237,13 @@ impl CreateAgentBuilder {
                 Err(rt::client::Error::api(status, response_headers, value))
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateAgentError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateAgentError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1326,36 +1306,18 @@ impl GetAgentBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetAgentOk, rt::client::Error<GetAgentError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetAgentOk::Ok(body);
-                Ok(value)
-            }
-            400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetAgentError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetAgentOk::Ok(rt::client::read_json(response).await?)),
+            400 => Err(rt::client::api_error(response, GetAgentError::BadRequest).await),
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetAgentError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, GetAgentError::Unauthorized).await)
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetAgentError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, GetAgentError::NotFound).await),
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetAgentError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetAgentError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1425,42 +1387,26 @@ impl UpdateAgentBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UpdateAgentOk, rt::client::Error<UpdateAgentError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateAgentOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(UpdateAgentOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateAgentError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, UpdateAgentError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateAgentError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, UpdateAgentError::Unauthorized).await,
+                )
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateAgentError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
-            409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateAgentError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, UpdateAgentError::NotFound).await),
+            409 => Err(rt::client::api_error(response, UpdateAgentError::Conflict).await),
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateAgentError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            UpdateAgentError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1544,36 +1490,34 @@ impl ListAgentVersionsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListAgentVersionsOk, rt::client::Error<ListAgentVersionsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListAgentVersionsOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListAgentVersionsOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListAgentVersionsError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListAgentVersionsError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListAgentVersionsError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListAgentVersionsError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListAgentVersionsError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListAgentVersionsError::NotFound)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListAgentVersionsError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ListAgentVersionsError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1663,36 +1607,33 @@ impl GetAgentVersionBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetAgentVersionOk, rt::client::Error<GetAgentVersionError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetAgentVersionOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetAgentVersionOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetAgentVersionError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetAgentVersionError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetAgentVersionError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetAgentVersionError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetAgentVersionError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetAgentVersionError::NotFound).await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetAgentVersionError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            GetAgentVersionError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1762,36 +1703,28 @@ impl ArchiveAgentBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ArchiveAgentOk, rt::client::Error<ArchiveAgentError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ArchiveAgentOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ArchiveAgentOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ArchiveAgentError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ArchiveAgentError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ArchiveAgentError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ArchiveAgentError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ArchiveAgentError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ArchiveAgentError::NotFound).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ArchiveAgentError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ArchiveAgentError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1885,30 +1818,25 @@ impl ListSessionsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListSessionsOk, rt::client::Error<ListSessionsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListSessionsOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListSessionsOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListSessionsError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ListSessionsError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListSessionsError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListSessionsError::Unauthorized)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListSessionsError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ListSessionsError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2001,38 +1929,27 @@ impl CreateSessionBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateSessionOk, rt::client::Error<CreateSessionError>> {
-        let status = response.status();
-        match status.as_u16() {
-            201 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CreateSessionOk::Created(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            201 => Ok(CreateSessionOk::Created(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateSessionError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateSessionError::BadRequest).await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateSessionError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateSessionError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateSessionError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, CreateSessionError::NotFound).await)
             }
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateSessionError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, CreateSessionError::Conflict).await)
             }
             429 => {
+                let status = response.status();
                 let response_headers = response.headers().clone();
                 let retry_after = rt::client::response_header(
                     &response,
@@ -2047,10 +1964,13 @@ impl CreateSessionBuilder {
                 Err(rt::client::Error::api(status, response_headers, value))
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateSessionError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateSessionError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2113,36 +2033,20 @@ impl GetSessionBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetSessionOk, rt::client::Error<GetSessionError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetSessionOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetSessionOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetSessionError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, GetSessionError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetSessionError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, GetSessionError::Unauthorized).await)
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetSessionError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, GetSessionError::NotFound).await),
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetSessionError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetSessionError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2212,35 +2116,30 @@ impl DeleteSessionBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>> {
-        let status = response.status();
-        match status.as_u16() {
-            204 => {
-                let value = DeleteSessionOk::NoContent;
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            204 => Ok(DeleteSessionOk::NoContent),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteSessionError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteSessionError::BadRequest).await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteSessionError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteSessionError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteSessionError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, DeleteSessionError::NotFound).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteSessionError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            DeleteSessionError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2327,8 +2226,7 @@ impl StreamSessionEventsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<StreamSessionEventsOk, rt::client::Error<StreamSessionEventsError>> {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             200 => {
                 let base = self.clone();
                 let reconnect = move |
@@ -2365,28 +2263,34 @@ impl StreamSessionEventsBuilder {
                 Ok(value)
             }
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = StreamSessionEventsError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, StreamSessionEventsError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = StreamSessionEventsError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            StreamSessionEventsError::Unauthorized,
+                        )
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = StreamSessionEventsError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, StreamSessionEventsError::NotFound)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = StreamSessionEventsError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            StreamSessionEventsError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2459,36 +2363,34 @@ impl ListSessionEventsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListSessionEventsOk, rt::client::Error<ListSessionEventsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListSessionEventsOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListSessionEventsOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListSessionEventsError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListSessionEventsError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListSessionEventsError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListSessionEventsError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListSessionEventsError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListSessionEventsError::NotFound)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListSessionEventsError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ListSessionEventsError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2567,42 +2469,49 @@ impl SendSessionMessageBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<SendSessionMessageOk, rt::client::Error<SendSessionMessageError>> {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             202 => {
-                let body = rt::client::read_json(response).await?;
-                let value = SendSessionMessageOk::Accepted(body);
-                Ok(value)
+                Ok(
+                    SendSessionMessageOk::Accepted(
+                        rt::client::read_json(response).await?,
+                    ),
+                )
             }
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SendSessionMessageError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, SendSessionMessageError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SendSessionMessageError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            SendSessionMessageError::Unauthorized,
+                        )
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SendSessionMessageError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, SendSessionMessageError::NotFound)
+                        .await,
+                )
             }
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SendSessionMessageError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, SendSessionMessageError::Conflict)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SendSessionMessageError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            SendSessionMessageError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2675,42 +2584,33 @@ impl CancelSessionBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CancelSessionOk, rt::client::Error<CancelSessionError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CancelSessionOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(CancelSessionOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelSessionError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CancelSessionError::BadRequest).await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelSessionError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CancelSessionError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelSessionError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, CancelSessionError::NotFound).await)
             }
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelSessionError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, CancelSessionError::Conflict).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelSessionError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CancelSessionError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2790,30 +2690,28 @@ impl ListEnvironmentsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListEnvironmentsOk, rt::client::Error<ListEnvironmentsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListEnvironmentsOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListEnvironmentsOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListEnvironmentsError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListEnvironmentsError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListEnvironmentsError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListEnvironmentsError::Unauthorized)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListEnvironmentsError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ListEnvironmentsError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2899,30 +2797,30 @@ impl CreateEnvironmentBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateEnvironmentOk, rt::client::Error<CreateEnvironmentError>> {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             201 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CreateEnvironmentOk::Created(body);
-                Ok(value)
+                Ok(CreateEnvironmentOk::Created(rt::client::read_json(response).await?))
             }
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateEnvironmentError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateEnvironmentError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateEnvironmentError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateEnvironmentError::Unauthorized)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateEnvironmentError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateEnvironmentError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2992,36 +2890,31 @@ impl GetEnvironmentBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetEnvironmentOk, rt::client::Error<GetEnvironmentError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetEnvironmentOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetEnvironmentOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetEnvironmentError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetEnvironmentError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetEnvironmentError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetEnvironmentError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetEnvironmentError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, GetEnvironmentError::NotFound).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetEnvironmentError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            GetEnvironmentError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -3093,36 +2986,34 @@ impl UpdateEnvironmentBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UpdateEnvironmentOk, rt::client::Error<UpdateEnvironmentError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateEnvironmentOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(UpdateEnvironmentOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateEnvironmentError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, UpdateEnvironmentError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateEnvironmentError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, UpdateEnvironmentError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateEnvironmentError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, UpdateEnvironmentError::NotFound)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateEnvironmentError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            UpdateEnvironmentError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -3192,41 +3083,40 @@ impl DeleteEnvironmentBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteEnvironmentOk, rt::client::Error<DeleteEnvironmentError>> {
-        let status = response.status();
-        match status.as_u16() {
-            204 => {
-                let value = DeleteEnvironmentOk::NoContent;
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            204 => Ok(DeleteEnvironmentOk::NoContent),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteEnvironmentError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteEnvironmentError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteEnvironmentError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteEnvironmentError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteEnvironmentError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteEnvironmentError::NotFound)
+                        .await,
+                )
             }
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteEnvironmentError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteEnvironmentError::Conflict)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteEnvironmentError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            DeleteEnvironmentError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -3299,30 +3189,19 @@ impl ListSkillsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListSkillsOk, rt::client::Error<ListSkillsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListSkillsOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListSkillsOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListSkillsError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ListSkillsError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListSkillsError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ListSkillsError::Unauthorized).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListSkillsError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListSkillsError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -3406,42 +3285,31 @@ impl UploadSkillBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UploadSkillOk, rt::client::Error<UploadSkillError>> {
-        let status = response.status();
-        match status.as_u16() {
-            201 => {
-                let body = rt::client::read_json(response).await?;
-                let value = UploadSkillOk::Created(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            201 => Ok(UploadSkillOk::Created(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UploadSkillError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, UploadSkillError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UploadSkillError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, UploadSkillError::Unauthorized).await,
+                )
             }
-            409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UploadSkillError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            409 => Err(rt::client::api_error(response, UploadSkillError::Conflict).await),
             413 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UploadSkillError::PayloadTooLarge(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, UploadSkillError::PayloadTooLarge)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UploadSkillError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            UploadSkillError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -3504,36 +3372,18 @@ impl GetSkillBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetSkillOk, rt::client::Error<GetSkillError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetSkillOk::Ok(body);
-                Ok(value)
-            }
-            400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetSkillError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetSkillOk::Ok(rt::client::read_json(response).await?)),
+            400 => Err(rt::client::api_error(response, GetSkillError::BadRequest).await),
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetSkillError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, GetSkillError::Unauthorized).await)
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetSkillError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, GetSkillError::NotFound).await),
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetSkillError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetSkillError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -3601,41 +3451,28 @@ impl DeleteSkillBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteSkillOk, rt::client::Error<DeleteSkillError>> {
-        let status = response.status();
-        match status.as_u16() {
-            204 => {
-                let value = DeleteSkillOk::NoContent;
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            204 => Ok(DeleteSkillOk::NoContent),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteSkillError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, DeleteSkillError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteSkillError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteSkillError::Unauthorized).await,
+                )
             }
             403 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteSkillError::Forbidden(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, DeleteSkillError::Forbidden).await)
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteSkillError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, DeleteSkillError::NotFound).await),
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteSkillError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            DeleteSkillError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -3708,8 +3545,7 @@ impl DownloadSkillFileBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DownloadSkillFileOk, rt::client::Error<DownloadSkillFileError>> {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             200 => {
                 let content_disposition = rt::client::response_header(
                     &response,
@@ -3724,28 +3560,31 @@ impl DownloadSkillFileBuilder {
                 Ok(value)
             }
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DownloadSkillFileError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DownloadSkillFileError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DownloadSkillFileError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DownloadSkillFileError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DownloadSkillFileError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DownloadSkillFileError::NotFound)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DownloadSkillFileError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            DownloadSkillFileError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -3818,30 +3657,19 @@ impl ListVaultsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListVaultsOk, rt::client::Error<ListVaultsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListVaultsOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListVaultsOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListVaultsError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ListVaultsError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListVaultsError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ListVaultsError::Unauthorized).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListVaultsError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListVaultsError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -3925,30 +3753,24 @@ impl CreateVaultBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateVaultOk, rt::client::Error<CreateVaultError>> {
-        let status = response.status();
-        match status.as_u16() {
-            201 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CreateVaultOk::Created(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            201 => Ok(CreateVaultOk::Created(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateVaultError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, CreateVaultError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateVaultError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateVaultError::Unauthorized).await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateVaultError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateVaultError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -4016,35 +3838,25 @@ impl DeleteVaultBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteVaultOk, rt::client::Error<DeleteVaultError>> {
-        let status = response.status();
-        match status.as_u16() {
-            204 => {
-                let value = DeleteVaultOk::NoContent;
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            204 => Ok(DeleteVaultOk::NoContent),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteVaultError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, DeleteVaultError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteVaultError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteVaultError::Unauthorized).await,
+                )
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteVaultError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, DeleteVaultError::NotFound).await),
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteVaultError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            DeleteVaultError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -4114,36 +3926,25 @@ impl UpdateVaultBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UpdateVaultOk, rt::client::Error<UpdateVaultError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateVaultOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(UpdateVaultOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateVaultError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, UpdateVaultError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateVaultError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, UpdateVaultError::Unauthorized).await,
+                )
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateVaultError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, UpdateVaultError::NotFound).await),
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateVaultError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            UpdateVaultError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -4225,36 +4026,34 @@ impl ListMemoryStoresBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListMemoryStoresOk, rt::client::Error<ListMemoryStoresError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListMemoryStoresOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListMemoryStoresOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListMemoryStoresError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListMemoryStoresError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListMemoryStoresError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListMemoryStoresError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListMemoryStoresError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListMemoryStoresError::NotFound)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListMemoryStoresError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ListMemoryStoresError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -4340,36 +4139,36 @@ impl CreateMemoryStoreBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateMemoryStoreOk, rt::client::Error<CreateMemoryStoreError>> {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             201 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CreateMemoryStoreOk::Created(body);
-                Ok(value)
+                Ok(CreateMemoryStoreOk::Created(rt::client::read_json(response).await?))
             }
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateMemoryStoreError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateMemoryStoreError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateMemoryStoreError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateMemoryStoreError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateMemoryStoreError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateMemoryStoreError::NotFound)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateMemoryStoreError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateMemoryStoreError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -4439,35 +4238,34 @@ impl DeleteMemoryStoreBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteMemoryStoreOk, rt::client::Error<DeleteMemoryStoreError>> {
-        let status = response.status();
-        match status.as_u16() {
-            204 => {
-                let value = DeleteMemoryStoreOk::NoContent;
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            204 => Ok(DeleteMemoryStoreOk::NoContent),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteMemoryStoreError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteMemoryStoreError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteMemoryStoreError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteMemoryStoreError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteMemoryStoreError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteMemoryStoreError::NotFound)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteMemoryStoreError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            DeleteMemoryStoreError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -4551,36 +4349,34 @@ impl ListMemoryEntriesBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListMemoryEntriesOk, rt::client::Error<ListMemoryEntriesError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListMemoryEntriesOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListMemoryEntriesOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListMemoryEntriesError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListMemoryEntriesError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListMemoryEntriesError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListMemoryEntriesError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListMemoryEntriesError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListMemoryEntriesError::NotFound)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListMemoryEntriesError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ListMemoryEntriesError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -4670,36 +4466,34 @@ impl SearchMemoryStoreBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<SearchMemoryStoreOk, rt::client::Error<SearchMemoryStoreError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = SearchMemoryStoreOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(SearchMemoryStoreOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SearchMemoryStoreError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, SearchMemoryStoreError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SearchMemoryStoreError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, SearchMemoryStoreError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SearchMemoryStoreError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, SearchMemoryStoreError::NotFound)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SearchMemoryStoreError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            SearchMemoryStoreError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -4760,42 +4554,26 @@ impl UploadFileBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UploadFileOk, rt::client::Error<UploadFileError>> {
-        let status = response.status();
-        match status.as_u16() {
-            201 => {
-                let body = rt::client::read_json(response).await?;
-                let value = UploadFileOk::Created(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            201 => Ok(UploadFileOk::Created(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UploadFileError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, UploadFileError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UploadFileError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, UploadFileError::Unauthorized).await)
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UploadFileError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, UploadFileError::NotFound).await),
             413 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UploadFileError::PayloadTooLarge(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, UploadFileError::PayloadTooLarge)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UploadFileError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, UploadFileError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -4858,35 +4636,20 @@ impl DeleteFileBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteFileOk, rt::client::Error<DeleteFileError>> {
-        let status = response.status();
-        match status.as_u16() {
-            204 => {
-                let value = DeleteFileOk::NoContent;
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            204 => Ok(DeleteFileOk::NoContent),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteFileError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, DeleteFileError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteFileError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, DeleteFileError::Unauthorized).await)
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteFileError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, DeleteFileError::NotFound).await),
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteFileError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteFileError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -4957,8 +4720,7 @@ impl DownloadFileBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DownloadFileOk, rt::client::Error<DownloadFileError>> {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             200 => {
                 let content_disposition = rt::client::response_header(
                     &response,
@@ -4973,28 +4735,25 @@ impl DownloadFileBuilder {
                 Ok(value)
             }
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DownloadFileError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, DownloadFileError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DownloadFileError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DownloadFileError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DownloadFileError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, DownloadFileError::NotFound).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DownloadFileError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            DownloadFileError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -5074,30 +4833,27 @@ impl ListProvidersBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListProvidersOk, rt::client::Error<ListProvidersError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListProvidersOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListProvidersOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListProvidersError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListProvidersError::BadRequest).await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListProvidersError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListProvidersError::Unauthorized)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListProvidersError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ListProvidersError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -5183,42 +4939,34 @@ impl CreateProviderBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateProviderOk, rt::client::Error<CreateProviderError>> {
-        let status = response.status();
-        match status.as_u16() {
-            201 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CreateProviderOk::Created(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            201 => Ok(CreateProviderOk::Created(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateProviderError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateProviderError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateProviderError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateProviderError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateProviderError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, CreateProviderError::NotFound).await)
             }
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateProviderError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, CreateProviderError::Conflict).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateProviderError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateProviderError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -5288,35 +5036,31 @@ impl DeleteProviderBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteProviderOk, rt::client::Error<DeleteProviderError>> {
-        let status = response.status();
-        match status.as_u16() {
-            204 => {
-                let value = DeleteProviderOk::NoContent;
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            204 => Ok(DeleteProviderOk::NoContent),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteProviderError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteProviderError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteProviderError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteProviderError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteProviderError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, DeleteProviderError::NotFound).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteProviderError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            DeleteProviderError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -5388,36 +5132,31 @@ impl UpdateProviderBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UpdateProviderOk, rt::client::Error<UpdateProviderError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateProviderOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(UpdateProviderOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateProviderError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, UpdateProviderError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateProviderError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, UpdateProviderError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateProviderError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, UpdateProviderError::NotFound).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateProviderError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            UpdateProviderError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -5497,30 +5236,28 @@ impl ListIntegrationsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListIntegrationsOk, rt::client::Error<ListIntegrationsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListIntegrationsOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListIntegrationsOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListIntegrationsError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListIntegrationsError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListIntegrationsError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListIntegrationsError::Unauthorized)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListIntegrationsError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ListIntegrationsError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -5608,42 +5345,43 @@ impl InstallIntegrationBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<InstallIntegrationOk, rt::client::Error<InstallIntegrationError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = InstallIntegrationOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(InstallIntegrationOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = InstallIntegrationError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, InstallIntegrationError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = InstallIntegrationError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            InstallIntegrationError::Unauthorized,
+                        )
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = InstallIntegrationError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, InstallIntegrationError::NotFound)
+                        .await,
+                )
             }
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = InstallIntegrationError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, InstallIntegrationError::Conflict)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = InstallIntegrationError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            InstallIntegrationError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -5716,35 +5454,40 @@ impl UninstallIntegrationBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UninstallIntegrationOk, rt::client::Error<UninstallIntegrationError>> {
-        let status = response.status();
-        match status.as_u16() {
-            204 => {
-                let value = UninstallIntegrationOk::NoContent;
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            204 => Ok(UninstallIntegrationOk::NoContent),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UninstallIntegrationError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            UninstallIntegrationError::BadRequest,
+                        )
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UninstallIntegrationError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            UninstallIntegrationError::Unauthorized,
+                        )
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UninstallIntegrationError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, UninstallIntegrationError::NotFound)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UninstallIntegrationError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            UninstallIntegrationError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -5831,36 +5574,34 @@ impl ListPublicationsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListPublicationsOk, rt::client::Error<ListPublicationsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListPublicationsOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListPublicationsOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListPublicationsError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListPublicationsError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListPublicationsError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListPublicationsError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListPublicationsError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListPublicationsError::NotFound)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListPublicationsError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ListPublicationsError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -5950,42 +5691,42 @@ impl CreatePublicationBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreatePublicationOk, rt::client::Error<CreatePublicationError>> {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             201 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CreatePublicationOk::Created(body);
-                Ok(value)
+                Ok(CreatePublicationOk::Created(rt::client::read_json(response).await?))
             }
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreatePublicationError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreatePublicationError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreatePublicationError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreatePublicationError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreatePublicationError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreatePublicationError::NotFound)
+                        .await,
+                )
             }
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreatePublicationError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreatePublicationError::Conflict)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreatePublicationError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreatePublicationError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -6057,35 +5798,34 @@ impl DeletePublicationBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeletePublicationOk, rt::client::Error<DeletePublicationError>> {
-        let status = response.status();
-        match status.as_u16() {
-            204 => {
-                let value = DeletePublicationOk::NoContent;
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            204 => Ok(DeletePublicationOk::NoContent),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeletePublicationError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeletePublicationError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeletePublicationError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeletePublicationError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeletePublicationError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeletePublicationError::NotFound)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeletePublicationError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            DeletePublicationError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -6158,30 +5898,17 @@ impl ListEvalsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListEvalsOk, rt::client::Error<ListEvalsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListEvalsOk::Ok(body);
-                Ok(value)
-            }
-            400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListEvalsError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListEvalsOk::Ok(rt::client::read_json(response).await?)),
+            400 => Err(rt::client::api_error(response, ListEvalsError::BadRequest).await),
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListEvalsError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ListEvalsError::Unauthorized).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListEvalsError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListEvalsError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -6260,36 +5987,20 @@ impl CreateEvalBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateEvalOk, rt::client::Error<CreateEvalError>> {
-        let status = response.status();
-        match status.as_u16() {
-            201 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CreateEvalOk::Created(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            201 => Ok(CreateEvalOk::Created(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateEvalError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, CreateEvalError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateEvalError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, CreateEvalError::Unauthorized).await)
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateEvalError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, CreateEvalError::NotFound).await),
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateEvalError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateEvalError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -6352,36 +6063,16 @@ impl GetEvalBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetEvalOk, rt::client::Error<GetEvalError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetEvalOk::Ok(body);
-                Ok(value)
-            }
-            400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetEvalError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
-            401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetEvalError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetEvalError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetEvalOk::Ok(rt::client::read_json(response).await?)),
+            400 => Err(rt::client::api_error(response, GetEvalError::BadRequest).await),
+            401 => Err(rt::client::api_error(response, GetEvalError::Unauthorized).await),
+            404 => Err(rt::client::api_error(response, GetEvalError::NotFound).await),
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetEvalError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetEvalError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -6459,30 +6150,24 @@ impl ListApiKeysBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListApiKeysOk, rt::client::Error<ListApiKeysError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListApiKeysOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListApiKeysOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListApiKeysError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ListApiKeysError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListApiKeysError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListApiKeysError::Unauthorized).await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListApiKeysError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ListApiKeysError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -6568,30 +6253,25 @@ impl CreateApiKeyBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateApiKeyOk, rt::client::Error<CreateApiKeyError>> {
-        let status = response.status();
-        match status.as_u16() {
-            201 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CreateApiKeyOk::Created(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            201 => Ok(CreateApiKeyOk::Created(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateApiKeyError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, CreateApiKeyError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateApiKeyError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateApiKeyError::Unauthorized)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateApiKeyError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateApiKeyError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -6661,35 +6341,28 @@ impl RevokeApiKeyBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<RevokeApiKeyOk, rt::client::Error<RevokeApiKeyError>> {
-        let status = response.status();
-        match status.as_u16() {
-            204 => {
-                let value = RevokeApiKeyOk::NoContent;
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            204 => Ok(RevokeApiKeyOk::NoContent),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = RevokeApiKeyError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, RevokeApiKeyError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = RevokeApiKeyError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, RevokeApiKeyError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = RevokeApiKeyError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, RevokeApiKeyError::NotFound).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = RevokeApiKeyError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            RevokeApiKeyError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -6761,8 +6434,7 @@ impl StartConsoleOauthBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<StartConsoleOauthOk, rt::client::Error<StartConsoleOauthError>> {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             200 => {
                 let set_cookie = rt::client::response_header(
                     &response,
@@ -6794,16 +6466,19 @@ impl StartConsoleOauthBuilder {
                 Ok(value)
             }
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = StartConsoleOauthError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, StartConsoleOauthError::BadRequest)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = StartConsoleOauthError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            StartConsoleOauthError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -6872,8 +6547,7 @@ impl ConsoleOauthCallbackBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ConsoleOauthCallbackOk, rt::client::Error<ConsoleOauthCallbackError>> {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             200 => {
                 let set_cookie = rt::client::response_header(
                     &response,
@@ -6905,22 +6579,28 @@ impl ConsoleOauthCallbackBuilder {
                 Ok(value)
             }
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ConsoleOauthCallbackError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ConsoleOauthCallbackError::BadRequest,
+                        )
+                        .await,
+                )
             }
             403 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ConsoleOauthCallbackError::Forbidden(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ConsoleOauthCallbackError::Forbidden)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ConsoleOauthCallbackError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ConsoleOauthCallbackError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -6986,13 +6666,8 @@ impl HealthCheckBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<HealthCheckOk, rt::client::Error<HealthCheckError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = HealthCheckOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(HealthCheckOk::Ok(rt::client::read_json(response).await?)),
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }

@@ -572,30 +572,28 @@ impl ListWorkspacesBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListWorkspacesOk, rt::client::Error<ListWorkspacesError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListWorkspacesOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListWorkspacesOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListWorkspacesError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListWorkspacesError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListWorkspacesError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListWorkspacesError::Unauthorized)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListWorkspacesError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ListWorkspacesError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -681,36 +679,34 @@ impl CreateWorkspaceBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateWorkspaceOk, rt::client::Error<CreateWorkspaceError>> {
-        let status = response.status();
-        match status.as_u16() {
-            201 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CreateWorkspaceOk::Created(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            201 => Ok(CreateWorkspaceOk::Created(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateWorkspaceError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateWorkspaceError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateWorkspaceError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateWorkspaceError::Unauthorized)
+                        .await,
+                )
             }
             403 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateWorkspaceError::Forbidden(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateWorkspaceError::Forbidden)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateWorkspaceError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateWorkspaceError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -780,36 +776,28 @@ impl GetWorkspaceBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetWorkspaceOk, rt::client::Error<GetWorkspaceError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetWorkspaceOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetWorkspaceOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetWorkspaceError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, GetWorkspaceError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetWorkspaceError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetWorkspaceError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetWorkspaceError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, GetWorkspaceError::NotFound).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetWorkspaceError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            GetWorkspaceError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -879,41 +867,38 @@ impl DeleteWorkspaceBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteWorkspaceOk, rt::client::Error<DeleteWorkspaceError>> {
-        let status = response.status();
-        match status.as_u16() {
-            204 => {
-                let value = DeleteWorkspaceOk::NoContent;
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            204 => Ok(DeleteWorkspaceOk::NoContent),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteWorkspaceError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteWorkspaceError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteWorkspaceError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteWorkspaceError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteWorkspaceError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteWorkspaceError::NotFound).await,
+                )
             }
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteWorkspaceError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteWorkspaceError::Conflict).await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteWorkspaceError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            DeleteWorkspaceError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -985,36 +970,33 @@ impl UpdateWorkspaceBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UpdateWorkspaceOk, rt::client::Error<UpdateWorkspaceError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateWorkspaceOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(UpdateWorkspaceOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateWorkspaceError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, UpdateWorkspaceError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateWorkspaceError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, UpdateWorkspaceError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateWorkspaceError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, UpdateWorkspaceError::NotFound).await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UpdateWorkspaceError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            UpdateWorkspaceError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1084,36 +1066,37 @@ impl GetWorkspaceCatalogBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetWorkspaceCatalogOk, rt::client::Error<GetWorkspaceCatalogError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetWorkspaceCatalogOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetWorkspaceCatalogOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetWorkspaceCatalogError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetWorkspaceCatalogError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetWorkspaceCatalogError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            GetWorkspaceCatalogError::Unauthorized,
+                        )
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetWorkspaceCatalogError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetWorkspaceCatalogError::NotFound)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetWorkspaceCatalogError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            GetWorkspaceCatalogError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1189,30 +1172,19 @@ impl ListModelsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListModelsOk, rt::client::Error<ListModelsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListModelsOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListModelsOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListModelsError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ListModelsError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListModelsError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ListModelsError::Unauthorized).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListModelsError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListModelsError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1298,30 +1270,25 @@ impl ListSessionsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListSessionsOk, rt::client::Error<ListSessionsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListSessionsOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListSessionsOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListSessionsError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ListSessionsError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListSessionsError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListSessionsError::Unauthorized)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListSessionsError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ListSessionsError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1407,42 +1374,33 @@ impl CreateSessionBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateSessionOk, rt::client::Error<CreateSessionError>> {
-        let status = response.status();
-        match status.as_u16() {
-            201 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CreateSessionOk::Created(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            201 => Ok(CreateSessionOk::Created(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateSessionError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateSessionError::BadRequest).await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateSessionError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateSessionError::Unauthorized)
+                        .await,
+                )
             }
             403 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateSessionError::Forbidden(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, CreateSessionError::Forbidden).await)
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateSessionError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, CreateSessionError::NotFound).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateSessionError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateSessionError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1505,36 +1463,20 @@ impl GetSessionBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetSessionOk, rt::client::Error<GetSessionError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetSessionOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetSessionOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetSessionError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, GetSessionError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetSessionError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, GetSessionError::Unauthorized).await)
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetSessionError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, GetSessionError::NotFound).await),
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetSessionError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetSessionError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1604,41 +1546,33 @@ impl DeleteSessionBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>> {
-        let status = response.status();
-        match status.as_u16() {
-            204 => {
-                let value = DeleteSessionOk::NoContent;
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            204 => Ok(DeleteSessionOk::NoContent),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteSessionError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteSessionError::BadRequest).await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteSessionError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DeleteSessionError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteSessionError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, DeleteSessionError::NotFound).await)
             }
             409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteSessionError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, DeleteSessionError::Conflict).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DeleteSessionError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            DeleteSessionError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1721,36 +1655,28 @@ impl ListMessagesBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListMessagesOk, rt::client::Error<ListMessagesError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListMessagesOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListMessagesOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListMessagesError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ListMessagesError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListMessagesError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListMessagesError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListMessagesError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ListMessagesError::NotFound).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListMessagesError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ListMessagesError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1845,32 +1771,19 @@ impl SendMessageBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<SendMessageOk, rt::client::Error<SendMessageError>> {
-        let status = response.status();
-        match status.as_u16() {
-            202 => {
-                let body = rt::client::read_json(response).await?;
-                let value = SendMessageOk::Accepted(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            202 => Ok(SendMessageOk::Accepted(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SendMessageError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, SendMessageError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SendMessageError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, SendMessageError::Unauthorized).await,
+                )
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SendMessageError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, SendMessageError::NotFound).await),
             429 => {
+                let status = response.status();
                 let response_headers = response.headers().clone();
                 let retry_after = rt::client::response_header(
                     &response,
@@ -1885,10 +1798,13 @@ impl SendMessageBuilder {
                 Err(rt::client::Error::api(status, response_headers, value))
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SendMessageError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            SendMessageError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -1958,36 +1874,33 @@ impl GetSessionQueueBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetSessionQueueOk, rt::client::Error<GetSessionQueueError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetSessionQueueOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetSessionQueueOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetSessionQueueError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetSessionQueueError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetSessionQueueError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetSessionQueueError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetSessionQueueError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetSessionQueueError::NotFound).await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetSessionQueueError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            GetSessionQueueError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2074,8 +1987,7 @@ impl StreamSessionEventsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<StreamSessionEventsOk, rt::client::Error<StreamSessionEventsError>> {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             200 => {
                 let base = self.clone();
                 let reconnect = move |
@@ -2112,28 +2024,34 @@ impl StreamSessionEventsBuilder {
                 Ok(value)
             }
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = StreamSessionEventsError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, StreamSessionEventsError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = StreamSessionEventsError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            StreamSessionEventsError::Unauthorized,
+                        )
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = StreamSessionEventsError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, StreamSessionEventsError::NotFound)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = StreamSessionEventsError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            StreamSessionEventsError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2199,36 +2117,16 @@ impl GetRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetRunOk, rt::client::Error<GetRunError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetRunOk::Ok(body);
-                Ok(value)
-            }
-            400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetRunError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
-            401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetRunError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetRunError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetRunOk::Ok(rt::client::read_json(response).await?)),
+            400 => Err(rt::client::api_error(response, GetRunError::BadRequest).await),
+            401 => Err(rt::client::api_error(response, GetRunError::Unauthorized).await),
+            404 => Err(rt::client::api_error(response, GetRunError::NotFound).await),
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetRunError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetRunError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2291,42 +2189,19 @@ impl CancelRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CancelRunOk, rt::client::Error<CancelRunError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CancelRunOk::Ok(body);
-                Ok(value)
-            }
-            400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelRunError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+        match response.status().as_u16() {
+            200 => Ok(CancelRunOk::Ok(rt::client::read_json(response).await?)),
+            400 => Err(rt::client::api_error(response, CancelRunError::BadRequest).await),
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelRunError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, CancelRunError::Unauthorized).await)
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelRunError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
-            409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelRunError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, CancelRunError::NotFound).await),
+            409 => Err(rt::client::api_error(response, CancelRunError::Conflict).await),
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelRunError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CancelRunError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2389,42 +2264,19 @@ impl GuideRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GuideRunOk, rt::client::Error<GuideRunError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GuideRunOk::Ok(body);
-                Ok(value)
-            }
-            400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GuideRunError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+        match response.status().as_u16() {
+            200 => Ok(GuideRunOk::Ok(rt::client::read_json(response).await?)),
+            400 => Err(rt::client::api_error(response, GuideRunError::BadRequest).await),
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GuideRunError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, GuideRunError::Unauthorized).await)
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GuideRunError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
-            409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GuideRunError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, GuideRunError::NotFound).await),
+            409 => Err(rt::client::api_error(response, GuideRunError::Conflict).await),
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GuideRunError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GuideRunError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2503,42 +2355,33 @@ impl TriggerActionBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<TriggerActionOk, rt::client::Error<TriggerActionError>> {
-        let status = response.status();
-        match status.as_u16() {
-            202 => {
-                let body = rt::client::read_json(response).await?;
-                let value = TriggerActionOk::Accepted(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            202 => Ok(TriggerActionOk::Accepted(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = TriggerActionError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, TriggerActionError::BadRequest).await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = TriggerActionError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, TriggerActionError::Unauthorized)
+                        .await,
+                )
             }
             403 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = TriggerActionError::Forbidden(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, TriggerActionError::Forbidden).await)
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = TriggerActionError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, TriggerActionError::NotFound).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = TriggerActionError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            TriggerActionError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2611,36 +2454,32 @@ impl DownloadFileBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DownloadFileOk, rt::client::Error<DownloadFileError>> {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             200 => {
                 let body = rt::ByteStream::from_response(response);
                 let value = DownloadFileOk::Ok(body);
                 Ok(value)
             }
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DownloadFileError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, DownloadFileError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DownloadFileError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, DownloadFileError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DownloadFileError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, DownloadFileError::NotFound).await)
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = DownloadFileError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            DownloadFileError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2712,42 +2551,26 @@ impl UploadFileBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UploadFileOk, rt::client::Error<UploadFileError>> {
-        let status = response.status();
-        match status.as_u16() {
-            201 => {
-                let body = rt::client::read_json(response).await?;
-                let value = UploadFileOk::Created(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            201 => Ok(UploadFileOk::Created(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UploadFileError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, UploadFileError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UploadFileError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, UploadFileError::Unauthorized).await)
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UploadFileError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, UploadFileError::NotFound).await),
             413 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UploadFileError::PayloadTooLarge(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, UploadFileError::PayloadTooLarge)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = UploadFileError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, UploadFileError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2824,36 +2647,18 @@ impl ListFilesBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListFilesOk, rt::client::Error<ListFilesError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListFilesOk::Ok(body);
-                Ok(value)
-            }
-            400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListFilesError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListFilesOk::Ok(rt::client::read_json(response).await?)),
+            400 => Err(rt::client::api_error(response, ListFilesError::BadRequest).await),
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListFilesError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ListFilesError::Unauthorized).await)
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListFilesError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, ListFilesError::NotFound).await),
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListFilesError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ListFilesError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -2918,36 +2723,20 @@ impl RunCommandBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<RunCommandOk, rt::client::Error<RunCommandError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = RunCommandOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(RunCommandOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = RunCommandError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, RunCommandError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = RunCommandError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, RunCommandError::Unauthorized).await)
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = RunCommandError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, RunCommandError::NotFound).await),
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = RunCommandError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, RunCommandError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -3012,18 +2801,16 @@ impl ListRuntimeModelsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListRuntimeModelsOk, rt::client::Error<ListRuntimeModelsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListRuntimeModelsOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListRuntimeModelsOk::Ok(rt::client::read_json(response).await?)),
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListRuntimeModelsError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ListRuntimeModelsError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -3094,36 +2881,37 @@ impl InvokeRuntimeModelBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<InvokeRuntimeModelOk, rt::client::Error<InvokeRuntimeModelError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = InvokeRuntimeModelOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(InvokeRuntimeModelOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = InvokeRuntimeModelError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, InvokeRuntimeModelError::BadRequest)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = InvokeRuntimeModelError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, InvokeRuntimeModelError::NotFound)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = InvokeRuntimeModelError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            InvokeRuntimeModelError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             503 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = InvokeRuntimeModelError::ServiceUnavailable(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            InvokeRuntimeModelError::ServiceUnavailable,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }

@@ -232,14 +232,10 @@ impl ListConversationsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListConversationsOk, rt::client::Error<ListConversationsError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ListConversationsOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ListConversationsOk::Ok(rt::client::read_json(response).await?)),
             _ => {
+                let status = response.status();
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
                 let value = ListConversationsError::Default {
@@ -310,36 +306,42 @@ impl CreateConversationBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateConversationOk, rt::client::Error<CreateConversationError>> {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             201 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CreateConversationOk::Created(body);
-                Ok(value)
+                Ok(CreateConversationOk::Created(rt::client::read_json(response).await?))
             }
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateConversationError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CreateConversationError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateConversationError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateConversationError::Unauthorized,
+                        )
+                        .await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateConversationError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateConversationError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CreateConversationError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            CreateConversationError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -409,42 +411,42 @@ impl GetConversationBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetConversationOk, rt::client::Error<GetConversationError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = GetConversationOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(GetConversationOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetConversationError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetConversationError::BadRequest)
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetConversationError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetConversationError::Unauthorized)
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetConversationError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, GetConversationError::NotFound).await,
+                )
             }
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetConversationError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            GetConversationError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = GetConversationError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            GetConversationError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -511,60 +513,44 @@ impl SendMessageBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<SendMessageOk, rt::client::Error<SendMessageError>> {
-        let status = response.status();
-        match status.as_u16() {
-            202 => {
-                let body = rt::client::read_json(response).await?;
-                let value = SendMessageOk::Accepted(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            202 => Ok(SendMessageOk::Accepted(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SendMessageError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, SendMessageError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SendMessageError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, SendMessageError::Unauthorized).await,
+                )
             }
             402 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SendMessageError::PaymentRequired(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, SendMessageError::PaymentRequired)
+                        .await,
+                )
             }
             403 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SendMessageError::Forbidden(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, SendMessageError::Forbidden).await)
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SendMessageError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
-            409 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SendMessageError::Conflict(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, SendMessageError::NotFound).await),
+            409 => Err(rt::client::api_error(response, SendMessageError::Conflict).await),
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SendMessageError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            SendMessageError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = SendMessageError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            SendMessageError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -648,8 +634,7 @@ impl StreamEventsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<StreamEventsOk, rt::client::Error<StreamEventsError>> {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             200 => {
                 let base = self.clone();
                 let reconnect = move |
@@ -692,6 +677,7 @@ impl StreamEventsBuilder {
                 Ok(value)
             }
             _ => {
+                let status = response.status();
                 let response_headers = response.headers().clone();
                 let body = rt::client::read_json(response).await?;
                 let value = StreamEventsError::Default {
@@ -757,42 +743,24 @@ impl CancelRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CancelRunOk, rt::client::Error<CancelRunError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = CancelRunOk::Ok(body);
-                Ok(value)
-            }
-            400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelRunError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+        match response.status().as_u16() {
+            200 => Ok(CancelRunOk::Ok(rt::client::read_json(response).await?)),
+            400 => Err(rt::client::api_error(response, CancelRunError::BadRequest).await),
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelRunError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, CancelRunError::Unauthorized).await)
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelRunError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, CancelRunError::NotFound).await),
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelRunError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CancelRunError::UnprocessableEntity)
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = CancelRunError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, CancelRunError::InternalServerError)
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
@@ -859,42 +827,34 @@ impl ConfirmToolBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ConfirmToolOk, rt::client::Error<ConfirmToolError>> {
-        let status = response.status();
-        match status.as_u16() {
-            200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = ConfirmToolOk::Ok(body);
-                Ok(value)
-            }
+        match response.status().as_u16() {
+            200 => Ok(ConfirmToolOk::Ok(rt::client::read_json(response).await?)),
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ConfirmToolError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(rt::client::api_error(response, ConfirmToolError::BadRequest).await)
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ConfirmToolError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(response, ConfirmToolError::Unauthorized).await,
+                )
             }
-            404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ConfirmToolError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
+            404 => Err(rt::client::api_error(response, ConfirmToolError::NotFound).await),
             422 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ConfirmToolError::UnprocessableEntity(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ConfirmToolError::UnprocessableEntity,
+                        )
+                        .await,
+                )
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ConfirmToolError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            ConfirmToolError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }

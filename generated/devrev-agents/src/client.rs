@@ -123,44 +123,61 @@ impl AiAgentsEventsExecuteAsyncBuilder {
         AiAgentsEventsExecuteAsyncOk,
         rt::client::Error<AiAgentsEventsExecuteAsyncError>,
     > {
-        let status = response.status();
-        match status.as_u16() {
+        match response.status().as_u16() {
             200 => {
-                let body = rt::client::read_json(response).await?;
-                let value = AiAgentsEventsExecuteAsyncOk::Ok(body);
-                Ok(value)
+                Ok(
+                    AiAgentsEventsExecuteAsyncOk::Ok(
+                        rt::client::read_json(response).await?,
+                    ),
+                )
             }
             400 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = AiAgentsEventsExecuteAsyncError::BadRequest(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            AiAgentsEventsExecuteAsyncError::BadRequest,
+                        )
+                        .await,
+                )
             }
             401 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = AiAgentsEventsExecuteAsyncError::Unauthorized(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            AiAgentsEventsExecuteAsyncError::Unauthorized,
+                        )
+                        .await,
+                )
             }
             403 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = AiAgentsEventsExecuteAsyncError::Forbidden(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            AiAgentsEventsExecuteAsyncError::Forbidden,
+                        )
+                        .await,
+                )
             }
             404 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = AiAgentsEventsExecuteAsyncError::NotFound(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            AiAgentsEventsExecuteAsyncError::NotFound,
+                        )
+                        .await,
+                )
             }
             413 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = AiAgentsEventsExecuteAsyncError::PayloadTooLarge(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            AiAgentsEventsExecuteAsyncError::PayloadTooLarge,
+                        )
+                        .await,
+                )
             }
             429 => {
+                let status = response.status();
                 let response_headers = response.headers().clone();
                 let retry_after = rt::client::response_header(
                     &response,
@@ -175,16 +192,22 @@ impl AiAgentsEventsExecuteAsyncBuilder {
                 Err(rt::client::Error::api(status, response_headers, value))
             }
             500 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = AiAgentsEventsExecuteAsyncError::InternalServerError(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            AiAgentsEventsExecuteAsyncError::InternalServerError,
+                        )
+                        .await,
+                )
             }
             503 => {
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = AiAgentsEventsExecuteAsyncError::ServiceUnavailable(body);
-                Err(rt::client::Error::api(status, response_headers, value))
+                Err(
+                    rt::client::api_error(
+                            response,
+                            AiAgentsEventsExecuteAsyncError::ServiceUnavailable,
+                        )
+                        .await,
+                )
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }

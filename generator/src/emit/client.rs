@@ -657,15 +657,23 @@ fn decode_fn(api: &Api, op: &Operation) -> TokenStream {
             }
         };
         let enum_name = if r.status.is_success() { &ok } else { &err };
-        let value = variant_value(api, op, r, enum_name);
-        let body = if r.status.is_success() {
-            quote!({ #value Ok(value) })
-        } else {
-            quote!({
-                let response_headers = response.headers().clone();
-                #value
-                Err(rt::client::Error::api(status, response_headers, value))
-            })
+        let body = match simple_arm(r, enum_name) {
+            Some(body) => body,
+            None => {
+                let value = variant_value(api, op, r, enum_name);
+                if r.status.is_success() {
+                    let status =
+                        has_status_field(r).then(|| quote!(let status = response.status();));
+                    quote!({ #status #value Ok(value) })
+                } else {
+                    quote!({
+                        let status = response.status();
+                        let response_headers = response.headers().clone();
+                        #value
+                        Err(rt::client::Error::api(status, response_headers, value))
+                    })
+                }
+            }
         };
         arms.push((matches!(r.status, StatusSpec::Default), pattern, body));
     }
@@ -675,7 +683,6 @@ fn decode_fn(api: &Api, op: &Operation) -> TokenStream {
     if let [(true, _, body)] = arms.as_slice() {
         return quote! {
             async fn decode(&self, response: rt::client::Response) -> Result<#ok, rt::client::Error<#err>> {
-                let status = response.status();
                 #body
             }
         };
@@ -687,13 +694,35 @@ fn decode_fn(api: &Api, op: &Operation) -> TokenStream {
         (!has_default).then(|| quote!(_ => Err(rt::client::Error::unexpected(response).await),));
     quote! {
         async fn decode(&self, response: rt::client::Response) -> Result<#ok, rt::client::Error<#err>> {
-            let status = response.status();
-            match status.as_u16() {
+            match response.status().as_u16() {
                 #(#arms)*
                 #fallback
             }
         }
     }
+}
+
+/// The arm of a response that is a tuple variant of a JSON body or a unit variant (no headers,
+/// one status), as one expression: most responses of most specs.
+fn simple_arm(r: &Response, enum_name: &proc_macro2::Ident) -> Option<TokenStream> {
+    if is_struct_variant(r) {
+        return None;
+    }
+    let variant = ident(&r.variant);
+    let success = r.status.is_success();
+    Some(match r.body.as_ref().map(body_repr) {
+        Some(BodyRepr::Typed(_)) if success => {
+            quote!(Ok(#enum_name::#variant(rt::client::read_json(response).await?)),)
+        }
+        Some(BodyRepr::Typed(_)) => {
+            quote!(Err(rt::client::api_error(response, #enum_name::#variant).await),)
+        }
+        None if success => quote!(Ok(#enum_name::#variant),),
+        None => quote! {
+            Err(rt::client::Error::api(response.status(), response.headers().clone(), #enum_name::#variant)),
+        },
+        Some(_) => return None,
+    })
 }
 
 /// Statements that bind `value` to the variant for response `r` (consuming `response`).

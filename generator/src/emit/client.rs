@@ -22,8 +22,26 @@ use crate::model::{
 };
 use crate::naming;
 
-/// The whole `client.rs`.
+/// The whole `client.rs`: [`client_head`], then the request builders of every operation
+/// ([`client_builders`]). `emit::emit` formats these pieces on different threads and joins them.
 pub fn client_rs(api: &Api) -> TokenStream {
+    let mut tokens = client_head(api);
+    tokens.extend(client_builders(api, 0..api.operations.len()));
+    tokens
+}
+
+/// The request builders of the operations in `range`.
+pub fn client_builders(api: &Api, range: std::ops::Range<usize>) -> TokenStream {
+    let builders = range.filter_map(|i| {
+        let op = api.operations.get(i)?;
+        Some(super::gate_items(builder(api, op), &op.features))
+    });
+    quote!(#(#builders)*)
+}
+
+/// The start of `client.rs`: module docs, imports, security schemes and `Client` with one
+/// method per operation.
+pub fn client_head(api: &Api) -> TokenStream {
     // Only schemes some operation uses get a constant (an unused one would be dead code).
     let used = |i: usize| {
         api.operations
@@ -96,10 +114,6 @@ pub fn client_rs(api: &Api) -> TokenStream {
         let method = method(api, op);
         quote!(#cfg #method)
     });
-    let builders = api
-        .operations
-        .iter()
-        .map(|op| super::gate_items(builder(api, op), &op.features));
     let title_doc = format!(" A client for the {} API.", api.title.trim());
     // Multipart, binary and text bodies are runtime types; only JSON and form bodies,
     // parameters and page items name generated types here.
@@ -170,8 +184,6 @@ pub fn client_rs(api: &Api) -> TokenStream {
 
             #(#methods)*
         }
-
-        #(#builders)*
     }
 }
 

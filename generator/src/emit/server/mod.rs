@@ -39,7 +39,7 @@ use super::{docs, ident, mentions_named};
 use crate::model::{
     Api, Docs, Method, Operation, ParamLocation, Presence, SecurityKind, TypeKind, TypeRef,
 };
-use routes::{OpRoute, RoutePlan};
+use routes::OpRoute;
 
 /// The operations the router leaves out, with the reason: `(index into Api::operations,
 /// reason)`. Route planning is a pure function of the model, so the caller can report these
@@ -57,12 +57,38 @@ pub fn unserved(api: &Api) -> Vec<(usize, String)> {
 }
 
 /// The whole `server.rs` of the crate `crate_name`, whose module example is then a doctest
-/// (`no_run`: it compiles, and would serve forever).
+/// (`no_run`: it compiles, and would serve forever): [`server_head`], the request structs of
+/// every operation ([`server_requests`]), then [`server_tail`]. `emit::emit` formats these
+/// pieces on different threads and joins them.
 pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
     let plan = routes::plan(api);
-    let served = |i: usize| matches!(plan.ops.get(i), Some(OpRoute::Served { .. }));
+    let mut tokens = server_head(api, &plan, crate_name);
+    tokens.extend(server_requests(api, &plan, 0..api.operations.len()));
+    tokens.extend(server_tail(api, &plan));
+    tokens
+}
 
-    let module_doc = inner_doc(&module_doc_text(api, &plan, crate_name));
+/// How the router serves each operation: computed once, shared by the pieces of `server.rs`.
+pub use routes::{RoutePlan, plan};
+
+/// The request structs (and their decoders) of the operations in `range`.
+pub fn server_requests(api: &Api, plan: &RoutePlan, range: std::ops::Range<usize>) -> TokenStream {
+    let requests = range.filter_map(|i| {
+        let op = api.operations.get(i)?;
+        let route = plan.ops.get(i).cloned().unwrap_or(OpRoute::Skipped {
+            reason: String::new(),
+        });
+        Some(super::gate_items(
+            request::request_struct(api, op, &route),
+            &op.features,
+        ))
+    });
+    quote!(#(#requests)*)
+}
+
+/// The start of `server.rs`: module docs, imports and the `Api` trait.
+pub fn server_head(api: &Api, plan: &RoutePlan, crate_name: &str) -> TokenStream {
+    let module_doc = inner_doc(&module_doc_text(api, plan, crate_name));
     let uses_types = api.operations.iter().filter(|op| {
         op.params.iter().any(|p| mentions_named(&p.ty))
             || op
@@ -89,14 +115,26 @@ pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
         ),
     );
 
-    let trait_def = api_trait(api, &plan);
-    let requests = api.operations.iter().enumerate().map(|(i, op)| {
-        let route = plan.ops.get(i).cloned().unwrap_or(OpRoute::Skipped {
-            reason: String::new(),
-        });
-        super::gate_items(request::request_struct(api, op, &route), &op.features)
-    });
-    let router = router_fn(api, &plan);
+    let trait_def = api_trait(api, plan);
+    quote! {
+        #module_doc
+
+        use std::sync::Arc;
+
+        use crate::rt;
+        use rt::server::axum::Router;
+        #responses_import
+        #types_import
+
+        #trait_def
+    }
+}
+
+/// The end of `server.rs`, after the request structs: the router, its handlers and how each
+/// response is written.
+pub fn server_tail(api: &Api, plan: &RoutePlan) -> TokenStream {
+    let served = |i: usize| matches!(plan.ops.get(i), Some(OpRoute::Served { .. }));
+    let router = router_fn(api, plan);
     let not_null = request::not_null_table(api);
 
     // Security tables, only for what served operations use (anything else is dead code).
@@ -191,19 +229,6 @@ pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
     );
 
     quote! {
-        #module_doc
-
-        use std::sync::Arc;
-
-        use crate::rt;
-        use rt::server::axum::Router;
-        #responses_import
-        #types_import
-
-        #trait_def
-
-        #(#requests)*
-
         #not_null
 
         #router

@@ -149,11 +149,9 @@ pub fn manifest_and_readme(api: &Api, options: &EmitOptions) -> Result<Vec<Gener
         }
     };
     let summary = api.title.trim();
-    let unused_types: &[&str] = if api.unused_types_feature {
-        &[crate::model::features::UNUSED_TYPES]
-    } else {
-        &[]
-    };
+    let unused_types = api
+        .has_unused_types_feature()
+        .then_some(crate::model::features::UNUSED_TYPES);
     let cargo = CargoToml {
         source: &options.source,
         name: &options.crate_name,
@@ -166,12 +164,12 @@ pub fn manifest_and_readme(api: &Api, options: &EmitOptions) -> Result<Vec<Gener
             .iter()
             .map(|f| f.feature.as_str())
             .collect(),
-        unused_types: unused_types.first().copied(),
+        unused_types,
         default_features: api
             .tag_features
             .iter()
             .map(|f| f.feature.as_str())
-            .chain(unused_types.iter().copied())
+            .chain(unused_types)
             .map(|f| format!("\"{f}\""))
             .collect::<Vec<_>>()
             .join(", "),
@@ -200,7 +198,7 @@ pub fn manifest_and_readme(api: &Api, options: &EmitOptions) -> Result<Vec<Gener
             .map(|f| format!("`{}` ({})", f.feature, f.tag.trim()))
             .collect::<Vec<_>>()
             .join(", "),
-        unused_types: unused_types.first().copied(),
+        unused_types,
     }
     .render()
     .map_err(|e| format!("rendering README.md: {e}"))?;

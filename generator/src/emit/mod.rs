@@ -159,56 +159,64 @@ pub fn gate_items(items: TokenStream, features: &[String]) -> TokenStream {
     }
 }
 
-/// How an item's tokens end, known from its first keyword.
+/// Where [`split_items`] is in an item.
 #[derive(Clone, Copy, PartialEq)]
-enum ItemEnd {
-    /// `const`, `static`, `use`, `type`: at a `;` (braces inside are expressions or use trees).
-    Semicolon,
-    /// `fn`, `impl`, `struct`, `enum`, `mod`, `trait`, …: at a `;` or at the first `{…}`.
-    SemicolonOrBody,
+enum ItemState {
+    /// Attributes, visibility, qualifiers: no keyword yet.
+    Start,
+    /// After `const`: a constant, or a `const fn` (qualifiers may come between).
+    Const,
+    /// `const`, `static`, `use`, `type`: ends at a `;` (braces inside are expressions or use
+    /// trees, and `fn` inside is a type).
+    ToSemicolon,
+    /// `fn`, `impl`, `struct`, `enum`, `mod`, `trait`, …: ends at a `;` or at the first `{…}`.
+    ToSemicolonOrBody,
 }
 
 /// The items of `tokens`, each with its attributes, as the emitters write them; `None` when
 /// some tokens do not end as an item does (the caller then parses them with syn).
 ///
 /// An item is outer attributes (`#` and `[…]`), visibility and qualifiers, then a keyword that
-/// says how it ends ([`ItemEnd`]); `;` and `{…}` are looked for among the item's own tokens
+/// says how it ends ([`ItemState`]); `;` and `{…}` are looked for among the item's own tokens
 /// only, never inside a group.
 fn split_items(tokens: TokenStream) -> Option<Vec<TokenStream>> {
     use proc_macro2::{Delimiter, TokenTree};
     let mut items = Vec::new();
     let mut current: Vec<TokenTree> = Vec::new();
-    let mut end: Option<ItemEnd> = None;
+    let mut state = ItemState::Start;
     for tree in tokens {
         let ends = match &tree {
             TokenTree::Ident(word) => {
                 let word = word.to_string();
-                match (end, word.as_str()) {
-                    (None, "const" | "static" | "use" | "type") => {
-                        end = Some(ItemEnd::Semicolon);
-                    }
-                    // `const fn`, `const unsafe fn`: a function after all.
-                    (None | Some(ItemEnd::Semicolon), "fn") => end = Some(ItemEnd::SemicolonOrBody),
+                state = match (state, word.as_str()) {
+                    (ItemState::Start, "const") => ItemState::Const,
+                    (ItemState::Start, "static" | "use" | "type") => ItemState::ToSemicolon,
                     (
-                        None,
-                        "impl" | "struct" | "enum" | "union" | "mod" | "trait" | "macro_rules",
-                    ) => end = Some(ItemEnd::SemicolonOrBody),
-                    (None, "pub" | "unsafe" | "async" | "extern" | "default" | "auto") => {}
-                    (None, _) => return None,
-                    _ => {}
-                }
+                        ItemState::Start | ItemState::Const,
+                        "fn" | "impl" | "struct" | "enum" | "union" | "mod" | "trait"
+                        | "macro_rules",
+                    ) => ItemState::ToSemicolonOrBody,
+                    (
+                        ItemState::Start | ItemState::Const,
+                        "pub" | "unsafe" | "async" | "extern" | "default" | "auto",
+                    ) => state,
+                    (ItemState::Start, _) => return None,
+                    // The constant's name.
+                    (ItemState::Const, _) => ItemState::ToSemicolon,
+                    (other, _) => other,
+                };
                 false
             }
-            TokenTree::Punct(p) => p.as_char() == ';' && end.is_some(),
+            TokenTree::Punct(p) => p.as_char() == ';' && state != ItemState::Start,
             TokenTree::Group(g) => {
-                g.delimiter() == Delimiter::Brace && end == Some(ItemEnd::SemicolonOrBody)
+                g.delimiter() == Delimiter::Brace && state == ItemState::ToSemicolonOrBody
             }
             TokenTree::Literal(_) => false,
         };
         current.push(tree);
         if ends {
             items.push(current.drain(..).collect());
-            end = None;
+            state = ItemState::Start;
         }
     }
     current.is_empty().then_some(items)
@@ -360,10 +368,11 @@ pub fn emit(api: &Api, options: &EmitOptions) -> Result<Vec<GeneratedFile>, Stri
             .step_by(TYPES_PER_PIECE)
             .map(|start| Piece::Types(start..types.min(start + TYPES_PER_PIECE))),
     );
-    let shared = Shared {
-        plan: options.halves.server().then(|| server::plan(api)),
-    };
-    let texts = in_parallel(pieces.len(), |i| pieces[i].render(api, options, &shared));
+    // How the router serves each operation: several server pieces need it, computed once.
+    let plan = options.halves.server().then(|| server::plan(api));
+    let texts = in_parallel(pieces.len(), |i| {
+        pieces[i].render(api, options, plan.as_ref())
+    });
 
     // Each file's pieces, joined in the file's order.
     let mut server = [String::new(), String::new(), String::new()];
@@ -456,21 +465,16 @@ enum Piece {
     Types(std::ops::Range<usize>),
 }
 
-/// What several pieces need and is computed once, before they run.
-struct Shared {
-    /// How the router serves each operation; `None` without a server.
-    plan: Option<server::RoutePlan>,
-}
-
 impl Piece {
-    /// The formatted text, without the `@generated` header.
-    fn render(&self, api: &Api, options: &EmitOptions, shared: &Shared) -> Result<String, String> {
-        let plan = || {
-            shared
-                .plan
-                .as_ref()
-                .ok_or("internal error: a server piece without a route plan")
-        };
+    /// The formatted text, without the `@generated` header. `plan` is the server's route plan
+    /// (`None` without a server).
+    fn render(
+        &self,
+        api: &Api,
+        options: &EmitOptions,
+        plan: Option<&server::RoutePlan>,
+    ) -> Result<String, String> {
+        let plan = || plan.ok_or("internal error: a server piece without a route plan");
         let tokens = match self {
             Piece::Lib => krate::lib_rs(api, options),
             Piece::Responses => responses::responses_rs(api, options.halves),
@@ -606,7 +610,12 @@ mod tests {
             static S: &[(&str, &[&str])] = &[("a", &["b"])];
             pub use crate::types::{A, B};
             type Alias = std::collections::BTreeMap<String, u8>;
+            // `fn` and braces inside a constant, a static or an alias do not end it.
+            type Callback = fn(u8) -> u8;
+            static F: fn() -> u8 = { f };
+            const _: fn() -> u8 = { f };
             pub const fn f() -> u8 { 3 }
+            const unsafe fn u() {}
             pub async fn g<A: Api>(x: u8) -> impl Future<Output = ()> { async {} }
             mod m { fn h() {} }
             mod n;

@@ -86,7 +86,6 @@ pub fn gate_by_tag(api: &mut Api) {
             t.features.push(UNUSED_TYPES.to_owned());
         }
     }
-    api.unused_types_feature = with_unused.contains(&true);
     api.tag_features = features;
 }
 
@@ -224,7 +223,7 @@ components:
                 ("Unused", vec!["unused-types"]),
             ]
         );
-        assert!(api.unused_types_feature);
+        assert!(api.has_unused_types_feature());
 
         // Without the unused schema, each type compiles with the tags that reach it.
         let trimmed = SPEC.replace(
@@ -242,7 +241,7 @@ components:
                 ("Store", vec!["tag-pets", "tag-store-front", "tag-orders"]),
             ]
         );
-        assert!(!api.unused_types_feature);
+        assert!(!api.has_unused_types_feature());
     }
 
     #[test]
@@ -254,6 +253,6 @@ components:
         assert!(api.tag_features.is_empty());
         assert!(api.operations.iter().all(|o| o.features.is_empty()));
         assert!(api.types.iter().all(|t| t.features.is_empty()));
-        assert!(!api.unused_types_feature);
+        assert!(!api.has_unused_types_feature());
     }
 }

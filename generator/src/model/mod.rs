@@ -38,9 +38,6 @@ pub struct Api {
     /// One cargo feature per tag, in order of first use, when operations use two tags or more
     /// (set by [`features::gate_by_tag`]); empty otherwise.
     pub tag_features: Vec<TagFeature>,
-    /// Whether some types compile only with the `unused-types` feature: those no operation
-    /// reaches, when there are tag features (set by [`features::gate_by_tag`]).
-    pub unused_types_feature: bool,
 }
 
 /// A cargo feature of the generated crate that compiles one tag's operations.
@@ -65,6 +62,14 @@ impl TypeRef {
 impl Api {
     pub fn type_def(&self, id: TypeId) -> &TypeDef {
         &self.types[id.0]
+    }
+
+    /// Whether some types compile with the `unused-types` feature: those no operation reaches,
+    /// when there are tag features (set by [`features::gate_by_tag`]).
+    pub fn has_unused_types_feature(&self) -> bool {
+        self.types
+            .iter()
+            .any(|t| t.features.iter().any(|f| f == features::UNUSED_TYPES))
     }
 
     /// The tags operations use, each once, in order of first use.
@@ -166,6 +171,14 @@ impl TypeDef {
 }
 
 impl Operation {
+    /// The request body's JSON contents (a body may offer several media types).
+    pub fn json_bodies(&self) -> impl Iterator<Item = &BodyContent> {
+        self.body
+            .iter()
+            .flat_map(|b| &b.contents)
+            .filter(|c| c.kind == MediaKind::Json)
+    }
+
     /// Calls `f` with every [`TypeId`] the operation refers to: parameters, request bodies,
     /// response bodies and headers, the event stream and the paginated item.
     pub fn for_each_type_id(&self, f: &mut dyn FnMut(TypeId)) {

@@ -57,6 +57,16 @@ pub fn reachable<'a>(api: &Api, ops: impl IntoIterator<Item = &'a Operation>) ->
     closure(api, roots)
 }
 
+/// `reached[i]`: whether a JSON request body of some operation can hold type `i` (servers
+/// read these with the strict decoder, so they need its table of non-nullable fields).
+pub fn reachable_from_json_bodies(api: &Api) -> Vec<bool> {
+    let mut roots: Vec<TypeId> = Vec::new();
+    for c in api.operations.iter().flat_map(Operation::json_bodies) {
+        c.ty.for_each_type_id(&mut |id| roots.push(id));
+    }
+    closure(api, roots)
+}
+
 /// `reached[i]`: whether type `i` is one of `roots` or reachable from one.
 pub fn closure(api: &Api, roots: Vec<TypeId>) -> Vec<bool> {
     let mut reached = vec![false; api.types.len()];

@@ -375,14 +375,6 @@ fn from_input(api: &Api, op: &Operation, route: &OpRoute) -> TokenStream {
     }
 }
 
-/// Whether some content of `op`'s body is read as JSON (and so uses [`not_null_table`]).
-pub fn decodes_json(op: &Operation) -> bool {
-    op.body
-        .iter()
-        .flat_map(|b| &b.contents)
-        .any(|c| c.kind == MediaKind::Json)
-}
-
 /// `static NOT_NULL`: for each struct a JSON request body can hold, its fields that are
 /// optional but not nullable (wire names), sorted by struct name, for
 /// `Input::json_refusing_null`. `None` when no operation reads JSON.
@@ -390,20 +382,12 @@ pub fn not_null_table(api: &Api) -> Option<TokenStream> {
     let readers: Vec<&Operation> = api
         .operations
         .iter()
-        .filter(|op| decodes_json(op))
+        .filter(|op| op.json_bodies().next().is_some())
         .collect();
     if readers.is_empty() {
         return None;
     }
-    let mut roots = Vec::new();
-    for op in &readers {
-        for c in op.body.iter().flat_map(|b| &b.contents) {
-            if c.kind == MediaKind::Json {
-                c.ty.for_each_type_id(&mut |id| roots.push(id));
-            }
-        }
-    }
-    let reached = crate::model::select::closure(api, roots);
+    let reached = crate::model::select::reachable_from_json_bodies(api);
     let mut rows: Vec<(&str, Vec<&str>)> = api
         .types
         .iter()

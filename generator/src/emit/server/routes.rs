@@ -265,7 +265,6 @@ mod tests {
             security_schemes: Vec::new(),
             untyped: Vec::new(),
             tag_features: Vec::new(),
-            unused_types_feature: false,
         })
     }
 

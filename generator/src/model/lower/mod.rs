@@ -70,7 +70,6 @@ pub fn lower(resolver: &Resolver<'_>) -> Result<(Api, Vec<Diagnostic>), Vec<Diag
         security_schemes,
         untyped: cx.untyped,
         tag_features: Vec::new(),
-        unused_types_feature: false,
     };
     finish::finish(&mut api);
     Ok((api, warnings))

@@ -7,10 +7,11 @@
 //! output. Tests: `tests/client.rs` (`auth_*`).
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 
 /// A secret string (API key, token, password) that `Debug` never prints.
 ///
@@ -21,8 +22,22 @@ use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 /// assert_eq!(format!("{secret:?}"), "Secret(***)");
 /// assert_eq!(secret.expose(), "sk-live-123");
 /// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+#[derive(Clone)]
+pub struct Secret {
+    text: String,
+    /// The header values made of it, kept from the first request that sends them: the same
+    /// credential goes out with every request.
+    headers: SecretHeaders,
+}
+
+/// A secret's header values, `None` when the text is not a valid header value.
+#[derive(Clone, Default)]
+struct SecretHeaders {
+    /// The text itself (an API key in a header).
+    plain: OnceLock<Option<HeaderValue>>,
+    /// `Bearer <text>`.
+    bearer: OnceLock<Option<HeaderValue>>,
+}
 
 impl Secret {
     /// Wraps a secret value.
@@ -32,7 +47,10 @@ impl Secret {
     /// # assert_eq!(secret.expose(), "token");
     /// ```
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        Secret {
+            text: value.into(),
+            headers: SecretHeaders::default(),
+        }
     }
 
     /// The secret in clear, for putting it on the wire.
@@ -41,9 +59,28 @@ impl Secret {
     /// assert_eq!(oagen_rt::client::Secret::new("k").expose(), "k");
     /// ```
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.text
+    }
+
+    /// The secret as a sensitive header value (after `Bearer ` when `bearer`); `None` when
+    /// it cannot be one.
+    fn header(&self, bearer: bool) -> Option<HeaderValue> {
+        let (cell, prefix) = match bearer {
+            true => (&self.headers.bearer, "Bearer "),
+            false => (&self.headers.plain, ""),
+        };
+        cell.get_or_init(|| sensitive(&format!("{prefix}{}", self.text)))
+            .clone()
     }
 }
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -112,11 +149,16 @@ impl Credential {
     }
 
     /// The single secret of an API key or bearer credential.
-    fn token(&self) -> Option<&str> {
+    fn secret(&self) -> Option<&Secret> {
         match self {
-            Credential::ApiKey(secret) | Credential::Bearer(secret) => Some(secret.expose()),
+            Credential::ApiKey(secret) | Credential::Bearer(secret) => Some(secret),
             Credential::Basic { .. } => None,
         }
+    }
+
+    /// The text of [`secret`](Self::secret).
+    fn token(&self) -> Option<&str> {
+        self.secret().map(Secret::expose)
     }
 }
 
@@ -165,14 +207,30 @@ pub enum AuthKind {
 /// An operation's security requirements: alternatives, each a conjunction of schemes.
 pub(crate) type Security = &'static [&'static [&'static AuthScheme]];
 
-/// Where the chosen credentials go on the request.
+/// Credentials placed in the query and in cookies (headers are placed by [`place_headers`]).
 #[derive(Default)]
 pub(crate) struct Placed {
-    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) query: Vec<(String, String)>,
     pub(crate) cookies: Vec<(String, String)>,
     /// Query parameter names whose values must not show in error messages.
     pub(crate) secret_query_names: Vec<&'static str>,
+}
+
+/// `text` as a header value marked sensitive; `None` if it cannot be one.
+fn sensitive(text: &str) -> Option<HeaderValue> {
+    let mut value = HeaderValue::from_str(text).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
+/// The header an API key goes in. `Authorization`, the usual one, is recognised without
+/// parsing the name.
+fn header_name(name: &'static str, key: &str) -> Result<HeaderName, String> {
+    if name.eq_ignore_ascii_case("authorization") {
+        return Ok(AUTHORIZATION);
+    }
+    HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| format!("`{name}` (scheme `{key}`) is not a valid header name"))
 }
 
 fn fits(kind: AuthKind, credential: &Credential) -> bool {
@@ -182,78 +240,92 @@ fn fits(kind: AuthKind, credential: &Credential) -> bool {
     }
 }
 
-/// Picks the first alternative whose schemes all have a fitting credential and places them.
-/// An empty alternative means no authentication is needed; when no alternative can be
-/// satisfied the request goes out without credentials and the server decides (usually 401).
-pub(crate) fn place<'c>(
+/// The first alternative whose schemes all have a fitting credential. An empty alternative
+/// means no authentication is needed; when no alternative can be satisfied the result is empty
+/// too: the request goes out without credentials and the server decides (usually 401).
+pub(crate) fn choose<'c>(
     security: Security,
     lookup: impl Fn(&str) -> Option<&'c Credential>,
-) -> Result<Placed, String> {
-    let chosen = security.iter().find_map(|alternative| {
-        alternative
-            .iter()
-            .map(|scheme| {
-                lookup(scheme.key)
-                    .filter(|c| fits(scheme.kind, c))
-                    .map(|c| (*scheme, c))
-            })
-            .collect::<Option<Vec<_>>>()
-    });
+) -> &'static [&'static AuthScheme] {
+    security
+        .iter()
+        .copied()
+        .find(|alternative| {
+            alternative
+                .iter()
+                .all(|scheme| lookup(scheme.key).is_some_and(|c| fits(scheme.kind, c)))
+        })
+        .unwrap_or_default()
+}
+
+/// The chosen schemes with their credentials (looked up again: `choose` allocates nothing).
+fn chosen<'c>(
+    chosen: &'static [&'static AuthScheme],
+    lookup: impl Fn(&str) -> Option<&'c Credential>,
+) -> impl Iterator<Item = (&'static AuthScheme, &'c Credential)> {
+    chosen.iter().filter_map(move |scheme| {
+        let credential = lookup(scheme.key).filter(|c| fits(scheme.kind, c))?;
+        Some((*scheme, credential))
+    })
+}
+
+/// Places the credentials of the [`choose`]n schemes that go in the query or a cookie.
+pub(crate) fn place<'c>(
+    schemes: &'static [&'static AuthScheme],
+    lookup: impl Fn(&str) -> Option<&'c Credential>,
+) -> Placed {
     let mut placed = Placed::default();
-    for (scheme, credential) in chosen.unwrap_or_default() {
+    for (scheme, credential) in chosen(schemes, lookup) {
+        let token = || credential.token().unwrap_or_default().to_owned();
+        match scheme.kind {
+            AuthKind::ApiKeyQuery(name) => {
+                placed.query.push((name.to_owned(), token()));
+                placed.secret_query_names.push(name);
+            }
+            AuthKind::ApiKeyCookie(name) => placed.cookies.push((name.to_owned(), token())),
+            AuthKind::ApiKeyHeader(_) | AuthKind::Bearer | AuthKind::Basic => {}
+        }
+    }
+    placed
+}
+
+/// Sets the headers of the [`choose`]n schemes that go in a header, replacing same-named
+/// ones. Values are marked sensitive.
+pub(crate) fn place_headers<'c>(
+    schemes: &'static [&'static AuthScheme],
+    lookup: impl Fn(&str) -> Option<&'c Credential>,
+    headers: &mut HeaderMap,
+) -> Result<(), String> {
+    for (scheme, credential) in chosen(schemes, lookup) {
         let invalid = || {
             format!(
                 "the credential for `{}` is not a valid header value",
                 scheme.key
             )
         };
-        let sensitive = |text: &str| {
-            let mut value = HeaderValue::from_str(text).map_err(|_| invalid())?;
-            value.set_sensitive(true);
-            Ok::<_, String>(value)
+        let secret = |bearer| {
+            credential
+                .secret()
+                .and_then(|secret| secret.header(bearer))
+                .ok_or_else(invalid)
         };
-        match (scheme.kind, credential) {
+        let (name, value) = match (scheme.kind, credential) {
             (AuthKind::Basic, Credential::Basic { username, password }) => {
                 let encoded = STANDARD.encode(format!("{username}:{}", password.expose()));
-                placed
-                    .headers
-                    .push((AUTHORIZATION, sensitive(&format!("Basic {encoded}"))?));
+                let value = sensitive(&format!("Basic {encoded}")).ok_or_else(invalid)?;
+                (AUTHORIZATION, value)
             }
-            (AuthKind::Bearer, credential) => {
-                let token = credential.token().unwrap_or_default();
-                placed
-                    .headers
-                    .push((AUTHORIZATION, sensitive(&format!("Bearer {token}"))?));
+            (AuthKind::Bearer, _) => (AUTHORIZATION, secret(true)?),
+            (AuthKind::ApiKeyHeader(name), _) => (header_name(name, scheme.key)?, secret(false)?),
+            // `fits` admitted only Basic credentials for Basic schemes; the others go in the
+            // query or a cookie (`place`).
+            (AuthKind::Basic | AuthKind::ApiKeyQuery(_) | AuthKind::ApiKeyCookie(_), _) => {
+                continue;
             }
-            (AuthKind::ApiKeyHeader(name), credential) => {
-                let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                    format!(
-                        "`{name}` (scheme `{}`) is not a valid header name",
-                        scheme.key
-                    )
-                })?;
-                placed
-                    .headers
-                    .push((name, sensitive(credential.token().unwrap_or_default())?));
-            }
-            (AuthKind::ApiKeyQuery(name), credential) => {
-                placed.query.push((
-                    name.to_owned(),
-                    credential.token().unwrap_or_default().to_owned(),
-                ));
-                placed.secret_query_names.push(name);
-            }
-            (AuthKind::ApiKeyCookie(name), credential) => {
-                placed.cookies.push((
-                    name.to_owned(),
-                    credential.token().unwrap_or_default().to_owned(),
-                ));
-            }
-            // `fits` admitted only Basic credentials for Basic schemes.
-            (AuthKind::Basic, _) => {}
-        }
+        };
+        headers.insert(name, value);
     }
-    Ok(placed)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -274,8 +346,13 @@ mod tests {
         kind: AuthKind::Bearer,
     };
 
-    fn placed(security: Security, creds: &BTreeMap<&str, Credential>) -> Placed {
-        place(security, |key| creds.get(key)).unwrap()
+    /// The headers and the other placements of the chosen alternative.
+    fn placed(security: Security, creds: &BTreeMap<&str, Credential>) -> (HeaderMap, Placed) {
+        let lookup = |key: &str| creds.get(key);
+        let schemes = choose(security, lookup);
+        let mut headers = HeaderMap::new();
+        place_headers(schemes, lookup, &mut headers).unwrap();
+        (headers, place(schemes, lookup))
     }
 
     #[test]
@@ -284,10 +361,10 @@ mod tests {
             ("key", Credential::api_key("s")),
             ("bearer", Credential::bearer("t")),
         ]);
-        let both = placed(&[&[&KEY, &BASIC], &[&BEARER, &KEY]], &creds);
-        assert_eq!(both.headers.len(), 1);
-        assert_eq!(both.headers[0].1.to_str().unwrap(), "Bearer t");
-        assert!(both.headers[0].1.is_sensitive());
+        let (headers, both) = placed(&[&[&KEY, &BASIC], &[&BEARER, &KEY]], &creds);
+        assert_eq!(headers.len(), 1);
+        assert_eq!(headers[AUTHORIZATION].to_str().unwrap(), "Bearer t");
+        assert!(headers[AUTHORIZATION].is_sensitive());
         assert_eq!(both.query, [("k".to_owned(), "s".to_owned())]);
         assert_eq!(both.secret_query_names, ["k"]);
     }
@@ -295,27 +372,53 @@ mod tests {
     #[test]
     fn empty_alternative_and_unsatisfiable_send_nothing() {
         let creds = BTreeMap::from([("basic", Credential::bearer("wrong kind"))]);
-        let none = placed(&[&[], &[&BEARER]], &creds);
-        assert!(none.headers.is_empty() && none.query.is_empty());
-        let unsatisfied = placed(&[&[&BASIC]], &creds);
-        assert!(unsatisfied.headers.is_empty());
+        let (headers, none) = placed(&[&[], &[&BEARER]], &creds);
+        assert!(headers.is_empty() && none.query.is_empty());
+        let (headers, _) = placed(&[&[&BASIC]], &creds);
+        assert!(headers.is_empty());
     }
 
     #[test]
     fn basic_is_base64_of_user_and_password() {
         let creds = BTreeMap::from([("basic", Credential::basic("Aladdin", "open sesame"))]);
-        let basic = placed(&[&[&BASIC]], &creds);
+        let (headers, _) = placed(&[&[&BASIC]], &creds);
         // RFC 7617 §2's example.
         assert_eq!(
-            basic.headers[0].1.to_str().unwrap(),
+            headers[AUTHORIZATION].to_str().unwrap(),
             "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
         );
     }
 
     #[test]
+    fn api_keys_go_in_their_header_each_time() {
+        const IN_AUTHORIZATION: AuthScheme = AuthScheme {
+            key: "key",
+            kind: AuthKind::ApiKeyHeader("Authorization"),
+        };
+        const IN_CUSTOM: AuthScheme = AuthScheme {
+            key: "key",
+            kind: AuthKind::ApiKeyHeader("X-API-Key"),
+        };
+        let creds = BTreeMap::from([("key", Credential::bearer("sk-1"))]);
+        for _ in 0..2 {
+            let (headers, _) = placed(&[&[&IN_AUTHORIZATION, &IN_CUSTOM]], &creds);
+            assert_eq!(headers[AUTHORIZATION], "sk-1");
+            assert_eq!(headers["x-api-key"], "sk-1");
+            assert!(headers["x-api-key"].is_sensitive());
+        }
+        assert_eq!(creds["key"], Credential::bearer("sk-1"));
+    }
+
+    #[test]
     fn bad_header_values_are_reported_without_the_secret() {
         let creds = BTreeMap::from([("bearer", Credential::bearer("line\nbreak"))]);
-        let err = place(&[&[&BEARER]], |key| creds.get(key)).err().unwrap();
-        assert!(!err.contains("line"), "{err}");
+        let lookup = |key: &str| creds.get(key);
+        let schemes = choose(&[&[&BEARER]], lookup);
+        for _ in 0..2 {
+            let err = place_headers(schemes, lookup, &mut HeaderMap::new())
+                .err()
+                .unwrap();
+            assert!(!err.contains("line"), "{err}");
+        }
     }
 }

@@ -1,6 +1,9 @@
 //! One operation call: parameters, body, security and options are collected by [`Call`], then
-//! [`Call::send`] builds the request once and sends it, with retries, until it has a response
-//! to return or an error.
+//! [`Call::send`] checks and builds the request and sends it, with retries, until it has a
+//! response to return or an error. It is the per-request cost of a generated client, kept
+//! close to a request written by hand with reqwest (`benches/benches/client.rs`): the base URL
+//! is parsed once per client, the first attempt moves what it built into the request (a retry
+//! builds it again from the same parts), and the futures stay small enough to box cheaply.
 //!
 //! Invariants: nothing is sent when any parameter, header or body failed to encode (the first
 //! problem becomes [`Error::InvalidRequest`]); a retry sends the same bytes again, so only
@@ -13,13 +16,14 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Method, RequestBuilder, Response, Url};
+use reqwest::{Method, Request, RequestBuilder, Response, Url};
 use serde::Serialize;
 
 use super::auth::{self, AuthScheme, Security};
-use super::options::HeaderNames;
+use super::config::Inner;
+use super::options::{HeaderNames, Overrides};
 use super::retry::{retry_after_body, retry_after_header, retryable_status};
-use super::{ClientCore, Error, Multipart, RequestOptions, RetryPolicy};
+use super::{ClientCore, Credential, Error, Multipart, RequestOptions, RetryPolicy};
 use crate::wire::{self, ParamStyle};
 
 /// A request being put together by generated code; made by [`ClientCore::call`].
@@ -57,7 +61,7 @@ pub struct Call<'a> {
     payload: Payload,
     security: Security,
     idempotent: bool,
-    options: Option<&'a RequestOptions>,
+    options: Option<&'a Overrides>,
     stream_response: bool,
     error: Option<String>,
 }
@@ -389,7 +393,7 @@ impl<'a> Call<'a> {
     /// # let _ = call;
     /// ```
     pub fn options(mut self, options: &'a RequestOptions) -> Self {
-        self.options = Some(options);
+        self.options = options.overrides();
         self
     }
 
@@ -420,11 +424,23 @@ impl<'a> Call<'a> {
     /// assert!(response.status().is_success());
     /// # Ok(()) }
     /// ```
-    pub async fn send<E>(self) -> Result<Response, Error<E>> {
-        self.prepare().map_err(Error::invalid)?.run().await
+    pub fn send<E>(self) -> impl Future<Output = Result<Response, Error<E>>> {
+        // Prepared here rather than in the future, so that the future holds the prepared
+        // request only once (an `async fn` keeps its arguments beside its locals). Boxed, so
+        // that the future of a generated method, which holds this one while it waits, stays
+        // small: a generated future is boxed too, and below about 1 KiB the allocator serves
+        // it from its per-thread cache instead of sorting its free lists for a large block.
+        let mut prepared = self.prepare();
+        Box::pin(async move {
+            match &mut prepared {
+                Ok(prepared) => prepared.run().await,
+                Err(error) => Err(Error::invalid(std::mem::take(error))),
+            }
+        })
     }
 
-    /// Builds everything that does not change between attempts.
+    /// Checks everything and puts together the first attempt (URL and headers); a retry puts
+    /// them together again from the same parts ([`Prepared::attempt`]).
     fn prepare(self) -> Result<Prepared<'a>, String> {
         if let Some(error) = self.error {
             return Err(error);
@@ -434,60 +450,61 @@ impl<'a> Call<'a> {
             return Err(error);
         }
         let inner = self.core.inner();
-        let mut url = join(&inner.base_url, &self.path)?;
-        let placed = auth::place(self.security, |key| {
-            options
-                .and_then(|options| options.credentials.get(key))
-                .or_else(|| inner.credentials.get(key))
-        })?;
+        let lookup = |key: &str| credential(options, inner, key);
+        let schemes = auth::choose(self.security, lookup);
+        let placed = auth::place(schemes, lookup);
 
         let mut query = self.query;
         query.extend(placed.query);
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(&query);
-        }
 
-        let mut headers = inner.default_headers.clone();
-        overlay(&mut headers, self.headers);
         let secret_cookie = !placed.cookies.is_empty();
         let mut cookies = self.cookies;
         cookies.extend(placed.cookies);
-        if !cookies.is_empty() {
+        let cookie = if cookies.is_empty() {
+            None
+        } else {
+            // The `Cookie` header the default and parameter headers would have made: the
+            // parameters' replaces the default one (see `overlay`).
+            let existing = self
+                .headers
+                .get(COOKIE)
+                .or_else(|| inner.default_headers.get(COOKIE));
             let mut cookie = wire::cookie_header(&cookies);
-            if let Some(existing) = headers.get(COOKIE).and_then(|value| value.to_str().ok()) {
+            if let Some(existing) = existing.and_then(|value| value.to_str().ok()) {
                 cookie = format!("{existing}; {cookie}");
             }
             let mut value = HeaderValue::from_str(&cookie)
                 .map_err(|_| "a cookie name is not valid in a header".to_owned())?;
             value.set_sensitive(secret_cookie);
-            headers.insert(COOKIE, value);
-        }
-        for (name, value) in placed.headers {
-            headers.insert(name, value);
-        }
-        if let Some(content_type) = self.payload.content_type() {
-            headers.insert(CONTENT_TYPE, content_type.clone());
-        }
-        if let Some(options) = options {
-            overlay(&mut headers, options.headers.clone());
-        }
+            Some(value)
+        };
 
-        Ok(Prepared {
+        let mut prepared = Prepared {
             http: &inner.http,
+            inner,
             method: self.method,
-            url,
-            headers,
+            path: self.path,
+            query,
+            call_headers: self.headers,
+            cookie,
+            schemes,
+            options,
+            url: None,
+            headers: None,
             payload: self.payload,
             idempotent: self.idempotent,
             timeout: options
                 .and_then(|options| options.timeout)
                 .or(inner.timeout),
             policy: options
-                .and_then(|options| options.retry.clone())
-                .unwrap_or_else(|| inner.retry.clone()),
+                .and_then(|options| options.retry.as_ref())
+                .unwrap_or(&inner.retry),
             stream_response: self.stream_response,
             secret_query_names: placed.secret_query_names,
-        })
+        };
+        prepared.headers = Some(prepared.headers()?);
+        prepared.url = Some(prepared.url()?);
+        Ok(prepared)
     }
 }
 
@@ -520,19 +537,46 @@ impl fmt::Debug for Call<'_> {
     }
 }
 
+/// Whether request paths can be set on a copy of `base` (see [`join`]): an `http(s)` URL with
+/// a host, no query or fragment, and a path that is `/` or does not end with `/` (a base such
+/// as `http://h/a/.` parses to `/a/`, which the joined text would not keep).
+pub(crate) fn appendable_base(base: &Url) -> bool {
+    matches!(base.scheme(), "http" | "https")
+        && base.has_host()
+        && base.query().is_none()
+        && base.fragment().is_none()
+        && (base.path() == "/" || !base.path().ends_with('/'))
+}
+
 /// Base URL + path, refusing paths that URL normalization would change.
-fn join(base_url: &str, path: &str) -> Result<Url, String> {
-    let path_only = path.split(['?', '#']).next().unwrap_or_default();
-    for segment in path_only.split('/') {
-        let lower = segment.to_ascii_lowercase();
-        if matches!(
-            lower.as_str(),
-            "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e."
-        ) {
-            return Err(format!(
-                "path `{path}` has a `.` or `..` segment, which URL normalization would remove"
-            ));
+///
+/// The URL is that of the text `base_url` + `path`. When the base was parsed once
+/// ([`appendable_base`]) and the path is plain (visible ASCII, without `?`, `#` or `\`), the
+/// path is set on a copy of the parsed base, which gives the same URL without parsing the
+/// scheme and host again; anything else parses the joined text.
+fn join(base_url: &str, base: Option<&Url>, path: &str) -> Result<Url, String> {
+    let PathScan { dot_segment, plain } = scan(path);
+    if dot_segment {
+        return Err(format!(
+            "path `{path}` has a `.` or `..` segment, which URL normalization would remove"
+        ));
+    }
+    if let Some(base) = base.filter(|_| plain) {
+        let prefix = match base.path() {
+            "/" => "",
+            prefix => prefix,
+        };
+        let slash = if path.is_empty() || path.starts_with('/') {
+            ""
+        } else {
+            "/"
+        };
+        let mut url = base.clone();
+        match (prefix, slash) {
+            ("", "") => url.set_path(path),
+            _ => url.set_path(&[prefix, slash, path].concat()),
         }
+        return Ok(url);
     }
     let joined = match path {
         "" => base_url.to_owned(),
@@ -542,36 +586,99 @@ fn join(base_url: &str, path: &str) -> Result<Url, String> {
     Url::parse(&joined).map_err(|err| format!("URL `{joined}` does not parse: {err}"))
 }
 
+/// The credential for the scheme named `key`: the request's, else the client's.
+fn credential<'c>(
+    options: Option<&'c Overrides>,
+    inner: &'c Inner,
+    key: &str,
+) -> Option<&'c Credential> {
+    options
+        .and_then(|options| options.credentials.get(key))
+        .or_else(|| inner.credentials.get(key))
+}
+
+/// What [`join`] needs to know about a path, found in one pass.
+struct PathScan {
+    /// Up to any `?` or `#`, a `.` or `..` segment, plain or percent-encoded.
+    dot_segment: bool,
+    /// Only visible ASCII, without `?`, `#` or `\`.
+    plain: bool,
+}
+
+/// Looks at `path` for [`PathScan`], a block of bytes at a time where it can.
+fn scan(path: &str) -> PathScan {
+    let bytes = path.as_bytes();
+    // No early exit, so that the loop is vectorized.
+    let plain = bytes.iter().fold(true, |plain, &b| {
+        plain & b.is_ascii_graphic() & (b != b'?') & (b != b'#') & (b != b'\\')
+    });
+    let path_only = match plain {
+        true => bytes,
+        false => &bytes[..memchr::memchr2(b'?', b'#', bytes).unwrap_or(bytes.len())],
+    };
+    let is_dot = |segment: &[u8]| {
+        segment.len() <= 6
+            && matches!(segment.first(), Some(b'.' | b'%'))
+            && [".", "..", "%2e", "%2e%2e", ".%2e", "%2e."]
+                .iter()
+                .any(|dot| segment.eq_ignore_ascii_case(dot.as_bytes()))
+    };
+    let mut segment_start = 0;
+    let mut dot_segment = false;
+    for slash in memchr::memchr_iter(b'/', path_only) {
+        dot_segment |= is_dot(&path_only[segment_start..slash]);
+        segment_start = slash + 1;
+    }
+    dot_segment |= is_dot(&path_only[segment_start..]);
+    PathScan { dot_segment, plain }
+}
+
 /// Sets every header of `src` in `dst`, replacing same-named ones there.
-fn overlay(dst: &mut HeaderMap, src: HeaderMap) {
-    let mut current: Option<HeaderName> = None;
-    for (name, value) in src {
-        match name {
-            Some(name) => {
-                dst.insert(name.clone(), value);
-                current = Some(name);
-            }
-            None => {
-                if let Some(name) = &current {
-                    dst.append(name.clone(), value);
-                }
-            }
+fn overlay(dst: &mut HeaderMap, src: &HeaderMap) {
+    for name in src.keys() {
+        let mut values = src.get_all(name).iter();
+        if let Some(first) = values.next() {
+            dst.insert(name.clone(), first.clone());
+        }
+        for value in values {
+            dst.append(name.clone(), value.clone());
         }
     }
 }
 
-/// A request ready to go, attempt after attempt.
+/// A request checked and ready to go, attempt after attempt: the first attempt takes the URL
+/// and headers built by [`Call::prepare`], a retry builds them again from the same parts, so
+/// a request that is not retried builds them once and clones nothing.
 struct Prepared<'a> {
     http: &'a reqwest::Client,
+    inner: &'a Inner,
     method: Method,
-    url: Url,
-    headers: HeaderMap,
+    path: String,
+    /// Parameters, then credentials placed in the query.
+    query: Vec<(String, String)>,
+    /// Header parameters.
+    call_headers: HeaderMap,
+    /// The whole `Cookie` header, when there are cookies to send.
+    cookie: Option<HeaderValue>,
+    /// The security schemes whose credentials are sent.
+    schemes: &'static [&'static AuthScheme],
+    options: Option<&'a Overrides>,
+    /// The URL of the next attempt, when already built.
+    url: Option<Url>,
+    /// The headers of the next attempt, when already built.
+    headers: Option<HeaderMap>,
     payload: Payload,
     idempotent: bool,
     timeout: Option<Duration>,
-    policy: RetryPolicy,
+    policy: &'a RetryPolicy,
     stream_response: bool,
     secret_query_names: Vec<&'static str>,
+}
+
+/// How long to wait before a retry: known, or asked by the response (see `wait_for`).
+enum Wait<F> {
+    For(Duration),
+    Until(F),
 }
 
 /// An attempt that got no response.
@@ -591,67 +698,142 @@ impl From<reqwest::Error> for Failure {
 }
 
 impl Prepared<'_> {
-    async fn run<E>(mut self) -> Result<Response, Error<E>> {
+    async fn run<E>(&mut self) -> Result<Response, Error<E>> {
         let may_retry = self.idempotent || self.policy.retry_non_idempotent;
         let mut retry = 0;
         loop {
             let retries_left = retry < self.policy.max_retries && self.payload.rebuildable();
-            let request = self.request()?;
-            let wait = match self.execute(request).await {
-                Ok(response) => {
-                    let status = response.status();
-                    if !(retries_left && may_retry && retryable_status(status, self.idempotent)) {
-                        return Ok(response);
+            // The blocks end what they bind before the next `.await`, so that the future does
+            // not keep room for a request or a response across every wait.
+            let wait = {
+                let outcome = {
+                    let sending = self.attempt()?.map(|request| self.execute(request));
+                    match sending {
+                        Ok(sending) => sending.await,
+                        Err(err) => Err(Failure::from(err)),
                     }
-                    match self.wait_for(retry, response).await {
-                        Ok(wait) => wait,
-                        Err(response) => return Ok(response),
+                };
+                match outcome {
+                    Ok(response) => {
+                        let status = response.status();
+                        if !(retries_left && may_retry && retryable_status(status, self.idempotent))
+                        {
+                            return Ok(response);
+                        }
+                        Wait::Until(Box::pin(self.wait_for(retry, response)))
                     }
-                }
-                Err(failure) => {
-                    // A refused connection never reached the server, so even a POST is safe
-                    // to send again.
-                    let again = match &failure {
-                        Failure::Timeout => may_retry,
-                        Failure::Http(err) => err.is_connect() || (may_retry && err.is_request()),
-                    };
-                    if !(retries_left && again) {
-                        return Err(self.error(failure));
+                    Err(failure) => {
+                        // A refused connection never reached the server, so even a POST is
+                        // safe to send again.
+                        let again = match &failure {
+                            Failure::Timeout => may_retry,
+                            Failure::Http(err) => {
+                                err.is_connect() || (may_retry && err.is_request())
+                            }
+                        };
+                        if !(retries_left && again) {
+                            return Err(self.error(failure));
+                        }
+                        Wait::For(self.policy.backoff(retry))
                     }
-                    self.policy.backoff(retry)
                 }
             };
-            tokio::time::sleep(wait).await;
+            let wait = match wait {
+                Wait::For(wait) => wait,
+                Wait::Until(asked) => match asked.await {
+                    Ok(wait) => wait,
+                    Err(response) => return Ok(response),
+                },
+            };
+            Box::pin(tokio::time::sleep(wait)).await;
             retry += 1;
         }
     }
 
-    fn request<E>(&mut self) -> Result<RequestBuilder, Error<E>> {
-        let builder = self
-            .http
-            .request(self.method.clone(), self.url.clone())
-            .headers(self.headers.clone());
-        Ok(match &mut self.payload {
-            Payload::Empty => builder,
-            Payload::Buffered { bytes, .. } => builder.body(bytes.clone()),
-            Payload::Multipart(form) => builder.multipart(form.to_form().map_err(Error::invalid)?),
-            Payload::Stream { body, .. } => match body.take() {
-                Some(body) => builder.body(body),
-                None => builder,
-            },
-        })
+    /// The URL: base URL, path, then the query.
+    fn url(&self) -> Result<Url, String> {
+        let mut url = join(&self.inner.base_url, self.inner.base.as_ref(), &self.path)?;
+        if !self.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&self.query);
+        }
+        Ok(url)
     }
 
-    async fn execute(&self, request: RequestBuilder) -> Result<Response, Failure> {
-        match self.timeout {
-            Some(timeout) if self.stream_response => {
-                match tokio::time::timeout(timeout, request.send()).await {
+    /// The headers, each source replacing the one before: the client's defaults, header
+    /// parameters, cookies, credentials, the body's content type, the request options.
+    fn headers(&self) -> Result<HeaderMap, String> {
+        let options = self.options.map(|options| &options.headers);
+        // Room for every header up front, and for reqwest's own defaults (`Accept`): a clone
+        // of the defaults would have to grow.
+        let capacity = 2
+            + self.inner.default_headers.len()
+            + self.call_headers.len()
+            + usize::from(self.cookie.is_some())
+            + self.schemes.len()
+            + usize::from(self.payload.content_type().is_some())
+            + options.map_or(0, HeaderMap::len);
+        let mut headers = HeaderMap::with_capacity(capacity);
+        overlay(&mut headers, &self.inner.default_headers);
+        overlay(&mut headers, &self.call_headers);
+        if let Some(cookie) = &self.cookie {
+            headers.insert(COOKIE, cookie.clone());
+        }
+        let lookup = |key: &str| credential(self.options, self.inner, key);
+        auth::place_headers(self.schemes, lookup, &mut headers)?;
+        if let Some(content_type) = self.payload.content_type() {
+            headers.insert(CONTENT_TYPE, content_type.clone());
+        }
+        if let Some(options) = options {
+            overlay(&mut headers, options);
+        }
+        Ok(headers)
+    }
+
+    /// The next attempt's request. The outer error is a body that cannot be built; the inner
+    /// one is reqwest's refusal of a multipart request, reported as that attempt's failure.
+    fn attempt<E>(&mut self) -> Result<Result<Request, reqwest::Error>, Error<E>> {
+        let url = match self.url.take() {
+            Some(url) => url,
+            None => self.url().map_err(Error::invalid)?,
+        };
+        let headers = match self.headers.take() {
+            Some(headers) => headers,
+            None => self.headers().map_err(Error::invalid)?,
+        };
+        let mut request = Request::new(self.method.clone(), url);
+        *request.headers_mut() = headers;
+        if !self.stream_response {
+            *request.timeout_mut() = self.timeout;
+        }
+        let body = match &mut self.payload {
+            Payload::Empty => None,
+            Payload::Buffered { bytes, .. } => Some(reqwest::Body::from(bytes.clone())),
+            Payload::Multipart(form) => {
+                let form = form.to_form().map_err(Error::invalid)?;
+                return Ok(RequestBuilder::from_parts(self.http.clone(), request)
+                    .multipart(form)
+                    .build());
+            }
+            Payload::Stream { body, .. } => body.take(),
+        };
+        *request.body_mut() = body;
+        Ok(Ok(request))
+    }
+
+    /// Sends one attempt. The timeout is reqwest's own (set on the request, it bounds the
+    /// reading of the body too) unless the response is streamed: then only the wait for the
+    /// headers is bounded, here.
+    fn execute(&self, request: Request) -> impl Future<Output = Result<Response, Failure>> + use<> {
+        let pending = self.http.execute(request);
+        let headers_timeout = self.timeout.filter(|_| self.stream_response);
+        async move {
+            match headers_timeout {
+                Some(timeout) => match Box::pin(tokio::time::timeout(timeout, pending)).await {
                     Ok(result) => result.map_err(Failure::from),
                     Err(_elapsed) => Err(Failure::Timeout),
-                }
+                },
+                None => pending.await.map_err(Failure::from),
             }
-            Some(timeout) => request.timeout(timeout).send().await.map_err(Failure::from),
-            None => request.send().await.map_err(Failure::from),
         }
     }
 
@@ -746,28 +928,93 @@ fn redact(err: &mut reqwest::Error, names: &[&str]) {
 mod tests {
     use super::*;
 
+    /// `join` with the base parsed once where it can be, as `ClientCore` does.
+    fn joined(base_url: &str, path: &str) -> Result<Url, String> {
+        let base = Url::parse(base_url).ok().filter(appendable_base);
+        join(base_url, base.as_ref(), path)
+    }
+
     #[test]
     fn join_keeps_the_prefix_and_one_slash() {
         let base = "http://h/api/v1";
         assert_eq!(
-            join(base, "/runs").unwrap().as_str(),
+            joined(base, "/runs").unwrap().as_str(),
             "http://h/api/v1/runs"
         );
-        assert_eq!(join(base, "runs").unwrap().as_str(), "http://h/api/v1/runs");
-        assert_eq!(join("http://h", "").unwrap().as_str(), "http://h/");
-        assert_eq!(join("http://h", "/a/%2F/b").unwrap().path(), "/a/%2F/b");
+        assert_eq!(
+            joined(base, "runs").unwrap().as_str(),
+            "http://h/api/v1/runs"
+        );
+        assert_eq!(joined("http://h", "").unwrap().as_str(), "http://h/");
+        assert_eq!(joined("http://h", "/a/%2F/b").unwrap().path(), "/a/%2F/b");
     }
 
     #[test]
     fn join_refuses_dot_segments() {
-        for path in ["/a/../b", "/a/%2E%2E/b", "/a/.%2e", "/./x", "/x/%2e"] {
-            assert!(join("http://h", path).is_err(), "{path}");
+        for path in [
+            "/a/../b",
+            "/a/%2E%2E/b",
+            "/a/.%2e",
+            "/./x",
+            "/x/%2e",
+            "..",
+            "/x/%2E.",
+        ] {
+            assert!(joined("http://h", path).is_err(), "{path}");
+            assert!(join("http://h", None, path).is_err(), "{path}");
         }
-        for path in ["/a/.../b", "/a/.b/c", "/v1.2/x"] {
-            assert!(join("http://h", path).is_ok(), "{path}");
+        for path in ["/a/.../b", "/a/.b/c", "/v1.2/x", "/a/%2e%2e%2e"] {
+            assert!(joined("http://h", path).is_ok(), "{path}");
         }
         let encoded = format!("/runs/{}", wire::encode_path_segment(".."));
-        assert!(join("http://h", &encoded).is_err());
+        assert!(joined("http://h", &encoded).is_err());
+    }
+
+    #[test]
+    fn join_on_the_parsed_base_is_join_on_the_text() {
+        let bases = [
+            "http://h",
+            "https://user:pw@Example.COM:443",
+            "http://127.0.0.1:8080/api/v1",
+            "http://h/a b/%7e",
+            "http://h/a/..",
+            "http://h/a/%2E%2E",
+            "http://[::1]:9/x",
+            "HTTP://h/Caps",
+        ];
+        let paths = [
+            "",
+            "/",
+            "runs",
+            "/runs",
+            "//runs",
+            "/runs/",
+            "/a/%2F/b",
+            "/v2/conversations/6f1c2c1e-8f3a-4d1b-9a55-0c2f3b4d5e6f",
+            "/a|b/{c}/[d]/\"",
+            "/%zz/%41/~x/a;b=c,d/e:f@g!$&'()*+=",
+            "/%2e%2e%2e/...",
+        ];
+        for base_url in bases {
+            let base = Url::parse(base_url).unwrap();
+            assert!(appendable_base(&base), "{base_url}");
+            for path in paths {
+                assert_eq!(
+                    join(base_url, Some(&base), path),
+                    join(base_url, None, path),
+                    "{base_url} + {path}"
+                );
+            }
+        }
+        for base_url in [
+            "http://h/a/.",
+            "http://h/a?k=v",
+            "http://h/a#f",
+            "mailto:x@h",
+        ] {
+            let base = Url::parse(base_url).unwrap();
+            assert!(!appendable_base(&base), "{base_url}");
+        }
     }
 
     #[test]
@@ -778,7 +1025,7 @@ mod tests {
         let mut src = HeaderMap::new();
         src.append("a", HeaderValue::from_static("2"));
         src.append("a", HeaderValue::from_static("3"));
-        overlay(&mut dst, src);
+        overlay(&mut dst, &src);
         assert_eq!(dst.get_all("a").iter().collect::<Vec<_>>(), ["2", "3"]);
         assert_eq!(dst["b"], "1");
     }

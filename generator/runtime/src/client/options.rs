@@ -29,6 +29,15 @@ use super::{Credential, RetryPolicy};
 /// ```
 #[derive(Clone, Default)]
 pub struct RequestOptions {
+    /// Boxed, and only once something is set: every generated request builder holds options
+    /// (most often none), and its future holds the builder twice, so they are kept to one
+    /// pointer (see `collect` in `response.rs` for why futures are kept small).
+    overrides: Option<Box<Overrides>>,
+}
+
+/// The settings of a [`RequestOptions`].
+#[derive(Clone, Default)]
+pub(crate) struct Overrides {
     pub(crate) timeout: Option<Duration>,
     pub(crate) headers: HeaderMap,
     pub(crate) credentials: BTreeMap<String, Credential>,
@@ -54,7 +63,7 @@ impl RequestOptions {
     /// # let _ = options;
     /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.set().timeout = Some(timeout);
         self
     }
 
@@ -70,14 +79,16 @@ impl RequestOptions {
             HeaderValue::from_str(value),
         ) {
             (Ok(name), Ok(value)) => {
-                self.headers.insert(name, value);
+                self.set().headers.insert(name, value);
             }
             (Err(_), _) => {
-                self.error
+                self.set()
+                    .error
                     .get_or_insert(format!("`{name}` is not a valid header name"));
             }
             (_, Err(_)) => {
-                self.error
+                self.set()
+                    .error
                     .get_or_insert(format!("the value of header `{name}` is not valid"));
             }
         }
@@ -93,7 +104,7 @@ impl RequestOptions {
     /// # let _ = options;
     /// ```
     pub fn credential(mut self, key: impl Into<String>, credential: Credential) -> Self {
-        self.credentials.insert(key.into(), credential);
+        self.set().credentials.insert(key.into(), credential);
         self
     }
 
@@ -104,8 +115,17 @@ impl RequestOptions {
     /// # let _ = options;
     /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
+        self.set().retry = Some(policy);
         self
+    }
+
+    fn set(&mut self) -> &mut Overrides {
+        self.overrides.get_or_insert_default()
+    }
+
+    /// What is set, if anything.
+    pub(crate) fn overrides(&self) -> Option<&Overrides> {
+        self.overrides.as_deref()
     }
 }
 
@@ -120,12 +140,14 @@ impl fmt::Debug for HeaderNames<'_> {
 
 impl fmt::Debug for RequestOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let none = Overrides::default();
+        let set = self.overrides().unwrap_or(&none);
         f.debug_struct("RequestOptions")
-            .field("timeout", &self.timeout)
-            .field("headers", &HeaderNames(&self.headers))
-            .field("credentials", &self.credentials)
-            .field("retry", &self.retry)
-            .field("error", &self.error)
+            .field("timeout", &set.timeout)
+            .field("headers", &HeaderNames(&set.headers))
+            .field("credentials", &set.credentials)
+            .field("retry", &set.retry)
+            .field("error", &set.error)
             .finish()
     }
 }

@@ -2,8 +2,8 @@
 //! byte stream for downloads, typed API errors, and status + headers alongside a value
 //! ([`WithInfo`]). Tests: `tests/client.rs` (`read_*`, `byte_stream_*`, `with_info_*`).
 
-use bytes::Bytes;
-use futures::{Stream, TryStreamExt as _};
+use bytes::{Bytes, BytesMut};
+use futures::{Stream, TryFutureExt as _, TryStreamExt as _};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
@@ -27,10 +27,36 @@ use super::Error;
 /// let pet: Pet = oagen_rt::client::read_json(response).await?;
 /// # Ok(()) }
 /// ```
-pub async fn read_json<T: DeserializeOwned, E>(response: reqwest::Response) -> Result<T, Error<E>> {
+pub fn read_json<T: DeserializeOwned, E>(
+    response: reqwest::Response,
+) -> impl Future<Output = Result<T, Error<E>>> {
     let status = response.status();
-    let body = response.bytes().await.map_err(Error::from_reqwest)?;
-    decode_json(status, body)
+    let chunks = response.bytes_stream();
+    async move { decode_json(status, collect(chunks).await.map_err(Error::from_reqwest)?) }
+}
+
+/// The whole body, as `Response::bytes` reads it: the same chunks (from `bytes_stream`,
+/// trailers skipped), one returned as it is, several joined.
+///
+/// The readers take the chunks out of the response before their future starts: awaiting
+/// `bytes()`, a future keeps the whole response (status line, headers, URL) until the body is
+/// read, beside the copy in its own arguments. Generated methods hold these futures while they
+/// wait and are boxed; kept small, the box stays below the size the allocator serves from its
+/// per-thread cache.
+async fn collect<S>(mut chunks: S) -> reqwest::Result<Bytes>
+where
+    S: Stream<Item = reqwest::Result<Bytes>> + Unpin,
+{
+    let Some(first) = chunks.try_next().await? else {
+        return Ok(Bytes::new());
+    };
+    let mut joined: Option<BytesMut> = None;
+    while let Some(chunk) = chunks.try_next().await? {
+        joined
+            .get_or_insert_with(|| BytesMut::from(&first[..]))
+            .extend_from_slice(&chunk);
+    }
+    Ok(joined.map_or(first, BytesMut::freeze))
 }
 
 /// Decodes a JSON body already read; see [`read_json`].
@@ -51,6 +77,11 @@ pub async fn read_json<T: DeserializeOwned, E>(response: reqwest::Response) -> R
 pub fn decode_json<T: DeserializeOwned, E>(status: StatusCode, body: Bytes) -> Result<T, Error<E>> {
     let empty = body.iter().all(u8::is_ascii_whitespace);
     let text: &[u8] = if empty { b"null" } else { &body };
+    // Tracking the path costs on every value, so it is paid only to explain a failure: the
+    // same input fails the same way the second time.
+    if let Ok(value) = serde_json::from_slice(text) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(text);
     let result = serde_path_to_error::deserialize(&mut deserializer)
         .map_err(|err| {
@@ -84,16 +115,19 @@ pub fn decode_json<T: DeserializeOwned, E>(status: StatusCode, body: Bytes) -> R
 /// let text: String = oagen_rt::client::read_text(response).await?;
 /// # Ok(()) }
 /// ```
-pub async fn read_text<E>(response: reqwest::Response) -> Result<String, Error<E>> {
+pub fn read_text<E>(response: reqwest::Response) -> impl Future<Output = Result<String, Error<E>>> {
     let status = response.status();
-    let body = response.bytes().await.map_err(Error::from_reqwest)?;
-    match std::str::from_utf8(&body) {
-        Ok(text) => Ok(text.to_owned()),
-        Err(err) => Err(Error::Decode {
-            status,
-            message: format!("body is not UTF-8: {err}"),
-            body,
-        }),
+    let chunks = response.bytes_stream();
+    async move {
+        let body = collect(chunks).await.map_err(Error::from_reqwest)?;
+        match std::str::from_utf8(&body) {
+            Ok(text) => Ok(text.to_owned()),
+            Err(err) => Err(Error::Decode {
+                status,
+                message: format!("body is not UTF-8: {err}"),
+                body,
+            }),
+        }
     }
 }
 
@@ -104,8 +138,8 @@ pub async fn read_text<E>(response: reqwest::Response) -> Result<String, Error<E
 /// let bytes: bytes::Bytes = oagen_rt::client::read_bytes(response).await?;
 /// # Ok(()) }
 /// ```
-pub async fn read_bytes<E>(response: reqwest::Response) -> Result<Bytes, Error<E>> {
-    response.bytes().await.map_err(Error::from_reqwest)
+pub fn read_bytes<E>(response: reqwest::Response) -> impl Future<Output = Result<Bytes, Error<E>>> {
+    collect(response.bytes_stream()).map_err(Error::from_reqwest)
 }
 
 /// The body as a stream of chunks, never buffered whole: binary downloads go through here.
@@ -143,19 +177,26 @@ pub fn byte_stream<E>(response: reqwest::Response) -> impl Stream<Item = Result<
 /// }
 /// # }
 /// ```
-pub async fn api_error<T: DeserializeOwned, E>(
+pub fn api_error<T: DeserializeOwned, E>(
     response: reqwest::Response,
     variant: impl FnOnce(T) -> E,
-) -> Error<E> {
+) -> impl Future<Output = Error<E>> {
     let status = response.status();
     let headers = Box::new(response.headers().clone());
-    match read_json::<T, E>(response).await {
-        Ok(body) => Error::Api {
-            status,
-            headers,
-            body: Box::new(variant(body)),
-        },
-        Err(err) => err,
+    let chunks = response.bytes_stream();
+    async move {
+        let body = match collect(chunks).await {
+            Ok(body) => body,
+            Err(err) => return Error::from_reqwest(err),
+        };
+        match decode_json::<T, E>(status, body) {
+            Ok(body) => Error::Api {
+                status,
+                headers,
+                body: Box::new(variant(body)),
+            },
+            Err(err) => err,
+        }
     }
 }
 
@@ -301,4 +342,27 @@ pub fn required_response_header<T: DeserializeOwned, E>(
         body: Bytes::new(),
         message: format!("required response header `{name}` is missing"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(parts: &[&'static str]) -> impl Stream<Item = reqwest::Result<Bytes>> + Unpin {
+        futures::stream::iter(
+            parts
+                .iter()
+                .map(|part| Ok(Bytes::from_static(part.as_bytes()))),
+        )
+    }
+
+    #[test]
+    fn collect_joins_chunks_like_bytes_does() {
+        let collected =
+            |parts: &[&'static str]| futures::executor::block_on(collect(chunks(parts)));
+        assert_eq!(collected(&[]).unwrap(), "");
+        assert_eq!(collected(&["{\"a\":1}"]).unwrap(), "{\"a\":1}");
+        assert_eq!(collected(&["{\"a\"", ":", "1}"]).unwrap(), "{\"a\":1}");
+        assert_eq!(collected(&["", "x", ""]).unwrap(), "x");
+    }
 }

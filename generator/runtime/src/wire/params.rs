@@ -8,6 +8,7 @@
 //!
 //! Tests: `wire/tests.rs`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -369,8 +370,15 @@ pub fn encode_path<T: Serialize + ?Sized>(
             }
         }
         scalar => {
-            let text = scalar_text(name, scalar, style)?.unwrap_or_default();
-            (vec![encode_path_segment(&text)], false)
+            let piece = match scalar {
+                Value::String(text) => encode_path_segment(text),
+                _ => encode_path_segment(&scalar_text(name, scalar, style)?.unwrap_or_default()),
+            };
+            // The common case (`/runs/{id}`): one piece, nothing to join.
+            if matches!(style, ParamStyle::Simple) {
+                return Ok(piece);
+            }
+            (vec![piece], false)
         }
     };
     let scalar = !matches!(value, Value::Array(_) | Value::Object(_));
@@ -432,7 +440,9 @@ pub fn encode_path_segment(raw: &str) -> String {
     match raw {
         "." => "%2E".to_owned(),
         ".." => "%2E%2E".to_owned(),
-        _ => utf8_percent_encode(raw, SEGMENT).to_string(),
+        // Through `Cow`, not `Display`: a value with nothing to encode (ids, numbers, most
+        // names) is copied once.
+        _ => Cow::from(utf8_percent_encode(raw, SEGMENT)).into_owned(),
     }
 }
 

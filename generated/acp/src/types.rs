@@ -3,8 +3,8 @@
 #[cfg(
     any(
         feature = "tag-agents",
-        feature = "tag-stateless-runs",
         feature = "tag-thread-runs",
+        feature = "tag-stateless-runs",
         feature = "unused-types",
         feature = "tag-threads"
     )
@@ -175,54 +175,9 @@ pub enum CancelStatelessRunAction {
     Unknown(String),
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl CancelStatelessRunAction {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Interrupt => "interrupt",
-            Self::Rollback => "rollback",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "interrupt" => Self::Interrupt,
-            "rollback" => Self::Rollback,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl Serialize for CancelStatelessRunAction {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl<'de> Deserialize<'de> for CancelStatelessRunAction {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl std::fmt::Display for CancelStatelessRunAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl rt::wire::Known for CancelStatelessRunAction {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    CancelStatelessRunAction { Interrupt = "interrupt", Rollback = "rollback" }
+);
 #[cfg(feature = "tag-thread-runs")]
 /// Action
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -233,54 +188,9 @@ pub enum CancelThreadRunAction {
     Unknown(String),
 }
 #[cfg(feature = "tag-thread-runs")]
-impl CancelThreadRunAction {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Interrupt => "interrupt",
-            Self::Rollback => "rollback",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "interrupt" => Self::Interrupt,
-            "rollback" => Self::Rollback,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
-impl Serialize for CancelThreadRunAction {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
-impl<'de> Deserialize<'de> for CancelThreadRunAction {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
-impl std::fmt::Display for CancelThreadRunAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
-impl rt::wire::Known for CancelThreadRunAction {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    CancelThreadRunAction { Interrupt = "interrupt", Rollback = "rollback" }
+);
 #[cfg(
     any(
         feature = "tag-thread-runs",
@@ -325,14 +235,10 @@ pub struct CustomRunResultUpdate {
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for CustomRunResultUpdate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.r#type,
-                &format!("{pointer}{}", "/type"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.status,
-                &format!("{pointer}{}", "/status"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/type", &self.r#type), ("/status", &self.status)],
+        )
     }
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -344,52 +250,7 @@ pub enum CustomRunResultUpdateType {
     Unknown(String),
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl CustomRunResultUpdateType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Custom => "custom",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "custom" => Self::Custom,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl Serialize for CustomRunResultUpdateType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl<'de> Deserialize<'de> for CustomRunResultUpdateType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl std::fmt::Display for CustomRunResultUpdateType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl rt::wire::Known for CustomRunResultUpdateType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(CustomRunResultUpdateType { Custom = "custom" });
 #[cfg(
     any(
         feature = "tag-agents",
@@ -480,10 +341,7 @@ pub struct Message {
 )]
 impl rt::wire::Known for Message {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.content,
-            &format!("{pointer}{}", "/content"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/content", &self.content)])
     }
 }
 #[cfg(
@@ -587,10 +445,7 @@ pub struct MessageContentArrayItemMessageTextBlock {
 )]
 impl rt::wire::Known for MessageContentArrayItemMessageTextBlock {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[cfg(
@@ -613,76 +468,7 @@ pub enum MessageContentArrayItemMessageTextBlockType {
         feature = "tag-stateless-runs"
     )
 )]
-impl MessageContentArrayItemMessageTextBlockType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-threads",
-        feature = "tag-thread-runs",
-        feature = "tag-stateless-runs"
-    )
-)]
-impl Serialize for MessageContentArrayItemMessageTextBlockType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-threads",
-        feature = "tag-thread-runs",
-        feature = "tag-stateless-runs"
-    )
-)]
-impl<'de> Deserialize<'de> for MessageContentArrayItemMessageTextBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-threads",
-        feature = "tag-thread-runs",
-        feature = "tag-stateless-runs"
-    )
-)]
-impl std::fmt::Display for MessageContentArrayItemMessageTextBlockType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-threads",
-        feature = "tag-thread-runs",
-        feature = "tag-stateless-runs"
-    )
-)]
-impl rt::wire::Known for MessageContentArrayItemMessageTextBlockType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(MessageContentArrayItemMessageTextBlockType { Text = "text" });
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// The output of the agent. The schema is described in agent ACP descriptor under 'spec.output'.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -751,10 +537,7 @@ pub struct Run {
 #[cfg(feature = "unused-types")]
 impl rt::wire::Known for Run {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.status,
-            &format!("{pointer}{}", "/status"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
     }
 }
 #[cfg(feature = "unused-types")]
@@ -808,18 +591,14 @@ impl RunCreate {
 #[cfg(feature = "unused-types")]
 impl rt::wire::Known for RunCreate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.stream_mode,
-                &format!("{pointer}{}", "/stream_mode"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.on_disconnect,
-                &format!("{pointer}{}", "/on_disconnect"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.multitask_strategy,
-                &format!("{pointer}{}", "/multitask_strategy"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[
+                ("/stream_mode", &self.stream_mode),
+                ("/on_disconnect", &self.on_disconnect),
+                ("/multitask_strategy", &self.multitask_strategy),
+            ],
+        )
     }
 }
 #[cfg(feature = "unused-types")]
@@ -849,58 +628,10 @@ pub enum RunCreateMultitaskStrategy {
     Unknown(String),
 }
 #[cfg(feature = "unused-types")]
-impl RunCreateMultitaskStrategy {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Reject => "reject",
-            Self::Rollback => "rollback",
-            Self::Interrupt => "interrupt",
-            Self::Enqueue => "enqueue",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "reject" => Self::Reject,
-            "rollback" => Self::Rollback,
-            "interrupt" => Self::Interrupt,
-            "enqueue" => Self::Enqueue,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "unused-types")]
-impl Serialize for RunCreateMultitaskStrategy {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "unused-types")]
-impl<'de> Deserialize<'de> for RunCreateMultitaskStrategy {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "unused-types")]
-impl std::fmt::Display for RunCreateMultitaskStrategy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "unused-types")]
-impl rt::wire::Known for RunCreateMultitaskStrategy {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    RunCreateMultitaskStrategy { Reject = "reject", Rollback = "rollback", Interrupt =
+    "interrupt", Enqueue = "enqueue" }
+);
 #[cfg(feature = "unused-types")]
 /// On Disconnect
 ///
@@ -913,54 +644,7 @@ pub enum RunCreateOnDisconnect {
     Unknown(String),
 }
 #[cfg(feature = "unused-types")]
-impl RunCreateOnDisconnect {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Cancel => "cancel",
-            Self::Continue => "continue",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "cancel" => Self::Cancel,
-            "continue" => Self::Continue,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "unused-types")]
-impl Serialize for RunCreateOnDisconnect {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "unused-types")]
-impl<'de> Deserialize<'de> for RunCreateOnDisconnect {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "unused-types")]
-impl std::fmt::Display for RunCreateOnDisconnect {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "unused-types")]
-impl rt::wire::Known for RunCreateOnDisconnect {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(RunCreateOnDisconnect { Cancel = "cancel", Continue = "continue" });
 #[cfg(feature = "tag-thread-runs")]
 /// Payload for creating a stateful run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1019,22 +703,15 @@ impl RunCreateStateful {
 #[cfg(feature = "tag-thread-runs")]
 impl rt::wire::Known for RunCreateStateful {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.stream_mode,
-                &format!("{pointer}{}", "/stream_mode"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.on_disconnect,
-                &format!("{pointer}{}", "/on_disconnect"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.multitask_strategy,
-                &format!("{pointer}{}", "/multitask_strategy"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.if_not_exists,
-                &format!("{pointer}{}", "/if_not_exists"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[
+                ("/stream_mode", &self.stream_mode),
+                ("/on_disconnect", &self.on_disconnect),
+                ("/multitask_strategy", &self.multitask_strategy),
+                ("/if_not_exists", &self.if_not_exists),
+            ],
+        )
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1062,54 +739,7 @@ pub enum RunCreateStatefulIfNotExists {
     Unknown(String),
 }
 #[cfg(feature = "tag-thread-runs")]
-impl RunCreateStatefulIfNotExists {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Create => "create",
-            Self::Reject => "reject",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "create" => Self::Create,
-            "reject" => Self::Reject,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
-impl Serialize for RunCreateStatefulIfNotExists {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
-impl<'de> Deserialize<'de> for RunCreateStatefulIfNotExists {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
-impl std::fmt::Display for RunCreateStatefulIfNotExists {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
-impl rt::wire::Known for RunCreateStatefulIfNotExists {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(RunCreateStatefulIfNotExists { Create = "create", Reject = "reject" });
 #[cfg(feature = "tag-thread-runs")]
 /// Multitask Strategy
 ///
@@ -1124,58 +754,10 @@ pub enum RunCreateStatefulMultitaskStrategy {
     Unknown(String),
 }
 #[cfg(feature = "tag-thread-runs")]
-impl RunCreateStatefulMultitaskStrategy {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Reject => "reject",
-            Self::Rollback => "rollback",
-            Self::Interrupt => "interrupt",
-            Self::Enqueue => "enqueue",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "reject" => Self::Reject,
-            "rollback" => Self::Rollback,
-            "interrupt" => Self::Interrupt,
-            "enqueue" => Self::Enqueue,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
-impl Serialize for RunCreateStatefulMultitaskStrategy {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
-impl<'de> Deserialize<'de> for RunCreateStatefulMultitaskStrategy {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
-impl std::fmt::Display for RunCreateStatefulMultitaskStrategy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
-impl rt::wire::Known for RunCreateStatefulMultitaskStrategy {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    RunCreateStatefulMultitaskStrategy { Reject = "reject", Rollback = "rollback",
+    Interrupt = "interrupt", Enqueue = "enqueue" }
+);
 #[cfg(feature = "tag-thread-runs")]
 /// On Disconnect
 ///
@@ -1188,54 +770,9 @@ pub enum RunCreateStatefulOnDisconnect {
     Unknown(String),
 }
 #[cfg(feature = "tag-thread-runs")]
-impl RunCreateStatefulOnDisconnect {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Cancel => "cancel",
-            Self::Continue => "continue",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "cancel" => Self::Cancel,
-            "continue" => Self::Continue,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
-impl Serialize for RunCreateStatefulOnDisconnect {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
-impl<'de> Deserialize<'de> for RunCreateStatefulOnDisconnect {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
-impl std::fmt::Display for RunCreateStatefulOnDisconnect {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
-impl rt::wire::Known for RunCreateStatefulOnDisconnect {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    RunCreateStatefulOnDisconnect { Cancel = "cancel", Continue = "continue" }
+);
 #[cfg(feature = "tag-thread-runs")]
 /// Stream Mode
 ///
@@ -1310,22 +847,15 @@ impl RunCreateStateless {
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for RunCreateStateless {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.stream_mode,
-                &format!("{pointer}{}", "/stream_mode"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.on_disconnect,
-                &format!("{pointer}{}", "/on_disconnect"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.multitask_strategy,
-                &format!("{pointer}{}", "/multitask_strategy"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.on_completion,
-                &format!("{pointer}{}", "/on_completion"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[
+                ("/stream_mode", &self.stream_mode),
+                ("/on_disconnect", &self.on_disconnect),
+                ("/multitask_strategy", &self.multitask_strategy),
+                ("/on_completion", &self.on_completion),
+            ],
+        )
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -1355,58 +885,10 @@ pub enum RunCreateStatelessMultitaskStrategy {
     Unknown(String),
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl RunCreateStatelessMultitaskStrategy {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Reject => "reject",
-            Self::Rollback => "rollback",
-            Self::Interrupt => "interrupt",
-            Self::Enqueue => "enqueue",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "reject" => Self::Reject,
-            "rollback" => Self::Rollback,
-            "interrupt" => Self::Interrupt,
-            "enqueue" => Self::Enqueue,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl Serialize for RunCreateStatelessMultitaskStrategy {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl<'de> Deserialize<'de> for RunCreateStatelessMultitaskStrategy {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl std::fmt::Display for RunCreateStatelessMultitaskStrategy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl rt::wire::Known for RunCreateStatelessMultitaskStrategy {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    RunCreateStatelessMultitaskStrategy { Reject = "reject", Rollback = "rollback",
+    Interrupt = "interrupt", Enqueue = "enqueue" }
+);
 #[cfg(feature = "tag-stateless-runs")]
 /// On Completion
 ///
@@ -1419,54 +901,7 @@ pub enum RunCreateStatelessOnCompletion {
     Unknown(String),
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl RunCreateStatelessOnCompletion {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Delete => "delete",
-            Self::Keep => "keep",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "delete" => Self::Delete,
-            "keep" => Self::Keep,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl Serialize for RunCreateStatelessOnCompletion {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl<'de> Deserialize<'de> for RunCreateStatelessOnCompletion {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl std::fmt::Display for RunCreateStatelessOnCompletion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl rt::wire::Known for RunCreateStatelessOnCompletion {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(RunCreateStatelessOnCompletion { Delete = "delete", Keep = "keep" });
 #[cfg(feature = "tag-stateless-runs")]
 /// On Disconnect
 ///
@@ -1479,54 +914,9 @@ pub enum RunCreateStatelessOnDisconnect {
     Unknown(String),
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl RunCreateStatelessOnDisconnect {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Cancel => "cancel",
-            Self::Continue => "continue",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "cancel" => Self::Cancel,
-            "continue" => Self::Continue,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl Serialize for RunCreateStatelessOnDisconnect {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl<'de> Deserialize<'de> for RunCreateStatelessOnDisconnect {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl std::fmt::Display for RunCreateStatelessOnDisconnect {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl rt::wire::Known for RunCreateStatelessOnDisconnect {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    RunCreateStatelessOnDisconnect { Cancel = "cancel", Continue = "continue" }
+);
 #[cfg(feature = "tag-stateless-runs")]
 /// Stream Mode
 ///
@@ -1585,10 +975,7 @@ pub struct RunError {
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunError {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -1600,52 +987,7 @@ pub enum RunErrorType {
     Unknown(String),
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl RunErrorType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Error => "error",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "error" => Self::Error,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl Serialize for RunErrorType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl<'de> Deserialize<'de> for RunErrorType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl std::fmt::Display for RunErrorType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl rt::wire::Known for RunErrorType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(RunErrorType { Error = "error" });
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Interrupt occurred during a Run
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1657,10 +999,7 @@ pub struct RunInterrupt {
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunInterrupt {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -1672,52 +1011,7 @@ pub enum RunInterruptType {
     Unknown(String),
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl RunInterruptType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Interrupt => "interrupt",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "interrupt" => Self::Interrupt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl Serialize for RunInterruptType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl<'de> Deserialize<'de> for RunInterruptType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl std::fmt::Display for RunInterruptType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl rt::wire::Known for RunInterruptType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(RunInterruptType { Interrupt = "interrupt" });
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output of a Run. Can be the final result or an interrupt.
 #[derive(Clone, Debug, PartialEq)]
@@ -1804,14 +1098,10 @@ pub struct RunOutputStream {
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunOutputStream {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.event,
-                &format!("{pointer}{}", "/event"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.data,
-                &format!("{pointer}{}", "/data"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/event", &self.event), ("/data", &self.data)],
+        )
     }
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -1898,52 +1188,7 @@ pub enum RunOutputStreamEvent {
     Unknown(String),
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl RunOutputStreamEvent {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AgentEvent => "agent_event",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "agent_event" => Self::AgentEvent,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl Serialize for RunOutputStreamEvent {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl<'de> Deserialize<'de> for RunOutputStreamEvent {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl std::fmt::Display for RunOutputStreamEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl rt::wire::Known for RunOutputStreamEvent {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(RunOutputStreamEvent { AgentEvent = "agent_event" });
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Final result of a Run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1959,14 +1204,10 @@ pub struct RunResult {
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunResult {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.r#type,
-                &format!("{pointer}{}", "/type"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.messages,
-                &format!("{pointer}{}", "/messages"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/type", &self.r#type), ("/messages", &self.messages)],
+        )
     }
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -1978,52 +1219,7 @@ pub enum RunResultType {
     Unknown(String),
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl RunResultType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Result => "result",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "result" => Self::Result,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl Serialize for RunResultType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl<'de> Deserialize<'de> for RunResultType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl std::fmt::Display for RunResultType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl rt::wire::Known for RunResultType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(RunResultType { Result = "result" });
 #[cfg(feature = "tag-stateless-runs")]
 /// Payload for listing runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -2055,10 +1251,7 @@ impl RunSearchRequest {
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for RunSearchRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.status,
-            &format!("{pointer}{}", "/status"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -2087,14 +1280,10 @@ pub struct RunStateful {
 #[cfg(feature = "tag-thread-runs")]
 impl rt::wire::Known for RunStateful {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.status,
-                &format!("{pointer}{}", "/status"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.creation,
-                &format!("{pointer}{}", "/creation"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/status", &self.status), ("/creation", &self.creation)],
+        )
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -2123,14 +1312,10 @@ pub struct RunStateless {
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for RunStateless {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.status,
-                &format!("{pointer}{}", "/status"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.creation,
-                &format!("{pointer}{}", "/creation"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/status", &self.status), ("/creation", &self.creation)],
+        )
     }
 }
 #[cfg(
@@ -2157,84 +1342,10 @@ pub enum RunStatus {
         feature = "unused-types"
     )
 )]
-impl RunStatus {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Error => "error",
-            Self::Success => "success",
-            Self::Timeout => "timeout",
-            Self::Interrupted => "interrupted",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "error" => Self::Error,
-            "success" => Self::Success,
-            "timeout" => Self::Timeout,
-            "interrupted" => Self::Interrupted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-thread-runs",
-        feature = "tag-stateless-runs",
-        feature = "unused-types"
-    )
-)]
-impl Serialize for RunStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-thread-runs",
-        feature = "tag-stateless-runs",
-        feature = "unused-types"
-    )
-)]
-impl<'de> Deserialize<'de> for RunStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-thread-runs",
-        feature = "tag-stateless-runs",
-        feature = "unused-types"
-    )
-)]
-impl std::fmt::Display for RunStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-thread-runs",
-        feature = "tag-stateless-runs",
-        feature = "unused-types"
-    )
-)]
-impl rt::wire::Known for RunStatus {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    RunStatus { Pending = "pending", Error = "error", Success = "success", Timeout =
+    "timeout", Interrupted = "interrupted" }
+);
 #[cfg(feature = "tag-thread-runs")]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunWaitResponseStateful {
@@ -2247,14 +1358,10 @@ pub struct RunWaitResponseStateful {
 #[cfg(feature = "tag-thread-runs")]
 impl rt::wire::Known for RunWaitResponseStateful {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.run,
-                &format!("{pointer}{}", "/run"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.output,
-                &format!("{pointer}{}", "/output"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/run", &self.run), ("/output", &self.output)],
+        )
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -2269,14 +1376,10 @@ pub struct RunWaitResponseStateless {
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for RunWaitResponseStateless {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.run,
-                &format!("{pointer}{}", "/run"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.output,
-                &format!("{pointer}{}", "/output"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/run", &self.run), ("/output", &self.output)],
+        )
     }
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -2303,78 +1406,7 @@ pub enum StreamingMode {
         feature = "unused-types"
     )
 )]
-impl StreamingMode {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Values => "values",
-            Self::Custom => "custom",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "values" => Self::Values,
-            "custom" => Self::Custom,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-thread-runs",
-        feature = "tag-stateless-runs",
-        feature = "unused-types"
-    )
-)]
-impl Serialize for StreamingMode {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-thread-runs",
-        feature = "tag-stateless-runs",
-        feature = "unused-types"
-    )
-)]
-impl<'de> Deserialize<'de> for StreamingMode {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-thread-runs",
-        feature = "tag-stateless-runs",
-        feature = "unused-types"
-    )
-)]
-impl std::fmt::Display for StreamingMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-thread-runs",
-        feature = "tag-stateless-runs",
-        feature = "unused-types"
-    )
-)]
-impl rt::wire::Known for StreamingMode {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(StreamingMode { Values = "values", Custom = "custom" });
 #[cfg(feature = "tag-threads")]
 /// Represents a collection of consecutive runs over a thread.  Thread is associated with a state. Runs for a thread can potentially happen across different agents, if the state format is compatible.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -2399,14 +1431,10 @@ pub struct Thread {
 #[cfg(feature = "tag-threads")]
 impl rt::wire::Known for Thread {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.status,
-                &format!("{pointer}{}", "/status"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.messages,
-                &format!("{pointer}{}", "/messages"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/status", &self.status), ("/messages", &self.messages)],
+        )
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -2441,10 +1469,7 @@ impl ThreadCreate {
 #[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadCreate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.if_exists,
-            &format!("{pointer}{}", "/if_exists"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/if_exists", &self.if_exists)])
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -2459,54 +1484,7 @@ pub enum ThreadCreateIfExists {
     Unknown(String),
 }
 #[cfg(feature = "tag-threads")]
-impl ThreadCreateIfExists {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Raise => "raise",
-            Self::DoNothing => "do_nothing",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "raise" => Self::Raise,
-            "do_nothing" => Self::DoNothing,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-threads")]
-impl Serialize for ThreadCreateIfExists {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-threads")]
-impl<'de> Deserialize<'de> for ThreadCreateIfExists {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-threads")]
-impl std::fmt::Display for ThreadCreateIfExists {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-threads")]
-impl rt::wire::Known for ThreadCreateIfExists {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ThreadCreateIfExists { Raise = "raise", DoNothing = "do_nothing" });
 #[cfg(feature = "tag-threads")]
 /// Payload for updating a thread.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -2527,10 +1505,7 @@ pub struct ThreadPatch {
 #[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadPatch {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.messages,
-            &format!("{pointer}{}", "/messages"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/messages", &self.messages)])
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -2563,10 +1538,7 @@ impl ThreadSearchRequest {
 #[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadSearchRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.status,
-            &format!("{pointer}{}", "/status"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -2586,10 +1558,7 @@ pub struct ThreadState {
 #[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadState {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.messages,
-            &format!("{pointer}{}", "/messages"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/messages", &self.messages)])
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -2621,58 +1590,10 @@ pub enum ThreadStatus {
     Unknown(String),
 }
 #[cfg(feature = "tag-threads")]
-impl ThreadStatus {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Idle => "idle",
-            Self::Busy => "busy",
-            Self::Interrupted => "interrupted",
-            Self::Error => "error",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "idle" => Self::Idle,
-            "busy" => Self::Busy,
-            "interrupted" => Self::Interrupted,
-            "error" => Self::Error,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-threads")]
-impl Serialize for ThreadStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-threads")]
-impl<'de> Deserialize<'de> for ThreadStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-threads")]
-impl std::fmt::Display for ThreadStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-threads")]
-impl rt::wire::Known for ThreadStatus {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ThreadStatus { Idle = "idle", Busy = "busy", Interrupted = "interrupted", Error =
+    "error" }
+);
 #[cfg(feature = "tag-threads")]
 /// Status
 ///
@@ -2687,58 +1608,10 @@ pub enum ThreadStatus2 {
     Unknown(String),
 }
 #[cfg(feature = "tag-threads")]
-impl ThreadStatus2 {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Idle => "idle",
-            Self::Busy => "busy",
-            Self::Interrupted => "interrupted",
-            Self::Error => "error",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "idle" => Self::Idle,
-            "busy" => Self::Busy,
-            "interrupted" => Self::Interrupted,
-            "error" => Self::Error,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-threads")]
-impl Serialize for ThreadStatus2 {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-threads")]
-impl<'de> Deserialize<'de> for ThreadStatus2 {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-threads")]
-impl std::fmt::Display for ThreadStatus2 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-threads")]
-impl rt::wire::Known for ThreadStatus2 {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ThreadStatus2 { Idle = "idle", Busy = "busy", Interrupted = "interrupted", Error =
+    "error" }
+);
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Partial result provided as value through streaming.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -2763,14 +1636,10 @@ pub struct ValueRunErrorUpdate {
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for ValueRunErrorUpdate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.r#type,
-                &format!("{pointer}{}", "/type"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.status,
-                &format!("{pointer}{}", "/status"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/type", &self.r#type), ("/status", &self.status)],
+        )
     }
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -2782,52 +1651,7 @@ pub enum ValueRunErrorUpdateType {
     Unknown(String),
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl ValueRunErrorUpdateType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Error => "error",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "error" => Self::Error,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl Serialize for ValueRunErrorUpdateType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl<'de> Deserialize<'de> for ValueRunErrorUpdateType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl std::fmt::Display for ValueRunErrorUpdateType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl rt::wire::Known for ValueRunErrorUpdateType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ValueRunErrorUpdateType { Error = "error" });
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Partial result provided as value through streaming.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -2845,14 +1669,10 @@ pub struct ValueRunInterruptUpdate {
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for ValueRunInterruptUpdate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.r#type,
-                &format!("{pointer}{}", "/type"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.status,
-                &format!("{pointer}{}", "/status"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/type", &self.r#type), ("/status", &self.status)],
+        )
     }
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -2864,52 +1684,7 @@ pub enum ValueRunInterruptUpdateType {
     Unknown(String),
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl ValueRunInterruptUpdateType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Interrupt => "interrupt",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "interrupt" => Self::Interrupt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl Serialize for ValueRunInterruptUpdateType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl<'de> Deserialize<'de> for ValueRunInterruptUpdateType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl std::fmt::Display for ValueRunInterruptUpdateType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl rt::wire::Known for ValueRunInterruptUpdateType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ValueRunInterruptUpdateType { Interrupt = "interrupt" });
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Partial result provided as value through streaming.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -2930,18 +1705,14 @@ pub struct ValueRunResultUpdate {
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for ValueRunResultUpdate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.r#type,
-                &format!("{pointer}{}", "/type"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.status,
-                &format!("{pointer}{}", "/status"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.messages,
-                &format!("{pointer}{}", "/messages"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[
+                ("/type", &self.r#type),
+                ("/status", &self.status),
+                ("/messages", &self.messages),
+            ],
+        )
     }
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -2953,49 +1724,4 @@ pub enum ValueRunResultUpdateType {
     Unknown(String),
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl ValueRunResultUpdateType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Values => "values",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "values" => Self::Values,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl Serialize for ValueRunResultUpdateType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl<'de> Deserialize<'de> for ValueRunResultUpdateType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl std::fmt::Display for ValueRunResultUpdateType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl rt::wire::Known for ValueRunResultUpdateType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ValueRunResultUpdateType { Values = "values" });

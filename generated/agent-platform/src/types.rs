@@ -394,10 +394,7 @@ pub struct CreateSessionRequest {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for CreateSessionRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.input,
-            &format!("{pointer}{}", "/input"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/input", &self.input)])
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -440,10 +437,7 @@ impl EnvironmentConfig {
 #[cfg(feature = "tag-environments")]
 impl rt::wire::Known for EnvironmentConfig {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.network,
-            &format!("{pointer}{}", "/network"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/network", &self.network)])
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -457,56 +451,9 @@ pub enum EnvironmentConfigNetwork {
     Unknown(String),
 }
 #[cfg(feature = "tag-environments")]
-impl EnvironmentConfigNetwork {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::None => "none",
-            Self::Restricted => "restricted",
-            Self::Full => "full",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "none" => Self::None,
-            "restricted" => Self::Restricted,
-            "full" => Self::Full,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-environments")]
-impl Serialize for EnvironmentConfigNetwork {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-environments")]
-impl<'de> Deserialize<'de> for EnvironmentConfigNetwork {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-environments")]
-impl std::fmt::Display for EnvironmentConfigNetwork {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-environments")]
-impl rt::wire::Known for EnvironmentConfigNetwork {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    EnvironmentConfigNetwork { None = "none", Restricted = "restricted", Full = "full" }
+);
 #[cfg(feature = "tag-environments")]
 /// An environment's settable configuration (fields filled in; the seed only names EnvironmentConfig).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -543,10 +490,7 @@ impl EnvironmentInput {
 #[cfg(feature = "tag-environments")]
 impl rt::wire::Known for EnvironmentInput {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.network,
-            &format!("{pointer}{}", "/network"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/network", &self.network)])
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -560,56 +504,9 @@ pub enum EnvironmentInputNetwork {
     Unknown(String),
 }
 #[cfg(feature = "tag-environments")]
-impl EnvironmentInputNetwork {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::None => "none",
-            Self::Restricted => "restricted",
-            Self::Full => "full",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "none" => Self::None,
-            "restricted" => Self::Restricted,
-            "full" => Self::Full,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-environments")]
-impl Serialize for EnvironmentInputNetwork {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-environments")]
-impl<'de> Deserialize<'de> for EnvironmentInputNetwork {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-environments")]
-impl std::fmt::Display for EnvironmentInputNetwork {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-environments")]
-impl rt::wire::Known for EnvironmentInputNetwork {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    EnvironmentInputNetwork { None = "none", Restricted = "restricted", Full = "full" }
+);
 #[cfg(feature = "tag-environments")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EnvironmentPage {
@@ -621,10 +518,7 @@ pub struct EnvironmentPage {
 #[cfg(feature = "tag-environments")]
 impl rt::wire::Known for EnvironmentPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.data,
-            &format!("{pointer}{}", "/data"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
     }
 }
 #[cfg(
@@ -666,10 +560,7 @@ pub struct ErrorModel {
 )]
 impl rt::wire::Known for ErrorModel {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.error,
-            &format!("{pointer}{}", "/error"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/error", &self.error)])
     }
 }
 #[cfg(
@@ -722,10 +613,7 @@ pub struct ErrorModelError {
 )]
 impl rt::wire::Known for ErrorModelError {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[cfg(
@@ -774,126 +662,12 @@ pub enum ErrorType {
         feature = "tag-console"
     )
 )]
-impl ErrorType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InvalidRequest => "invalid_request",
-            Self::Unauthorized => "unauthorized",
-            Self::Forbidden => "forbidden",
-            Self::NotFound => "not_found",
-            Self::Conflict => "conflict",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::RateLimited => "rate_limited",
-            Self::InternalError => "internal_error",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "invalid_request" => Self::InvalidRequest,
-            "unauthorized" => Self::Unauthorized,
-            "forbidden" => Self::Forbidden,
-            "not_found" => Self::NotFound,
-            "conflict" => Self::Conflict,
-            "payload_too_large" => Self::PayloadTooLarge,
-            "rate_limited" => Self::RateLimited,
-            "internal_error" => Self::InternalError,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-agents",
-        feature = "tag-sessions",
-        feature = "tag-environments",
-        feature = "tag-skills",
-        feature = "tag-vaults",
-        feature = "tag-memory",
-        feature = "tag-files",
-        feature = "tag-providers",
-        feature = "tag-integrations",
-        feature = "tag-evals",
-        feature = "tag-api-keys",
-        feature = "tag-console"
-    )
-)]
-impl Serialize for ErrorType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-agents",
-        feature = "tag-sessions",
-        feature = "tag-environments",
-        feature = "tag-skills",
-        feature = "tag-vaults",
-        feature = "tag-memory",
-        feature = "tag-files",
-        feature = "tag-providers",
-        feature = "tag-integrations",
-        feature = "tag-evals",
-        feature = "tag-api-keys",
-        feature = "tag-console"
-    )
-)]
-impl<'de> Deserialize<'de> for ErrorType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-agents",
-        feature = "tag-sessions",
-        feature = "tag-environments",
-        feature = "tag-skills",
-        feature = "tag-vaults",
-        feature = "tag-memory",
-        feature = "tag-files",
-        feature = "tag-providers",
-        feature = "tag-integrations",
-        feature = "tag-evals",
-        feature = "tag-api-keys",
-        feature = "tag-console"
-    )
-)]
-impl std::fmt::Display for ErrorType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-agents",
-        feature = "tag-sessions",
-        feature = "tag-environments",
-        feature = "tag-skills",
-        feature = "tag-vaults",
-        feature = "tag-memory",
-        feature = "tag-files",
-        feature = "tag-providers",
-        feature = "tag-integrations",
-        feature = "tag-evals",
-        feature = "tag-api-keys",
-        feature = "tag-console"
-    )
-)]
-impl rt::wire::Known for ErrorType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ErrorType { InvalidRequest = "invalid_request", Unauthorized = "unauthorized",
+    Forbidden = "forbidden", NotFound = "not_found", Conflict = "conflict",
+    PayloadTooLarge = "payload_too_large", RateLimited = "rate_limited", InternalError =
+    "internal_error" }
+);
 #[cfg(feature = "tag-evals")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalCase {
@@ -954,10 +728,7 @@ pub struct EvalRun {
 #[cfg(feature = "tag-evals")]
 impl rt::wire::Known for EvalRun {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.status,
-            &format!("{pointer}{}", "/status"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
     }
 }
 #[cfg(feature = "tag-evals")]
@@ -971,10 +742,7 @@ pub struct EvalRunPage {
 #[cfg(feature = "tag-evals")]
 impl rt::wire::Known for EvalRunPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.data,
-            &format!("{pointer}{}", "/data"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
     }
 }
 #[cfg(feature = "tag-evals")]
@@ -1011,10 +779,7 @@ pub struct EvalRunResults {
 #[cfg(feature = "tag-evals")]
 impl rt::wire::Known for EvalRunResults {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.status,
-            &format!("{pointer}{}", "/status"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
     }
 }
 #[cfg(feature = "tag-evals")]
@@ -1052,58 +817,10 @@ pub enum EvalRunResultsStatus {
     Unknown(String),
 }
 #[cfg(feature = "tag-evals")]
-impl EvalRunResultsStatus {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Queued => "queued",
-            Self::Running => "running",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "queued" => Self::Queued,
-            "running" => Self::Running,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-evals")]
-impl Serialize for EvalRunResultsStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-evals")]
-impl<'de> Deserialize<'de> for EvalRunResultsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-evals")]
-impl std::fmt::Display for EvalRunResultsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-evals")]
-impl rt::wire::Known for EvalRunResultsStatus {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    EvalRunResultsStatus { Queued = "queued", Running = "running", Completed =
+    "completed", Failed = "failed" }
+);
 #[cfg(feature = "tag-evals")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EvalRunStatus {
@@ -1115,58 +832,10 @@ pub enum EvalRunStatus {
     Unknown(String),
 }
 #[cfg(feature = "tag-evals")]
-impl EvalRunStatus {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Queued => "queued",
-            Self::Running => "running",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "queued" => Self::Queued,
-            "running" => Self::Running,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-evals")]
-impl Serialize for EvalRunStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-evals")]
-impl<'de> Deserialize<'de> for EvalRunStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-evals")]
-impl std::fmt::Display for EvalRunStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-evals")]
-impl rt::wire::Known for EvalRunStatus {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    EvalRunStatus { Queued = "queued", Running = "running", Completed = "completed",
+    Failed = "failed" }
+);
 #[cfg(feature = "tag-files")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FileObject {
@@ -1205,10 +874,7 @@ pub struct ImageBlock {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ImageBlock {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1219,52 +885,7 @@ pub enum ImageBlockType {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl ImageBlockType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Image => "image",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "image" => Self::Image,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for ImageBlockType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for ImageBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for ImageBlockType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for ImageBlockType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ImageBlockType { Image = "image" });
 #[cfg(feature = "tag-sessions")]
 /// One message given to the agent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1277,14 +898,10 @@ pub struct InputMessage {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for InputMessage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.role,
-                &format!("{pointer}{}", "/role"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.content,
-                &format!("{pointer}{}", "/content"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/role", &self.role), ("/content", &self.content)],
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1314,54 +931,7 @@ pub enum InputMessageRole {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl InputMessageRole {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::User => "user",
-            Self::Assistant => "assistant",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "user" => Self::User,
-            "assistant" => Self::Assistant,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for InputMessageRole {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for InputMessageRole {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for InputMessageRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for InputMessageRole {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(InputMessageRole { User = "user", Assistant = "assistant" });
 #[cfg(feature = "tag-integrations")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Integration {
@@ -1385,10 +955,7 @@ pub struct Integration {
 #[cfg(feature = "tag-integrations")]
 impl rt::wire::Known for Integration {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.status,
-            &format!("{pointer}{}", "/status"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -1402,10 +969,7 @@ pub struct IntegrationPage {
 #[cfg(feature = "tag-integrations")]
 impl rt::wire::Known for IntegrationPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.data,
-            &format!("{pointer}{}", "/data"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -1418,54 +982,7 @@ pub enum IntegrationStatus {
     Unknown(String),
 }
 #[cfg(feature = "tag-integrations")]
-impl IntegrationStatus {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Available => "available",
-            Self::Installed => "installed",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "available" => Self::Available,
-            "installed" => Self::Installed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-integrations")]
-impl Serialize for IntegrationStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-integrations")]
-impl<'de> Deserialize<'de> for IntegrationStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-integrations")]
-impl std::fmt::Display for IntegrationStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-integrations")]
-impl rt::wire::Known for IntegrationStatus {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(IntegrationStatus { Available = "available", Installed = "installed" });
 #[cfg(feature = "tag-memory")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MemoryEntry {
@@ -1560,14 +1077,10 @@ pub struct Message {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for Message {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.role,
-                &format!("{pointer}{}", "/role"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.content,
-                &format!("{pointer}{}", "/content"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/role", &self.role), ("/content", &self.content)],
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1583,14 +1096,10 @@ pub struct MessageCompletedEvent {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for MessageCompletedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.r#type,
-                &format!("{pointer}{}", "/type"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.message,
-                &format!("{pointer}{}", "/message"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/type", &self.r#type), ("/message", &self.message)],
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1601,52 +1110,7 @@ pub enum MessageCompletedEventType {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl MessageCompletedEventType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MessageCompleted => "message.completed",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "message.completed" => Self::MessageCompleted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for MessageCompletedEventType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for MessageCompletedEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for MessageCompletedEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for MessageCompletedEventType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(MessageCompletedEventType { MessageCompleted = "message.completed" });
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageDeltaEvent {
@@ -1662,10 +1126,7 @@ pub struct MessageDeltaEvent {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for MessageDeltaEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1676,52 +1137,7 @@ pub enum MessageDeltaEventType {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl MessageDeltaEventType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MessageDelta => "message.delta",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "message.delta" => Self::MessageDelta,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for MessageDeltaEventType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for MessageDeltaEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for MessageDeltaEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for MessageDeltaEventType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(MessageDeltaEventType { MessageDelta = "message.delta" });
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MessageRole {
@@ -1731,54 +1147,7 @@ pub enum MessageRole {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl MessageRole {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::User => "user",
-            Self::Assistant => "assistant",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "user" => Self::User,
-            "assistant" => Self::Assistant,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for MessageRole {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for MessageRole {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for MessageRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for MessageRole {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(MessageRole { User = "user", Assistant = "assistant" });
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageStartedEvent {
@@ -1793,14 +1162,10 @@ pub struct MessageStartedEvent {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for MessageStartedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.r#type,
-                &format!("{pointer}{}", "/type"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.role,
-                &format!("{pointer}{}", "/role"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/type", &self.r#type), ("/role", &self.role)],
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1812,54 +1177,7 @@ pub enum MessageStartedEventRole {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl MessageStartedEventRole {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::User => "user",
-            Self::Assistant => "assistant",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "user" => Self::User,
-            "assistant" => Self::Assistant,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for MessageStartedEventRole {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for MessageStartedEventRole {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for MessageStartedEventRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for MessageStartedEventRole {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(MessageStartedEventRole { User = "user", Assistant = "assistant" });
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MessageStartedEventType {
@@ -1868,52 +1186,7 @@ pub enum MessageStartedEventType {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl MessageStartedEventType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MessageStarted => "message.started",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "message.started" => Self::MessageStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for MessageStartedEventType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for MessageStartedEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for MessageStartedEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for MessageStartedEventType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(MessageStartedEventType { MessageStarted = "message.started" });
 #[cfg(
     any(
         feature = "tag-agents",
@@ -1948,10 +1221,7 @@ pub struct ModelProvider {
 #[cfg(feature = "tag-providers")]
 impl rt::wire::Known for ModelProvider {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.provider,
-            &format!("{pointer}{}", "/provider"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/provider", &self.provider)])
     }
 }
 #[cfg(feature = "tag-console")]
@@ -2018,10 +1288,7 @@ pub struct ProviderCreate {
 #[allow(deprecated)]
 impl rt::wire::Known for ProviderCreate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.provider,
-            &format!("{pointer}{}", "/provider"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/provider", &self.provider)])
     }
 }
 #[cfg(feature = "tag-providers")]
@@ -2038,62 +1305,10 @@ pub enum ProviderKind {
     Unknown(String),
 }
 #[cfg(feature = "tag-providers")]
-impl ProviderKind {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Anthropic => "anthropic",
-            Self::Openai => "openai",
-            Self::Google => "google",
-            Self::Bedrock => "bedrock",
-            Self::AzureOpenai => "azure_openai",
-            Self::OpenaiCompatible => "openai_compatible",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "anthropic" => Self::Anthropic,
-            "openai" => Self::Openai,
-            "google" => Self::Google,
-            "bedrock" => Self::Bedrock,
-            "azure_openai" => Self::AzureOpenai,
-            "openai_compatible" => Self::OpenaiCompatible,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-providers")]
-impl Serialize for ProviderKind {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-providers")]
-impl<'de> Deserialize<'de> for ProviderKind {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-providers")]
-impl std::fmt::Display for ProviderKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-providers")]
-impl rt::wire::Known for ProviderKind {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ProviderKind { Anthropic = "anthropic", Openai = "openai", Google = "google", Bedrock
+    = "bedrock", AzureOpenai = "azure_openai", OpenaiCompatible = "openai_compatible" }
+);
 #[cfg(feature = "tag-providers")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProviderPage {
@@ -2105,10 +1320,7 @@ pub struct ProviderPage {
 #[cfg(feature = "tag-providers")]
 impl rt::wire::Known for ProviderPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.data,
-            &format!("{pointer}{}", "/data"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
     }
 }
 #[cfg(feature = "tag-providers")]
@@ -2166,10 +1378,7 @@ pub struct SessionCancelledEvent {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionCancelledEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2180,52 +1389,7 @@ pub enum SessionCancelledEventType {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl SessionCancelledEventType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SessionCancelled => "session.cancelled",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "session.cancelled" => Self::SessionCancelled,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for SessionCancelledEventType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for SessionCancelledEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for SessionCancelledEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SessionCancelledEventType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SessionCancelledEventType { SessionCancelled = "session.cancelled" });
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionCompletedEvent {
@@ -2239,10 +1403,7 @@ pub struct SessionCompletedEvent {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionCompletedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2253,52 +1414,7 @@ pub enum SessionCompletedEventType {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl SessionCompletedEventType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SessionCompleted => "session.completed",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "session.completed" => Self::SessionCompleted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for SessionCompletedEventType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for SessionCompletedEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for SessionCompletedEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SessionCompletedEventType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SessionCompletedEventType { SessionCompleted = "session.completed" });
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionError {
@@ -2503,10 +1619,7 @@ pub struct SessionFailedEvent {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionFailedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2517,52 +1630,7 @@ pub enum SessionFailedEventType {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl SessionFailedEventType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SessionFailed => "session.failed",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "session.failed" => Self::SessionFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for SessionFailedEventType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for SessionFailedEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for SessionFailedEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SessionFailedEventType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SessionFailedEventType { SessionFailed = "session.failed" });
 #[cfg(feature = "tag-sessions")]
 /// A session's metadata and status.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -2596,10 +1664,7 @@ pub struct SessionMeta {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionMeta {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.status,
-            &format!("{pointer}{}", "/status"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2613,10 +1678,7 @@ pub struct SessionPage {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.data,
-            &format!("{pointer}{}", "/data"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2633,62 +1695,10 @@ pub enum SessionStatus {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl SessionStatus {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Queued => "queued",
-            Self::Running => "running",
-            Self::Idle => "idle",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Cancelled => "cancelled",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "queued" => Self::Queued,
-            "running" => Self::Running,
-            "idle" => Self::Idle,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            "cancelled" => Self::Cancelled,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for SessionStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for SessionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for SessionStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SessionStatus {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    SessionStatus { Queued = "queued", Running = "running", Idle = "idle", Completed =
+    "completed", Failed = "failed", Cancelled = "cancelled" }
+);
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionStatusEvent {
@@ -2702,14 +1712,10 @@ pub struct SessionStatusEvent {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionStatusEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.r#type,
-                &format!("{pointer}{}", "/type"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.status,
-                &format!("{pointer}{}", "/status"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/type", &self.r#type), ("/status", &self.status)],
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2720,52 +1726,7 @@ pub enum SessionStatusEventType {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl SessionStatusEventType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SessionStatus => "session.status",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "session.status" => Self::SessionStatus,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for SessionStatusEventType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for SessionStatusEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for SessionStatusEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SessionStatusEventType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SessionStatusEventType { SessionStatus = "session.status" });
 #[cfg(feature = "tag-sessions")]
 /// A follow-up turn.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -2775,10 +1736,7 @@ pub struct SessionTurnRequest {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionTurnRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.input,
-            &format!("{pointer}{}", "/input"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/input", &self.input)])
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -2800,14 +1758,10 @@ pub struct Skill {
 #[cfg(feature = "tag-skills")]
 impl rt::wire::Known for Skill {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.source,
-                &format!("{pointer}{}", "/source"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.files,
-                &format!("{pointer}{}", "/files"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/source", &self.source), ("/files", &self.files)],
+        )
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -2828,14 +1782,10 @@ pub struct SkillFileNode {
 #[cfg(feature = "tag-skills")]
 impl rt::wire::Known for SkillFileNode {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.kind,
-                &format!("{pointer}{}", "/kind"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.children,
-                &format!("{pointer}{}", "/children"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/kind", &self.kind), ("/children", &self.children)],
+        )
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -2847,54 +1797,7 @@ pub enum SkillFileNodeKind {
     Unknown(String),
 }
 #[cfg(feature = "tag-skills")]
-impl SkillFileNodeKind {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::File => "file",
-            Self::Directory => "directory",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "file" => Self::File,
-            "directory" => Self::Directory,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-skills")]
-impl Serialize for SkillFileNodeKind {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-skills")]
-impl<'de> Deserialize<'de> for SkillFileNodeKind {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-skills")]
-impl std::fmt::Display for SkillFileNodeKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-skills")]
-impl rt::wire::Known for SkillFileNodeKind {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SkillFileNodeKind { File = "file", Directory = "directory" });
 #[cfg(feature = "tag-skills")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SkillPage {
@@ -2906,10 +1809,7 @@ pub struct SkillPage {
 #[cfg(feature = "tag-skills")]
 impl rt::wire::Known for SkillPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.data,
-            &format!("{pointer}{}", "/data"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -2921,54 +1821,7 @@ pub enum SkillSource {
     Unknown(String),
 }
 #[cfg(feature = "tag-skills")]
-impl SkillSource {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Builtin => "builtin",
-            Self::Custom => "custom",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "builtin" => Self::Builtin,
-            "custom" => Self::Custom,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-skills")]
-impl Serialize for SkillSource {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-skills")]
-impl<'de> Deserialize<'de> for SkillSource {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-skills")]
-impl std::fmt::Display for SkillSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-skills")]
-impl rt::wire::Known for SkillSource {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SkillSource { Builtin = "builtin", Custom = "custom" });
 #[cfg(feature = "tag-skills")]
 /// Multipart form of upload_skill.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -2989,10 +1842,7 @@ pub struct TextBlock {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for TextBlock {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -3003,52 +1853,7 @@ pub enum TextBlockType {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl TextBlockType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for TextBlockType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for TextBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for TextBlockType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for TextBlockType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(TextBlockType { Text = "text" });
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolCallCompletedEvent {
@@ -3062,14 +1867,10 @@ pub struct ToolCallCompletedEvent {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ToolCallCompletedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.r#type,
-                &format!("{pointer}{}", "/type"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.result,
-                &format!("{pointer}{}", "/result"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/type", &self.r#type), ("/result", &self.result)],
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -3080,52 +1881,9 @@ pub enum ToolCallCompletedEventType {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl ToolCallCompletedEventType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ToolCallCompleted => "tool_call.completed",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "tool_call.completed" => Self::ToolCallCompleted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for ToolCallCompletedEventType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for ToolCallCompletedEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for ToolCallCompletedEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for ToolCallCompletedEventType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ToolCallCompletedEventType { ToolCallCompleted = "tool_call.completed" }
+);
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolCallStartedEvent {
@@ -3139,14 +1897,10 @@ pub struct ToolCallStartedEvent {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ToolCallStartedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.r#type,
-                &format!("{pointer}{}", "/type"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.tool_call,
-                &format!("{pointer}{}", "/tool_call"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/type", &self.r#type), ("/tool_call", &self.tool_call)],
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -3157,52 +1911,7 @@ pub enum ToolCallStartedEventType {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl ToolCallStartedEventType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ToolCallStarted => "tool_call.started",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "tool_call.started" => Self::ToolCallStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for ToolCallStartedEventType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for ToolCallStartedEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for ToolCallStartedEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for ToolCallStartedEventType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ToolCallStartedEventType { ToolCallStarted = "tool_call.started" });
 #[cfg(feature = "tag-sessions")]
 /// The result of a tool call; its content is itself a list of blocks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -3216,14 +1925,10 @@ pub struct ToolResultBlock {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ToolResultBlock {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.r#type,
-                &format!("{pointer}{}", "/type"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.content,
-                &format!("{pointer}{}", "/content"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/type", &self.r#type), ("/content", &self.content)],
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -3234,52 +1939,7 @@ pub enum ToolResultBlockType {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl ToolResultBlockType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ToolResult => "tool_result",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "tool_result" => Self::ToolResult,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for ToolResultBlockType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for ToolResultBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for ToolResultBlockType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for ToolResultBlockType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ToolResultBlockType { ToolResult = "tool_result" });
 #[cfg(feature = "tag-sessions")]
 /// A tool call made by the model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -3293,10 +1953,7 @@ pub struct ToolUseBlock {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ToolUseBlock {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -3307,52 +1964,7 @@ pub enum ToolUseBlockType {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl ToolUseBlockType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ToolUse => "tool_use",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "tool_use" => Self::ToolUse,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for ToolUseBlockType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for ToolUseBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for ToolUseBlockType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for ToolUseBlockType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ToolUseBlockType { ToolUse = "tool_use" });
 #[cfg(feature = "tag-sessions")]
 /// Model tokens consumed so far.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

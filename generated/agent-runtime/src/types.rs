@@ -225,10 +225,7 @@ pub struct ErrorResponse {
 )]
 impl rt::wire::Known for ErrorResponse {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.error,
-            &format!("{pointer}{}", "/error"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/error", &self.error)])
     }
 }
 #[cfg(
@@ -272,10 +269,7 @@ pub struct ErrorResponseError {
 )]
 impl rt::wire::Known for ErrorResponseError {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.code,
-            &format!("{pointer}{}", "/code"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/code", &self.code)])
     }
 }
 #[cfg(
@@ -316,112 +310,12 @@ pub enum ErrorResponseErrorCode {
         feature = "tag-model-runtime-internal"
     )
 )]
-impl ErrorResponseErrorCode {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InvalidArgument => "invalid_argument",
-            Self::Unauthenticated => "unauthenticated",
-            Self::PermissionDenied => "permission_denied",
-            Self::NotFound => "not_found",
-            Self::Conflict => "conflict",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::RateLimited => "rate_limited",
-            Self::Unavailable => "unavailable",
-            Self::Internal => "internal",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "invalid_argument" => Self::InvalidArgument,
-            "unauthenticated" => Self::Unauthenticated,
-            "permission_denied" => Self::PermissionDenied,
-            "not_found" => Self::NotFound,
-            "conflict" => Self::Conflict,
-            "payload_too_large" => Self::PayloadTooLarge,
-            "rate_limited" => Self::RateLimited,
-            "unavailable" => Self::Unavailable,
-            "internal" => Self::Internal,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-workspaces",
-        feature = "tag-models",
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-runs",
-        feature = "tag-actions",
-        feature = "tag-sandboxes",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl Serialize for ErrorResponseErrorCode {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-workspaces",
-        feature = "tag-models",
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-runs",
-        feature = "tag-actions",
-        feature = "tag-sandboxes",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl<'de> Deserialize<'de> for ErrorResponseErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-workspaces",
-        feature = "tag-models",
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-runs",
-        feature = "tag-actions",
-        feature = "tag-sandboxes",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl std::fmt::Display for ErrorResponseErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-workspaces",
-        feature = "tag-models",
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-runs",
-        feature = "tag-actions",
-        feature = "tag-sandboxes",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl rt::wire::Known for ErrorResponseErrorCode {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ErrorResponseErrorCode { InvalidArgument = "invalid_argument", Unauthenticated =
+    "unauthenticated", PermissionDenied = "permission_denied", NotFound = "not_found",
+    Conflict = "conflict", PayloadTooLarge = "payload_too_large", RateLimited =
+    "rate_limited", Unavailable = "unavailable", Internal = "internal" }
+);
 #[cfg(feature = "tag-sandboxes")]
 /// A file or directory; directories listed with `depth` > 1 carry `children`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -439,14 +333,10 @@ pub struct FileEntry {
 #[cfg(feature = "tag-sandboxes")]
 impl rt::wire::Known for FileEntry {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.r#type,
-                &format!("{pointer}{}", "/type"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.children,
-                &format!("{pointer}{}", "/children"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/type", &self.r#type), ("/children", &self.children)],
+        )
     }
 }
 #[cfg(feature = "tag-sandboxes")]
@@ -458,54 +348,7 @@ pub enum FileEntryType {
     Unknown(String),
 }
 #[cfg(feature = "tag-sandboxes")]
-impl FileEntryType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::File => "file",
-            Self::Dir => "dir",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "file" => Self::File,
-            "dir" => Self::Dir,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sandboxes")]
-impl Serialize for FileEntryType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sandboxes")]
-impl<'de> Deserialize<'de> for FileEntryType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sandboxes")]
-impl std::fmt::Display for FileEntryType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sandboxes")]
-impl rt::wire::Known for FileEntryType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(FileEntryType { File = "file", Dir = "dir" });
 #[cfg(feature = "tag-sandboxes")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FileListing {
@@ -515,10 +358,7 @@ pub struct FileListing {
 #[cfg(feature = "tag-sandboxes")]
 impl rt::wire::Known for FileListing {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.entries,
-            &format!("{pointer}{}", "/entries"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/entries", &self.entries)])
     }
 }
 #[cfg(
@@ -550,10 +390,7 @@ pub struct FilePart {
 )]
 impl rt::wire::Known for FilePart {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[cfg(
@@ -576,76 +413,7 @@ pub enum FilePartType {
         feature = "tag-model-runtime-internal"
     )
 )]
-impl FilePartType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::File => "file",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "file" => Self::File,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl Serialize for FilePartType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl<'de> Deserialize<'de> for FilePartType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl std::fmt::Display for FilePartType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl rt::wire::Known for FilePartType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(FilePartType { File = "file" });
 #[cfg(feature = "tag-sandboxes")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FileUploadForm {
@@ -675,10 +443,7 @@ impl InvokeModelRequest {
 #[cfg(feature = "tag-model-runtime-internal")]
 impl rt::wire::Known for InvokeModelRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.messages,
-            &format!("{pointer}{}", "/messages"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/messages", &self.messages)])
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
@@ -692,14 +457,10 @@ pub struct InvokeModelResponse {
 #[cfg(feature = "tag-model-runtime-internal")]
 impl rt::wire::Known for InvokeModelResponse {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.message,
-                &format!("{pointer}{}", "/message"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.stop_reason,
-                &format!("{pointer}{}", "/stopReason"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/message", &self.message), ("/stopReason", &self.stop_reason)],
+        )
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
@@ -712,56 +473,10 @@ pub enum InvokeModelResponseStopReason {
     Unknown(String),
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-impl InvokeModelResponseStopReason {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EndTurn => "end_turn",
-            Self::MaxTokens => "max_tokens",
-            Self::ToolUse => "tool_use",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "end_turn" => Self::EndTurn,
-            "max_tokens" => Self::MaxTokens,
-            "tool_use" => Self::ToolUse,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-model-runtime-internal")]
-impl Serialize for InvokeModelResponseStopReason {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-model-runtime-internal")]
-impl<'de> Deserialize<'de> for InvokeModelResponseStopReason {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-model-runtime-internal")]
-impl std::fmt::Display for InvokeModelResponseStopReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-model-runtime-internal")]
-impl rt::wire::Known for InvokeModelResponseStopReason {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    InvokeModelResponseStopReason { EndTurn = "end_turn", MaxTokens = "max_tokens",
+    ToolUse = "tool_use" }
+);
 #[cfg(feature = "tag-model-runtime-internal")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InvokeModelResponseUsage {
@@ -792,14 +507,10 @@ pub struct Message {
 #[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
 impl rt::wire::Known for Message {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.role,
-                &format!("{pointer}{}", "/role"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.content,
-                &format!("{pointer}{}", "/content"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/role", &self.role), ("/content", &self.content)],
+        )
     }
 }
 #[cfg(feature = "tag-streaming")]
@@ -824,14 +535,10 @@ pub struct MessageCreatedEvent {
 #[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for MessageCreatedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.r#type,
-                &format!("{pointer}{}", "/type"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.message,
-                &format!("{pointer}{}", "/message"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/type", &self.r#type), ("/message", &self.message)],
+        )
     }
 }
 #[cfg(feature = "tag-streaming")]
@@ -842,52 +549,7 @@ pub enum MessageCreatedEventType {
     Unknown(String),
 }
 #[cfg(feature = "tag-streaming")]
-impl MessageCreatedEventType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MessageCreated => "message.created",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "message.created" => Self::MessageCreated,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl Serialize for MessageCreatedEventType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl<'de> Deserialize<'de> for MessageCreatedEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl std::fmt::Display for MessageCreatedEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl rt::wire::Known for MessageCreatedEventType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(MessageCreatedEventType { MessageCreated = "message.created" });
 #[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageDeltaEvent {
@@ -912,10 +574,7 @@ pub struct MessageDeltaEvent {
 #[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for MessageDeltaEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[cfg(feature = "tag-streaming")]
@@ -926,52 +585,7 @@ pub enum MessageDeltaEventType {
     Unknown(String),
 }
 #[cfg(feature = "tag-streaming")]
-impl MessageDeltaEventType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MessageDelta => "message.delta",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "message.delta" => Self::MessageDelta,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl Serialize for MessageDeltaEventType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl<'de> Deserialize<'de> for MessageDeltaEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl std::fmt::Display for MessageDeltaEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl rt::wire::Known for MessageDeltaEventType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(MessageDeltaEventType { MessageDelta = "message.delta" });
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageList {
@@ -982,10 +596,7 @@ pub struct MessageList {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for MessageList {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.data,
-            &format!("{pointer}{}", "/data"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
     }
 }
 #[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
@@ -999,58 +610,10 @@ pub enum MessageRole {
     Unknown(String),
 }
 #[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
-impl MessageRole {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::User => "user",
-            Self::Assistant => "assistant",
-            Self::Tool => "tool",
-            Self::System => "system",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "user" => Self::User,
-            "assistant" => Self::Assistant,
-            "tool" => Self::Tool,
-            "system" => Self::System,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
-impl Serialize for MessageRole {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
-impl<'de> Deserialize<'de> for MessageRole {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
-impl std::fmt::Display for MessageRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
-impl rt::wire::Known for MessageRole {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    MessageRole { User = "user", Assistant = "assistant", Tool = "tool", System =
+    "system" }
+);
 #[cfg(any(feature = "tag-workspaces", feature = "tag-sessions"))]
 /// Free-form string labels.
 pub type Metadata = std::collections::BTreeMap<String, String>;
@@ -1078,10 +641,7 @@ pub struct Model {
 #[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
 impl rt::wire::Known for Model {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.capabilities,
-            &format!("{pointer}{}", "/capabilities"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/capabilities", &self.capabilities)])
     }
 }
 #[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
@@ -1096,60 +656,10 @@ pub enum ModelCapability {
     Unknown(String),
 }
 #[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
-impl ModelCapability {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Chat => "chat",
-            Self::Tools => "tools",
-            Self::Vision => "vision",
-            Self::Reasoning => "reasoning",
-            Self::Embedding => "embedding",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "chat" => Self::Chat,
-            "tools" => Self::Tools,
-            "vision" => Self::Vision,
-            "reasoning" => Self::Reasoning,
-            "embedding" => Self::Embedding,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
-impl Serialize for ModelCapability {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
-impl<'de> Deserialize<'de> for ModelCapability {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
-impl std::fmt::Display for ModelCapability {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
-impl rt::wire::Known for ModelCapability {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ModelCapability { Chat = "chat", Tools = "tools", Vision = "vision", Reasoning =
+    "reasoning", Embedding = "embedding" }
+);
 #[cfg(feature = "tag-models")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelList {
@@ -1158,10 +668,7 @@ pub struct ModelList {
 #[cfg(feature = "tag-models")]
 impl rt::wire::Known for ModelList {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.data,
-            &format!("{pointer}{}", "/data"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
     }
 }
 #[cfg(feature = "tag-streaming")]
@@ -1187,10 +694,7 @@ pub struct QueueUpdatedEvent {
 #[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for QueueUpdatedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[cfg(feature = "tag-streaming")]
@@ -1201,52 +705,7 @@ pub enum QueueUpdatedEventType {
     Unknown(String),
 }
 #[cfg(feature = "tag-streaming")]
-impl QueueUpdatedEventType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::QueueUpdated => "queue.updated",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "queue.updated" => Self::QueueUpdated,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl Serialize for QueueUpdatedEventType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl<'de> Deserialize<'de> for QueueUpdatedEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl std::fmt::Display for QueueUpdatedEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl rt::wire::Known for QueueUpdatedEventType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(QueueUpdatedEventType { QueueUpdated = "queue.updated" });
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QueuedMessage {
@@ -1259,10 +718,7 @@ pub struct QueuedMessage {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for QueuedMessage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.message,
-            &format!("{pointer}{}", "/message"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/message", &self.message)])
     }
 }
 #[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
@@ -1321,14 +777,10 @@ pub struct Run {
 #[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
 impl rt::wire::Known for Run {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.status,
-                &format!("{pointer}{}", "/status"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.trigger,
-                &format!("{pointer}{}", "/trigger"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/status", &self.status), ("/trigger", &self.trigger)],
+        )
     }
 }
 #[cfg(feature = "tag-sandboxes")]
@@ -1395,90 +847,10 @@ pub enum RunStatus {
         feature = "tag-actions"
     )
 )]
-impl RunStatus {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Queued => "queued",
-            Self::Running => "running",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Cancelled => "cancelled",
-            Self::Guided => "guided",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "queued" => Self::Queued,
-            "running" => Self::Running,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            "cancelled" => Self::Cancelled,
-            "guided" => Self::Guided,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-runs",
-        feature = "tag-actions"
-    )
-)]
-impl Serialize for RunStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-runs",
-        feature = "tag-actions"
-    )
-)]
-impl<'de> Deserialize<'de> for RunStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-runs",
-        feature = "tag-actions"
-    )
-)]
-impl std::fmt::Display for RunStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-runs",
-        feature = "tag-actions"
-    )
-)]
-impl rt::wire::Known for RunStatus {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    RunStatus { Queued = "queued", Running = "running", Completed = "completed", Failed =
+    "failed", Cancelled = "cancelled", Guided = "guided" }
+);
 #[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunStatusEvent {
@@ -1501,14 +873,10 @@ pub struct RunStatusEvent {
 #[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for RunStatusEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.r#type,
-                &format!("{pointer}{}", "/type"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.status,
-                &format!("{pointer}{}", "/status"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/type", &self.r#type), ("/status", &self.status)],
+        )
     }
 }
 #[cfg(feature = "tag-streaming")]
@@ -1519,52 +887,7 @@ pub enum RunStatusEventType {
     Unknown(String),
 }
 #[cfg(feature = "tag-streaming")]
-impl RunStatusEventType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RunStatus => "run.status",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "run.status" => Self::RunStatus,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl Serialize for RunStatusEventType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl<'de> Deserialize<'de> for RunStatusEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl std::fmt::Display for RunStatusEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl rt::wire::Known for RunStatusEventType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(RunStatusEventType { RunStatus = "run.status" });
 #[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunTrigger {
@@ -1574,54 +897,7 @@ pub enum RunTrigger {
     Unknown(String),
 }
 #[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
-impl RunTrigger {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Message => "message",
-            Self::Action => "action",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "message" => Self::Message,
-            "action" => Self::Action,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
-impl Serialize for RunTrigger {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
-impl<'de> Deserialize<'de> for RunTrigger {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
-impl std::fmt::Display for RunTrigger {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
-impl rt::wire::Known for RunTrigger {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(RunTrigger { Message = "message", Action = "action" });
 #[cfg(feature = "tag-sessions")]
 /// What to do when the session already has an active run. `queue` (the default, non-interrupting): join the follow-up queue. `interrupt`: cancel the active run first.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1632,54 +908,7 @@ pub enum RunningRunBehavior {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl RunningRunBehavior {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Queue => "queue",
-            Self::Interrupt => "interrupt",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "queue" => Self::Queue,
-            "interrupt" => Self::Interrupt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for RunningRunBehavior {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for RunningRunBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for RunningRunBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for RunningRunBehavior {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(RunningRunBehavior { Queue = "queue", Interrupt = "interrupt" });
 #[cfg(feature = "tag-model-runtime-internal")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RuntimeMessage {
@@ -1689,14 +918,10 @@ pub struct RuntimeMessage {
 #[cfg(feature = "tag-model-runtime-internal")]
 impl rt::wire::Known for RuntimeMessage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.role,
-                &format!("{pointer}{}", "/role"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.content,
-                &format!("{pointer}{}", "/content"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/role", &self.role), ("/content", &self.content)],
+        )
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
@@ -1710,58 +935,10 @@ pub enum RuntimeMessageRole {
     Unknown(String),
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-impl RuntimeMessageRole {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::System => "system",
-            Self::User => "user",
-            Self::Assistant => "assistant",
-            Self::Tool => "tool",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "system" => Self::System,
-            "user" => Self::User,
-            "assistant" => Self::Assistant,
-            "tool" => Self::Tool,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-model-runtime-internal")]
-impl Serialize for RuntimeMessageRole {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-model-runtime-internal")]
-impl<'de> Deserialize<'de> for RuntimeMessageRole {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-model-runtime-internal")]
-impl std::fmt::Display for RuntimeMessageRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-model-runtime-internal")]
-impl rt::wire::Known for RuntimeMessageRole {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    RuntimeMessageRole { System = "system", User = "user", Assistant = "assistant", Tool
+    = "tool" }
+);
 #[cfg(feature = "tag-model-runtime-internal")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RuntimeModelList {
@@ -1791,14 +968,10 @@ pub struct SendMessageAccepted {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SendMessageAccepted {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.message,
-                &format!("{pointer}{}", "/message"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.run,
-                &format!("{pointer}{}", "/run"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/message", &self.message), ("/run", &self.run)],
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1826,14 +999,13 @@ pub struct SendMessageRequest {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SendMessageRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.content,
-                &format!("{pointer}{}", "/content"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.running_run_behavior,
-                &format!("{pointer}{}", "/runningRunBehavior"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[
+                ("/content", &self.content),
+                ("/runningRunBehavior", &self.running_run_behavior),
+            ],
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1892,10 +1064,7 @@ pub struct Session {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for Session {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.status,
-            &format!("{pointer}{}", "/status"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1911,10 +1080,7 @@ pub struct SessionFilter {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionFilter {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.status,
-            &format!("{pointer}{}", "/status"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1927,10 +1093,7 @@ pub struct SessionList {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionList {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.data,
-            &format!("{pointer}{}", "/data"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1950,10 +1113,7 @@ pub struct SessionQueue {
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionQueue {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.items,
-            &format!("{pointer}{}", "/items"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/items", &self.items)])
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1966,54 +1126,7 @@ pub enum SessionStatus {
     Unknown(String),
 }
 #[cfg(feature = "tag-sessions")]
-impl SessionStatus {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Idle => "idle",
-            Self::Running => "running",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "idle" => Self::Idle,
-            "running" => Self::Running,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl Serialize for SessionStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl<'de> Deserialize<'de> for SessionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl std::fmt::Display for SessionStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SessionStatus {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SessionStatus { Idle = "idle", Running = "running" });
 #[cfg(feature = "tag-streaming")]
 /// One SSE event's `data:`; `type` selects the kind. The event kinds are filled in (streaming.md is not part of the seed).
 #[derive(Clone, Debug, PartialEq)]
@@ -2174,10 +1287,7 @@ pub struct TextPart {
 )]
 impl rt::wire::Known for TextPart {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[cfg(
@@ -2200,76 +1310,7 @@ pub enum TextPartType {
         feature = "tag-model-runtime-internal"
     )
 )]
-impl TextPartType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl Serialize for TextPartType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl<'de> Deserialize<'de> for TextPartType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl std::fmt::Display for TextPartType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl rt::wire::Known for TextPartType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(TextPartType { Text = "text" });
 #[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolCallEvent {
@@ -2292,14 +1333,10 @@ pub struct ToolCallEvent {
 #[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for ToolCallEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.r#type,
-                &format!("{pointer}{}", "/type"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.call,
-                &format!("{pointer}{}", "/call"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/type", &self.r#type), ("/call", &self.call)],
+        )
     }
 }
 #[cfg(feature = "tag-streaming")]
@@ -2310,52 +1347,7 @@ pub enum ToolCallEventType {
     Unknown(String),
 }
 #[cfg(feature = "tag-streaming")]
-impl ToolCallEventType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ToolCall => "tool.call",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "tool.call" => Self::ToolCall,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl Serialize for ToolCallEventType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl<'de> Deserialize<'de> for ToolCallEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl std::fmt::Display for ToolCallEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl rt::wire::Known for ToolCallEventType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ToolCallEventType { ToolCall = "tool.call" });
 #[cfg(
     any(
         feature = "tag-sessions",
@@ -2380,10 +1372,7 @@ pub struct ToolCallPart {
 )]
 impl rt::wire::Known for ToolCallPart {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[cfg(
@@ -2406,76 +1395,7 @@ pub enum ToolCallPartType {
         feature = "tag-model-runtime-internal"
     )
 )]
-impl ToolCallPartType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ToolCall => "tool_call",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "tool_call" => Self::ToolCall,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl Serialize for ToolCallPartType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl<'de> Deserialize<'de> for ToolCallPartType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl std::fmt::Display for ToolCallPartType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl rt::wire::Known for ToolCallPartType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ToolCallPartType { ToolCall = "tool_call" });
 #[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolResultEvent {
@@ -2498,14 +1418,10 @@ pub struct ToolResultEvent {
 #[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for ToolResultEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.r#type,
-                &format!("{pointer}{}", "/type"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.result,
-                &format!("{pointer}{}", "/result"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/type", &self.r#type), ("/result", &self.result)],
+        )
     }
 }
 #[cfg(feature = "tag-streaming")]
@@ -2516,52 +1432,7 @@ pub enum ToolResultEventType {
     Unknown(String),
 }
 #[cfg(feature = "tag-streaming")]
-impl ToolResultEventType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ToolResult => "tool.result",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "tool.result" => Self::ToolResult,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl Serialize for ToolResultEventType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl<'de> Deserialize<'de> for ToolResultEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl std::fmt::Display for ToolResultEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-streaming")]
-impl rt::wire::Known for ToolResultEventType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ToolResultEventType { ToolResult = "tool.result" });
 #[cfg(
     any(
         feature = "tag-sessions",
@@ -2587,10 +1458,7 @@ pub struct ToolResultPart {
 )]
 impl rt::wire::Known for ToolResultPart {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[cfg(
@@ -2613,76 +1481,7 @@ pub enum ToolResultPartType {
         feature = "tag-model-runtime-internal"
     )
 )]
-impl ToolResultPartType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ToolResult => "tool_result",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "tool_result" => Self::ToolResult,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl Serialize for ToolResultPartType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl<'de> Deserialize<'de> for ToolResultPartType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl std::fmt::Display for ToolResultPartType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl rt::wire::Known for ToolResultPartType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ToolResultPartType { ToolResult = "tool_result" });
 #[cfg(feature = "tag-actions")]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TriggerActionRequest {
@@ -2733,10 +1532,7 @@ pub struct Workspace {
 #[cfg(feature = "tag-workspaces")]
 impl rt::wire::Known for Workspace {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.status,
-            &format!("{pointer}{}", "/status"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
     }
 }
 #[cfg(feature = "tag-workspaces")]
@@ -2750,10 +1546,7 @@ pub struct WorkspaceCatalog {
 #[cfg(feature = "tag-workspaces")]
 impl rt::wire::Known for WorkspaceCatalog {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.models,
-            &format!("{pointer}{}", "/models"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/models", &self.models)])
     }
 }
 #[cfg(feature = "tag-workspaces")]
@@ -2778,10 +1571,7 @@ pub struct WorkspaceList {
 #[cfg(feature = "tag-workspaces")]
 impl rt::wire::Known for WorkspaceList {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.data,
-            &format!("{pointer}{}", "/data"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
     }
 }
 #[cfg(feature = "tag-workspaces")]
@@ -2796,55 +1586,7 @@ pub enum WorkspaceStatus {
     Unknown(String),
 }
 #[cfg(feature = "tag-workspaces")]
-impl WorkspaceStatus {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Provisioning => "provisioning",
-            Self::Ready => "ready",
-            Self::Suspended => "suspended",
-            Self::Deleting => "deleting",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "provisioning" => Self::Provisioning,
-            "ready" => Self::Ready,
-            "suspended" => Self::Suspended,
-            "deleting" => Self::Deleting,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-#[cfg(feature = "tag-workspaces")]
-impl Serialize for WorkspaceStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-workspaces")]
-impl<'de> Deserialize<'de> for WorkspaceStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-#[cfg(feature = "tag-workspaces")]
-impl std::fmt::Display for WorkspaceStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tag-workspaces")]
-impl rt::wire::Known for WorkspaceStatus {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    WorkspaceStatus { Provisioning = "provisioning", Ready = "ready", Suspended =
+    "suspended", Deleting = "deleting" }
+);

@@ -9,10 +9,7 @@ pub struct ApiError {
 }
 impl rt::wire::Known for ApiError {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.error,
-            &format!("{pointer}{}", "/error"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/error", &self.error)])
     }
 }
 /// The user's decision on the tool call that is waiting for confirmation.
@@ -376,10 +373,7 @@ pub struct ErrorBody {
 }
 impl rt::wire::Known for ErrorBody {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.code,
-            &format!("{pointer}{}", "/code"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/code", &self.code)])
     }
 }
 /// Stable, machine-readable error code. The set is shared by the whole RevEng.AI API; the conversation operations document INVALID_CONVERSATION_ID, CONVERSATION_NOT_FOUND, NO_ACTIVE_RUN, NO_PENDING_CONFIRMATION, INSUFFICIENT_CREDITS, RUN_ALREADY_ACTIVE, ACCESS_DENIED, BAD_REQUEST and UNAUTHORIZED.
@@ -441,152 +435,37 @@ pub enum ErrorCode {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorCode {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AccessDenied => "ACCESS_DENIED",
-            Self::AlreadyExists => "ALREADY_EXISTS",
-            Self::AnalysisNotReady => "ANALYSIS_NOT_READY",
-            Self::BadRequest => "BAD_REQUEST",
-            Self::CaptchaFailed => "CAPTCHA_FAILED",
-            Self::ClientClosedRequest => "CLIENT_CLOSED_REQUEST",
-            Self::Conflict => "CONFLICT",
-            Self::ConversationNotFound => "CONVERSATION_NOT_FOUND",
-            Self::DisposableEmailNotAllowed => "DISPOSABLE_EMAIL_NOT_ALLOWED",
-            Self::DomainAlreadyClaimed => "DOMAIN_ALREADY_CLAIMED",
-            Self::DomainVerificationPending => "DOMAIN_VERIFICATION_PENDING",
-            Self::DynamicExecutionIncomplete => "DYNAMIC_EXECUTION_INCOMPLETE",
-            Self::EmailNotVerified => "EMAIL_NOT_VERIFIED",
-            Self::ExternalUser => "EXTERNAL_USER",
-            Self::Forbidden => "FORBIDDEN",
-            Self::GatewayTimeout => "GATEWAY_TIMEOUT",
-            Self::GroupHasMembers => "GROUP_HAS_MEMBERS",
-            Self::InsufficientCredits => "INSUFFICIENT_CREDITS",
-            Self::InternalError => "INTERNAL_ERROR",
-            Self::InternalIssuer => "INTERNAL_ISSUER",
-            Self::InvalidConversationId => "INVALID_CONVERSATION_ID",
-            Self::InvalidCredentials => "INVALID_CREDENTIALS",
-            Self::InvalidInviteCode => "INVALID_INVITE_CODE",
-            Self::InvalidResetCode => "INVALID_RESET_CODE",
-            Self::LastOrgOwner => "LAST_ORG_OWNER",
-            Self::LastTeamAdmin => "LAST_TEAM_ADMIN",
-            Self::LastTeamMember => "LAST_TEAM_MEMBER",
-            Self::LinkedToOrg => "LINKED_TO_ORG",
-            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
-            Self::NotAcceptable => "NOT_ACCEPTABLE",
-            Self::NotFound => "NOT_FOUND",
-            Self::NotImplemented => "NOT_IMPLEMENTED",
-            Self::NoActiveRun => "NO_ACTIVE_RUN",
-            Self::NoPendingConfirmation => "NO_PENDING_CONFIRMATION",
-            Self::NoVirustotalKey => "NO_VIRUSTOTAL_KEY",
-            Self::OidcDiscoveryFailed => "OIDC_DISCOVERY_FAILED",
-            Self::OperationPrerequisiteNotMet => "OPERATION_PREREQUISITE_NOT_MET",
-            Self::PasswordResetRequired => "PASSWORD_RESET_REQUIRED",
-            Self::PaymentRequired => "PAYMENT_REQUIRED",
-            Self::PreconditionFailed => "PRECONDITION_FAILED",
-            Self::ReportRenderFailed => "REPORT_RENDER_FAILED",
-            Self::RequestEntityTooLarge => "REQUEST_ENTITY_TOO_LARGE",
-            Self::RunAlreadyActive => "RUN_ALREADY_ACTIVE",
-            Self::SelfDeletionNotAllowed => "SELF_DELETION_NOT_ALLOWED",
-            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
-            Self::TokenExpired => "TOKEN_EXPIRED",
-            Self::TokenReused => "TOKEN_REUSED",
-            Self::TooManyRequests => "TOO_MANY_REQUESTS",
-            Self::Unauthorized => "UNAUTHORIZED",
-            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
-            Self::ValidationFailed => "VALIDATION_FAILED",
-            Self::VerificationExpired => "VERIFICATION_EXPIRED",
-            Self::VerificationNotFound => "VERIFICATION_NOT_FOUND",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "ACCESS_DENIED" => Self::AccessDenied,
-            "ALREADY_EXISTS" => Self::AlreadyExists,
-            "ANALYSIS_NOT_READY" => Self::AnalysisNotReady,
-            "BAD_REQUEST" => Self::BadRequest,
-            "CAPTCHA_FAILED" => Self::CaptchaFailed,
-            "CLIENT_CLOSED_REQUEST" => Self::ClientClosedRequest,
-            "CONFLICT" => Self::Conflict,
-            "CONVERSATION_NOT_FOUND" => Self::ConversationNotFound,
-            "DISPOSABLE_EMAIL_NOT_ALLOWED" => Self::DisposableEmailNotAllowed,
-            "DOMAIN_ALREADY_CLAIMED" => Self::DomainAlreadyClaimed,
-            "DOMAIN_VERIFICATION_PENDING" => Self::DomainVerificationPending,
-            "DYNAMIC_EXECUTION_INCOMPLETE" => Self::DynamicExecutionIncomplete,
-            "EMAIL_NOT_VERIFIED" => Self::EmailNotVerified,
-            "EXTERNAL_USER" => Self::ExternalUser,
-            "FORBIDDEN" => Self::Forbidden,
-            "GATEWAY_TIMEOUT" => Self::GatewayTimeout,
-            "GROUP_HAS_MEMBERS" => Self::GroupHasMembers,
-            "INSUFFICIENT_CREDITS" => Self::InsufficientCredits,
-            "INTERNAL_ERROR" => Self::InternalError,
-            "INTERNAL_ISSUER" => Self::InternalIssuer,
-            "INVALID_CONVERSATION_ID" => Self::InvalidConversationId,
-            "INVALID_CREDENTIALS" => Self::InvalidCredentials,
-            "INVALID_INVITE_CODE" => Self::InvalidInviteCode,
-            "INVALID_RESET_CODE" => Self::InvalidResetCode,
-            "LAST_ORG_OWNER" => Self::LastOrgOwner,
-            "LAST_TEAM_ADMIN" => Self::LastTeamAdmin,
-            "LAST_TEAM_MEMBER" => Self::LastTeamMember,
-            "LINKED_TO_ORG" => Self::LinkedToOrg,
-            "METHOD_NOT_ALLOWED" => Self::MethodNotAllowed,
-            "NOT_ACCEPTABLE" => Self::NotAcceptable,
-            "NOT_FOUND" => Self::NotFound,
-            "NOT_IMPLEMENTED" => Self::NotImplemented,
-            "NO_ACTIVE_RUN" => Self::NoActiveRun,
-            "NO_PENDING_CONFIRMATION" => Self::NoPendingConfirmation,
-            "NO_VIRUSTOTAL_KEY" => Self::NoVirustotalKey,
-            "OIDC_DISCOVERY_FAILED" => Self::OidcDiscoveryFailed,
-            "OPERATION_PREREQUISITE_NOT_MET" => Self::OperationPrerequisiteNotMet,
-            "PASSWORD_RESET_REQUIRED" => Self::PasswordResetRequired,
-            "PAYMENT_REQUIRED" => Self::PaymentRequired,
-            "PRECONDITION_FAILED" => Self::PreconditionFailed,
-            "REPORT_RENDER_FAILED" => Self::ReportRenderFailed,
-            "REQUEST_ENTITY_TOO_LARGE" => Self::RequestEntityTooLarge,
-            "RUN_ALREADY_ACTIVE" => Self::RunAlreadyActive,
-            "SELF_DELETION_NOT_ALLOWED" => Self::SelfDeletionNotAllowed,
-            "SERVICE_UNAVAILABLE" => Self::ServiceUnavailable,
-            "TOKEN_EXPIRED" => Self::TokenExpired,
-            "TOKEN_REUSED" => Self::TokenReused,
-            "TOO_MANY_REQUESTS" => Self::TooManyRequests,
-            "UNAUTHORIZED" => Self::Unauthorized,
-            "UNSUPPORTED_MEDIA_TYPE" => Self::UnsupportedMediaType,
-            "VALIDATION_FAILED" => Self::ValidationFailed,
-            "VERIFICATION_EXPIRED" => Self::VerificationExpired,
-            "VERIFICATION_NOT_FOUND" => Self::VerificationNotFound,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorCode {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorCode {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ErrorCode { AccessDenied = "ACCESS_DENIED", AlreadyExists = "ALREADY_EXISTS",
+    AnalysisNotReady = "ANALYSIS_NOT_READY", BadRequest = "BAD_REQUEST", CaptchaFailed =
+    "CAPTCHA_FAILED", ClientClosedRequest = "CLIENT_CLOSED_REQUEST", Conflict =
+    "CONFLICT", ConversationNotFound = "CONVERSATION_NOT_FOUND",
+    DisposableEmailNotAllowed = "DISPOSABLE_EMAIL_NOT_ALLOWED", DomainAlreadyClaimed =
+    "DOMAIN_ALREADY_CLAIMED", DomainVerificationPending = "DOMAIN_VERIFICATION_PENDING",
+    DynamicExecutionIncomplete = "DYNAMIC_EXECUTION_INCOMPLETE", EmailNotVerified =
+    "EMAIL_NOT_VERIFIED", ExternalUser = "EXTERNAL_USER", Forbidden = "FORBIDDEN",
+    GatewayTimeout = "GATEWAY_TIMEOUT", GroupHasMembers = "GROUP_HAS_MEMBERS",
+    InsufficientCredits = "INSUFFICIENT_CREDITS", InternalError = "INTERNAL_ERROR",
+    InternalIssuer = "INTERNAL_ISSUER", InvalidConversationId =
+    "INVALID_CONVERSATION_ID", InvalidCredentials = "INVALID_CREDENTIALS",
+    InvalidInviteCode = "INVALID_INVITE_CODE", InvalidResetCode = "INVALID_RESET_CODE",
+    LastOrgOwner = "LAST_ORG_OWNER", LastTeamAdmin = "LAST_TEAM_ADMIN", LastTeamMember =
+    "LAST_TEAM_MEMBER", LinkedToOrg = "LINKED_TO_ORG", MethodNotAllowed =
+    "METHOD_NOT_ALLOWED", NotAcceptable = "NOT_ACCEPTABLE", NotFound = "NOT_FOUND",
+    NotImplemented = "NOT_IMPLEMENTED", NoActiveRun = "NO_ACTIVE_RUN",
+    NoPendingConfirmation = "NO_PENDING_CONFIRMATION", NoVirustotalKey =
+    "NO_VIRUSTOTAL_KEY", OidcDiscoveryFailed = "OIDC_DISCOVERY_FAILED",
+    OperationPrerequisiteNotMet = "OPERATION_PREREQUISITE_NOT_MET", PasswordResetRequired
+    = "PASSWORD_RESET_REQUIRED", PaymentRequired = "PAYMENT_REQUIRED", PreconditionFailed
+    = "PRECONDITION_FAILED", ReportRenderFailed = "REPORT_RENDER_FAILED",
+    RequestEntityTooLarge = "REQUEST_ENTITY_TOO_LARGE", RunAlreadyActive =
+    "RUN_ALREADY_ACTIVE", SelfDeletionNotAllowed = "SELF_DELETION_NOT_ALLOWED",
+    ServiceUnavailable = "SERVICE_UNAVAILABLE", TokenExpired = "TOKEN_EXPIRED",
+    TokenReused = "TOKEN_REUSED", TooManyRequests = "TOO_MANY_REQUESTS", Unauthorized =
+    "UNAUTHORIZED", UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE", ValidationFailed =
+    "VALIDATION_FAILED", VerificationExpired = "VERIFICATION_EXPIRED",
+    VerificationNotFound = "VERIFICATION_NOT_FOUND" }
+);
 /// A persisted conversation event, as stored in the history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
@@ -626,10 +505,7 @@ pub struct SseEventContextCompactedData {
 }
 impl rt::wire::Known for SseEventContextCompactedData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 /// Event kind; always `CONTEXT_COMPACTED` for this payload (the SSE `event:` field carries the same name).
@@ -639,48 +515,9 @@ pub enum SseEventContextCompactedDataType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl SseEventContextCompactedDataType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ContextCompacted => "CONTEXT_COMPACTED",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "CONTEXT_COMPACTED" => Self::ContextCompacted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for SseEventContextCompactedDataType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SseEventContextCompactedDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for SseEventContextCompactedDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for SseEventContextCompactedDataType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    SseEventContextCompactedDataType { ContextCompacted = "CONTEXT_COMPACTED" }
+);
 /// Payload of a `RUN_CANCELLED` event. The active run was cancelled (for example through cancel_run).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventRunCancelledData {
@@ -696,10 +533,7 @@ pub struct SseEventRunCancelledData {
 }
 impl rt::wire::Known for SseEventRunCancelledData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 /// Event kind; always `RUN_CANCELLED` for this payload (the SSE `event:` field carries the same name).
@@ -709,48 +543,7 @@ pub enum SseEventRunCancelledDataType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl SseEventRunCancelledDataType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RunCancelled => "RUN_CANCELLED",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "RUN_CANCELLED" => Self::RunCancelled,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for SseEventRunCancelledDataType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SseEventRunCancelledDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for SseEventRunCancelledDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for SseEventRunCancelledDataType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SseEventRunCancelledDataType { RunCancelled = "RUN_CANCELLED" });
 /// Payload of a `RUN_ERROR` event. The active run stopped because of an error.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventRunErrorData {
@@ -766,10 +559,7 @@ pub struct SseEventRunErrorData {
 }
 impl rt::wire::Known for SseEventRunErrorData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 /// Event kind; always `RUN_ERROR` for this payload (the SSE `event:` field carries the same name).
@@ -779,48 +569,7 @@ pub enum SseEventRunErrorDataType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl SseEventRunErrorDataType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RunError => "RUN_ERROR",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "RUN_ERROR" => Self::RunError,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for SseEventRunErrorDataType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SseEventRunErrorDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for SseEventRunErrorDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for SseEventRunErrorDataType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SseEventRunErrorDataType { RunError = "RUN_ERROR" });
 /// Payload of a `RUN_FINISHED` event. The active run completed normally.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventRunFinishedData {
@@ -836,10 +585,7 @@ pub struct SseEventRunFinishedData {
 }
 impl rt::wire::Known for SseEventRunFinishedData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 /// Event kind; always `RUN_FINISHED` for this payload (the SSE `event:` field carries the same name).
@@ -849,48 +595,7 @@ pub enum SseEventRunFinishedDataType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl SseEventRunFinishedDataType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RunFinished => "RUN_FINISHED",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "RUN_FINISHED" => Self::RunFinished,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for SseEventRunFinishedDataType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SseEventRunFinishedDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for SseEventRunFinishedDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for SseEventRunFinishedDataType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SseEventRunFinishedDataType { RunFinished = "RUN_FINISHED" });
 /// Payload of a `RUN_STARTED` event. An agentic run has begun processing the latest user message.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventRunStartedData {
@@ -906,10 +611,7 @@ pub struct SseEventRunStartedData {
 }
 impl rt::wire::Known for SseEventRunStartedData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 /// Event kind; always `RUN_STARTED` for this payload (the SSE `event:` field carries the same name).
@@ -919,48 +621,7 @@ pub enum SseEventRunStartedDataType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl SseEventRunStartedDataType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RunStarted => "RUN_STARTED",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "RUN_STARTED" => Self::RunStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for SseEventRunStartedDataType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SseEventRunStartedDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for SseEventRunStartedDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for SseEventRunStartedDataType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SseEventRunStartedDataType { RunStarted = "RUN_STARTED" });
 /// Payload of a `STEP_FINISHED` event. The agent finished one step of its loop.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventStepFinishedData {
@@ -976,10 +637,7 @@ pub struct SseEventStepFinishedData {
 }
 impl rt::wire::Known for SseEventStepFinishedData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 /// Event kind; always `STEP_FINISHED` for this payload (the SSE `event:` field carries the same name).
@@ -989,48 +647,7 @@ pub enum SseEventStepFinishedDataType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl SseEventStepFinishedDataType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::StepFinished => "STEP_FINISHED",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "STEP_FINISHED" => Self::StepFinished,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for SseEventStepFinishedDataType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SseEventStepFinishedDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for SseEventStepFinishedDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for SseEventStepFinishedDataType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SseEventStepFinishedDataType { StepFinished = "STEP_FINISHED" });
 /// Payload of a `STEP_STARTED` event. The agent started one step of its loop.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventStepStartedData {
@@ -1046,10 +663,7 @@ pub struct SseEventStepStartedData {
 }
 impl rt::wire::Known for SseEventStepStartedData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 /// Event kind; always `STEP_STARTED` for this payload (the SSE `event:` field carries the same name).
@@ -1059,48 +673,7 @@ pub enum SseEventStepStartedDataType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl SseEventStepStartedDataType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::StepStarted => "STEP_STARTED",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "STEP_STARTED" => Self::StepStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for SseEventStepStartedDataType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SseEventStepStartedDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for SseEventStepStartedDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for SseEventStepStartedDataType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SseEventStepStartedDataType { StepStarted = "STEP_STARTED" });
 /// Payload of a `TEXT_MESSAGE_CONTENT` event. A streamed fragment (delta) of the assistant's text message.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventTextMessageContentData {
@@ -1116,10 +689,7 @@ pub struct SseEventTextMessageContentData {
 }
 impl rt::wire::Known for SseEventTextMessageContentData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 /// Event kind; always `TEXT_MESSAGE_CONTENT` for this payload (the SSE `event:` field carries the same name).
@@ -1129,48 +699,9 @@ pub enum SseEventTextMessageContentDataType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl SseEventTextMessageContentDataType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TextMessageContent => "TEXT_MESSAGE_CONTENT",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "TEXT_MESSAGE_CONTENT" => Self::TextMessageContent,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for SseEventTextMessageContentDataType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SseEventTextMessageContentDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for SseEventTextMessageContentDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for SseEventTextMessageContentDataType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    SseEventTextMessageContentDataType { TextMessageContent = "TEXT_MESSAGE_CONTENT" }
+);
 /// Payload of a `TEXT_MESSAGE_END` event. The assistant finished the text message.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventTextMessageEndData {
@@ -1186,10 +717,7 @@ pub struct SseEventTextMessageEndData {
 }
 impl rt::wire::Known for SseEventTextMessageEndData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 /// Event kind; always `TEXT_MESSAGE_END` for this payload (the SSE `event:` field carries the same name).
@@ -1199,48 +727,7 @@ pub enum SseEventTextMessageEndDataType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl SseEventTextMessageEndDataType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TextMessageEnd => "TEXT_MESSAGE_END",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "TEXT_MESSAGE_END" => Self::TextMessageEnd,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for SseEventTextMessageEndDataType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SseEventTextMessageEndDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for SseEventTextMessageEndDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for SseEventTextMessageEndDataType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SseEventTextMessageEndDataType { TextMessageEnd = "TEXT_MESSAGE_END" });
 /// Payload of a `TEXT_MESSAGE_START` event. The assistant began writing a text message.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventTextMessageStartData {
@@ -1256,10 +743,7 @@ pub struct SseEventTextMessageStartData {
 }
 impl rt::wire::Known for SseEventTextMessageStartData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 /// Event kind; always `TEXT_MESSAGE_START` for this payload (the SSE `event:` field carries the same name).
@@ -1269,48 +753,9 @@ pub enum SseEventTextMessageStartDataType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl SseEventTextMessageStartDataType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TextMessageStart => "TEXT_MESSAGE_START",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "TEXT_MESSAGE_START" => Self::TextMessageStart,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for SseEventTextMessageStartDataType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SseEventTextMessageStartDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for SseEventTextMessageStartDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for SseEventTextMessageStartDataType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    SseEventTextMessageStartDataType { TextMessageStart = "TEXT_MESSAGE_START" }
+);
 /// Payload of a `TITLE_UPDATED` event. The conversation's title was changed (typically generated after the first exchange).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventTitleUpdatedData {
@@ -1326,10 +771,7 @@ pub struct SseEventTitleUpdatedData {
 }
 impl rt::wire::Known for SseEventTitleUpdatedData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 /// Event kind; always `TITLE_UPDATED` for this payload (the SSE `event:` field carries the same name).
@@ -1339,48 +781,7 @@ pub enum SseEventTitleUpdatedDataType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl SseEventTitleUpdatedDataType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TitleUpdated => "TITLE_UPDATED",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "TITLE_UPDATED" => Self::TitleUpdated,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for SseEventTitleUpdatedDataType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SseEventTitleUpdatedDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for SseEventTitleUpdatedDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for SseEventTitleUpdatedDataType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SseEventTitleUpdatedDataType { TitleUpdated = "TITLE_UPDATED" });
 /// Payload of a `TOOL_CALL_ARGS_DELTA` event. A streamed fragment of a tool call's arguments.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventToolCallArgsDeltaData {
@@ -1396,10 +797,7 @@ pub struct SseEventToolCallArgsDeltaData {
 }
 impl rt::wire::Known for SseEventToolCallArgsDeltaData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 /// Event kind; always `TOOL_CALL_ARGS_DELTA` for this payload (the SSE `event:` field carries the same name).
@@ -1409,48 +807,9 @@ pub enum SseEventToolCallArgsDeltaDataType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl SseEventToolCallArgsDeltaDataType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ToolCallArgsDelta => "TOOL_CALL_ARGS_DELTA",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "TOOL_CALL_ARGS_DELTA" => Self::ToolCallArgsDelta,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for SseEventToolCallArgsDeltaDataType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SseEventToolCallArgsDeltaDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for SseEventToolCallArgsDeltaDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for SseEventToolCallArgsDeltaDataType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    SseEventToolCallArgsDeltaDataType { ToolCallArgsDelta = "TOOL_CALL_ARGS_DELTA" }
+);
 /// Payload of a `TOOL_CALL_END` event. The tool call's arguments are complete and the call was dispatched.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventToolCallEndData {
@@ -1466,10 +825,7 @@ pub struct SseEventToolCallEndData {
 }
 impl rt::wire::Known for SseEventToolCallEndData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 /// Event kind; always `TOOL_CALL_END` for this payload (the SSE `event:` field carries the same name).
@@ -1479,48 +835,7 @@ pub enum SseEventToolCallEndDataType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl SseEventToolCallEndDataType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ToolCallEnd => "TOOL_CALL_END",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "TOOL_CALL_END" => Self::ToolCallEnd,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for SseEventToolCallEndDataType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SseEventToolCallEndDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for SseEventToolCallEndDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for SseEventToolCallEndDataType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SseEventToolCallEndDataType { ToolCallEnd = "TOOL_CALL_END" });
 /// Payload of a `TOOL_CALL_PROGRESS` event. Progress report from a tool call that is still running.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventToolCallProgressData {
@@ -1536,10 +851,7 @@ pub struct SseEventToolCallProgressData {
 }
 impl rt::wire::Known for SseEventToolCallProgressData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 /// Event kind; always `TOOL_CALL_PROGRESS` for this payload (the SSE `event:` field carries the same name).
@@ -1549,48 +861,9 @@ pub enum SseEventToolCallProgressDataType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl SseEventToolCallProgressDataType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ToolCallProgress => "TOOL_CALL_PROGRESS",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "TOOL_CALL_PROGRESS" => Self::ToolCallProgress,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for SseEventToolCallProgressDataType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SseEventToolCallProgressDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for SseEventToolCallProgressDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for SseEventToolCallProgressDataType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    SseEventToolCallProgressDataType { ToolCallProgress = "TOOL_CALL_PROGRESS" }
+);
 /// Payload of a `TOOL_CALL_RESULT` event. The result a tool call returned.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventToolCallResultData {
@@ -1606,10 +879,7 @@ pub struct SseEventToolCallResultData {
 }
 impl rt::wire::Known for SseEventToolCallResultData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 /// Event kind; always `TOOL_CALL_RESULT` for this payload (the SSE `event:` field carries the same name).
@@ -1619,48 +889,7 @@ pub enum SseEventToolCallResultDataType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl SseEventToolCallResultDataType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ToolCallResult => "TOOL_CALL_RESULT",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "TOOL_CALL_RESULT" => Self::ToolCallResult,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for SseEventToolCallResultDataType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SseEventToolCallResultDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for SseEventToolCallResultDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for SseEventToolCallResultDataType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SseEventToolCallResultDataType { ToolCallResult = "TOOL_CALL_RESULT" });
 /// Payload of a `TOOL_CALL_START` event. The agent began a tool call.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventToolCallStartData {
@@ -1676,10 +905,7 @@ pub struct SseEventToolCallStartData {
 }
 impl rt::wire::Known for SseEventToolCallStartData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 /// Event kind; always `TOOL_CALL_START` for this payload (the SSE `event:` field carries the same name).
@@ -1689,48 +915,7 @@ pub enum SseEventToolCallStartDataType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl SseEventToolCallStartDataType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ToolCallStart => "TOOL_CALL_START",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "TOOL_CALL_START" => Self::ToolCallStart,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for SseEventToolCallStartDataType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SseEventToolCallStartDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for SseEventToolCallStartDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for SseEventToolCallStartDataType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(SseEventToolCallStartDataType { ToolCallStart = "TOOL_CALL_START" });
 /// Payload of a `TOOL_CONFIRMATION_REQUIRED` event. The agent paused before running a tool and waits for approval through confirm_tool.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEventToolConfirmationRequiredData {
@@ -1746,10 +931,7 @@ pub struct SseEventToolConfirmationRequiredData {
 }
 impl rt::wire::Known for SseEventToolConfirmationRequiredData {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 /// Event kind; always `TOOL_CONFIRMATION_REQUIRED` for this payload (the SSE `event:` field carries the same name).
@@ -1759,48 +941,10 @@ pub enum SseEventToolConfirmationRequiredDataType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl SseEventToolConfirmationRequiredDataType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ToolConfirmationRequired => "TOOL_CONFIRMATION_REQUIRED",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "TOOL_CONFIRMATION_REQUIRED" => Self::ToolConfirmationRequired,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for SseEventToolConfirmationRequiredDataType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SseEventToolConfirmationRequiredDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for SseEventToolConfirmationRequiredDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for SseEventToolConfirmationRequiredDataType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    SseEventToolConfirmationRequiredDataType { ToolConfirmationRequired =
+    "TOOL_CONFIRMATION_REQUIRED" }
+);
 /// Acknowledgement of an action taken on a conversation's run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StatusResponse {

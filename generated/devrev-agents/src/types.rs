@@ -46,10 +46,7 @@ pub struct AiAgentEventsExecuteAsyncRequest {
 }
 impl rt::wire::Known for AiAgentEventsExecuteAsyncRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.target,
-            &format!("{pointer}{}", "/target"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/target", &self.target)])
     }
 }
 /// Which of the two notification targets (`event_source_target` or `webhook_target`) is used.
@@ -60,50 +57,10 @@ pub enum AiAgentEventsExecuteAsyncRequestTarget {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl AiAgentEventsExecuteAsyncRequestTarget {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EventSourceTarget => "event_source_target",
-            Self::WebhookTarget => "webhook_target",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "event_source_target" => Self::EventSourceTarget,
-            "webhook_target" => Self::WebhookTarget,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for AiAgentEventsExecuteAsyncRequestTarget {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for AiAgentEventsExecuteAsyncRequestTarget {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for AiAgentEventsExecuteAsyncRequestTarget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for AiAgentEventsExecuteAsyncRequestTarget {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    AiAgentEventsExecuteAsyncRequestTarget { EventSourceTarget = "event_source_target",
+    WebhookTarget = "webhook_target" }
+);
 /// The agent session the event is executed in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AiAgentEventsExecuteAsyncResponse {
@@ -148,10 +105,7 @@ pub struct ErrorArtifactAlreadyAttachedToAParent {
 }
 impl rt::wire::Known for ErrorArtifactAlreadyAttachedToAParent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -160,52 +114,10 @@ pub enum ErrorArtifactAlreadyAttachedToAParentType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorArtifactAlreadyAttachedToAParentType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ArtifactAlreadyAttachedToAParent => {
-                "artifact_already_attached_to_a_parent"
-            }
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "artifact_already_attached_to_a_parent" => {
-                Self::ArtifactAlreadyAttachedToAParent
-            }
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorArtifactAlreadyAttachedToAParentType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorArtifactAlreadyAttachedToAParentType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorArtifactAlreadyAttachedToAParentType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorArtifactAlreadyAttachedToAParentType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ErrorArtifactAlreadyAttachedToAParentType { ArtifactAlreadyAttachedToAParent =
+    "artifact_already_attached_to_a_parent" }
+);
 /// 400. A generic bad request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBadRequest {
@@ -219,10 +131,7 @@ pub struct ErrorBadRequest {
 }
 impl rt::wire::Known for ErrorBadRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -231,48 +140,7 @@ pub enum ErrorBadRequestType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorBadRequestType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::BadRequest => "bad_request",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "bad_request" => Self::BadRequest,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorBadRequestType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorBadRequestType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorBadRequestType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorBadRequestType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ErrorBadRequestType { BadRequest = "bad_request" });
 /// Fields common to every error.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBase {
@@ -296,10 +164,7 @@ pub struct ErrorDevOrgDeactivated {
 }
 impl rt::wire::Known for ErrorDevOrgDeactivated {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -308,48 +173,9 @@ pub enum ErrorDevOrgDeactivatedType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorDevOrgDeactivatedType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::DevOrgDeactivated => "dev_org_deactivated",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "dev_org_deactivated" => Self::DevOrgDeactivated,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorDevOrgDeactivatedType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorDevOrgDeactivatedType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorDevOrgDeactivatedType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorDevOrgDeactivatedType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ErrorDevOrgDeactivatedType { DevOrgDeactivated = "dev_org_deactivated" }
+);
 /// 403. The caller may not access the objects involved.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorForbidden {
@@ -366,10 +192,7 @@ pub struct ErrorForbidden {
 }
 impl rt::wire::Known for ErrorForbidden {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -378,48 +201,7 @@ pub enum ErrorForbiddenType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorForbiddenType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Forbidden => "forbidden",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "forbidden" => Self::Forbidden,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorForbiddenType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorForbiddenType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorForbiddenType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorForbiddenType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ErrorForbiddenType { Forbidden = "forbidden" });
 /// 500. The server failed while handling the request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInternalError {
@@ -436,10 +218,7 @@ pub struct ErrorInternalError {
 }
 impl rt::wire::Known for ErrorInternalError {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -448,48 +227,7 @@ pub enum ErrorInternalErrorType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorInternalErrorType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InternalError => "internal_error",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "internal_error" => Self::InternalError,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorInternalErrorType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorInternalErrorType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorInternalErrorType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorInternalErrorType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ErrorInternalErrorType { InternalError = "internal_error" });
 /// 400. The requested API version is not valid.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInvalidApiVersion {
@@ -505,10 +243,7 @@ pub struct ErrorInvalidApiVersion {
 }
 impl rt::wire::Known for ErrorInvalidApiVersion {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -517,48 +252,9 @@ pub enum ErrorInvalidApiVersionType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorInvalidApiVersionType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InvalidApiVersion => "invalid_api_version",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "invalid_api_version" => Self::InvalidApiVersion,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorInvalidApiVersionType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorInvalidApiVersionType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorInvalidApiVersionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorInvalidApiVersionType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ErrorInvalidApiVersionType { InvalidApiVersion = "invalid_api_version" }
+);
 /// 400. A field holds a value outside its enumeration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInvalidEnumValue {
@@ -578,10 +274,7 @@ pub struct ErrorInvalidEnumValue {
 }
 impl rt::wire::Known for ErrorInvalidEnumValue {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -590,48 +283,7 @@ pub enum ErrorInvalidEnumValueType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorInvalidEnumValueType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InvalidEnumValue => "invalid_enum_value",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "invalid_enum_value" => Self::InvalidEnumValue,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorInvalidEnumValueType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorInvalidEnumValueType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorInvalidEnumValueType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorInvalidEnumValueType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ErrorInvalidEnumValueType { InvalidEnumValue = "invalid_enum_value" });
 /// 400. A field is not valid for this request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInvalidField {
@@ -647,10 +299,7 @@ pub struct ErrorInvalidField {
 }
 impl rt::wire::Known for ErrorInvalidField {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -659,48 +308,7 @@ pub enum ErrorInvalidFieldType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorInvalidFieldType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InvalidField => "invalid_field",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "invalid_field" => Self::InvalidField,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorInvalidFieldType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorInvalidFieldType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorInvalidFieldType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorInvalidFieldType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ErrorInvalidFieldType { InvalidField = "invalid_field" });
 /// 400. A field holds a malformed ID.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInvalidId {
@@ -716,10 +324,7 @@ pub struct ErrorInvalidId {
 }
 impl rt::wire::Known for ErrorInvalidId {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -728,48 +333,7 @@ pub enum ErrorInvalidIdType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorInvalidIdType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InvalidId => "invalid_id",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "invalid_id" => Self::InvalidId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorInvalidIdType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorInvalidIdType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorInvalidIdType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorInvalidIdType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ErrorInvalidIdType { InvalidId = "invalid_id" });
 /// 400. A field requires another field to be set.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorMissingDependency {
@@ -798,10 +362,7 @@ pub struct ErrorMissingDependency {
 }
 impl rt::wire::Known for ErrorMissingDependency {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -817,48 +378,9 @@ pub enum ErrorMissingDependencyType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorMissingDependencyType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MissingDependency => "missing_dependency",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "missing_dependency" => Self::MissingDependency,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorMissingDependencyType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorMissingDependencyType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorMissingDependencyType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorMissingDependencyType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ErrorMissingDependencyType { MissingDependency = "missing_dependency" }
+);
 /// 400. A required field is missing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorMissingRequiredField {
@@ -874,10 +396,7 @@ pub struct ErrorMissingRequiredField {
 }
 impl rt::wire::Known for ErrorMissingRequiredField {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -886,48 +405,9 @@ pub enum ErrorMissingRequiredFieldType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorMissingRequiredFieldType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MissingRequiredField => "missing_required_field",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "missing_required_field" => Self::MissingRequiredField,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorMissingRequiredFieldType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorMissingRequiredFieldType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorMissingRequiredFieldType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorMissingRequiredFieldType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ErrorMissingRequiredFieldType { MissingRequiredField = "missing_required_field" }
+);
 /// Any error this API returns, whatever the HTTP status; `type` selects the variant. Variants by status: 400 artifact_already_attached_to_a_parent, bad_request, invalid_api_version, invalid_enum_value, invalid_field, invalid_id, missing_dependency, missing_required_field, parse_error, unexpected_id_type, unexpected_json_type, value_not_permitted; 401 dev_org_deactivated, unauthenticated; 403 forbidden; 404 not_found; 413 request_entity_too_large; 429 too_many_requests; 500 internal_error; 503 service_unavailable.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ErrorModel {
@@ -1280,10 +760,7 @@ pub struct ErrorNotFound {
 }
 impl rt::wire::Known for ErrorNotFound {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1292,48 +769,7 @@ pub enum ErrorNotFoundType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorNotFoundType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::NotFound => "not_found",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "not_found" => Self::NotFound,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorNotFoundType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorNotFoundType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorNotFoundType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorNotFoundType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ErrorNotFoundType { NotFound = "not_found" });
 /// 400. The request body could not be parsed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorParseError {
@@ -1347,10 +783,7 @@ pub struct ErrorParseError {
 }
 impl rt::wire::Known for ErrorParseError {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1359,48 +792,7 @@ pub enum ErrorParseErrorType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorParseErrorType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ParseError => "parse_error",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "parse_error" => Self::ParseError,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorParseErrorType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorParseErrorType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorParseErrorType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorParseErrorType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ErrorParseErrorType { ParseError = "parse_error" });
 /// 413. The request body is larger than allowed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorRequestEntityTooLarge {
@@ -1417,10 +809,7 @@ pub struct ErrorRequestEntityTooLarge {
 }
 impl rt::wire::Known for ErrorRequestEntityTooLarge {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1429,48 +818,9 @@ pub enum ErrorRequestEntityTooLargeType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorRequestEntityTooLargeType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RequestEntityTooLarge => "request_entity_too_large",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "request_entity_too_large" => Self::RequestEntityTooLarge,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorRequestEntityTooLargeType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorRequestEntityTooLargeType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorRequestEntityTooLargeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorRequestEntityTooLargeType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ErrorRequestEntityTooLargeType { RequestEntityTooLarge = "request_entity_too_large" }
+);
 /// 503. The service is temporarily unavailable.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorServiceUnavailable {
@@ -1484,10 +834,7 @@ pub struct ErrorServiceUnavailable {
 }
 impl rt::wire::Known for ErrorServiceUnavailable {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1496,48 +843,9 @@ pub enum ErrorServiceUnavailableType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorServiceUnavailableType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ServiceUnavailable => "service_unavailable",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "service_unavailable" => Self::ServiceUnavailable,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorServiceUnavailableType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorServiceUnavailableType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorServiceUnavailableType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorServiceUnavailableType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ErrorServiceUnavailableType { ServiceUnavailable = "service_unavailable" }
+);
 /// 429. The caller is being rate limited.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorTooManyRequests {
@@ -1554,10 +862,7 @@ pub struct ErrorTooManyRequests {
 }
 impl rt::wire::Known for ErrorTooManyRequests {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1566,48 +871,7 @@ pub enum ErrorTooManyRequestsType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorTooManyRequestsType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TooManyRequests => "too_many_requests",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "too_many_requests" => Self::TooManyRequests,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorTooManyRequestsType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorTooManyRequestsType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorTooManyRequestsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorTooManyRequestsType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ErrorTooManyRequestsType { TooManyRequests = "too_many_requests" });
 /// 401. The request carries no valid token.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorUnauthenticated {
@@ -1621,10 +885,7 @@ pub struct ErrorUnauthenticated {
 }
 impl rt::wire::Known for ErrorUnauthenticated {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1633,48 +894,7 @@ pub enum ErrorUnauthenticatedType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorUnauthenticatedType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unauthenticated => "unauthenticated",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "unauthenticated" => Self::Unauthenticated,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorUnauthenticatedType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorUnauthenticatedType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorUnauthenticatedType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorUnauthenticatedType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ErrorUnauthenticatedType { Unauthenticated = "unauthenticated" });
 /// 400. An ID refers to an object of the wrong type.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorUnexpectedIdType {
@@ -1690,10 +910,7 @@ pub struct ErrorUnexpectedIdType {
 }
 impl rt::wire::Known for ErrorUnexpectedIdType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1702,48 +919,7 @@ pub enum ErrorUnexpectedIdTypeType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorUnexpectedIdTypeType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::UnexpectedIdType => "unexpected_id_type",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "unexpected_id_type" => Self::UnexpectedIdType,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorUnexpectedIdTypeType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorUnexpectedIdTypeType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorUnexpectedIdTypeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorUnexpectedIdTypeType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(ErrorUnexpectedIdTypeType { UnexpectedIdType = "unexpected_id_type" });
 /// 400. A field has the wrong JSON type.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorUnexpectedJsonType {
@@ -1761,18 +937,14 @@ pub struct ErrorUnexpectedJsonType {
 }
 impl rt::wire::Known for ErrorUnexpectedJsonType {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.r#type,
-                &format!("{pointer}{}", "/type"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.actual,
-                &format!("{pointer}{}", "/actual"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.expected,
-                &format!("{pointer}{}", "/expected"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[
+                ("/type", &self.r#type),
+                ("/actual", &self.actual),
+                ("/expected", &self.expected),
+            ],
+        )
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1786,106 +958,19 @@ pub enum ErrorUnexpectedJsonTypeType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorUnexpectedJsonTypeType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Array => "array",
-            Self::Bool => "bool",
-            Self::Null => "null",
-            Self::Number => "number",
-            Self::Object => "object",
-            Self::String => "string",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "array" => Self::Array,
-            "bool" => Self::Bool,
-            "null" => Self::Null,
-            "number" => Self::Number,
-            "object" => Self::Object,
-            "string" => Self::String,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorUnexpectedJsonTypeType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorUnexpectedJsonTypeType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorUnexpectedJsonTypeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorUnexpectedJsonTypeType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ErrorUnexpectedJsonTypeType { Array = "array", Bool = "bool", Null = "null", Number =
+    "number", Object = "object", String = "string" }
+);
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorUnexpectedJsonTypeType2 {
     UnexpectedJsonType,
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorUnexpectedJsonTypeType2 {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::UnexpectedJsonType => "unexpected_json_type",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "unexpected_json_type" => Self::UnexpectedJsonType,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorUnexpectedJsonTypeType2 {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorUnexpectedJsonTypeType2 {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorUnexpectedJsonTypeType2 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorUnexpectedJsonTypeType2 {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ErrorUnexpectedJsonTypeType2 { UnexpectedJsonType = "unexpected_json_type" }
+);
 /// 400. A field's value is not permitted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorValueNotPermitted {
@@ -1907,10 +992,7 @@ pub struct ErrorValueNotPermitted {
 }
 impl rt::wire::Known for ErrorValueNotPermitted {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-            &self.r#type,
-            &format!("{pointer}{}", "/type"),
-        ))
+        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1919,45 +1001,6 @@ pub enum ErrorValueNotPermittedType {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl ErrorValueNotPermittedType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ValueNotPermitted => "value_not_permitted",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "value_not_permitted" => Self::ValueNotPermitted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for ErrorValueNotPermittedType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ErrorValueNotPermittedType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for ErrorValueNotPermittedType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for ErrorValueNotPermittedType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    ErrorValueNotPermittedType { ValueNotPermitted = "value_not_permitted" }
+);

@@ -27,6 +27,13 @@ pub mod server;
 
 pub use wire::{Base64, ParamError, ParamStyle, ValueKind};
 
+/// What the macros of this crate ([`string_enum!`]) refer to, so that a crate using them needs
+/// no dependency of its own for it.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}
+
 #[cfg(any(feature = "client", feature = "server"))]
 pub use body::ByteStream;
 /// Re-exported so generated code needs no direct dependency on bytes.

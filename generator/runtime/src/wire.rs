@@ -5,7 +5,9 @@
 //! writes its own). This module owns:
 //!
 //! - [`Base64`]: `format: byte` strings as bytes.
-//! - [`deserialize_string_enum`]: the `Deserialize` of generated string enums.
+//! - [`string_enum!`](crate::string_enum): the methods and traits of generated string enums
+//!   (through [`deserialize_string_enum`]).
+//! - [`Known`] and [`first_unknown_field`]: finding enum values the spec does not list.
 //! - [`nullable`]: a serde `with` module that tells an absent field from an explicit `null`.
 //! - [`tagged`]: the small pieces hand-emitted `Serialize`/`Deserialize` impls of discriminated
 //!   unions need.
@@ -23,7 +25,7 @@ mod params;
 mod tests;
 
 pub use decode::{decode_query, decode_simple, parse_cookies, parse_query};
-pub use known::Known;
+pub use known::{Known, first_unknown_field};
 #[cfg(feature = "client")]
 pub(crate) use params::simple_text;
 pub use params::{

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! Struct  → #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)] pub struct …
-//! Enum    → unit variants plus `Unknown(String)`; `as_str`/`from_wire` and serde impls by hand
+//! Enum    → unit variants plus `Unknown(String)`; `as_str`/`from_wire`, serde, Display and
+//!           Known from `rt::string_enum!`
 //! Union   → tagged: hand-written Serialize/Deserialize that read the tag first;
 //!           untagged: `#[serde(untagged)]`
 //! Alias   → pub type Name = Target;      Newtype → pub struct Name(pub Target);
@@ -35,11 +36,12 @@ pub fn types_items(api: &Api, range: std::ops::Range<usize>) -> TokenStream {
 
 /// The start of `types.rs`: its doc and imports.
 pub fn types_head(api: &Api) -> TokenStream {
-    // Aliases derive nothing: only other kinds need serde's names.
+    // Aliases derive nothing and enums get their serde impls from `rt::string_enum!`: only
+    // other kinds need serde's names.
     let derives = api
         .types
         .iter()
-        .filter(|t| !matches!(t.kind, TypeKind::Alias(_)));
+        .filter(|t| !matches!(t.kind, TypeKind::Alias(_) | TypeKind::Enum(_)));
     let serde_import = super::import_for(
         derives.map(|t| t.features.as_slice()),
         quote!(
@@ -112,29 +114,26 @@ fn known_impl(api: &Api, t: &TypeDef) -> Option<TokenStream> {
     }
     let name = ident(&t.name);
     let body = match &t.kind {
-        TypeKind::Alias(_) => return None,
-        TypeKind::Enum(_) => quote! {
-            match self {
-                Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-                _ => None,
-            }
-        },
+        // Enums get theirs from `rt::string_enum!`.
+        TypeKind::Alias(_) | TypeKind::Enum(_) => return None,
         TypeKind::Newtype(_) => quote!(rt::wire::Known::first_unknown(&self.0, pointer)),
         TypeKind::Struct(s) => {
             let checks = s.fields.iter().filter(|f| api.holds_enum(&f.ty)).map(|f| {
                 let field = ident(&f.name);
                 let token = pointer_token(&f.wire_name);
-                quote!(.or_else(|| rt::wire::Known::first_unknown(&self.#field, &format!("{pointer}{}", #token))))
+                quote!((#token, &self.#field))
             });
+            // Additional properties: their keys are their tokens.
             let additional = s
                 .additional
                 .as_ref()
                 .filter(|a| api.holds_enum(&a.ty))
                 .map(|a| {
                     let field = ident(&a.name);
-                    quote!(.or_else(|| rt::wire::Known::first_unknown(&self.#field, pointer)))
+                    quote!(("", &self.#field))
                 });
-            quote!(None #(#checks)* #additional)
+            let checks = checks.chain(additional);
+            quote!(rt::wire::first_unknown_field(pointer, &[#(#checks),*]))
         }
         TypeKind::Union(u) => {
             let arms = u.variants.iter().map(|v| {
@@ -363,15 +362,12 @@ fn enum_def(t: &TypeDef, e: &StringEnum, doc: TokenStream) -> TokenStream {
             #vname,
         }
     });
-    let arms = e.variants.iter().map(|v| {
+    // `as_str`, `from_wire`, serde, `Display` and `Known` come from the runtime's macro:
+    // written out, they were more than a third of a large spec's lines.
+    let wires = e.variants.iter().map(|v| {
         let vname = ident(&v.name);
         let wire = &v.wire_value;
-        quote!(Self::#vname => #wire,)
-    });
-    let from_arms = e.variants.iter().map(|v| {
-        let vname = ident(&v.name);
-        let wire = &v.wire_value;
-        quote!(#wire => Self::#vname,)
+        quote!(#vname = #wire)
     });
     quote! {
         #doc
@@ -381,45 +377,7 @@ fn enum_def(t: &TypeDef, e: &StringEnum, doc: TokenStream) -> TokenStream {
             /// A value this crate does not know yet, kept verbatim.
             Unknown(String),
         }
-
-        impl #name {
-            /// The value as it appears on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(#arms)*
-                    Self::Unknown(other) => other,
-                }
-            }
-
-            /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-            /// crate does not know.
-            pub fn from_wire(value: &str) -> Self {
-                match value {
-                    #(#from_arms)*
-                    other => Self::Unknown(other.to_owned()),
-                }
-            }
-        }
-
-        // By hand, not derived: serde's derive of an enum with a catch-all variant expands to
-        // several times this code, and a large spec has thousands of enums.
-        impl Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-            }
-        }
-
-        impl std::fmt::Display for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
+        rt::string_enum!(#name { #(#wires),* });
     }
 }
 

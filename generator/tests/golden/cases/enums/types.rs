@@ -15,60 +15,10 @@ pub enum EventKind {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl EventKind {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RunStarted => "RUN_STARTED",
-            Self::RunFinished => "RUN_FINISHED",
-            Self::TextDelta => "TEXT_DELTA",
-            Self::ToolCall => "tool-call",
-            Self::Empty => "",
-            Self::V1st => "1st",
-            Self::AB => "a.b",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "RUN_STARTED" => Self::RunStarted,
-            "RUN_FINISHED" => Self::RunFinished,
-            "TEXT_DELTA" => Self::TextDelta,
-            "tool-call" => Self::ToolCall,
-            "" => Self::Empty,
-            "1st" => Self::V1st,
-            "a.b" => Self::AB,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for EventKind {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for EventKind {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for EventKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for EventKind {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    EventKind { RunStarted = "RUN_STARTED", RunFinished = "RUN_FINISHED", TextDelta =
+    "TEXT_DELTA", ToolCall = "tool-call", Empty = "", V1st = "1st", AB = "a.b" }
+);
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Holder {
     pub kind: EventKind,
@@ -85,18 +35,10 @@ pub struct Holder {
 }
 impl rt::wire::Known for Holder {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.kind,
-                &format!("{pointer}{}", "/kind"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.mood,
-                &format!("{pointer}{}", "/mood"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.inline,
-                &format!("{pointer}{}", "/inline"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/kind", &self.kind), ("/mood", &self.mood), ("/inline", &self.inline)],
+        )
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -106,50 +48,7 @@ pub enum HolderInline {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl HolderInline {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::X => "x",
-            Self::Y => "y",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "x" => Self::X,
-            "y" => Self::Y,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for HolderInline {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for HolderInline {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for HolderInline {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for HolderInline {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(HolderInline { X = "x", Y = "y" });
 pub type Level = i64;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mood {
@@ -158,47 +57,4 @@ pub enum Mood {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl Mood {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Happy => "happy",
-            Self::Sad => "sad",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "happy" => Self::Happy,
-            "sad" => Self::Sad,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for Mood {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for Mood {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for Mood {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for Mood {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(Mood { Happy = "happy", Sad = "sad" });

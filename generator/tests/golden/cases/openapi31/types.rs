@@ -31,18 +31,10 @@ pub struct Message {
 }
 impl rt::wire::Known for Message {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.role,
-                &format!("{pointer}{}", "/role"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.kind,
-                &format!("{pointer}{}", "/kind"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.parent,
-                &format!("{pointer}{}", "/parent"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/role", &self.role), ("/kind", &self.kind), ("/parent", &self.parent)],
+        )
     }
 }
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -51,48 +43,7 @@ pub enum MessageKind {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl MessageKind {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Message => "message",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "message" => Self::Message,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for MessageKind {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for MessageKind {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for MessageKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for MessageKind {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(MessageKind { Message = "message" });
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MessageRole {
     User,
@@ -100,50 +51,7 @@ pub enum MessageRole {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl MessageRole {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::User => "user",
-            Self::Assistant => "assistant",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "user" => Self::User,
-            "assistant" => Self::Assistant,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for MessageRole {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for MessageRole {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for MessageRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for MessageRole {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(MessageRole { User = "user", Assistant = "assistant" });
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum MessageScore {

@@ -10,52 +10,7 @@ pub enum Priority {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl Priority {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Low => "low",
-            Self::Normal => "normal",
-            Self::High => "high",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "low" => Self::Low,
-            "normal" => Self::Normal,
-            "high" => Self::High,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for Priority {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for Priority {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for Priority {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for Priority {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(Priority { Low = "low", Normal = "normal", High = "high" });
 /// A run of an agent inside a session.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Run {
@@ -99,14 +54,10 @@ impl Run {
 #[allow(deprecated)]
 impl rt::wire::Known for Run {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        None.or_else(|| rt::wire::Known::first_unknown(
-                &self.status,
-                &format!("{pointer}{}", "/status"),
-            ))
-            .or_else(|| rt::wire::Known::first_unknown(
-                &self.priority,
-                &format!("{pointer}{}", "/priority"),
-            ))
+        rt::wire::first_unknown_field(
+            pointer,
+            &[("/status", &self.status), ("/priority", &self.priority)],
+        )
     }
 }
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -124,49 +75,6 @@ pub enum RunStatus {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-impl RunStatus {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Queued => "queued",
-            Self::Running => "running",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-    /// The variant for a value read from the wire; [`Self::Unknown`] for one this
-    /// crate does not know.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "queued" => Self::Queued,
-            "running" => Self::Running,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl Serialize for RunStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for RunStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        rt::wire::deserialize_string_enum(deserializer, Self::from_wire)
-    }
-}
-impl std::fmt::Display for RunStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl rt::wire::Known for RunStatus {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::Unknown(other) => Some((pointer.to_owned(), other.clone())),
-            _ => None,
-        }
-    }
-}
+rt::string_enum!(
+    RunStatus { Queued = "queued", Running = "running", Completed = "completed" }
+);

@@ -9,9 +9,19 @@
         feature = "tag-threads"
     )
 )]
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 #[cfg(
     any(
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs",
+        feature = "unused-types",
+        feature = "tag-threads"
+    )
+)]
+use serde::Deserialize;
+#[cfg(
+    any(
+        feature = "tag-agents",
         feature = "tag-stateless-runs",
         feature = "tag-thread-runs",
         feature = "tag-threads",
@@ -21,24 +31,32 @@ use serde::{Deserialize, Serialize};
 use crate::rt;
 #[cfg(feature = "tag-agents")]
 /// A description of an agent supported by this server
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Agent {
     /// Unique identifier of the agent in this server.
     pub agent_id: uuid::Uuid,
     pub metadata: AgentMetadata,
 }
 #[cfg(feature = "tag-agents")]
+rt::deserialize_struct!(
+    Agent { 0 agent_id = "agent_id" required, 1 metadata = "metadata" required }
+);
+#[cfg(feature = "tag-agents")]
 /// Describe all the ACP specs of an agent, including schemas and protocol features.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentAcpDescriptor {
     pub metadata: AgentMetadata,
     pub specs: AgentAcpSpec,
 }
 #[cfg(feature = "tag-agents")]
+rt::deserialize_struct!(
+    AgentAcpDescriptor { 0 metadata = "metadata" required, 1 specs = "specs" required }
+);
+#[cfg(feature = "tag-agents")]
 /// Agent ACP Specs
 ///
 /// Specification of agent capabilities, config, input, output, and interrupts
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentAcpSpec {
     /// Agent Capabilities
     ///
@@ -49,65 +67,79 @@ pub struct AgentAcpSpec {
     /// This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
     pub output: std::collections::BTreeMap<String, serde_json::Value>,
     /// This describes the format of an Update in the streaming.  Must be specified if `streaming.custom` capability is true and cannot be specified otherwise. Format follows: https://spec.openapis.org/oas/v3.1.1.html#schema-object
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_streaming_update: Option<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
     /// This describes the format of ThreadState.  Cannot be specified if `threads` capability is false. If not specified, when `threads` capability is true, then the API to retrieve ThreadState from a Thread or a Run is not available. This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub thread_state: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
     pub config: std::collections::BTreeMap<String, serde_json::Value>,
     /// List of possible interrupts that can be provided by the agent. If `interrupts` capability is true, this needs to have at least one item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub interrupts: Option<Vec<AgentAcpSpecInterruptsItem>>,
 }
+#[cfg(feature = "tag-agents")]
+rt::deserialize_struct!(
+    AgentAcpSpec { 0 capabilities = "capabilities" required, 1 input = "input" required,
+    2 output = "output" required, 3 custom_streaming_update = "custom_streaming_update"
+    default, 4 thread_state = "thread_state" default, 5 config = "config" required, 6
+    interrupts = "interrupts" default }
+);
 #[cfg(feature = "tag-agents")]
 /// Agent Capabilities
 ///
 /// Declares what invocation features this agent is capable of.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentAcpSpecCapabilities {
     /// Thread Support
     ///
     /// This is `true` if the agent supports run threads. If this is `false`, then the threads tagged with `Threads` are not available. If missing, it means `false`
-    #[serde(default)]
     pub threads: bool,
     /// Interrupt Support
     ///
     /// This is `true` if the agent runs can interrupt to request additional input and can be subsequently resumed. If missing, it means `false`
-    #[serde(default)]
     pub interrupts: bool,
     /// Callback Support
     ///
     /// This is `true` if the agent supports a webhook to report run results. If this is `false`, providing a `webhook` at run creation has no effect. If missing, it means `false`
-    #[serde(default)]
     pub callbacks: bool,
     /// Streaming Modes
     ///
     /// Supported streaming modes. If missing, streaming is not supported.  If no mode is supported attempts to stream output will result in an error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub streaming: Option<AgentAcpSpecCapabilitiesStreaming>,
 }
+#[cfg(feature = "tag-agents")]
+rt::deserialize_struct!(
+    AgentAcpSpecCapabilities { 0 threads = "threads" default, 1 interrupts = "interrupts"
+    default, 2 callbacks = "callbacks" default, 3 streaming = "streaming" default }
+);
 #[cfg(feature = "tag-agents")]
 /// Streaming Modes
 ///
 /// Supported streaming modes. If missing, streaming is not supported.  If no mode is supported attempts to stream output will result in an error.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AgentAcpSpecCapabilitiesStreaming {
     /// Values Streaming
     ///
     /// This is `true` if the agent supports values streaming. If `false` or missing, values streaming is not supported. Values streaming consists of a stream of objects of type `ValueRunResultUpdate`, where each one sent over the stream fully replace the previous one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<bool>,
     /// Custom Objects Streaming
     ///
     /// This is `true` if the agent supports custom objects streaming. If `false` or missing, custom streaming is not supported. Custom Objects streaming consists of a stream of object whose schema is specified by the agent ACP descriptor under `specs.custom_streaming_update`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom: Option<bool>,
 }
 #[cfg(feature = "tag-agents")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    AgentAcpSpecCapabilitiesStreaming { 0 values = "values" default, 1 custom = "custom"
+    default }
+);
+#[cfg(feature = "tag-agents")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentAcpSpecInterruptsItem {
     /// Interrupt Type Name
     ///
@@ -119,18 +151,28 @@ pub struct AgentAcpSpecInterruptsItem {
     pub resume_payload: std::collections::BTreeMap<String, serde_json::Value>,
 }
 #[cfg(feature = "tag-agents")]
+rt::deserialize_struct!(
+    AgentAcpSpecInterruptsItem { 0 interrupt_type = "interrupt_type" required, 1
+    interrupt_payload = "interrupt_payload" required, 2 resume_payload = "resume_payload"
+    required }
+);
+#[cfg(feature = "tag-agents")]
 /// Basic information associated to the agent
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentMetadata {
     pub r#ref: AgentRef,
     /// Description of this agent, which should include what the intended use is, what tasks it accomplishes and how uses input and configs to produce the output and any other side effect
     pub description: String,
 }
 #[cfg(feature = "tag-agents")]
+rt::deserialize_struct!(
+    AgentMetadata { 0 r#ref = "ref" required, 1 description = "description" required }
+);
+#[cfg(feature = "tag-agents")]
 /// Agent Reference
 ///
 /// Reference to an Agent Record in the Agent Directory, it includes name, version and a locator.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentRef {
     /// Name of the agent that identifies the agent in its record
     pub name: String,
@@ -139,24 +181,27 @@ pub struct AgentRef {
     /// Agent Record URL
     ///
     /// URL of the record. Can be a network location, i.e. an entry in the Agent Directory or a file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 #[cfg(feature = "tag-agents")]
+rt::deserialize_struct!(
+    AgentRef { 0 name = "name" required, 1 version = "version" required, 2 url = "url"
+    default }
+);
+#[cfg(feature = "tag-agents")]
 /// Payload for listing agents.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentSearchRequest {
     /// Match all agents with the name specified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Match all agents with the version specified. Formatted according to semantic versioning (https://semver.org)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Maximum number to return.
-    #[serde(default = "AgentSearchRequest::default_limit")]
     pub limit: i64,
     /// Offset to start from.
-    #[serde(default)]
     pub offset: i64,
 }
 #[cfg(feature = "tag-agents")]
@@ -165,6 +210,11 @@ impl AgentSearchRequest {
         10
     }
 }
+#[cfg(feature = "tag-agents")]
+rt::deserialize_struct!(
+    AgentSearchRequest { 0 name = "name" default, 1 version = "version" default, 2 limit
+    = "limit" default(AgentSearchRequest::default_limit), 3 offset = "offset" default }
+);
 #[cfg(feature = "tag-stateless-runs")]
 /// Action
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -219,12 +269,12 @@ pub enum ConfigSchema {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Object holding a custom defined update of the agent result during streaming.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomRunResultUpdate {
     /// Streaming Output Type
     pub r#type: CustomRunResultUpdateType,
     /// The ID of the run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub run_id: Option<uuid::Uuid>,
     /// Run Status
     ///
@@ -232,6 +282,11 @@ pub struct CustomRunResultUpdate {
     pub status: RunStatus,
     pub update: StreamUpdateSchema,
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+rt::deserialize_struct!(
+    CustomRunResultUpdate { 0 r#type = "type" required, 1 run_id = "run_id" default, 2
+    status = "status" required, 3 update = "update" required }
+);
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for CustomRunResultUpdate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -319,19 +374,30 @@ pub enum InterruptPayloadSchema {
         feature = "tag-stateless-runs"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Message {
     /// The role of the message.
     pub role: String,
     /// The content of the message.
     pub content: MessageContent,
     /// The ID of the message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The metadata of the message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
+rt::deserialize_struct!(
+    Message { 0 role = "role" required, 1 content = "content" required, 2 id = "id"
+    default, 3 metadata = "metadata" default }
+);
 #[cfg(
     any(
         feature = "tag-threads",
@@ -415,10 +481,10 @@ impl rt::wire::Known for MessageContentArrayItem {
     )
 )]
 /// MessageAnyBlock
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageContentArrayItemMessageAnyBlock {
     pub r#type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 #[cfg(
@@ -428,14 +494,36 @@ pub struct MessageContentArrayItemMessageAnyBlock {
         feature = "tag-stateless-runs"
     )
 )]
+rt::deserialize_struct!(
+    MessageContentArrayItemMessageAnyBlock { 0 r#type = "type" required, 1 metadata =
+    "metadata" default }
+);
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
 /// MessageTextBlock
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageContentArrayItemMessageTextBlock {
     pub text: String,
     pub r#type: MessageContentArrayItemMessageTextBlockType,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+#[cfg(
+    any(
+        feature = "tag-threads",
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs"
+    )
+)]
+rt::deserialize_struct!(
+    MessageContentArrayItemMessageTextBlock { 0 text = "text" required, 1 r#type = "type"
+    required, 2 metadata = "metadata" default }
+);
 #[cfg(
     any(
         feature = "tag-threads",
@@ -516,14 +604,14 @@ pub enum ResumePayloadSchema {
 /// Agent Run
 ///
 /// Holds common information of a run
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Run {
     /// The ID of the run.
     pub run_id: uuid::Uuid,
     /// Agent ID
     ///
     /// Optional Thread ID wher the Run belongs to. This is populated only for runs on agents agents supporting Threads.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<uuid::Uuid>,
     /// The agent that was used for this run.
     pub agent_id: uuid::Uuid,
@@ -535,6 +623,12 @@ pub struct Run {
     pub status: RunStatus,
 }
 #[cfg(feature = "unused-types")]
+rt::deserialize_struct!(
+    Run { 0 run_id = "run_id" required, 1 thread_id = "thread_id" default, 2 agent_id =
+    "agent_id" required, 3 created_at = "created_at" required, 4 updated_at =
+    "updated_at" required, 5 status = "status" required }
+);
+#[cfg(feature = "unused-types")]
 impl rt::wire::Known for Run {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
@@ -544,39 +638,33 @@ impl rt::wire::Known for Run {
 /// RunCreateStateful
 ///
 /// Payload for creating a run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunCreate {
     /// The agent ID to run. If not provided will use the default agent for this service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<InputSchema>,
     /// Metadata to assign to the run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The configuration for the agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<RunCreateConfig>,
     /// Status change webhook
     ///
     /// Webhook to call upon change of run status. This is a url that accepts a POST containing the `Run` object as body. See Callbacks definition.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
     /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_mode: Option<Option<RunCreateStreamMode>>,
     /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
-    #[serde(default = "RunCreate::default_on_disconnect")]
     pub on_disconnect: RunCreateOnDisconnect,
     /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
-    #[serde(default = "RunCreate::default_multitask_strategy")]
     pub multitask_strategy: RunCreateMultitaskStrategy,
     /// The number of seconds to wait before starting the run. Use to schedule future runs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub after_seconds: Option<i64>,
 }
 #[cfg(feature = "unused-types")]
@@ -588,6 +676,15 @@ impl RunCreate {
         RunCreateMultitaskStrategy::Reject
     }
 }
+#[cfg(feature = "unused-types")]
+rt::deserialize_struct!(
+    RunCreate { 0 agent_id = "agent_id" default, 1 input = "input" default, 2 metadata =
+    "metadata" default, 3 config = "config" default, 4 webhook = "webhook" default, 5
+    stream_mode = "stream_mode" nullable, 6 on_disconnect = "on_disconnect"
+    default(RunCreate::default_on_disconnect), 7 multitask_strategy =
+    "multitask_strategy" default(RunCreate::default_multitask_strategy), 8 after_seconds
+    = "after_seconds" default }
+);
 #[cfg(feature = "unused-types")]
 impl rt::wire::Known for RunCreate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -605,15 +702,20 @@ impl rt::wire::Known for RunCreate {
 /// Config
 ///
 /// The configuration for the agent.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RunCreateConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recursion_limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub configurable: Option<ConfigSchema>,
 }
+#[cfg(feature = "unused-types")]
+rt::deserialize_struct!(
+    RunCreateConfig { 0 tags = "tags" default, 1 recursion_limit = "recursion_limit"
+    default, 2 configurable = "configurable" default }
+);
 #[cfg(feature = "unused-types")]
 /// Multitask Strategy
 ///
@@ -647,45 +749,37 @@ pub enum RunCreateOnDisconnect {
 rt::string_enum!(RunCreateOnDisconnect { Cancel = "cancel", Continue = "continue" });
 #[cfg(feature = "tag-thread-runs")]
 /// Payload for creating a stateful run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunCreateStateful {
     /// The agent ID to run. If not provided will use the default agent for this service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<InputSchema>,
     /// Metadata to assign to the run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The configuration for the agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<RunCreateStatefulConfig>,
     /// Status change webhook
     ///
     /// Webhook to call upon change of run status. This is a url that accepts a POST containing the `Run` object as body. See Callbacks definition.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
     /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_mode: Option<Option<RunCreateStatefulStreamMode>>,
     /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
-    #[serde(default = "RunCreateStateful::default_on_disconnect")]
     pub on_disconnect: RunCreateStatefulOnDisconnect,
     /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
-    #[serde(default = "RunCreateStateful::default_multitask_strategy")]
     pub multitask_strategy: RunCreateStatefulMultitaskStrategy,
     /// The number of seconds to wait before starting the run. Use to schedule future runs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub after_seconds: Option<i64>,
     /// Whether to stream output from subgraphs.
-    #[serde(default)]
     pub stream_subgraphs: bool,
     /// How to handle missing thread. Must be either 'reject' (raise error if missing), or 'create' (create new thread).
-    #[serde(default = "RunCreateStateful::default_if_not_exists")]
     pub if_not_exists: RunCreateStatefulIfNotExists,
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -700,6 +794,17 @@ impl RunCreateStateful {
         RunCreateStatefulIfNotExists::Reject
     }
 }
+#[cfg(feature = "tag-thread-runs")]
+rt::deserialize_struct!(
+    RunCreateStateful { 0 agent_id = "agent_id" default, 1 input = "input" default, 2
+    metadata = "metadata" default, 3 config = "config" default, 4 webhook = "webhook"
+    default, 5 stream_mode = "stream_mode" nullable, 6 on_disconnect = "on_disconnect"
+    default(RunCreateStateful::default_on_disconnect), 7 multitask_strategy =
+    "multitask_strategy" default(RunCreateStateful::default_multitask_strategy), 8
+    after_seconds = "after_seconds" default, 9 stream_subgraphs = "stream_subgraphs"
+    default, 10 if_not_exists = "if_not_exists"
+    default(RunCreateStateful::default_if_not_exists) }
+);
 #[cfg(feature = "tag-thread-runs")]
 impl rt::wire::Known for RunCreateStateful {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -718,15 +823,20 @@ impl rt::wire::Known for RunCreateStateful {
 /// Config
 ///
 /// The configuration for the agent.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RunCreateStatefulConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recursion_limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub configurable: Option<ConfigSchema>,
 }
+#[cfg(feature = "tag-thread-runs")]
+rt::deserialize_struct!(
+    RunCreateStatefulConfig { 0 tags = "tags" default, 1 recursion_limit =
+    "recursion_limit" default, 2 configurable = "configurable" default }
+);
 #[cfg(feature = "tag-thread-runs")]
 /// If Not Exists
 ///
@@ -794,42 +904,35 @@ impl rt::wire::Known for RunCreateStatefulStreamMode {
 }
 #[cfg(feature = "tag-stateless-runs")]
 /// Payload for creating a stateless run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunCreateStateless {
     /// The agent ID to run. If not provided will use the default agent for this service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<InputSchema>,
     /// Metadata to assign to the run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The configuration for the agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<RunCreateStatelessConfig>,
     /// Status change webhook
     ///
     /// Webhook to call upon change of run status. This is a url that accepts a POST containing the `Run` object as body. See Callbacks definition.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
     /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_mode: Option<Option<RunCreateStatelessStreamMode>>,
     /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
-    #[serde(default = "RunCreateStateless::default_on_disconnect")]
     pub on_disconnect: RunCreateStatelessOnDisconnect,
     /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
-    #[serde(default = "RunCreateStateless::default_multitask_strategy")]
     pub multitask_strategy: RunCreateStatelessMultitaskStrategy,
     /// The number of seconds to wait before starting the run. Use to schedule future runs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub after_seconds: Option<i64>,
     /// Whether to delete or keep the thread created for a stateless run. Must be one of 'delete' or 'keep'.
-    #[serde(default = "RunCreateStateless::default_on_completion")]
     pub on_completion: RunCreateStatelessOnCompletion,
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -844,6 +947,16 @@ impl RunCreateStateless {
         RunCreateStatelessOnCompletion::Delete
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
+rt::deserialize_struct!(
+    RunCreateStateless { 0 agent_id = "agent_id" default, 1 input = "input" default, 2
+    metadata = "metadata" default, 3 config = "config" default, 4 webhook = "webhook"
+    default, 5 stream_mode = "stream_mode" nullable, 6 on_disconnect = "on_disconnect"
+    default(RunCreateStateless::default_on_disconnect), 7 multitask_strategy =
+    "multitask_strategy" default(RunCreateStateless::default_multitask_strategy), 8
+    after_seconds = "after_seconds" default, 9 on_completion = "on_completion"
+    default(RunCreateStateless::default_on_completion) }
+);
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for RunCreateStateless {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -862,15 +975,20 @@ impl rt::wire::Known for RunCreateStateless {
 /// Config
 ///
 /// The configuration for the agent.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RunCreateStatelessConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recursion_limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub configurable: Option<ConfigSchema>,
 }
+#[cfg(feature = "tag-stateless-runs")]
+rt::deserialize_struct!(
+    RunCreateStatelessConfig { 0 tags = "tags" default, 1 recursion_limit =
+    "recursion_limit" default, 2 configurable = "configurable" default }
+);
 #[cfg(feature = "tag-stateless-runs")]
 /// Multitask Strategy
 ///
@@ -957,7 +1075,7 @@ impl rt::wire::Known for RunCreateStreamMode {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Run terminated with an error
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunError {
     /// Output Type
     pub r#type: RunErrorType,
@@ -972,6 +1090,11 @@ pub struct RunError {
     /// description of the error
     pub description: String,
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+rt::deserialize_struct!(
+    RunError { 0 r#type = "type" required, 1 run_id = "run_id" required, 2 errcode =
+    "errcode" required, 3 description = "description" required }
+);
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunError {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -990,12 +1113,16 @@ pub enum RunErrorType {
 rt::string_enum!(RunErrorType { Error = "error" });
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Interrupt occurred during a Run
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunInterrupt {
     /// Output Type
     pub r#type: RunInterruptType,
     pub interrupt: InterruptPayloadSchema,
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+rt::deserialize_struct!(
+    RunInterrupt { 0 r#type = "type" required, 1 interrupt = "interrupt" required }
+);
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunInterrupt {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1082,7 +1209,7 @@ impl rt::wire::Known for RunOutput {
 /// Run Output Stream Event
 ///
 /// Server-sent event containing one agent output event. Actual event type is carried inside the data.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunOutputStream {
     /// Event ID
     ///
@@ -1095,6 +1222,11 @@ pub struct RunOutputStream {
     /// A serialized JSON data structure carried in the SSE event data field. The event can carry either a full `ValueRunResultUpdate`, if streaming mode is `values` or an `CustomRunResultUpdate` if streaming mode is `custom`
     pub data: RunOutputStreamData,
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+rt::deserialize_struct!(
+    RunOutputStream { 0 id = "id" required, 1 event = "event" required, 2 data = "data"
+    required }
+);
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunOutputStream {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1191,16 +1323,21 @@ pub enum RunOutputStreamEvent {
 rt::string_enum!(RunOutputStreamEvent { AgentEvent = "agent_event" });
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Final result of a Run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunResult {
     /// Output Type
     pub r#type: RunResultType,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<OutputSchema>,
     /// The messages returned by the run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+rt::deserialize_struct!(
+    RunResult { 0 r#type = "type" required, 1 values = "values" default, 2 messages =
+    "messages" default }
+);
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunResult {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1222,24 +1359,22 @@ pub enum RunResultType {
 rt::string_enum!(RunResultType { Result = "result" });
 #[cfg(feature = "tag-stateless-runs")]
 /// Payload for listing runs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunSearchRequest {
     /// Matches all the Runs associated with the specified Agent ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<uuid::Uuid>,
     /// Matches all the Runs associated with the specified status. One of 'pending', 'error', 'success', 'timeout', 'interrupted'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<RunStatus>,
     /// Metadata Filter
     ///
     /// Matches all threads for which metadata has  keys and values equal to those specified in this object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Maximum number to return.
-    #[serde(default = "RunSearchRequest::default_limit")]
     pub limit: i64,
     /// Offset to start from.
-    #[serde(default)]
     pub offset: i64,
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -1248,6 +1383,12 @@ impl RunSearchRequest {
         10
     }
 }
+#[cfg(feature = "tag-stateless-runs")]
+rt::deserialize_struct!(
+    RunSearchRequest { 0 agent_id = "agent_id" default, 1 status = "status" default, 2
+    metadata = "metadata" default, 3 limit = "limit"
+    default(RunSearchRequest::default_limit), 4 offset = "offset" default }
+);
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for RunSearchRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1258,14 +1399,14 @@ impl rt::wire::Known for RunSearchRequest {
 /// Agent Run Stateful
 ///
 /// Holds all the information of a stateful run
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunStateful {
     /// The ID of the run.
     pub run_id: uuid::Uuid,
     /// Agent ID
     ///
     /// Optional Thread ID wher the Run belongs to. This is populated only for runs on agents agents supporting Threads.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<uuid::Uuid>,
     /// The agent that was used for this run.
     pub agent_id: uuid::Uuid,
@@ -1277,6 +1418,13 @@ pub struct RunStateful {
     pub status: RunStatus,
     pub creation: RunCreateStateful,
 }
+#[cfg(feature = "tag-thread-runs")]
+rt::deserialize_struct!(
+    RunStateful { 0 run_id = "run_id" required, 1 thread_id = "thread_id" default, 2
+    agent_id = "agent_id" required, 3 created_at = "created_at" required, 4 updated_at =
+    "updated_at" required, 5 status = "status" required, 6 creation = "creation" required
+    }
+);
 #[cfg(feature = "tag-thread-runs")]
 impl rt::wire::Known for RunStateful {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1290,14 +1438,14 @@ impl rt::wire::Known for RunStateful {
 /// Agent Run Stateless
 ///
 /// Holds all the information of a stateless run
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunStateless {
     /// The ID of the run.
     pub run_id: uuid::Uuid,
     /// Agent ID
     ///
     /// Optional Thread ID wher the Run belongs to. This is populated only for runs on agents agents supporting Threads.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<uuid::Uuid>,
     /// The agent that was used for this run.
     pub agent_id: uuid::Uuid,
@@ -1309,6 +1457,13 @@ pub struct RunStateless {
     pub status: RunStatus,
     pub creation: RunCreateStateless,
 }
+#[cfg(feature = "tag-stateless-runs")]
+rt::deserialize_struct!(
+    RunStateless { 0 run_id = "run_id" required, 1 thread_id = "thread_id" default, 2
+    agent_id = "agent_id" required, 3 created_at = "created_at" required, 4 updated_at =
+    "updated_at" required, 5 status = "status" required, 6 creation = "creation" required
+    }
+);
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for RunStateless {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1347,14 +1502,18 @@ rt::string_enum!(
     "timeout", Interrupted = "interrupted" }
 );
 #[cfg(feature = "tag-thread-runs")]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RunWaitResponseStateful {
     /// The run information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub run: Option<RunStateful>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<RunOutput>,
 }
+#[cfg(feature = "tag-thread-runs")]
+rt::deserialize_struct!(
+    RunWaitResponseStateful { 0 run = "run" default, 1 output = "output" default }
+);
 #[cfg(feature = "tag-thread-runs")]
 impl rt::wire::Known for RunWaitResponseStateful {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1365,14 +1524,18 @@ impl rt::wire::Known for RunWaitResponseStateful {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RunWaitResponseStateless {
     /// The run information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub run: Option<RunStateless>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<RunOutput>,
 }
+#[cfg(feature = "tag-stateless-runs")]
+rt::deserialize_struct!(
+    RunWaitResponseStateless { 0 run = "run" default, 1 output = "output" default }
+);
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for RunWaitResponseStateless {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1409,7 +1572,7 @@ pub enum StreamingMode {
 rt::string_enum!(StreamingMode { Values = "values", Custom = "custom" });
 #[cfg(feature = "tag-threads")]
 /// Represents a collection of consecutive runs over a thread.  Thread is associated with a state. Runs for a thread can potentially happen across different agents, if the state format is compatible.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Thread {
     /// unique identifier of a thread
     pub thread_id: String,
@@ -1422,12 +1585,18 @@ pub struct Thread {
     /// The status of the thread.
     pub status: ThreadStatus2,
     /// The current state of the thread.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<ThreadStateSchema>,
     /// The current Messages of the thread. If messages are contained in Thread.values, implementations should remove them from values when returning messages. When this key isn't present it means the thread/agent doesn't support messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
 }
+#[cfg(feature = "tag-threads")]
+rt::deserialize_struct!(
+    Thread { 0 thread_id = "thread_id" required, 1 created_at = "created_at" required, 2
+    updated_at = "updated_at" required, 3 metadata = "metadata" required, 4 status =
+    "status" required, 5 values = "values" default, 6 messages = "messages" default }
+);
 #[cfg(feature = "tag-threads")]
 impl rt::wire::Known for Thread {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1439,25 +1608,26 @@ impl rt::wire::Known for Thread {
 }
 #[cfg(feature = "tag-threads")]
 /// Structured identifier for a thread checkpoint, ie. an entry in the thread's history.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ThreadCheckpoint {
     /// The ID of the checkpoint.
     pub checkpoint_id: uuid::Uuid,
 }
 #[cfg(feature = "tag-threads")]
+rt::deserialize_struct!(ThreadCheckpoint { 0 checkpoint_id = "checkpoint_id" required });
+#[cfg(feature = "tag-threads")]
 /// Thread
 ///
 /// Detail of an empty thread to be created.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ThreadCreate {
     /// The ID of the thread. If not provided, a random UUID will be generated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<uuid::Uuid>,
     /// Free form metadata for this thread
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// How to handle duplicate creation. Must be either 'raise' (raise error if duplicate), or 'do_nothing' (return existing thread).
-    #[serde(default = "ThreadCreate::default_if_exists")]
     pub if_exists: ThreadCreateIfExists,
 }
 #[cfg(feature = "tag-threads")]
@@ -1466,6 +1636,11 @@ impl ThreadCreate {
         ThreadCreateIfExists::Raise
     }
 }
+#[cfg(feature = "tag-threads")]
+rt::deserialize_struct!(
+    ThreadCreate { 0 thread_id = "thread_id" default, 1 metadata = "metadata" default, 2
+    if_exists = "if_exists" default(ThreadCreate::default_if_exists) }
+);
 #[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadCreate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1487,21 +1662,26 @@ pub enum ThreadCreateIfExists {
 rt::string_enum!(ThreadCreateIfExists { Raise = "raise", DoNothing = "do_nothing" });
 #[cfg(feature = "tag-threads")]
 /// Payload for updating a thread.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ThreadPatch {
     /// The identifier of the checkpoint to branch from. Ignored for metadata-only patches. If not provided, defaults to the latest checkpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<ThreadCheckpoint>,
     /// Metadata to merge with existing thread metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The current state of the thread.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<ThreadStateSchema>,
     /// The current Messages of the thread. If messages are contained in Thread.values, implementations should remove them from values when returning messages. When this key isn't present it means the thread/agent doesn't support messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
 }
+#[cfg(feature = "tag-threads")]
+rt::deserialize_struct!(
+    ThreadPatch { 0 checkpoint = "checkpoint" default, 1 metadata = "metadata" default, 2
+    values = "values" default, 3 messages = "messages" default }
+);
 #[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadPatch {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1510,23 +1690,21 @@ impl rt::wire::Known for ThreadPatch {
 }
 #[cfg(feature = "tag-threads")]
 /// Payload for listing threads.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ThreadSearchRequest {
     /// Metadata Filter
     ///
     /// Matches all threads for which metadata has  keys and values equal to those specified in this object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// State values to filter on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<std::collections::BTreeMap<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ThreadStatus>,
     /// Maximum number to return.
-    #[serde(default = "ThreadSearchRequest::default_limit")]
     pub limit: i64,
     /// Offset to start from.
-    #[serde(default)]
     pub offset: i64,
 }
 #[cfg(feature = "tag-threads")]
@@ -1536,25 +1714,36 @@ impl ThreadSearchRequest {
     }
 }
 #[cfg(feature = "tag-threads")]
+rt::deserialize_struct!(
+    ThreadSearchRequest { 0 metadata = "metadata" default, 1 values = "values" default, 2
+    status = "status" default, 3 limit = "limit"
+    default(ThreadSearchRequest::default_limit), 4 offset = "offset" default }
+);
+#[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadSearchRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
     }
 }
 #[cfg(feature = "tag-threads")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ThreadState {
     /// The identifier for this checkpoint.
     pub checkpoint: ThreadCheckpoint,
     /// The current state of the thread.
     pub values: ThreadStateSchema,
     /// The current messages of the thread. If messages are contained in Thread.values, implementations should remove them from values when returning messages. When this key isn't present it means the thread/agent doesn't support messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
     /// The checkpoint metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+#[cfg(feature = "tag-threads")]
+rt::deserialize_struct!(
+    ThreadState { 0 checkpoint = "checkpoint" required, 1 values = "values" required, 2
+    messages = "messages" default, 3 metadata = "metadata" default }
+);
 #[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadState {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1614,7 +1803,7 @@ rt::string_enum!(
 );
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Partial result provided as value through streaming.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ValueRunErrorUpdate {
     /// Output Type
     pub r#type: ValueRunErrorUpdateType,
@@ -1633,6 +1822,12 @@ pub struct ValueRunErrorUpdate {
     /// Status of the Run when this result was generated. This is particularly useful when this data structure is used for streaming results. As the server can indicate an interrupt or an error condition while streaming the result.
     pub status: RunStatus,
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+rt::deserialize_struct!(
+    ValueRunErrorUpdate { 0 r#type = "type" required, 1 run_id = "run_id" required, 2
+    errcode = "errcode" required, 3 description = "description" required, 4 status =
+    "status" required }
+);
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for ValueRunErrorUpdate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1654,7 +1849,7 @@ pub enum ValueRunErrorUpdateType {
 rt::string_enum!(ValueRunErrorUpdateType { Error = "error" });
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Partial result provided as value through streaming.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ValueRunInterruptUpdate {
     /// Output Type
     pub r#type: ValueRunInterruptUpdateType,
@@ -1666,6 +1861,11 @@ pub struct ValueRunInterruptUpdate {
     /// Status of the Run when this result was generated. This is particularly useful when this data structure is used for streaming results. As the server can indicate an interrupt or an error condition while streaming the result.
     pub status: RunStatus,
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+rt::deserialize_struct!(
+    ValueRunInterruptUpdate { 0 r#type = "type" required, 1 interrupt = "interrupt"
+    required, 2 run_id = "run_id" required, 3 status = "status" required }
+);
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for ValueRunInterruptUpdate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1687,7 +1887,7 @@ pub enum ValueRunInterruptUpdateType {
 rt::string_enum!(ValueRunInterruptUpdateType { Interrupt = "interrupt" });
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Partial result provided as value through streaming.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ValueRunResultUpdate {
     /// Streaming Output Type
     pub r#type: ValueRunResultUpdateType,
@@ -1699,9 +1899,15 @@ pub struct ValueRunResultUpdate {
     pub status: RunStatus,
     pub values: OutputSchema,
     /// Stream of messages returned by the run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
 }
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
+rt::deserialize_struct!(
+    ValueRunResultUpdate { 0 r#type = "type" required, 1 run_id = "run_id" required, 2
+    status = "status" required, 3 values = "values" required, 4 messages = "messages"
+    default }
+);
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for ValueRunResultUpdate {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {

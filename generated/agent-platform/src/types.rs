@@ -18,12 +18,15 @@
         feature = "tag-health"
     )
 )]
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+#[cfg(feature = "tag-sessions")]
+use serde::Deserialize;
 #[cfg(
     any(
         feature = "tag-agents",
         feature = "unused-types",
         feature = "tag-api-keys",
+        feature = "tag-console",
         feature = "tag-sessions",
         feature = "tag-environments",
         feature = "tag-skills",
@@ -33,46 +36,33 @@ use serde::{Deserialize, Serialize};
         feature = "tag-providers",
         feature = "tag-integrations",
         feature = "tag-evals",
-        feature = "tag-console"
+        feature = "tag-health"
     )
 )]
 use crate::rt;
 #[cfg(feature = "tag-agents")]
 /// An agent at one version, with the platform-assigned fields.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentConfig {
     pub name: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// Model to run, as `<provider id>/<model>` or a model name of a configured provider.
     pub model: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_prompt: Option<Option<String>>,
     /// Environment the agent's sessions run in; null for the default.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<Option<String>>,
     /// IDs of the skills the agent may use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<String>>,
     /// Names of the built-in tools the agent may call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<String>>,
     /// Upper bound on model turns per session before it stops.
-    #[serde(default = "AgentConfig::default_max_turns")]
     pub max_turns: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     /// Set by the server; ignored in requests.
     pub id: String,
@@ -81,11 +71,7 @@ pub struct AgentConfig {
     /// Set by the server; ignored in requests.
     pub archived: bool,
     /// Set by the server; ignored in requests.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub archived_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
     /// Set by the server; ignored in requests.
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -99,41 +85,38 @@ impl AgentConfig {
     }
 }
 #[cfg(feature = "tag-agents")]
+rt::deserialize_struct!(
+    AgentConfig { 0 name = "name" required, 1 description = "description" nullable, 2
+    model = "model" required, 3 system_prompt = "system_prompt" nullable, 4
+    environment_id = "environment_id" nullable, 5 skills = "skills" default, 6 tools =
+    "tools" default, 7 max_turns = "max_turns" default(AgentConfig::default_max_turns), 8
+    metadata = "metadata" default, 9 id = "id" required, 10 version = "version" required,
+    11 archived = "archived" required, 12 archived_at = "archived_at" nullable, 13
+    created_at = "created_at" required, 14 updated_at = "updated_at" required }
+);
+#[cfg(feature = "tag-agents")]
 /// Body of create_agent (AgentConfig minus the platform-assigned fields).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentCreate {
     pub name: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// Model to run, as `<provider id>/<model>` or a model name of a configured provider.
     pub model: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_prompt: Option<Option<String>>,
     /// Environment the agent's sessions run in; null for the default.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<Option<String>>,
     /// IDs of the skills the agent may use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<String>>,
     /// Names of the built-in tools the agent may call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<String>>,
     /// Upper bound on model turns per session before it stops.
-    #[serde(default = "AgentCreate::default_max_turns")]
     pub max_turns: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
 #[cfg(feature = "tag-agents")]
@@ -143,51 +126,50 @@ impl AgentCreate {
     }
 }
 #[cfg(feature = "tag-agents")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    AgentCreate { 0 name = "name" required, 1 description = "description" nullable, 2
+    model = "model" required, 3 system_prompt = "system_prompt" nullable, 4
+    environment_id = "environment_id" nullable, 5 skills = "skills" default, 6 tools =
+    "tools" default, 7 max_turns = "max_turns" default(AgentCreate::default_max_turns), 8
+    metadata = "metadata" default }
+);
+#[cfg(feature = "tag-agents")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentPage {
     /// The items of this page.
     pub data: Vec<AgentConfig>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-agents")]
+rt::deserialize_struct!(
+    AgentPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+);
 #[cfg(feature = "unused-types")]
 /// The user-settable part of an agent's configuration.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentSpec {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// Model to run, as `<provider id>/<model>` or a model name of a configured provider.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_prompt: Option<Option<String>>,
     /// Environment the agent's sessions run in; null for the default.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<Option<String>>,
     /// IDs of the skills the agent may use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<String>>,
     /// Names of the built-in tools the agent may call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<String>>,
     /// Upper bound on model turns per session before it stops.
-    #[serde(default = "AgentSpec::default_max_turns")]
     pub max_turns: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
 #[cfg(feature = "unused-types")]
@@ -196,44 +178,39 @@ impl AgentSpec {
         50
     }
 }
+#[cfg(feature = "unused-types")]
+rt::deserialize_struct!(
+    AgentSpec { 0 name = "name" default, 1 description = "description" nullable, 2 model
+    = "model" default, 3 system_prompt = "system_prompt" nullable, 4 environment_id =
+    "environment_id" nullable, 5 skills = "skills" default, 6 tools = "tools" default, 7
+    max_turns = "max_turns" default(AgentSpec::default_max_turns), 8 metadata =
+    "metadata" default }
+);
 #[cfg(feature = "tag-agents")]
 /// Body of update_agent; any subset of the settable fields. Bumps the version.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentUpdate {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// Model to run, as `<provider id>/<model>` or a model name of a configured provider.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_prompt: Option<Option<String>>,
     /// Environment the agent's sessions run in; null for the default.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<Option<String>>,
     /// IDs of the skills the agent may use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<String>>,
     /// Names of the built-in tools the agent may call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<String>>,
     /// Upper bound on model turns per session before it stops.
-    #[serde(default = "AgentUpdate::default_max_turns")]
     pub max_turns: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
 #[cfg(feature = "tag-agents")]
@@ -242,29 +219,41 @@ impl AgentUpdate {
         50
     }
 }
+#[cfg(feature = "tag-agents")]
+rt::deserialize_struct!(
+    AgentUpdate { 0 name = "name" default, 1 description = "description" nullable, 2
+    model = "model" default, 3 system_prompt = "system_prompt" nullable, 4 environment_id
+    = "environment_id" nullable, 5 skills = "skills" default, 6 tools = "tools" default,
+    7 max_turns = "max_turns" default(AgentUpdate::default_max_turns), 8 metadata =
+    "metadata" default }
+);
 #[cfg(feature = "tag-api-keys")]
 /// An API key's metadata (never its value).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiKey {
     pub id: String,
     pub name: String,
     /// First characters of the key, to tell keys apart.
     pub prefix: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
 }
 #[cfg(feature = "tag-api-keys")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    ApiKey { 0 id = "id" required, 1 name = "name" required, 2 prefix = "prefix"
+    required, 3 created_at = "created_at" required, 4 last_used_at = "last_used_at"
+    nullable }
+);
+#[cfg(feature = "tag-api-keys")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiKeyCreate {
     pub name: String,
 }
 #[cfg(feature = "tag-api-keys")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(ApiKeyCreate { 0 name = "name" required });
+#[cfg(feature = "tag-api-keys")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiKeyPage {
     /// The items of this page.
     pub data: Vec<ApiKey>,
@@ -272,30 +261,41 @@ pub struct ApiKeyPage {
     pub next_cursor: Option<String>,
 }
 #[cfg(feature = "tag-api-keys")]
+rt::deserialize_struct!(
+    ApiKeyPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+);
+#[cfg(feature = "tag-api-keys")]
 /// A newly created key; `key` is returned only this once.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiKeyWithSecret {
     pub id: String,
     pub name: String,
     /// First characters of the key, to tell keys apart.
     pub prefix: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
     pub key: String,
 }
+#[cfg(feature = "tag-api-keys")]
+rt::deserialize_struct!(
+    ApiKeyWithSecret { 0 id = "id" required, 1 name = "name" required, 2 prefix =
+    "prefix" required, 3 created_at = "created_at" required, 4 last_used_at =
+    "last_used_at" nullable, 5 key = "key" required }
+);
 #[cfg(feature = "tag-console")]
 /// The signed-in Console user.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConsoleSession {
     pub user_id: String,
     pub email: String,
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "tag-console")]
+rt::deserialize_struct!(
+    ConsoleSession { 0 user_id = "user_id" required, 1 email = "email" required, 2
+    expires_at = "expires_at" required }
+);
 #[cfg(feature = "tag-sessions")]
 /// One block of message content; `type` selects the kind.
 #[derive(Clone, Debug, PartialEq)]
@@ -377,20 +377,22 @@ impl rt::wire::Known for ContentBlock {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CreateSessionRequest {
     pub agent_id: String,
     /// Version to pin; null or absent pins the agent's current version.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_version: Option<Option<i64>>,
     pub input: Vec<InputMessage>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    CreateSessionRequest { 0 agent_id = "agent_id" required, 1 agent_version =
+    "agent_version" nullable, 2 input = "input" required, 3 metadata = "metadata" default
+    }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for CreateSessionRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -398,26 +400,20 @@ impl rt::wire::Known for CreateSessionRequest {
     }
 }
 #[cfg(feature = "tag-environments")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnvironmentConfig {
     pub name: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// Container image the sandbox starts from.
-    #[serde(default = "EnvironmentConfig::default_image")]
     pub image: String,
     /// Extra packages installed at start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub packages: Option<Vec<String>>,
     /// Environment variables (name to value).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<std::collections::BTreeMap<String, String>>,
     /// Outbound network access of the sandbox.
-    #[serde(default = "EnvironmentConfig::default_network")]
     pub network: EnvironmentConfigNetwork,
     pub id: String,
     /// True for templates shipped with the platform.
@@ -434,6 +430,15 @@ impl EnvironmentConfig {
         EnvironmentConfigNetwork::Restricted
     }
 }
+#[cfg(feature = "tag-environments")]
+rt::deserialize_struct!(
+    EnvironmentConfig { 0 name = "name" required, 1 description = "description" nullable,
+    2 image = "image" default(EnvironmentConfig::default_image), 3 packages = "packages"
+    default, 4 env = "env" default, 5 network = "network"
+    default(EnvironmentConfig::default_network), 6 id = "id" required, 7 builtin =
+    "builtin" required, 8 created_at = "created_at" required, 9 updated_at = "updated_at"
+    required }
+);
 #[cfg(feature = "tag-environments")]
 impl rt::wire::Known for EnvironmentConfig {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -456,26 +461,20 @@ rt::string_enum!(
 );
 #[cfg(feature = "tag-environments")]
 /// An environment's settable configuration (fields filled in; the seed only names EnvironmentConfig).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnvironmentInput {
     pub name: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// Container image the sandbox starts from.
-    #[serde(default = "EnvironmentInput::default_image")]
     pub image: String,
     /// Extra packages installed at start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub packages: Option<Vec<String>>,
     /// Environment variables (name to value).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<std::collections::BTreeMap<String, String>>,
     /// Outbound network access of the sandbox.
-    #[serde(default = "EnvironmentInput::default_network")]
     pub network: EnvironmentInputNetwork,
 }
 #[cfg(feature = "tag-environments")]
@@ -487,6 +486,13 @@ impl EnvironmentInput {
         EnvironmentInputNetwork::Restricted
     }
 }
+#[cfg(feature = "tag-environments")]
+rt::deserialize_struct!(
+    EnvironmentInput { 0 name = "name" required, 1 description = "description" nullable,
+    2 image = "image" default(EnvironmentInput::default_image), 3 packages = "packages"
+    default, 4 env = "env" default, 5 network = "network"
+    default(EnvironmentInput::default_network) }
+);
 #[cfg(feature = "tag-environments")]
 impl rt::wire::Known for EnvironmentInput {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -508,13 +514,17 @@ rt::string_enum!(
     EnvironmentInputNetwork { None = "none", Restricted = "restricted", Full = "full" }
 );
 #[cfg(feature = "tag-environments")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnvironmentPage {
     /// The items of this page.
     pub data: Vec<EnvironmentConfig>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-environments")]
+rt::deserialize_struct!(
+    EnvironmentPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+);
 #[cfg(feature = "tag-environments")]
 impl rt::wire::Known for EnvironmentPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -538,10 +548,27 @@ impl rt::wire::Known for EnvironmentPage {
     )
 )]
 /// Error response body.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ErrorModel {
     pub error: ErrorModelError,
 }
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-files",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys",
+        feature = "tag-console"
+    )
+)]
+rt::deserialize_struct!(ErrorModel { 0 error = "error" required });
 #[cfg(
     any(
         feature = "tag-agents",
@@ -579,22 +606,38 @@ impl rt::wire::Known for ErrorModel {
         feature = "tag-console"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ErrorModelError {
     pub r#type: ErrorType,
     /// Human-readable explanation.
     pub message: String,
     /// The request field or parameter at fault, if any.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub param: Option<Option<String>>,
     /// ID of the request, for support.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
+#[cfg(
+    any(
+        feature = "tag-agents",
+        feature = "tag-sessions",
+        feature = "tag-environments",
+        feature = "tag-skills",
+        feature = "tag-vaults",
+        feature = "tag-memory",
+        feature = "tag-files",
+        feature = "tag-providers",
+        feature = "tag-integrations",
+        feature = "tag-evals",
+        feature = "tag-api-keys",
+        feature = "tag-console"
+    )
+)]
+rt::deserialize_struct!(
+    ErrorModelError { 0 r#type = "type" required, 1 message = "message" required, 2 param
+    = "param" nullable, 3 request_id = "request_id" default }
+);
 #[cfg(
     any(
         feature = "tag-agents",
@@ -669,62 +712,58 @@ rt::string_enum!(
     "internal_error" }
 );
 #[cfg(feature = "tag-evals")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvalCase {
     pub input: String,
     /// Reference answer the grader compares with.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<Option<String>>,
 }
 #[cfg(feature = "tag-evals")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    EvalCase { 0 input = "input" required, 1 expected = "expected" nullable }
+);
+#[cfg(feature = "tag-evals")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvalCreate {
     pub agent_id: String,
     /// Version to evaluate; null for the current one.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_version: Option<Option<i64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub cases: Vec<EvalCase>,
 }
 #[cfg(feature = "tag-evals")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    EvalCreate { 0 agent_id = "agent_id" required, 1 agent_version = "agent_version"
+    nullable, 2 name = "name" default, 3 cases = "cases" required }
+);
+#[cfg(feature = "tag-evals")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvalRun {
     pub id: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Option<String>>,
     pub agent_id: String,
     pub agent_version: i64,
     pub status: EvalRunStatus,
     /// Cases passed; null until completed.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub passed: Option<Option<i64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     pub created_at: chrono::DateTime<chrono::Utc>,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
 }
+#[cfg(feature = "tag-evals")]
+rt::deserialize_struct!(
+    EvalRun { 0 id = "id" required, 1 name = "name" nullable, 2 agent_id = "agent_id"
+    required, 3 agent_version = "agent_version" required, 4 status = "status" required, 5
+    passed = "passed" nullable, 6 total = "total" default, 7 created_at = "created_at"
+    required, 8 completed_at = "completed_at" nullable }
+);
 #[cfg(feature = "tag-evals")]
 impl rt::wire::Known for EvalRun {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -732,7 +771,7 @@ impl rt::wire::Known for EvalRun {
     }
 }
 #[cfg(feature = "tag-evals")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvalRunPage {
     /// The items of this page.
     pub data: Vec<EvalRun>,
@@ -740,42 +779,42 @@ pub struct EvalRunPage {
     pub next_cursor: Option<String>,
 }
 #[cfg(feature = "tag-evals")]
+rt::deserialize_struct!(
+    EvalRunPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+);
+#[cfg(feature = "tag-evals")]
 impl rt::wire::Known for EvalRunPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
     }
 }
 #[cfg(feature = "tag-evals")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvalRunResults {
     pub id: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Option<String>>,
     pub agent_id: String,
     pub agent_version: i64,
     pub status: EvalRunResultsStatus,
     /// Cases passed; null until completed.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub passed: Option<Option<i64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     pub created_at: chrono::DateTime<chrono::Utc>,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
     pub results: Vec<EvalRunResultsResultsItem>,
 }
+#[cfg(feature = "tag-evals")]
+rt::deserialize_struct!(
+    EvalRunResults { 0 id = "id" required, 1 name = "name" nullable, 2 agent_id =
+    "agent_id" required, 3 agent_version = "agent_version" required, 4 status = "status"
+    required, 5 passed = "passed" nullable, 6 total = "total" default, 7 created_at =
+    "created_at" required, 8 completed_at = "completed_at" nullable, 9 results =
+    "results" required }
+);
 #[cfg(feature = "tag-evals")]
 impl rt::wire::Known for EvalRunResults {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -783,29 +822,23 @@ impl rt::wire::Known for EvalRunResults {
     }
 }
 #[cfg(feature = "tag-evals")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvalRunResultsResultsItem {
     pub case_index: i64,
     pub passed: bool,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<Option<f64>>,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<Option<String>>,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<Option<String>>,
 }
+#[cfg(feature = "tag-evals")]
+rt::deserialize_struct!(
+    EvalRunResultsResultsItem { 0 case_index = "case_index" required, 1 passed = "passed"
+    required, 2 score = "score" nullable, 3 output = "output" nullable, 4 session_id =
+    "session_id" nullable }
+);
 #[cfg(feature = "tag-evals")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EvalRunResultsStatus {
@@ -837,7 +870,7 @@ rt::string_enum!(
     Failed = "failed" }
 );
 #[cfg(feature = "tag-files")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileObject {
     pub id: String,
     pub session_id: String,
@@ -847,30 +880,43 @@ pub struct FileObject {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 #[cfg(feature = "tag-files")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    FileObject { 0 id = "id" required, 1 session_id = "session_id" required, 2 filename =
+    "filename" required, 3 media_type = "media_type" required, 4 size_bytes =
+    "size_bytes" required, 5 created_at = "created_at" required }
+);
+#[cfg(feature = "tag-files")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileUpload {
     pub session_id: String,
     /// The file (its form part carries the file name).
     pub file: String,
 }
+#[cfg(feature = "tag-files")]
+rt::deserialize_struct!(
+    FileUpload { 0 session_id = "session_id" required, 1 file = "file" required }
+);
 #[cfg(feature = "tag-health")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HealthStatus {
     pub ok: bool,
 }
+#[cfg(feature = "tag-health")]
+rt::deserialize_struct!(HealthStatus { 0 ok = "ok" required });
 #[cfg(feature = "tag-sessions")]
 /// An image previously uploaded with upload_file.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImageBlock {
     pub r#type: ImageBlockType,
     pub file_id: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alt: Option<Option<String>>,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    ImageBlock { 0 r#type = "type" required, 1 file_id = "file_id" required, 2 alt =
+    "alt" nullable }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ImageBlock {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -888,13 +934,17 @@ pub enum ImageBlockType {
 rt::string_enum!(ImageBlockType { Image = "image" });
 #[cfg(feature = "tag-sessions")]
 /// One message given to the agent.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InputMessage {
     /// Author of the message; `assistant` seeds earlier history.
     pub role: InputMessageRole,
     /// Plain text, or a list of content blocks.
     pub content: InputMessageContent,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    InputMessage { 0 role = "role" required, 1 content = "content" required }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for InputMessage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -933,25 +983,23 @@ pub enum InputMessageRole {
 #[cfg(feature = "tag-sessions")]
 rt::string_enum!(InputMessageRole { User = "user", Assistant = "assistant" });
 #[cfg(feature = "tag-integrations")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Integration {
     pub id: String,
     pub name: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// `available` (shipped, not installed) or `installed` (active).
     pub status: IntegrationStatus,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub installed_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
 }
+#[cfg(feature = "tag-integrations")]
+rt::deserialize_struct!(
+    Integration { 0 id = "id" required, 1 name = "name" required, 2 description =
+    "description" nullable, 3 status = "status" required, 4 installed_at = "installed_at"
+    nullable }
+);
 #[cfg(feature = "tag-integrations")]
 impl rt::wire::Known for Integration {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -959,13 +1007,17 @@ impl rt::wire::Known for Integration {
     }
 }
 #[cfg(feature = "tag-integrations")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntegrationPage {
     /// The items of this page.
     pub data: Vec<Integration>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-integrations")]
+rt::deserialize_struct!(
+    IntegrationPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+);
 #[cfg(feature = "tag-integrations")]
 impl rt::wire::Known for IntegrationPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -984,23 +1036,25 @@ pub enum IntegrationStatus {
 #[cfg(feature = "tag-integrations")]
 rt::string_enum!(IntegrationStatus { Available = "available", Installed = "installed" });
 #[cfg(feature = "tag-memory")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemoryEntry {
     pub id: String,
     pub content: String,
     /// Session that wrote the entry, if any.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 #[cfg(feature = "tag-memory")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    MemoryEntry { 0 id = "id" required, 1 content = "content" required, 2 session_id =
+    "session_id" nullable, 3 metadata = "metadata" default, 4 created_at = "created_at"
+    required }
+);
+#[cfg(feature = "tag-memory")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemoryEntryPage {
     /// The items of this page.
     pub data: Vec<MemoryEntry>,
@@ -1008,10 +1062,13 @@ pub struct MemoryEntryPage {
     pub next_cursor: Option<String>,
 }
 #[cfg(feature = "tag-memory")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    MemoryEntryPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+);
+#[cfg(feature = "tag-memory")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemorySearchRequest {
     pub query: String,
-    #[serde(default = "MemorySearchRequest::default_limit")]
     pub limit: i64,
 }
 #[cfg(feature = "tag-memory")]
@@ -1021,59 +1078,83 @@ impl MemorySearchRequest {
     }
 }
 #[cfg(feature = "tag-memory")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    MemorySearchRequest { 0 query = "query" required, 1 limit = "limit"
+    default(MemorySearchRequest::default_limit) }
+);
+#[cfg(feature = "tag-memory")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemorySearchResponse {
     pub data: Vec<MemorySearchResponseDataItem>,
 }
 #[cfg(feature = "tag-memory")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(MemorySearchResponse { 0 data = "data" required });
+#[cfg(feature = "tag-memory")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemorySearchResponseDataItem {
     pub entry: MemoryEntry,
     /// Similarity, higher is closer.
     pub score: f64,
 }
 #[cfg(feature = "tag-memory")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    MemorySearchResponseDataItem { 0 entry = "entry" required, 1 score = "score" required
+    }
+);
+#[cfg(feature = "tag-memory")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemoryStore {
     pub agent_id: String,
     pub name: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     pub id: String,
     pub entry_count: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 #[cfg(feature = "tag-memory")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    MemoryStore { 0 agent_id = "agent_id" required, 1 name = "name" required, 2
+    description = "description" nullable, 3 id = "id" required, 4 entry_count =
+    "entry_count" required, 5 created_at = "created_at" required }
+);
+#[cfg(feature = "tag-memory")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemoryStoreCreate {
     pub agent_id: String,
     pub name: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
 }
 #[cfg(feature = "tag-memory")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    MemoryStoreCreate { 0 agent_id = "agent_id" required, 1 name = "name" required, 2
+    description = "description" nullable }
+);
+#[cfg(feature = "tag-memory")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemoryStorePage {
     /// The items of this page.
     pub data: Vec<MemoryStore>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-memory")]
+rt::deserialize_struct!(
+    MemoryStorePage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+);
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Message {
     pub id: String,
     pub role: MessageRole,
     pub content: Vec<ContentBlock>,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    Message { 0 id = "id" required, 1 role = "role" required, 2 content = "content"
+    required }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for Message {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1084,7 +1165,7 @@ impl rt::wire::Known for Message {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageCompletedEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
     pub id: String,
@@ -1093,6 +1174,12 @@ pub struct MessageCompletedEvent {
     pub r#type: MessageCompletedEventType,
     pub message: Message,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    MessageCompletedEvent { 0 id = "id" required, 1 session_id = "session_id" required, 2
+    created_at = "created_at" required, 3 r#type = "type" required, 4 message = "message"
+    required }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for MessageCompletedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1112,7 +1199,7 @@ pub enum MessageCompletedEventType {
 #[cfg(feature = "tag-sessions")]
 rt::string_enum!(MessageCompletedEventType { MessageCompleted = "message.completed" });
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageDeltaEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
     pub id: String,
@@ -1123,6 +1210,12 @@ pub struct MessageDeltaEvent {
     /// Next piece of the message's text.
     pub delta: String,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    MessageDeltaEvent { 0 id = "id" required, 1 session_id = "session_id" required, 2
+    created_at = "created_at" required, 3 r#type = "type" required, 4 message_id =
+    "message_id" required, 5 delta = "delta" required }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for MessageDeltaEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1149,7 +1242,7 @@ pub enum MessageRole {
 #[cfg(feature = "tag-sessions")]
 rt::string_enum!(MessageRole { User = "user", Assistant = "assistant" });
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageStartedEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
     pub id: String,
@@ -1159,6 +1252,12 @@ pub struct MessageStartedEvent {
     pub message_id: String,
     pub role: MessageStartedEventRole,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    MessageStartedEvent { 0 id = "id" required, 1 session_id = "session_id" required, 2
+    created_at = "created_at" required, 3 r#type = "type" required, 4 message_id =
+    "message_id" required, 5 role = "role" required }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for MessageStartedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1198,26 +1297,25 @@ rt::string_enum!(MessageStartedEventType { MessageStarted = "message.started" })
 /// Free-form string labels.
 pub type Metadata = std::collections::BTreeMap<String, String>;
 #[cfg(feature = "tag-providers")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ModelProvider {
     pub id: String,
     pub provider: ProviderKind,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub base_url: Option<Option<String>>,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key_vault_id: Option<Option<String>>,
     pub models: Vec<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "tag-providers")]
+rt::deserialize_struct!(
+    ModelProvider { 0 id = "id" required, 1 provider = "provider" required, 2 base_url =
+    "base_url" nullable, 3 api_key_vault_id = "api_key_vault_id" nullable, 4 models =
+    "models" required, 5 created_at = "created_at" required, 6 updated_at = "updated_at"
+    required }
+);
 #[cfg(feature = "tag-providers")]
 impl rt::wire::Known for ModelProvider {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1226,64 +1324,72 @@ impl rt::wire::Known for ModelProvider {
 }
 #[cfg(feature = "tag-console")]
 /// Fields Google posts to the callback.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OAuthCallbackForm {
     /// Authorization code; absent when the user declined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     pub state: String,
     /// OAuth error code, e.g. `access_denied`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
+#[cfg(feature = "tag-console")]
+rt::deserialize_struct!(
+    OAuthCallbackForm { 0 code = "code" default, 1 state = "state" required, 2 error =
+    "error" default }
+);
 #[cfg(any(feature = "tag-integrations", feature = "tag-console"))]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OAuthRedirect {
     /// The provider's authorization URL.
     pub redirect_url: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
 }
+#[cfg(any(feature = "tag-integrations", feature = "tag-console"))]
+rt::deserialize_struct!(
+    OAuthRedirect { 0 redirect_url = "redirect_url" required, 1 expires_at = "expires_at"
+    nullable }
+);
 #[cfg(feature = "unused-types")]
 /// Fields common to every list response.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Page {
     /// The items of this page.
     pub data: Vec<serde_json::Value>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "unused-types")]
+rt::deserialize_struct!(
+    Page { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+);
 #[cfg(feature = "tag-providers")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProviderCreate {
     pub id: String,
     pub provider: ProviderKind,
     /// Endpoint; null for the provider's default.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub base_url: Option<Option<String>>,
     /// Vault holding the provider's API key.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key_vault_id: Option<Option<String>>,
     /// The provider's API key inline. Deprecated; store it in a vault and pass `api_key_vault_id`.
     ///
     /// Sent in requests; never returned.
     #[deprecated]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     pub models: Vec<String>,
 }
+#[cfg(feature = "tag-providers")]
+rt::deserialize_struct!(
+    ProviderCreate { 0 id = "id" required, 1 provider = "provider" required, 2 base_url =
+    "base_url" nullable, 3 api_key_vault_id = "api_key_vault_id" nullable, 4 api_key =
+    "api_key" default, 5 models = "models" required }
+);
 #[cfg(feature = "tag-providers")]
 #[allow(deprecated)]
 impl rt::wire::Known for ProviderCreate {
@@ -1310,7 +1416,7 @@ rt::string_enum!(
     = "bedrock", AzureOpenai = "azure_openai", OpenaiCompatible = "openai_compatible" }
 );
 #[cfg(feature = "tag-providers")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProviderPage {
     /// The items of this page.
     pub data: Vec<ModelProvider>,
@@ -1318,31 +1424,32 @@ pub struct ProviderPage {
     pub next_cursor: Option<String>,
 }
 #[cfg(feature = "tag-providers")]
+rt::deserialize_struct!(
+    ProviderPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+);
+#[cfg(feature = "tag-providers")]
 impl rt::wire::Known for ProviderPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
     }
 }
 #[cfg(feature = "tag-providers")]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProviderUpdate {
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub base_url: Option<Option<String>>,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key_vault_id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub models: Option<Vec<String>>,
 }
+#[cfg(feature = "tag-providers")]
+rt::deserialize_struct!(
+    ProviderUpdate { 0 base_url = "base_url" nullable, 1 api_key_vault_id =
+    "api_key_vault_id" nullable, 2 models = "models" default }
+);
 #[cfg(feature = "tag-integrations")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Publication {
     pub agent_id: String,
     /// The workspace (e.g. a Slack team) in the integration that the agent serves.
@@ -1352,22 +1459,37 @@ pub struct Publication {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 #[cfg(feature = "tag-integrations")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    Publication { 0 agent_id = "agent_id" required, 1 workspace_id = "workspace_id"
+    required, 2 id = "id" required, 3 integration_id = "integration_id" required, 4
+    created_at = "created_at" required }
+);
+#[cfg(feature = "tag-integrations")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PublicationCreate {
     pub agent_id: String,
     /// The workspace (e.g. a Slack team) in the integration that the agent serves.
     pub workspace_id: String,
 }
 #[cfg(feature = "tag-integrations")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    PublicationCreate { 0 agent_id = "agent_id" required, 1 workspace_id = "workspace_id"
+    required }
+);
+#[cfg(feature = "tag-integrations")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PublicationPage {
     /// The items of this page.
     pub data: Vec<Publication>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-integrations")]
+rt::deserialize_struct!(
+    PublicationPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+);
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionCancelledEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
     pub id: String,
@@ -1375,6 +1497,11 @@ pub struct SessionCancelledEvent {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: SessionCancelledEventType,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    SessionCancelledEvent { 0 id = "id" required, 1 session_id = "session_id" required, 2
+    created_at = "created_at" required, 3 r#type = "type" required }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionCancelledEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1391,7 +1518,7 @@ pub enum SessionCancelledEventType {
 #[cfg(feature = "tag-sessions")]
 rt::string_enum!(SessionCancelledEventType { SessionCancelled = "session.cancelled" });
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionCompletedEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
     pub id: String,
@@ -1400,6 +1527,12 @@ pub struct SessionCompletedEvent {
     pub r#type: SessionCompletedEventType,
     pub usage: Usage,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    SessionCompletedEvent { 0 id = "id" required, 1 session_id = "session_id" required, 2
+    created_at = "created_at" required, 3 r#type = "type" required, 4 usage = "usage"
+    required }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionCompletedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1416,11 +1549,15 @@ pub enum SessionCompletedEventType {
 #[cfg(feature = "tag-sessions")]
 rt::string_enum!(SessionCompletedEventType { SessionCompleted = "session.completed" });
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionError {
     pub r#type: String,
     pub message: String,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    SessionError { 0 r#type = "type" required, 1 message = "message" required }
+);
 #[cfg(feature = "tag-sessions")]
 /// One event of a session, as sent in an SSE event's `data:` and as stored in the event log; `type` selects the kind. The event kinds are not listed by the seed and are filled in.
 #[derive(Clone, Debug, PartialEq)]
@@ -1599,15 +1736,20 @@ impl rt::wire::Known for SessionEvent {
 }
 #[cfg(feature = "unused-types")]
 /// Fields every session event has.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionEventBase {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
     pub id: String,
     pub session_id: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "unused-types")]
+rt::deserialize_struct!(
+    SessionEventBase { 0 id = "id" required, 1 session_id = "session_id" required, 2
+    created_at = "created_at" required }
+);
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionFailedEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
     pub id: String,
@@ -1616,6 +1758,12 @@ pub struct SessionFailedEvent {
     pub r#type: SessionFailedEventType,
     pub error: SessionError,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    SessionFailedEvent { 0 id = "id" required, 1 session_id = "session_id" required, 2
+    created_at = "created_at" required, 3 r#type = "type" required, 4 error = "error"
+    required }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionFailedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1633,7 +1781,7 @@ pub enum SessionFailedEventType {
 rt::string_enum!(SessionFailedEventType { SessionFailed = "session.failed" });
 #[cfg(feature = "tag-sessions")]
 /// A session's metadata and status.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionMeta {
     pub id: String,
     pub agent_id: String,
@@ -1641,26 +1789,26 @@ pub struct SessionMeta {
     pub agent_version: i64,
     pub status: SessionStatus,
     /// ID of the newest event, or null before the first.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_event_id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
     /// Why the session failed; null unless `status` is `failed`.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Option<SessionError>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    SessionMeta { 0 id = "id" required, 1 agent_id = "agent_id" required, 2 agent_version
+    = "agent_version" required, 3 status = "status" required, 4 last_event_id =
+    "last_event_id" nullable, 5 usage = "usage" default, 6 error = "error" nullable, 7
+    metadata = "metadata" default, 8 created_at = "created_at" required, 9 updated_at =
+    "updated_at" required }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionMeta {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1668,13 +1816,17 @@ impl rt::wire::Known for SessionMeta {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionPage {
     /// The items of this page.
     pub data: Vec<SessionMeta>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    SessionPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1700,7 +1852,7 @@ rt::string_enum!(
     "completed", Failed = "failed", Cancelled = "cancelled" }
 );
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionStatusEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
     pub id: String,
@@ -1709,6 +1861,12 @@ pub struct SessionStatusEvent {
     pub r#type: SessionStatusEventType,
     pub status: SessionStatus,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    SessionStatusEvent { 0 id = "id" required, 1 session_id = "session_id" required, 2
+    created_at = "created_at" required, 3 r#type = "type" required, 4 status = "status"
+    required }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionStatusEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1729,10 +1887,12 @@ pub enum SessionStatusEventType {
 rt::string_enum!(SessionStatusEventType { SessionStatus = "session.status" });
 #[cfg(feature = "tag-sessions")]
 /// A follow-up turn.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionTurnRequest {
     pub input: Vec<InputMessage>,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(SessionTurnRequest { 0 input = "input" required });
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionTurnRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1740,21 +1900,23 @@ impl rt::wire::Known for SessionTurnRequest {
     }
 }
 #[cfg(feature = "tag-skills")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Skill {
     pub id: String,
     pub display_title: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     pub source: SkillSource,
     /// The skill's file tree.
     pub files: Vec<SkillFileNode>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(feature = "tag-skills")]
+rt::deserialize_struct!(
+    Skill { 0 id = "id" required, 1 display_title = "display_title" required, 2
+    description = "description" nullable, 3 source = "source" required, 4 files = "files"
+    required, 5 created_at = "created_at" required }
+);
 #[cfg(feature = "tag-skills")]
 impl rt::wire::Known for Skill {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1766,19 +1928,24 @@ impl rt::wire::Known for Skill {
 }
 #[cfg(feature = "tag-skills")]
 /// A file or a directory (with its children) of a skill.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SkillFileNode {
     pub name: String,
     /// Path relative to the skill's root, `/`-separated.
     pub path: String,
     pub kind: SkillFileNodeKind,
     /// Size, for files.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<i64>,
     /// Entries of a directory.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<SkillFileNode>>,
 }
+#[cfg(feature = "tag-skills")]
+rt::deserialize_struct!(
+    SkillFileNode { 0 name = "name" required, 1 path = "path" required, 2 kind = "kind"
+    required, 3 size_bytes = "size_bytes" default, 4 children = "children" default }
+);
 #[cfg(feature = "tag-skills")]
 impl rt::wire::Known for SkillFileNode {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1799,13 +1966,17 @@ pub enum SkillFileNodeKind {
 #[cfg(feature = "tag-skills")]
 rt::string_enum!(SkillFileNodeKind { File = "file", Directory = "directory" });
 #[cfg(feature = "tag-skills")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SkillPage {
     /// The items of this page.
     pub data: Vec<Skill>,
     /// Cursor of the next page, or null on the last page.
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-skills")]
+rt::deserialize_struct!(
+    SkillPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+);
 #[cfg(feature = "tag-skills")]
 impl rt::wire::Known for SkillPage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1824,21 +1995,30 @@ pub enum SkillSource {
 rt::string_enum!(SkillSource { Builtin = "builtin", Custom = "custom" });
 #[cfg(feature = "tag-skills")]
 /// Multipart form of upload_skill.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SkillUpload {
     pub id: String,
     pub display_title: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The skill's files (one form part each, with its file name).
     pub files: Vec<String>,
 }
+#[cfg(feature = "tag-skills")]
+rt::deserialize_struct!(
+    SkillUpload { 0 id = "id" required, 1 display_title = "display_title" required, 2
+    description = "description" default, 3 files = "files" required }
+);
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TextBlock {
     pub r#type: TextBlockType,
     pub text: String,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    TextBlock { 0 r#type = "type" required, 1 text = "text" required }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for TextBlock {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1855,7 +2035,7 @@ pub enum TextBlockType {
 #[cfg(feature = "tag-sessions")]
 rt::string_enum!(TextBlockType { Text = "text" });
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ToolCallCompletedEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
     pub id: String,
@@ -1864,6 +2044,12 @@ pub struct ToolCallCompletedEvent {
     pub r#type: ToolCallCompletedEventType,
     pub result: ToolResultBlock,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    ToolCallCompletedEvent { 0 id = "id" required, 1 session_id = "session_id" required,
+    2 created_at = "created_at" required, 3 r#type = "type" required, 4 result = "result"
+    required }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ToolCallCompletedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1885,7 +2071,7 @@ rt::string_enum!(
     ToolCallCompletedEventType { ToolCallCompleted = "tool_call.completed" }
 );
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ToolCallStartedEvent {
     /// Event ID, increasing within the session; the SSE `id:` and the value for `after`.
     pub id: String,
@@ -1894,6 +2080,12 @@ pub struct ToolCallStartedEvent {
     pub r#type: ToolCallStartedEventType,
     pub tool_call: ToolUseBlock,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    ToolCallStartedEvent { 0 id = "id" required, 1 session_id = "session_id" required, 2
+    created_at = "created_at" required, 3 r#type = "type" required, 4 tool_call =
+    "tool_call" required }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ToolCallStartedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1914,14 +2106,18 @@ pub enum ToolCallStartedEventType {
 rt::string_enum!(ToolCallStartedEventType { ToolCallStarted = "tool_call.started" });
 #[cfg(feature = "tag-sessions")]
 /// The result of a tool call; its content is itself a list of blocks.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ToolResultBlock {
     pub r#type: ToolResultBlockType,
     pub tool_use_id: String,
-    #[serde(default)]
     pub is_error: bool,
     pub content: Vec<ContentBlock>,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    ToolResultBlock { 0 r#type = "type" required, 1 tool_use_id = "tool_use_id" required,
+    2 is_error = "is_error" default, 3 content = "content" required }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ToolResultBlock {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1942,7 +2138,7 @@ pub enum ToolResultBlockType {
 rt::string_enum!(ToolResultBlockType { ToolResult = "tool_result" });
 #[cfg(feature = "tag-sessions")]
 /// A tool call made by the model.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ToolUseBlock {
     pub r#type: ToolUseBlockType,
     pub id: String,
@@ -1950,6 +2146,11 @@ pub struct ToolUseBlock {
     /// The call's arguments.
     pub input: std::collections::BTreeMap<String, serde_json::Value>,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    ToolUseBlock { 0 r#type = "type" required, 1 id = "id" required, 2 name = "name"
+    required, 3 input = "input" required }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for ToolUseBlock {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1967,42 +2168,41 @@ pub enum ToolUseBlockType {
 rt::string_enum!(ToolUseBlockType { ToolUse = "tool_use" });
 #[cfg(feature = "tag-sessions")]
 /// Model tokens consumed so far.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Usage {
     pub input_tokens: i64,
     pub output_tokens: i64,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    Usage { 0 input_tokens = "input_tokens" required, 1 output_tokens = "output_tokens"
+    required }
+);
 #[cfg(feature = "tag-vaults")]
 /// A stored secret's metadata; the secret itself is never returned.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Vault {
     pub id: String,
     pub name: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     /// When the secret was last replaced; null if never.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_rotated_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
 }
 #[cfg(feature = "tag-vaults")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    Vault { 0 id = "id" required, 1 name = "name" required, 2 description = "description"
+    nullable, 3 created_at = "created_at" required, 4 updated_at = "updated_at" required,
+    5 secret_rotated_at = "secret_rotated_at" nullable }
+);
+#[cfg(feature = "tag-vaults")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VaultCreate {
     pub name: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// The secret material. Stored encrypted; never returned.
     ///
@@ -2010,7 +2210,12 @@ pub struct VaultCreate {
     pub secret: String,
 }
 #[cfg(feature = "tag-vaults")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    VaultCreate { 0 name = "name" required, 1 description = "description" nullable, 2
+    secret = "secret" required }
+);
+#[cfg(feature = "tag-vaults")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VaultPage {
     /// The items of this page.
     pub data: Vec<Vault>,
@@ -2018,19 +2223,24 @@ pub struct VaultPage {
     pub next_cursor: Option<String>,
 }
 #[cfg(feature = "tag-vaults")]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    VaultPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+);
+#[cfg(feature = "tag-vaults")]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VaultUpdate {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// A new secret, replacing (rotating) the old one.
     ///
     /// Sent in requests; never returned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
+#[cfg(feature = "tag-vaults")]
+rt::deserialize_struct!(
+    VaultUpdate { 0 name = "name" default, 1 description = "description" nullable, 2
+    secret = "secret" default }
+);

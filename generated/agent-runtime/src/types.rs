@@ -13,38 +13,47 @@
         feature = "unused-types"
     )
 )]
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+use serde::Deserialize;
 #[cfg(
     any(
         feature = "tag-workspaces",
+        feature = "tag-sandboxes",
         feature = "tag-sessions",
         feature = "tag-streaming",
         feature = "tag-model-runtime-internal",
         feature = "tag-models",
         feature = "tag-runs",
         feature = "tag-actions",
-        feature = "tag-sandboxes",
         feature = "unused-types"
     )
 )]
 use crate::rt;
 #[cfg(feature = "tag-workspaces")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CatalogAction {
     pub id: String,
     pub name: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// JSON Schema of the action's `input`.
-    #[serde(rename = "inputSchema", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "inputSchema", skip_serializing_if = "Option::is_none")]
     pub input_schema: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+#[cfg(feature = "tag-workspaces")]
+rt::deserialize_struct!(
+    CatalogAction { 0 id = "id" required, 1 name = "name" required, 2 description =
+    "description" nullable, 3 input_schema = "inputSchema" default }
+);
 #[cfg(feature = "tag-sandboxes")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CommandResult {
     /// Exit code; null when the command was killed by the timeout.
     #[serde(rename = "exitCode")]
@@ -53,9 +62,15 @@ pub struct CommandResult {
     pub stderr: String,
     #[serde(rename = "durationMs")]
     pub duration_ms: i64,
-    #[serde(rename = "timedOut", default)]
+    #[serde(rename = "timedOut")]
     pub timed_out: bool,
 }
+#[cfg(feature = "tag-sandboxes")]
+rt::deserialize_struct!(
+    CommandResult { 0 exit_code = "exitCode" default, 1 stdout = "stdout" required, 2
+    stderr = "stderr" required, 3 duration_ms = "durationMs" required, 4 timed_out =
+    "timedOut" default }
+);
 #[cfg(
     any(
         feature = "tag-sessions",
@@ -161,39 +176,52 @@ impl rt::wire::Known for ContentPart {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CreateSessionRequest {
     #[serde(rename = "workspaceId")]
     pub workspace_id: String,
     /// Agent from the workspace catalog; null for the workspace default.
-    #[serde(
-        rename = "agentId",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<Option<String>>,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+}
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    CreateSessionRequest { 0 workspace_id = "workspaceId" required, 1 agent_id =
+    "agentId" nullable, 2 title = "title" nullable, 3 metadata = "metadata" default }
+);
+#[cfg(feature = "tag-workspaces")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CreateWorkspaceRequest {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
 #[cfg(feature = "tag-workspaces")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CreateWorkspaceRequest {
-    pub name: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub description: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<Metadata>,
+rt::deserialize_struct!(
+    CreateWorkspaceRequest { 0 name = "name" required, 1 description = "description"
+    nullable, 2 metadata = "metadata" default }
+);
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ErrorResponse {
+    pub error: ErrorResponseError,
 }
 #[cfg(
     any(
@@ -207,10 +235,7 @@ pub struct CreateWorkspaceRequest {
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ErrorResponse {
-    pub error: ErrorResponseError,
-}
+rt::deserialize_struct!(ErrorResponse { 0 error = "error" required });
 #[cfg(
     any(
         feature = "tag-workspaces",
@@ -240,21 +265,32 @@ impl rt::wire::Known for ErrorResponse {
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ErrorResponseError {
     pub code: ErrorResponseErrorCode,
     pub message: String,
     /// Code-specific details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<std::collections::BTreeMap<String, serde_json::Value>>,
-    #[serde(
-        rename = "requestId",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
     pub request_id: Option<Option<String>>,
 }
+#[cfg(
+    any(
+        feature = "tag-workspaces",
+        feature = "tag-models",
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-runs",
+        feature = "tag-actions",
+        feature = "tag-sandboxes",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+rt::deserialize_struct!(
+    ErrorResponseError { 0 code = "code" required, 1 message = "message" required, 2
+    details = "details" default, 3 request_id = "requestId" nullable }
+);
 #[cfg(
     any(
         feature = "tag-workspaces",
@@ -318,18 +354,24 @@ rt::string_enum!(
 );
 #[cfg(feature = "tag-sandboxes")]
 /// A file or directory; directories listed with `depth` > 1 carry `children`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileEntry {
     pub name: String,
     pub path: String,
     pub r#type: FileEntryType,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
-    #[serde(rename = "modifiedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedAt", skip_serializing_if = "Option::is_none")]
     pub modified_at: Option<chrono::DateTime<chrono::Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<FileEntry>>,
 }
+#[cfg(feature = "tag-sandboxes")]
+rt::deserialize_struct!(
+    FileEntry { 0 name = "name" required, 1 path = "path" required, 2 r#type = "type"
+    required, 3 size = "size" default, 4 modified_at = "modifiedAt" default, 5 children =
+    "children" default }
+);
 #[cfg(feature = "tag-sandboxes")]
 impl rt::wire::Known for FileEntry {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -350,11 +392,15 @@ pub enum FileEntryType {
 #[cfg(feature = "tag-sandboxes")]
 rt::string_enum!(FileEntryType { File = "file", Dir = "dir" });
 #[cfg(feature = "tag-sandboxes")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileListing {
     pub path: String,
     pub entries: Vec<FileEntry>,
 }
+#[cfg(feature = "tag-sandboxes")]
+rt::deserialize_struct!(
+    FileListing { 0 path = "path" required, 1 entries = "entries" required }
+);
 #[cfg(feature = "tag-sandboxes")]
 impl rt::wire::Known for FileListing {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -369,18 +415,24 @@ impl rt::wire::Known for FileListing {
     )
 )]
 /// A reference to a sandbox file.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FilePart {
     pub r#type: FilePartType,
     pub path: String,
-    #[serde(
-        rename = "mimeType",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mimeType", skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<Option<String>>,
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+rt::deserialize_struct!(
+    FilePart { 0 r#type = "type" required, 1 path = "path" required, 2 mime_type =
+    "mimeType" nullable }
+);
 #[cfg(
     any(
         feature = "tag-sessions",
@@ -415,20 +467,23 @@ pub enum FilePartType {
 )]
 rt::string_enum!(FilePartType { File = "file" });
 #[cfg(feature = "tag-sandboxes")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileUploadForm {
     pub file: String,
     /// Absolute target path under `/workspace`; defaults to `/workspace/<file name>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
 }
+#[cfg(feature = "tag-sandboxes")]
+rt::deserialize_struct!(
+    FileUploadForm { 0 file = "file" required, 1 path = "path" default }
+);
 #[cfg(feature = "tag-model-runtime-internal")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InvokeModelRequest {
     pub messages: Vec<RuntimeMessage>,
-    #[serde(rename = "maxTokens", default = "InvokeModelRequest::default_max_tokens")]
+    #[serde(rename = "maxTokens")]
     pub max_tokens: i64,
-    #[serde(default = "InvokeModelRequest::default_temperature")]
     pub temperature: f64,
 }
 #[cfg(feature = "tag-model-runtime-internal")]
@@ -441,19 +496,30 @@ impl InvokeModelRequest {
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
+rt::deserialize_struct!(
+    InvokeModelRequest { 0 messages = "messages" required, 1 max_tokens = "maxTokens"
+    default(InvokeModelRequest::default_max_tokens), 2 temperature = "temperature"
+    default(InvokeModelRequest::default_temperature) }
+);
+#[cfg(feature = "tag-model-runtime-internal")]
 impl rt::wire::Known for InvokeModelRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         rt::wire::first_unknown_field(pointer, &[("/messages", &self.messages)])
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InvokeModelResponse {
     pub message: RuntimeMessage,
     #[serde(rename = "stopReason")]
     pub stop_reason: InvokeModelResponseStopReason,
     pub usage: InvokeModelResponseUsage,
 }
+#[cfg(feature = "tag-model-runtime-internal")]
+rt::deserialize_struct!(
+    InvokeModelResponse { 0 message = "message" required, 1 stop_reason = "stopReason"
+    required, 2 usage = "usage" required }
+);
 #[cfg(feature = "tag-model-runtime-internal")]
 impl rt::wire::Known for InvokeModelResponse {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -478,32 +544,38 @@ rt::string_enum!(
     ToolUse = "tool_use" }
 );
 #[cfg(feature = "tag-model-runtime-internal")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InvokeModelResponseUsage {
     #[serde(rename = "inputTokens")]
     pub input_tokens: i64,
     #[serde(rename = "outputTokens")]
     pub output_tokens: i64,
 }
+#[cfg(feature = "tag-model-runtime-internal")]
+rt::deserialize_struct!(
+    InvokeModelResponseUsage { 0 input_tokens = "inputTokens" required, 1 output_tokens =
+    "outputTokens" required }
+);
 #[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Message {
     pub id: String,
     #[serde(rename = "sessionId")]
     pub session_id: String,
     /// The run that consumed (user) or produced (assistant, tool) this message.
-    #[serde(
-        rename = "runId",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     pub run_id: Option<Option<String>>,
     pub role: MessageRole,
     pub content: Vec<ContentPart>,
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
+#[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
+rt::deserialize_struct!(
+    Message { 0 id = "id" required, 1 session_id = "sessionId" required, 2 run_id =
+    "runId" nullable, 3 role = "role" required, 4 content = "content" required, 5
+    created_at = "createdAt" required }
+);
 #[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
 impl rt::wire::Known for Message {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -514,24 +586,25 @@ impl rt::wire::Known for Message {
     }
 }
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageCreatedEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
     pub id: String,
     #[serde(rename = "sessionId")]
     pub session_id: String,
-    #[serde(
-        rename = "runId",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     pub run_id: Option<Option<String>>,
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: MessageCreatedEventType,
     pub message: Message,
 }
+#[cfg(feature = "tag-streaming")]
+rt::deserialize_struct!(
+    MessageCreatedEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2
+    run_id = "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type"
+    required, 5 message = "message" required }
+);
 #[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for MessageCreatedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -551,18 +624,13 @@ pub enum MessageCreatedEventType {
 #[cfg(feature = "tag-streaming")]
 rt::string_enum!(MessageCreatedEventType { MessageCreated = "message.created" });
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageDeltaEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
     pub id: String,
     #[serde(rename = "sessionId")]
     pub session_id: String,
-    #[serde(
-        rename = "runId",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     pub run_id: Option<Option<String>>,
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -571,6 +639,12 @@ pub struct MessageDeltaEvent {
     pub message_id: String,
     pub delta: String,
 }
+#[cfg(feature = "tag-streaming")]
+rt::deserialize_struct!(
+    MessageDeltaEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2
+    run_id = "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type"
+    required, 5 message_id = "messageId" required, 6 delta = "delta" required }
+);
 #[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for MessageDeltaEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -587,12 +661,16 @@ pub enum MessageDeltaEventType {
 #[cfg(feature = "tag-streaming")]
 rt::string_enum!(MessageDeltaEventType { MessageDelta = "message.delta" });
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageList {
     pub data: Vec<Message>,
     #[serde(rename = "nextCursor")]
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    MessageList { 0 data = "data" required, 1 next_cursor = "nextCursor" default }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for MessageList {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -618,26 +696,22 @@ rt::string_enum!(
 /// Free-form string labels.
 pub type Metadata = std::collections::BTreeMap<String, String>;
 #[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Model {
     pub id: String,
     pub provider: String,
-    #[serde(
-        rename = "displayName",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Option<String>>,
     pub capabilities: Vec<ModelCapability>,
-    #[serde(
-        rename = "contextWindow",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "contextWindow", skip_serializing_if = "Option::is_none")]
     pub context_window: Option<Option<i64>>,
 }
+#[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
+rt::deserialize_struct!(
+    Model { 0 id = "id" required, 1 provider = "provider" required, 2 display_name =
+    "displayName" nullable, 3 capabilities = "capabilities" required, 4 context_window =
+    "contextWindow" nullable }
+);
 #[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
 impl rt::wire::Known for Model {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -661,10 +735,12 @@ rt::string_enum!(
     "reasoning", Embedding = "embedding" }
 );
 #[cfg(feature = "tag-models")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ModelList {
     pub data: Vec<Model>,
 }
+#[cfg(feature = "tag-models")]
+rt::deserialize_struct!(ModelList { 0 data = "data" required });
 #[cfg(feature = "tag-models")]
 impl rt::wire::Known for ModelList {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -672,18 +748,13 @@ impl rt::wire::Known for ModelList {
     }
 }
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueueUpdatedEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
     pub id: String,
     #[serde(rename = "sessionId")]
     pub session_id: String,
-    #[serde(
-        rename = "runId",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     pub run_id: Option<Option<String>>,
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -691,6 +762,12 @@ pub struct QueueUpdatedEvent {
     #[serde(rename = "queueLength")]
     pub queue_length: i64,
 }
+#[cfg(feature = "tag-streaming")]
+rt::deserialize_struct!(
+    QueueUpdatedEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2
+    run_id = "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type"
+    required, 5 queue_length = "queueLength" required }
+);
 #[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for QueueUpdatedEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -707,7 +784,7 @@ pub enum QueueUpdatedEventType {
 #[cfg(feature = "tag-streaming")]
 rt::string_enum!(QueueUpdatedEventType { QueueUpdated = "queue.updated" });
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueuedMessage {
     /// The queued run; pass it to guide_run to promote it.
     #[serde(rename = "runId")]
@@ -716,64 +793,48 @@ pub struct QueuedMessage {
     pub position: i64,
 }
 #[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    QueuedMessage { 0 run_id = "runId" required, 1 message = "message" required, 2
+    position = "position" required }
+);
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for QueuedMessage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         rt::wire::first_unknown_field(pointer, &[("/message", &self.message)])
     }
 }
 #[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Run {
     pub id: String,
     #[serde(rename = "sessionId")]
     pub session_id: String,
     pub status: RunStatus,
     pub trigger: RunTrigger,
-    #[serde(
-        rename = "messageId",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "messageId", skip_serializing_if = "Option::is_none")]
     pub message_id: Option<Option<String>>,
-    #[serde(
-        rename = "actionId",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "actionId", skip_serializing_if = "Option::is_none")]
     pub action_id: Option<Option<String>>,
-    #[serde(
-        rename = "modelId",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modelId", skip_serializing_if = "Option::is_none")]
     pub model_id: Option<Option<String>>,
     /// Why the run failed; null otherwise.
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Option<RunError>>,
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
-    #[serde(
-        rename = "startedAt",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "startedAt", skip_serializing_if = "Option::is_none")]
     pub started_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
-    #[serde(
-        rename = "finishedAt",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "finishedAt", skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
 }
+#[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
+rt::deserialize_struct!(
+    Run { 0 id = "id" required, 1 session_id = "sessionId" required, 2 status = "status"
+    required, 3 trigger = "trigger" required, 4 message_id = "messageId" nullable, 5
+    action_id = "actionId" nullable, 6 model_id = "modelId" nullable, 7 error = "error"
+    nullable, 8 created_at = "createdAt" required, 9 started_at = "startedAt" nullable,
+    10 finished_at = "finishedAt" nullable }
+);
 #[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
 impl rt::wire::Known for Run {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -784,23 +845,18 @@ impl rt::wire::Known for Run {
     }
 }
 #[cfg(feature = "tag-sandboxes")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunCommandRequest {
     pub cmd: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub args: Option<Vec<String>>,
-    #[serde(default = "RunCommandRequest::default_cwd")]
     pub cwd: String,
     /// Extra environment variables (name to value).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "timeoutMs", default = "RunCommandRequest::default_timeout_ms")]
+    #[serde(rename = "timeoutMs")]
     pub timeout_ms: i64,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stdin: Option<Option<String>>,
 }
 #[cfg(feature = "tag-sandboxes")]
@@ -812,13 +868,24 @@ impl RunCommandRequest {
         60000
     }
 }
+#[cfg(feature = "tag-sandboxes")]
+rt::deserialize_struct!(
+    RunCommandRequest { 0 cmd = "cmd" required, 1 args = "args" default, 2 cwd = "cwd"
+    default(RunCommandRequest::default_cwd), 3 env = "env" default, 4 timeout_ms =
+    "timeoutMs" default(RunCommandRequest::default_timeout_ms), 5 stdin = "stdin"
+    nullable }
+);
 #[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
 /// Why the run failed; null otherwise.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunError {
     pub code: String,
     pub message: String,
 }
+#[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
+rt::deserialize_struct!(
+    RunError { 0 code = "code" required, 1 message = "message" required }
+);
 #[cfg(
     any(
         feature = "tag-sessions",
@@ -852,24 +919,25 @@ rt::string_enum!(
     "failed", Cancelled = "cancelled", Guided = "guided" }
 );
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunStatusEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
     pub id: String,
     #[serde(rename = "sessionId")]
     pub session_id: String,
-    #[serde(
-        rename = "runId",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     pub run_id: Option<Option<String>>,
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: RunStatusEventType,
     pub status: RunStatus,
 }
+#[cfg(feature = "tag-streaming")]
+rt::deserialize_struct!(
+    RunStatusEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2 run_id
+    = "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type" required,
+    5 status = "status" required }
+);
 #[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for RunStatusEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -910,11 +978,15 @@ pub enum RunningRunBehavior {
 #[cfg(feature = "tag-sessions")]
 rt::string_enum!(RunningRunBehavior { Queue = "queue", Interrupt = "interrupt" });
 #[cfg(feature = "tag-model-runtime-internal")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuntimeMessage {
     pub role: RuntimeMessageRole,
     pub content: Vec<ContentPart>,
 }
+#[cfg(feature = "tag-model-runtime-internal")]
+rt::deserialize_struct!(
+    RuntimeMessage { 0 role = "role" required, 1 content = "content" required }
+);
 #[cfg(feature = "tag-model-runtime-internal")]
 impl rt::wire::Known for RuntimeMessage {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -940,31 +1012,38 @@ rt::string_enum!(
     = "tool" }
 );
 #[cfg(feature = "tag-model-runtime-internal")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuntimeModelList {
     pub data: Vec<RuntimeModelListDataItem>,
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(RuntimeModelList { 0 data = "data" required });
+#[cfg(feature = "tag-model-runtime-internal")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuntimeModelListDataItem {
     pub id: String,
     pub provider: String,
     pub loaded: bool,
 }
+#[cfg(feature = "tag-model-runtime-internal")]
+rt::deserialize_struct!(
+    RuntimeModelListDataItem { 0 id = "id" required, 1 provider = "provider" required, 2
+    loaded = "loaded" required }
+);
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SendMessageAccepted {
     pub message: Message,
     pub run: Run,
     /// Position in the follow-up queue (0 = next) when the run was queued; null when it started at once.
-    #[serde(
-        rename = "queuePosition",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "queuePosition", skip_serializing_if = "Option::is_none")]
     pub queue_position: Option<Option<i64>>,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    SendMessageAccepted { 0 message = "message" required, 1 run = "run" required, 2
+    queue_position = "queuePosition" nullable }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SendMessageAccepted {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -975,27 +1054,24 @@ impl rt::wire::Known for SendMessageAccepted {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SendMessageRequest {
     /// Plain text, or a list of content parts.
     pub content: SendMessageRequestContent,
-    #[serde(
-        rename = "runningRunBehavior",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "runningRunBehavior", skip_serializing_if = "Option::is_none")]
     pub running_run_behavior: Option<RunningRunBehavior>,
     /// Model for this run; null for the session's default.
-    #[serde(
-        rename = "modelId",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modelId", skip_serializing_if = "Option::is_none")]
     pub model_id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    SendMessageRequest { 0 content = "content" required, 1 running_run_behavior =
+    "runningRunBehavior" default, 2 model_id = "modelId" nullable, 3 metadata =
+    "metadata" default }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SendMessageRequest {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1026,35 +1102,21 @@ impl rt::wire::Known for SendMessageRequestContent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Session {
     pub id: String,
     #[serde(rename = "workspaceId")]
     pub workspace_id: String,
-    #[serde(
-        rename = "agentId",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<Option<String>>,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<Option<String>>,
     pub status: SessionStatus,
-    #[serde(
-        rename = "activeRunId",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activeRunId", skip_serializing_if = "Option::is_none")]
     pub active_run_id: Option<Option<String>>,
     #[serde(rename = "queueLength")]
     pub queue_length: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -1062,21 +1124,34 @@ pub struct Session {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 #[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    Session { 0 id = "id" required, 1 workspace_id = "workspaceId" required, 2 agent_id =
+    "agentId" nullable, 3 title = "title" nullable, 4 status = "status" required, 5
+    active_run_id = "activeRunId" nullable, 6 queue_length = "queueLength" required, 7
+    metadata = "metadata" default, 8 created_at = "createdAt" required, 9 updated_at =
+    "updatedAt" required }
+);
+#[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for Session {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SessionFilter {
-    #[serde(rename = "workspaceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "workspaceId", skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionStatus>,
-    #[serde(rename = "createdAfter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdAfter", skip_serializing_if = "Option::is_none")]
     pub created_after: Option<chrono::DateTime<chrono::Utc>>,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    SessionFilter { 0 workspace_id = "workspaceId" default, 1 status = "status" default,
+    2 created_after = "createdAfter" default }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionFilter {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1084,12 +1159,16 @@ impl rt::wire::Known for SessionFilter {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionList {
     pub data: Vec<Session>,
     #[serde(rename = "nextCursor")]
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    SessionList { 0 data = "data" required, 1 next_cursor = "nextCursor" default }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionList {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1097,19 +1176,19 @@ impl rt::wire::Known for SessionList {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionQueue {
     #[serde(rename = "sessionId")]
     pub session_id: String,
-    #[serde(
-        rename = "activeRunId",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activeRunId", skip_serializing_if = "Option::is_none")]
     pub active_run_id: Option<Option<String>>,
     pub items: Vec<QueuedMessage>,
 }
+#[cfg(feature = "tag-sessions")]
+rt::deserialize_struct!(
+    SessionQueue { 0 session_id = "sessionId" required, 1 active_run_id = "activeRunId"
+    nullable, 2 items = "items" required }
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionQueue {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1250,21 +1329,33 @@ impl rt::wire::Known for StreamEvent {
     }
 }
 #[cfg(feature = "unused-types")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StreamEventBase {
     /// Event ID, increasing within the session; also the SSE `id:`.
     pub id: String,
     #[serde(rename = "sessionId")]
     pub session_id: String,
-    #[serde(
-        rename = "runId",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     pub run_id: Option<Option<String>>,
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
+}
+#[cfg(feature = "unused-types")]
+rt::deserialize_struct!(
+    StreamEventBase { 0 id = "id" required, 1 session_id = "sessionId" required, 2 run_id
+    = "runId" nullable, 3 created_at = "createdAt" required }
+);
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TextPart {
+    pub r#type: TextPartType,
+    pub text: String,
 }
 #[cfg(
     any(
@@ -1273,11 +1364,9 @@ pub struct StreamEventBase {
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TextPart {
-    pub r#type: TextPartType,
-    pub text: String,
-}
+rt::deserialize_struct!(
+    TextPart { 0 r#type = "type" required, 1 text = "text" required }
+);
 #[cfg(
     any(
         feature = "tag-sessions",
@@ -1312,24 +1401,25 @@ pub enum TextPartType {
 )]
 rt::string_enum!(TextPartType { Text = "text" });
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ToolCallEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
     pub id: String,
     #[serde(rename = "sessionId")]
     pub session_id: String,
-    #[serde(
-        rename = "runId",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     pub run_id: Option<Option<String>>,
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: ToolCallEventType,
     pub call: ToolCallPart,
 }
+#[cfg(feature = "tag-streaming")]
+rt::deserialize_struct!(
+    ToolCallEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2 run_id =
+    "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type" required, 5
+    call = "call" required }
+);
 #[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for ToolCallEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1355,7 +1445,7 @@ rt::string_enum!(ToolCallEventType { ToolCall = "tool.call" });
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ToolCallPart {
     pub r#type: ToolCallPartType,
     #[serde(rename = "callId")]
@@ -1363,6 +1453,17 @@ pub struct ToolCallPart {
     pub name: String,
     pub arguments: std::collections::BTreeMap<String, serde_json::Value>,
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+rt::deserialize_struct!(
+    ToolCallPart { 0 r#type = "type" required, 1 call_id = "callId" required, 2 name =
+    "name" required, 3 arguments = "arguments" required }
+);
 #[cfg(
     any(
         feature = "tag-sessions",
@@ -1397,24 +1498,25 @@ pub enum ToolCallPartType {
 )]
 rt::string_enum!(ToolCallPartType { ToolCall = "tool_call" });
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ToolResultEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
     pub id: String,
     #[serde(rename = "sessionId")]
     pub session_id: String,
-    #[serde(
-        rename = "runId",
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     pub run_id: Option<Option<String>>,
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: ToolResultEventType,
     pub result: ToolResultPart,
 }
+#[cfg(feature = "tag-streaming")]
+rt::deserialize_struct!(
+    ToolResultEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2 run_id
+    = "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type" required,
+    5 result = "result" required }
+);
 #[cfg(feature = "tag-streaming")]
 impl rt::wire::Known for ToolResultEvent {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -1440,15 +1542,26 @@ rt::string_enum!(ToolResultEventType { ToolResult = "tool.result" });
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ToolResultPart {
     pub r#type: ToolResultPartType,
     #[serde(rename = "callId")]
     pub call_id: String,
     pub output: String,
-    #[serde(rename = "isError", default)]
+    #[serde(rename = "isError")]
     pub is_error: bool,
 }
+#[cfg(
+    any(
+        feature = "tag-sessions",
+        feature = "tag-streaming",
+        feature = "tag-model-runtime-internal"
+    )
+)]
+rt::deserialize_struct!(
+    ToolResultPart { 0 r#type = "type" required, 1 call_id = "callId" required, 2 output
+    = "output" required, 3 is_error = "isError" default }
+);
 #[cfg(
     any(
         feature = "tag-sessions",
@@ -1483,46 +1596,48 @@ pub enum ToolResultPartType {
 )]
 rt::string_enum!(ToolResultPartType { ToolResult = "tool_result" });
 #[cfg(feature = "tag-actions")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TriggerActionRequest {
     /// Session to run the action in.
     #[serde(rename = "sessionId")]
     pub session_id: String,
     /// Action input, matching the action's `inputSchema`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+#[cfg(feature = "tag-actions")]
+rt::deserialize_struct!(
+    TriggerActionRequest { 0 session_id = "sessionId" required, 1 input = "input" default
+    }
+);
 #[cfg(feature = "tag-workspaces")]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UpdateWorkspaceRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
 #[cfg(feature = "tag-workspaces")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    UpdateWorkspaceRequest { 0 name = "name" default, 1 description = "description"
+    nullable, 2 metadata = "metadata" default }
+);
+#[cfg(feature = "tag-workspaces")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Workspace {
     pub id: String,
     pub name: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// Lifecycle state.
     pub status: WorkspaceStatus,
     /// The workspace's sandbox; its root is exposed as `/workspace`.
     #[serde(rename = "sandboxId")]
     pub sandbox_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -1530,13 +1645,20 @@ pub struct Workspace {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 #[cfg(feature = "tag-workspaces")]
+rt::deserialize_struct!(
+    Workspace { 0 id = "id" required, 1 name = "name" required, 2 description =
+    "description" nullable, 3 status = "status" required, 4 sandbox_id = "sandboxId"
+    required, 5 metadata = "metadata" default, 6 created_at = "createdAt" required, 7
+    updated_at = "updatedAt" required }
+);
+#[cfg(feature = "tag-workspaces")]
 impl rt::wire::Known for Workspace {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
     }
 }
 #[cfg(feature = "tag-workspaces")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkspaceCatalog {
     pub agents: Vec<WorkspaceCatalogAgentsItem>,
     pub actions: Vec<CatalogAction>,
@@ -1544,30 +1666,40 @@ pub struct WorkspaceCatalog {
     pub models: Vec<Model>,
 }
 #[cfg(feature = "tag-workspaces")]
+rt::deserialize_struct!(
+    WorkspaceCatalog { 0 agents = "agents" required, 1 actions = "actions" required, 2
+    models = "models" required }
+);
+#[cfg(feature = "tag-workspaces")]
 impl rt::wire::Known for WorkspaceCatalog {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         rt::wire::first_unknown_field(pointer, &[("/models", &self.models)])
     }
 }
 #[cfg(feature = "tag-workspaces")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkspaceCatalogAgentsItem {
     pub id: String,
     pub name: String,
-    #[serde(
-        default,
-        with = "rt::wire::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
 }
 #[cfg(feature = "tag-workspaces")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+rt::deserialize_struct!(
+    WorkspaceCatalogAgentsItem { 0 id = "id" required, 1 name = "name" required, 2
+    description = "description" nullable }
+);
+#[cfg(feature = "tag-workspaces")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkspaceList {
     pub data: Vec<Workspace>,
     #[serde(rename = "nextCursor")]
     pub next_cursor: Option<String>,
 }
+#[cfg(feature = "tag-workspaces")]
+rt::deserialize_struct!(
+    WorkspaceList { 0 data = "data" required, 1 next_cursor = "nextCursor" default }
+);
 #[cfg(feature = "tag-workspaces")]
 impl rt::wire::Known for WorkspaceList {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {

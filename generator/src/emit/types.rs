@@ -36,16 +36,24 @@ pub fn types_items(api: &Api, range: std::ops::Range<usize>) -> TokenStream {
 
 /// The start of `types.rs`: its doc and imports.
 pub fn types_head(api: &Api) -> TokenStream {
-    // Aliases derive nothing and enums get their serde impls from `rt::string_enum!`: only
-    // other kinds need serde's names.
-    let derives = api
-        .types
-        .iter()
-        .filter(|t| !matches!(t.kind, TypeKind::Alias(_) | TypeKind::Enum(_)));
-    let serde_import = super::import_for(
-        derives.map(|t| t.features.as_slice()),
+    // Aliases derive nothing; enums get their impls from `rt::string_enum!` and structs their
+    // `Deserialize` from `rt::deserialize_struct!`, so only unions and newtypes name it.
+    let features_of = |keep: fn(&TypeKind) -> bool| {
+        api.types
+            .iter()
+            .filter(move |t| keep(&t.kind))
+            .map(|t| t.features.as_slice())
+    };
+    let serialize_import = super::import_for(
+        features_of(|k| !matches!(k, TypeKind::Alias(_) | TypeKind::Enum(_))),
         quote!(
-            use serde::{Deserialize, Serialize};
+            use serde::Serialize;
+        ),
+    );
+    let deserialize_import = super::import_for(
+        features_of(|k| matches!(k, TypeKind::Union(_) | TypeKind::Newtype(_))),
+        quote!(
+            use serde::Deserialize;
         ),
     );
     let holds = |t: &TypeDef| t.holds_enum && !matches!(t.kind, TypeKind::Alias(_));
@@ -62,12 +70,14 @@ pub fn types_head(api: &Api) -> TokenStream {
     quote! {
         //! Data types from the spec's schemas.
 
-        #serde_import
+        #serialize_import
+        #deserialize_import
         #rt_import
     }
 }
 
-/// Whether a type refers to the runtime crate (base64, nullable fields, tagged unions).
+/// Whether a type refers to the runtime crate: its macros (enums, structs), base64 or tagged
+/// unions.
 fn uses_runtime(t: &TypeDef) -> bool {
     fn base64(t: &TypeRef) -> bool {
         match t {
@@ -77,17 +87,11 @@ fn uses_runtime(t: &TypeDef) -> bool {
         }
     }
     match &t.kind {
-        TypeKind::Struct(s) => {
-            s.fields
-                .iter()
-                .any(|f| f.presence() == Presence::OptionalNullable || base64(&f.ty))
-                || s.additional.as_ref().is_some_and(|a| base64(&a.ty))
-        }
+        TypeKind::Struct(_) | TypeKind::Enum(_) => true,
         TypeKind::Union(u) => {
             matches!(u.tagging, Tagging::Tagged { .. }) || u.variants.iter().any(|v| base64(&v.ty))
         }
         TypeKind::Alias(r) | TypeKind::Newtype(r) => base64(r),
-        TypeKind::Enum(_) => false,
     }
 }
 
@@ -204,7 +208,7 @@ fn type_body(api: &Api, t: &TypeDef) -> TokenStream {
 
 fn struct_def(api: &Api, t: &TypeDef, s: &Struct, doc: TokenStream) -> TokenStream {
     let name = ident(&t.name);
-    let fields = s.fields.iter().map(|f| field(api, f, &t.name));
+    let fields = s.fields.iter().map(|f| field(api, f));
     let additional = s.additional.as_ref().map(|a| {
         let ty = type_tokens(api, &a.ty);
         let name = ident(&a.name);
@@ -244,10 +248,11 @@ fn struct_def(api: &Api, t: &TypeDef, s: &Struct, doc: TokenStream) -> TokenStre
         )
     });
     let derives = if derive_default {
-        quote!(#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)])
+        quote!(#[derive(Clone, Debug, Default, PartialEq, Serialize)])
     } else {
-        quote!(#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)])
+        quote!(#[derive(Clone, Debug, PartialEq, Serialize)])
     };
+    let deserialize = struct_deserialize(t, s);
     quote! {
         #doc
         #derives
@@ -256,6 +261,40 @@ fn struct_def(api: &Api, t: &TypeDef, s: &Struct, doc: TokenStream) -> TokenStre
             #additional
         }
         #default_impl
+        #deserialize
+    }
+}
+
+/// A struct's `Deserialize`: `rt::deserialize_struct!` with a line per field saying what its
+/// absence becomes. Not serde's derive, which writes out several times as much per struct for
+/// the compiler to check (a sequence reader, a field enum with its own visitor).
+fn struct_deserialize(t: &TypeDef, s: &Struct) -> TokenStream {
+    let name = ident(&t.name);
+    let fields = s.fields.iter().enumerate().map(|(index, f)| {
+        let index = proc_macro2::Literal::usize_unsuffixed(index);
+        let field = ident(&f.name);
+        let wire = &f.wire_name;
+        let absent = match f.presence() {
+            Presence::Required => quote!(required),
+            Presence::Defaulted if !is_type_default(f.default.as_ref()) => {
+                let default_fn = default_fn(f);
+                quote!(default(#name::#default_fn))
+            }
+            // Missing, an optional field is `None`; so is a required nullable one, as with
+            // serde's derive.
+            Presence::Defaulted | Presence::Optional | Presence::RequiredNullable => {
+                quote!(default)
+            }
+            Presence::OptionalNullable => quote!(nullable),
+        };
+        quote!(#index #field = #wire #absent)
+    });
+    let additional = s.additional.as_ref().map(|a| {
+        let field = ident(&a.name);
+        quote!(additional #field)
+    });
+    quote! {
+        rt::deserialize_struct!(#name { #(#fields),* } #additional);
     }
 }
 
@@ -287,7 +326,7 @@ fn field_type(api: &Api, f: &Field) -> TokenStream {
     }
 }
 
-fn field(api: &Api, f: &Field, owner: &str) -> TokenStream {
+fn field(api: &Api, f: &Field) -> TokenStream {
     let name = ident(&f.name);
     let ty = field_type(api, f);
     let mut doc_text = f.docs.clone();
@@ -305,23 +344,15 @@ fn field(api: &Api, f: &Field, owner: &str) -> TokenStream {
     let doc = docs::attrs(&doc_text);
     let wire = &f.wire_name;
     let rename = (crate::naming::unraw(&f.name) != wire.as_str()).then(|| quote!(rename = #wire,));
+    // Only `Serialize` is derived: what absence reads as is `struct_deserialize`'s. An
+    // optional field is left out when `None`; `Some(None)` of a nullable one is `null`.
     let serde = match f.presence() {
-        Presence::Required | Presence::RequiredNullable => rename.map(|r| quote!(#[serde(#r)])),
-        Presence::Defaulted if is_type_default(f.default.as_ref()) => {
-            Some(quote!(#[serde(#rename default)]))
+        Presence::Required | Presence::RequiredNullable | Presence::Defaulted => {
+            rename.map(|r| quote!(#[serde(#r)]))
         }
-        Presence::Defaulted => {
-            let path = format!("{owner}::{}", default_fn(f));
-            Some(quote!(#[serde(#rename default = #path)]))
+        Presence::Optional | Presence::OptionalNullable => {
+            Some(quote!(#[serde(#rename skip_serializing_if = "Option::is_none")]))
         }
-        // `null` reads as `None`, like absence. Generated servers refuse it where the field is
-        // not nullable (the server's `NOT_NULL` table), with no serde attribute per field.
-        Presence::Optional => {
-            Some(quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")]))
-        }
-        Presence::OptionalNullable => Some(quote!(
-            #[serde(#rename default, with = "rt::wire::nullable", skip_serializing_if = "Option::is_none")]
-        )),
     };
     let deprecated = f.docs.deprecated.then(|| quote!(#[deprecated]));
     quote! {

@@ -2,23 +2,13 @@
 //! Data types from the spec's schemas.
 #[cfg(
     any(
-        feature = "tag-agents",
         feature = "tag-thread-runs",
         feature = "tag-stateless-runs",
         feature = "unused-types",
         feature = "tag-threads"
     )
 )]
-use serde::Serialize;
-#[cfg(
-    any(
-        feature = "tag-thread-runs",
-        feature = "tag-stateless-runs",
-        feature = "unused-types",
-        feature = "tag-threads"
-    )
-)]
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 #[cfg(
     any(
         feature = "tag-agents",
@@ -31,32 +21,32 @@ use serde::Deserialize;
 use crate::rt;
 #[cfg(feature = "tag-agents")]
 /// A description of an agent supported by this server
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Agent {
     /// Unique identifier of the agent in this server.
     pub agent_id: uuid::Uuid,
     pub metadata: AgentMetadata,
 }
 #[cfg(feature = "tag-agents")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     Agent { 0 agent_id = "agent_id" required, 1 metadata = "metadata" required }
 );
 #[cfg(feature = "tag-agents")]
 /// Describe all the ACP specs of an agent, including schemas and protocol features.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AgentAcpDescriptor {
     pub metadata: AgentMetadata,
     pub specs: AgentAcpSpec,
 }
 #[cfg(feature = "tag-agents")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     AgentAcpDescriptor { 0 metadata = "metadata" required, 1 specs = "specs" required }
 );
 #[cfg(feature = "tag-agents")]
 /// Agent ACP Specs
 ///
 /// Specification of agent capabilities, config, input, output, and interrupts
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AgentAcpSpec {
     /// Agent Capabilities
     ///
@@ -67,31 +57,28 @@ pub struct AgentAcpSpec {
     /// This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
     pub output: std::collections::BTreeMap<String, serde_json::Value>,
     /// This describes the format of an Update in the streaming.  Must be specified if `streaming.custom` capability is true and cannot be specified otherwise. Format follows: https://spec.openapis.org/oas/v3.1.1.html#schema-object
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_streaming_update: Option<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
     /// This describes the format of ThreadState.  Cannot be specified if `threads` capability is false. If not specified, when `threads` capability is true, then the API to retrieve ThreadState from a Thread or a Run is not available. This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub thread_state: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// This object contains an instance of an OpenAPI schema object, formatted as per the OpenAPI specs: https://spec.openapis.org/oas/v3.1.1.html#schema-object
     pub config: std::collections::BTreeMap<String, serde_json::Value>,
     /// List of possible interrupts that can be provided by the agent. If `interrupts` capability is true, this needs to have at least one item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub interrupts: Option<Vec<AgentAcpSpecInterruptsItem>>,
 }
 #[cfg(feature = "tag-agents")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     AgentAcpSpec { 0 capabilities = "capabilities" required, 1 input = "input" required,
     2 output = "output" required, 3 custom_streaming_update = "custom_streaming_update"
-    default, 4 thread_state = "thread_state" default, 5 config = "config" required, 6
-    interrupts = "interrupts" default }
+    optional, 4 thread_state = "thread_state" optional, 5 config = "config" required, 6
+    interrupts = "interrupts" optional }
 );
 #[cfg(feature = "tag-agents")]
 /// Agent Capabilities
 ///
 /// Declares what invocation features this agent is capable of.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AgentAcpSpecCapabilities {
     /// Thread Support
     ///
@@ -108,38 +95,35 @@ pub struct AgentAcpSpecCapabilities {
     /// Streaming Modes
     ///
     /// Supported streaming modes. If missing, streaming is not supported.  If no mode is supported attempts to stream output will result in an error.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub streaming: Option<AgentAcpSpecCapabilitiesStreaming>,
 }
 #[cfg(feature = "tag-agents")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     AgentAcpSpecCapabilities { 0 threads = "threads" default, 1 interrupts = "interrupts"
-    default, 2 callbacks = "callbacks" default, 3 streaming = "streaming" default }
+    default, 2 callbacks = "callbacks" default, 3 streaming = "streaming" optional }
 );
 #[cfg(feature = "tag-agents")]
 /// Streaming Modes
 ///
 /// Supported streaming modes. If missing, streaming is not supported.  If no mode is supported attempts to stream output will result in an error.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AgentAcpSpecCapabilitiesStreaming {
     /// Values Streaming
     ///
     /// This is `true` if the agent supports values streaming. If `false` or missing, values streaming is not supported. Values streaming consists of a stream of objects of type `ValueRunResultUpdate`, where each one sent over the stream fully replace the previous one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<bool>,
     /// Custom Objects Streaming
     ///
     /// This is `true` if the agent supports custom objects streaming. If `false` or missing, custom streaming is not supported. Custom Objects streaming consists of a stream of object whose schema is specified by the agent ACP descriptor under `specs.custom_streaming_update`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom: Option<bool>,
 }
 #[cfg(feature = "tag-agents")]
-rt::deserialize_struct!(
-    AgentAcpSpecCapabilitiesStreaming { 0 values = "values" default, 1 custom = "custom"
-    default }
+rt::serde_struct!(
+    AgentAcpSpecCapabilitiesStreaming { 0 values = "values" optional, 1 custom = "custom"
+    optional }
 );
 #[cfg(feature = "tag-agents")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AgentAcpSpecInterruptsItem {
     /// Interrupt Type Name
     ///
@@ -151,28 +135,28 @@ pub struct AgentAcpSpecInterruptsItem {
     pub resume_payload: std::collections::BTreeMap<String, serde_json::Value>,
 }
 #[cfg(feature = "tag-agents")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     AgentAcpSpecInterruptsItem { 0 interrupt_type = "interrupt_type" required, 1
     interrupt_payload = "interrupt_payload" required, 2 resume_payload = "resume_payload"
     required }
 );
 #[cfg(feature = "tag-agents")]
 /// Basic information associated to the agent
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AgentMetadata {
     pub r#ref: AgentRef,
     /// Description of this agent, which should include what the intended use is, what tasks it accomplishes and how uses input and configs to produce the output and any other side effect
     pub description: String,
 }
 #[cfg(feature = "tag-agents")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     AgentMetadata { 0 r#ref = "ref" required, 1 description = "description" required }
 );
 #[cfg(feature = "tag-agents")]
 /// Agent Reference
 ///
 /// Reference to an Agent Record in the Agent Directory, it includes name, version and a locator.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AgentRef {
     /// Name of the agent that identifies the agent in its record
     pub name: String,
@@ -181,23 +165,20 @@ pub struct AgentRef {
     /// Agent Record URL
     ///
     /// URL of the record. Can be a network location, i.e. an entry in the Agent Directory or a file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 #[cfg(feature = "tag-agents")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     AgentRef { 0 name = "name" required, 1 version = "version" required, 2 url = "url"
-    default }
+    optional }
 );
 #[cfg(feature = "tag-agents")]
 /// Payload for listing agents.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AgentSearchRequest {
     /// Match all agents with the name specified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Match all agents with the version specified. Formatted according to semantic versioning (https://semver.org)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Maximum number to return.
     pub limit: i64,
@@ -211,9 +192,10 @@ impl AgentSearchRequest {
     }
 }
 #[cfg(feature = "tag-agents")]
-rt::deserialize_struct!(
-    AgentSearchRequest { 0 name = "name" default, 1 version = "version" default, 2 limit
-    = "limit" default(AgentSearchRequest::default_limit), 3 offset = "offset" default }
+rt::serde_struct!(
+    AgentSearchRequest { 0 name = "name" optional, 1 version = "version" optional, 2
+    limit = "limit" default(AgentSearchRequest::default_limit), 3 offset = "offset"
+    default }
 );
 #[cfg(feature = "tag-stateless-runs")]
 /// Action
@@ -269,12 +251,11 @@ pub enum ConfigSchema {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Object holding a custom defined update of the agent result during streaming.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CustomRunResultUpdate {
     /// Streaming Output Type
     pub r#type: CustomRunResultUpdateType,
     /// The ID of the run.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub run_id: Option<uuid::Uuid>,
     /// Run Status
     ///
@@ -283,8 +264,8 @@ pub struct CustomRunResultUpdate {
     pub update: StreamUpdateSchema,
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-rt::deserialize_struct!(
-    CustomRunResultUpdate { 0 r#type = "type" required, 1 run_id = "run_id" default, 2
+rt::serde_struct!(
+    CustomRunResultUpdate { 0 r#type = "type" required, 1 run_id = "run_id" optional, 2
     status = "status" required, 3 update = "update" required }
 );
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -374,17 +355,15 @@ pub enum InterruptPayloadSchema {
         feature = "tag-stateless-runs"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Message {
     /// The role of the message.
     pub role: String,
     /// The content of the message.
     pub content: MessageContent,
     /// The ID of the message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The metadata of the message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 #[cfg(
@@ -394,9 +373,9 @@ pub struct Message {
         feature = "tag-stateless-runs"
     )
 )]
-rt::deserialize_struct!(
+rt::serde_struct!(
     Message { 0 role = "role" required, 1 content = "content" required, 2 id = "id"
-    default, 3 metadata = "metadata" default }
+    optional, 3 metadata = "metadata" optional }
 );
 #[cfg(
     any(
@@ -481,10 +460,9 @@ impl rt::wire::Known for MessageContentArrayItem {
     )
 )]
 /// MessageAnyBlock
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MessageContentArrayItemMessageAnyBlock {
     pub r#type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 #[cfg(
@@ -494,9 +472,9 @@ pub struct MessageContentArrayItemMessageAnyBlock {
         feature = "tag-stateless-runs"
     )
 )]
-rt::deserialize_struct!(
+rt::serde_struct!(
     MessageContentArrayItemMessageAnyBlock { 0 r#type = "type" required, 1 metadata =
-    "metadata" default }
+    "metadata" optional }
 );
 #[cfg(
     any(
@@ -506,11 +484,10 @@ rt::deserialize_struct!(
     )
 )]
 /// MessageTextBlock
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MessageContentArrayItemMessageTextBlock {
     pub text: String,
     pub r#type: MessageContentArrayItemMessageTextBlockType,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 #[cfg(
@@ -520,9 +497,9 @@ pub struct MessageContentArrayItemMessageTextBlock {
         feature = "tag-stateless-runs"
     )
 )]
-rt::deserialize_struct!(
+rt::serde_struct!(
     MessageContentArrayItemMessageTextBlock { 0 text = "text" required, 1 r#type = "type"
-    required, 2 metadata = "metadata" default }
+    required, 2 metadata = "metadata" optional }
 );
 #[cfg(
     any(
@@ -604,14 +581,13 @@ pub enum ResumePayloadSchema {
 /// Agent Run
 ///
 /// Holds common information of a run
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Run {
     /// The ID of the run.
     pub run_id: uuid::Uuid,
     /// Agent ID
     ///
     /// Optional Thread ID wher the Run belongs to. This is populated only for runs on agents agents supporting Threads.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<uuid::Uuid>,
     /// The agent that was used for this run.
     pub agent_id: uuid::Uuid,
@@ -623,8 +599,8 @@ pub struct Run {
     pub status: RunStatus,
 }
 #[cfg(feature = "unused-types")]
-rt::deserialize_struct!(
-    Run { 0 run_id = "run_id" required, 1 thread_id = "thread_id" default, 2 agent_id =
+rt::serde_struct!(
+    Run { 0 run_id = "run_id" required, 1 thread_id = "thread_id" optional, 2 agent_id =
     "agent_id" required, 3 created_at = "created_at" required, 4 updated_at =
     "updated_at" required, 5 status = "status" required }
 );
@@ -638,33 +614,26 @@ impl rt::wire::Known for Run {
 /// RunCreateStateful
 ///
 /// Payload for creating a run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RunCreate {
     /// The agent ID to run. If not provided will use the default agent for this service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<InputSchema>,
     /// Metadata to assign to the run.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The configuration for the agent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<RunCreateConfig>,
     /// Status change webhook
     ///
     /// Webhook to call upon change of run status. This is a url that accepts a POST containing the `Run` object as body. See Callbacks definition.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
     /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_mode: Option<Option<RunCreateStreamMode>>,
     /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
     pub on_disconnect: RunCreateOnDisconnect,
     /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
     pub multitask_strategy: RunCreateMultitaskStrategy,
     /// The number of seconds to wait before starting the run. Use to schedule future runs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub after_seconds: Option<i64>,
 }
 #[cfg(feature = "unused-types")]
@@ -677,13 +646,13 @@ impl RunCreate {
     }
 }
 #[cfg(feature = "unused-types")]
-rt::deserialize_struct!(
-    RunCreate { 0 agent_id = "agent_id" default, 1 input = "input" default, 2 metadata =
-    "metadata" default, 3 config = "config" default, 4 webhook = "webhook" default, 5
-    stream_mode = "stream_mode" nullable, 6 on_disconnect = "on_disconnect"
+rt::serde_struct!(
+    RunCreate { 0 agent_id = "agent_id" optional, 1 input = "input" optional, 2 metadata
+    = "metadata" optional, 3 config = "config" optional, 4 webhook = "webhook" optional,
+    5 stream_mode = "stream_mode" nullable, 6 on_disconnect = "on_disconnect"
     default(RunCreate::default_on_disconnect), 7 multitask_strategy =
     "multitask_strategy" default(RunCreate::default_multitask_strategy), 8 after_seconds
-    = "after_seconds" default }
+    = "after_seconds" optional }
 );
 #[cfg(feature = "unused-types")]
 impl rt::wire::Known for RunCreate {
@@ -702,19 +671,16 @@ impl rt::wire::Known for RunCreate {
 /// Config
 ///
 /// The configuration for the agent.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunCreateConfig {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recursion_limit: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub configurable: Option<ConfigSchema>,
 }
 #[cfg(feature = "unused-types")]
-rt::deserialize_struct!(
-    RunCreateConfig { 0 tags = "tags" default, 1 recursion_limit = "recursion_limit"
-    default, 2 configurable = "configurable" default }
+rt::serde_struct!(
+    RunCreateConfig { 0 tags = "tags" optional, 1 recursion_limit = "recursion_limit"
+    optional, 2 configurable = "configurable" optional }
 );
 #[cfg(feature = "unused-types")]
 /// Multitask Strategy
@@ -749,33 +715,26 @@ pub enum RunCreateOnDisconnect {
 rt::string_enum!(RunCreateOnDisconnect { Cancel = "cancel", Continue = "continue" });
 #[cfg(feature = "tag-thread-runs")]
 /// Payload for creating a stateful run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RunCreateStateful {
     /// The agent ID to run. If not provided will use the default agent for this service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<InputSchema>,
     /// Metadata to assign to the run.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The configuration for the agent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<RunCreateStatefulConfig>,
     /// Status change webhook
     ///
     /// Webhook to call upon change of run status. This is a url that accepts a POST containing the `Run` object as body. See Callbacks definition.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
     /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_mode: Option<Option<RunCreateStatefulStreamMode>>,
     /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
     pub on_disconnect: RunCreateStatefulOnDisconnect,
     /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
     pub multitask_strategy: RunCreateStatefulMultitaskStrategy,
     /// The number of seconds to wait before starting the run. Use to schedule future runs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub after_seconds: Option<i64>,
     /// Whether to stream output from subgraphs.
     pub stream_subgraphs: bool,
@@ -795,13 +754,13 @@ impl RunCreateStateful {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-rt::deserialize_struct!(
-    RunCreateStateful { 0 agent_id = "agent_id" default, 1 input = "input" default, 2
-    metadata = "metadata" default, 3 config = "config" default, 4 webhook = "webhook"
-    default, 5 stream_mode = "stream_mode" nullable, 6 on_disconnect = "on_disconnect"
+rt::serde_struct!(
+    RunCreateStateful { 0 agent_id = "agent_id" optional, 1 input = "input" optional, 2
+    metadata = "metadata" optional, 3 config = "config" optional, 4 webhook = "webhook"
+    optional, 5 stream_mode = "stream_mode" nullable, 6 on_disconnect = "on_disconnect"
     default(RunCreateStateful::default_on_disconnect), 7 multitask_strategy =
     "multitask_strategy" default(RunCreateStateful::default_multitask_strategy), 8
-    after_seconds = "after_seconds" default, 9 stream_subgraphs = "stream_subgraphs"
+    after_seconds = "after_seconds" optional, 9 stream_subgraphs = "stream_subgraphs"
     default, 10 if_not_exists = "if_not_exists"
     default(RunCreateStateful::default_if_not_exists) }
 );
@@ -823,19 +782,16 @@ impl rt::wire::Known for RunCreateStateful {
 /// Config
 ///
 /// The configuration for the agent.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunCreateStatefulConfig {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recursion_limit: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub configurable: Option<ConfigSchema>,
 }
 #[cfg(feature = "tag-thread-runs")]
-rt::deserialize_struct!(
-    RunCreateStatefulConfig { 0 tags = "tags" default, 1 recursion_limit =
-    "recursion_limit" default, 2 configurable = "configurable" default }
+rt::serde_struct!(
+    RunCreateStatefulConfig { 0 tags = "tags" optional, 1 recursion_limit =
+    "recursion_limit" optional, 2 configurable = "configurable" optional }
 );
 #[cfg(feature = "tag-thread-runs")]
 /// If Not Exists
@@ -904,33 +860,26 @@ impl rt::wire::Known for RunCreateStatefulStreamMode {
 }
 #[cfg(feature = "tag-stateless-runs")]
 /// Payload for creating a stateless run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RunCreateStateless {
     /// The agent ID to run. If not provided will use the default agent for this service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<InputSchema>,
     /// Metadata to assign to the run.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The configuration for the agent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<RunCreateStatelessConfig>,
     /// Status change webhook
     ///
     /// Webhook to call upon change of run status. This is a url that accepts a POST containing the `Run` object as body. See Callbacks definition.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
     /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_mode: Option<Option<RunCreateStatelessStreamMode>>,
     /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
     pub on_disconnect: RunCreateStatelessOnDisconnect,
     /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
     pub multitask_strategy: RunCreateStatelessMultitaskStrategy,
     /// The number of seconds to wait before starting the run. Use to schedule future runs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub after_seconds: Option<i64>,
     /// Whether to delete or keep the thread created for a stateless run. Must be one of 'delete' or 'keep'.
     pub on_completion: RunCreateStatelessOnCompletion,
@@ -948,13 +897,13 @@ impl RunCreateStateless {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-rt::deserialize_struct!(
-    RunCreateStateless { 0 agent_id = "agent_id" default, 1 input = "input" default, 2
-    metadata = "metadata" default, 3 config = "config" default, 4 webhook = "webhook"
-    default, 5 stream_mode = "stream_mode" nullable, 6 on_disconnect = "on_disconnect"
+rt::serde_struct!(
+    RunCreateStateless { 0 agent_id = "agent_id" optional, 1 input = "input" optional, 2
+    metadata = "metadata" optional, 3 config = "config" optional, 4 webhook = "webhook"
+    optional, 5 stream_mode = "stream_mode" nullable, 6 on_disconnect = "on_disconnect"
     default(RunCreateStateless::default_on_disconnect), 7 multitask_strategy =
     "multitask_strategy" default(RunCreateStateless::default_multitask_strategy), 8
-    after_seconds = "after_seconds" default, 9 on_completion = "on_completion"
+    after_seconds = "after_seconds" optional, 9 on_completion = "on_completion"
     default(RunCreateStateless::default_on_completion) }
 );
 #[cfg(feature = "tag-stateless-runs")]
@@ -975,19 +924,16 @@ impl rt::wire::Known for RunCreateStateless {
 /// Config
 ///
 /// The configuration for the agent.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunCreateStatelessConfig {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recursion_limit: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub configurable: Option<ConfigSchema>,
 }
 #[cfg(feature = "tag-stateless-runs")]
-rt::deserialize_struct!(
-    RunCreateStatelessConfig { 0 tags = "tags" default, 1 recursion_limit =
-    "recursion_limit" default, 2 configurable = "configurable" default }
+rt::serde_struct!(
+    RunCreateStatelessConfig { 0 tags = "tags" optional, 1 recursion_limit =
+    "recursion_limit" optional, 2 configurable = "configurable" optional }
 );
 #[cfg(feature = "tag-stateless-runs")]
 /// Multitask Strategy
@@ -1075,7 +1021,7 @@ impl rt::wire::Known for RunCreateStreamMode {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Run terminated with an error
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RunError {
     /// Output Type
     pub r#type: RunErrorType,
@@ -1091,7 +1037,7 @@ pub struct RunError {
     pub description: String,
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-rt::deserialize_struct!(
+rt::serde_struct!(
     RunError { 0 r#type = "type" required, 1 run_id = "run_id" required, 2 errcode =
     "errcode" required, 3 description = "description" required }
 );
@@ -1113,14 +1059,14 @@ pub enum RunErrorType {
 rt::string_enum!(RunErrorType { Error = "error" });
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Interrupt occurred during a Run
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RunInterrupt {
     /// Output Type
     pub r#type: RunInterruptType,
     pub interrupt: InterruptPayloadSchema,
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-rt::deserialize_struct!(
+rt::serde_struct!(
     RunInterrupt { 0 r#type = "type" required, 1 interrupt = "interrupt" required }
 );
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
@@ -1209,7 +1155,7 @@ impl rt::wire::Known for RunOutput {
 /// Run Output Stream Event
 ///
 /// Server-sent event containing one agent output event. Actual event type is carried inside the data.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RunOutputStream {
     /// Event ID
     ///
@@ -1223,7 +1169,7 @@ pub struct RunOutputStream {
     pub data: RunOutputStreamData,
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-rt::deserialize_struct!(
+rt::serde_struct!(
     RunOutputStream { 0 id = "id" required, 1 event = "event" required, 2 data = "data"
     required }
 );
@@ -1323,20 +1269,18 @@ pub enum RunOutputStreamEvent {
 rt::string_enum!(RunOutputStreamEvent { AgentEvent = "agent_event" });
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Final result of a Run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RunResult {
     /// Output Type
     pub r#type: RunResultType,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<OutputSchema>,
     /// The messages returned by the run.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-rt::deserialize_struct!(
-    RunResult { 0 r#type = "type" required, 1 values = "values" default, 2 messages =
-    "messages" default }
+rt::serde_struct!(
+    RunResult { 0 r#type = "type" required, 1 values = "values" optional, 2 messages =
+    "messages" optional }
 );
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for RunResult {
@@ -1359,18 +1303,15 @@ pub enum RunResultType {
 rt::string_enum!(RunResultType { Result = "result" });
 #[cfg(feature = "tag-stateless-runs")]
 /// Payload for listing runs.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RunSearchRequest {
     /// Matches all the Runs associated with the specified Agent ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<uuid::Uuid>,
     /// Matches all the Runs associated with the specified status. One of 'pending', 'error', 'success', 'timeout', 'interrupted'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<RunStatus>,
     /// Metadata Filter
     ///
     /// Matches all threads for which metadata has  keys and values equal to those specified in this object.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Maximum number to return.
     pub limit: i64,
@@ -1384,9 +1325,9 @@ impl RunSearchRequest {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-rt::deserialize_struct!(
-    RunSearchRequest { 0 agent_id = "agent_id" default, 1 status = "status" default, 2
-    metadata = "metadata" default, 3 limit = "limit"
+rt::serde_struct!(
+    RunSearchRequest { 0 agent_id = "agent_id" optional, 1 status = "status" optional, 2
+    metadata = "metadata" optional, 3 limit = "limit"
     default(RunSearchRequest::default_limit), 4 offset = "offset" default }
 );
 #[cfg(feature = "tag-stateless-runs")]
@@ -1399,14 +1340,13 @@ impl rt::wire::Known for RunSearchRequest {
 /// Agent Run Stateful
 ///
 /// Holds all the information of a stateful run
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RunStateful {
     /// The ID of the run.
     pub run_id: uuid::Uuid,
     /// Agent ID
     ///
     /// Optional Thread ID wher the Run belongs to. This is populated only for runs on agents agents supporting Threads.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<uuid::Uuid>,
     /// The agent that was used for this run.
     pub agent_id: uuid::Uuid,
@@ -1419,8 +1359,8 @@ pub struct RunStateful {
     pub creation: RunCreateStateful,
 }
 #[cfg(feature = "tag-thread-runs")]
-rt::deserialize_struct!(
-    RunStateful { 0 run_id = "run_id" required, 1 thread_id = "thread_id" default, 2
+rt::serde_struct!(
+    RunStateful { 0 run_id = "run_id" required, 1 thread_id = "thread_id" optional, 2
     agent_id = "agent_id" required, 3 created_at = "created_at" required, 4 updated_at =
     "updated_at" required, 5 status = "status" required, 6 creation = "creation" required
     }
@@ -1438,14 +1378,13 @@ impl rt::wire::Known for RunStateful {
 /// Agent Run Stateless
 ///
 /// Holds all the information of a stateless run
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RunStateless {
     /// The ID of the run.
     pub run_id: uuid::Uuid,
     /// Agent ID
     ///
     /// Optional Thread ID wher the Run belongs to. This is populated only for runs on agents agents supporting Threads.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<uuid::Uuid>,
     /// The agent that was used for this run.
     pub agent_id: uuid::Uuid,
@@ -1458,8 +1397,8 @@ pub struct RunStateless {
     pub creation: RunCreateStateless,
 }
 #[cfg(feature = "tag-stateless-runs")]
-rt::deserialize_struct!(
-    RunStateless { 0 run_id = "run_id" required, 1 thread_id = "thread_id" default, 2
+rt::serde_struct!(
+    RunStateless { 0 run_id = "run_id" required, 1 thread_id = "thread_id" optional, 2
     agent_id = "agent_id" required, 3 created_at = "created_at" required, 4 updated_at =
     "updated_at" required, 5 status = "status" required, 6 creation = "creation" required
     }
@@ -1502,17 +1441,15 @@ rt::string_enum!(
     "timeout", Interrupted = "interrupted" }
 );
 #[cfg(feature = "tag-thread-runs")]
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunWaitResponseStateful {
     /// The run information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub run: Option<RunStateful>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<RunOutput>,
 }
 #[cfg(feature = "tag-thread-runs")]
-rt::deserialize_struct!(
-    RunWaitResponseStateful { 0 run = "run" default, 1 output = "output" default }
+rt::serde_struct!(
+    RunWaitResponseStateful { 0 run = "run" optional, 1 output = "output" optional }
 );
 #[cfg(feature = "tag-thread-runs")]
 impl rt::wire::Known for RunWaitResponseStateful {
@@ -1524,17 +1461,15 @@ impl rt::wire::Known for RunWaitResponseStateful {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunWaitResponseStateless {
     /// The run information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub run: Option<RunStateless>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<RunOutput>,
 }
 #[cfg(feature = "tag-stateless-runs")]
-rt::deserialize_struct!(
-    RunWaitResponseStateless { 0 run = "run" default, 1 output = "output" default }
+rt::serde_struct!(
+    RunWaitResponseStateless { 0 run = "run" optional, 1 output = "output" optional }
 );
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::wire::Known for RunWaitResponseStateless {
@@ -1572,7 +1507,7 @@ pub enum StreamingMode {
 rt::string_enum!(StreamingMode { Values = "values", Custom = "custom" });
 #[cfg(feature = "tag-threads")]
 /// Represents a collection of consecutive runs over a thread.  Thread is associated with a state. Runs for a thread can potentially happen across different agents, if the state format is compatible.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Thread {
     /// unique identifier of a thread
     pub thread_id: String,
@@ -1585,17 +1520,15 @@ pub struct Thread {
     /// The status of the thread.
     pub status: ThreadStatus2,
     /// The current state of the thread.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<ThreadStateSchema>,
     /// The current Messages of the thread. If messages are contained in Thread.values, implementations should remove them from values when returning messages. When this key isn't present it means the thread/agent doesn't support messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
 }
 #[cfg(feature = "tag-threads")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     Thread { 0 thread_id = "thread_id" required, 1 created_at = "created_at" required, 2
     updated_at = "updated_at" required, 3 metadata = "metadata" required, 4 status =
-    "status" required, 5 values = "values" default, 6 messages = "messages" default }
+    "status" required, 5 values = "values" optional, 6 messages = "messages" optional }
 );
 #[cfg(feature = "tag-threads")]
 impl rt::wire::Known for Thread {
@@ -1608,24 +1541,22 @@ impl rt::wire::Known for Thread {
 }
 #[cfg(feature = "tag-threads")]
 /// Structured identifier for a thread checkpoint, ie. an entry in the thread's history.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ThreadCheckpoint {
     /// The ID of the checkpoint.
     pub checkpoint_id: uuid::Uuid,
 }
 #[cfg(feature = "tag-threads")]
-rt::deserialize_struct!(ThreadCheckpoint { 0 checkpoint_id = "checkpoint_id" required });
+rt::serde_struct!(ThreadCheckpoint { 0 checkpoint_id = "checkpoint_id" required });
 #[cfg(feature = "tag-threads")]
 /// Thread
 ///
 /// Detail of an empty thread to be created.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ThreadCreate {
     /// The ID of the thread. If not provided, a random UUID will be generated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<uuid::Uuid>,
     /// Free form metadata for this thread
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// How to handle duplicate creation. Must be either 'raise' (raise error if duplicate), or 'do_nothing' (return existing thread).
     pub if_exists: ThreadCreateIfExists,
@@ -1637,9 +1568,9 @@ impl ThreadCreate {
     }
 }
 #[cfg(feature = "tag-threads")]
-rt::deserialize_struct!(
-    ThreadCreate { 0 thread_id = "thread_id" default, 1 metadata = "metadata" default, 2
-    if_exists = "if_exists" default(ThreadCreate::default_if_exists) }
+rt::serde_struct!(
+    ThreadCreate { 0 thread_id = "thread_id" optional, 1 metadata = "metadata" optional,
+    2 if_exists = "if_exists" default(ThreadCreate::default_if_exists) }
 );
 #[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadCreate {
@@ -1662,25 +1593,21 @@ pub enum ThreadCreateIfExists {
 rt::string_enum!(ThreadCreateIfExists { Raise = "raise", DoNothing = "do_nothing" });
 #[cfg(feature = "tag-threads")]
 /// Payload for updating a thread.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ThreadPatch {
     /// The identifier of the checkpoint to branch from. Ignored for metadata-only patches. If not provided, defaults to the latest checkpoint.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<ThreadCheckpoint>,
     /// Metadata to merge with existing thread metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The current state of the thread.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<ThreadStateSchema>,
     /// The current Messages of the thread. If messages are contained in Thread.values, implementations should remove them from values when returning messages. When this key isn't present it means the thread/agent doesn't support messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
 }
 #[cfg(feature = "tag-threads")]
-rt::deserialize_struct!(
-    ThreadPatch { 0 checkpoint = "checkpoint" default, 1 metadata = "metadata" default, 2
-    values = "values" default, 3 messages = "messages" default }
+rt::serde_struct!(
+    ThreadPatch { 0 checkpoint = "checkpoint" optional, 1 metadata = "metadata" optional,
+    2 values = "values" optional, 3 messages = "messages" optional }
 );
 #[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadPatch {
@@ -1690,17 +1617,14 @@ impl rt::wire::Known for ThreadPatch {
 }
 #[cfg(feature = "tag-threads")]
 /// Payload for listing threads.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ThreadSearchRequest {
     /// Metadata Filter
     ///
     /// Matches all threads for which metadata has  keys and values equal to those specified in this object.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// State values to filter on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<std::collections::BTreeMap<String, serde_json::Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ThreadStatus>,
     /// Maximum number to return.
     pub limit: i64,
@@ -1714,9 +1638,9 @@ impl ThreadSearchRequest {
     }
 }
 #[cfg(feature = "tag-threads")]
-rt::deserialize_struct!(
-    ThreadSearchRequest { 0 metadata = "metadata" default, 1 values = "values" default, 2
-    status = "status" default, 3 limit = "limit"
+rt::serde_struct!(
+    ThreadSearchRequest { 0 metadata = "metadata" optional, 1 values = "values" optional,
+    2 status = "status" optional, 3 limit = "limit"
     default(ThreadSearchRequest::default_limit), 4 offset = "offset" default }
 );
 #[cfg(feature = "tag-threads")]
@@ -1726,23 +1650,21 @@ impl rt::wire::Known for ThreadSearchRequest {
     }
 }
 #[cfg(feature = "tag-threads")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ThreadState {
     /// The identifier for this checkpoint.
     pub checkpoint: ThreadCheckpoint,
     /// The current state of the thread.
     pub values: ThreadStateSchema,
     /// The current messages of the thread. If messages are contained in Thread.values, implementations should remove them from values when returning messages. When this key isn't present it means the thread/agent doesn't support messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
     /// The checkpoint metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 #[cfg(feature = "tag-threads")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     ThreadState { 0 checkpoint = "checkpoint" required, 1 values = "values" required, 2
-    messages = "messages" default, 3 metadata = "metadata" default }
+    messages = "messages" optional, 3 metadata = "metadata" optional }
 );
 #[cfg(feature = "tag-threads")]
 impl rt::wire::Known for ThreadState {
@@ -1803,7 +1725,7 @@ rt::string_enum!(
 );
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Partial result provided as value through streaming.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ValueRunErrorUpdate {
     /// Output Type
     pub r#type: ValueRunErrorUpdateType,
@@ -1823,7 +1745,7 @@ pub struct ValueRunErrorUpdate {
     pub status: RunStatus,
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-rt::deserialize_struct!(
+rt::serde_struct!(
     ValueRunErrorUpdate { 0 r#type = "type" required, 1 run_id = "run_id" required, 2
     errcode = "errcode" required, 3 description = "description" required, 4 status =
     "status" required }
@@ -1849,7 +1771,7 @@ pub enum ValueRunErrorUpdateType {
 rt::string_enum!(ValueRunErrorUpdateType { Error = "error" });
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Partial result provided as value through streaming.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ValueRunInterruptUpdate {
     /// Output Type
     pub r#type: ValueRunInterruptUpdateType,
@@ -1862,7 +1784,7 @@ pub struct ValueRunInterruptUpdate {
     pub status: RunStatus,
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-rt::deserialize_struct!(
+rt::serde_struct!(
     ValueRunInterruptUpdate { 0 r#type = "type" required, 1 interrupt = "interrupt"
     required, 2 run_id = "run_id" required, 3 status = "status" required }
 );
@@ -1887,7 +1809,7 @@ pub enum ValueRunInterruptUpdateType {
 rt::string_enum!(ValueRunInterruptUpdateType { Interrupt = "interrupt" });
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Partial result provided as value through streaming.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ValueRunResultUpdate {
     /// Streaming Output Type
     pub r#type: ValueRunResultUpdateType,
@@ -1899,14 +1821,13 @@ pub struct ValueRunResultUpdate {
     pub status: RunStatus,
     pub values: OutputSchema,
     /// Stream of messages returned by the run.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-rt::deserialize_struct!(
+rt::serde_struct!(
     ValueRunResultUpdate { 0 r#type = "type" required, 1 run_id = "run_id" required, 2
     status = "status" required, 3 values = "values" required, 4 messages = "messages"
-    default }
+    optional }
 );
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 impl rt::wire::Known for ValueRunResultUpdate {

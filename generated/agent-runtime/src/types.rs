@@ -2,26 +2,12 @@
 //! Data types from the spec's schemas.
 #[cfg(
     any(
-        feature = "tag-workspaces",
-        feature = "tag-sandboxes",
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal",
-        feature = "tag-models",
-        feature = "tag-runs",
-        feature = "tag-actions",
-        feature = "unused-types"
-    )
-)]
-use serde::Serialize;
-#[cfg(
-    any(
         feature = "tag-sessions",
         feature = "tag-streaming",
         feature = "tag-model-runtime-internal"
     )
 )]
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 #[cfg(
     any(
         feature = "tag-workspaces",
@@ -37,36 +23,31 @@ use serde::Deserialize;
 )]
 use crate::rt;
 #[cfg(feature = "tag-workspaces")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CatalogAction {
     pub id: String,
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// JSON Schema of the action's `input`.
-    #[serde(rename = "inputSchema", skip_serializing_if = "Option::is_none")]
     pub input_schema: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 #[cfg(feature = "tag-workspaces")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     CatalogAction { 0 id = "id" required, 1 name = "name" required, 2 description =
-    "description" nullable, 3 input_schema = "inputSchema" default }
+    "description" nullable, 3 input_schema = "inputSchema" optional }
 );
 #[cfg(feature = "tag-sandboxes")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CommandResult {
     /// Exit code; null when the command was killed by the timeout.
-    #[serde(rename = "exitCode")]
     pub exit_code: Option<i64>,
     pub stdout: String,
     pub stderr: String,
-    #[serde(rename = "durationMs")]
     pub duration_ms: i64,
-    #[serde(rename = "timedOut")]
     pub timed_out: bool,
 }
 #[cfg(feature = "tag-sandboxes")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     CommandResult { 0 exit_code = "exitCode" default, 1 stdout = "stdout" required, 2
     stderr = "stderr" required, 3 duration_ms = "durationMs" required, 4 timed_out =
     "timedOut" default }
@@ -176,36 +157,30 @@ impl rt::wire::Known for ContentPart {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateSessionRequest {
-    #[serde(rename = "workspaceId")]
     pub workspace_id: String,
     /// Agent from the workspace catalog; null for the workspace default.
-    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
 #[cfg(feature = "tag-sessions")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     CreateSessionRequest { 0 workspace_id = "workspaceId" required, 1 agent_id =
-    "agentId" nullable, 2 title = "title" nullable, 3 metadata = "metadata" default }
+    "agentId" nullable, 2 title = "title" nullable, 3 metadata = "metadata" optional }
 );
 #[cfg(feature = "tag-workspaces")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateWorkspaceRequest {
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
 #[cfg(feature = "tag-workspaces")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     CreateWorkspaceRequest { 0 name = "name" required, 1 description = "description"
-    nullable, 2 metadata = "metadata" default }
+    nullable, 2 metadata = "metadata" optional }
 );
 #[cfg(
     any(
@@ -219,7 +194,7 @@ rt::deserialize_struct!(
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ErrorResponse {
     pub error: ErrorResponseError,
 }
@@ -235,7 +210,7 @@ pub struct ErrorResponse {
         feature = "tag-model-runtime-internal"
     )
 )]
-rt::deserialize_struct!(ErrorResponse { 0 error = "error" required });
+rt::serde_struct!(ErrorResponse { 0 error = "error" required });
 #[cfg(
     any(
         feature = "tag-workspaces",
@@ -265,14 +240,12 @@ impl rt::wire::Known for ErrorResponse {
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ErrorResponseError {
     pub code: ErrorResponseErrorCode,
     pub message: String,
     /// Code-specific details.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<std::collections::BTreeMap<String, serde_json::Value>>,
-    #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
     pub request_id: Option<Option<String>>,
 }
 #[cfg(
@@ -287,9 +260,9 @@ pub struct ErrorResponseError {
         feature = "tag-model-runtime-internal"
     )
 )]
-rt::deserialize_struct!(
+rt::serde_struct!(
     ErrorResponseError { 0 code = "code" required, 1 message = "message" required, 2
-    details = "details" default, 3 request_id = "requestId" nullable }
+    details = "details" optional, 3 request_id = "requestId" nullable }
 );
 #[cfg(
     any(
@@ -354,23 +327,20 @@ rt::string_enum!(
 );
 #[cfg(feature = "tag-sandboxes")]
 /// A file or directory; directories listed with `depth` > 1 carry `children`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FileEntry {
     pub name: String,
     pub path: String,
     pub r#type: FileEntryType,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
-    #[serde(rename = "modifiedAt", skip_serializing_if = "Option::is_none")]
     pub modified_at: Option<chrono::DateTime<chrono::Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<FileEntry>>,
 }
 #[cfg(feature = "tag-sandboxes")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     FileEntry { 0 name = "name" required, 1 path = "path" required, 2 r#type = "type"
-    required, 3 size = "size" default, 4 modified_at = "modifiedAt" default, 5 children =
-    "children" default }
+    required, 3 size = "size" optional, 4 modified_at = "modifiedAt" optional, 5 children
+    = "children" optional }
 );
 #[cfg(feature = "tag-sandboxes")]
 impl rt::wire::Known for FileEntry {
@@ -392,13 +362,13 @@ pub enum FileEntryType {
 #[cfg(feature = "tag-sandboxes")]
 rt::string_enum!(FileEntryType { File = "file", Dir = "dir" });
 #[cfg(feature = "tag-sandboxes")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FileListing {
     pub path: String,
     pub entries: Vec<FileEntry>,
 }
 #[cfg(feature = "tag-sandboxes")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     FileListing { 0 path = "path" required, 1 entries = "entries" required }
 );
 #[cfg(feature = "tag-sandboxes")]
@@ -415,11 +385,10 @@ impl rt::wire::Known for FileListing {
     )
 )]
 /// A reference to a sandbox file.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FilePart {
     pub r#type: FilePartType,
     pub path: String,
-    #[serde(rename = "mimeType", skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<Option<String>>,
 }
 #[cfg(
@@ -429,7 +398,7 @@ pub struct FilePart {
         feature = "tag-model-runtime-internal"
     )
 )]
-rt::deserialize_struct!(
+rt::serde_struct!(
     FilePart { 0 r#type = "type" required, 1 path = "path" required, 2 mime_type =
     "mimeType" nullable }
 );
@@ -467,22 +436,18 @@ pub enum FilePartType {
 )]
 rt::string_enum!(FilePartType { File = "file" });
 #[cfg(feature = "tag-sandboxes")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FileUploadForm {
     pub file: String,
     /// Absolute target path under `/workspace`; defaults to `/workspace/<file name>`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
 }
 #[cfg(feature = "tag-sandboxes")]
-rt::deserialize_struct!(
-    FileUploadForm { 0 file = "file" required, 1 path = "path" default }
-);
+rt::serde_struct!(FileUploadForm { 0 file = "file" required, 1 path = "path" optional });
 #[cfg(feature = "tag-model-runtime-internal")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct InvokeModelRequest {
     pub messages: Vec<RuntimeMessage>,
-    #[serde(rename = "maxTokens")]
     pub max_tokens: i64,
     pub temperature: f64,
 }
@@ -496,7 +461,7 @@ impl InvokeModelRequest {
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     InvokeModelRequest { 0 messages = "messages" required, 1 max_tokens = "maxTokens"
     default(InvokeModelRequest::default_max_tokens), 2 temperature = "temperature"
     default(InvokeModelRequest::default_temperature) }
@@ -508,15 +473,14 @@ impl rt::wire::Known for InvokeModelRequest {
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct InvokeModelResponse {
     pub message: RuntimeMessage,
-    #[serde(rename = "stopReason")]
     pub stop_reason: InvokeModelResponseStopReason,
     pub usage: InvokeModelResponseUsage,
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     InvokeModelResponse { 0 message = "message" required, 1 stop_reason = "stopReason"
     required, 2 usage = "usage" required }
 );
@@ -544,34 +508,29 @@ rt::string_enum!(
     ToolUse = "tool_use" }
 );
 #[cfg(feature = "tag-model-runtime-internal")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct InvokeModelResponseUsage {
-    #[serde(rename = "inputTokens")]
     pub input_tokens: i64,
-    #[serde(rename = "outputTokens")]
     pub output_tokens: i64,
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     InvokeModelResponseUsage { 0 input_tokens = "inputTokens" required, 1 output_tokens =
     "outputTokens" required }
 );
 #[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Message {
     pub id: String,
-    #[serde(rename = "sessionId")]
     pub session_id: String,
     /// The run that consumed (user) or produced (assistant, tool) this message.
-    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     pub run_id: Option<Option<String>>,
     pub role: MessageRole,
     pub content: Vec<ContentPart>,
-    #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 #[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
-rt::deserialize_struct!(
+rt::serde_struct!(
     Message { 0 id = "id" required, 1 session_id = "sessionId" required, 2 run_id =
     "runId" nullable, 3 role = "role" required, 4 content = "content" required, 5
     created_at = "createdAt" required }
@@ -586,21 +545,18 @@ impl rt::wire::Known for Message {
     }
 }
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MessageCreatedEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
     pub id: String,
-    #[serde(rename = "sessionId")]
     pub session_id: String,
-    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     pub run_id: Option<Option<String>>,
-    #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: MessageCreatedEventType,
     pub message: Message,
 }
 #[cfg(feature = "tag-streaming")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     MessageCreatedEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2
     run_id = "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type"
     required, 5 message = "message" required }
@@ -624,23 +580,19 @@ pub enum MessageCreatedEventType {
 #[cfg(feature = "tag-streaming")]
 rt::string_enum!(MessageCreatedEventType { MessageCreated = "message.created" });
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MessageDeltaEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
     pub id: String,
-    #[serde(rename = "sessionId")]
     pub session_id: String,
-    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     pub run_id: Option<Option<String>>,
-    #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: MessageDeltaEventType,
-    #[serde(rename = "messageId")]
     pub message_id: String,
     pub delta: String,
 }
 #[cfg(feature = "tag-streaming")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     MessageDeltaEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2
     run_id = "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type"
     required, 5 message_id = "messageId" required, 6 delta = "delta" required }
@@ -661,14 +613,13 @@ pub enum MessageDeltaEventType {
 #[cfg(feature = "tag-streaming")]
 rt::string_enum!(MessageDeltaEventType { MessageDelta = "message.delta" });
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MessageList {
     pub data: Vec<Message>,
-    #[serde(rename = "nextCursor")]
     pub next_cursor: Option<String>,
 }
 #[cfg(feature = "tag-sessions")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     MessageList { 0 data = "data" required, 1 next_cursor = "nextCursor" default }
 );
 #[cfg(feature = "tag-sessions")]
@@ -696,18 +647,16 @@ rt::string_enum!(
 /// Free-form string labels.
 pub type Metadata = std::collections::BTreeMap<String, String>;
 #[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Model {
     pub id: String,
     pub provider: String,
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Option<String>>,
     pub capabilities: Vec<ModelCapability>,
-    #[serde(rename = "contextWindow", skip_serializing_if = "Option::is_none")]
     pub context_window: Option<Option<i64>>,
 }
 #[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
-rt::deserialize_struct!(
+rt::serde_struct!(
     Model { 0 id = "id" required, 1 provider = "provider" required, 2 display_name =
     "displayName" nullable, 3 capabilities = "capabilities" required, 4 context_window =
     "contextWindow" nullable }
@@ -735,12 +684,12 @@ rt::string_enum!(
     "reasoning", Embedding = "embedding" }
 );
 #[cfg(feature = "tag-models")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ModelList {
     pub data: Vec<Model>,
 }
 #[cfg(feature = "tag-models")]
-rt::deserialize_struct!(ModelList { 0 data = "data" required });
+rt::serde_struct!(ModelList { 0 data = "data" required });
 #[cfg(feature = "tag-models")]
 impl rt::wire::Known for ModelList {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
@@ -748,22 +697,18 @@ impl rt::wire::Known for ModelList {
     }
 }
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QueueUpdatedEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
     pub id: String,
-    #[serde(rename = "sessionId")]
     pub session_id: String,
-    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     pub run_id: Option<Option<String>>,
-    #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: QueueUpdatedEventType,
-    #[serde(rename = "queueLength")]
     pub queue_length: i64,
 }
 #[cfg(feature = "tag-streaming")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     QueueUpdatedEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2
     run_id = "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type"
     required, 5 queue_length = "queueLength" required }
@@ -784,16 +729,15 @@ pub enum QueueUpdatedEventType {
 #[cfg(feature = "tag-streaming")]
 rt::string_enum!(QueueUpdatedEventType { QueueUpdated = "queue.updated" });
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QueuedMessage {
     /// The queued run; pass it to guide_run to promote it.
-    #[serde(rename = "runId")]
     pub run_id: String,
     pub message: Message,
     pub position: i64,
 }
 #[cfg(feature = "tag-sessions")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     QueuedMessage { 0 run_id = "runId" required, 1 message = "message" required, 2
     position = "position" required }
 );
@@ -804,31 +748,23 @@ impl rt::wire::Known for QueuedMessage {
     }
 }
 #[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Run {
     pub id: String,
-    #[serde(rename = "sessionId")]
     pub session_id: String,
     pub status: RunStatus,
     pub trigger: RunTrigger,
-    #[serde(rename = "messageId", skip_serializing_if = "Option::is_none")]
     pub message_id: Option<Option<String>>,
-    #[serde(rename = "actionId", skip_serializing_if = "Option::is_none")]
     pub action_id: Option<Option<String>>,
-    #[serde(rename = "modelId", skip_serializing_if = "Option::is_none")]
     pub model_id: Option<Option<String>>,
     /// Why the run failed; null otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Option<RunError>>,
-    #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
-    #[serde(rename = "startedAt", skip_serializing_if = "Option::is_none")]
     pub started_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
-    #[serde(rename = "finishedAt", skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
 }
 #[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
-rt::deserialize_struct!(
+rt::serde_struct!(
     Run { 0 id = "id" required, 1 session_id = "sessionId" required, 2 status = "status"
     required, 3 trigger = "trigger" required, 4 message_id = "messageId" nullable, 5
     action_id = "actionId" nullable, 6 model_id = "modelId" nullable, 7 error = "error"
@@ -845,18 +781,14 @@ impl rt::wire::Known for Run {
     }
 }
 #[cfg(feature = "tag-sandboxes")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RunCommandRequest {
     pub cmd: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub args: Option<Vec<String>>,
     pub cwd: String,
     /// Extra environment variables (name to value).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "timeoutMs")]
     pub timeout_ms: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stdin: Option<Option<String>>,
 }
 #[cfg(feature = "tag-sandboxes")]
@@ -869,23 +801,21 @@ impl RunCommandRequest {
     }
 }
 #[cfg(feature = "tag-sandboxes")]
-rt::deserialize_struct!(
-    RunCommandRequest { 0 cmd = "cmd" required, 1 args = "args" default, 2 cwd = "cwd"
-    default(RunCommandRequest::default_cwd), 3 env = "env" default, 4 timeout_ms =
+rt::serde_struct!(
+    RunCommandRequest { 0 cmd = "cmd" required, 1 args = "args" optional, 2 cwd = "cwd"
+    default(RunCommandRequest::default_cwd), 3 env = "env" optional, 4 timeout_ms =
     "timeoutMs" default(RunCommandRequest::default_timeout_ms), 5 stdin = "stdin"
     nullable }
 );
 #[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
 /// Why the run failed; null otherwise.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RunError {
     pub code: String,
     pub message: String,
 }
 #[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
-rt::deserialize_struct!(
-    RunError { 0 code = "code" required, 1 message = "message" required }
-);
+rt::serde_struct!(RunError { 0 code = "code" required, 1 message = "message" required });
 #[cfg(
     any(
         feature = "tag-sessions",
@@ -919,21 +849,18 @@ rt::string_enum!(
     "failed", Cancelled = "cancelled", Guided = "guided" }
 );
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RunStatusEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
     pub id: String,
-    #[serde(rename = "sessionId")]
     pub session_id: String,
-    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     pub run_id: Option<Option<String>>,
-    #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: RunStatusEventType,
     pub status: RunStatus,
 }
 #[cfg(feature = "tag-streaming")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     RunStatusEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2 run_id
     = "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type" required,
     5 status = "status" required }
@@ -978,13 +905,13 @@ pub enum RunningRunBehavior {
 #[cfg(feature = "tag-sessions")]
 rt::string_enum!(RunningRunBehavior { Queue = "queue", Interrupt = "interrupt" });
 #[cfg(feature = "tag-model-runtime-internal")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RuntimeMessage {
     pub role: RuntimeMessageRole,
     pub content: Vec<ContentPart>,
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     RuntimeMessage { 0 role = "role" required, 1 content = "content" required }
 );
 #[cfg(feature = "tag-model-runtime-internal")]
@@ -1012,35 +939,34 @@ rt::string_enum!(
     = "tool" }
 );
 #[cfg(feature = "tag-model-runtime-internal")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RuntimeModelList {
     pub data: Vec<RuntimeModelListDataItem>,
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-rt::deserialize_struct!(RuntimeModelList { 0 data = "data" required });
+rt::serde_struct!(RuntimeModelList { 0 data = "data" required });
 #[cfg(feature = "tag-model-runtime-internal")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RuntimeModelListDataItem {
     pub id: String,
     pub provider: String,
     pub loaded: bool,
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     RuntimeModelListDataItem { 0 id = "id" required, 1 provider = "provider" required, 2
     loaded = "loaded" required }
 );
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SendMessageAccepted {
     pub message: Message,
     pub run: Run,
     /// Position in the follow-up queue (0 = next) when the run was queued; null when it started at once.
-    #[serde(rename = "queuePosition", skip_serializing_if = "Option::is_none")]
     pub queue_position: Option<Option<i64>>,
 }
 #[cfg(feature = "tag-sessions")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     SendMessageAccepted { 0 message = "message" required, 1 run = "run" required, 2
     queue_position = "queuePosition" nullable }
 );
@@ -1054,23 +980,20 @@ impl rt::wire::Known for SendMessageAccepted {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SendMessageRequest {
     /// Plain text, or a list of content parts.
     pub content: SendMessageRequestContent,
-    #[serde(rename = "runningRunBehavior", skip_serializing_if = "Option::is_none")]
     pub running_run_behavior: Option<RunningRunBehavior>,
     /// Model for this run; null for the session's default.
-    #[serde(rename = "modelId", skip_serializing_if = "Option::is_none")]
     pub model_id: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
 #[cfg(feature = "tag-sessions")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     SendMessageRequest { 0 content = "content" required, 1 running_run_behavior =
-    "runningRunBehavior" default, 2 model_id = "modelId" nullable, 3 metadata =
-    "metadata" default }
+    "runningRunBehavior" optional, 2 model_id = "modelId" nullable, 3 metadata =
+    "metadata" optional }
 );
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SendMessageRequest {
@@ -1102,33 +1025,25 @@ impl rt::wire::Known for SendMessageRequestContent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Session {
     pub id: String,
-    #[serde(rename = "workspaceId")]
     pub workspace_id: String,
-    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<Option<String>>,
     pub status: SessionStatus,
-    #[serde(rename = "activeRunId", skip_serializing_if = "Option::is_none")]
     pub active_run_id: Option<Option<String>>,
-    #[serde(rename = "queueLength")]
     pub queue_length: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
-    #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
-    #[serde(rename = "updatedAt")]
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 #[cfg(feature = "tag-sessions")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     Session { 0 id = "id" required, 1 workspace_id = "workspaceId" required, 2 agent_id =
     "agentId" nullable, 3 title = "title" nullable, 4 status = "status" required, 5
     active_run_id = "activeRunId" nullable, 6 queue_length = "queueLength" required, 7
-    metadata = "metadata" default, 8 created_at = "createdAt" required, 9 updated_at =
+    metadata = "metadata" optional, 8 created_at = "createdAt" required, 9 updated_at =
     "updatedAt" required }
 );
 #[cfg(feature = "tag-sessions")]
@@ -1138,19 +1053,16 @@ impl rt::wire::Known for Session {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SessionFilter {
-    #[serde(rename = "workspaceId", skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionStatus>,
-    #[serde(rename = "createdAfter", skip_serializing_if = "Option::is_none")]
     pub created_after: Option<chrono::DateTime<chrono::Utc>>,
 }
 #[cfg(feature = "tag-sessions")]
-rt::deserialize_struct!(
-    SessionFilter { 0 workspace_id = "workspaceId" default, 1 status = "status" default,
-    2 created_after = "createdAfter" default }
+rt::serde_struct!(
+    SessionFilter { 0 workspace_id = "workspaceId" optional, 1 status = "status"
+    optional, 2 created_after = "createdAfter" optional }
 );
 #[cfg(feature = "tag-sessions")]
 impl rt::wire::Known for SessionFilter {
@@ -1159,14 +1071,13 @@ impl rt::wire::Known for SessionFilter {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SessionList {
     pub data: Vec<Session>,
-    #[serde(rename = "nextCursor")]
     pub next_cursor: Option<String>,
 }
 #[cfg(feature = "tag-sessions")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     SessionList { 0 data = "data" required, 1 next_cursor = "nextCursor" default }
 );
 #[cfg(feature = "tag-sessions")]
@@ -1176,16 +1087,14 @@ impl rt::wire::Known for SessionList {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SessionQueue {
-    #[serde(rename = "sessionId")]
     pub session_id: String,
-    #[serde(rename = "activeRunId", skip_serializing_if = "Option::is_none")]
     pub active_run_id: Option<Option<String>>,
     pub items: Vec<QueuedMessage>,
 }
 #[cfg(feature = "tag-sessions")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     SessionQueue { 0 session_id = "sessionId" required, 1 active_run_id = "activeRunId"
     nullable, 2 items = "items" required }
 );
@@ -1329,19 +1238,16 @@ impl rt::wire::Known for StreamEvent {
     }
 }
 #[cfg(feature = "unused-types")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct StreamEventBase {
     /// Event ID, increasing within the session; also the SSE `id:`.
     pub id: String,
-    #[serde(rename = "sessionId")]
     pub session_id: String,
-    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     pub run_id: Option<Option<String>>,
-    #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 #[cfg(feature = "unused-types")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     StreamEventBase { 0 id = "id" required, 1 session_id = "sessionId" required, 2 run_id
     = "runId" nullable, 3 created_at = "createdAt" required }
 );
@@ -1352,7 +1258,7 @@ rt::deserialize_struct!(
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TextPart {
     pub r#type: TextPartType,
     pub text: String,
@@ -1364,9 +1270,7 @@ pub struct TextPart {
         feature = "tag-model-runtime-internal"
     )
 )]
-rt::deserialize_struct!(
-    TextPart { 0 r#type = "type" required, 1 text = "text" required }
-);
+rt::serde_struct!(TextPart { 0 r#type = "type" required, 1 text = "text" required });
 #[cfg(
     any(
         feature = "tag-sessions",
@@ -1401,21 +1305,18 @@ pub enum TextPartType {
 )]
 rt::string_enum!(TextPartType { Text = "text" });
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ToolCallEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
     pub id: String,
-    #[serde(rename = "sessionId")]
     pub session_id: String,
-    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     pub run_id: Option<Option<String>>,
-    #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: ToolCallEventType,
     pub call: ToolCallPart,
 }
 #[cfg(feature = "tag-streaming")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     ToolCallEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2 run_id =
     "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type" required, 5
     call = "call" required }
@@ -1445,10 +1346,9 @@ rt::string_enum!(ToolCallEventType { ToolCall = "tool.call" });
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ToolCallPart {
     pub r#type: ToolCallPartType,
-    #[serde(rename = "callId")]
     pub call_id: String,
     pub name: String,
     pub arguments: std::collections::BTreeMap<String, serde_json::Value>,
@@ -1460,7 +1360,7 @@ pub struct ToolCallPart {
         feature = "tag-model-runtime-internal"
     )
 )]
-rt::deserialize_struct!(
+rt::serde_struct!(
     ToolCallPart { 0 r#type = "type" required, 1 call_id = "callId" required, 2 name =
     "name" required, 3 arguments = "arguments" required }
 );
@@ -1498,21 +1398,18 @@ pub enum ToolCallPartType {
 )]
 rt::string_enum!(ToolCallPartType { ToolCall = "tool_call" });
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ToolResultEvent {
     /// Event ID, increasing within the session; also the SSE `id:`.
     pub id: String,
-    #[serde(rename = "sessionId")]
     pub session_id: String,
-    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     pub run_id: Option<Option<String>>,
-    #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub r#type: ToolResultEventType,
     pub result: ToolResultPart,
 }
 #[cfg(feature = "tag-streaming")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     ToolResultEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2 run_id
     = "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type" required,
     5 result = "result" required }
@@ -1542,13 +1439,11 @@ rt::string_enum!(ToolResultEventType { ToolResult = "tool.result" });
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ToolResultPart {
     pub r#type: ToolResultPartType,
-    #[serde(rename = "callId")]
     pub call_id: String,
     pub output: String,
-    #[serde(rename = "isError")]
     pub is_error: bool,
 }
 #[cfg(
@@ -1558,7 +1453,7 @@ pub struct ToolResultPart {
         feature = "tag-model-runtime-internal"
     )
 )]
-rt::deserialize_struct!(
+rt::serde_struct!(
     ToolResultPart { 0 r#type = "type" required, 1 call_id = "callId" required, 2 output
     = "output" required, 3 is_error = "isError" default }
 );
@@ -1596,59 +1491,49 @@ pub enum ToolResultPartType {
 )]
 rt::string_enum!(ToolResultPartType { ToolResult = "tool_result" });
 #[cfg(feature = "tag-actions")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TriggerActionRequest {
     /// Session to run the action in.
-    #[serde(rename = "sessionId")]
     pub session_id: String,
     /// Action input, matching the action's `inputSchema`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 #[cfg(feature = "tag-actions")]
-rt::deserialize_struct!(
-    TriggerActionRequest { 0 session_id = "sessionId" required, 1 input = "input" default
-    }
+rt::serde_struct!(
+    TriggerActionRequest { 0 session_id = "sessionId" required, 1 input = "input"
+    optional }
 );
 #[cfg(feature = "tag-workspaces")]
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateWorkspaceRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
 }
 #[cfg(feature = "tag-workspaces")]
-rt::deserialize_struct!(
-    UpdateWorkspaceRequest { 0 name = "name" default, 1 description = "description"
-    nullable, 2 metadata = "metadata" default }
+rt::serde_struct!(
+    UpdateWorkspaceRequest { 0 name = "name" optional, 1 description = "description"
+    nullable, 2 metadata = "metadata" optional }
 );
 #[cfg(feature = "tag-workspaces")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Workspace {
     pub id: String,
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// Lifecycle state.
     pub status: WorkspaceStatus,
     /// The workspace's sandbox; its root is exposed as `/workspace`.
-    #[serde(rename = "sandboxId")]
     pub sandbox_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
-    #[serde(rename = "createdAt")]
     pub created_at: chrono::DateTime<chrono::Utc>,
-    #[serde(rename = "updatedAt")]
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 #[cfg(feature = "tag-workspaces")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     Workspace { 0 id = "id" required, 1 name = "name" required, 2 description =
     "description" nullable, 3 status = "status" required, 4 sandbox_id = "sandboxId"
-    required, 5 metadata = "metadata" default, 6 created_at = "createdAt" required, 7
+    required, 5 metadata = "metadata" optional, 6 created_at = "createdAt" required, 7
     updated_at = "updatedAt" required }
 );
 #[cfg(feature = "tag-workspaces")]
@@ -1658,7 +1543,7 @@ impl rt::wire::Known for Workspace {
     }
 }
 #[cfg(feature = "tag-workspaces")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WorkspaceCatalog {
     pub agents: Vec<WorkspaceCatalogAgentsItem>,
     pub actions: Vec<CatalogAction>,
@@ -1666,7 +1551,7 @@ pub struct WorkspaceCatalog {
     pub models: Vec<Model>,
 }
 #[cfg(feature = "tag-workspaces")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     WorkspaceCatalog { 0 agents = "agents" required, 1 actions = "actions" required, 2
     models = "models" required }
 );
@@ -1677,27 +1562,25 @@ impl rt::wire::Known for WorkspaceCatalog {
     }
 }
 #[cfg(feature = "tag-workspaces")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WorkspaceCatalogAgentsItem {
     pub id: String,
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
 }
 #[cfg(feature = "tag-workspaces")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     WorkspaceCatalogAgentsItem { 0 id = "id" required, 1 name = "name" required, 2
     description = "description" nullable }
 );
 #[cfg(feature = "tag-workspaces")]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WorkspaceList {
     pub data: Vec<Workspace>,
-    #[serde(rename = "nextCursor")]
     pub next_cursor: Option<String>,
 }
 #[cfg(feature = "tag-workspaces")]
-rt::deserialize_struct!(
+rt::serde_struct!(
     WorkspaceList { 0 data = "data" required, 1 next_cursor = "nextCursor" default }
 );
 #[cfg(feature = "tag-workspaces")]

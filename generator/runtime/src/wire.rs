@@ -7,8 +7,9 @@
 //! - [`Base64`]: `format: byte` strings as bytes.
 //! - [`string_enum!`](crate::string_enum): the methods and traits of generated string enums
 //!   (through [`deserialize_string_enum`]).
-//! - [`deserialize_struct!`](crate::deserialize_struct): generated structs' `Deserialize`, a
-//!   map reader per struct over shared pieces ([`FieldKey`], [`read_field`], [`required`]).
+//! - [`serde_struct!`](crate::serde_struct): generated structs' `Serialize` and `Deserialize`,
+//!   a writer and a map reader per struct over shared pieces ([`ObjectWriter`], [`FieldKey`],
+//!   [`read_field`], [`required`]).
 //! - [`Known`] and [`first_unknown_field`]: finding enum values the spec does not list.
 //! - [`nullable`]: a serde `with` module that tells an absent field from an explicit `null`.
 //! - [`tagged`]: the small pieces hand-emitted `Serialize`/`Deserialize` impls of discriminated
@@ -29,7 +30,7 @@ mod tests;
 
 pub use decode::{decode_query, decode_simple, parse_cookies, parse_query};
 pub use known::{Known, first_unknown_field};
-pub use object::{FieldKey, Key, read_field, required, skip_value};
+pub use object::{FieldKey, Key, ObjectWriter, read_field, required, skip_value};
 #[cfg(feature = "client")]
 pub(crate) use params::simple_text;
 pub use params::{

@@ -1,7 +1,7 @@
 //! The `types` module of a generated crate: one Rust type per [`TypeDef`].
 //!
 //! ```text
-//! Struct  → #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)] pub struct …
+//! Struct  → #[derive(Clone, Debug, PartialEq)] pub struct …; serde from `rt::serde_struct!`
 //! Enum    → unit variants plus `Unknown(String)`; `as_str`/`from_wire`, serde, Display and
 //!           Known from `rt::string_enum!`
 //! Union   → tagged: hand-written Serialize/Deserialize that read the tag first;
@@ -36,24 +36,18 @@ pub fn types_items(api: &Api, range: std::ops::Range<usize>) -> TokenStream {
 
 /// The start of `types.rs`: its doc and imports.
 pub fn types_head(api: &Api) -> TokenStream {
-    // Aliases derive nothing; enums get their impls from `rt::string_enum!` and structs their
-    // `Deserialize` from `rt::deserialize_struct!`, so only unions and newtypes name it.
+    // Aliases derive nothing; enums get their impls from `rt::string_enum!` and structs theirs
+    // from `rt::serde_struct!`, so only unions and newtypes name serde's traits.
     let features_of = |keep: fn(&TypeKind) -> bool| {
         api.types
             .iter()
             .filter(move |t| keep(&t.kind))
             .map(|t| t.features.as_slice())
     };
-    let serialize_import = super::import_for(
-        features_of(|k| !matches!(k, TypeKind::Alias(_) | TypeKind::Enum(_))),
-        quote!(
-            use serde::Serialize;
-        ),
-    );
-    let deserialize_import = super::import_for(
+    let serde_import = super::import_for(
         features_of(|k| matches!(k, TypeKind::Union(_) | TypeKind::Newtype(_))),
         quote!(
-            use serde::Deserialize;
+            use serde::{Deserialize, Serialize};
         ),
     );
     let holds = |t: &TypeDef| t.holds_enum && !matches!(t.kind, TypeKind::Alias(_));
@@ -70,8 +64,7 @@ pub fn types_head(api: &Api) -> TokenStream {
     quote! {
         //! Data types from the spec's schemas.
 
-        #serialize_import
-        #deserialize_import
+        #serde_import
         #rt_import
     }
 }
@@ -214,7 +207,6 @@ fn struct_def(api: &Api, t: &TypeDef, s: &Struct, doc: TokenStream) -> TokenStre
         let name = ident(&a.name);
         quote! {
             /// Properties not declared by the schema, kept as they came.
-            #[serde(flatten)]
             pub #name: std::collections::BTreeMap<String, #ty>,
         }
     });
@@ -248,11 +240,11 @@ fn struct_def(api: &Api, t: &TypeDef, s: &Struct, doc: TokenStream) -> TokenStre
         )
     });
     let derives = if derive_default {
-        quote!(#[derive(Clone, Debug, Default, PartialEq, Serialize)])
+        quote!(#[derive(Clone, Debug, Default, PartialEq)])
     } else {
-        quote!(#[derive(Clone, Debug, PartialEq, Serialize)])
+        quote!(#[derive(Clone, Debug, PartialEq)])
     };
-    let deserialize = struct_deserialize(t, s);
+    let serde = struct_serde(t, s);
     quote! {
         #doc
         #derives
@@ -261,14 +253,15 @@ fn struct_def(api: &Api, t: &TypeDef, s: &Struct, doc: TokenStream) -> TokenStre
             #additional
         }
         #default_impl
-        #deserialize
+        #serde
     }
 }
 
-/// A struct's `Deserialize`: `rt::deserialize_struct!` with a line per field saying what its
-/// absence becomes. Not serde's derive, which writes out several times as much per struct for
-/// the compiler to check (a sequence reader, a field enum with its own visitor).
-fn struct_deserialize(t: &TypeDef, s: &Struct) -> TokenStream {
+/// A struct's `Serialize` and `Deserialize`: `rt::serde_struct!` with a line per field saying
+/// its wire name and what its absence is. Not serde's derives, which write out several times
+/// as much per struct for the compiler to check (a sequence reader, a field enum with its own
+/// visitor).
+fn struct_serde(t: &TypeDef, s: &Struct) -> TokenStream {
     let name = ident(&t.name);
     let fields = s.fields.iter().enumerate().map(|(index, f)| {
         let index = proc_macro2::Literal::usize_unsuffixed(index);
@@ -280,11 +273,12 @@ fn struct_deserialize(t: &TypeDef, s: &Struct) -> TokenStream {
                 let default_fn = default_fn(f);
                 quote!(default(#name::#default_fn))
             }
-            // Missing, an optional field is `None`; so is a required nullable one, as with
-            // serde's derive.
-            Presence::Defaulted | Presence::Optional | Presence::RequiredNullable => {
-                quote!(default)
-            }
+            // Missing, a required nullable field is `None`, as with serde's derive; it is
+            // still written, as `null`.
+            Presence::Defaulted | Presence::RequiredNullable => quote!(default),
+            // `null` reads as `None`, like absence. Generated servers refuse it where the
+            // field is not nullable (the server's `NOT_NULL` table).
+            Presence::Optional => quote!(optional),
             Presence::OptionalNullable => quote!(nullable),
         };
         quote!(#index #field = #wire #absent)
@@ -294,7 +288,7 @@ fn struct_deserialize(t: &TypeDef, s: &Struct) -> TokenStream {
         quote!(additional #field)
     });
     quote! {
-        rt::deserialize_struct!(#name { #(#fields),* } #additional);
+        rt::serde_struct!(#name { #(#fields),* } #additional);
     }
 }
 
@@ -342,23 +336,10 @@ fn field(api: &Api, f: &Field) -> TokenStream {
         });
     }
     let doc = docs::attrs(&doc_text);
-    let wire = &f.wire_name;
-    let rename = (crate::naming::unraw(&f.name) != wire.as_str()).then(|| quote!(rename = #wire,));
-    // Only `Serialize` is derived: what absence reads as is `struct_deserialize`'s. An
-    // optional field is left out when `None`; `Some(None)` of a nullable one is `null`.
-    let serde = match f.presence() {
-        Presence::Required | Presence::RequiredNullable | Presence::Defaulted => {
-            rename.map(|r| quote!(#[serde(#r)]))
-        }
-        Presence::Optional | Presence::OptionalNullable => {
-            Some(quote!(#[serde(#rename skip_serializing_if = "Option::is_none")]))
-        }
-    };
     let deprecated = f.docs.deprecated.then(|| quote!(#[deprecated]));
     quote! {
         #doc
         #deprecated
-        #serde
         pub #name: #ty,
     }
 }

@@ -1,17 +1,19 @@
-//! Reading a generated struct from a JSON object: the pieces [`deserialize_struct!`] expands to.
+//! A generated struct as a JSON object: the pieces [`serde_struct!`] expands to.
 //!
 //! serde's derived `Deserialize` for a struct writes out, per struct, a field enum with its own
-//! visitor (strings, bytes and indexes), a sequence reader and a map reader. Generated crates
-//! hold thousands of structs, and type-checking that code was more than half of a large spec's
-//! `cargo check`. Here each struct gets only a map reader: keys are told apart by one shared
-//! [`FieldKey`] and the values are read by one shared [`read_field`], so all that is written
-//! per struct is a match arm and a line per field.
+//! visitor (strings, bytes and indexes), a sequence reader and a map reader; its `Serialize`
+//! a length count and a call per field. Generated crates hold thousands of structs, and
+//! type-checking that code was more than two thirds of a large spec's `cargo check`. Here each
+//! struct gets only a map reader and a writer: keys are told apart by one shared [`FieldKey`],
+//! values are read by one shared [`read_field`] and written through one [`ObjectWriter`], so
+//! all that is written per struct is a match arm and two lines per field.
 //!
-//! [`deserialize_struct!`]: crate::deserialize_struct
+//! [`serde_struct!`]: crate::serde_struct
 
 use std::fmt;
 
 use serde::de::{self, Deserialize, DeserializeSeed, MapAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
 
 /// Which key of an object was read: a declared field (its index in the struct's field list),
 /// a property the struct keeps in its additional-properties map, or one it ignores.
@@ -109,31 +111,111 @@ pub fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<
     slot.ok_or_else(|| E::missing_field(name))
 }
 
-/// Implements `Deserialize` for a generated struct from its fields: each is its index in the
-/// list, its Rust name, its wire name and what an absent value becomes:
+/// Writes a struct's fields: as a serde struct, or as a map when it also has undeclared
+/// properties (as serde's derive does for a `flatten`ed map).
+pub enum ObjectWriter<S: Serializer> {
+    /// A struct with declared fields only.
+    Struct(S::SerializeStruct),
+    /// A struct with a map of additional properties.
+    Map(S::SerializeMap),
+}
+
+impl<S: Serializer> fmt::Debug for ObjectWriter<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Struct(_) => "ObjectWriter::Struct",
+            Self::Map(_) => "ObjectWriter::Map",
+        })
+    }
+}
+
+impl<S: Serializer> ObjectWriter<S> {
+    /// Starts the struct `name` of `len` fields; `open` when it has additional properties.
+    pub fn begin(
+        serializer: S,
+        name: &'static str,
+        len: usize,
+        open: bool,
+    ) -> Result<Self, S::Error> {
+        if open {
+            serializer.serialize_map(None).map(Self::Map)
+        } else {
+            serializer.serialize_struct(name, len).map(Self::Struct)
+        }
+    }
+
+    /// Writes a field.
+    pub fn field<T: Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<(), S::Error> {
+        match self {
+            Self::Struct(out) => out.serialize_field(name, value),
+            Self::Map(out) => out.serialize_entry(name, value),
+        }
+    }
+
+    /// Writes an optional field when it is `Some`, and skips it when it is `None`.
+    pub fn optional<T: Serialize>(
+        &mut self,
+        name: &'static str,
+        value: &Option<T>,
+    ) -> Result<(), S::Error> {
+        match (self, value) {
+            (out, Some(_)) => out.field(name, value),
+            (Self::Struct(out), None) => out.skip_field(name),
+            (Self::Map(_), None) => Ok(()),
+        }
+    }
+
+    /// Writes the additional properties, after the fields.
+    pub fn additional<K: Serialize, V: Serialize>(
+        &mut self,
+        properties: &std::collections::BTreeMap<K, V>,
+    ) -> Result<(), S::Error> {
+        match self {
+            Self::Map(out) => properties
+                .iter()
+                .try_for_each(|(key, value)| out.serialize_entry(key, value)),
+            Self::Struct(_) => Ok(()),
+        }
+    }
+
+    /// Ends the object.
+    pub fn end(self) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Struct(out) => out.end(),
+            Self::Map(out) => out.end(),
+        }
+    }
+}
+
+/// Implements `Serialize` and `Deserialize` for a generated struct from its fields: each is
+/// its index in the list, its Rust name, its wire name and what an absent value is:
 ///
-/// - `required`: an error (serde's "missing field");
-/// - `default`: `Default::default()` (`None` for an optional field);
-/// - `default(path)`: what the function at `path` returns;
-/// - `nullable`: `None`, kept apart from `null` (`Some(None)`), for `Option<Option<T>>`.
+/// - `required`: an error (serde's "missing field"); always written;
+/// - `default`: `Default::default()` (so `None` for a required but nullable field, written as
+///   `null`); always written;
+/// - `default(path)`: what the function at `path` returns; always written;
+/// - `optional`: `None`, as is `null`; left out when `None`;
+/// - `nullable`: `None`, kept apart from `null` (`Some(None)`), for `Option<Option<T>>`; left
+///   out when `None`.
 ///
 /// A struct that keeps undeclared properties names its map after the fields with
 /// `additional name`. Only a JSON object is read (serde's derive also takes an array of the
 /// fields in order); unknown properties are otherwise skipped, a repeated one is an error.
 ///
 /// ```
-/// use serde::Serialize;
 /// use std::collections::BTreeMap;
 ///
-/// #[derive(Debug, PartialEq, Serialize)]
+/// #[derive(Debug, PartialEq)]
 /// pub struct Run {
 ///     pub id: String,
-///     #[serde(rename = "maxAttempts")]
 ///     pub max_attempts: i32,
 ///     pub label: String,
 ///     pub note: Option<String>,
 ///     pub parent: Option<Option<String>>,
-///     #[serde(flatten)]
 ///     pub extra: BTreeMap<String, serde_json::Value>,
 /// }
 /// impl Run {
@@ -141,18 +223,20 @@ pub fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<
 ///         3
 ///     }
 /// }
-/// oagen_rt::deserialize_struct!(Run {
+/// oagen_rt::serde_struct!(Run {
 ///     0 id = "id" required,
 ///     1 max_attempts = "maxAttempts" default(Run::default_max_attempts),
 ///     2 label = "label" default,
-///     3 note = "note" default,
+///     3 note = "note" optional,
 ///     4 parent = "parent" nullable,
 /// } additional extra);
 ///
+/// let json = r#"{"id":"r1","maxAttempts":3,"label":"","parent":null,"x":1}"#;
 /// let run: Run = serde_json::from_str(r#"{"id":"r1","parent":null,"x":1}"#).unwrap();
 /// assert_eq!(run.max_attempts, 3);
-/// assert_eq!((run.note, run.parent), (None, Some(None)));
+/// assert_eq!((&run.note, &run.parent), (&None, &Some(None)));
 /// assert_eq!(run.extra["x"], 1);
+/// assert_eq!(serde_json::to_string(&run).unwrap(), json);
 /// let err = serde_json::from_str::<Run>(r#"{"label":"a"}"#).unwrap_err();
 /// assert!(err.to_string().starts_with("missing field `id`"), "{err}");
 /// let err = serde_json::from_str::<Run>(r#"{"id":"a","id":"b"}"#).unwrap_err();
@@ -160,10 +244,29 @@ pub fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<
 /// assert!(serde_json::from_str::<Run>(r#"["r1"]"#).is_err());
 /// ```
 #[macro_export]
-macro_rules! deserialize_struct {
+macro_rules! serde_struct {
     ($name:ident {
         $($index:literal $field:ident = $wire:literal $kind:ident $(($default:path))?),* $(,)?
     } $(additional $extra:ident)?) => {
+        #[allow(deprecated)]
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
+                let len = 0 $(+ $crate::serde_struct!(@written self.$field $kind))*;
+                let mut out = $crate::wire::ObjectWriter::begin(
+                    serializer,
+                    ::core::stringify!($name),
+                    len,
+                    $crate::serde_struct!(@open $($extra)?),
+                )?;
+                $($crate::serde_struct!(@write out self.$field $wire $kind);)*
+                $(out.additional(&self.$extra)?;)?
+                out.end()
+            }
+        }
+
         #[allow(deprecated)]
         impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
             fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
@@ -188,7 +291,7 @@ macro_rules! deserialize_struct {
                         $(let mut $extra = ::std::collections::BTreeMap::new();)?
                         let keys = $crate::wire::FieldKey::new(
                             __FIELDS,
-                            $crate::deserialize_struct!(@keeps $($extra)?),
+                            $crate::serde_struct!(@open $($extra)?),
                         );
                         while let ::core::option::Option::Some(key) = map.next_key_seed(keys)? {
                             match key {
@@ -202,7 +305,7 @@ macro_rules! deserialize_struct {
                             }
                         }
                         ::core::result::Result::Ok($name {
-                            $($field: $crate::deserialize_struct!(
+                            $($field: $crate::serde_struct!(
                                 @absent $field $wire $kind $(($default))?
                             ),)*
                             $($extra,)?
@@ -214,8 +317,24 @@ macro_rules! deserialize_struct {
             }
         }
     };
-    (@keeps) => { false };
-    (@keeps $extra:ident) => { true };
+    (@open) => { false };
+    (@open $extra:ident) => { true };
+    (@written $self:ident.$field:ident optional) => {
+        usize::from($self.$field.is_some())
+    };
+    (@written $self:ident.$field:ident nullable) => {
+        usize::from($self.$field.is_some())
+    };
+    (@written $self:ident.$field:ident $kind:ident) => { 1 };
+    (@write $out:ident $self:ident.$field:ident $wire:literal optional) => {
+        $out.optional($wire, &$self.$field)?
+    };
+    (@write $out:ident $self:ident.$field:ident $wire:literal nullable) => {
+        $out.optional($wire, &$self.$field)?
+    };
+    (@write $out:ident $self:ident.$field:ident $wire:literal $kind:ident) => {
+        $out.field($wire, &$self.$field)?
+    };
     (@absent $field:ident $wire:literal required) => {
         $crate::wire::required::<_, A::Error>($field, $wire)?
     };
@@ -224,6 +343,9 @@ macro_rules! deserialize_struct {
     };
     (@absent $field:ident $wire:literal default($default:path)) => {
         $field.unwrap_or_else($default)
+    };
+    (@absent $field:ident $wire:literal optional) => {
+        $field.unwrap_or_default()
     };
     (@absent $field:ident $wire:literal nullable) => {
         $field

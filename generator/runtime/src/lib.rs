@@ -27,8 +27,8 @@ pub mod server;
 
 pub use wire::{Base64, ParamError, ParamStyle, ValueKind};
 
-/// What the macros of this crate ([`string_enum!`]) refer to, so that a crate using them needs
-/// no dependency of its own for it.
+/// What the macros of this crate ([`string_enum!`], [`serde_struct!`]) refer to, so that a
+/// crate using them needs no dependency of its own for it.
 #[doc(hidden)]
 pub mod __private {
     pub use serde;

@@ -11,7 +11,6 @@
 //!   a writer and a map reader per struct over shared pieces ([`ObjectWriter`], [`FieldKey`],
 //!   [`read_field`], [`required`]).
 //! - [`Known`] and [`first_unknown_field`]: finding enum values the spec does not list.
-//! - [`nullable`]: a serde `with` module that tells an absent field from an explicit `null`.
 //! - [`tagged`]: the small pieces hand-emitted `Serialize`/`Deserialize` impls of discriminated
 //!   unions need.
 //! - Parameter styles (OpenAPI 3.0 §4.7.12.4 "Style Values"): [`encode_query`], [`encode_simple`],
@@ -200,60 +199,6 @@ pub fn deserialize_string_enum<'de, D: serde::Deserializer<'de>, T>(
     }
 
     deserializer.deserialize_str(Visitor(from_wire))
-}
-
-/// A serde `with` module for `Option<Option<T>>`: absent, `null` and a value are three states.
-///
-/// Use it on fields that are both optional and nullable when the difference matters, as in a
-/// JSON merge-patch where `null` clears a field and absence leaves it alone:
-///
-/// ```
-/// use serde::{Deserialize, Serialize};
-///
-/// #[derive(Debug, PartialEq, Serialize, Deserialize)]
-/// struct Patch {
-///     #[serde(default, with = "oagen_rt::wire::nullable", skip_serializing_if = "Option::is_none")]
-///     note: Option<Option<String>>,
-/// }
-///
-/// let absent: Patch = serde_json::from_str("{}").unwrap();
-/// let null: Patch = serde_json::from_str(r#"{"note":null}"#).unwrap();
-/// let value: Patch = serde_json::from_str(r#"{"note":"hi"}"#).unwrap();
-/// assert_eq!(absent.note, None);
-/// assert_eq!(null.note, Some(None));
-/// assert_eq!(value.note, Some(Some("hi".to_owned())));
-/// assert_eq!(serde_json::to_string(&null).unwrap(), r#"{"note":null}"#);
-/// assert_eq!(serde_json::to_string(&absent).unwrap(), "{}");
-/// ```
-///
-/// Without `default` an absent field is an error, and without `skip_serializing_if` `None`
-/// is written as `null`.
-pub mod nullable {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    /// Writes `Some(Some(v))` as `v` and both `Some(None)` and `None` as `null`.
-    ///
-    /// Called by serde through `#[serde(with = "oagen_rt::wire::nullable")]`; see the
-    /// [module](self) example.
-    pub fn serialize<T: Serialize, S: Serializer>(
-        value: &Option<Option<T>>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(Some(inner)) => serializer.serialize_some(inner),
-            Some(None) | None => serializer.serialize_none(),
-        }
-    }
-
-    /// Reads `null` as `Some(None)` and a value as `Some(Some(v))`. serde only calls this when
-    /// the field is present; `#[serde(default)]` supplies `None` when it is absent.
-    ///
-    /// See the [module](self) example.
-    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Option<T>>, D::Error> {
-        Option::<T>::deserialize(deserializer).map(Some)
-    }
 }
 
 /// Helpers for the hand-emitted `Serialize`/`Deserialize` of discriminated unions.

@@ -60,25 +60,25 @@ fn base64_reads_both_alphabets_and_writes_standard() {
 }
 
 #[test]
-fn nullable_tells_absent_null_and_value_apart() {
-    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+fn serde_struct_tells_absent_null_and_value_apart() {
+    #[derive(Debug, PartialEq)]
     struct Patch {
-        #[serde(
-            default,
-            with = "super::nullable",
-            skip_serializing_if = "Option::is_none"
-        )]
         n: Option<Option<i32>>,
+        note: Option<String>,
     }
+    crate::serde_struct!(Patch { 0 n = "n" nullable, 1 note = "note" optional });
     let cases = [
-        ("{}", None),
-        (r#"{"n":null}"#, Some(None)),
-        (r#"{"n":3}"#, Some(Some(3))),
+        ("{}", None, "{}"),
+        (r#"{"n":null}"#, Some(None), r#"{"n":null}"#),
+        (r#"{"n":3}"#, Some(Some(3)), r#"{"n":3}"#),
+        // An optional field that is not nullable reads `null` as absence, and is left out.
+        (r#"{"note":null}"#, None, "{}"),
     ];
-    for (text, expected) in cases {
+    for (text, expected, written) in cases {
         let patch: Patch = serde_json::from_str(text).unwrap();
         assert_eq!(patch.n, expected, "{text}");
-        assert_eq!(serde_json::to_string(&patch).unwrap(), text);
+        assert_eq!(patch.note, None, "{text}");
+        assert_eq!(serde_json::to_string(&patch).unwrap(), written);
     }
 }
 

@@ -50,7 +50,14 @@ fn structs_required_optional_nullable_and_defaults() -> TestResult {
 #[test]
 fn missing_required_field_is_an_error() {
     let result = serde_json::from_value::<structs::Run>(json!({"status": "queued", "labels": {}}));
-    assert!(result.is_err());
+    let err = result.expect_err("`id` is required").to_string();
+    assert!(err.starts_with("missing field `id`"), "{err}");
+    // A property given twice is refused rather than one of them kept.
+    let twice = r#"{"id": "a", "id": "b", "status": "queued", "finishedAt": null, "labels": {}}"#;
+    let err = serde_json::from_str::<structs::Run>(twice)
+        .expect_err("duplicate")
+        .to_string();
+    assert!(err.starts_with("duplicate field `id`"), "{err}");
 }
 
 #[test]

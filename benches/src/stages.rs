@@ -3,8 +3,8 @@
 //! as one JSON line on stdout (milliseconds):
 //!
 //! ```text
-//! {"load":…,"normalize":…,"resolve":…,"lower":…,"emit":…,"format":…,"write":…,"total":…,
-//!  "types":…,"operations":…,"rust_lines":…,"format_reproduced":true}
+//! {"load":…,"normalize":…,"resolve":…,"lower":…,"emit":…,"format":…,"emit_threads":…,
+//!  "format_threads":…,"write":…,"total":…,"types":…,"operations":…,"rust_lines":…}
 //! ```
 //!
 //! `cargo xtask bench` runs it (release build) several times per document and takes the median
@@ -15,13 +15,11 @@
 //! How each stage is measured:
 //!
 //! - load, normalize, resolve, lower: [`oagen::Timings`], recorded by the library itself.
-//! - emit and format: the library times them together (the emitters call `format::rust_file`
-//!   file by file). To separate them, every emitted Rust file is lexed back into tokens (not
-//!   timed) and `oagen::format::rust_file` is timed on those tokens: the same function on the
-//!   same token trees, so the same work. `format_reproduced` says the result was the emitted
-//!   file again (up to whitespace, see [`same_code`]), which is the check that it was the same
-//!   work. "emit" is reported as the library's emit time minus that format time: building the
-//!   token streams and templates.
+//! - emit and format: the library emits and formats the files together, piece by piece on all
+//!   cores, and records the wall time of the whole and each thread's time in either kind of
+//!   work ([`oagen::emit::ThreadTimes`]). The wall time is split between "emit" (building token
+//!   streams and templates) and "format" (parsing and printing them) in the proportion of
+//!   their thread times, which are reported too (`emit_threads`, `format_threads`).
 //! - write: [`oagen::write::write`] into an empty directory (the caller removes it first), so
 //!   every file is written, as on a first generation.
 
@@ -67,40 +65,13 @@ fn parse_args() -> Result<Args, String> {
     })
 }
 
-/// Formats every emitted Rust file of the crate again from its tokens; returns the time spent
-/// in `oagen::format::rust_file`, whether every result matched the emitted text, and the
-/// number of lines of Rust.
-fn format_again(files: &[oagen::GeneratedFile]) -> Result<(Duration, bool, usize), String> {
-    let mut spent = Duration::ZERO;
-    let mut reproduced = true;
-    let mut lines = 0;
-    for file in files.iter().filter(|f| {
-        f.path.ends_with(".rs") && f.path.starts_with("src/") // not a vendored runtime
-    }) {
-        lines += file.contents.lines().count();
-        // The `@generated` comment is the header `rust_file` puts on top; comments are not
-        // tokens, so it is passed again as the header.
-        let (header, body) = match file.contents.split_once('\n') {
-            Some((first, rest)) if first.starts_with("//") => (format!("{first}\n"), rest),
-            _ => (String::new(), file.contents.as_str()),
-        };
-        let tokens: proc_macro2::TokenStream = body
-            .parse()
-            .map_err(|e| format!("{}: does not lex: {e}", file.path))?;
-        let start = Instant::now();
-        let again = oagen::format::rust_file(&tokens, &header)?;
-        spent += start.elapsed();
-        reproduced &= same_code(&again, &file.contents);
-    }
-    Ok((spent, reproduced, lines))
-}
-
-/// Whether two renderings hold the same code: equal once whitespace is removed. Layout can
-/// differ where the emitted tokens had invisible groups (a `syn::Expr` interpolated by
-/// `quote!`), which lexing the printed text cannot bring back; the work is the same.
-fn same_code(a: &str, b: &str) -> bool {
-    let code = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    a == b || code(a) == code(b)
+/// Lines of Rust the crate's modules hold (not the vendored runtime).
+fn rust_lines(files: &[oagen::GeneratedFile]) -> usize {
+    files
+        .iter()
+        .filter(|f| f.path.ends_with(".rs") && f.path.starts_with("src/"))
+        .map(|f| f.contents.lines().count())
+        .sum()
 }
 
 fn ms(d: Duration) -> f64 {
@@ -129,28 +100,31 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let write = start.elapsed();
-    let (format, reproduced, lines) = match format_again(&output.files) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
     let t = output.timings;
+    // Emitting and formatting run together on all cores: the wall time is split in the
+    // proportion of the thread time each took.
+    let threads = t.emit_threads.tokens + t.emit_threads.format;
+    let format_share = if threads.is_zero() {
+        0.0
+    } else {
+        t.emit_threads.format.as_secs_f64() / threads.as_secs_f64()
+    };
+    let format = t.emit.mul_f64(format_share);
     let total = t.load + t.normalize + t.resolve + t.lower + t.emit + write;
     let report = serde_json::json!({
         "load": ms(t.load),
         "normalize": ms(t.normalize),
         "resolve": ms(t.resolve),
         "lower": ms(t.lower),
-        "emit": ms(t.emit.saturating_sub(format)),
+        "emit": ms(t.emit - format),
         "format": ms(format),
+        "emit_threads": ms(t.emit_threads.tokens),
+        "format_threads": ms(t.emit_threads.format),
         "write": ms(write),
         "total": ms(total),
         "types": output.types,
         "operations": output.operations,
-        "rust_lines": lines,
-        "format_reproduced": reproduced,
+        "rust_lines": rust_lines(&output.files),
     });
     println!("{report}");
     ExitCode::SUCCESS

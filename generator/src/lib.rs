@@ -87,7 +87,11 @@ pub struct Timings {
     pub normalize: Duration,
     pub resolve: Duration,
     pub lower: Duration,
+    /// Wall time of emitting and formatting the files (done together, on all cores).
     pub emit: Duration,
+    /// Of [`emit`](Self::emit), the thread time spent building token streams and templates,
+    /// and the thread time spent formatting them, summed over threads.
+    pub emit_threads: emit::ThreadTimes,
 }
 
 /// A generated crate, with what was learned on the way.
@@ -225,8 +229,9 @@ fn emit_crate(
         warnings.extend(unserved_warnings(&api));
     }
     model::features::gate_by_tag(&mut api);
-    let files = emit::emit(&api, &options)
+    let (files, threads) = emit::emit(&api, &options)
         .map_err(|message| Diagnostics::file_errors(&options.source, [message]))?;
+    timings.emit_threads = threads;
     timings.emit = start.elapsed();
     Ok(Output {
         files,

@@ -5,6 +5,8 @@
 //! The same way, a crate generated with `--tag` and `--client-only` (and one with
 //! `--server-only`) from `tests/standalone/pets.yaml` builds, has what was selected and lacks
 //! the rest; and the server-only one, which has both tags, builds with one tag feature only.
+//! A crate with both halves puts each behind a feature (`client` by default, `server` opt-in)
+//! and builds with either, both or neither.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -186,5 +188,62 @@ fn selected_client_builds_with_only_what_it_uses() {
             "tag-pets,unused-types",
         ],
     );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// Uses the client and the server of a crate generated with both halves.
+const USES_BOTH: &str = r#"
+struct Pets;
+
+impl pets::server::Api for Pets {}
+
+#[test]
+fn both_are_there() {
+    let _router = pets::server::router(std::sync::Arc::new(Pets));
+    let _client = pets::Client::new("http://localhost");
+}
+"#;
+
+#[test]
+fn client_and_server_are_features() {
+    let out = scratch("halves");
+    let both = out.join("pets");
+    generate(
+        "generator/tests/standalone/pets.yaml",
+        &both,
+        &["--name", "pets"],
+    );
+    let manifest = read(both.join("Cargo.toml"));
+    assert!(
+        manifest.contains("oagen-rt = { path = \"oagen-rt\" }\n"),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains(
+            "default = [\"client\", \"tag-pets\", \"tag-stores\", \"unused-types\"]\n\
+             client = [\"oagen-rt/client\"]\nserver = [\"oagen-rt/server\"]\n"
+        ),
+        "{manifest}"
+    );
+    let lib = read(both.join("src/lib.rs"));
+    for gated in [
+        "#[cfg(feature = \"client\")]\n#[rustfmt::skip]\npub mod client;",
+        "#[cfg(feature = \"server\")]\n#[rustfmt::skip]\npub mod server;",
+        "#[cfg(any(feature = \"client\", feature = \"server\"))]\n#[rustfmt::skip]\npub mod responses;",
+        "#[cfg(feature = \"client\")]\npub use client::Client;",
+    ] {
+        assert!(lib.contains(gated), "`{gated}` missing:\n{lib}");
+    }
+    // The client alone (the default), the server alone, neither (types only), and both, which
+    // the test below uses.
+    check(&both, &[]);
+    check(
+        &both,
+        &["--no-default-features", "--features", "server,tag-pets"],
+    );
+    check(&both, &["--no-default-features", "--features", "tag-pets"]);
+    std::fs::create_dir_all(both.join("tests")).unwrap();
+    std::fs::write(both.join("tests/both.rs"), USES_BOTH).unwrap();
+    check(&both, &["--all-targets", "--features", "server"]);
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -322,12 +322,14 @@ struct Stages {
     lower: f64,
     emit: f64,
     format: f64,
+    /// Thread time building tokens, and formatting, summed over the emit threads.
+    emit_threads: f64,
+    format_threads: f64,
     write: f64,
     total: f64,
     types: usize,
     operations: usize,
     rust_lines: usize,
-    format_reproduced: bool,
 }
 
 impl Stages {
@@ -343,9 +345,10 @@ impl Stages {
             lower: m(|s| s.lower),
             emit: m(|s| s.emit),
             format: m(|s| s.format),
+            emit_threads: m(|s| s.emit_threads),
+            format_threads: m(|s| s.format_threads),
             write: m(|s| s.write),
             total: m(|s| s.total),
-            format_reproduced: runs.iter().all(|s| s.format_reproduced),
             ..first
         }
     }
@@ -357,12 +360,13 @@ impl Stages {
         self.lower += other.lower;
         self.emit += other.emit;
         self.format += other.format;
+        self.emit_threads += other.emit_threads;
+        self.format_threads += other.format_threads;
         self.write += other.write;
         self.total += other.total;
         self.types += other.types;
         self.operations += other.operations;
         self.rust_lines += other.rust_lines;
-        self.format_reproduced &= other.format_reproduced;
     }
 }
 
@@ -570,6 +574,8 @@ struct CompileRow {
     lines: usize,
     check: std::result::Result<f64, String>,
     tag: Option<compile::TagCheck>,
+    /// Ours with the `server` feature too.
+    with_server: Option<std::result::Result<f64, String>>,
 }
 
 /// Generates `spec` with every tool into `target/bench/crates`, then measures each crate.
@@ -623,19 +629,25 @@ fn compile_rows(env: &Env, label: &str, spec: &Path, peers: &[Peer]) -> Result<V
         eprintln!("bench:   cargo check of {name}");
         let krate = compile::Crate::new(&env.root, dir.clone(), &name, check_target.clone())?;
         let lines = compile::rust_lines(&dir.join("src"));
-        let check = match krate.warm()? {
+        let check = match krate.warm(&[])? {
             Ok(()) => krate.clean_check(&[])?,
             Err(e) => Err(e),
         };
         let tag = (tool == "oagen" && check.is_ok())
             .then(|| krate.tag_check(spec))
             .transpose()?;
+        let with_server = if tool == "oagen" && check.is_ok() {
+            krate.server_check()?
+        } else {
+            None
+        };
         rows.push(CompileRow {
             document: label.to_owned(),
             tool,
             lines,
             check,
             tag,
+            with_server,
         });
     }
     Ok(rows)

@@ -7,14 +7,19 @@
 //!
 //! Errors share one body, `Error` (`{ "error": { "type", "message", ... } }`). The seed refers to an "REST API → Errors" page that it does not include; the error types here are filled in.
 pub use oagen_rt as rt;
+#[cfg(feature = "client")]
 #[rustfmt::skip]
 pub mod client;
+#[cfg(any(feature = "client", feature = "server"))]
 #[rustfmt::skip]
 pub mod responses;
+#[cfg(feature = "server")]
 #[rustfmt::skip]
 pub mod server;
 #[rustfmt::skip]
 pub mod types;
+#[cfg(feature = "client")]
 pub use client::Client;
+#[cfg(any(feature = "client", feature = "server"))]
 pub use responses::*;
 pub use types::*;

@@ -11,14 +11,19 @@
 //!
 //! Errors share one body, `ErrorResponse`; its codes are filled in (the seed's components.md, which defines the real error model, is not part of the seed).
 pub use oagen_rt as rt;
+#[cfg(feature = "client")]
 #[rustfmt::skip]
 pub mod client;
+#[cfg(any(feature = "client", feature = "server"))]
 #[rustfmt::skip]
 pub mod responses;
+#[cfg(feature = "server")]
 #[rustfmt::skip]
 pub mod server;
 #[rustfmt::skip]
 pub mod types;
+#[cfg(feature = "client")]
 pub use client::Client;
+#[cfg(any(feature = "client", feature = "server"))]
 pub use responses::*;
 pub use types::*;

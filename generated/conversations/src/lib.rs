@@ -5,14 +5,19 @@
 //!
 //! Errors share one body, `APIError`, whose `error.code` is a stable, machine-readable code. Each operation lists the codes it documents, per HTTP status.
 pub use oagen_rt as rt;
+#[cfg(feature = "client")]
 #[rustfmt::skip]
 pub mod client;
+#[cfg(any(feature = "client", feature = "server"))]
 #[rustfmt::skip]
 pub mod responses;
+#[cfg(feature = "server")]
 #[rustfmt::skip]
 pub mod server;
 #[rustfmt::skip]
 pub mod types;
+#[cfg(feature = "client")]
 pub use client::Client;
+#[cfg(any(feature = "client", feature = "server"))]
 pub use responses::*;
 pub use types::*;

@@ -5,14 +5,19 @@
 //!
 //! Errors of every status share one body, `error`, a union discriminated by `type`. Each response below lists the `type` values it carries.
 pub use oagen_rt as rt;
+#[cfg(feature = "client")]
 #[rustfmt::skip]
 pub mod client;
+#[cfg(any(feature = "client", feature = "server"))]
 #[rustfmt::skip]
 pub mod responses;
+#[cfg(feature = "server")]
 #[rustfmt::skip]
 pub mod server;
 #[rustfmt::skip]
 pub mod types;
+#[cfg(feature = "client")]
 pub use client::Client;
+#[cfg(any(feature = "client", feature = "server"))]
 pub use responses::*;
 pub use types::*;

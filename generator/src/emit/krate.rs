@@ -23,10 +23,16 @@ pub fn lib_rs(api: &Api, options: &EmitOptions) -> TokenStream {
         proc_macro2::TokenTree::Group(g) => Some(g.stream()),
         _ => None,
     });
+    // With both halves, each is a cargo feature (`client` on by default, `server` opt-in), and
+    // `responses` serves whichever is on; with one half there is nothing to choose.
+    let both = options.halves == Halves::Both;
+    let gate = |feature: &str| both.then(|| quote!(#[cfg(feature = #feature)]));
+    let either = both.then(|| quote!(#[cfg(any(feature = "client", feature = "server"))]));
     // Not gated by tag features: lib.rs stays rustfmt-clean, and a crate built with no tag
     // at all (nothing to use) may warn that these re-export nothing.
     let responses_export = (!api.operations.is_empty()).then(|| {
         quote!(
+            #either
             pub use responses::*;
         )
     });
@@ -36,19 +42,24 @@ pub fn lib_rs(api: &Api, options: &EmitOptions) -> TokenStream {
         )
     });
     // Braces, not parentheses: rustfmt drops an attribute inside `quote!(…)`.
+    let client_gate = gate("client");
     let client = options.halves.client().then(|| {
         quote! {
+            #client_gate
             #[rustfmt::skip]
             pub mod client;
         }
     });
     let client_export = options.halves.client().then(|| {
         quote!(
+            #client_gate
             pub use client::Client;
         )
     });
+    let server_gate = gate("server");
     let server = options.halves.server().then(|| {
         quote! {
+            #server_gate
             #[rustfmt::skip]
             pub mod server;
         }
@@ -61,6 +72,7 @@ pub fn lib_rs(api: &Api, options: &EmitOptions) -> TokenStream {
         pub use oagen_rt as rt;
 
         #client
+        #either
         #[rustfmt::skip]
         pub mod responses;
         #server
@@ -82,10 +94,12 @@ struct CargoToml<'a> {
     runtime: String,
     uses_chrono: bool,
     uses_uuid: bool,
+    /// Both halves, each behind a feature: `client` (default) and `server`.
+    halves: bool,
     tag_features: Vec<&'a str>,
     /// The `unused-types` feature, when the crate has one.
     unused_types: Option<&'a str>,
-    /// `"tag-a", "tag-b"` (and `"unused-types"`).
+    /// `"client", "tag-a", "tag-b"` (and `"unused-types"`).
     default_features: String,
 }
 
@@ -108,12 +122,13 @@ struct Readme<'a> {
     unused_types: Option<&'a str>,
 }
 
-/// The runtime features the crate uses: those of the halves it has.
+/// The runtime features the crate always uses: those of its one half. With both halves, the
+/// crate's own `client` and `server` features turn on the runtime's.
 fn runtime_features(halves: Halves) -> &'static str {
     match halves {
-        Halves::Both => "[\"client\", \"server\"]",
-        Halves::ClientOnly => "[\"client\"]",
-        Halves::ServerOnly => "[\"server\"]",
+        Halves::Both => "",
+        Halves::ClientOnly => ", features = [\"client\"]",
+        Halves::ServerOnly => ", features = [\"server\"]",
     }
 }
 
@@ -135,17 +150,15 @@ fn toml_escape(s: &str) -> String {
 pub fn manifest_and_readme(api: &Api, options: &EmitOptions) -> Result<Vec<GeneratedFile>, String> {
     let uses = Uses::of(api);
     let features = runtime_features(options.halves);
+    let both = options.halves == Halves::Both;
     let runtime = match &options.runtime {
-        RuntimeDep::Path(p) => format!(
-            "oagen-rt = {{ path = \"{}\", features = {features} }}",
-            toml_escape(p)
-        ),
+        RuntimeDep::Path(p) => format!("oagen-rt = {{ path = \"{}\"{features} }}", toml_escape(p)),
         RuntimeDep::Version(v) => format!(
-            "oagen-rt = {{ version = \"{}\", features = {features} }}",
+            "oagen-rt = {{ version = \"{}\"{features} }}",
             toml_escape(v)
         ),
         RuntimeDep::Vendored => {
-            format!("oagen-rt = {{ path = \"oagen-rt\", features = {features} }}")
+            format!("oagen-rt = {{ path = \"oagen-rt\"{features} }}")
         }
     };
     let summary = api.title.trim();
@@ -159,16 +172,17 @@ pub fn manifest_and_readme(api: &Api, options: &EmitOptions) -> Result<Vec<Gener
         runtime,
         uses_chrono: uses.chrono,
         uses_uuid: uses.uuid,
+        halves: both,
         tag_features: api
             .tag_features
             .iter()
             .map(|f| f.feature.as_str())
             .collect(),
         unused_types,
-        default_features: api
-            .tag_features
-            .iter()
-            .map(|f| f.feature.as_str())
+        default_features: both
+            .then_some("client")
+            .into_iter()
+            .chain(api.tag_features.iter().map(|f| f.feature.as_str()))
             .chain(unused_types)
             .map(|f| format!("\"{f}\""))
             .collect::<Vec<_>>()

@@ -11,9 +11,9 @@
 //! removes what was built for the crate, and `cargo check -p` is timed.
 //!
 //! When the generated manifest has per-tag features (`tag-<kebab>`), the crate is also checked
-//! with `--no-default-features --features client,server,tag-<one>` (`client` and `server` when
-//! the manifest has them) for a tag of middling size, which is what a user who needs one part
-//! of a large API pays.
+//! with `--no-default-features --features client,tag-<one>` (`client` when the manifest has
+//! it) for a tag of middling size, which is what a user who needs one part of a large API pays.
+//! When it has a `server` feature (off by default), the whole crate is checked with it too.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -78,13 +78,16 @@ impl Crate {
         ))
     }
 
-    /// Builds the crate's dependencies by checking it with an empty lib.rs.
-    pub fn warm(&self) -> Result<std::result::Result<(), String>> {
+    /// Builds the crate's dependencies (with `extra` arguments: features) by checking it with
+    /// an empty lib.rs.
+    pub fn warm(&self, extra: &[&str]) -> Result<std::result::Result<(), String>> {
         let krate = self.name.as_str();
         let lib = self.dir.join("src/lib.rs");
         let real = std::fs::read_to_string(&lib)?;
         std::fs::write(&lib, "")?;
-        let result = self.cargo(&["check", "--quiet", "--message-format=short", "-p", krate]);
+        let mut args = vec!["check", "--quiet", "--message-format=short", "-p", krate];
+        args.extend_from_slice(extra);
+        let result = self.cargo(&args);
         std::fs::write(&lib, real)?;
         let (ok, stderr) = result?;
         Ok(if ok {
@@ -113,15 +116,33 @@ impl Crate {
         })
     }
 
-    /// The per-tag check of our crate, generated from `spec`.
-    pub fn tag_check(&self, spec: &Path) -> Result<TagCheck> {
+    /// The features the manifest declares.
+    fn features(&self) -> Result<Vec<String>> {
         let manifest: toml::Table =
             toml::from_str(&std::fs::read_to_string(self.dir.join("Cargo.toml"))?)?;
-        let features: Vec<String> = manifest
+        Ok(manifest
             .get("features")
             .and_then(|f| f.as_table())
             .map(|t| t.keys().cloned().collect())
-            .unwrap_or_default();
+            .unwrap_or_default())
+    }
+
+    /// The check of our crate with its `server` feature as well, when it has one (its
+    /// dependencies built first): what a user who implements the API pays.
+    pub fn server_check(&self) -> Result<Option<std::result::Result<f64, String>>> {
+        if !self.features()?.iter().any(|f| f == "server") {
+            return Ok(None);
+        }
+        let with_server = ["--features", "server"];
+        Ok(Some(match self.warm(&with_server)? {
+            Ok(()) => self.clean_check(&with_server)?,
+            Err(e) => Err(e),
+        }))
+    }
+
+    /// The per-tag check of our crate, generated from `spec`.
+    pub fn tag_check(&self, spec: &Path) -> Result<TagCheck> {
+        let features = self.features()?;
         let tags: Vec<&String> = features.iter().filter(|f| f.starts_with("tag-")).collect();
         if tags.is_empty() {
             return Ok(TagCheck::Absent);
@@ -142,7 +163,7 @@ impl Crate {
             .collect();
         sized.sort();
         let (operations, feature) = sized[sized.len() / 2];
-        let mut wanted: Vec<&str> = ["client", "server"]
+        let mut wanted: Vec<&str> = ["client"]
             .into_iter()
             .filter(|f| features.iter().any(|g| g == f))
             .collect();

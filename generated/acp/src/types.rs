@@ -199,7 +199,7 @@ rt::serde_struct!(
 );
 #[cfg(feature = "tag-stateless-runs")]
 /// Action
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum CancelStatelessRunAction {
     Interrupt,
     Rollback,
@@ -212,7 +212,7 @@ rt::string_enum!(
 );
 #[cfg(feature = "tag-thread-runs")]
 /// Action
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum CancelThreadRunAction {
     Interrupt,
     Rollback,
@@ -279,7 +279,7 @@ impl rt::wire::Known for CustomRunResultUpdate {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Streaming Output Type
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum CustomRunResultUpdateType {
     Custom,
     /// A value this crate does not know yet, kept verbatim.
@@ -520,7 +520,7 @@ impl rt::wire::Known for MessageContentArrayItemMessageTextBlock {
         feature = "tag-stateless-runs"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum MessageContentArrayItemMessageTextBlockType {
     Text,
     /// A value this crate does not know yet, kept verbatim.
@@ -686,7 +686,7 @@ rt::serde_struct!(
 /// Multitask Strategy
 ///
 /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RunCreateMultitaskStrategy {
     Reject,
     Rollback,
@@ -704,7 +704,7 @@ rt::string_enum!(
 /// On Disconnect
 ///
 /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RunCreateOnDisconnect {
     Cancel,
     Continue,
@@ -797,7 +797,7 @@ rt::serde_struct!(
 /// If Not Exists
 ///
 /// How to handle missing thread. Must be either 'reject' (raise error if missing), or 'create' (create new thread).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RunCreateStatefulIfNotExists {
     Create,
     Reject,
@@ -810,7 +810,7 @@ rt::string_enum!(RunCreateStatefulIfNotExists { Create = "create", Reject = "rej
 /// Multitask Strategy
 ///
 /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RunCreateStatefulMultitaskStrategy {
     Reject,
     Rollback,
@@ -828,7 +828,7 @@ rt::string_enum!(
 /// On Disconnect
 ///
 /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RunCreateStatefulOnDisconnect {
     Cancel,
     Continue,
@@ -939,7 +939,7 @@ rt::serde_struct!(
 /// Multitask Strategy
 ///
 /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RunCreateStatelessMultitaskStrategy {
     Reject,
     Rollback,
@@ -957,7 +957,7 @@ rt::string_enum!(
 /// On Completion
 ///
 /// Whether to delete or keep the thread created for a stateless run. Must be one of 'delete' or 'keep'.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RunCreateStatelessOnCompletion {
     Delete,
     Keep,
@@ -970,7 +970,7 @@ rt::string_enum!(RunCreateStatelessOnCompletion { Delete = "delete", Keep = "kee
 /// On Disconnect
 ///
 /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RunCreateStatelessOnDisconnect {
     Cancel,
     Continue,
@@ -1049,7 +1049,7 @@ impl rt::wire::Known for RunError {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RunErrorType {
     Error,
     /// A value this crate does not know yet, kept verbatim.
@@ -1077,7 +1077,7 @@ impl rt::wire::Known for RunInterrupt {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RunInterruptType {
     Interrupt,
     /// A value this crate does not know yet, kept verbatim.
@@ -1259,7 +1259,7 @@ impl rt::wire::Known for RunOutputStreamData {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Event type. This is the constant string `agent_event` to be compatible with SSE spec. The actual type differentiation is done in the event itself.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RunOutputStreamEvent {
     AgentEvent,
     /// A value this crate does not know yet, kept verbatim.
@@ -1293,7 +1293,7 @@ impl rt::wire::Known for RunResult {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RunResultType {
     Result,
     /// A value this crate does not know yet, kept verbatim.
@@ -1419,7 +1419,7 @@ impl rt::wire::Known for RunStateless {
         feature = "unused-types"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RunStatus {
     Pending,
     Error,
@@ -1490,7 +1490,7 @@ pub type StreamUpdateSchema = std::collections::BTreeMap<String, serde_json::Val
         feature = "unused-types"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum StreamingMode {
     Values,
     Custom,
@@ -1582,7 +1582,7 @@ impl rt::wire::Known for ThreadCreate {
 /// If Exists
 ///
 /// How to handle duplicate creation. Must be either 'raise' (raise error if duplicate), or 'do_nothing' (return existing thread).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ThreadCreateIfExists {
     Raise,
     DoNothing,
@@ -1691,7 +1691,7 @@ pub enum ThreadStateSchema {
     Object(std::collections::BTreeMap<String, serde_json::Value>),
 }
 #[cfg(feature = "tag-threads")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ThreadStatus {
     Idle,
     Busy,
@@ -1709,7 +1709,7 @@ rt::string_enum!(
 /// Status
 ///
 /// The status of the thread.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ThreadStatus2 {
     Idle,
     Busy,
@@ -1761,7 +1761,7 @@ impl rt::wire::Known for ValueRunErrorUpdate {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ValueRunErrorUpdateType {
     Error,
     /// A value this crate does not know yet, kept verbatim.
@@ -1799,7 +1799,7 @@ impl rt::wire::Known for ValueRunInterruptUpdate {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ValueRunInterruptUpdateType {
     Interrupt,
     /// A value this crate does not know yet, kept verbatim.
@@ -1844,7 +1844,7 @@ impl rt::wire::Known for ValueRunResultUpdate {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Streaming Output Type
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ValueRunResultUpdateType {
     Values,
     /// A value this crate does not know yet, kept verbatim.

@@ -392,7 +392,7 @@ impl rt::wire::Known for EnvironmentConfig {
 }
 #[cfg(feature = "tag-environments")]
 /// Outbound network access of the sandbox.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum EnvironmentConfigNetwork {
     None,
     Restricted,
@@ -443,7 +443,7 @@ impl rt::wire::Known for EnvironmentInput {
 }
 #[cfg(feature = "tag-environments")]
 /// Outbound network access of the sandbox.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum EnvironmentInputNetwork {
     None,
     Restricted,
@@ -616,7 +616,7 @@ impl rt::wire::Known for ErrorModelError {
     )
 )]
 /// Machine-readable error category.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorType {
     InvalidRequest,
     Unauthorized,
@@ -766,7 +766,7 @@ rt::serde_struct!(
     "session_id" nullable }
 );
 #[cfg(feature = "tag-evals")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum EvalRunResultsStatus {
     Queued,
     Running,
@@ -781,7 +781,7 @@ rt::string_enum!(
     "completed", Failed = "failed" }
 );
 #[cfg(feature = "tag-evals")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum EvalRunStatus {
     Queued,
     Running,
@@ -849,7 +849,7 @@ impl rt::wire::Known for ImageBlock {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ImageBlockType {
     Image,
     /// A value this crate does not know yet, kept verbatim.
@@ -898,7 +898,7 @@ impl rt::wire::Known for InputMessageContent {
 }
 #[cfg(feature = "tag-sessions")]
 /// Author of the message; `assistant` seeds earlier history.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum InputMessageRole {
     User,
     Assistant,
@@ -949,7 +949,7 @@ impl rt::wire::Known for IntegrationPage {
 }
 #[cfg(feature = "tag-integrations")]
 /// `available` (shipped, not installed) or `installed` (active).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum IntegrationStatus {
     Available,
     Installed,
@@ -1109,7 +1109,7 @@ impl rt::wire::Known for MessageCompletedEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum MessageCompletedEventType {
     MessageCompleted,
     /// A value this crate does not know yet, kept verbatim.
@@ -1142,7 +1142,7 @@ impl rt::wire::Known for MessageDeltaEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum MessageDeltaEventType {
     MessageDelta,
     /// A value this crate does not know yet, kept verbatim.
@@ -1151,7 +1151,7 @@ pub enum MessageDeltaEventType {
 #[cfg(feature = "tag-sessions")]
 rt::string_enum!(MessageDeltaEventType { MessageDelta = "message.delta" });
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum MessageRole {
     User,
     Assistant,
@@ -1187,7 +1187,7 @@ impl rt::wire::Known for MessageStartedEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum MessageStartedEventRole {
     User,
     Assistant,
@@ -1197,7 +1197,7 @@ pub enum MessageStartedEventRole {
 #[cfg(feature = "tag-sessions")]
 rt::string_enum!(MessageStartedEventRole { User = "user", Assistant = "assistant" });
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum MessageStartedEventType {
     MessageStarted,
     /// A value this crate does not know yet, kept verbatim.
@@ -1310,7 +1310,7 @@ impl rt::wire::Known for ProviderCreate {
 }
 #[cfg(feature = "tag-providers")]
 /// Provider API family (values beyond `anthropic` are filled in).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ProviderKind {
     Anthropic,
     Openai,
@@ -1417,7 +1417,7 @@ impl rt::wire::Known for SessionCancelledEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SessionCancelledEventType {
     SessionCancelled,
     /// A value this crate does not know yet, kept verbatim.
@@ -1448,7 +1448,7 @@ impl rt::wire::Known for SessionCompletedEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SessionCompletedEventType {
     SessionCompleted,
     /// A value this crate does not know yet, kept verbatim.
@@ -1679,7 +1679,7 @@ impl rt::wire::Known for SessionFailedEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SessionFailedEventType {
     SessionFailed,
     /// A value this crate does not know yet, kept verbatim.
@@ -1739,7 +1739,7 @@ impl rt::wire::Known for SessionPage {
 }
 #[cfg(feature = "tag-sessions")]
 /// Lifecycle state of a session.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SessionStatus {
     Queued,
     Running,
@@ -1781,7 +1781,7 @@ impl rt::wire::Known for SessionStatusEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SessionStatusEventType {
     SessionStatus,
     /// A value this crate does not know yet, kept verbatim.
@@ -1857,7 +1857,7 @@ impl rt::wire::Known for SkillFileNode {
     }
 }
 #[cfg(feature = "tag-skills")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SkillFileNodeKind {
     File,
     Directory,
@@ -1885,7 +1885,7 @@ impl rt::wire::Known for SkillPage {
     }
 }
 #[cfg(feature = "tag-skills")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SkillSource {
     Builtin,
     Custom,
@@ -1924,7 +1924,7 @@ impl rt::wire::Known for TextBlock {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum TextBlockType {
     Text,
     /// A value this crate does not know yet, kept verbatim.
@@ -1958,7 +1958,7 @@ impl rt::wire::Known for ToolCallCompletedEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ToolCallCompletedEventType {
     ToolCallCompleted,
     /// A value this crate does not know yet, kept verbatim.
@@ -1994,7 +1994,7 @@ impl rt::wire::Known for ToolCallStartedEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ToolCallStartedEventType {
     ToolCallStarted,
     /// A value this crate does not know yet, kept verbatim.
@@ -2026,7 +2026,7 @@ impl rt::wire::Known for ToolResultBlock {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ToolResultBlockType {
     ToolResult,
     /// A value this crate does not know yet, kept verbatim.
@@ -2056,7 +2056,7 @@ impl rt::wire::Known for ToolUseBlock {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ToolUseBlockType {
     ToolUse,
     /// A value this crate does not know yet, kept verbatim.

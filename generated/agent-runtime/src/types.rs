@@ -293,7 +293,7 @@ impl rt::wire::Known for ErrorResponseError {
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorResponseErrorCode {
     InvalidArgument,
     Unauthenticated,
@@ -352,7 +352,7 @@ impl rt::wire::Known for FileEntry {
     }
 }
 #[cfg(feature = "tag-sandboxes")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum FileEntryType {
     File,
     Dir,
@@ -421,7 +421,7 @@ impl rt::wire::Known for FilePart {
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum FilePartType {
     File,
     /// A value this crate does not know yet, kept verbatim.
@@ -494,7 +494,7 @@ impl rt::wire::Known for InvokeModelResponse {
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum InvokeModelResponseStopReason {
     EndTurn,
     MaxTokens,
@@ -571,7 +571,7 @@ impl rt::wire::Known for MessageCreatedEvent {
     }
 }
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum MessageCreatedEventType {
     MessageCreated,
     /// A value this crate does not know yet, kept verbatim.
@@ -604,7 +604,7 @@ impl rt::wire::Known for MessageDeltaEvent {
     }
 }
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum MessageDeltaEventType {
     MessageDelta,
     /// A value this crate does not know yet, kept verbatim.
@@ -629,7 +629,7 @@ impl rt::wire::Known for MessageList {
     }
 }
 #[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum MessageRole {
     User,
     Assistant,
@@ -668,7 +668,7 @@ impl rt::wire::Known for Model {
     }
 }
 #[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ModelCapability {
     Chat,
     Tools,
@@ -720,7 +720,7 @@ impl rt::wire::Known for QueueUpdatedEvent {
     }
 }
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum QueueUpdatedEventType {
     QueueUpdated,
     /// A value this crate does not know yet, kept verbatim.
@@ -825,7 +825,7 @@ rt::serde_struct!(RunError { 0 code = "code" required, 1 message = "message" req
     )
 )]
 /// `queued` (waiting in the follow-up queue), `running`, `completed`, `failed`, `cancelled`, or `guided` (its message was handed to the active run by guide).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RunStatus {
     Queued,
     Running,
@@ -875,7 +875,7 @@ impl rt::wire::Known for RunStatusEvent {
     }
 }
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RunStatusEventType {
     RunStatus,
     /// A value this crate does not know yet, kept verbatim.
@@ -884,7 +884,7 @@ pub enum RunStatusEventType {
 #[cfg(feature = "tag-streaming")]
 rt::string_enum!(RunStatusEventType { RunStatus = "run.status" });
 #[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RunTrigger {
     Message,
     Action,
@@ -895,7 +895,7 @@ pub enum RunTrigger {
 rt::string_enum!(RunTrigger { Message = "message", Action = "action" });
 #[cfg(feature = "tag-sessions")]
 /// What to do when the session already has an active run. `queue` (the default, non-interrupting): join the follow-up queue. `interrupt`: cancel the active run first.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RunningRunBehavior {
     Queue,
     Interrupt,
@@ -924,7 +924,7 @@ impl rt::wire::Known for RuntimeMessage {
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum RuntimeMessageRole {
     System,
     User,
@@ -1106,7 +1106,7 @@ impl rt::wire::Known for SessionQueue {
 }
 #[cfg(feature = "tag-sessions")]
 /// `running` while a run is active, else `idle`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SessionStatus {
     Idle,
     Running,
@@ -1290,7 +1290,7 @@ impl rt::wire::Known for TextPart {
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum TextPartType {
     Text,
     /// A value this crate does not know yet, kept verbatim.
@@ -1331,7 +1331,7 @@ impl rt::wire::Known for ToolCallEvent {
     }
 }
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ToolCallEventType {
     ToolCall,
     /// A value this crate does not know yet, kept verbatim.
@@ -1383,7 +1383,7 @@ impl rt::wire::Known for ToolCallPart {
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ToolCallPartType {
     ToolCall,
     /// A value this crate does not know yet, kept verbatim.
@@ -1424,7 +1424,7 @@ impl rt::wire::Known for ToolResultEvent {
     }
 }
 #[cfg(feature = "tag-streaming")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ToolResultEventType {
     ToolResult,
     /// A value this crate does not know yet, kept verbatim.
@@ -1476,7 +1476,7 @@ impl rt::wire::Known for ToolResultPart {
         feature = "tag-model-runtime-internal"
     )
 )]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ToolResultPartType {
     ToolResult,
     /// A value this crate does not know yet, kept verbatim.
@@ -1591,7 +1591,7 @@ impl rt::wire::Known for WorkspaceList {
 }
 #[cfg(feature = "tag-workspaces")]
 /// Lifecycle state.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum WorkspaceStatus {
     Provisioning,
     Ready,

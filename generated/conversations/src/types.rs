@@ -386,7 +386,7 @@ impl rt::wire::Known for ErrorBody {
     }
 }
 /// Stable, machine-readable error code. The set is shared by the whole RevEng.AI API; the conversation operations document INVALID_CONVERSATION_ID, CONVERSATION_NOT_FOUND, NO_ACTIVE_RUN, NO_PENDING_CONFIRMATION, INSUFFICIENT_CREDITS, RUN_ALREADY_ACTIVE, ACCESS_DENIED, BAD_REQUEST and UNAUTHORIZED.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorCode {
     AccessDenied,
     AlreadyExists,
@@ -529,7 +529,7 @@ impl rt::wire::Known for SseEventContextCompactedData {
     }
 }
 /// Event kind; always `CONTEXT_COMPACTED` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SseEventContextCompactedDataType {
     ContextCompacted,
     /// A value this crate does not know yet, kept verbatim.
@@ -560,7 +560,7 @@ impl rt::wire::Known for SseEventRunCancelledData {
     }
 }
 /// Event kind; always `RUN_CANCELLED` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SseEventRunCancelledDataType {
     RunCancelled,
     /// A value this crate does not know yet, kept verbatim.
@@ -589,7 +589,7 @@ impl rt::wire::Known for SseEventRunErrorData {
     }
 }
 /// Event kind; always `RUN_ERROR` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SseEventRunErrorDataType {
     RunError,
     /// A value this crate does not know yet, kept verbatim.
@@ -618,7 +618,7 @@ impl rt::wire::Known for SseEventRunFinishedData {
     }
 }
 /// Event kind; always `RUN_FINISHED` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SseEventRunFinishedDataType {
     RunFinished,
     /// A value this crate does not know yet, kept verbatim.
@@ -647,7 +647,7 @@ impl rt::wire::Known for SseEventRunStartedData {
     }
 }
 /// Event kind; always `RUN_STARTED` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SseEventRunStartedDataType {
     RunStarted,
     /// A value this crate does not know yet, kept verbatim.
@@ -676,7 +676,7 @@ impl rt::wire::Known for SseEventStepFinishedData {
     }
 }
 /// Event kind; always `STEP_FINISHED` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SseEventStepFinishedDataType {
     StepFinished,
     /// A value this crate does not know yet, kept verbatim.
@@ -705,7 +705,7 @@ impl rt::wire::Known for SseEventStepStartedData {
     }
 }
 /// Event kind; always `STEP_STARTED` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SseEventStepStartedDataType {
     StepStarted,
     /// A value this crate does not know yet, kept verbatim.
@@ -734,7 +734,7 @@ impl rt::wire::Known for SseEventTextMessageContentData {
     }
 }
 /// Event kind; always `TEXT_MESSAGE_CONTENT` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SseEventTextMessageContentDataType {
     TextMessageContent,
     /// A value this crate does not know yet, kept verbatim.
@@ -765,7 +765,7 @@ impl rt::wire::Known for SseEventTextMessageEndData {
     }
 }
 /// Event kind; always `TEXT_MESSAGE_END` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SseEventTextMessageEndDataType {
     TextMessageEnd,
     /// A value this crate does not know yet, kept verbatim.
@@ -794,7 +794,7 @@ impl rt::wire::Known for SseEventTextMessageStartData {
     }
 }
 /// Event kind; always `TEXT_MESSAGE_START` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SseEventTextMessageStartDataType {
     TextMessageStart,
     /// A value this crate does not know yet, kept verbatim.
@@ -825,7 +825,7 @@ impl rt::wire::Known for SseEventTitleUpdatedData {
     }
 }
 /// Event kind; always `TITLE_UPDATED` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SseEventTitleUpdatedDataType {
     TitleUpdated,
     /// A value this crate does not know yet, kept verbatim.
@@ -854,7 +854,7 @@ impl rt::wire::Known for SseEventToolCallArgsDeltaData {
     }
 }
 /// Event kind; always `TOOL_CALL_ARGS_DELTA` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SseEventToolCallArgsDeltaDataType {
     ToolCallArgsDelta,
     /// A value this crate does not know yet, kept verbatim.
@@ -885,7 +885,7 @@ impl rt::wire::Known for SseEventToolCallEndData {
     }
 }
 /// Event kind; always `TOOL_CALL_END` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SseEventToolCallEndDataType {
     ToolCallEnd,
     /// A value this crate does not know yet, kept verbatim.
@@ -914,7 +914,7 @@ impl rt::wire::Known for SseEventToolCallProgressData {
     }
 }
 /// Event kind; always `TOOL_CALL_PROGRESS` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SseEventToolCallProgressDataType {
     ToolCallProgress,
     /// A value this crate does not know yet, kept verbatim.
@@ -945,7 +945,7 @@ impl rt::wire::Known for SseEventToolCallResultData {
     }
 }
 /// Event kind; always `TOOL_CALL_RESULT` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SseEventToolCallResultDataType {
     ToolCallResult,
     /// A value this crate does not know yet, kept verbatim.
@@ -974,7 +974,7 @@ impl rt::wire::Known for SseEventToolCallStartData {
     }
 }
 /// Event kind; always `TOOL_CALL_START` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SseEventToolCallStartDataType {
     ToolCallStart,
     /// A value this crate does not know yet, kept verbatim.
@@ -1004,7 +1004,7 @@ impl rt::wire::Known for SseEventToolConfirmationRequiredData {
     }
 }
 /// Event kind; always `TOOL_CONFIRMATION_REQUIRED` for this payload (the SSE `event:` field carries the same name).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum SseEventToolConfirmationRequiredDataType {
     ToolConfirmationRequired,
     /// A value this crate does not know yet, kept verbatim.

@@ -51,7 +51,7 @@ impl rt::wire::Known for AiAgentEventsExecuteAsyncRequest {
     }
 }
 /// Which of the two notification targets (`event_source_target` or `webhook_target`) is used.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum AiAgentEventsExecuteAsyncRequestTarget {
     EventSourceTarget,
     WebhookTarget,
@@ -117,7 +117,7 @@ impl rt::wire::Known for ErrorArtifactAlreadyAttachedToAParent {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorArtifactAlreadyAttachedToAParentType {
     ArtifactAlreadyAttachedToAParent,
     /// A value this crate does not know yet, kept verbatim.
@@ -145,7 +145,7 @@ impl rt::wire::Known for ErrorBadRequest {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorBadRequestType {
     BadRequest,
     /// A value this crate does not know yet, kept verbatim.
@@ -181,7 +181,7 @@ impl rt::wire::Known for ErrorDevOrgDeactivated {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorDevOrgDeactivatedType {
     DevOrgDeactivated,
     /// A value this crate does not know yet, kept verbatim.
@@ -210,7 +210,7 @@ impl rt::wire::Known for ErrorForbidden {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorForbiddenType {
     Forbidden,
     /// A value this crate does not know yet, kept verbatim.
@@ -237,7 +237,7 @@ impl rt::wire::Known for ErrorInternalError {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorInternalErrorType {
     InternalError,
     /// A value this crate does not know yet, kept verbatim.
@@ -264,7 +264,7 @@ impl rt::wire::Known for ErrorInvalidApiVersion {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorInvalidApiVersionType {
     InvalidApiVersion,
     /// A value this crate does not know yet, kept verbatim.
@@ -298,7 +298,7 @@ impl rt::wire::Known for ErrorInvalidEnumValue {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorInvalidEnumValueType {
     InvalidEnumValue,
     /// A value this crate does not know yet, kept verbatim.
@@ -325,7 +325,7 @@ impl rt::wire::Known for ErrorInvalidField {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorInvalidFieldType {
     InvalidField,
     /// A value this crate does not know yet, kept verbatim.
@@ -352,7 +352,7 @@ impl rt::wire::Known for ErrorInvalidId {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorInvalidIdType {
     InvalidId,
     /// A value this crate does not know yet, kept verbatim.
@@ -401,7 +401,7 @@ rt::serde_struct!(
     ErrorMissingDependencyDependency { 0 field_name = "field_name" required, 1
     field_value = "field_value" required }
 );
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorMissingDependencyType {
     MissingDependency,
     /// A value this crate does not know yet, kept verbatim.
@@ -430,7 +430,7 @@ impl rt::wire::Known for ErrorMissingRequiredField {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorMissingRequiredFieldType {
     MissingRequiredField,
     /// A value this crate does not know yet, kept verbatim.
@@ -796,7 +796,7 @@ impl rt::wire::Known for ErrorNotFound {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorNotFoundType {
     NotFound,
     /// A value this crate does not know yet, kept verbatim.
@@ -821,7 +821,7 @@ impl rt::wire::Known for ErrorParseError {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorParseErrorType {
     ParseError,
     /// A value this crate does not know yet, kept verbatim.
@@ -848,7 +848,7 @@ impl rt::wire::Known for ErrorRequestEntityTooLarge {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorRequestEntityTooLargeType {
     RequestEntityTooLarge,
     /// A value this crate does not know yet, kept verbatim.
@@ -875,7 +875,7 @@ impl rt::wire::Known for ErrorServiceUnavailable {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorServiceUnavailableType {
     ServiceUnavailable,
     /// A value this crate does not know yet, kept verbatim.
@@ -904,7 +904,7 @@ impl rt::wire::Known for ErrorTooManyRequests {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorTooManyRequestsType {
     TooManyRequests,
     /// A value this crate does not know yet, kept verbatim.
@@ -929,7 +929,7 @@ impl rt::wire::Known for ErrorUnauthenticated {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorUnauthenticatedType {
     Unauthenticated,
     /// A value this crate does not know yet, kept verbatim.
@@ -956,7 +956,7 @@ impl rt::wire::Known for ErrorUnexpectedIdType {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorUnexpectedIdTypeType {
     UnexpectedIdType,
     /// A value this crate does not know yet, kept verbatim.
@@ -993,7 +993,7 @@ impl rt::wire::Known for ErrorUnexpectedJsonType {
         )
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorUnexpectedJsonTypeType {
     Array,
     Bool,
@@ -1008,7 +1008,7 @@ rt::string_enum!(
     ErrorUnexpectedJsonTypeType { Array = "array", Bool = "bool", Null = "null", Number =
     "number", Object = "object", String = "string" }
 );
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorUnexpectedJsonTypeType2 {
     UnexpectedJsonType,
     /// A value this crate does not know yet, kept verbatim.
@@ -1042,7 +1042,7 @@ impl rt::wire::Known for ErrorValueNotPermitted {
         rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum ErrorValueNotPermittedType {
     ValueNotPermitted,
     /// A value this crate does not know yet, kept verbatim.

@@ -92,6 +92,31 @@ fn enums_with_awkward_values() -> TestResult {
 }
 
 #[test]
+fn enums_compare_hash_and_sort_by_wire_value() {
+    use enums::EventKind;
+    use std::collections::HashSet;
+
+    // Sorted as their strings: "" < "1st" < "RUN_STARTED" < "a.b" < "tool-call".
+    let mut kinds = [
+        EventKind::ToolCall,
+        EventKind::AB,
+        EventKind::RunStarted,
+        EventKind::V1st,
+        EventKind::Empty,
+    ];
+    kinds.sort();
+    let wire: Vec<&str> = kinds.iter().map(EventKind::as_str).collect();
+    assert_eq!(wire, ["", "1st", "RUN_STARTED", "a.b", "tool-call"]);
+    assert!(EventKind::Unknown("ZZZ".into()) > EventKind::RunStarted);
+
+    // An `Unknown` holding a listed value (which decoding never makes) is that value.
+    assert_eq!(EventKind::Unknown("a.b".into()), EventKind::AB);
+    assert_ne!(EventKind::Unknown("b.a".into()), EventKind::AB);
+    let set: HashSet<EventKind> = [EventKind::AB, EventKind::Unknown("a.b".into())].into();
+    assert_eq!(set.len(), 1);
+}
+
+#[test]
 fn tagged_unions_dispatch_on_the_tag() -> TestResult {
     let (event, encoded) =
         roundtrip::<unions::Event>(json!({"type": "text_delta", "delta": "hi"}))?;

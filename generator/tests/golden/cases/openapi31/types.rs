@@ -33,14 +33,14 @@ impl rt::wire::Known for Message {
         )
     }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum MessageKind {
     Message,
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
 rt::string_enum!(MessageKind { Message = "message" });
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub enum MessageRole {
     User,
     Assistant,

@@ -629,10 +629,7 @@ fn compile_rows(env: &Env, label: &str, spec: &Path, peers: &[Peer]) -> Result<V
         eprintln!("bench:   cargo check of {name}");
         let krate = compile::Crate::new(&env.root, dir.clone(), &name, check_target.clone())?;
         let lines = compile::rust_lines(&dir.join("src"));
-        let check = match krate.warm(&[])? {
-            Ok(()) => krate.clean_check(&[])?,
-            Err(e) => Err(e),
-        };
+        let check = krate.warm_check(&[])?;
         let tag = (tool == "oagen" && check.is_ok())
             .then(|| krate.tag_check(spec))
             .transpose()?;

@@ -80,7 +80,7 @@ impl Crate {
 
     /// Builds the crate's dependencies (with `extra` arguments: features) by checking it with
     /// an empty lib.rs.
-    pub fn warm(&self, extra: &[&str]) -> Result<std::result::Result<(), String>> {
+    fn warm(&self, extra: &[&str]) -> Result<std::result::Result<(), String>> {
         let krate = self.name.as_str();
         let lib = self.dir.join("src/lib.rs");
         let real = std::fs::read_to_string(&lib)?;
@@ -98,7 +98,7 @@ impl Crate {
     }
 
     /// Seconds of a `cargo check -p <crate>` (with `extra` arguments) after `cargo clean -p`.
-    pub fn clean_check(&self, extra: &[&str]) -> Result<std::result::Result<f64, String>> {
+    fn clean_check(&self, extra: &[&str]) -> Result<std::result::Result<f64, String>> {
         let krate = self.name.as_str();
         let (ok, stderr) = self.cargo(&["clean", "--quiet", "-p", krate])?;
         if !ok {
@@ -133,11 +133,16 @@ impl Crate {
         if !self.features()?.iter().any(|f| f == "server") {
             return Ok(None);
         }
-        let with_server = ["--features", "server"];
-        Ok(Some(match self.warm(&with_server)? {
-            Ok(()) => self.clean_check(&with_server)?,
-            Err(e) => Err(e),
-        }))
+        self.warm_check(&["--features", "server"]).map(Some)
+    }
+
+    /// [`warm`](Self::warm), then [`clean_check`](Self::clean_check), with the same `extra`
+    /// arguments, so only the crate itself is timed whatever its features pull in.
+    pub fn warm_check(&self, extra: &[&str]) -> Result<std::result::Result<f64, String>> {
+        match self.warm(extra)? {
+            Ok(()) => self.clean_check(extra),
+            Err(e) => Ok(Err(e)),
+        }
     }
 
     /// The per-tag check of our crate, generated from `spec`.
@@ -163,14 +168,13 @@ impl Crate {
             .collect();
         sized.sort();
         let (operations, feature) = sized[sized.len() / 2];
-        let mut wanted: Vec<&str> = ["client"]
-            .into_iter()
-            .filter(|f| features.iter().any(|g| g == f))
-            .collect();
-        wanted.push(feature);
-        let list = wanted.join(",");
+        let list = if features.iter().any(|f| f == "client") {
+            format!("client,{feature}")
+        } else {
+            feature.clone()
+        };
         Ok(
-            match self.clean_check(&["--no-default-features", "--features", &list])? {
+            match self.warm_check(&["--no-default-features", "--features", &list])? {
                 Ok(secs) => TagCheck::Measured {
                     features: list.clone(),
                     operations,

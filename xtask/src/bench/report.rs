@@ -26,6 +26,18 @@ pub(super) struct Report<'a> {
     pub(super) took: std::time::Duration,
 }
 
+/// Whether a bar is met: every part must hold ("yes"); a part that failed makes it "**no**",
+/// and otherwise a part not measured leaves it "n/a".
+fn met(parts: &[Option<bool>]) -> &'static str {
+    if parts.contains(&Some(false)) {
+        "**no**"
+    } else if parts.iter().all(|p| *p == Some(true)) {
+        "yes"
+    } else {
+        "n/a"
+    }
+}
+
 fn secs(s: f64) -> String {
     if s < 1.0 {
         format!("{:.0} ms", s * 1e3)
@@ -116,16 +128,6 @@ impl Report<'_> {
             "| measurement | ours | best peer | ours / peer | bar | met |"
         )?;
         writeln!(s, "|---|---:|---:|---:|---|---|")?;
-        // Every part of a bar must hold; a part not measured leaves it "n/a".
-        let met = |parts: &[Option<bool>]| {
-            if parts.iter().any(Option::is_none) {
-                "n/a"
-            } else if parts.iter().all(|p| *p == Some(true)) {
-                "yes"
-            } else {
-                "**no**"
-            }
-        };
         let peer_ratio = |row: &GenRow| {
             row.best_peer()
                 .map(|(_, shared)| shared.ours_secs / shared.peer_secs)
@@ -671,4 +673,18 @@ fn today() -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::met;
+
+    #[test]
+    fn a_bar_is_met_only_when_every_part_holds() {
+        assert_eq!(met(&[Some(true), Some(true)]), "yes");
+        assert_eq!(met(&[Some(true), Some(false)]), "**no**");
+        assert_eq!(met(&[None, Some(false)]), "**no**");
+        assert_eq!(met(&[Some(true), None]), "n/a");
+        assert_eq!(met(&[]), "yes");
+    }
 }

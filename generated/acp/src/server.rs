@@ -1292,16 +1292,15 @@ static NOT_NULL: &rt::server::NotNull = &[
     ("Message", &["id", "metadata"]),
     ("MessageContentArrayItemMessageAnyBlock", &["metadata"]),
     ("MessageContentArrayItemMessageTextBlock", &["metadata"]),
+    ("RunCreateConfig", &["tags", "recursion_limit", "configurable"]),
     (
         "RunCreateStateful",
         &["agent_id", "input", "metadata", "config", "webhook", "after_seconds"],
     ),
-    ("RunCreateStatefulConfig", &["tags", "recursion_limit", "configurable"]),
     (
         "RunCreateStateless",
         &["agent_id", "input", "metadata", "config", "webhook", "after_seconds"],
     ),
-    ("RunCreateStatelessConfig", &["tags", "recursion_limit", "configurable"]),
     ("RunSearchRequest", &["agent_id", "status", "metadata"]),
     ("ThreadCreate", &["thread_id", "metadata"]),
     ("ThreadPatch", &["checkpoint", "metadata", "values", "messages"]),

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 #[cfg(
     any(
         feature = "tag-agents",
-        feature = "tag-stateless-runs",
         feature = "tag-thread-runs",
+        feature = "tag-stateless-runs",
         feature = "tag-threads",
         feature = "unused-types"
     )
@@ -199,18 +199,8 @@ rt::serde_struct!(
 );
 #[cfg(feature = "tag-stateless-runs")]
 /// Action
-#[derive(Clone, Debug)]
-pub enum CancelStatelessRunAction {
-    Interrupt,
-    Rollback,
-    /// A value this crate does not know yet, kept verbatim.
-    Unknown(String),
-}
-#[cfg(feature = "tag-stateless-runs")]
-rt::string_enum!(
-    CancelStatelessRunAction { Interrupt = "interrupt", Rollback = "rollback" }
-);
-#[cfg(feature = "tag-thread-runs")]
+pub type CancelStatelessRunAction = CancelThreadRunAction;
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Action
 #[derive(Clone, Debug)]
 pub enum CancelThreadRunAction {
@@ -219,7 +209,7 @@ pub enum CancelThreadRunAction {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-#[cfg(feature = "tag-thread-runs")]
+#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 rt::string_enum!(
     CancelThreadRunAction { Interrupt = "interrupt", Rollback = "rollback" }
 );
@@ -667,7 +657,13 @@ impl rt::wire::Known for RunCreate {
         )
     }
 }
-#[cfg(feature = "unused-types")]
+#[cfg(
+    any(
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs",
+        feature = "unused-types"
+    )
+)]
 /// Config
 ///
 /// The configuration for the agent.
@@ -677,12 +673,24 @@ pub struct RunCreateConfig {
     pub recursion_limit: Option<i64>,
     pub configurable: Option<ConfigSchema>,
 }
-#[cfg(feature = "unused-types")]
+#[cfg(
+    any(
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs",
+        feature = "unused-types"
+    )
+)]
 rt::serde_struct!(
     RunCreateConfig { 0 tags = "tags" optional, 1 recursion_limit = "recursion_limit"
     optional, 2 configurable = "configurable" optional }
 );
-#[cfg(feature = "unused-types")]
+#[cfg(
+    any(
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs",
+        feature = "unused-types"
+    )
+)]
 /// Multitask Strategy
 ///
 /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
@@ -695,12 +703,24 @@ pub enum RunCreateMultitaskStrategy {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-#[cfg(feature = "unused-types")]
+#[cfg(
+    any(
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs",
+        feature = "unused-types"
+    )
+)]
 rt::string_enum!(
     RunCreateMultitaskStrategy { Reject = "reject", Rollback = "rollback", Interrupt =
     "interrupt", Enqueue = "enqueue" }
 );
-#[cfg(feature = "unused-types")]
+#[cfg(
+    any(
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs",
+        feature = "unused-types"
+    )
+)]
 /// On Disconnect
 ///
 /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
@@ -711,7 +731,13 @@ pub enum RunCreateOnDisconnect {
     /// A value this crate does not know yet, kept verbatim.
     Unknown(String),
 }
-#[cfg(feature = "unused-types")]
+#[cfg(
+    any(
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs",
+        feature = "unused-types"
+    )
+)]
 rt::string_enum!(RunCreateOnDisconnect { Cancel = "cancel", Continue = "continue" });
 #[cfg(feature = "tag-thread-runs")]
 /// Payload for creating a stateful run.
@@ -782,17 +808,7 @@ impl rt::wire::Known for RunCreateStateful {
 /// Config
 ///
 /// The configuration for the agent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RunCreateStatefulConfig {
-    pub tags: Option<Vec<String>>,
-    pub recursion_limit: Option<i64>,
-    pub configurable: Option<ConfigSchema>,
-}
-#[cfg(feature = "tag-thread-runs")]
-rt::serde_struct!(
-    RunCreateStatefulConfig { 0 tags = "tags" optional, 1 recursion_limit =
-    "recursion_limit" optional, 2 configurable = "configurable" optional }
-);
+pub type RunCreateStatefulConfig = RunCreateConfig;
 #[cfg(feature = "tag-thread-runs")]
 /// If Not Exists
 ///
@@ -810,54 +826,17 @@ rt::string_enum!(RunCreateStatefulIfNotExists { Create = "create", Reject = "rej
 /// Multitask Strategy
 ///
 /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
-#[derive(Clone, Debug)]
-pub enum RunCreateStatefulMultitaskStrategy {
-    Reject,
-    Rollback,
-    Interrupt,
-    Enqueue,
-    /// A value this crate does not know yet, kept verbatim.
-    Unknown(String),
-}
-#[cfg(feature = "tag-thread-runs")]
-rt::string_enum!(
-    RunCreateStatefulMultitaskStrategy { Reject = "reject", Rollback = "rollback",
-    Interrupt = "interrupt", Enqueue = "enqueue" }
-);
+pub type RunCreateStatefulMultitaskStrategy = RunCreateMultitaskStrategy;
 #[cfg(feature = "tag-thread-runs")]
 /// On Disconnect
 ///
 /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
-#[derive(Clone, Debug)]
-pub enum RunCreateStatefulOnDisconnect {
-    Cancel,
-    Continue,
-    /// A value this crate does not know yet, kept verbatim.
-    Unknown(String),
-}
-#[cfg(feature = "tag-thread-runs")]
-rt::string_enum!(
-    RunCreateStatefulOnDisconnect { Cancel = "cancel", Continue = "continue" }
-);
+pub type RunCreateStatefulOnDisconnect = RunCreateOnDisconnect;
 #[cfg(feature = "tag-thread-runs")]
 /// Stream Mode
 ///
 /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum RunCreateStatefulStreamMode {
-    StreamingMode(StreamingMode),
-    Array(Vec<StreamingMode>),
-}
-#[cfg(feature = "tag-thread-runs")]
-impl rt::wire::Known for RunCreateStatefulStreamMode {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::StreamingMode(inner) => rt::wire::Known::first_unknown(inner, pointer),
-            Self::Array(inner) => rt::wire::Known::first_unknown(inner, pointer),
-        }
-    }
-}
+pub type RunCreateStatefulStreamMode = RunCreateStreamMode;
 #[cfg(feature = "tag-stateless-runs")]
 /// Payload for creating a stateless run.
 #[derive(Clone, Debug, PartialEq)]
@@ -924,35 +903,12 @@ impl rt::wire::Known for RunCreateStateless {
 /// Config
 ///
 /// The configuration for the agent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RunCreateStatelessConfig {
-    pub tags: Option<Vec<String>>,
-    pub recursion_limit: Option<i64>,
-    pub configurable: Option<ConfigSchema>,
-}
-#[cfg(feature = "tag-stateless-runs")]
-rt::serde_struct!(
-    RunCreateStatelessConfig { 0 tags = "tags" optional, 1 recursion_limit =
-    "recursion_limit" optional, 2 configurable = "configurable" optional }
-);
+pub type RunCreateStatelessConfig = RunCreateConfig;
 #[cfg(feature = "tag-stateless-runs")]
 /// Multitask Strategy
 ///
 /// Multitask strategy to use. Must be one of 'reject', 'interrupt', 'rollback', or 'enqueue'.
-#[derive(Clone, Debug)]
-pub enum RunCreateStatelessMultitaskStrategy {
-    Reject,
-    Rollback,
-    Interrupt,
-    Enqueue,
-    /// A value this crate does not know yet, kept verbatim.
-    Unknown(String),
-}
-#[cfg(feature = "tag-stateless-runs")]
-rt::string_enum!(
-    RunCreateStatelessMultitaskStrategy { Reject = "reject", Rollback = "rollback",
-    Interrupt = "interrupt", Enqueue = "enqueue" }
-);
+pub type RunCreateStatelessMultitaskStrategy = RunCreateMultitaskStrategy;
 #[cfg(feature = "tag-stateless-runs")]
 /// On Completion
 ///
@@ -970,37 +926,19 @@ rt::string_enum!(RunCreateStatelessOnCompletion { Delete = "delete", Keep = "kee
 /// On Disconnect
 ///
 /// The disconnect mode to use. Must be one of 'cancel' or 'continue'.
-#[derive(Clone, Debug)]
-pub enum RunCreateStatelessOnDisconnect {
-    Cancel,
-    Continue,
-    /// A value this crate does not know yet, kept verbatim.
-    Unknown(String),
-}
-#[cfg(feature = "tag-stateless-runs")]
-rt::string_enum!(
-    RunCreateStatelessOnDisconnect { Cancel = "cancel", Continue = "continue" }
-);
+pub type RunCreateStatelessOnDisconnect = RunCreateOnDisconnect;
 #[cfg(feature = "tag-stateless-runs")]
 /// Stream Mode
 ///
 /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum RunCreateStatelessStreamMode {
-    StreamingMode(StreamingMode),
-    Array(Vec<StreamingMode>),
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl rt::wire::Known for RunCreateStatelessStreamMode {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        match self {
-            Self::StreamingMode(inner) => rt::wire::Known::first_unknown(inner, pointer),
-            Self::Array(inner) => rt::wire::Known::first_unknown(inner, pointer),
-        }
-    }
-}
-#[cfg(feature = "unused-types")]
+pub type RunCreateStatelessStreamMode = RunCreateStreamMode;
+#[cfg(
+    any(
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs",
+        feature = "unused-types"
+    )
+)]
 /// Stream Mode
 ///
 /// If populated, indicates that the client requests to stream results with the specified streaming mode(s). The requested streaming mode(s) must be one or more of those supported by the agent as declared in agent ACP descriptor  under `specs.capabilities`
@@ -1010,7 +948,13 @@ pub enum RunCreateStreamMode {
     StreamingMode(StreamingMode),
     Array(Vec<StreamingMode>),
 }
-#[cfg(feature = "unused-types")]
+#[cfg(
+    any(
+        feature = "tag-thread-runs",
+        feature = "tag-stateless-runs",
+        feature = "unused-types"
+    )
+)]
 impl rt::wire::Known for RunCreateStreamMode {
     fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
         match self {
@@ -1709,20 +1653,7 @@ rt::string_enum!(
 /// Status
 ///
 /// The status of the thread.
-#[derive(Clone, Debug)]
-pub enum ThreadStatus2 {
-    Idle,
-    Busy,
-    Interrupted,
-    Error,
-    /// A value this crate does not know yet, kept verbatim.
-    Unknown(String),
-}
-#[cfg(feature = "tag-threads")]
-rt::string_enum!(
-    ThreadStatus2 { Idle = "idle", Busy = "busy", Interrupted = "interrupted", Error =
-    "error" }
-);
+pub type ThreadStatus2 = ThreadStatus;
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Partial result provided as value through streaming.
 #[derive(Clone, Debug, PartialEq)]
@@ -1761,14 +1692,7 @@ impl rt::wire::Known for ValueRunErrorUpdate {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
-#[derive(Clone, Debug)]
-pub enum ValueRunErrorUpdateType {
-    Error,
-    /// A value this crate does not know yet, kept verbatim.
-    Unknown(String),
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-rt::string_enum!(ValueRunErrorUpdateType { Error = "error" });
+pub type ValueRunErrorUpdateType = RunErrorType;
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Partial result provided as value through streaming.
 #[derive(Clone, Debug, PartialEq)]
@@ -1799,14 +1723,7 @@ impl rt::wire::Known for ValueRunInterruptUpdate {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
-#[derive(Clone, Debug)]
-pub enum ValueRunInterruptUpdateType {
-    Interrupt,
-    /// A value this crate does not know yet, kept verbatim.
-    Unknown(String),
-}
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-rt::string_enum!(ValueRunInterruptUpdateType { Interrupt = "interrupt" });
+pub type ValueRunInterruptUpdateType = RunInterruptType;
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Partial result provided as value through streaming.
 #[derive(Clone, Debug, PartialEq)]

@@ -2276,7 +2276,7 @@ impl HealthCheckRequest {
 )]
 static NOT_NULL: &rt::server::NotNull = &[
     ("AgentCreate", &["skills", "tools", "metadata"]),
-    ("AgentUpdate", &["name", "model", "skills", "tools", "metadata"]),
+    ("AgentSpec", &["name", "model", "skills", "tools", "metadata"]),
     ("CreateSessionRequest", &["metadata"]),
     ("EnvironmentInput", &["packages", "env"]),
     ("EvalCreate", &["name"]),

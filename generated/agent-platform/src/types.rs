@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 #[cfg(
     any(
         feature = "tag-agents",
-        feature = "unused-types",
         feature = "tag-api-keys",
         feature = "tag-console",
         feature = "tag-sessions",
@@ -17,7 +16,8 @@ use serde::{Deserialize, Serialize};
         feature = "tag-providers",
         feature = "tag-integrations",
         feature = "tag-evals",
-        feature = "tag-health"
+        feature = "tag-health",
+        feature = "unused-types"
     )
 )]
 use crate::rt;
@@ -113,7 +113,7 @@ pub struct AgentPage {
 rt::serde_struct!(
     AgentPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
 );
-#[cfg(feature = "unused-types")]
+#[cfg(feature = "tag-agents")]
 /// The user-settable part of an agent's configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AgentSpec {
@@ -132,13 +132,13 @@ pub struct AgentSpec {
     pub max_turns: i64,
     pub metadata: Option<Metadata>,
 }
-#[cfg(feature = "unused-types")]
+#[cfg(feature = "tag-agents")]
 impl AgentSpec {
     fn default_max_turns() -> i64 {
         50
     }
 }
-#[cfg(feature = "unused-types")]
+#[cfg(feature = "tag-agents")]
 rt::serde_struct!(
     AgentSpec { 0 name = "name" optional, 1 description = "description" nullable, 2 model
     = "model" optional, 3 system_prompt = "system_prompt" nullable, 4 environment_id =
@@ -148,37 +148,7 @@ rt::serde_struct!(
 );
 #[cfg(feature = "tag-agents")]
 /// Body of update_agent; any subset of the settable fields. Bumps the version.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AgentUpdate {
-    pub name: Option<String>,
-    pub description: Option<Option<String>>,
-    /// Model to run, as `<provider id>/<model>` or a model name of a configured provider.
-    pub model: Option<String>,
-    pub system_prompt: Option<Option<String>>,
-    /// Environment the agent's sessions run in; null for the default.
-    pub environment_id: Option<Option<String>>,
-    /// IDs of the skills the agent may use.
-    pub skills: Option<Vec<String>>,
-    /// Names of the built-in tools the agent may call.
-    pub tools: Option<Vec<String>>,
-    /// Upper bound on model turns per session before it stops.
-    pub max_turns: i64,
-    pub metadata: Option<Metadata>,
-}
-#[cfg(feature = "tag-agents")]
-impl AgentUpdate {
-    fn default_max_turns() -> i64 {
-        50
-    }
-}
-#[cfg(feature = "tag-agents")]
-rt::serde_struct!(
-    AgentUpdate { 0 name = "name" optional, 1 description = "description" nullable, 2
-    model = "model" optional, 3 system_prompt = "system_prompt" nullable, 4
-    environment_id = "environment_id" nullable, 5 skills = "skills" optional, 6 tools =
-    "tools" optional, 7 max_turns = "max_turns" default(AgentUpdate::default_max_turns),
-    8 metadata = "metadata" optional }
-);
+pub type AgentUpdate = AgentSpec;
 #[cfg(feature = "tag-api-keys")]
 /// An API key's metadata (never its value).
 #[derive(Clone, Debug, PartialEq)]
@@ -392,18 +362,7 @@ impl rt::wire::Known for EnvironmentConfig {
 }
 #[cfg(feature = "tag-environments")]
 /// Outbound network access of the sandbox.
-#[derive(Clone, Debug)]
-pub enum EnvironmentConfigNetwork {
-    None,
-    Restricted,
-    Full,
-    /// A value this crate does not know yet, kept verbatim.
-    Unknown(String),
-}
-#[cfg(feature = "tag-environments")]
-rt::string_enum!(
-    EnvironmentConfigNetwork { None = "none", Restricted = "restricted", Full = "full" }
-);
+pub type EnvironmentConfigNetwork = EnvironmentInputNetwork;
 #[cfg(feature = "tag-environments")]
 /// An environment's settable configuration (fields filled in; the seed only names EnvironmentConfig).
 #[derive(Clone, Debug, PartialEq)]
@@ -766,20 +725,7 @@ rt::serde_struct!(
     "session_id" nullable }
 );
 #[cfg(feature = "tag-evals")]
-#[derive(Clone, Debug)]
-pub enum EvalRunResultsStatus {
-    Queued,
-    Running,
-    Completed,
-    Failed,
-    /// A value this crate does not know yet, kept verbatim.
-    Unknown(String),
-}
-#[cfg(feature = "tag-evals")]
-rt::string_enum!(
-    EvalRunResultsStatus { Queued = "queued", Running = "running", Completed =
-    "completed", Failed = "failed" }
-);
+pub type EvalRunResultsStatus = EvalRunStatus;
 #[cfg(feature = "tag-evals")]
 #[derive(Clone, Debug)]
 pub enum EvalRunStatus {
@@ -898,15 +844,7 @@ impl rt::wire::Known for InputMessageContent {
 }
 #[cfg(feature = "tag-sessions")]
 /// Author of the message; `assistant` seeds earlier history.
-#[derive(Clone, Debug)]
-pub enum InputMessageRole {
-    User,
-    Assistant,
-    /// A value this crate does not know yet, kept verbatim.
-    Unknown(String),
-}
-#[cfg(feature = "tag-sessions")]
-rt::string_enum!(InputMessageRole { User = "user", Assistant = "assistant" });
+pub type InputMessageRole = MessageRole;
 #[cfg(feature = "tag-integrations")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Integration {
@@ -1187,15 +1125,7 @@ impl rt::wire::Known for MessageStartedEvent {
     }
 }
 #[cfg(feature = "tag-sessions")]
-#[derive(Clone, Debug)]
-pub enum MessageStartedEventRole {
-    User,
-    Assistant,
-    /// A value this crate does not know yet, kept verbatim.
-    Unknown(String),
-}
-#[cfg(feature = "tag-sessions")]
-rt::string_enum!(MessageStartedEventRole { User = "user", Assistant = "assistant" });
+pub type MessageStartedEventRole = MessageRole;
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug)]
 pub enum MessageStartedEventType {
@@ -1205,14 +1135,7 @@ pub enum MessageStartedEventType {
 }
 #[cfg(feature = "tag-sessions")]
 rt::string_enum!(MessageStartedEventType { MessageStarted = "message.started" });
-#[cfg(
-    any(
-        feature = "tag-agents",
-        feature = "tag-sessions",
-        feature = "tag-memory",
-        feature = "unused-types"
-    )
-)]
+#[cfg(any(feature = "tag-agents", feature = "tag-sessions", feature = "tag-memory"))]
 /// Free-form string labels.
 pub type Metadata = std::collections::BTreeMap<String, String>;
 #[cfg(feature = "tag-providers")]

@@ -247,6 +247,7 @@ pub(super) fn finish(api: &mut Api) {
     break_alias_cycles(api);
     box_cycles(api);
     sort_types(api);
+    super::dedupe::merge_same_shapes(api);
 }
 
 fn resolve_defaults(api: &mut Api) {

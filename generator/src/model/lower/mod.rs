@@ -12,12 +12,14 @@
 //! 3. Drain the reserved-but-undefined types.
 //! 4. Finish (`finish.rs`): resolve enum defaults, break cycles with `Box` or newtypes, sort
 //!    types by name and renumber.
+//! 5. Merge types of the same shape (`dedupe.rs`): one is emitted, the others become aliases.
 //!
 //! Invariants: lower decides, emit prints. Everything unsupported becomes a located error or a
 //! recorded [`Degradation`] here; nothing in `emit` second-guesses the model.
 //!
 //! Tests: this module's tests lower small documents; `generator/tests/golden.rs` covers the rest.
 
+mod dedupe;
 mod finish;
 mod operation;
 mod schema;

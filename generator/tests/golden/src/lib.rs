@@ -24,6 +24,9 @@ pub mod openapi31;
 #[path = "../cases/recursion/types.rs"]
 pub mod recursion;
 #[rustfmt::skip]
+#[path = "../cases/shapes/types.rs"]
+pub mod shapes;
+#[rustfmt::skip]
 #[path = "../cases/structs/types.rs"]
 pub mod structs;
 #[rustfmt::skip]

@@ -1,7 +1,9 @@
 //! Real JSON through the generated golden types: what a server sends must decode, and what the
 //! types encode must be what the spec describes.
 
-use golden_types::{all_of, enums, formats, maps, names, openapi31, recursion, structs, unions};
+use golden_types::{
+    all_of, enums, formats, maps, names, openapi31, recursion, shapes, structs, unions,
+};
 use serde_json::{Value, json};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -275,5 +277,41 @@ fn openapi_31_constructs() -> TestResult {
     );
     assert!(matches!(m.parent, Some(Some(ref p)) if p.content.as_deref() == Some("hi")));
     assert_eq!(m.data.as_ref().map(|d| d.0.clone()), Some(vec![1, 2]));
+    Ok(())
+}
+
+#[test]
+fn schemas_of_one_shape_are_one_type() -> TestResult {
+    use golden_types::rt::wire::Known;
+    // The product's inline `recurring` object has the price's fields: the same type, so a value
+    // of one is a value of the other.
+    let (product, encoded) = roundtrip::<shapes::Product>(json!({
+        "tax_behavior": "inclusive",
+        "recurring": {"interval": "month", "count": 2},
+        "schedule": {"interval": "day"}
+    }))?;
+    let recurring: Option<shapes::PriceRecurring> = product.recurring.clone();
+    let price = shapes::Price {
+        amount: 5,
+        tax_behavior: product.tax_behavior.clone(),
+        recurring,
+    };
+    assert_eq!(price.tax_behavior, Some(shapes::TaxBehavior::Inclusive));
+    assert_eq!(
+        serde_json::to_value(&price)?,
+        json!({"amount": 5, "tax_behavior": "inclusive", "recurring": {"interval": "month", "count": 2}})
+    );
+    assert_eq!(encoded["schedule"], json!({"interval": "day"}));
+    // An enum reached through an alias is still checked for values the spec does not list.
+    let odd: shapes::Product = serde_json::from_value(
+        json!({"schedule": {"interval": "year"}, "tax_behavior": "exclusive"}),
+    )?;
+    assert_eq!(
+        odd.first_unknown(""),
+        Some(("/schedule/interval".to_owned(), "year".to_owned()))
+    );
+    // Self-similar recursive schemas stay apart (merging starts from the leaves).
+    let tree: shapes::Tree = serde_json::from_value(json!({"children": [{"children": []}]}))?;
+    assert_eq!(tree.children.map(|c| c.len()), Some(1));
     Ok(())
 }

@@ -607,23 +607,29 @@ impl SearchAgentsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`SearchAgentsOk`] or [`SearchAgentsError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<SearchAgentsOk, rt::client::Error<SearchAgentsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<SearchAgentsOk, rt::client::Error<SearchAgentsError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<SearchAgentsOk>,
-        rt::client::Error<SearchAgentsError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<SearchAgentsOk>,
+            rt::client::Error<SearchAgentsError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::client::Operation for SearchAgentsBuilder {
+    type Ok = SearchAgentsOk;
+    type Error = SearchAgentsError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<SearchAgentsError>> {
@@ -659,11 +665,9 @@ impl SearchAgentsBuilder {
 #[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for SearchAgentsBuilder {
     type Output = Result<SearchAgentsOk, rt::client::Error<SearchAgentsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -683,23 +687,29 @@ impl GetAgentByIdBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetAgentByIdOk`] or [`GetAgentByIdError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<GetAgentByIdOk, rt::client::Error<GetAgentByIdError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<GetAgentByIdOk, rt::client::Error<GetAgentByIdError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<GetAgentByIdOk>,
-        rt::client::Error<GetAgentByIdError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<GetAgentByIdOk>,
+            rt::client::Error<GetAgentByIdError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::client::Operation for GetAgentByIdBuilder {
+    type Ok = GetAgentByIdOk;
+    type Error = GetAgentByIdError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<GetAgentByIdError>> {
@@ -731,11 +741,9 @@ impl GetAgentByIdBuilder {
 #[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for GetAgentByIdBuilder {
     type Output = Result<GetAgentByIdOk, rt::client::Error<GetAgentByIdError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -755,23 +763,29 @@ impl GetAcpDescriptorByIdBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetAcpDescriptorByIdOk`] or [`GetAcpDescriptorByIdError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<GetAcpDescriptorByIdOk, rt::client::Error<GetAcpDescriptorByIdError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<GetAcpDescriptorByIdOk, rt::client::Error<GetAcpDescriptorByIdError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<GetAcpDescriptorByIdOk>,
-        rt::client::Error<GetAcpDescriptorByIdError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<GetAcpDescriptorByIdOk>,
+            rt::client::Error<GetAcpDescriptorByIdError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::client::Operation for GetAcpDescriptorByIdBuilder {
+    type Ok = GetAcpDescriptorByIdOk;
+    type Error = GetAcpDescriptorByIdError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<GetAcpDescriptorByIdError>> {
@@ -818,11 +832,9 @@ impl std::future::IntoFuture for GetAcpDescriptorByIdBuilder {
         GetAcpDescriptorByIdOk,
         rt::client::Error<GetAcpDescriptorByIdError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -842,23 +854,29 @@ impl CreateThreadBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateThreadOk`] or [`CreateThreadError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<CreateThreadOk, rt::client::Error<CreateThreadError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<CreateThreadOk, rt::client::Error<CreateThreadError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreateThreadOk>,
-        rt::client::Error<CreateThreadError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CreateThreadOk>,
+            rt::client::Error<CreateThreadError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::client::Operation for CreateThreadBuilder {
+    type Ok = CreateThreadOk;
+    type Error = CreateThreadError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateThreadError>> {
@@ -897,11 +915,9 @@ impl CreateThreadBuilder {
 #[cfg(feature = "tag-threads")]
 impl std::future::IntoFuture for CreateThreadBuilder {
     type Output = Result<CreateThreadOk, rt::client::Error<CreateThreadError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -921,23 +937,29 @@ impl SearchThreadsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`SearchThreadsOk`] or [`SearchThreadsError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<SearchThreadsOk, rt::client::Error<SearchThreadsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<SearchThreadsOk, rt::client::Error<SearchThreadsError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<SearchThreadsOk>,
-        rt::client::Error<SearchThreadsError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<SearchThreadsOk>,
+            rt::client::Error<SearchThreadsError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::client::Operation for SearchThreadsBuilder {
+    type Ok = SearchThreadsOk;
+    type Error = SearchThreadsError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<SearchThreadsError>> {
@@ -973,11 +995,9 @@ impl SearchThreadsBuilder {
 #[cfg(feature = "tag-threads")]
 impl std::future::IntoFuture for SearchThreadsBuilder {
     type Output = Result<SearchThreadsOk, rt::client::Error<SearchThreadsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -1007,23 +1027,29 @@ impl GetThreadHistoryBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetThreadHistoryOk`] or [`GetThreadHistoryError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<GetThreadHistoryOk, rt::client::Error<GetThreadHistoryError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<GetThreadHistoryOk, rt::client::Error<GetThreadHistoryError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<GetThreadHistoryOk>,
-        rt::client::Error<GetThreadHistoryError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<GetThreadHistoryOk>,
+            rt::client::Error<GetThreadHistoryError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::client::Operation for GetThreadHistoryBuilder {
+    type Ok = GetThreadHistoryOk;
+    type Error = GetThreadHistoryError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<GetThreadHistoryError>> {
@@ -1069,11 +1095,9 @@ impl GetThreadHistoryBuilder {
 #[cfg(feature = "tag-threads")]
 impl std::future::IntoFuture for GetThreadHistoryBuilder {
     type Output = Result<GetThreadHistoryOk, rt::client::Error<GetThreadHistoryError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -1093,18 +1117,24 @@ impl CopyThreadBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CopyThreadOk`] or [`CopyThreadError`].
-    pub async fn send(self) -> Result<CopyThreadOk, rt::client::Error<CopyThreadError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<CopyThreadOk, rt::client::Error<CopyThreadError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CopyThreadOk>, rt::client::Error<CopyThreadError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<CopyThreadOk>, rt::client::Error<CopyThreadError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::client::Operation for CopyThreadBuilder {
+    type Ok = CopyThreadOk;
+    type Error = CopyThreadError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CopyThreadError>> {
         let path = format!(
             "/threads/{}/copy", rt::wire::encode_path("thread_id", & self.thread_id,
@@ -1138,11 +1168,9 @@ impl CopyThreadBuilder {
 #[cfg(feature = "tag-threads")]
 impl std::future::IntoFuture for CopyThreadBuilder {
     type Output = Result<CopyThreadOk, rt::client::Error<CopyThreadError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -1162,18 +1190,24 @@ impl GetThreadBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetThreadOk`] or [`GetThreadError`].
-    pub async fn send(self) -> Result<GetThreadOk, rt::client::Error<GetThreadError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<GetThreadOk, rt::client::Error<GetThreadError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<GetThreadOk>, rt::client::Error<GetThreadError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<GetThreadOk>, rt::client::Error<GetThreadError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::client::Operation for GetThreadBuilder {
+    type Ok = GetThreadOk;
+    type Error = GetThreadError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetThreadError>> {
         let path = format!(
             "/threads/{}", rt::wire::encode_path("thread_id", & self.thread_id,
@@ -1207,11 +1241,9 @@ impl GetThreadBuilder {
 #[cfg(feature = "tag-threads")]
 impl std::future::IntoFuture for GetThreadBuilder {
     type Output = Result<GetThreadOk, rt::client::Error<GetThreadError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -1231,23 +1263,29 @@ impl DeleteThreadBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteThreadOk`] or [`DeleteThreadError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<DeleteThreadOk, rt::client::Error<DeleteThreadError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<DeleteThreadOk, rt::client::Error<DeleteThreadError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<DeleteThreadOk>,
-        rt::client::Error<DeleteThreadError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<DeleteThreadOk>,
+            rt::client::Error<DeleteThreadError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::client::Operation for DeleteThreadBuilder {
+    type Ok = DeleteThreadOk;
+    type Error = DeleteThreadError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteThreadError>> {
@@ -1288,11 +1326,9 @@ impl DeleteThreadBuilder {
 #[cfg(feature = "tag-threads")]
 impl std::future::IntoFuture for DeleteThreadBuilder {
     type Output = Result<DeleteThreadOk, rt::client::Error<DeleteThreadError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -1313,23 +1349,26 @@ impl PatchThreadBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`PatchThreadOk`] or [`PatchThreadError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<PatchThreadOk, rt::client::Error<PatchThreadError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<PatchThreadOk, rt::client::Error<PatchThreadError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<PatchThreadOk>,
-        rt::client::Error<PatchThreadError>,
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<PatchThreadOk>, rt::client::Error<PatchThreadError>>,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::client::Operation for PatchThreadBuilder {
+    type Ok = PatchThreadOk;
+    type Error = PatchThreadError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<PatchThreadError>> {
         let path = format!(
             "/threads/{}", rt::wire::encode_path("thread_id", & self.thread_id,
@@ -1367,11 +1406,9 @@ impl PatchThreadBuilder {
 #[cfg(feature = "tag-threads")]
 impl std::future::IntoFuture for PatchThreadBuilder {
     type Output = Result<PatchThreadOk, rt::client::Error<PatchThreadError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1401,23 +1438,29 @@ impl ListThreadRunsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListThreadRunsOk`] or [`ListThreadRunsError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ListThreadRunsOk, rt::client::Error<ListThreadRunsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ListThreadRunsOk, rt::client::Error<ListThreadRunsError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ListThreadRunsOk>,
-        rt::client::Error<ListThreadRunsError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ListThreadRunsOk>,
+            rt::client::Error<ListThreadRunsError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::client::Operation for ListThreadRunsBuilder {
+    type Ok = ListThreadRunsOk;
+    type Error = ListThreadRunsError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ListThreadRunsError>> {
@@ -1460,11 +1503,9 @@ impl ListThreadRunsBuilder {
 #[cfg(feature = "tag-thread-runs")]
 impl std::future::IntoFuture for ListThreadRunsBuilder {
     type Output = Result<ListThreadRunsOk, rt::client::Error<ListThreadRunsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1485,23 +1526,29 @@ impl CreateThreadRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateThreadRunOk`] or [`CreateThreadRunError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<CreateThreadRunOk, rt::client::Error<CreateThreadRunError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<CreateThreadRunOk, rt::client::Error<CreateThreadRunError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreateThreadRunOk>,
-        rt::client::Error<CreateThreadRunError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CreateThreadRunOk>,
+            rt::client::Error<CreateThreadRunError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::client::Operation for CreateThreadRunBuilder {
+    type Ok = CreateThreadRunOk;
+    type Error = CreateThreadRunError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateThreadRunError>> {
@@ -1550,11 +1597,9 @@ impl CreateThreadRunBuilder {
 #[cfg(feature = "tag-thread-runs")]
 impl std::future::IntoFuture for CreateThreadRunBuilder {
     type Output = Result<CreateThreadRunOk, rt::client::Error<CreateThreadRunError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1583,26 +1628,32 @@ impl CreateAndStreamThreadRunOutputBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateAndStreamThreadRunOutputOk`] or [`CreateAndStreamThreadRunOutputError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        CreateAndStreamThreadRunOutputOk,
-        rt::client::Error<CreateAndStreamThreadRunOutputError>,
+    ) -> rt::client::Pending<
+        Result<
+            CreateAndStreamThreadRunOutputOk,
+            rt::client::Error<CreateAndStreamThreadRunOutputError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreateAndStreamThreadRunOutputOk>,
-        rt::client::Error<CreateAndStreamThreadRunOutputError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CreateAndStreamThreadRunOutputOk>,
+            rt::client::Error<CreateAndStreamThreadRunOutputError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::client::Operation for CreateAndStreamThreadRunOutputBuilder {
+    type Ok = CreateAndStreamThreadRunOutputOk;
+    type Error = CreateAndStreamThreadRunOutputError;
     fn call(
         &self,
     ) -> Result<
@@ -1706,11 +1757,9 @@ impl std::future::IntoFuture for CreateAndStreamThreadRunOutputBuilder {
         CreateAndStreamThreadRunOutputOk,
         rt::client::Error<CreateAndStreamThreadRunOutputError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1731,26 +1780,32 @@ impl CreateAndWaitForThreadRunOutputBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateAndWaitForThreadRunOutputOk`] or [`CreateAndWaitForThreadRunOutputError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        CreateAndWaitForThreadRunOutputOk,
-        rt::client::Error<CreateAndWaitForThreadRunOutputError>,
+    ) -> rt::client::Pending<
+        Result<
+            CreateAndWaitForThreadRunOutputOk,
+            rt::client::Error<CreateAndWaitForThreadRunOutputError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreateAndWaitForThreadRunOutputOk>,
-        rt::client::Error<CreateAndWaitForThreadRunOutputError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CreateAndWaitForThreadRunOutputOk>,
+            rt::client::Error<CreateAndWaitForThreadRunOutputError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::client::Operation for CreateAndWaitForThreadRunOutputBuilder {
+    type Ok = CreateAndWaitForThreadRunOutputOk;
+    type Error = CreateAndWaitForThreadRunOutputError;
     fn call(
         &self,
     ) -> Result<
@@ -1822,11 +1877,9 @@ impl std::future::IntoFuture for CreateAndWaitForThreadRunOutputBuilder {
         CreateAndWaitForThreadRunOutputOk,
         rt::client::Error<CreateAndWaitForThreadRunOutputError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1847,26 +1900,29 @@ impl WaitForThreadRunOutputBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`WaitForThreadRunOutputOk`] or [`WaitForThreadRunOutputError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        WaitForThreadRunOutputOk,
-        rt::client::Error<WaitForThreadRunOutputError>,
+    ) -> rt::client::Pending<
+        Result<WaitForThreadRunOutputOk, rt::client::Error<WaitForThreadRunOutputError>>,
     > {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<WaitForThreadRunOutputOk>,
-        rt::client::Error<WaitForThreadRunOutputError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<WaitForThreadRunOutputOk>,
+            rt::client::Error<WaitForThreadRunOutputError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::client::Operation for WaitForThreadRunOutputBuilder {
+    type Ok = WaitForThreadRunOutputOk;
+    type Error = WaitForThreadRunOutputError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<WaitForThreadRunOutputError>> {
@@ -1922,11 +1978,9 @@ impl std::future::IntoFuture for WaitForThreadRunOutputBuilder {
         WaitForThreadRunOutputOk,
         rt::client::Error<WaitForThreadRunOutputError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1947,23 +2001,29 @@ impl GetThreadRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetThreadRunOk`] or [`GetThreadRunError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<GetThreadRunOk, rt::client::Error<GetThreadRunError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<GetThreadRunOk, rt::client::Error<GetThreadRunError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<GetThreadRunOk>,
-        rt::client::Error<GetThreadRunError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<GetThreadRunOk>,
+            rt::client::Error<GetThreadRunError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::client::Operation for GetThreadRunBuilder {
+    type Ok = GetThreadRunOk;
+    type Error = GetThreadRunError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<GetThreadRunError>> {
@@ -2005,11 +2065,9 @@ impl GetThreadRunBuilder {
 #[cfg(feature = "tag-thread-runs")]
 impl std::future::IntoFuture for GetThreadRunBuilder {
     type Output = Result<GetThreadRunOk, rt::client::Error<GetThreadRunError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -2031,23 +2089,29 @@ impl ResumeThreadRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ResumeThreadRunOk`] or [`ResumeThreadRunError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ResumeThreadRunOk, rt::client::Error<ResumeThreadRunError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ResumeThreadRunOk, rt::client::Error<ResumeThreadRunError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ResumeThreadRunOk>,
-        rt::client::Error<ResumeThreadRunError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ResumeThreadRunOk>,
+            rt::client::Error<ResumeThreadRunError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::client::Operation for ResumeThreadRunBuilder {
+    type Ok = ResumeThreadRunOk;
+    type Error = ResumeThreadRunError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ResumeThreadRunError>> {
@@ -2097,11 +2161,9 @@ impl ResumeThreadRunBuilder {
 #[cfg(feature = "tag-thread-runs")]
 impl std::future::IntoFuture for ResumeThreadRunBuilder {
     type Output = Result<ResumeThreadRunOk, rt::client::Error<ResumeThreadRunError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -2122,23 +2184,29 @@ impl DeleteThreadRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteThreadRunOk`] or [`DeleteThreadRunError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<DeleteThreadRunOk, rt::client::Error<DeleteThreadRunError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<DeleteThreadRunOk, rt::client::Error<DeleteThreadRunError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<DeleteThreadRunOk>,
-        rt::client::Error<DeleteThreadRunError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<DeleteThreadRunOk>,
+            rt::client::Error<DeleteThreadRunError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::client::Operation for DeleteThreadRunBuilder {
+    type Ok = DeleteThreadRunOk;
+    type Error = DeleteThreadRunError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteThreadRunError>> {
@@ -2182,11 +2250,9 @@ impl DeleteThreadRunBuilder {
 #[cfg(feature = "tag-thread-runs")]
 impl std::future::IntoFuture for DeleteThreadRunBuilder {
     type Output = Result<DeleteThreadRunOk, rt::client::Error<DeleteThreadRunError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -2215,23 +2281,29 @@ impl StreamThreadRunOutputBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`StreamThreadRunOutputOk`] or [`StreamThreadRunOutputError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<StreamThreadRunOutputOk, rt::client::Error<StreamThreadRunOutputError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<StreamThreadRunOutputOk, rt::client::Error<StreamThreadRunOutputError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<StreamThreadRunOutputOk>,
-        rt::client::Error<StreamThreadRunOutputError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<StreamThreadRunOutputOk>,
+            rt::client::Error<StreamThreadRunOutputError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::client::Operation for StreamThreadRunOutputBuilder {
+    type Ok = StreamThreadRunOutputOk;
+    type Error = StreamThreadRunOutputError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<StreamThreadRunOutputError>> {
@@ -2317,11 +2389,9 @@ impl std::future::IntoFuture for StreamThreadRunOutputBuilder {
         StreamThreadRunOutputOk,
         rt::client::Error<StreamThreadRunOutputError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -2353,23 +2423,29 @@ impl CancelThreadRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CancelThreadRunOk`] or [`CancelThreadRunError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<CancelThreadRunOk, rt::client::Error<CancelThreadRunError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<CancelThreadRunOk, rt::client::Error<CancelThreadRunError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CancelThreadRunOk>,
-        rt::client::Error<CancelThreadRunError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CancelThreadRunOk>,
+            rt::client::Error<CancelThreadRunError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::client::Operation for CancelThreadRunBuilder {
+    type Ok = CancelThreadRunOk;
+    type Error = CancelThreadRunError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<CancelThreadRunError>> {
@@ -2415,11 +2491,9 @@ impl CancelThreadRunBuilder {
 #[cfg(feature = "tag-thread-runs")]
 impl std::future::IntoFuture for CancelThreadRunBuilder {
     type Output = Result<CancelThreadRunOk, rt::client::Error<CancelThreadRunError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -2439,23 +2513,29 @@ impl CreateStatelessRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateStatelessRunOk`] or [`CreateStatelessRunError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<CreateStatelessRunOk, rt::client::Error<CreateStatelessRunError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<CreateStatelessRunOk, rt::client::Error<CreateStatelessRunError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreateStatelessRunOk>,
-        rt::client::Error<CreateStatelessRunError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CreateStatelessRunOk>,
+            rt::client::Error<CreateStatelessRunError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::client::Operation for CreateStatelessRunBuilder {
+    type Ok = CreateStatelessRunOk;
+    type Error = CreateStatelessRunError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateStatelessRunError>> {
@@ -2506,11 +2586,9 @@ impl std::future::IntoFuture for CreateStatelessRunBuilder {
         CreateStatelessRunOk,
         rt::client::Error<CreateStatelessRunError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -2530,23 +2608,29 @@ impl SearchStatelessRunsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`SearchStatelessRunsOk`] or [`SearchStatelessRunsError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<SearchStatelessRunsOk, rt::client::Error<SearchStatelessRunsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<SearchStatelessRunsOk, rt::client::Error<SearchStatelessRunsError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<SearchStatelessRunsOk>,
-        rt::client::Error<SearchStatelessRunsError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<SearchStatelessRunsOk>,
+            rt::client::Error<SearchStatelessRunsError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::client::Operation for SearchStatelessRunsBuilder {
+    type Ok = SearchStatelessRunsOk;
+    type Error = SearchStatelessRunsError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<SearchStatelessRunsError>> {
@@ -2585,11 +2669,9 @@ impl std::future::IntoFuture for SearchStatelessRunsBuilder {
         SearchStatelessRunsOk,
         rt::client::Error<SearchStatelessRunsError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -2617,26 +2699,32 @@ impl CreateAndStreamStatelessRunOutputBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateAndStreamStatelessRunOutputOk`] or [`CreateAndStreamStatelessRunOutputError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        CreateAndStreamStatelessRunOutputOk,
-        rt::client::Error<CreateAndStreamStatelessRunOutputError>,
+    ) -> rt::client::Pending<
+        Result<
+            CreateAndStreamStatelessRunOutputOk,
+            rt::client::Error<CreateAndStreamStatelessRunOutputError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreateAndStreamStatelessRunOutputOk>,
-        rt::client::Error<CreateAndStreamStatelessRunOutputError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CreateAndStreamStatelessRunOutputOk>,
+            rt::client::Error<CreateAndStreamStatelessRunOutputError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::client::Operation for CreateAndStreamStatelessRunOutputBuilder {
+    type Ok = CreateAndStreamStatelessRunOutputOk;
+    type Error = CreateAndStreamStatelessRunOutputError;
     fn call(
         &self,
     ) -> Result<
@@ -2737,11 +2825,9 @@ impl std::future::IntoFuture for CreateAndStreamStatelessRunOutputBuilder {
         CreateAndStreamStatelessRunOutputOk,
         rt::client::Error<CreateAndStreamStatelessRunOutputError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -2761,26 +2847,32 @@ impl CreateAndWaitForStatelessRunOutputBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateAndWaitForStatelessRunOutputOk`] or [`CreateAndWaitForStatelessRunOutputError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        CreateAndWaitForStatelessRunOutputOk,
-        rt::client::Error<CreateAndWaitForStatelessRunOutputError>,
+    ) -> rt::client::Pending<
+        Result<
+            CreateAndWaitForStatelessRunOutputOk,
+            rt::client::Error<CreateAndWaitForStatelessRunOutputError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreateAndWaitForStatelessRunOutputOk>,
-        rt::client::Error<CreateAndWaitForStatelessRunOutputError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CreateAndWaitForStatelessRunOutputOk>,
+            rt::client::Error<CreateAndWaitForStatelessRunOutputError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::client::Operation for CreateAndWaitForStatelessRunOutputBuilder {
+    type Ok = CreateAndWaitForStatelessRunOutputOk;
+    type Error = CreateAndWaitForStatelessRunOutputError;
     fn call(
         &self,
     ) -> Result<
@@ -2849,11 +2941,9 @@ impl std::future::IntoFuture for CreateAndWaitForStatelessRunOutputBuilder {
         CreateAndWaitForStatelessRunOutputOk,
         rt::client::Error<CreateAndWaitForStatelessRunOutputError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -2873,26 +2963,32 @@ impl WaitForStatelessRunOutputBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`WaitForStatelessRunOutputOk`] or [`WaitForStatelessRunOutputError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        WaitForStatelessRunOutputOk,
-        rt::client::Error<WaitForStatelessRunOutputError>,
+    ) -> rt::client::Pending<
+        Result<
+            WaitForStatelessRunOutputOk,
+            rt::client::Error<WaitForStatelessRunOutputError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<WaitForStatelessRunOutputOk>,
-        rt::client::Error<WaitForStatelessRunOutputError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<WaitForStatelessRunOutputOk>,
+            rt::client::Error<WaitForStatelessRunOutputError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::client::Operation for WaitForStatelessRunOutputBuilder {
+    type Ok = WaitForStatelessRunOutputOk;
+    type Error = WaitForStatelessRunOutputError;
     fn call(
         &self,
     ) -> Result<
@@ -2954,11 +3050,9 @@ impl std::future::IntoFuture for WaitForStatelessRunOutputBuilder {
         WaitForStatelessRunOutputOk,
         rt::client::Error<WaitForStatelessRunOutputError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -2978,23 +3072,29 @@ impl GetStatelessRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetStatelessRunOk`] or [`GetStatelessRunError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<GetStatelessRunOk, rt::client::Error<GetStatelessRunError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<GetStatelessRunOk, rt::client::Error<GetStatelessRunError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<GetStatelessRunOk>,
-        rt::client::Error<GetStatelessRunError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<GetStatelessRunOk>,
+            rt::client::Error<GetStatelessRunError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::client::Operation for GetStatelessRunBuilder {
+    type Ok = GetStatelessRunOk;
+    type Error = GetStatelessRunError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<GetStatelessRunError>> {
@@ -3037,11 +3137,9 @@ impl GetStatelessRunBuilder {
 #[cfg(feature = "tag-stateless-runs")]
 impl std::future::IntoFuture for GetStatelessRunBuilder {
     type Output = Result<GetStatelessRunOk, rt::client::Error<GetStatelessRunError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -3062,23 +3160,29 @@ impl ResumeStatelessRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ResumeStatelessRunOk`] or [`ResumeStatelessRunError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ResumeStatelessRunOk, rt::client::Error<ResumeStatelessRunError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ResumeStatelessRunOk, rt::client::Error<ResumeStatelessRunError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ResumeStatelessRunOk>,
-        rt::client::Error<ResumeStatelessRunError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ResumeStatelessRunOk>,
+            rt::client::Error<ResumeStatelessRunError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::client::Operation for ResumeStatelessRunBuilder {
+    type Ok = ResumeStatelessRunOk;
+    type Error = ResumeStatelessRunError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ResumeStatelessRunError>> {
@@ -3132,11 +3236,9 @@ impl std::future::IntoFuture for ResumeStatelessRunBuilder {
         ResumeStatelessRunOk,
         rt::client::Error<ResumeStatelessRunError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -3156,23 +3258,29 @@ impl DeleteStatelessRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteStatelessRunOk`] or [`DeleteStatelessRunError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<DeleteStatelessRunOk, rt::client::Error<DeleteStatelessRunError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<DeleteStatelessRunOk, rt::client::Error<DeleteStatelessRunError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<DeleteStatelessRunOk>,
-        rt::client::Error<DeleteStatelessRunError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<DeleteStatelessRunOk>,
+            rt::client::Error<DeleteStatelessRunError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::client::Operation for DeleteStatelessRunBuilder {
+    type Ok = DeleteStatelessRunOk;
+    type Error = DeleteStatelessRunError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteStatelessRunError>> {
@@ -3219,11 +3327,9 @@ impl std::future::IntoFuture for DeleteStatelessRunBuilder {
         DeleteStatelessRunOk,
         rt::client::Error<DeleteStatelessRunError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -3251,26 +3357,32 @@ impl StreamStatelessRunOutputBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`StreamStatelessRunOutputOk`] or [`StreamStatelessRunOutputError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        StreamStatelessRunOutputOk,
-        rt::client::Error<StreamStatelessRunOutputError>,
+    ) -> rt::client::Pending<
+        Result<
+            StreamStatelessRunOutputOk,
+            rt::client::Error<StreamStatelessRunOutputError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<StreamStatelessRunOutputOk>,
-        rt::client::Error<StreamStatelessRunOutputError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<StreamStatelessRunOutputOk>,
+            rt::client::Error<StreamStatelessRunOutputError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::client::Operation for StreamStatelessRunOutputBuilder {
+    type Ok = StreamStatelessRunOutputOk;
+    type Error = StreamStatelessRunOutputError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<StreamStatelessRunOutputError>> {
@@ -3361,11 +3473,9 @@ impl std::future::IntoFuture for StreamStatelessRunOutputBuilder {
         StreamStatelessRunOutputOk,
         rt::client::Error<StreamStatelessRunOutputError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -3396,23 +3506,29 @@ impl CancelStatelessRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CancelStatelessRunOk`] or [`CancelStatelessRunError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<CancelStatelessRunOk, rt::client::Error<CancelStatelessRunError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<CancelStatelessRunOk, rt::client::Error<CancelStatelessRunError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CancelStatelessRunOk>,
-        rt::client::Error<CancelStatelessRunError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CancelStatelessRunOk>,
+            rt::client::Error<CancelStatelessRunError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::client::Operation for CancelStatelessRunBuilder {
+    type Ok = CancelStatelessRunOk;
+    type Error = CancelStatelessRunError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<CancelStatelessRunError>> {
@@ -3461,10 +3577,8 @@ impl std::future::IntoFuture for CancelStatelessRunBuilder {
         CancelStatelessRunOk,
         rt::client::Error<CancelStatelessRunError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }

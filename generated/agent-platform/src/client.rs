@@ -1069,18 +1069,42 @@ impl ListAgentsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListAgentsOk`] or [`ListAgentsError`].
-    pub async fn send(self) -> Result<ListAgentsOk, rt::client::Error<ListAgentsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<ListAgentsOk, rt::client::Error<ListAgentsError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListAgentsOk>, rt::client::Error<ListAgentsError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<ListAgentsOk>, rt::client::Error<ListAgentsError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<AgentConfig, rt::client::Error<ListAgentsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListAgentsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::client::Operation for ListAgentsBuilder {
+    type Ok = ListAgentsOk;
+    type Error = ListAgentsError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListAgentsError>> {
         let path = "/v1/agents";
         let call = self
@@ -1131,33 +1155,13 @@ impl ListAgentsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
-    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
-    pub fn into_stream(
-        self,
-    ) -> impl rt::client::Stream<
-        Item = Result<AgentConfig, rt::client::Error<ListAgentsError>>,
-    > + Send {
-        rt::client::paginate(move |cursor: Option<String>| {
-            let mut request = self.clone();
-            if cursor.is_some() {
-                request.cursor = cursor;
-            }
-            async move {
-                match request.send().await? {
-                    ListAgentsOk::Ok(page) => Ok((page.data, page.next_cursor)),
-                }
-            }
-        })
-    }
 }
 #[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for ListAgentsBuilder {
     type Output = Result<ListAgentsOk, rt::client::Error<ListAgentsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -1177,23 +1181,26 @@ impl CreateAgentBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateAgentOk`] or [`CreateAgentError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<CreateAgentOk, rt::client::Error<CreateAgentError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<CreateAgentOk, rt::client::Error<CreateAgentError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreateAgentOk>,
-        rt::client::Error<CreateAgentError>,
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<CreateAgentOk>, rt::client::Error<CreateAgentError>>,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::client::Operation for CreateAgentBuilder {
+    type Ok = CreateAgentOk;
+    type Error = CreateAgentError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CreateAgentError>> {
         let path = "/v1/agents";
         let call = self
@@ -1252,11 +1259,9 @@ impl CreateAgentBuilder {
 #[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for CreateAgentBuilder {
     type Output = Result<CreateAgentOk, rt::client::Error<CreateAgentError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -1276,18 +1281,24 @@ impl GetAgentBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetAgentOk`] or [`GetAgentError`].
-    pub async fn send(self) -> Result<GetAgentOk, rt::client::Error<GetAgentError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<GetAgentOk, rt::client::Error<GetAgentError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<GetAgentOk>, rt::client::Error<GetAgentError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<GetAgentOk>, rt::client::Error<GetAgentError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::client::Operation for GetAgentBuilder {
+    type Ok = GetAgentOk;
+    type Error = GetAgentError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetAgentError>> {
         let path = format!(
             "/v1/agents/{}", rt::wire::encode_path("id", & self.id,
@@ -1326,11 +1337,9 @@ impl GetAgentBuilder {
 #[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for GetAgentBuilder {
     type Output = Result<GetAgentOk, rt::client::Error<GetAgentError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -1351,23 +1360,26 @@ impl UpdateAgentBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`UpdateAgentOk`] or [`UpdateAgentError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<UpdateAgentOk, rt::client::Error<UpdateAgentError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<UpdateAgentOk, rt::client::Error<UpdateAgentError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<UpdateAgentOk>,
-        rt::client::Error<UpdateAgentError>,
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<UpdateAgentOk>, rt::client::Error<UpdateAgentError>>,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::client::Operation for UpdateAgentBuilder {
+    type Ok = UpdateAgentOk;
+    type Error = UpdateAgentError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<UpdateAgentError>> {
         let path = format!(
             "/v1/agents/{}", rt::wire::encode_path("id", & self.id,
@@ -1415,11 +1427,9 @@ impl UpdateAgentBuilder {
 #[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for UpdateAgentBuilder {
     type Output = Result<UpdateAgentOk, rt::client::Error<UpdateAgentError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -1451,23 +1461,47 @@ impl ListAgentVersionsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListAgentVersionsOk`] or [`ListAgentVersionsError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ListAgentVersionsOk, rt::client::Error<ListAgentVersionsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ListAgentVersionsOk, rt::client::Error<ListAgentVersionsError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ListAgentVersionsOk>,
-        rt::client::Error<ListAgentVersionsError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ListAgentVersionsOk>,
+            rt::client::Error<ListAgentVersionsError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<AgentConfig, rt::client::Error<ListAgentVersionsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListAgentVersionsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::client::Operation for ListAgentVersionsBuilder {
+    type Ok = ListAgentVersionsOk;
+    type Error = ListAgentVersionsError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ListAgentVersionsError>> {
@@ -1522,33 +1556,13 @@ impl ListAgentVersionsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
-    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
-    pub fn into_stream(
-        self,
-    ) -> impl rt::client::Stream<
-        Item = Result<AgentConfig, rt::client::Error<ListAgentVersionsError>>,
-    > + Send {
-        rt::client::paginate(move |cursor: Option<String>| {
-            let mut request = self.clone();
-            if cursor.is_some() {
-                request.cursor = cursor;
-            }
-            async move {
-                match request.send().await? {
-                    ListAgentVersionsOk::Ok(page) => Ok((page.data, page.next_cursor)),
-                }
-            }
-        })
-    }
 }
 #[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for ListAgentVersionsBuilder {
     type Output = Result<ListAgentVersionsOk, rt::client::Error<ListAgentVersionsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -1569,23 +1583,29 @@ impl GetAgentVersionBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetAgentVersionOk`] or [`GetAgentVersionError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<GetAgentVersionOk, rt::client::Error<GetAgentVersionError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<GetAgentVersionOk, rt::client::Error<GetAgentVersionError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<GetAgentVersionOk>,
-        rt::client::Error<GetAgentVersionError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<GetAgentVersionOk>,
+            rt::client::Error<GetAgentVersionError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::client::Operation for GetAgentVersionBuilder {
+    type Ok = GetAgentVersionOk;
+    type Error = GetAgentVersionError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<GetAgentVersionError>> {
@@ -1642,11 +1662,9 @@ impl GetAgentVersionBuilder {
 #[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for GetAgentVersionBuilder {
     type Output = Result<GetAgentVersionOk, rt::client::Error<GetAgentVersionError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -1666,23 +1684,29 @@ impl ArchiveAgentBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ArchiveAgentOk`] or [`ArchiveAgentError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ArchiveAgentOk, rt::client::Error<ArchiveAgentError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ArchiveAgentOk, rt::client::Error<ArchiveAgentError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ArchiveAgentOk>,
-        rt::client::Error<ArchiveAgentError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ArchiveAgentOk>,
+            rt::client::Error<ArchiveAgentError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::client::Operation for ArchiveAgentBuilder {
+    type Ok = ArchiveAgentOk;
+    type Error = ArchiveAgentError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ArchiveAgentError>> {
@@ -1733,11 +1757,9 @@ impl ArchiveAgentBuilder {
 #[cfg(feature = "tag-agents")]
 impl std::future::IntoFuture for ArchiveAgentBuilder {
     type Output = Result<ArchiveAgentOk, rt::client::Error<ArchiveAgentError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1780,23 +1802,47 @@ impl ListSessionsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListSessionsOk`] or [`ListSessionsError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ListSessionsOk, rt::client::Error<ListSessionsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ListSessionsOk, rt::client::Error<ListSessionsError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ListSessionsOk>,
-        rt::client::Error<ListSessionsError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ListSessionsOk>,
+            rt::client::Error<ListSessionsError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<SessionMeta, rt::client::Error<ListSessionsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListSessionsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::client::Operation for ListSessionsBuilder {
+    type Ok = ListSessionsOk;
+    type Error = ListSessionsError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ListSessionsError>> {
@@ -1841,33 +1887,13 @@ impl ListSessionsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
-    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
-    pub fn into_stream(
-        self,
-    ) -> impl rt::client::Stream<
-        Item = Result<SessionMeta, rt::client::Error<ListSessionsError>>,
-    > + Send {
-        rt::client::paginate(move |cursor: Option<String>| {
-            let mut request = self.clone();
-            if cursor.is_some() {
-                request.cursor = cursor;
-            }
-            async move {
-                match request.send().await? {
-                    ListSessionsOk::Ok(page) => Ok((page.data, page.next_cursor)),
-                }
-            }
-        })
-    }
 }
 #[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for ListSessionsBuilder {
     type Output = Result<ListSessionsOk, rt::client::Error<ListSessionsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1893,23 +1919,29 @@ impl CreateSessionBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateSessionOk`] or [`CreateSessionError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<CreateSessionOk, rt::client::Error<CreateSessionError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<CreateSessionOk, rt::client::Error<CreateSessionError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreateSessionOk>,
-        rt::client::Error<CreateSessionError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CreateSessionOk>,
+            rt::client::Error<CreateSessionError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::client::Operation for CreateSessionBuilder {
+    type Ok = CreateSessionOk;
+    type Error = CreateSessionError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateSessionError>> {
@@ -1979,11 +2011,9 @@ impl CreateSessionBuilder {
 #[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for CreateSessionBuilder {
     type Output = Result<CreateSessionOk, rt::client::Error<CreateSessionError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2003,18 +2033,24 @@ impl GetSessionBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetSessionOk`] or [`GetSessionError`].
-    pub async fn send(self) -> Result<GetSessionOk, rt::client::Error<GetSessionError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<GetSessionOk, rt::client::Error<GetSessionError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<GetSessionOk>, rt::client::Error<GetSessionError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<GetSessionOk>, rt::client::Error<GetSessionError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::client::Operation for GetSessionBuilder {
+    type Ok = GetSessionOk;
+    type Error = GetSessionError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetSessionError>> {
         let path = format!(
             "/v1/sessions/{}", rt::wire::encode_path("id", & self.id,
@@ -2055,11 +2091,9 @@ impl GetSessionBuilder {
 #[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for GetSessionBuilder {
     type Output = Result<GetSessionOk, rt::client::Error<GetSessionError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2079,23 +2113,29 @@ impl DeleteSessionBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteSessionOk`] or [`DeleteSessionError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<DeleteSessionOk>,
-        rt::client::Error<DeleteSessionError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<DeleteSessionOk>,
+            rt::client::Error<DeleteSessionError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::client::Operation for DeleteSessionBuilder {
+    type Ok = DeleteSessionOk;
+    type Error = DeleteSessionError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteSessionError>> {
@@ -2148,11 +2188,9 @@ impl DeleteSessionBuilder {
 #[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for DeleteSessionBuilder {
     type Output = Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2186,23 +2224,29 @@ impl StreamSessionEventsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`StreamSessionEventsOk`] or [`StreamSessionEventsError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<StreamSessionEventsOk, rt::client::Error<StreamSessionEventsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<StreamSessionEventsOk, rt::client::Error<StreamSessionEventsError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<StreamSessionEventsOk>,
-        rt::client::Error<StreamSessionEventsError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<StreamSessionEventsOk>,
+            rt::client::Error<StreamSessionEventsError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::client::Operation for StreamSessionEventsBuilder {
+    type Ok = StreamSessionEventsOk;
+    type Error = StreamSessionEventsError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<StreamSessionEventsError>> {
@@ -2302,11 +2346,9 @@ impl std::future::IntoFuture for StreamSessionEventsBuilder {
         StreamSessionEventsOk,
         rt::client::Error<StreamSessionEventsError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2326,23 +2368,29 @@ impl ListSessionEventsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListSessionEventsOk`] or [`ListSessionEventsError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ListSessionEventsOk, rt::client::Error<ListSessionEventsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ListSessionEventsOk, rt::client::Error<ListSessionEventsError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ListSessionEventsOk>,
-        rt::client::Error<ListSessionEventsError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ListSessionEventsOk>,
+            rt::client::Error<ListSessionEventsError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::client::Operation for ListSessionEventsBuilder {
+    type Ok = ListSessionEventsOk;
+    type Error = ListSessionEventsError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ListSessionEventsError>> {
@@ -2399,11 +2447,9 @@ impl ListSessionEventsBuilder {
 #[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for ListSessionEventsBuilder {
     type Output = Result<ListSessionEventsOk, rt::client::Error<ListSessionEventsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2430,23 +2476,29 @@ impl SendSessionMessageBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`SendSessionMessageOk`] or [`SendSessionMessageError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<SendSessionMessageOk, rt::client::Error<SendSessionMessageError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<SendSessionMessageOk, rt::client::Error<SendSessionMessageError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<SendSessionMessageOk>,
-        rt::client::Error<SendSessionMessageError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<SendSessionMessageOk>,
+            rt::client::Error<SendSessionMessageError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::client::Operation for SendSessionMessageBuilder {
+    type Ok = SendSessionMessageOk;
+    type Error = SendSessionMessageError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<SendSessionMessageError>> {
@@ -2523,11 +2575,9 @@ impl std::future::IntoFuture for SendSessionMessageBuilder {
         SendSessionMessageOk,
         rt::client::Error<SendSessionMessageError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2547,23 +2597,29 @@ impl CancelSessionBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CancelSessionOk`] or [`CancelSessionError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<CancelSessionOk, rt::client::Error<CancelSessionError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<CancelSessionOk, rt::client::Error<CancelSessionError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CancelSessionOk>,
-        rt::client::Error<CancelSessionError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CancelSessionOk>,
+            rt::client::Error<CancelSessionError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::client::Operation for CancelSessionBuilder {
+    type Ok = CancelSessionOk;
+    type Error = CancelSessionError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<CancelSessionError>> {
@@ -2619,11 +2675,9 @@ impl CancelSessionBuilder {
 #[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for CancelSessionBuilder {
     type Output = Result<CancelSessionOk, rt::client::Error<CancelSessionError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -2654,23 +2708,47 @@ impl ListEnvironmentsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListEnvironmentsOk`] or [`ListEnvironmentsError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ListEnvironmentsOk, rt::client::Error<ListEnvironmentsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ListEnvironmentsOk, rt::client::Error<ListEnvironmentsError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ListEnvironmentsOk>,
-        rt::client::Error<ListEnvironmentsError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ListEnvironmentsOk>,
+            rt::client::Error<ListEnvironmentsError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<EnvironmentConfig, rt::client::Error<ListEnvironmentsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListEnvironmentsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
+}
+#[cfg(feature = "tag-environments")]
+impl rt::client::Operation for ListEnvironmentsBuilder {
+    type Ok = ListEnvironmentsOk;
+    type Error = ListEnvironmentsError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ListEnvironmentsError>> {
@@ -2716,33 +2794,13 @@ impl ListEnvironmentsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
-    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
-    pub fn into_stream(
-        self,
-    ) -> impl rt::client::Stream<
-        Item = Result<EnvironmentConfig, rt::client::Error<ListEnvironmentsError>>,
-    > + Send {
-        rt::client::paginate(move |cursor: Option<String>| {
-            let mut request = self.clone();
-            if cursor.is_some() {
-                request.cursor = cursor;
-            }
-            async move {
-                match request.send().await? {
-                    ListEnvironmentsOk::Ok(page) => Ok((page.data, page.next_cursor)),
-                }
-            }
-        })
-    }
 }
 #[cfg(feature = "tag-environments")]
 impl std::future::IntoFuture for ListEnvironmentsBuilder {
     type Output = Result<ListEnvironmentsOk, rt::client::Error<ListEnvironmentsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -2762,23 +2820,29 @@ impl CreateEnvironmentBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateEnvironmentOk`] or [`CreateEnvironmentError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<CreateEnvironmentOk, rt::client::Error<CreateEnvironmentError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<CreateEnvironmentOk, rt::client::Error<CreateEnvironmentError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreateEnvironmentOk>,
-        rt::client::Error<CreateEnvironmentError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CreateEnvironmentOk>,
+            rt::client::Error<CreateEnvironmentError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-environments")]
+impl rt::client::Operation for CreateEnvironmentBuilder {
+    type Ok = CreateEnvironmentOk;
+    type Error = CreateEnvironmentError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateEnvironmentError>> {
@@ -2829,11 +2893,9 @@ impl CreateEnvironmentBuilder {
 #[cfg(feature = "tag-environments")]
 impl std::future::IntoFuture for CreateEnvironmentBuilder {
     type Output = Result<CreateEnvironmentOk, rt::client::Error<CreateEnvironmentError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -2853,23 +2915,29 @@ impl GetEnvironmentBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetEnvironmentOk`] or [`GetEnvironmentError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<GetEnvironmentOk, rt::client::Error<GetEnvironmentError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<GetEnvironmentOk, rt::client::Error<GetEnvironmentError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<GetEnvironmentOk>,
-        rt::client::Error<GetEnvironmentError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<GetEnvironmentOk>,
+            rt::client::Error<GetEnvironmentError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-environments")]
+impl rt::client::Operation for GetEnvironmentBuilder {
+    type Ok = GetEnvironmentOk;
+    type Error = GetEnvironmentError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<GetEnvironmentError>> {
@@ -2923,11 +2991,9 @@ impl GetEnvironmentBuilder {
 #[cfg(feature = "tag-environments")]
 impl std::future::IntoFuture for GetEnvironmentBuilder {
     type Output = Result<GetEnvironmentOk, rt::client::Error<GetEnvironmentError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -2948,23 +3014,29 @@ impl UpdateEnvironmentBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`UpdateEnvironmentOk`] or [`UpdateEnvironmentError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<UpdateEnvironmentOk, rt::client::Error<UpdateEnvironmentError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<UpdateEnvironmentOk, rt::client::Error<UpdateEnvironmentError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<UpdateEnvironmentOk>,
-        rt::client::Error<UpdateEnvironmentError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<UpdateEnvironmentOk>,
+            rt::client::Error<UpdateEnvironmentError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-environments")]
+impl rt::client::Operation for UpdateEnvironmentBuilder {
+    type Ok = UpdateEnvironmentOk;
+    type Error = UpdateEnvironmentError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<UpdateEnvironmentError>> {
@@ -3022,11 +3094,9 @@ impl UpdateEnvironmentBuilder {
 #[cfg(feature = "tag-environments")]
 impl std::future::IntoFuture for UpdateEnvironmentBuilder {
     type Output = Result<UpdateEnvironmentOk, rt::client::Error<UpdateEnvironmentError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -3046,23 +3116,29 @@ impl DeleteEnvironmentBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteEnvironmentOk`] or [`DeleteEnvironmentError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<DeleteEnvironmentOk, rt::client::Error<DeleteEnvironmentError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<DeleteEnvironmentOk, rt::client::Error<DeleteEnvironmentError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<DeleteEnvironmentOk>,
-        rt::client::Error<DeleteEnvironmentError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<DeleteEnvironmentOk>,
+            rt::client::Error<DeleteEnvironmentError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-environments")]
+impl rt::client::Operation for DeleteEnvironmentBuilder {
+    type Ok = DeleteEnvironmentOk;
+    type Error = DeleteEnvironmentError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteEnvironmentError>> {
@@ -3125,11 +3201,9 @@ impl DeleteEnvironmentBuilder {
 #[cfg(feature = "tag-environments")]
 impl std::future::IntoFuture for DeleteEnvironmentBuilder {
     type Output = Result<DeleteEnvironmentOk, rt::client::Error<DeleteEnvironmentError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -3160,18 +3234,42 @@ impl ListSkillsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListSkillsOk`] or [`ListSkillsError`].
-    pub async fn send(self) -> Result<ListSkillsOk, rt::client::Error<ListSkillsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<ListSkillsOk, rt::client::Error<ListSkillsError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListSkillsOk>, rt::client::Error<ListSkillsError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<ListSkillsOk>, rt::client::Error<ListSkillsError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<Skill, rt::client::Error<ListSkillsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListSkillsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
+}
+#[cfg(feature = "tag-skills")]
+impl rt::client::Operation for ListSkillsBuilder {
+    type Ok = ListSkillsOk;
+    type Error = ListSkillsError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListSkillsError>> {
         let path = "/v1/skills";
         let call = self
@@ -3206,33 +3304,13 @@ impl ListSkillsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
-    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
-    pub fn into_stream(
-        self,
-    ) -> impl rt::client::Stream<
-        Item = Result<Skill, rt::client::Error<ListSkillsError>>,
-    > + Send {
-        rt::client::paginate(move |cursor: Option<String>| {
-            let mut request = self.clone();
-            if cursor.is_some() {
-                request.cursor = cursor;
-            }
-            async move {
-                match request.send().await? {
-                    ListSkillsOk::Ok(page) => Ok((page.data, page.next_cursor)),
-                }
-            }
-        })
-    }
 }
 #[cfg(feature = "tag-skills")]
 impl std::future::IntoFuture for ListSkillsBuilder {
     type Output = Result<ListSkillsOk, rt::client::Error<ListSkillsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -3252,23 +3330,26 @@ impl UploadSkillBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`UploadSkillOk`] or [`UploadSkillError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<UploadSkillOk, rt::client::Error<UploadSkillError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<UploadSkillOk, rt::client::Error<UploadSkillError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<UploadSkillOk>,
-        rt::client::Error<UploadSkillError>,
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<UploadSkillOk>, rt::client::Error<UploadSkillError>>,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-skills")]
+impl rt::client::Operation for UploadSkillBuilder {
+    type Ok = UploadSkillOk;
+    type Error = UploadSkillError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<UploadSkillError>> {
         let path = "/v1/skills";
         let call = self
@@ -3318,11 +3399,9 @@ impl UploadSkillBuilder {
 #[cfg(feature = "tag-skills")]
 impl std::future::IntoFuture for UploadSkillBuilder {
     type Output = Result<UploadSkillOk, rt::client::Error<UploadSkillError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -3342,18 +3421,24 @@ impl GetSkillBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetSkillOk`] or [`GetSkillError`].
-    pub async fn send(self) -> Result<GetSkillOk, rt::client::Error<GetSkillError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<GetSkillOk, rt::client::Error<GetSkillError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<GetSkillOk>, rt::client::Error<GetSkillError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<GetSkillOk>, rt::client::Error<GetSkillError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-skills")]
+impl rt::client::Operation for GetSkillBuilder {
+    type Ok = GetSkillOk;
+    type Error = GetSkillError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetSkillError>> {
         let path = format!(
             "/v1/skills/{}", rt::wire::encode_path("id", & self.id,
@@ -3392,11 +3477,9 @@ impl GetSkillBuilder {
 #[cfg(feature = "tag-skills")]
 impl std::future::IntoFuture for GetSkillBuilder {
     type Output = Result<GetSkillOk, rt::client::Error<GetSkillError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -3416,23 +3499,26 @@ impl DeleteSkillBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteSkillOk`] or [`DeleteSkillError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<DeleteSkillOk, rt::client::Error<DeleteSkillError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<DeleteSkillOk, rt::client::Error<DeleteSkillError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<DeleteSkillOk>,
-        rt::client::Error<DeleteSkillError>,
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<DeleteSkillOk>, rt::client::Error<DeleteSkillError>>,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-skills")]
+impl rt::client::Operation for DeleteSkillBuilder {
+    type Ok = DeleteSkillOk;
+    type Error = DeleteSkillError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteSkillError>> {
         let path = format!(
             "/v1/skills/{}", rt::wire::encode_path("id", & self.id,
@@ -3481,11 +3567,9 @@ impl DeleteSkillBuilder {
 #[cfg(feature = "tag-skills")]
 impl std::future::IntoFuture for DeleteSkillBuilder {
     type Output = Result<DeleteSkillOk, rt::client::Error<DeleteSkillError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -3506,23 +3590,29 @@ impl DownloadSkillFileBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DownloadSkillFileOk`] or [`DownloadSkillFileError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<DownloadSkillFileOk, rt::client::Error<DownloadSkillFileError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<DownloadSkillFileOk, rt::client::Error<DownloadSkillFileError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<DownloadSkillFileOk>,
-        rt::client::Error<DownloadSkillFileError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<DownloadSkillFileOk>,
+            rt::client::Error<DownloadSkillFileError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-skills")]
+impl rt::client::Operation for DownloadSkillFileBuilder {
+    type Ok = DownloadSkillFileOk;
+    type Error = DownloadSkillFileError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<DownloadSkillFileError>> {
@@ -3593,11 +3683,9 @@ impl DownloadSkillFileBuilder {
 #[cfg(feature = "tag-skills")]
 impl std::future::IntoFuture for DownloadSkillFileBuilder {
     type Output = Result<DownloadSkillFileOk, rt::client::Error<DownloadSkillFileError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-vaults")]
@@ -3628,18 +3716,42 @@ impl ListVaultsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListVaultsOk`] or [`ListVaultsError`].
-    pub async fn send(self) -> Result<ListVaultsOk, rt::client::Error<ListVaultsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<ListVaultsOk, rt::client::Error<ListVaultsError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListVaultsOk>, rt::client::Error<ListVaultsError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<ListVaultsOk>, rt::client::Error<ListVaultsError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<Vault, rt::client::Error<ListVaultsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListVaultsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
+}
+#[cfg(feature = "tag-vaults")]
+impl rt::client::Operation for ListVaultsBuilder {
+    type Ok = ListVaultsOk;
+    type Error = ListVaultsError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListVaultsError>> {
         let path = "/v1/vaults";
         let call = self
@@ -3674,33 +3786,13 @@ impl ListVaultsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
-    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
-    pub fn into_stream(
-        self,
-    ) -> impl rt::client::Stream<
-        Item = Result<Vault, rt::client::Error<ListVaultsError>>,
-    > + Send {
-        rt::client::paginate(move |cursor: Option<String>| {
-            let mut request = self.clone();
-            if cursor.is_some() {
-                request.cursor = cursor;
-            }
-            async move {
-                match request.send().await? {
-                    ListVaultsOk::Ok(page) => Ok((page.data, page.next_cursor)),
-                }
-            }
-        })
-    }
 }
 #[cfg(feature = "tag-vaults")]
 impl std::future::IntoFuture for ListVaultsBuilder {
     type Output = Result<ListVaultsOk, rt::client::Error<ListVaultsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-vaults")]
@@ -3720,23 +3812,26 @@ impl CreateVaultBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateVaultOk`] or [`CreateVaultError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<CreateVaultOk, rt::client::Error<CreateVaultError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<CreateVaultOk, rt::client::Error<CreateVaultError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreateVaultOk>,
-        rt::client::Error<CreateVaultError>,
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<CreateVaultOk>, rt::client::Error<CreateVaultError>>,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-vaults")]
+impl rt::client::Operation for CreateVaultBuilder {
+    type Ok = CreateVaultOk;
+    type Error = CreateVaultError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CreateVaultError>> {
         let path = "/v1/vaults";
         let call = self
@@ -3779,11 +3874,9 @@ impl CreateVaultBuilder {
 #[cfg(feature = "tag-vaults")]
 impl std::future::IntoFuture for CreateVaultBuilder {
     type Output = Result<CreateVaultOk, rt::client::Error<CreateVaultError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-vaults")]
@@ -3803,23 +3896,26 @@ impl DeleteVaultBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteVaultOk`] or [`DeleteVaultError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<DeleteVaultOk, rt::client::Error<DeleteVaultError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<DeleteVaultOk, rt::client::Error<DeleteVaultError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<DeleteVaultOk>,
-        rt::client::Error<DeleteVaultError>,
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<DeleteVaultOk>, rt::client::Error<DeleteVaultError>>,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-vaults")]
+impl rt::client::Operation for DeleteVaultBuilder {
+    type Ok = DeleteVaultOk;
+    type Error = DeleteVaultError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteVaultError>> {
         let path = format!(
             "/v1/vaults/{}", rt::wire::encode_path("id", & self.id,
@@ -3865,11 +3961,9 @@ impl DeleteVaultBuilder {
 #[cfg(feature = "tag-vaults")]
 impl std::future::IntoFuture for DeleteVaultBuilder {
     type Output = Result<DeleteVaultOk, rt::client::Error<DeleteVaultError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-vaults")]
@@ -3890,23 +3984,26 @@ impl UpdateVaultBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`UpdateVaultOk`] or [`UpdateVaultError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<UpdateVaultOk, rt::client::Error<UpdateVaultError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<UpdateVaultOk, rt::client::Error<UpdateVaultError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<UpdateVaultOk>,
-        rt::client::Error<UpdateVaultError>,
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<UpdateVaultOk>, rt::client::Error<UpdateVaultError>>,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-vaults")]
+impl rt::client::Operation for UpdateVaultBuilder {
+    type Ok = UpdateVaultOk;
+    type Error = UpdateVaultError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<UpdateVaultError>> {
         let path = format!(
             "/v1/vaults/{}", rt::wire::encode_path("id", & self.id,
@@ -3953,11 +4050,9 @@ impl UpdateVaultBuilder {
 #[cfg(feature = "tag-vaults")]
 impl std::future::IntoFuture for UpdateVaultBuilder {
     type Output = Result<UpdateVaultOk, rt::client::Error<UpdateVaultError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-memory")]
@@ -3989,23 +4084,47 @@ impl ListMemoryStoresBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListMemoryStoresOk`] or [`ListMemoryStoresError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ListMemoryStoresOk, rt::client::Error<ListMemoryStoresError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ListMemoryStoresOk, rt::client::Error<ListMemoryStoresError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ListMemoryStoresOk>,
-        rt::client::Error<ListMemoryStoresError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ListMemoryStoresOk>,
+            rt::client::Error<ListMemoryStoresError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<MemoryStore, rt::client::Error<ListMemoryStoresError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListMemoryStoresOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
+}
+#[cfg(feature = "tag-memory")]
+impl rt::client::Operation for ListMemoryStoresBuilder {
+    type Ok = ListMemoryStoresOk;
+    type Error = ListMemoryStoresError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ListMemoryStoresError>> {
@@ -4058,33 +4177,13 @@ impl ListMemoryStoresBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
-    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
-    pub fn into_stream(
-        self,
-    ) -> impl rt::client::Stream<
-        Item = Result<MemoryStore, rt::client::Error<ListMemoryStoresError>>,
-    > + Send {
-        rt::client::paginate(move |cursor: Option<String>| {
-            let mut request = self.clone();
-            if cursor.is_some() {
-                request.cursor = cursor;
-            }
-            async move {
-                match request.send().await? {
-                    ListMemoryStoresOk::Ok(page) => Ok((page.data, page.next_cursor)),
-                }
-            }
-        })
-    }
 }
 #[cfg(feature = "tag-memory")]
 impl std::future::IntoFuture for ListMemoryStoresBuilder {
     type Output = Result<ListMemoryStoresOk, rt::client::Error<ListMemoryStoresError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-memory")]
@@ -4104,23 +4203,29 @@ impl CreateMemoryStoreBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateMemoryStoreOk`] or [`CreateMemoryStoreError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<CreateMemoryStoreOk, rt::client::Error<CreateMemoryStoreError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<CreateMemoryStoreOk, rt::client::Error<CreateMemoryStoreError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreateMemoryStoreOk>,
-        rt::client::Error<CreateMemoryStoreError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CreateMemoryStoreOk>,
+            rt::client::Error<CreateMemoryStoreError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-memory")]
+impl rt::client::Operation for CreateMemoryStoreBuilder {
+    type Ok = CreateMemoryStoreOk;
+    type Error = CreateMemoryStoreError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateMemoryStoreError>> {
@@ -4177,11 +4282,9 @@ impl CreateMemoryStoreBuilder {
 #[cfg(feature = "tag-memory")]
 impl std::future::IntoFuture for CreateMemoryStoreBuilder {
     type Output = Result<CreateMemoryStoreOk, rt::client::Error<CreateMemoryStoreError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-memory")]
@@ -4201,23 +4304,29 @@ impl DeleteMemoryStoreBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteMemoryStoreOk`] or [`DeleteMemoryStoreError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<DeleteMemoryStoreOk, rt::client::Error<DeleteMemoryStoreError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<DeleteMemoryStoreOk, rt::client::Error<DeleteMemoryStoreError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<DeleteMemoryStoreOk>,
-        rt::client::Error<DeleteMemoryStoreError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<DeleteMemoryStoreOk>,
+            rt::client::Error<DeleteMemoryStoreError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-memory")]
+impl rt::client::Operation for DeleteMemoryStoreBuilder {
+    type Ok = DeleteMemoryStoreOk;
+    type Error = DeleteMemoryStoreError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteMemoryStoreError>> {
@@ -4274,11 +4383,9 @@ impl DeleteMemoryStoreBuilder {
 #[cfg(feature = "tag-memory")]
 impl std::future::IntoFuture for DeleteMemoryStoreBuilder {
     type Output = Result<DeleteMemoryStoreOk, rt::client::Error<DeleteMemoryStoreError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-memory")]
@@ -4310,23 +4417,47 @@ impl ListMemoryEntriesBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListMemoryEntriesOk`] or [`ListMemoryEntriesError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ListMemoryEntriesOk, rt::client::Error<ListMemoryEntriesError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ListMemoryEntriesOk, rt::client::Error<ListMemoryEntriesError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ListMemoryEntriesOk>,
-        rt::client::Error<ListMemoryEntriesError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ListMemoryEntriesOk>,
+            rt::client::Error<ListMemoryEntriesError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<MemoryEntry, rt::client::Error<ListMemoryEntriesError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListMemoryEntriesOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
+}
+#[cfg(feature = "tag-memory")]
+impl rt::client::Operation for ListMemoryEntriesBuilder {
+    type Ok = ListMemoryEntriesOk;
+    type Error = ListMemoryEntriesError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ListMemoryEntriesError>> {
@@ -4381,33 +4512,13 @@ impl ListMemoryEntriesBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
-    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
-    pub fn into_stream(
-        self,
-    ) -> impl rt::client::Stream<
-        Item = Result<MemoryEntry, rt::client::Error<ListMemoryEntriesError>>,
-    > + Send {
-        rt::client::paginate(move |cursor: Option<String>| {
-            let mut request = self.clone();
-            if cursor.is_some() {
-                request.cursor = cursor;
-            }
-            async move {
-                match request.send().await? {
-                    ListMemoryEntriesOk::Ok(page) => Ok((page.data, page.next_cursor)),
-                }
-            }
-        })
-    }
 }
 #[cfg(feature = "tag-memory")]
 impl std::future::IntoFuture for ListMemoryEntriesBuilder {
     type Output = Result<ListMemoryEntriesOk, rt::client::Error<ListMemoryEntriesError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-memory")]
@@ -4428,23 +4539,29 @@ impl SearchMemoryStoreBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`SearchMemoryStoreOk`] or [`SearchMemoryStoreError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<SearchMemoryStoreOk, rt::client::Error<SearchMemoryStoreError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<SearchMemoryStoreOk, rt::client::Error<SearchMemoryStoreError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<SearchMemoryStoreOk>,
-        rt::client::Error<SearchMemoryStoreError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<SearchMemoryStoreOk>,
+            rt::client::Error<SearchMemoryStoreError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-memory")]
+impl rt::client::Operation for SearchMemoryStoreBuilder {
+    type Ok = SearchMemoryStoreOk;
+    type Error = SearchMemoryStoreError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<SearchMemoryStoreError>> {
@@ -4502,11 +4619,9 @@ impl SearchMemoryStoreBuilder {
 #[cfg(feature = "tag-memory")]
 impl std::future::IntoFuture for SearchMemoryStoreBuilder {
     type Output = Result<SearchMemoryStoreOk, rt::client::Error<SearchMemoryStoreError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-files")]
@@ -4526,18 +4641,24 @@ impl UploadFileBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`UploadFileOk`] or [`UploadFileError`].
-    pub async fn send(self) -> Result<UploadFileOk, rt::client::Error<UploadFileError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<UploadFileOk, rt::client::Error<UploadFileError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<UploadFileOk>, rt::client::Error<UploadFileError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<UploadFileOk>, rt::client::Error<UploadFileError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-files")]
+impl rt::client::Operation for UploadFileBuilder {
+    type Ok = UploadFileOk;
+    type Error = UploadFileError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<UploadFileError>> {
         let path = "/v1/files";
         let call = self
@@ -4582,11 +4703,9 @@ impl UploadFileBuilder {
 #[cfg(feature = "tag-files")]
 impl std::future::IntoFuture for UploadFileBuilder {
     type Output = Result<UploadFileOk, rt::client::Error<UploadFileError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-files")]
@@ -4606,18 +4725,24 @@ impl DeleteFileBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteFileOk`] or [`DeleteFileError`].
-    pub async fn send(self) -> Result<DeleteFileOk, rt::client::Error<DeleteFileError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<DeleteFileOk, rt::client::Error<DeleteFileError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<DeleteFileOk>, rt::client::Error<DeleteFileError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<DeleteFileOk>, rt::client::Error<DeleteFileError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-files")]
+impl rt::client::Operation for DeleteFileBuilder {
+    type Ok = DeleteFileOk;
+    type Error = DeleteFileError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteFileError>> {
         let path = format!(
             "/v1/files/{}", rt::wire::encode_path("id", & self.id,
@@ -4658,11 +4783,9 @@ impl DeleteFileBuilder {
 #[cfg(feature = "tag-files")]
 impl std::future::IntoFuture for DeleteFileBuilder {
     type Output = Result<DeleteFileOk, rt::client::Error<DeleteFileError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-files")]
@@ -4682,23 +4805,29 @@ impl DownloadFileBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DownloadFileOk`] or [`DownloadFileError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<DownloadFileOk, rt::client::Error<DownloadFileError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<DownloadFileOk, rt::client::Error<DownloadFileError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<DownloadFileOk>,
-        rt::client::Error<DownloadFileError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<DownloadFileOk>,
+            rt::client::Error<DownloadFileError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-files")]
+impl rt::client::Operation for DownloadFileBuilder {
+    type Ok = DownloadFileOk;
+    type Error = DownloadFileError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<DownloadFileError>> {
@@ -4762,11 +4891,9 @@ impl DownloadFileBuilder {
 #[cfg(feature = "tag-files")]
 impl std::future::IntoFuture for DownloadFileBuilder {
     type Output = Result<DownloadFileOk, rt::client::Error<DownloadFileError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-providers")]
@@ -4797,23 +4924,47 @@ impl ListProvidersBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListProvidersOk`] or [`ListProvidersError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ListProvidersOk, rt::client::Error<ListProvidersError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ListProvidersOk, rt::client::Error<ListProvidersError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ListProvidersOk>,
-        rt::client::Error<ListProvidersError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ListProvidersOk>,
+            rt::client::Error<ListProvidersError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<ModelProvider, rt::client::Error<ListProvidersError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListProvidersOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
+}
+#[cfg(feature = "tag-providers")]
+impl rt::client::Operation for ListProvidersBuilder {
+    type Ok = ListProvidersOk;
+    type Error = ListProvidersError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ListProvidersError>> {
@@ -4858,33 +5009,13 @@ impl ListProvidersBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
-    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
-    pub fn into_stream(
-        self,
-    ) -> impl rt::client::Stream<
-        Item = Result<ModelProvider, rt::client::Error<ListProvidersError>>,
-    > + Send {
-        rt::client::paginate(move |cursor: Option<String>| {
-            let mut request = self.clone();
-            if cursor.is_some() {
-                request.cursor = cursor;
-            }
-            async move {
-                match request.send().await? {
-                    ListProvidersOk::Ok(page) => Ok((page.data, page.next_cursor)),
-                }
-            }
-        })
-    }
 }
 #[cfg(feature = "tag-providers")]
 impl std::future::IntoFuture for ListProvidersBuilder {
     type Output = Result<ListProvidersOk, rt::client::Error<ListProvidersError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-providers")]
@@ -4904,23 +5035,29 @@ impl CreateProviderBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateProviderOk`] or [`CreateProviderError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<CreateProviderOk, rt::client::Error<CreateProviderError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<CreateProviderOk, rt::client::Error<CreateProviderError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreateProviderOk>,
-        rt::client::Error<CreateProviderError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CreateProviderOk>,
+            rt::client::Error<CreateProviderError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-providers")]
+impl rt::client::Operation for CreateProviderBuilder {
+    type Ok = CreateProviderOk;
+    type Error = CreateProviderError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateProviderError>> {
@@ -4975,11 +5112,9 @@ impl CreateProviderBuilder {
 #[cfg(feature = "tag-providers")]
 impl std::future::IntoFuture for CreateProviderBuilder {
     type Output = Result<CreateProviderOk, rt::client::Error<CreateProviderError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-providers")]
@@ -4999,23 +5134,29 @@ impl DeleteProviderBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteProviderOk`] or [`DeleteProviderError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<DeleteProviderOk, rt::client::Error<DeleteProviderError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<DeleteProviderOk, rt::client::Error<DeleteProviderError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<DeleteProviderOk>,
-        rt::client::Error<DeleteProviderError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<DeleteProviderOk>,
+            rt::client::Error<DeleteProviderError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-providers")]
+impl rt::client::Operation for DeleteProviderBuilder {
+    type Ok = DeleteProviderOk;
+    type Error = DeleteProviderError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteProviderError>> {
@@ -5069,11 +5210,9 @@ impl DeleteProviderBuilder {
 #[cfg(feature = "tag-providers")]
 impl std::future::IntoFuture for DeleteProviderBuilder {
     type Output = Result<DeleteProviderOk, rt::client::Error<DeleteProviderError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-providers")]
@@ -5094,23 +5233,29 @@ impl UpdateProviderBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`UpdateProviderOk`] or [`UpdateProviderError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<UpdateProviderOk, rt::client::Error<UpdateProviderError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<UpdateProviderOk, rt::client::Error<UpdateProviderError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<UpdateProviderOk>,
-        rt::client::Error<UpdateProviderError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<UpdateProviderOk>,
+            rt::client::Error<UpdateProviderError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-providers")]
+impl rt::client::Operation for UpdateProviderBuilder {
+    type Ok = UpdateProviderOk;
+    type Error = UpdateProviderError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<UpdateProviderError>> {
@@ -5165,11 +5310,9 @@ impl UpdateProviderBuilder {
 #[cfg(feature = "tag-providers")]
 impl std::future::IntoFuture for UpdateProviderBuilder {
     type Output = Result<UpdateProviderOk, rt::client::Error<UpdateProviderError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -5200,23 +5343,47 @@ impl ListIntegrationsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListIntegrationsOk`] or [`ListIntegrationsError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ListIntegrationsOk, rt::client::Error<ListIntegrationsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ListIntegrationsOk, rt::client::Error<ListIntegrationsError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ListIntegrationsOk>,
-        rt::client::Error<ListIntegrationsError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ListIntegrationsOk>,
+            rt::client::Error<ListIntegrationsError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<Integration, rt::client::Error<ListIntegrationsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListIntegrationsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
+}
+#[cfg(feature = "tag-integrations")]
+impl rt::client::Operation for ListIntegrationsBuilder {
+    type Ok = ListIntegrationsOk;
+    type Error = ListIntegrationsError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ListIntegrationsError>> {
@@ -5262,33 +5429,13 @@ impl ListIntegrationsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
-    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
-    pub fn into_stream(
-        self,
-    ) -> impl rt::client::Stream<
-        Item = Result<Integration, rt::client::Error<ListIntegrationsError>>,
-    > + Send {
-        rt::client::paginate(move |cursor: Option<String>| {
-            let mut request = self.clone();
-            if cursor.is_some() {
-                request.cursor = cursor;
-            }
-            async move {
-                match request.send().await? {
-                    ListIntegrationsOk::Ok(page) => Ok((page.data, page.next_cursor)),
-                }
-            }
-        })
-    }
 }
 #[cfg(feature = "tag-integrations")]
 impl std::future::IntoFuture for ListIntegrationsBuilder {
     type Output = Result<ListIntegrationsOk, rt::client::Error<ListIntegrationsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -5308,23 +5455,29 @@ impl InstallIntegrationBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`InstallIntegrationOk`] or [`InstallIntegrationError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<InstallIntegrationOk, rt::client::Error<InstallIntegrationError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<InstallIntegrationOk, rt::client::Error<InstallIntegrationError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<InstallIntegrationOk>,
-        rt::client::Error<InstallIntegrationError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<InstallIntegrationOk>,
+            rt::client::Error<InstallIntegrationError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-integrations")]
+impl rt::client::Operation for InstallIntegrationBuilder {
+    type Ok = InstallIntegrationOk;
+    type Error = InstallIntegrationError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<InstallIntegrationError>> {
@@ -5393,11 +5546,9 @@ impl std::future::IntoFuture for InstallIntegrationBuilder {
         InstallIntegrationOk,
         rt::client::Error<InstallIntegrationError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -5417,23 +5568,29 @@ impl UninstallIntegrationBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`UninstallIntegrationOk`] or [`UninstallIntegrationError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<UninstallIntegrationOk, rt::client::Error<UninstallIntegrationError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<UninstallIntegrationOk, rt::client::Error<UninstallIntegrationError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<UninstallIntegrationOk>,
-        rt::client::Error<UninstallIntegrationError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<UninstallIntegrationOk>,
+            rt::client::Error<UninstallIntegrationError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-integrations")]
+impl rt::client::Operation for UninstallIntegrationBuilder {
+    type Ok = UninstallIntegrationOk;
+    type Error = UninstallIntegrationError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<UninstallIntegrationError>> {
@@ -5499,11 +5656,9 @@ impl std::future::IntoFuture for UninstallIntegrationBuilder {
         UninstallIntegrationOk,
         rt::client::Error<UninstallIntegrationError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -5535,23 +5690,47 @@ impl ListPublicationsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListPublicationsOk`] or [`ListPublicationsError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ListPublicationsOk, rt::client::Error<ListPublicationsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ListPublicationsOk, rt::client::Error<ListPublicationsError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ListPublicationsOk>,
-        rt::client::Error<ListPublicationsError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ListPublicationsOk>,
+            rt::client::Error<ListPublicationsError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<Publication, rt::client::Error<ListPublicationsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListPublicationsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
+}
+#[cfg(feature = "tag-integrations")]
+impl rt::client::Operation for ListPublicationsBuilder {
+    type Ok = ListPublicationsOk;
+    type Error = ListPublicationsError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ListPublicationsError>> {
@@ -5606,33 +5785,13 @@ impl ListPublicationsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
-    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
-    pub fn into_stream(
-        self,
-    ) -> impl rt::client::Stream<
-        Item = Result<Publication, rt::client::Error<ListPublicationsError>>,
-    > + Send {
-        rt::client::paginate(move |cursor: Option<String>| {
-            let mut request = self.clone();
-            if cursor.is_some() {
-                request.cursor = cursor;
-            }
-            async move {
-                match request.send().await? {
-                    ListPublicationsOk::Ok(page) => Ok((page.data, page.next_cursor)),
-                }
-            }
-        })
-    }
 }
 #[cfg(feature = "tag-integrations")]
 impl std::future::IntoFuture for ListPublicationsBuilder {
     type Output = Result<ListPublicationsOk, rt::client::Error<ListPublicationsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -5653,23 +5812,29 @@ impl CreatePublicationBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreatePublicationOk`] or [`CreatePublicationError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<CreatePublicationOk, rt::client::Error<CreatePublicationError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<CreatePublicationOk, rt::client::Error<CreatePublicationError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreatePublicationOk>,
-        rt::client::Error<CreatePublicationError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CreatePublicationOk>,
+            rt::client::Error<CreatePublicationError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-integrations")]
+impl rt::client::Operation for CreatePublicationBuilder {
+    type Ok = CreatePublicationOk;
+    type Error = CreatePublicationError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<CreatePublicationError>> {
@@ -5735,11 +5900,9 @@ impl CreatePublicationBuilder {
 #[cfg(feature = "tag-integrations")]
 impl std::future::IntoFuture for CreatePublicationBuilder {
     type Output = Result<CreatePublicationOk, rt::client::Error<CreatePublicationError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -5760,23 +5923,29 @@ impl DeletePublicationBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeletePublicationOk`] or [`DeletePublicationError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<DeletePublicationOk, rt::client::Error<DeletePublicationError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<DeletePublicationOk, rt::client::Error<DeletePublicationError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<DeletePublicationOk>,
-        rt::client::Error<DeletePublicationError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<DeletePublicationOk>,
+            rt::client::Error<DeletePublicationError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-integrations")]
+impl rt::client::Operation for DeletePublicationBuilder {
+    type Ok = DeletePublicationOk;
+    type Error = DeletePublicationError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<DeletePublicationError>> {
@@ -5834,11 +6003,9 @@ impl DeletePublicationBuilder {
 #[cfg(feature = "tag-integrations")]
 impl std::future::IntoFuture for DeletePublicationBuilder {
     type Output = Result<DeletePublicationOk, rt::client::Error<DeletePublicationError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-evals")]
@@ -5869,18 +6036,42 @@ impl ListEvalsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListEvalsOk`] or [`ListEvalsError`].
-    pub async fn send(self) -> Result<ListEvalsOk, rt::client::Error<ListEvalsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<ListEvalsOk, rt::client::Error<ListEvalsError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListEvalsOk>, rt::client::Error<ListEvalsError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<ListEvalsOk>, rt::client::Error<ListEvalsError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<EvalRun, rt::client::Error<ListEvalsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListEvalsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
+}
+#[cfg(feature = "tag-evals")]
+impl rt::client::Operation for ListEvalsBuilder {
+    type Ok = ListEvalsOk;
+    type Error = ListEvalsError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListEvalsError>> {
         let path = "/v1/evals";
         let call = self
@@ -5913,33 +6104,13 @@ impl ListEvalsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
-    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
-    pub fn into_stream(
-        self,
-    ) -> impl rt::client::Stream<
-        Item = Result<EvalRun, rt::client::Error<ListEvalsError>>,
-    > + Send {
-        rt::client::paginate(move |cursor: Option<String>| {
-            let mut request = self.clone();
-            if cursor.is_some() {
-                request.cursor = cursor;
-            }
-            async move {
-                match request.send().await? {
-                    ListEvalsOk::Ok(page) => Ok((page.data, page.next_cursor)),
-                }
-            }
-        })
-    }
 }
 #[cfg(feature = "tag-evals")]
 impl std::future::IntoFuture for ListEvalsBuilder {
     type Output = Result<ListEvalsOk, rt::client::Error<ListEvalsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-evals")]
@@ -5959,18 +6130,24 @@ impl CreateEvalBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateEvalOk`] or [`CreateEvalError`].
-    pub async fn send(self) -> Result<CreateEvalOk, rt::client::Error<CreateEvalError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<CreateEvalOk, rt::client::Error<CreateEvalError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CreateEvalOk>, rt::client::Error<CreateEvalError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<CreateEvalOk>, rt::client::Error<CreateEvalError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-evals")]
+impl rt::client::Operation for CreateEvalBuilder {
+    type Ok = CreateEvalOk;
+    type Error = CreateEvalError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CreateEvalError>> {
         let path = "/v1/evals";
         let call = self
@@ -6009,11 +6186,9 @@ impl CreateEvalBuilder {
 #[cfg(feature = "tag-evals")]
 impl std::future::IntoFuture for CreateEvalBuilder {
     type Output = Result<CreateEvalOk, rt::client::Error<CreateEvalError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-evals")]
@@ -6033,18 +6208,24 @@ impl GetEvalBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetEvalOk`] or [`GetEvalError`].
-    pub async fn send(self) -> Result<GetEvalOk, rt::client::Error<GetEvalError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<GetEvalOk, rt::client::Error<GetEvalError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<GetEvalOk>, rt::client::Error<GetEvalError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<GetEvalOk>, rt::client::Error<GetEvalError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-evals")]
+impl rt::client::Operation for GetEvalBuilder {
+    type Ok = GetEvalOk;
+    type Error = GetEvalError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetEvalError>> {
         let path = format!(
             "/v1/evals/{}", rt::wire::encode_path("id", & self.id,
@@ -6081,11 +6262,9 @@ impl GetEvalBuilder {
 #[cfg(feature = "tag-evals")]
 impl std::future::IntoFuture for GetEvalBuilder {
     type Output = Result<GetEvalOk, rt::client::Error<GetEvalError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-api-keys")]
@@ -6116,23 +6295,44 @@ impl ListApiKeysBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListApiKeysOk`] or [`ListApiKeysError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ListApiKeysOk, rt::client::Error<ListApiKeysError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ListApiKeysOk, rt::client::Error<ListApiKeysError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ListApiKeysOk>,
-        rt::client::Error<ListApiKeysError>,
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<ListApiKeysOk>, rt::client::Error<ListApiKeysError>>,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<ApiKey, rt::client::Error<ListApiKeysError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListApiKeysOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
+}
+#[cfg(feature = "tag-api-keys")]
+impl rt::client::Operation for ListApiKeysBuilder {
+    type Ok = ListApiKeysOk;
+    type Error = ListApiKeysError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListApiKeysError>> {
         let path = "/v1/api-keys";
         let call = self
@@ -6172,33 +6372,13 @@ impl ListApiKeysBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
-    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
-    pub fn into_stream(
-        self,
-    ) -> impl rt::client::Stream<
-        Item = Result<ApiKey, rt::client::Error<ListApiKeysError>>,
-    > + Send {
-        rt::client::paginate(move |cursor: Option<String>| {
-            let mut request = self.clone();
-            if cursor.is_some() {
-                request.cursor = cursor;
-            }
-            async move {
-                match request.send().await? {
-                    ListApiKeysOk::Ok(page) => Ok((page.data, page.next_cursor)),
-                }
-            }
-        })
-    }
 }
 #[cfg(feature = "tag-api-keys")]
 impl std::future::IntoFuture for ListApiKeysBuilder {
     type Output = Result<ListApiKeysOk, rt::client::Error<ListApiKeysError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-api-keys")]
@@ -6218,23 +6398,29 @@ impl CreateApiKeyBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateApiKeyOk`] or [`CreateApiKeyError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<CreateApiKeyOk, rt::client::Error<CreateApiKeyError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<CreateApiKeyOk, rt::client::Error<CreateApiKeyError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreateApiKeyOk>,
-        rt::client::Error<CreateApiKeyError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CreateApiKeyOk>,
+            rt::client::Error<CreateApiKeyError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-api-keys")]
+impl rt::client::Operation for CreateApiKeyBuilder {
+    type Ok = CreateApiKeyOk;
+    type Error = CreateApiKeyError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateApiKeyError>> {
@@ -6280,11 +6466,9 @@ impl CreateApiKeyBuilder {
 #[cfg(feature = "tag-api-keys")]
 impl std::future::IntoFuture for CreateApiKeyBuilder {
     type Output = Result<CreateApiKeyOk, rt::client::Error<CreateApiKeyError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-api-keys")]
@@ -6304,23 +6488,29 @@ impl RevokeApiKeyBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`RevokeApiKeyOk`] or [`RevokeApiKeyError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<RevokeApiKeyOk, rt::client::Error<RevokeApiKeyError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<RevokeApiKeyOk, rt::client::Error<RevokeApiKeyError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<RevokeApiKeyOk>,
-        rt::client::Error<RevokeApiKeyError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<RevokeApiKeyOk>,
+            rt::client::Error<RevokeApiKeyError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-api-keys")]
+impl rt::client::Operation for RevokeApiKeyBuilder {
+    type Ok = RevokeApiKeyOk;
+    type Error = RevokeApiKeyError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<RevokeApiKeyError>> {
@@ -6371,11 +6561,9 @@ impl RevokeApiKeyBuilder {
 #[cfg(feature = "tag-api-keys")]
 impl std::future::IntoFuture for RevokeApiKeyBuilder {
     type Output = Result<RevokeApiKeyOk, rt::client::Error<RevokeApiKeyError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-console")]
@@ -6400,23 +6588,29 @@ impl StartConsoleOauthBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`StartConsoleOauthOk`] or [`StartConsoleOauthError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<StartConsoleOauthOk, rt::client::Error<StartConsoleOauthError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<StartConsoleOauthOk, rt::client::Error<StartConsoleOauthError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<StartConsoleOauthOk>,
-        rt::client::Error<StartConsoleOauthError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<StartConsoleOauthOk>,
+            rt::client::Error<StartConsoleOauthError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-console")]
+impl rt::client::Operation for StartConsoleOauthBuilder {
+    type Ok = StartConsoleOauthOk;
+    type Error = StartConsoleOauthError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<StartConsoleOauthError>> {
@@ -6487,11 +6681,9 @@ impl StartConsoleOauthBuilder {
 #[cfg(feature = "tag-console")]
 impl std::future::IntoFuture for StartConsoleOauthBuilder {
     type Output = Result<StartConsoleOauthOk, rt::client::Error<StartConsoleOauthError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-console")]
@@ -6512,23 +6704,29 @@ impl ConsoleOauthCallbackBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ConsoleOauthCallbackOk`] or [`ConsoleOauthCallbackError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ConsoleOauthCallbackOk, rt::client::Error<ConsoleOauthCallbackError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ConsoleOauthCallbackOk, rt::client::Error<ConsoleOauthCallbackError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ConsoleOauthCallbackOk>,
-        rt::client::Error<ConsoleOauthCallbackError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ConsoleOauthCallbackOk>,
+            rt::client::Error<ConsoleOauthCallbackError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-console")]
+impl rt::client::Operation for ConsoleOauthCallbackBuilder {
+    type Ok = ConsoleOauthCallbackOk;
+    type Error = ConsoleOauthCallbackError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ConsoleOauthCallbackError>> {
@@ -6612,11 +6810,9 @@ impl std::future::IntoFuture for ConsoleOauthCallbackBuilder {
         ConsoleOauthCallbackOk,
         rt::client::Error<ConsoleOauthCallbackError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-health")]
@@ -6635,23 +6831,26 @@ impl HealthCheckBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`HealthCheckOk`] or [`HealthCheckError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<HealthCheckOk, rt::client::Error<HealthCheckError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<HealthCheckOk, rt::client::Error<HealthCheckError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<HealthCheckOk>,
-        rt::client::Error<HealthCheckError>,
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<HealthCheckOk>, rt::client::Error<HealthCheckError>>,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-health")]
+impl rt::client::Operation for HealthCheckBuilder {
+    type Ok = HealthCheckOk;
+    type Error = HealthCheckError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<HealthCheckError>> {
         let path = "/health";
         let call = self
@@ -6675,10 +6874,8 @@ impl HealthCheckBuilder {
 #[cfg(feature = "tag-health")]
 impl std::future::IntoFuture for HealthCheckBuilder {
     type Output = Result<HealthCheckOk, rt::client::Error<HealthCheckError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }

@@ -536,23 +536,47 @@ impl ListWorkspacesBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListWorkspacesOk`] or [`ListWorkspacesError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ListWorkspacesOk, rt::client::Error<ListWorkspacesError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ListWorkspacesOk, rt::client::Error<ListWorkspacesError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ListWorkspacesOk>,
-        rt::client::Error<ListWorkspacesError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ListWorkspacesOk>,
+            rt::client::Error<ListWorkspacesError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<Workspace, rt::client::Error<ListWorkspacesError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListWorkspacesOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
+}
+#[cfg(feature = "tag-workspaces")]
+impl rt::client::Operation for ListWorkspacesBuilder {
+    type Ok = ListWorkspacesOk;
+    type Error = ListWorkspacesError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ListWorkspacesError>> {
@@ -598,33 +622,13 @@ impl ListWorkspacesBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
-    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
-    pub fn into_stream(
-        self,
-    ) -> impl rt::client::Stream<
-        Item = Result<Workspace, rt::client::Error<ListWorkspacesError>>,
-    > + Send {
-        rt::client::paginate(move |cursor: Option<String>| {
-            let mut request = self.clone();
-            if cursor.is_some() {
-                request.cursor = cursor;
-            }
-            async move {
-                match request.send().await? {
-                    ListWorkspacesOk::Ok(page) => Ok((page.data, page.next_cursor)),
-                }
-            }
-        })
-    }
 }
 #[cfg(feature = "tag-workspaces")]
 impl std::future::IntoFuture for ListWorkspacesBuilder {
     type Output = Result<ListWorkspacesOk, rt::client::Error<ListWorkspacesError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-workspaces")]
@@ -644,23 +648,29 @@ impl CreateWorkspaceBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateWorkspaceOk`] or [`CreateWorkspaceError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<CreateWorkspaceOk, rt::client::Error<CreateWorkspaceError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<CreateWorkspaceOk, rt::client::Error<CreateWorkspaceError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreateWorkspaceOk>,
-        rt::client::Error<CreateWorkspaceError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CreateWorkspaceOk>,
+            rt::client::Error<CreateWorkspaceError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-workspaces")]
+impl rt::client::Operation for CreateWorkspaceBuilder {
+    type Ok = CreateWorkspaceOk;
+    type Error = CreateWorkspaceError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateWorkspaceError>> {
@@ -715,11 +725,9 @@ impl CreateWorkspaceBuilder {
 #[cfg(feature = "tag-workspaces")]
 impl std::future::IntoFuture for CreateWorkspaceBuilder {
     type Output = Result<CreateWorkspaceOk, rt::client::Error<CreateWorkspaceError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-workspaces")]
@@ -739,23 +747,29 @@ impl GetWorkspaceBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetWorkspaceOk`] or [`GetWorkspaceError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<GetWorkspaceOk, rt::client::Error<GetWorkspaceError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<GetWorkspaceOk, rt::client::Error<GetWorkspaceError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<GetWorkspaceOk>,
-        rt::client::Error<GetWorkspaceError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<GetWorkspaceOk>,
+            rt::client::Error<GetWorkspaceError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-workspaces")]
+impl rt::client::Operation for GetWorkspaceBuilder {
+    type Ok = GetWorkspaceOk;
+    type Error = GetWorkspaceError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<GetWorkspaceError>> {
@@ -806,11 +820,9 @@ impl GetWorkspaceBuilder {
 #[cfg(feature = "tag-workspaces")]
 impl std::future::IntoFuture for GetWorkspaceBuilder {
     type Output = Result<GetWorkspaceOk, rt::client::Error<GetWorkspaceError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-workspaces")]
@@ -830,23 +842,29 @@ impl DeleteWorkspaceBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteWorkspaceOk`] or [`DeleteWorkspaceError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<DeleteWorkspaceOk, rt::client::Error<DeleteWorkspaceError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<DeleteWorkspaceOk, rt::client::Error<DeleteWorkspaceError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<DeleteWorkspaceOk>,
-        rt::client::Error<DeleteWorkspaceError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<DeleteWorkspaceOk>,
+            rt::client::Error<DeleteWorkspaceError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-workspaces")]
+impl rt::client::Operation for DeleteWorkspaceBuilder {
+    type Ok = DeleteWorkspaceOk;
+    type Error = DeleteWorkspaceError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteWorkspaceError>> {
@@ -907,11 +925,9 @@ impl DeleteWorkspaceBuilder {
 #[cfg(feature = "tag-workspaces")]
 impl std::future::IntoFuture for DeleteWorkspaceBuilder {
     type Output = Result<DeleteWorkspaceOk, rt::client::Error<DeleteWorkspaceError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-workspaces")]
@@ -932,23 +948,29 @@ impl UpdateWorkspaceBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`UpdateWorkspaceOk`] or [`UpdateWorkspaceError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<UpdateWorkspaceOk, rt::client::Error<UpdateWorkspaceError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<UpdateWorkspaceOk, rt::client::Error<UpdateWorkspaceError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<UpdateWorkspaceOk>,
-        rt::client::Error<UpdateWorkspaceError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<UpdateWorkspaceOk>,
+            rt::client::Error<UpdateWorkspaceError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-workspaces")]
+impl rt::client::Operation for UpdateWorkspaceBuilder {
+    type Ok = UpdateWorkspaceOk;
+    type Error = UpdateWorkspaceError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<UpdateWorkspaceError>> {
@@ -1005,11 +1027,9 @@ impl UpdateWorkspaceBuilder {
 #[cfg(feature = "tag-workspaces")]
 impl std::future::IntoFuture for UpdateWorkspaceBuilder {
     type Output = Result<UpdateWorkspaceOk, rt::client::Error<UpdateWorkspaceError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-workspaces")]
@@ -1029,23 +1049,29 @@ impl GetWorkspaceCatalogBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetWorkspaceCatalogOk`] or [`GetWorkspaceCatalogError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<GetWorkspaceCatalogOk, rt::client::Error<GetWorkspaceCatalogError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<GetWorkspaceCatalogOk, rt::client::Error<GetWorkspaceCatalogError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<GetWorkspaceCatalogOk>,
-        rt::client::Error<GetWorkspaceCatalogError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<GetWorkspaceCatalogOk>,
+            rt::client::Error<GetWorkspaceCatalogError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-workspaces")]
+impl rt::client::Operation for GetWorkspaceCatalogBuilder {
+    type Ok = GetWorkspaceCatalogOk;
+    type Error = GetWorkspaceCatalogError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<GetWorkspaceCatalogError>> {
@@ -1108,11 +1134,9 @@ impl std::future::IntoFuture for GetWorkspaceCatalogBuilder {
         GetWorkspaceCatalogOk,
         rt::client::Error<GetWorkspaceCatalogError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-models")]
@@ -1143,18 +1167,24 @@ impl ListModelsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListModelsOk`] or [`ListModelsError`].
-    pub async fn send(self) -> Result<ListModelsOk, rt::client::Error<ListModelsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<ListModelsOk, rt::client::Error<ListModelsError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListModelsOk>, rt::client::Error<ListModelsError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<ListModelsOk>, rt::client::Error<ListModelsError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-models")]
+impl rt::client::Operation for ListModelsBuilder {
+    type Ok = ListModelsOk;
+    type Error = ListModelsError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListModelsError>> {
         let path = "/api/v1/models";
         let call = self
@@ -1193,11 +1223,9 @@ impl ListModelsBuilder {
 #[cfg(feature = "tag-models")]
 impl std::future::IntoFuture for ListModelsBuilder {
     type Output = Result<ListModelsOk, rt::client::Error<ListModelsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1233,23 +1261,47 @@ impl ListSessionsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListSessionsOk`] or [`ListSessionsError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ListSessionsOk, rt::client::Error<ListSessionsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ListSessionsOk, rt::client::Error<ListSessionsError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ListSessionsOk>,
-        rt::client::Error<ListSessionsError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ListSessionsOk>,
+            rt::client::Error<ListSessionsError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<Session, rt::client::Error<ListSessionsError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListSessionsOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::client::Operation for ListSessionsBuilder {
+    type Ok = ListSessionsOk;
+    type Error = ListSessionsError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ListSessionsError>> {
@@ -1293,33 +1345,13 @@ impl ListSessionsBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
-    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
-    pub fn into_stream(
-        self,
-    ) -> impl rt::client::Stream<
-        Item = Result<Session, rt::client::Error<ListSessionsError>>,
-    > + Send {
-        rt::client::paginate(move |cursor: Option<String>| {
-            let mut request = self.clone();
-            if cursor.is_some() {
-                request.cursor = cursor;
-            }
-            async move {
-                match request.send().await? {
-                    ListSessionsOk::Ok(page) => Ok((page.data, page.next_cursor)),
-                }
-            }
-        })
-    }
 }
 #[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for ListSessionsBuilder {
     type Output = Result<ListSessionsOk, rt::client::Error<ListSessionsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1339,23 +1371,29 @@ impl CreateSessionBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateSessionOk`] or [`CreateSessionError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<CreateSessionOk, rt::client::Error<CreateSessionError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<CreateSessionOk, rt::client::Error<CreateSessionError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreateSessionOk>,
-        rt::client::Error<CreateSessionError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CreateSessionOk>,
+            rt::client::Error<CreateSessionError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::client::Operation for CreateSessionBuilder {
+    type Ok = CreateSessionOk;
+    type Error = CreateSessionError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateSessionError>> {
@@ -1409,11 +1447,9 @@ impl CreateSessionBuilder {
 #[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for CreateSessionBuilder {
     type Output = Result<CreateSessionOk, rt::client::Error<CreateSessionError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1433,18 +1469,24 @@ impl GetSessionBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetSessionOk`] or [`GetSessionError`].
-    pub async fn send(self) -> Result<GetSessionOk, rt::client::Error<GetSessionError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<GetSessionOk, rt::client::Error<GetSessionError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<GetSessionOk>, rt::client::Error<GetSessionError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<GetSessionOk>, rt::client::Error<GetSessionError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::client::Operation for GetSessionBuilder {
+    type Ok = GetSessionOk;
+    type Error = GetSessionError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetSessionError>> {
         let path = format!(
             "/api/v1/sessions/{}", rt::wire::encode_path("sessionId", & self.session_id,
@@ -1485,11 +1527,9 @@ impl GetSessionBuilder {
 #[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for GetSessionBuilder {
     type Output = Result<GetSessionOk, rt::client::Error<GetSessionError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1509,23 +1549,29 @@ impl DeleteSessionBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DeleteSessionOk`] or [`DeleteSessionError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<DeleteSessionOk>,
-        rt::client::Error<DeleteSessionError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<DeleteSessionOk>,
+            rt::client::Error<DeleteSessionError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::client::Operation for DeleteSessionBuilder {
+    type Ok = DeleteSessionOk;
+    type Error = DeleteSessionError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<DeleteSessionError>> {
@@ -1581,11 +1627,9 @@ impl DeleteSessionBuilder {
 #[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for DeleteSessionBuilder {
     type Output = Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1616,23 +1660,47 @@ impl ListMessagesBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListMessagesOk`] or [`ListMessagesError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ListMessagesOk, rt::client::Error<ListMessagesError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ListMessagesOk, rt::client::Error<ListMessagesError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ListMessagesOk>,
-        rt::client::Error<ListMessagesError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ListMessagesOk>,
+            rt::client::Error<ListMessagesError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
+    pub fn into_stream(
+        self,
+    ) -> impl rt::client::Stream<
+        Item = Result<Message, rt::client::Error<ListMessagesError>>,
+    > + Send {
+        rt::client::paginate(move |cursor: Option<String>| {
+            let mut request = self.clone();
+            if cursor.is_some() {
+                request.cursor = cursor;
+            }
+            async move {
+                match request.send().await? {
+                    ListMessagesOk::Ok(page) => Ok((page.data, page.next_cursor)),
+                }
+            }
+        })
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::client::Operation for ListMessagesBuilder {
+    type Ok = ListMessagesOk;
+    type Error = ListMessagesError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ListMessagesError>> {
@@ -1681,33 +1749,13 @@ impl ListMessagesBuilder {
             _ => Err(rt::client::Error::unexpected(response).await),
         }
     }
-    /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
-    pub fn into_stream(
-        self,
-    ) -> impl rt::client::Stream<
-        Item = Result<Message, rt::client::Error<ListMessagesError>>,
-    > + Send {
-        rt::client::paginate(move |cursor: Option<String>| {
-            let mut request = self.clone();
-            if cursor.is_some() {
-                request.cursor = cursor;
-            }
-            async move {
-                match request.send().await? {
-                    ListMessagesOk::Ok(page) => Ok((page.data, page.next_cursor)),
-                }
-            }
-        })
-    }
 }
 #[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for ListMessagesBuilder {
     type Output = Result<ListMessagesOk, rt::client::Error<ListMessagesError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1734,23 +1782,26 @@ impl SendMessageBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`SendMessageOk`] or [`SendMessageError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<SendMessageOk, rt::client::Error<SendMessageError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<SendMessageOk, rt::client::Error<SendMessageError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<SendMessageOk>,
-        rt::client::Error<SendMessageError>,
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<SendMessageOk>, rt::client::Error<SendMessageError>>,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::client::Operation for SendMessageBuilder {
+    type Ok = SendMessageOk;
+    type Error = SendMessageError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<SendMessageError>> {
         let path = format!(
             "/api/v1/sessions/{}/messages", rt::wire::encode_path("sessionId", & self
@@ -1813,11 +1864,9 @@ impl SendMessageBuilder {
 #[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for SendMessageBuilder {
     type Output = Result<SendMessageOk, rt::client::Error<SendMessageError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1837,23 +1886,29 @@ impl GetSessionQueueBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetSessionQueueOk`] or [`GetSessionQueueError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<GetSessionQueueOk, rt::client::Error<GetSessionQueueError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<GetSessionQueueOk, rt::client::Error<GetSessionQueueError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<GetSessionQueueOk>,
-        rt::client::Error<GetSessionQueueError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<GetSessionQueueOk>,
+            rt::client::Error<GetSessionQueueError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::client::Operation for GetSessionQueueBuilder {
+    type Ok = GetSessionQueueOk;
+    type Error = GetSessionQueueError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<GetSessionQueueError>> {
@@ -1909,11 +1964,9 @@ impl GetSessionQueueBuilder {
 #[cfg(feature = "tag-sessions")]
 impl std::future::IntoFuture for GetSessionQueueBuilder {
     type Output = Result<GetSessionQueueOk, rt::client::Error<GetSessionQueueError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-streaming")]
@@ -1947,23 +2000,29 @@ impl StreamSessionEventsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`StreamSessionEventsOk`] or [`StreamSessionEventsError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<StreamSessionEventsOk, rt::client::Error<StreamSessionEventsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<StreamSessionEventsOk, rt::client::Error<StreamSessionEventsError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<StreamSessionEventsOk>,
-        rt::client::Error<StreamSessionEventsError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<StreamSessionEventsOk>,
+            rt::client::Error<StreamSessionEventsError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-streaming")]
+impl rt::client::Operation for StreamSessionEventsBuilder {
+    type Ok = StreamSessionEventsOk;
+    type Error = StreamSessionEventsError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<StreamSessionEventsError>> {
@@ -2063,11 +2122,9 @@ impl std::future::IntoFuture for StreamSessionEventsBuilder {
         StreamSessionEventsOk,
         rt::client::Error<StreamSessionEventsError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-runs")]
@@ -2087,18 +2144,24 @@ impl GetRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetRunOk`] or [`GetRunError`].
-    pub async fn send(self) -> Result<GetRunOk, rt::client::Error<GetRunError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<GetRunOk, rt::client::Error<GetRunError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<GetRunOk>, rt::client::Error<GetRunError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<GetRunOk>, rt::client::Error<GetRunError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-runs")]
+impl rt::client::Operation for GetRunBuilder {
+    type Ok = GetRunOk;
+    type Error = GetRunError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GetRunError>> {
         let path = format!(
             "/api/v1/runs/{}", rt::wire::encode_path("runId", & self.run_id,
@@ -2135,11 +2198,9 @@ impl GetRunBuilder {
 #[cfg(feature = "tag-runs")]
 impl std::future::IntoFuture for GetRunBuilder {
     type Output = Result<GetRunOk, rt::client::Error<GetRunError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-runs")]
@@ -2159,18 +2220,24 @@ impl CancelRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CancelRunOk`] or [`CancelRunError`].
-    pub async fn send(self) -> Result<CancelRunOk, rt::client::Error<CancelRunError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<CancelRunOk, rt::client::Error<CancelRunError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CancelRunOk>, rt::client::Error<CancelRunError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<CancelRunOk>, rt::client::Error<CancelRunError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-runs")]
+impl rt::client::Operation for CancelRunBuilder {
+    type Ok = CancelRunOk;
+    type Error = CancelRunError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CancelRunError>> {
         let path = format!(
             "/api/v1/runs/{}/cancel", rt::wire::encode_path("runId", & self.run_id,
@@ -2210,11 +2277,9 @@ impl CancelRunBuilder {
 #[cfg(feature = "tag-runs")]
 impl std::future::IntoFuture for CancelRunBuilder {
     type Output = Result<CancelRunOk, rt::client::Error<CancelRunError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-runs")]
@@ -2234,18 +2299,24 @@ impl GuideRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GuideRunOk`] or [`GuideRunError`].
-    pub async fn send(self) -> Result<GuideRunOk, rt::client::Error<GuideRunError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<GuideRunOk, rt::client::Error<GuideRunError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<GuideRunOk>, rt::client::Error<GuideRunError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<GuideRunOk>, rt::client::Error<GuideRunError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-runs")]
+impl rt::client::Operation for GuideRunBuilder {
+    type Ok = GuideRunOk;
+    type Error = GuideRunError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<GuideRunError>> {
         let path = format!(
             "/api/v1/runs/{}/guide", rt::wire::encode_path("runId", & self.run_id,
@@ -2285,11 +2356,9 @@ impl GuideRunBuilder {
 #[cfg(feature = "tag-runs")]
 impl std::future::IntoFuture for GuideRunBuilder {
     type Output = Result<GuideRunOk, rt::client::Error<GuideRunError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-actions")]
@@ -2316,23 +2385,29 @@ impl TriggerActionBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`TriggerActionOk`] or [`TriggerActionError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<TriggerActionOk, rt::client::Error<TriggerActionError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<TriggerActionOk, rt::client::Error<TriggerActionError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<TriggerActionOk>,
-        rt::client::Error<TriggerActionError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<TriggerActionOk>,
+            rt::client::Error<TriggerActionError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-actions")]
+impl rt::client::Operation for TriggerActionBuilder {
+    type Ok = TriggerActionOk;
+    type Error = TriggerActionError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<TriggerActionError>> {
@@ -2390,11 +2465,9 @@ impl TriggerActionBuilder {
 #[cfg(feature = "tag-actions")]
 impl std::future::IntoFuture for TriggerActionBuilder {
     type Output = Result<TriggerActionOk, rt::client::Error<TriggerActionError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sandboxes")]
@@ -2415,23 +2488,29 @@ impl DownloadFileBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`DownloadFileOk`] or [`DownloadFileError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<DownloadFileOk, rt::client::Error<DownloadFileError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<DownloadFileOk, rt::client::Error<DownloadFileError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<DownloadFileOk>,
-        rt::client::Error<DownloadFileError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<DownloadFileOk>,
+            rt::client::Error<DownloadFileError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-sandboxes")]
+impl rt::client::Operation for DownloadFileBuilder {
+    type Ok = DownloadFileOk;
+    type Error = DownloadFileError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<DownloadFileError>> {
@@ -2488,11 +2567,9 @@ impl DownloadFileBuilder {
 #[cfg(feature = "tag-sandboxes")]
 impl std::future::IntoFuture for DownloadFileBuilder {
     type Output = Result<DownloadFileOk, rt::client::Error<DownloadFileError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sandboxes")]
@@ -2519,18 +2596,24 @@ impl UploadFileBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`UploadFileOk`] or [`UploadFileError`].
-    pub async fn send(self) -> Result<UploadFileOk, rt::client::Error<UploadFileError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<UploadFileOk, rt::client::Error<UploadFileError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<UploadFileOk>, rt::client::Error<UploadFileError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<UploadFileOk>, rt::client::Error<UploadFileError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-sandboxes")]
+impl rt::client::Operation for UploadFileBuilder {
+    type Ok = UploadFileOk;
+    type Error = UploadFileError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<UploadFileError>> {
         let path = format!(
             "/api/v1/sandboxes/{}/files", rt::wire::encode_path("sandboxId", & self
@@ -2579,11 +2662,9 @@ impl UploadFileBuilder {
 #[cfg(feature = "tag-sandboxes")]
 impl std::future::IntoFuture for UploadFileBuilder {
     type Output = Result<UploadFileOk, rt::client::Error<UploadFileError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sandboxes")]
@@ -2615,18 +2696,24 @@ impl ListFilesBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListFilesOk`] or [`ListFilesError`].
-    pub async fn send(self) -> Result<ListFilesOk, rt::client::Error<ListFilesError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<ListFilesOk, rt::client::Error<ListFilesError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<ListFilesOk>, rt::client::Error<ListFilesError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<ListFilesOk>, rt::client::Error<ListFilesError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-sandboxes")]
+impl rt::client::Operation for ListFilesBuilder {
+    type Ok = ListFilesOk;
+    type Error = ListFilesError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ListFilesError>> {
         let path = format!(
             "/api/v1/sandboxes/{}/files/list", rt::wire::encode_path("sandboxId", & self
@@ -2667,11 +2754,9 @@ impl ListFilesBuilder {
 #[cfg(feature = "tag-sandboxes")]
 impl std::future::IntoFuture for ListFilesBuilder {
     type Output = Result<ListFilesOk, rt::client::Error<ListFilesError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-sandboxes")]
@@ -2692,18 +2777,24 @@ impl RunCommandBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`RunCommandOk`] or [`RunCommandError`].
-    pub async fn send(self) -> Result<RunCommandOk, rt::client::Error<RunCommandError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<RunCommandOk, rt::client::Error<RunCommandError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<RunCommandOk>, rt::client::Error<RunCommandError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<RunCommandOk>, rt::client::Error<RunCommandError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-sandboxes")]
+impl rt::client::Operation for RunCommandBuilder {
+    type Ok = RunCommandOk;
+    type Error = RunCommandError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<RunCommandError>> {
         let path = format!(
             "/api/v1/sandboxes/{}/commands", rt::wire::encode_path("sandboxId", & self
@@ -2745,11 +2836,9 @@ impl RunCommandBuilder {
 #[cfg(feature = "tag-sandboxes")]
 impl std::future::IntoFuture for RunCommandBuilder {
     type Output = Result<RunCommandOk, rt::client::Error<RunCommandError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
@@ -2768,23 +2857,29 @@ impl ListRuntimeModelsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListRuntimeModelsOk`] or [`ListRuntimeModelsError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ListRuntimeModelsOk, rt::client::Error<ListRuntimeModelsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ListRuntimeModelsOk, rt::client::Error<ListRuntimeModelsError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ListRuntimeModelsOk>,
-        rt::client::Error<ListRuntimeModelsError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ListRuntimeModelsOk>,
+            rt::client::Error<ListRuntimeModelsError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-model-runtime-internal")]
+impl rt::client::Operation for ListRuntimeModelsBuilder {
+    type Ok = ListRuntimeModelsOk;
+    type Error = ListRuntimeModelsError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ListRuntimeModelsError>> {
@@ -2819,11 +2914,9 @@ impl ListRuntimeModelsBuilder {
 #[cfg(feature = "tag-model-runtime-internal")]
 impl std::future::IntoFuture for ListRuntimeModelsBuilder {
     type Output = Result<ListRuntimeModelsOk, rt::client::Error<ListRuntimeModelsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
@@ -2844,23 +2937,29 @@ impl InvokeRuntimeModelBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`InvokeRuntimeModelOk`] or [`InvokeRuntimeModelError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<InvokeRuntimeModelOk, rt::client::Error<InvokeRuntimeModelError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<InvokeRuntimeModelOk, rt::client::Error<InvokeRuntimeModelError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<InvokeRuntimeModelOk>,
-        rt::client::Error<InvokeRuntimeModelError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<InvokeRuntimeModelOk>,
+            rt::client::Error<InvokeRuntimeModelError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+#[cfg(feature = "tag-model-runtime-internal")]
+impl rt::client::Operation for InvokeRuntimeModelBuilder {
+    type Ok = InvokeRuntimeModelOk;
+    type Error = InvokeRuntimeModelError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<InvokeRuntimeModelError>> {
@@ -2923,10 +3022,8 @@ impl std::future::IntoFuture for InvokeRuntimeModelBuilder {
         InvokeRuntimeModelOk,
         rt::client::Error<InvokeRuntimeModelError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }

@@ -198,23 +198,28 @@ impl ListConversationsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ListConversationsOk`] or [`ListConversationsError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ListConversationsOk, rt::client::Error<ListConversationsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ListConversationsOk, rt::client::Error<ListConversationsError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ListConversationsOk>,
-        rt::client::Error<ListConversationsError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<ListConversationsOk>,
+            rt::client::Error<ListConversationsError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+impl rt::client::Operation for ListConversationsBuilder {
+    type Ok = ListConversationsOk;
+    type Error = ListConversationsError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<ListConversationsError>> {
@@ -249,11 +254,9 @@ impl ListConversationsBuilder {
 }
 impl std::future::IntoFuture for ListConversationsBuilder {
     type Output = Result<ListConversationsOk, rt::client::Error<ListConversationsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 /// A [`Client::create_conversation`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -271,23 +274,28 @@ impl CreateConversationBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CreateConversationOk`] or [`CreateConversationError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<CreateConversationOk, rt::client::Error<CreateConversationError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<CreateConversationOk, rt::client::Error<CreateConversationError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<CreateConversationOk>,
-        rt::client::Error<CreateConversationError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<CreateConversationOk>,
+            rt::client::Error<CreateConversationError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+impl rt::client::Operation for CreateConversationBuilder {
+    type Ok = CreateConversationOk;
+    type Error = CreateConversationError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<CreateConversationError>> {
@@ -352,11 +360,9 @@ impl std::future::IntoFuture for CreateConversationBuilder {
         CreateConversationOk,
         rt::client::Error<CreateConversationError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 /// A [`Client::get_conversation`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -374,23 +380,28 @@ impl GetConversationBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`GetConversationOk`] or [`GetConversationError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<GetConversationOk, rt::client::Error<GetConversationError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<GetConversationOk, rt::client::Error<GetConversationError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<GetConversationOk>,
-        rt::client::Error<GetConversationError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<GetConversationOk>,
+            rt::client::Error<GetConversationError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+impl rt::client::Operation for GetConversationBuilder {
+    type Ok = GetConversationOk;
+    type Error = GetConversationError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<GetConversationError>> {
@@ -454,11 +465,9 @@ impl GetConversationBuilder {
 }
 impl std::future::IntoFuture for GetConversationBuilder {
     type Output = Result<GetConversationOk, rt::client::Error<GetConversationError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 /// A [`Client::send_message`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -477,23 +486,25 @@ impl SendMessageBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`SendMessageOk`] or [`SendMessageError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<SendMessageOk, rt::client::Error<SendMessageError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<SendMessageOk, rt::client::Error<SendMessageError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<SendMessageOk>,
-        rt::client::Error<SendMessageError>,
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<SendMessageOk>, rt::client::Error<SendMessageError>>,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+impl rt::client::Operation for SendMessageBuilder {
+    type Ok = SendMessageOk;
+    type Error = SendMessageError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<SendMessageError>> {
         let path = format!(
             "/v2/conversations/{}/messages", rt::wire::encode_path("id", & self.id,
@@ -558,11 +569,9 @@ impl SendMessageBuilder {
 }
 impl std::future::IntoFuture for SendMessageBuilder {
     type Output = Result<SendMessageOk, rt::client::Error<SendMessageError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 /// A [`Client::stream_events`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -594,23 +603,28 @@ impl StreamEventsBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`StreamEventsOk`] or [`StreamEventsError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<StreamEventsOk, rt::client::Error<StreamEventsError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<StreamEventsOk, rt::client::Error<StreamEventsError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<StreamEventsOk>,
-        rt::client::Error<StreamEventsError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<StreamEventsOk>,
+            rt::client::Error<StreamEventsError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+impl rt::client::Operation for StreamEventsBuilder {
+    type Ok = StreamEventsOk;
+    type Error = StreamEventsError;
     fn call(
         &self,
     ) -> Result<rt::client::Call<'_>, rt::client::Error<StreamEventsError>> {
@@ -691,11 +705,9 @@ impl StreamEventsBuilder {
 }
 impl std::future::IntoFuture for StreamEventsBuilder {
     type Output = Result<StreamEventsOk, rt::client::Error<StreamEventsError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 /// A [`Client::cancel_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -713,18 +725,23 @@ impl CancelRunBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`CancelRunOk`] or [`CancelRunError`].
-    pub async fn send(self) -> Result<CancelRunOk, rt::client::Error<CancelRunError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    pub fn send(
+        self,
+    ) -> rt::client::Pending<Result<CancelRunOk, rt::client::Error<CancelRunError>>> {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<rt::client::WithInfo<CancelRunOk>, rt::client::Error<CancelRunError>> {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<CancelRunOk>, rt::client::Error<CancelRunError>>,
+    > {
+        rt::client::send_with_info(self)
     }
+}
+impl rt::client::Operation for CancelRunBuilder {
+    type Ok = CancelRunOk;
+    type Error = CancelRunError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<CancelRunError>> {
         let path = format!(
             "/v2/conversations/{}/cancel", rt::wire::encode_path("id", & self.id,
@@ -768,11 +785,9 @@ impl CancelRunBuilder {
 }
 impl std::future::IntoFuture for CancelRunBuilder {
     type Output = Result<CancelRunOk, rt::client::Error<CancelRunError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }
 /// A [`Client::confirm_tool`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -791,23 +806,25 @@ impl ConfirmToolBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`ConfirmToolOk`] or [`ConfirmToolError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<ConfirmToolOk, rt::client::Error<ConfirmToolError>> {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+    ) -> rt::client::Pending<
+        Result<ConfirmToolOk, rt::client::Error<ConfirmToolError>>,
+    > {
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<ConfirmToolOk>,
-        rt::client::Error<ConfirmToolError>,
+    ) -> rt::client::Pending<
+        Result<rt::client::WithInfo<ConfirmToolOk>, rt::client::Error<ConfirmToolError>>,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+impl rt::client::Operation for ConfirmToolBuilder {
+    type Ok = ConfirmToolOk;
+    type Error = ConfirmToolError;
     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<ConfirmToolError>> {
         let path = format!(
             "/v2/conversations/{}/confirm", rt::wire::encode_path("id", & self.id,
@@ -862,10 +879,8 @@ impl ConfirmToolBuilder {
 }
 impl std::future::IntoFuture for ConfirmToolBuilder {
     type Output = Result<ConfirmToolOk, rt::client::Error<ConfirmToolError>>;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }

@@ -79,26 +79,31 @@ impl AiAgentsEventsExecuteAsyncBuilder {
         self
     }
     /// Sends the request and decodes the answer into [`AiAgentsEventsExecuteAsyncOk`] or [`AiAgentsEventsExecuteAsyncError`].
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<
-        AiAgentsEventsExecuteAsyncOk,
-        rt::client::Error<AiAgentsEventsExecuteAsyncError>,
+    ) -> rt::client::Pending<
+        Result<
+            AiAgentsEventsExecuteAsyncOk,
+            rt::client::Error<AiAgentsEventsExecuteAsyncError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        self.decode(response).await
+        rt::client::send(self)
     }
     /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub async fn send_with_info(
+    pub fn send_with_info(
         self,
-    ) -> Result<
-        rt::client::WithInfo<AiAgentsEventsExecuteAsyncOk>,
-        rt::client::Error<AiAgentsEventsExecuteAsyncError>,
+    ) -> rt::client::Pending<
+        Result<
+            rt::client::WithInfo<AiAgentsEventsExecuteAsyncOk>,
+            rt::client::Error<AiAgentsEventsExecuteAsyncError>,
+        >,
     > {
-        let response = self.call()?.send().await?;
-        let info = rt::client::WithInfo::of(&response);
-        Ok(info.with_value(self.decode(response).await?))
+        rt::client::send_with_info(self)
     }
+}
+impl rt::client::Operation for AiAgentsEventsExecuteAsyncBuilder {
+    type Ok = AiAgentsEventsExecuteAsyncOk;
+    type Error = AiAgentsEventsExecuteAsyncError;
     fn call(
         &self,
     ) -> Result<
@@ -218,10 +223,8 @@ impl std::future::IntoFuture for AiAgentsEventsExecuteAsyncBuilder {
         AiAgentsEventsExecuteAsyncOk,
         rt::client::Error<AiAgentsEventsExecuteAsyncError>,
     >;
-    type IntoFuture = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Self::Output> + Send>,
-    >;
+    type IntoFuture = rt::client::Pending<Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        rt::client::send(self)
     }
 }

@@ -579,17 +579,23 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
             }
 
             #[doc = #ok_doc]
-            pub async fn send(self) -> Result<#ok, rt::client::Error<#err>> {
-                let response = self.call()?.send().await?;
-                self.decode(response).await
+            pub fn send(self) -> rt::client::Pending<Result<#ok, rt::client::Error<#err>>> {
+                rt::client::send(self)
             }
 
             /// Like [`send`](Self::send), keeping the status and headers of the response.
-            pub async fn send_with_info(self) -> Result<rt::client::WithInfo<#ok>, rt::client::Error<#err>> {
-                let response = self.call()?.send().await?;
-                let info = rt::client::WithInfo::of(&response);
-                Ok(info.with_value(self.decode(response).await?))
+            pub fn send_with_info(
+                self,
+            ) -> rt::client::Pending<Result<rt::client::WithInfo<#ok>, rt::client::Error<#err>>> {
+                rt::client::send_with_info(self)
             }
+
+            #into_stream
+        }
+
+        impl rt::client::Operation for #name {
+            type Ok = #ok;
+            type Error = #err;
 
             fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<#err>> {
                 #path
@@ -608,15 +614,14 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
             }
 
             #decode
-            #into_stream
         }
 
         impl std::future::IntoFuture for #name {
             type Output = Result<#ok, rt::client::Error<#err>>;
-            type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+            type IntoFuture = rt::client::Pending<Self::Output>;
 
             fn into_future(self) -> Self::IntoFuture {
-                Box::pin(self.send())
+                rt::client::send(self)
             }
         }
     }

@@ -83,6 +83,7 @@ mod call;
 mod config;
 mod error;
 mod multipart;
+mod operation;
 mod options;
 mod paginate;
 mod response;
@@ -93,6 +94,7 @@ pub use call::Call;
 pub use config::{BuildError, ClientBuilder, ClientCore, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use error::{Error, MAX_UNEXPECTED_BODY};
 pub use multipart::Multipart;
+pub use operation::{Operation, Pending, send, send_with_info};
 pub use options::RequestOptions;
 pub use paginate::paginate;
 pub use response::{

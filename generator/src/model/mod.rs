@@ -232,7 +232,7 @@ impl Operation {
 pub struct TypeId(pub usize);
 
 /// Documentation carried from the spec into doc comments.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Hash)]
 pub struct Docs {
     /// `title`, `summary` or the first part of the documentation.
     pub summary: Option<String>,
@@ -262,7 +262,7 @@ pub struct TypeDef {
     pub features: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub enum TypeKind {
     Struct(Struct),
     /// A string enum; always keeps an `Unknown(String)` variant for forward compatibility.
@@ -276,7 +276,7 @@ pub enum TypeKind {
     Newtype(TypeRef),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct Struct {
     pub fields: Vec<Field>,
     /// `additionalProperties` beside known properties: a flattened map of the rest.
@@ -284,14 +284,14 @@ pub struct Struct {
 }
 
 /// The flattened map that keeps undeclared properties.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct Additional {
     /// Field name, unique among the struct's fields (`additional_properties`).
     pub name: String,
     pub ty: TypeRef,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct Field {
     /// Rust identifier, snake_case, keywords already escaped (`r#type`).
     pub name: String,
@@ -351,12 +351,30 @@ pub enum Literal {
     },
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// By value; a float by its bits (so `0.0` and `-0.0` hash apart, which only makes two equal
+/// defaults look different).
+impl std::hash::Hash for Literal {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Literal::Bool(b) => b.hash(state),
+            Literal::Int(i) => i.hash(state),
+            Literal::Float(f) => f.to_bits().hash(state),
+            Literal::String(s) => s.hash(state),
+            Literal::EnumVariant { ty, variant } => {
+                ty.hash(state);
+                variant.hash(state);
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct StringEnum {
     pub variants: Vec<EnumVariant>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct EnumVariant {
     /// Rust variant name (UpperCamelCase).
     pub name: String,
@@ -364,13 +382,13 @@ pub struct EnumVariant {
     pub docs: Docs,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct Union {
     pub tagging: Tagging,
     pub variants: Vec<UnionVariant>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub enum Tagging {
     /// A discriminator property: the tag is read first, then the body is decoded as the
     /// variant it names. Unknown tags are kept as `Unknown(serde_json::Value)`.
@@ -379,7 +397,7 @@ pub enum Tagging {
     Untagged,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct UnionVariant {
     pub name: String,
     pub ty: TypeRef,
@@ -391,7 +409,7 @@ pub struct UnionVariant {
 }
 
 /// A reference to a type, as written in a field, parameter or body.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub enum TypeRef {
     Named(TypeId),
     Primitive(Primitive),

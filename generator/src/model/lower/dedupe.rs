@@ -20,37 +20,44 @@
 //! two of them.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::hash::{DefaultHasher, Hasher};
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::model::{Api, TypeDef, TypeId, TypeKind, TypeRef};
 
 pub(super) fn merge_same_shapes(api: &mut Api) {
     let n = api.types.len();
-    // What each type is apart from the types it names (every id zeroed), and those ids in order.
-    let mut bare: Vec<Option<(u64, TypeKind)>> = Vec::with_capacity(n);
+    // Each type's shape apart from the types it names (those ids zeroed), as the index of the
+    // first type with that shape; and the ids it names, in order.
+    let mut shape: Vec<Option<usize>> = Vec::with_capacity(n);
     let mut refs: Vec<Vec<TypeId>> = Vec::with_capacity(n);
-    for t in &api.types {
+    let mut seen: HashMap<u64, Vec<(usize, TypeKind)>> = HashMap::new();
+    for (i, t) in api.types.iter().enumerate() {
         let mut ids = Vec::new();
         t.for_each_type_id(&mut |id| ids.push(id));
         refs.push(ids);
-        bare.push(match t.kind {
-            TypeKind::Alias(_) | TypeKind::Newtype(_) => None,
-            _ => {
-                let mut zeroed = TypeDef {
-                    name: String::new(),
-                    origin: String::new(),
-                    docs: Default::default(),
-                    kind: t.kind.clone(),
-                    holds_enum: false,
-                    features: Vec::new(),
-                };
-                zeroed.for_each_type_id_mut(&mut |id| *id = TypeId(0));
-                Some((shape_hash(&zeroed.kind), zeroed.kind))
+        if matches!(t.kind, TypeKind::Alias(_) | TypeKind::Newtype(_)) {
+            shape.push(None);
+            continue;
+        }
+        let mut bare = TypeDef {
+            name: String::new(),
+            origin: String::new(),
+            docs: Default::default(),
+            kind: t.kind.clone(),
+            holds_enum: false,
+            features: Vec::new(),
+        };
+        bare.for_each_type_id_mut(&mut |id| *id = TypeId(0));
+        let same_hash = seen.entry(shape_hash(&bare.kind)).or_default();
+        match same_hash.iter().find(|(_, kind)| *kind == bare.kind) {
+            Some((first, _)) => shape.push(Some(*first)),
+            None => {
+                same_hash.push((i, bare.kind));
+                shape.push(Some(i));
             }
-        });
+        }
     }
-    let mut order: Vec<usize> = (0..n).filter(|i| bare[*i].is_some()).collect();
+    let mut order: Vec<usize> = (0..n).filter(|i| shape[*i].is_some()).collect();
     order.sort_by_cached_key(|i| {
         let t = &api.types[*i];
         (!is_component(&t.origin), t.name.len(), t.name.clone())
@@ -58,27 +65,15 @@ pub(super) fn merge_same_shapes(api: &mut Api) {
 
     let mut canon: Vec<usize> = (0..n).collect();
     loop {
-        // Shape hash and representatives' ids → the representatives with that key (more than
-        // one only when different shapes share a hash).
-        let mut groups: HashMap<(u64, Vec<usize>), Vec<usize>> = HashMap::new();
+        // Shape and representatives of the named types → the group's representative.
+        let mut groups: HashMap<(usize, Vec<usize>), usize> = HashMap::new();
         let mut next = canon.clone();
         for &i in &order {
-            let Some((hash, kind)) = &bare[i] else {
+            let Some(shape) = shape[i] else {
                 continue;
             };
-            let key = (*hash, refs[i].iter().map(|id| canon[id.0]).collect());
-            let reps = groups.entry(key).or_default();
-            let same = reps
-                .iter()
-                .copied()
-                .find(|r| bare[*r].as_ref().is_some_and(|(_, k)| k == kind));
-            match same {
-                Some(r) => next[i] = r,
-                None => {
-                    reps.push(i);
-                    next[i] = i;
-                }
-            }
+            let key = (shape, refs[i].iter().map(|id| canon[id.0]).collect());
+            next[i] = *groups.entry(key).or_insert(i);
         }
         if next == canon {
             break;
@@ -100,17 +95,9 @@ fn is_component(origin: &str) -> bool {
         .is_some_and(|name| !name.contains('/'))
 }
 
-/// A hash of everything a kind says: its `Debug` text, written into the hasher as it is made.
+/// A hash of everything a kind says.
 fn shape_hash(kind: &TypeKind) -> u64 {
-    struct Sink(DefaultHasher);
-    impl std::fmt::Write for Sink {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.0.write(s.as_bytes());
-            Ok(())
-        }
-    }
-    let mut sink = Sink(DefaultHasher::new());
-    // Writing into a hasher cannot fail.
-    let _ = write!(sink, "{kind:?}");
-    sink.0.finish()
+    let mut hasher = DefaultHasher::new();
+    kind.hash(&mut hasher);
+    hasher.finish()
 }

@@ -606,26 +606,9 @@ impl SearchAgentsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`SearchAgentsOk`] or [`SearchAgentsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<SearchAgentsOk, rt::client::Error<SearchAgentsError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<SearchAgentsOk>,
-            rt::client::Error<SearchAgentsError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-agents")]
+rt::send_methods!(SearchAgentsBuilder => SearchAgentsOk, SearchAgentsError);
 #[cfg(feature = "tag-agents")]
 impl rt::client::Operation for SearchAgentsBuilder {
     type Ok = SearchAgentsOk;
@@ -663,14 +646,6 @@ impl rt::client::Operation for SearchAgentsBuilder {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl std::future::IntoFuture for SearchAgentsBuilder {
-    type Output = Result<SearchAgentsOk, rt::client::Error<SearchAgentsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-agents")]
 /// A [`Client::get_agent_by_id`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -686,26 +661,9 @@ impl GetAgentByIdBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetAgentByIdOk`] or [`GetAgentByIdError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<GetAgentByIdOk, rt::client::Error<GetAgentByIdError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<GetAgentByIdOk>,
-            rt::client::Error<GetAgentByIdError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-agents")]
+rt::send_methods!(GetAgentByIdBuilder => GetAgentByIdOk, GetAgentByIdError);
 #[cfg(feature = "tag-agents")]
 impl rt::client::Operation for GetAgentByIdBuilder {
     type Ok = GetAgentByIdOk;
@@ -739,14 +697,6 @@ impl rt::client::Operation for GetAgentByIdBuilder {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl std::future::IntoFuture for GetAgentByIdBuilder {
-    type Output = Result<GetAgentByIdOk, rt::client::Error<GetAgentByIdError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-agents")]
 /// A [`Client::get_acp_descriptor_by_id`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -762,26 +712,11 @@ impl GetAcpDescriptorByIdBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetAcpDescriptorByIdOk`] or [`GetAcpDescriptorByIdError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<GetAcpDescriptorByIdOk, rt::client::Error<GetAcpDescriptorByIdError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<GetAcpDescriptorByIdOk>,
-            rt::client::Error<GetAcpDescriptorByIdError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-agents")]
+rt::send_methods!(
+    GetAcpDescriptorByIdBuilder => GetAcpDescriptorByIdOk, GetAcpDescriptorByIdError
+);
 #[cfg(feature = "tag-agents")]
 impl rt::client::Operation for GetAcpDescriptorByIdBuilder {
     type Ok = GetAcpDescriptorByIdOk;
@@ -826,17 +761,6 @@ impl rt::client::Operation for GetAcpDescriptorByIdBuilder {
         }
     }
 }
-#[cfg(feature = "tag-agents")]
-impl std::future::IntoFuture for GetAcpDescriptorByIdBuilder {
-    type Output = Result<
-        GetAcpDescriptorByIdOk,
-        rt::client::Error<GetAcpDescriptorByIdError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-threads")]
 /// A [`Client::create_thread`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -853,26 +777,9 @@ impl CreateThreadBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateThreadOk`] or [`CreateThreadError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<CreateThreadOk, rt::client::Error<CreateThreadError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CreateThreadOk>,
-            rt::client::Error<CreateThreadError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-threads")]
+rt::send_methods!(CreateThreadBuilder => CreateThreadOk, CreateThreadError);
 #[cfg(feature = "tag-threads")]
 impl rt::client::Operation for CreateThreadBuilder {
     type Ok = CreateThreadOk;
@@ -913,14 +820,6 @@ impl rt::client::Operation for CreateThreadBuilder {
     }
 }
 #[cfg(feature = "tag-threads")]
-impl std::future::IntoFuture for CreateThreadBuilder {
-    type Output = Result<CreateThreadOk, rt::client::Error<CreateThreadError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-threads")]
 /// A [`Client::search_threads`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -936,26 +835,9 @@ impl SearchThreadsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`SearchThreadsOk`] or [`SearchThreadsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<SearchThreadsOk, rt::client::Error<SearchThreadsError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<SearchThreadsOk>,
-            rt::client::Error<SearchThreadsError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-threads")]
+rt::send_methods!(SearchThreadsBuilder => SearchThreadsOk, SearchThreadsError);
 #[cfg(feature = "tag-threads")]
 impl rt::client::Operation for SearchThreadsBuilder {
     type Ok = SearchThreadsOk;
@@ -993,14 +875,6 @@ impl rt::client::Operation for SearchThreadsBuilder {
     }
 }
 #[cfg(feature = "tag-threads")]
-impl std::future::IntoFuture for SearchThreadsBuilder {
-    type Output = Result<SearchThreadsOk, rt::client::Error<SearchThreadsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-threads")]
 /// A [`Client::get_thread_history`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1026,26 +900,9 @@ impl GetThreadHistoryBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetThreadHistoryOk`] or [`GetThreadHistoryError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<GetThreadHistoryOk, rt::client::Error<GetThreadHistoryError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<GetThreadHistoryOk>,
-            rt::client::Error<GetThreadHistoryError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-threads")]
+rt::send_methods!(GetThreadHistoryBuilder => GetThreadHistoryOk, GetThreadHistoryError);
 #[cfg(feature = "tag-threads")]
 impl rt::client::Operation for GetThreadHistoryBuilder {
     type Ok = GetThreadHistoryOk;
@@ -1093,14 +950,6 @@ impl rt::client::Operation for GetThreadHistoryBuilder {
     }
 }
 #[cfg(feature = "tag-threads")]
-impl std::future::IntoFuture for GetThreadHistoryBuilder {
-    type Output = Result<GetThreadHistoryOk, rt::client::Error<GetThreadHistoryError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-threads")]
 /// A [`Client::copy_thread`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1116,21 +965,9 @@ impl CopyThreadBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CopyThreadOk`] or [`CopyThreadError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<CopyThreadOk, rt::client::Error<CopyThreadError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<CopyThreadOk>, rt::client::Error<CopyThreadError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-threads")]
+rt::send_methods!(CopyThreadBuilder => CopyThreadOk, CopyThreadError);
 #[cfg(feature = "tag-threads")]
 impl rt::client::Operation for CopyThreadBuilder {
     type Ok = CopyThreadOk;
@@ -1166,14 +1003,6 @@ impl rt::client::Operation for CopyThreadBuilder {
     }
 }
 #[cfg(feature = "tag-threads")]
-impl std::future::IntoFuture for CopyThreadBuilder {
-    type Output = Result<CopyThreadOk, rt::client::Error<CopyThreadError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-threads")]
 /// A [`Client::get_thread`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1189,21 +1018,9 @@ impl GetThreadBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetThreadOk`] or [`GetThreadError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<GetThreadOk, rt::client::Error<GetThreadError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<GetThreadOk>, rt::client::Error<GetThreadError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-threads")]
+rt::send_methods!(GetThreadBuilder => GetThreadOk, GetThreadError);
 #[cfg(feature = "tag-threads")]
 impl rt::client::Operation for GetThreadBuilder {
     type Ok = GetThreadOk;
@@ -1239,14 +1056,6 @@ impl rt::client::Operation for GetThreadBuilder {
     }
 }
 #[cfg(feature = "tag-threads")]
-impl std::future::IntoFuture for GetThreadBuilder {
-    type Output = Result<GetThreadOk, rt::client::Error<GetThreadError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-threads")]
 /// A [`Client::delete_thread`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1262,26 +1071,9 @@ impl DeleteThreadBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`DeleteThreadOk`] or [`DeleteThreadError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<DeleteThreadOk, rt::client::Error<DeleteThreadError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<DeleteThreadOk>,
-            rt::client::Error<DeleteThreadError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-threads")]
+rt::send_methods!(DeleteThreadBuilder => DeleteThreadOk, DeleteThreadError);
 #[cfg(feature = "tag-threads")]
 impl rt::client::Operation for DeleteThreadBuilder {
     type Ok = DeleteThreadOk;
@@ -1324,14 +1116,6 @@ impl rt::client::Operation for DeleteThreadBuilder {
     }
 }
 #[cfg(feature = "tag-threads")]
-impl std::future::IntoFuture for DeleteThreadBuilder {
-    type Output = Result<DeleteThreadOk, rt::client::Error<DeleteThreadError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-threads")]
 /// A [`Client::patch_thread`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1348,23 +1132,9 @@ impl PatchThreadBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`PatchThreadOk`] or [`PatchThreadError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<PatchThreadOk, rt::client::Error<PatchThreadError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<PatchThreadOk>, rt::client::Error<PatchThreadError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-threads")]
+rt::send_methods!(PatchThreadBuilder => PatchThreadOk, PatchThreadError);
 #[cfg(feature = "tag-threads")]
 impl rt::client::Operation for PatchThreadBuilder {
     type Ok = PatchThreadOk;
@@ -1403,14 +1173,6 @@ impl rt::client::Operation for PatchThreadBuilder {
         }
     }
 }
-#[cfg(feature = "tag-threads")]
-impl std::future::IntoFuture for PatchThreadBuilder {
-    type Output = Result<PatchThreadOk, rt::client::Error<PatchThreadError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-thread-runs")]
 /// A [`Client::list_thread_runs`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -1437,26 +1199,9 @@ impl ListThreadRunsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListThreadRunsOk`] or [`ListThreadRunsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ListThreadRunsOk, rt::client::Error<ListThreadRunsError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ListThreadRunsOk>,
-            rt::client::Error<ListThreadRunsError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-thread-runs")]
+rt::send_methods!(ListThreadRunsBuilder => ListThreadRunsOk, ListThreadRunsError);
 #[cfg(feature = "tag-thread-runs")]
 impl rt::client::Operation for ListThreadRunsBuilder {
     type Ok = ListThreadRunsOk;
@@ -1501,14 +1246,6 @@ impl rt::client::Operation for ListThreadRunsBuilder {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl std::future::IntoFuture for ListThreadRunsBuilder {
-    type Output = Result<ListThreadRunsOk, rt::client::Error<ListThreadRunsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::create_thread_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1525,26 +1262,9 @@ impl CreateThreadRunBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateThreadRunOk`] or [`CreateThreadRunError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<CreateThreadRunOk, rt::client::Error<CreateThreadRunError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CreateThreadRunOk>,
-            rt::client::Error<CreateThreadRunError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-thread-runs")]
+rt::send_methods!(CreateThreadRunBuilder => CreateThreadRunOk, CreateThreadRunError);
 #[cfg(feature = "tag-thread-runs")]
 impl rt::client::Operation for CreateThreadRunBuilder {
     type Ok = CreateThreadRunOk;
@@ -1595,14 +1315,6 @@ impl rt::client::Operation for CreateThreadRunBuilder {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl std::future::IntoFuture for CreateThreadRunBuilder {
-    type Output = Result<CreateThreadRunOk, rt::client::Error<CreateThreadRunError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::create_and_stream_thread_run_output`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1627,29 +1339,12 @@ impl CreateAndStreamThreadRunOutputBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateAndStreamThreadRunOutputOk`] or [`CreateAndStreamThreadRunOutputError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            CreateAndStreamThreadRunOutputOk,
-            rt::client::Error<CreateAndStreamThreadRunOutputError>,
-        >,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CreateAndStreamThreadRunOutputOk>,
-            rt::client::Error<CreateAndStreamThreadRunOutputError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-thread-runs")]
+rt::send_methods!(
+    CreateAndStreamThreadRunOutputBuilder => CreateAndStreamThreadRunOutputOk,
+    CreateAndStreamThreadRunOutputError
+);
 #[cfg(feature = "tag-thread-runs")]
 impl rt::client::Operation for CreateAndStreamThreadRunOutputBuilder {
     type Ok = CreateAndStreamThreadRunOutputOk;
@@ -1752,17 +1447,6 @@ impl rt::client::Operation for CreateAndStreamThreadRunOutputBuilder {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl std::future::IntoFuture for CreateAndStreamThreadRunOutputBuilder {
-    type Output = Result<
-        CreateAndStreamThreadRunOutputOk,
-        rt::client::Error<CreateAndStreamThreadRunOutputError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::create_and_wait_for_thread_run_output`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1779,29 +1463,12 @@ impl CreateAndWaitForThreadRunOutputBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateAndWaitForThreadRunOutputOk`] or [`CreateAndWaitForThreadRunOutputError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            CreateAndWaitForThreadRunOutputOk,
-            rt::client::Error<CreateAndWaitForThreadRunOutputError>,
-        >,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CreateAndWaitForThreadRunOutputOk>,
-            rt::client::Error<CreateAndWaitForThreadRunOutputError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-thread-runs")]
+rt::send_methods!(
+    CreateAndWaitForThreadRunOutputBuilder => CreateAndWaitForThreadRunOutputOk,
+    CreateAndWaitForThreadRunOutputError
+);
 #[cfg(feature = "tag-thread-runs")]
 impl rt::client::Operation for CreateAndWaitForThreadRunOutputBuilder {
     type Ok = CreateAndWaitForThreadRunOutputOk;
@@ -1872,17 +1539,6 @@ impl rt::client::Operation for CreateAndWaitForThreadRunOutputBuilder {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl std::future::IntoFuture for CreateAndWaitForThreadRunOutputBuilder {
-    type Output = Result<
-        CreateAndWaitForThreadRunOutputOk,
-        rt::client::Error<CreateAndWaitForThreadRunOutputError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::wait_for_thread_run_output`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1899,26 +1555,12 @@ impl WaitForThreadRunOutputBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`WaitForThreadRunOutputOk`] or [`WaitForThreadRunOutputError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<WaitForThreadRunOutputOk, rt::client::Error<WaitForThreadRunOutputError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<WaitForThreadRunOutputOk>,
-            rt::client::Error<WaitForThreadRunOutputError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-thread-runs")]
+rt::send_methods!(
+    WaitForThreadRunOutputBuilder => WaitForThreadRunOutputOk,
+    WaitForThreadRunOutputError
+);
 #[cfg(feature = "tag-thread-runs")]
 impl rt::client::Operation for WaitForThreadRunOutputBuilder {
     type Ok = WaitForThreadRunOutputOk;
@@ -1973,17 +1615,6 @@ impl rt::client::Operation for WaitForThreadRunOutputBuilder {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl std::future::IntoFuture for WaitForThreadRunOutputBuilder {
-    type Output = Result<
-        WaitForThreadRunOutputOk,
-        rt::client::Error<WaitForThreadRunOutputError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::get_thread_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2000,26 +1631,9 @@ impl GetThreadRunBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetThreadRunOk`] or [`GetThreadRunError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<GetThreadRunOk, rt::client::Error<GetThreadRunError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<GetThreadRunOk>,
-            rt::client::Error<GetThreadRunError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-thread-runs")]
+rt::send_methods!(GetThreadRunBuilder => GetThreadRunOk, GetThreadRunError);
 #[cfg(feature = "tag-thread-runs")]
 impl rt::client::Operation for GetThreadRunBuilder {
     type Ok = GetThreadRunOk;
@@ -2063,14 +1677,6 @@ impl rt::client::Operation for GetThreadRunBuilder {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl std::future::IntoFuture for GetThreadRunBuilder {
-    type Output = Result<GetThreadRunOk, rt::client::Error<GetThreadRunError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::resume_thread_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2088,26 +1694,9 @@ impl ResumeThreadRunBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ResumeThreadRunOk`] or [`ResumeThreadRunError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ResumeThreadRunOk, rt::client::Error<ResumeThreadRunError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ResumeThreadRunOk>,
-            rt::client::Error<ResumeThreadRunError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-thread-runs")]
+rt::send_methods!(ResumeThreadRunBuilder => ResumeThreadRunOk, ResumeThreadRunError);
 #[cfg(feature = "tag-thread-runs")]
 impl rt::client::Operation for ResumeThreadRunBuilder {
     type Ok = ResumeThreadRunOk;
@@ -2159,14 +1748,6 @@ impl rt::client::Operation for ResumeThreadRunBuilder {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl std::future::IntoFuture for ResumeThreadRunBuilder {
-    type Output = Result<ResumeThreadRunOk, rt::client::Error<ResumeThreadRunError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::delete_thread_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2183,26 +1764,9 @@ impl DeleteThreadRunBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`DeleteThreadRunOk`] or [`DeleteThreadRunError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<DeleteThreadRunOk, rt::client::Error<DeleteThreadRunError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<DeleteThreadRunOk>,
-            rt::client::Error<DeleteThreadRunError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-thread-runs")]
+rt::send_methods!(DeleteThreadRunBuilder => DeleteThreadRunOk, DeleteThreadRunError);
 #[cfg(feature = "tag-thread-runs")]
 impl rt::client::Operation for DeleteThreadRunBuilder {
     type Ok = DeleteThreadRunOk;
@@ -2248,14 +1812,6 @@ impl rt::client::Operation for DeleteThreadRunBuilder {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl std::future::IntoFuture for DeleteThreadRunBuilder {
-    type Output = Result<DeleteThreadRunOk, rt::client::Error<DeleteThreadRunError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::stream_thread_run_output`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2280,26 +1836,11 @@ impl StreamThreadRunOutputBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`StreamThreadRunOutputOk`] or [`StreamThreadRunOutputError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<StreamThreadRunOutputOk, rt::client::Error<StreamThreadRunOutputError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<StreamThreadRunOutputOk>,
-            rt::client::Error<StreamThreadRunOutputError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-thread-runs")]
+rt::send_methods!(
+    StreamThreadRunOutputBuilder => StreamThreadRunOutputOk, StreamThreadRunOutputError
+);
 #[cfg(feature = "tag-thread-runs")]
 impl rt::client::Operation for StreamThreadRunOutputBuilder {
     type Ok = StreamThreadRunOutputOk;
@@ -2384,17 +1925,6 @@ impl rt::client::Operation for StreamThreadRunOutputBuilder {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl std::future::IntoFuture for StreamThreadRunOutputBuilder {
-    type Output = Result<
-        StreamThreadRunOutputOk,
-        rt::client::Error<StreamThreadRunOutputError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
 /// A [`Client::cancel_thread_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2422,26 +1952,9 @@ impl CancelThreadRunBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CancelThreadRunOk`] or [`CancelThreadRunError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<CancelThreadRunOk, rt::client::Error<CancelThreadRunError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CancelThreadRunOk>,
-            rt::client::Error<CancelThreadRunError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-thread-runs")]
+rt::send_methods!(CancelThreadRunBuilder => CancelThreadRunOk, CancelThreadRunError);
 #[cfg(feature = "tag-thread-runs")]
 impl rt::client::Operation for CancelThreadRunBuilder {
     type Ok = CancelThreadRunOk;
@@ -2488,14 +2001,6 @@ impl rt::client::Operation for CancelThreadRunBuilder {
         }
     }
 }
-#[cfg(feature = "tag-thread-runs")]
-impl std::future::IntoFuture for CancelThreadRunBuilder {
-    type Output = Result<CancelThreadRunOk, rt::client::Error<CancelThreadRunError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::create_stateless_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -2512,26 +2017,11 @@ impl CreateStatelessRunBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateStatelessRunOk`] or [`CreateStatelessRunError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<CreateStatelessRunOk, rt::client::Error<CreateStatelessRunError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CreateStatelessRunOk>,
-            rt::client::Error<CreateStatelessRunError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-stateless-runs")]
+rt::send_methods!(
+    CreateStatelessRunBuilder => CreateStatelessRunOk, CreateStatelessRunError
+);
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::client::Operation for CreateStatelessRunBuilder {
     type Ok = CreateStatelessRunOk;
@@ -2581,17 +2071,6 @@ impl rt::client::Operation for CreateStatelessRunBuilder {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl std::future::IntoFuture for CreateStatelessRunBuilder {
-    type Output = Result<
-        CreateStatelessRunOk,
-        rt::client::Error<CreateStatelessRunError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::search_stateless_runs`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2607,26 +2086,11 @@ impl SearchStatelessRunsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`SearchStatelessRunsOk`] or [`SearchStatelessRunsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<SearchStatelessRunsOk, rt::client::Error<SearchStatelessRunsError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<SearchStatelessRunsOk>,
-            rt::client::Error<SearchStatelessRunsError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-stateless-runs")]
+rt::send_methods!(
+    SearchStatelessRunsBuilder => SearchStatelessRunsOk, SearchStatelessRunsError
+);
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::client::Operation for SearchStatelessRunsBuilder {
     type Ok = SearchStatelessRunsOk;
@@ -2664,17 +2128,6 @@ impl rt::client::Operation for SearchStatelessRunsBuilder {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl std::future::IntoFuture for SearchStatelessRunsBuilder {
-    type Output = Result<
-        SearchStatelessRunsOk,
-        rt::client::Error<SearchStatelessRunsError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::create_and_stream_stateless_run_output`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2698,29 +2151,12 @@ impl CreateAndStreamStatelessRunOutputBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateAndStreamStatelessRunOutputOk`] or [`CreateAndStreamStatelessRunOutputError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            CreateAndStreamStatelessRunOutputOk,
-            rt::client::Error<CreateAndStreamStatelessRunOutputError>,
-        >,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CreateAndStreamStatelessRunOutputOk>,
-            rt::client::Error<CreateAndStreamStatelessRunOutputError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-stateless-runs")]
+rt::send_methods!(
+    CreateAndStreamStatelessRunOutputBuilder => CreateAndStreamStatelessRunOutputOk,
+    CreateAndStreamStatelessRunOutputError
+);
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::client::Operation for CreateAndStreamStatelessRunOutputBuilder {
     type Ok = CreateAndStreamStatelessRunOutputOk;
@@ -2820,17 +2256,6 @@ impl rt::client::Operation for CreateAndStreamStatelessRunOutputBuilder {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl std::future::IntoFuture for CreateAndStreamStatelessRunOutputBuilder {
-    type Output = Result<
-        CreateAndStreamStatelessRunOutputOk,
-        rt::client::Error<CreateAndStreamStatelessRunOutputError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::create_and_wait_for_stateless_run_output`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2846,29 +2271,12 @@ impl CreateAndWaitForStatelessRunOutputBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateAndWaitForStatelessRunOutputOk`] or [`CreateAndWaitForStatelessRunOutputError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            CreateAndWaitForStatelessRunOutputOk,
-            rt::client::Error<CreateAndWaitForStatelessRunOutputError>,
-        >,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CreateAndWaitForStatelessRunOutputOk>,
-            rt::client::Error<CreateAndWaitForStatelessRunOutputError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-stateless-runs")]
+rt::send_methods!(
+    CreateAndWaitForStatelessRunOutputBuilder => CreateAndWaitForStatelessRunOutputOk,
+    CreateAndWaitForStatelessRunOutputError
+);
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::client::Operation for CreateAndWaitForStatelessRunOutputBuilder {
     type Ok = CreateAndWaitForStatelessRunOutputOk;
@@ -2936,17 +2344,6 @@ impl rt::client::Operation for CreateAndWaitForStatelessRunOutputBuilder {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl std::future::IntoFuture for CreateAndWaitForStatelessRunOutputBuilder {
-    type Output = Result<
-        CreateAndWaitForStatelessRunOutputOk,
-        rt::client::Error<CreateAndWaitForStatelessRunOutputError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::wait_for_stateless_run_output`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2962,29 +2359,12 @@ impl WaitForStatelessRunOutputBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`WaitForStatelessRunOutputOk`] or [`WaitForStatelessRunOutputError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            WaitForStatelessRunOutputOk,
-            rt::client::Error<WaitForStatelessRunOutputError>,
-        >,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<WaitForStatelessRunOutputOk>,
-            rt::client::Error<WaitForStatelessRunOutputError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-stateless-runs")]
+rt::send_methods!(
+    WaitForStatelessRunOutputBuilder => WaitForStatelessRunOutputOk,
+    WaitForStatelessRunOutputError
+);
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::client::Operation for WaitForStatelessRunOutputBuilder {
     type Ok = WaitForStatelessRunOutputOk;
@@ -3045,17 +2425,6 @@ impl rt::client::Operation for WaitForStatelessRunOutputBuilder {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl std::future::IntoFuture for WaitForStatelessRunOutputBuilder {
-    type Output = Result<
-        WaitForStatelessRunOutputOk,
-        rt::client::Error<WaitForStatelessRunOutputError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::get_stateless_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3071,26 +2440,9 @@ impl GetStatelessRunBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetStatelessRunOk`] or [`GetStatelessRunError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<GetStatelessRunOk, rt::client::Error<GetStatelessRunError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<GetStatelessRunOk>,
-            rt::client::Error<GetStatelessRunError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-stateless-runs")]
+rt::send_methods!(GetStatelessRunBuilder => GetStatelessRunOk, GetStatelessRunError);
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::client::Operation for GetStatelessRunBuilder {
     type Ok = GetStatelessRunOk;
@@ -3135,14 +2487,6 @@ impl rt::client::Operation for GetStatelessRunBuilder {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl std::future::IntoFuture for GetStatelessRunBuilder {
-    type Output = Result<GetStatelessRunOk, rt::client::Error<GetStatelessRunError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::resume_stateless_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3159,26 +2503,11 @@ impl ResumeStatelessRunBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ResumeStatelessRunOk`] or [`ResumeStatelessRunError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ResumeStatelessRunOk, rt::client::Error<ResumeStatelessRunError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ResumeStatelessRunOk>,
-            rt::client::Error<ResumeStatelessRunError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-stateless-runs")]
+rt::send_methods!(
+    ResumeStatelessRunBuilder => ResumeStatelessRunOk, ResumeStatelessRunError
+);
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::client::Operation for ResumeStatelessRunBuilder {
     type Ok = ResumeStatelessRunOk;
@@ -3231,17 +2560,6 @@ impl rt::client::Operation for ResumeStatelessRunBuilder {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl std::future::IntoFuture for ResumeStatelessRunBuilder {
-    type Output = Result<
-        ResumeStatelessRunOk,
-        rt::client::Error<ResumeStatelessRunError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::delete_stateless_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3257,26 +2575,11 @@ impl DeleteStatelessRunBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`DeleteStatelessRunOk`] or [`DeleteStatelessRunError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<DeleteStatelessRunOk, rt::client::Error<DeleteStatelessRunError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<DeleteStatelessRunOk>,
-            rt::client::Error<DeleteStatelessRunError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-stateless-runs")]
+rt::send_methods!(
+    DeleteStatelessRunBuilder => DeleteStatelessRunOk, DeleteStatelessRunError
+);
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::client::Operation for DeleteStatelessRunBuilder {
     type Ok = DeleteStatelessRunOk;
@@ -3322,17 +2625,6 @@ impl rt::client::Operation for DeleteStatelessRunBuilder {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl std::future::IntoFuture for DeleteStatelessRunBuilder {
-    type Output = Result<
-        DeleteStatelessRunOk,
-        rt::client::Error<DeleteStatelessRunError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::stream_stateless_run_output`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3356,29 +2648,12 @@ impl StreamStatelessRunOutputBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`StreamStatelessRunOutputOk`] or [`StreamStatelessRunOutputError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            StreamStatelessRunOutputOk,
-            rt::client::Error<StreamStatelessRunOutputError>,
-        >,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<StreamStatelessRunOutputOk>,
-            rt::client::Error<StreamStatelessRunOutputError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-stateless-runs")]
+rt::send_methods!(
+    StreamStatelessRunOutputBuilder => StreamStatelessRunOutputOk,
+    StreamStatelessRunOutputError
+);
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::client::Operation for StreamStatelessRunOutputBuilder {
     type Ok = StreamStatelessRunOutputOk;
@@ -3468,17 +2743,6 @@ impl rt::client::Operation for StreamStatelessRunOutputBuilder {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl std::future::IntoFuture for StreamStatelessRunOutputBuilder {
-    type Output = Result<
-        StreamStatelessRunOutputOk,
-        rt::client::Error<StreamStatelessRunOutputError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
 /// A [`Client::cancel_stateless_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3505,26 +2769,11 @@ impl CancelStatelessRunBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CancelStatelessRunOk`] or [`CancelStatelessRunError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<CancelStatelessRunOk, rt::client::Error<CancelStatelessRunError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CancelStatelessRunOk>,
-            rt::client::Error<CancelStatelessRunError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-stateless-runs")]
+rt::send_methods!(
+    CancelStatelessRunBuilder => CancelStatelessRunOk, CancelStatelessRunError
+);
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::client::Operation for CancelStatelessRunBuilder {
     type Ok = CancelStatelessRunOk;
@@ -3569,16 +2818,5 @@ impl rt::client::Operation for CancelStatelessRunBuilder {
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl std::future::IntoFuture for CancelStatelessRunBuilder {
-    type Output = Result<
-        CancelStatelessRunOk,
-        rt::client::Error<CancelStatelessRunError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
     }
 }

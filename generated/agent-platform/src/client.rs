@@ -1068,20 +1068,6 @@ impl ListAgentsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListAgentsOk`] or [`ListAgentsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<ListAgentsOk, rt::client::Error<ListAgentsError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<ListAgentsOk>, rt::client::Error<ListAgentsError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -1101,6 +1087,8 @@ impl ListAgentsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-agents")]
+rt::send_methods!(ListAgentsBuilder => ListAgentsOk, ListAgentsError);
 #[cfg(feature = "tag-agents")]
 impl rt::client::Operation for ListAgentsBuilder {
     type Ok = ListAgentsOk;
@@ -1157,14 +1145,6 @@ impl rt::client::Operation for ListAgentsBuilder {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl std::future::IntoFuture for ListAgentsBuilder {
-    type Output = Result<ListAgentsOk, rt::client::Error<ListAgentsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-agents")]
 /// A [`Client::create_agent`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1180,23 +1160,9 @@ impl CreateAgentBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateAgentOk`] or [`CreateAgentError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<CreateAgentOk, rt::client::Error<CreateAgentError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<CreateAgentOk>, rt::client::Error<CreateAgentError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-agents")]
+rt::send_methods!(CreateAgentBuilder => CreateAgentOk, CreateAgentError);
 #[cfg(feature = "tag-agents")]
 impl rt::client::Operation for CreateAgentBuilder {
     type Ok = CreateAgentOk;
@@ -1257,14 +1223,6 @@ impl rt::client::Operation for CreateAgentBuilder {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl std::future::IntoFuture for CreateAgentBuilder {
-    type Output = Result<CreateAgentOk, rt::client::Error<CreateAgentError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-agents")]
 /// A [`Client::get_agent`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1280,21 +1238,9 @@ impl GetAgentBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetAgentOk`] or [`GetAgentError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<GetAgentOk, rt::client::Error<GetAgentError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<GetAgentOk>, rt::client::Error<GetAgentError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-agents")]
+rt::send_methods!(GetAgentBuilder => GetAgentOk, GetAgentError);
 #[cfg(feature = "tag-agents")]
 impl rt::client::Operation for GetAgentBuilder {
     type Ok = GetAgentOk;
@@ -1335,14 +1281,6 @@ impl rt::client::Operation for GetAgentBuilder {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl std::future::IntoFuture for GetAgentBuilder {
-    type Output = Result<GetAgentOk, rt::client::Error<GetAgentError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-agents")]
 /// A [`Client::update_agent`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1359,23 +1297,9 @@ impl UpdateAgentBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`UpdateAgentOk`] or [`UpdateAgentError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<UpdateAgentOk, rt::client::Error<UpdateAgentError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<UpdateAgentOk>, rt::client::Error<UpdateAgentError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-agents")]
+rt::send_methods!(UpdateAgentBuilder => UpdateAgentOk, UpdateAgentError);
 #[cfg(feature = "tag-agents")]
 impl rt::client::Operation for UpdateAgentBuilder {
     type Ok = UpdateAgentOk;
@@ -1425,14 +1349,6 @@ impl rt::client::Operation for UpdateAgentBuilder {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl std::future::IntoFuture for UpdateAgentBuilder {
-    type Output = Result<UpdateAgentOk, rt::client::Error<UpdateAgentError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-agents")]
 /// A [`Client::list_agent_versions`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1460,25 +1376,6 @@ impl ListAgentVersionsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListAgentVersionsOk`] or [`ListAgentVersionsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ListAgentVersionsOk, rt::client::Error<ListAgentVersionsError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ListAgentVersionsOk>,
-            rt::client::Error<ListAgentVersionsError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -1498,6 +1395,10 @@ impl ListAgentVersionsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-agents")]
+rt::send_methods!(
+    ListAgentVersionsBuilder => ListAgentVersionsOk, ListAgentVersionsError
+);
 #[cfg(feature = "tag-agents")]
 impl rt::client::Operation for ListAgentVersionsBuilder {
     type Ok = ListAgentVersionsOk;
@@ -1558,14 +1459,6 @@ impl rt::client::Operation for ListAgentVersionsBuilder {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl std::future::IntoFuture for ListAgentVersionsBuilder {
-    type Output = Result<ListAgentVersionsOk, rt::client::Error<ListAgentVersionsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-agents")]
 /// A [`Client::get_agent_version`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1582,26 +1475,9 @@ impl GetAgentVersionBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetAgentVersionOk`] or [`GetAgentVersionError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<GetAgentVersionOk, rt::client::Error<GetAgentVersionError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<GetAgentVersionOk>,
-            rt::client::Error<GetAgentVersionError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-agents")]
+rt::send_methods!(GetAgentVersionBuilder => GetAgentVersionOk, GetAgentVersionError);
 #[cfg(feature = "tag-agents")]
 impl rt::client::Operation for GetAgentVersionBuilder {
     type Ok = GetAgentVersionOk;
@@ -1660,14 +1536,6 @@ impl rt::client::Operation for GetAgentVersionBuilder {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl std::future::IntoFuture for GetAgentVersionBuilder {
-    type Output = Result<GetAgentVersionOk, rt::client::Error<GetAgentVersionError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-agents")]
 /// A [`Client::archive_agent`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1683,26 +1551,9 @@ impl ArchiveAgentBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ArchiveAgentOk`] or [`ArchiveAgentError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ArchiveAgentOk, rt::client::Error<ArchiveAgentError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ArchiveAgentOk>,
-            rt::client::Error<ArchiveAgentError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-agents")]
+rt::send_methods!(ArchiveAgentBuilder => ArchiveAgentOk, ArchiveAgentError);
 #[cfg(feature = "tag-agents")]
 impl rt::client::Operation for ArchiveAgentBuilder {
     type Ok = ArchiveAgentOk;
@@ -1754,14 +1605,6 @@ impl rt::client::Operation for ArchiveAgentBuilder {
         }
     }
 }
-#[cfg(feature = "tag-agents")]
-impl std::future::IntoFuture for ArchiveAgentBuilder {
-    type Output = Result<ArchiveAgentOk, rt::client::Error<ArchiveAgentError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-sessions")]
 /// A [`Client::list_sessions`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -1801,25 +1644,6 @@ impl ListSessionsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListSessionsOk`] or [`ListSessionsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ListSessionsOk, rt::client::Error<ListSessionsError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ListSessionsOk>,
-            rt::client::Error<ListSessionsError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -1839,6 +1663,8 @@ impl ListSessionsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
+rt::send_methods!(ListSessionsBuilder => ListSessionsOk, ListSessionsError);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for ListSessionsBuilder {
     type Ok = ListSessionsOk;
@@ -1889,14 +1715,6 @@ impl rt::client::Operation for ListSessionsBuilder {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl std::future::IntoFuture for ListSessionsBuilder {
-    type Output = Result<ListSessionsOk, rt::client::Error<ListSessionsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-sessions")]
 /// A [`Client::create_session`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1918,26 +1736,9 @@ impl CreateSessionBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateSessionOk`] or [`CreateSessionError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<CreateSessionOk, rt::client::Error<CreateSessionError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CreateSessionOk>,
-            rt::client::Error<CreateSessionError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-sessions")]
+rt::send_methods!(CreateSessionBuilder => CreateSessionOk, CreateSessionError);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for CreateSessionBuilder {
     type Ok = CreateSessionOk;
@@ -2009,14 +1810,6 @@ impl rt::client::Operation for CreateSessionBuilder {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl std::future::IntoFuture for CreateSessionBuilder {
-    type Output = Result<CreateSessionOk, rt::client::Error<CreateSessionError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-sessions")]
 /// A [`Client::get_session`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2032,21 +1825,9 @@ impl GetSessionBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetSessionOk`] or [`GetSessionError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<GetSessionOk, rt::client::Error<GetSessionError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<GetSessionOk>, rt::client::Error<GetSessionError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-sessions")]
+rt::send_methods!(GetSessionBuilder => GetSessionOk, GetSessionError);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for GetSessionBuilder {
     type Ok = GetSessionOk;
@@ -2089,14 +1870,6 @@ impl rt::client::Operation for GetSessionBuilder {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl std::future::IntoFuture for GetSessionBuilder {
-    type Output = Result<GetSessionOk, rt::client::Error<GetSessionError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-sessions")]
 /// A [`Client::delete_session`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2112,26 +1885,9 @@ impl DeleteSessionBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`DeleteSessionOk`] or [`DeleteSessionError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<DeleteSessionOk>,
-            rt::client::Error<DeleteSessionError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-sessions")]
+rt::send_methods!(DeleteSessionBuilder => DeleteSessionOk, DeleteSessionError);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for DeleteSessionBuilder {
     type Ok = DeleteSessionOk;
@@ -2186,14 +1942,6 @@ impl rt::client::Operation for DeleteSessionBuilder {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl std::future::IntoFuture for DeleteSessionBuilder {
-    type Output = Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-sessions")]
 /// A [`Client::stream_session_events`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2223,26 +1971,11 @@ impl StreamSessionEventsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`StreamSessionEventsOk`] or [`StreamSessionEventsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<StreamSessionEventsOk, rt::client::Error<StreamSessionEventsError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<StreamSessionEventsOk>,
-            rt::client::Error<StreamSessionEventsError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-sessions")]
+rt::send_methods!(
+    StreamSessionEventsBuilder => StreamSessionEventsOk, StreamSessionEventsError
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for StreamSessionEventsBuilder {
     type Ok = StreamSessionEventsOk;
@@ -2341,17 +2074,6 @@ impl rt::client::Operation for StreamSessionEventsBuilder {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl std::future::IntoFuture for StreamSessionEventsBuilder {
-    type Output = Result<
-        StreamSessionEventsOk,
-        rt::client::Error<StreamSessionEventsError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-sessions")]
 /// A [`Client::list_session_events`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2367,26 +2089,11 @@ impl ListSessionEventsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListSessionEventsOk`] or [`ListSessionEventsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ListSessionEventsOk, rt::client::Error<ListSessionEventsError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ListSessionEventsOk>,
-            rt::client::Error<ListSessionEventsError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-sessions")]
+rt::send_methods!(
+    ListSessionEventsBuilder => ListSessionEventsOk, ListSessionEventsError
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for ListSessionEventsBuilder {
     type Ok = ListSessionEventsOk;
@@ -2445,14 +2152,6 @@ impl rt::client::Operation for ListSessionEventsBuilder {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl std::future::IntoFuture for ListSessionEventsBuilder {
-    type Output = Result<ListSessionEventsOk, rt::client::Error<ListSessionEventsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-sessions")]
 /// A [`Client::send_session_message`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2475,26 +2174,11 @@ impl SendSessionMessageBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`SendSessionMessageOk`] or [`SendSessionMessageError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<SendSessionMessageOk, rt::client::Error<SendSessionMessageError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<SendSessionMessageOk>,
-            rt::client::Error<SendSessionMessageError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-sessions")]
+rt::send_methods!(
+    SendSessionMessageBuilder => SendSessionMessageOk, SendSessionMessageError
+);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for SendSessionMessageBuilder {
     type Ok = SendSessionMessageOk;
@@ -2570,17 +2254,6 @@ impl rt::client::Operation for SendSessionMessageBuilder {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl std::future::IntoFuture for SendSessionMessageBuilder {
-    type Output = Result<
-        SendSessionMessageOk,
-        rt::client::Error<SendSessionMessageError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-sessions")]
 /// A [`Client::cancel_session`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2596,26 +2269,9 @@ impl CancelSessionBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CancelSessionOk`] or [`CancelSessionError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<CancelSessionOk, rt::client::Error<CancelSessionError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CancelSessionOk>,
-            rt::client::Error<CancelSessionError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-sessions")]
+rt::send_methods!(CancelSessionBuilder => CancelSessionOk, CancelSessionError);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for CancelSessionBuilder {
     type Ok = CancelSessionOk;
@@ -2672,14 +2328,6 @@ impl rt::client::Operation for CancelSessionBuilder {
         }
     }
 }
-#[cfg(feature = "tag-sessions")]
-impl std::future::IntoFuture for CancelSessionBuilder {
-    type Output = Result<CancelSessionOk, rt::client::Error<CancelSessionError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-environments")]
 /// A [`Client::list_environments`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -2707,25 +2355,6 @@ impl ListEnvironmentsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListEnvironmentsOk`] or [`ListEnvironmentsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ListEnvironmentsOk, rt::client::Error<ListEnvironmentsError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ListEnvironmentsOk>,
-            rt::client::Error<ListEnvironmentsError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -2745,6 +2374,8 @@ impl ListEnvironmentsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-environments")]
+rt::send_methods!(ListEnvironmentsBuilder => ListEnvironmentsOk, ListEnvironmentsError);
 #[cfg(feature = "tag-environments")]
 impl rt::client::Operation for ListEnvironmentsBuilder {
     type Ok = ListEnvironmentsOk;
@@ -2796,14 +2427,6 @@ impl rt::client::Operation for ListEnvironmentsBuilder {
     }
 }
 #[cfg(feature = "tag-environments")]
-impl std::future::IntoFuture for ListEnvironmentsBuilder {
-    type Output = Result<ListEnvironmentsOk, rt::client::Error<ListEnvironmentsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-environments")]
 /// A [`Client::create_environment`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2819,26 +2442,11 @@ impl CreateEnvironmentBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateEnvironmentOk`] or [`CreateEnvironmentError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<CreateEnvironmentOk, rt::client::Error<CreateEnvironmentError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CreateEnvironmentOk>,
-            rt::client::Error<CreateEnvironmentError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-environments")]
+rt::send_methods!(
+    CreateEnvironmentBuilder => CreateEnvironmentOk, CreateEnvironmentError
+);
 #[cfg(feature = "tag-environments")]
 impl rt::client::Operation for CreateEnvironmentBuilder {
     type Ok = CreateEnvironmentOk;
@@ -2891,14 +2499,6 @@ impl rt::client::Operation for CreateEnvironmentBuilder {
     }
 }
 #[cfg(feature = "tag-environments")]
-impl std::future::IntoFuture for CreateEnvironmentBuilder {
-    type Output = Result<CreateEnvironmentOk, rt::client::Error<CreateEnvironmentError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-environments")]
 /// A [`Client::get_environment`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2914,26 +2514,9 @@ impl GetEnvironmentBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetEnvironmentOk`] or [`GetEnvironmentError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<GetEnvironmentOk, rt::client::Error<GetEnvironmentError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<GetEnvironmentOk>,
-            rt::client::Error<GetEnvironmentError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-environments")]
+rt::send_methods!(GetEnvironmentBuilder => GetEnvironmentOk, GetEnvironmentError);
 #[cfg(feature = "tag-environments")]
 impl rt::client::Operation for GetEnvironmentBuilder {
     type Ok = GetEnvironmentOk;
@@ -2989,14 +2572,6 @@ impl rt::client::Operation for GetEnvironmentBuilder {
     }
 }
 #[cfg(feature = "tag-environments")]
-impl std::future::IntoFuture for GetEnvironmentBuilder {
-    type Output = Result<GetEnvironmentOk, rt::client::Error<GetEnvironmentError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-environments")]
 /// A [`Client::update_environment`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3013,26 +2588,11 @@ impl UpdateEnvironmentBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`UpdateEnvironmentOk`] or [`UpdateEnvironmentError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<UpdateEnvironmentOk, rt::client::Error<UpdateEnvironmentError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<UpdateEnvironmentOk>,
-            rt::client::Error<UpdateEnvironmentError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-environments")]
+rt::send_methods!(
+    UpdateEnvironmentBuilder => UpdateEnvironmentOk, UpdateEnvironmentError
+);
 #[cfg(feature = "tag-environments")]
 impl rt::client::Operation for UpdateEnvironmentBuilder {
     type Ok = UpdateEnvironmentOk;
@@ -3092,14 +2652,6 @@ impl rt::client::Operation for UpdateEnvironmentBuilder {
     }
 }
 #[cfg(feature = "tag-environments")]
-impl std::future::IntoFuture for UpdateEnvironmentBuilder {
-    type Output = Result<UpdateEnvironmentOk, rt::client::Error<UpdateEnvironmentError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-environments")]
 /// A [`Client::delete_environment`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3115,26 +2667,11 @@ impl DeleteEnvironmentBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`DeleteEnvironmentOk`] or [`DeleteEnvironmentError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<DeleteEnvironmentOk, rt::client::Error<DeleteEnvironmentError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<DeleteEnvironmentOk>,
-            rt::client::Error<DeleteEnvironmentError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-environments")]
+rt::send_methods!(
+    DeleteEnvironmentBuilder => DeleteEnvironmentOk, DeleteEnvironmentError
+);
 #[cfg(feature = "tag-environments")]
 impl rt::client::Operation for DeleteEnvironmentBuilder {
     type Ok = DeleteEnvironmentOk;
@@ -3198,14 +2735,6 @@ impl rt::client::Operation for DeleteEnvironmentBuilder {
         }
     }
 }
-#[cfg(feature = "tag-environments")]
-impl std::future::IntoFuture for DeleteEnvironmentBuilder {
-    type Output = Result<DeleteEnvironmentOk, rt::client::Error<DeleteEnvironmentError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-skills")]
 /// A [`Client::list_skills`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -3233,20 +2762,6 @@ impl ListSkillsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListSkillsOk`] or [`ListSkillsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<ListSkillsOk, rt::client::Error<ListSkillsError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<ListSkillsOk>, rt::client::Error<ListSkillsError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -3266,6 +2781,8 @@ impl ListSkillsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-skills")]
+rt::send_methods!(ListSkillsBuilder => ListSkillsOk, ListSkillsError);
 #[cfg(feature = "tag-skills")]
 impl rt::client::Operation for ListSkillsBuilder {
     type Ok = ListSkillsOk;
@@ -3306,14 +2823,6 @@ impl rt::client::Operation for ListSkillsBuilder {
     }
 }
 #[cfg(feature = "tag-skills")]
-impl std::future::IntoFuture for ListSkillsBuilder {
-    type Output = Result<ListSkillsOk, rt::client::Error<ListSkillsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-skills")]
 /// A [`Client::upload_skill`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3329,23 +2838,9 @@ impl UploadSkillBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`UploadSkillOk`] or [`UploadSkillError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<UploadSkillOk, rt::client::Error<UploadSkillError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<UploadSkillOk>, rt::client::Error<UploadSkillError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-skills")]
+rt::send_methods!(UploadSkillBuilder => UploadSkillOk, UploadSkillError);
 #[cfg(feature = "tag-skills")]
 impl rt::client::Operation for UploadSkillBuilder {
     type Ok = UploadSkillOk;
@@ -3397,14 +2892,6 @@ impl rt::client::Operation for UploadSkillBuilder {
     }
 }
 #[cfg(feature = "tag-skills")]
-impl std::future::IntoFuture for UploadSkillBuilder {
-    type Output = Result<UploadSkillOk, rt::client::Error<UploadSkillError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-skills")]
 /// A [`Client::get_skill`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3420,21 +2907,9 @@ impl GetSkillBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetSkillOk`] or [`GetSkillError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<GetSkillOk, rt::client::Error<GetSkillError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<GetSkillOk>, rt::client::Error<GetSkillError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-skills")]
+rt::send_methods!(GetSkillBuilder => GetSkillOk, GetSkillError);
 #[cfg(feature = "tag-skills")]
 impl rt::client::Operation for GetSkillBuilder {
     type Ok = GetSkillOk;
@@ -3475,14 +2950,6 @@ impl rt::client::Operation for GetSkillBuilder {
     }
 }
 #[cfg(feature = "tag-skills")]
-impl std::future::IntoFuture for GetSkillBuilder {
-    type Output = Result<GetSkillOk, rt::client::Error<GetSkillError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-skills")]
 /// A [`Client::delete_skill`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3498,23 +2965,9 @@ impl DeleteSkillBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`DeleteSkillOk`] or [`DeleteSkillError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<DeleteSkillOk, rt::client::Error<DeleteSkillError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<DeleteSkillOk>, rt::client::Error<DeleteSkillError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-skills")]
+rt::send_methods!(DeleteSkillBuilder => DeleteSkillOk, DeleteSkillError);
 #[cfg(feature = "tag-skills")]
 impl rt::client::Operation for DeleteSkillBuilder {
     type Ok = DeleteSkillOk;
@@ -3565,14 +3018,6 @@ impl rt::client::Operation for DeleteSkillBuilder {
     }
 }
 #[cfg(feature = "tag-skills")]
-impl std::future::IntoFuture for DeleteSkillBuilder {
-    type Output = Result<DeleteSkillOk, rt::client::Error<DeleteSkillError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-skills")]
 /// A [`Client::download_skill_file`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3589,26 +3034,11 @@ impl DownloadSkillFileBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`DownloadSkillFileOk`] or [`DownloadSkillFileError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<DownloadSkillFileOk, rt::client::Error<DownloadSkillFileError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<DownloadSkillFileOk>,
-            rt::client::Error<DownloadSkillFileError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-skills")]
+rt::send_methods!(
+    DownloadSkillFileBuilder => DownloadSkillFileOk, DownloadSkillFileError
+);
 #[cfg(feature = "tag-skills")]
 impl rt::client::Operation for DownloadSkillFileBuilder {
     type Ok = DownloadSkillFileOk;
@@ -3680,14 +3110,6 @@ impl rt::client::Operation for DownloadSkillFileBuilder {
         }
     }
 }
-#[cfg(feature = "tag-skills")]
-impl std::future::IntoFuture for DownloadSkillFileBuilder {
-    type Output = Result<DownloadSkillFileOk, rt::client::Error<DownloadSkillFileError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-vaults")]
 /// A [`Client::list_vaults`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -3715,20 +3137,6 @@ impl ListVaultsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListVaultsOk`] or [`ListVaultsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<ListVaultsOk, rt::client::Error<ListVaultsError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<ListVaultsOk>, rt::client::Error<ListVaultsError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -3748,6 +3156,8 @@ impl ListVaultsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-vaults")]
+rt::send_methods!(ListVaultsBuilder => ListVaultsOk, ListVaultsError);
 #[cfg(feature = "tag-vaults")]
 impl rt::client::Operation for ListVaultsBuilder {
     type Ok = ListVaultsOk;
@@ -3788,14 +3198,6 @@ impl rt::client::Operation for ListVaultsBuilder {
     }
 }
 #[cfg(feature = "tag-vaults")]
-impl std::future::IntoFuture for ListVaultsBuilder {
-    type Output = Result<ListVaultsOk, rt::client::Error<ListVaultsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-vaults")]
 /// A [`Client::create_vault`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3811,23 +3213,9 @@ impl CreateVaultBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateVaultOk`] or [`CreateVaultError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<CreateVaultOk, rt::client::Error<CreateVaultError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<CreateVaultOk>, rt::client::Error<CreateVaultError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-vaults")]
+rt::send_methods!(CreateVaultBuilder => CreateVaultOk, CreateVaultError);
 #[cfg(feature = "tag-vaults")]
 impl rt::client::Operation for CreateVaultBuilder {
     type Ok = CreateVaultOk;
@@ -3872,14 +3260,6 @@ impl rt::client::Operation for CreateVaultBuilder {
     }
 }
 #[cfg(feature = "tag-vaults")]
-impl std::future::IntoFuture for CreateVaultBuilder {
-    type Output = Result<CreateVaultOk, rt::client::Error<CreateVaultError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-vaults")]
 /// A [`Client::delete_vault`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3895,23 +3275,9 @@ impl DeleteVaultBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`DeleteVaultOk`] or [`DeleteVaultError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<DeleteVaultOk, rt::client::Error<DeleteVaultError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<DeleteVaultOk>, rt::client::Error<DeleteVaultError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-vaults")]
+rt::send_methods!(DeleteVaultBuilder => DeleteVaultOk, DeleteVaultError);
 #[cfg(feature = "tag-vaults")]
 impl rt::client::Operation for DeleteVaultBuilder {
     type Ok = DeleteVaultOk;
@@ -3959,14 +3325,6 @@ impl rt::client::Operation for DeleteVaultBuilder {
     }
 }
 #[cfg(feature = "tag-vaults")]
-impl std::future::IntoFuture for DeleteVaultBuilder {
-    type Output = Result<DeleteVaultOk, rt::client::Error<DeleteVaultError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-vaults")]
 /// A [`Client::update_vault`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -3983,23 +3341,9 @@ impl UpdateVaultBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`UpdateVaultOk`] or [`UpdateVaultError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<UpdateVaultOk, rt::client::Error<UpdateVaultError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<UpdateVaultOk>, rt::client::Error<UpdateVaultError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-vaults")]
+rt::send_methods!(UpdateVaultBuilder => UpdateVaultOk, UpdateVaultError);
 #[cfg(feature = "tag-vaults")]
 impl rt::client::Operation for UpdateVaultBuilder {
     type Ok = UpdateVaultOk;
@@ -4047,14 +3391,6 @@ impl rt::client::Operation for UpdateVaultBuilder {
         }
     }
 }
-#[cfg(feature = "tag-vaults")]
-impl std::future::IntoFuture for UpdateVaultBuilder {
-    type Output = Result<UpdateVaultOk, rt::client::Error<UpdateVaultError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-memory")]
 /// A [`Client::list_memory_stores`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -4083,25 +3419,6 @@ impl ListMemoryStoresBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListMemoryStoresOk`] or [`ListMemoryStoresError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ListMemoryStoresOk, rt::client::Error<ListMemoryStoresError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ListMemoryStoresOk>,
-            rt::client::Error<ListMemoryStoresError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -4121,6 +3438,8 @@ impl ListMemoryStoresBuilder {
         })
     }
 }
+#[cfg(feature = "tag-memory")]
+rt::send_methods!(ListMemoryStoresBuilder => ListMemoryStoresOk, ListMemoryStoresError);
 #[cfg(feature = "tag-memory")]
 impl rt::client::Operation for ListMemoryStoresBuilder {
     type Ok = ListMemoryStoresOk;
@@ -4179,14 +3498,6 @@ impl rt::client::Operation for ListMemoryStoresBuilder {
     }
 }
 #[cfg(feature = "tag-memory")]
-impl std::future::IntoFuture for ListMemoryStoresBuilder {
-    type Output = Result<ListMemoryStoresOk, rt::client::Error<ListMemoryStoresError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-memory")]
 /// A [`Client::create_memory_store`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -4202,26 +3513,11 @@ impl CreateMemoryStoreBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateMemoryStoreOk`] or [`CreateMemoryStoreError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<CreateMemoryStoreOk, rt::client::Error<CreateMemoryStoreError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CreateMemoryStoreOk>,
-            rt::client::Error<CreateMemoryStoreError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-memory")]
+rt::send_methods!(
+    CreateMemoryStoreBuilder => CreateMemoryStoreOk, CreateMemoryStoreError
+);
 #[cfg(feature = "tag-memory")]
 impl rt::client::Operation for CreateMemoryStoreBuilder {
     type Ok = CreateMemoryStoreOk;
@@ -4280,14 +3576,6 @@ impl rt::client::Operation for CreateMemoryStoreBuilder {
     }
 }
 #[cfg(feature = "tag-memory")]
-impl std::future::IntoFuture for CreateMemoryStoreBuilder {
-    type Output = Result<CreateMemoryStoreOk, rt::client::Error<CreateMemoryStoreError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-memory")]
 /// A [`Client::delete_memory_store`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -4303,26 +3591,11 @@ impl DeleteMemoryStoreBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`DeleteMemoryStoreOk`] or [`DeleteMemoryStoreError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<DeleteMemoryStoreOk, rt::client::Error<DeleteMemoryStoreError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<DeleteMemoryStoreOk>,
-            rt::client::Error<DeleteMemoryStoreError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-memory")]
+rt::send_methods!(
+    DeleteMemoryStoreBuilder => DeleteMemoryStoreOk, DeleteMemoryStoreError
+);
 #[cfg(feature = "tag-memory")]
 impl rt::client::Operation for DeleteMemoryStoreBuilder {
     type Ok = DeleteMemoryStoreOk;
@@ -4381,14 +3654,6 @@ impl rt::client::Operation for DeleteMemoryStoreBuilder {
     }
 }
 #[cfg(feature = "tag-memory")]
-impl std::future::IntoFuture for DeleteMemoryStoreBuilder {
-    type Output = Result<DeleteMemoryStoreOk, rt::client::Error<DeleteMemoryStoreError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-memory")]
 /// A [`Client::list_memory_entries`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -4416,25 +3681,6 @@ impl ListMemoryEntriesBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListMemoryEntriesOk`] or [`ListMemoryEntriesError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ListMemoryEntriesOk, rt::client::Error<ListMemoryEntriesError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ListMemoryEntriesOk>,
-            rt::client::Error<ListMemoryEntriesError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -4454,6 +3700,10 @@ impl ListMemoryEntriesBuilder {
         })
     }
 }
+#[cfg(feature = "tag-memory")]
+rt::send_methods!(
+    ListMemoryEntriesBuilder => ListMemoryEntriesOk, ListMemoryEntriesError
+);
 #[cfg(feature = "tag-memory")]
 impl rt::client::Operation for ListMemoryEntriesBuilder {
     type Ok = ListMemoryEntriesOk;
@@ -4514,14 +3764,6 @@ impl rt::client::Operation for ListMemoryEntriesBuilder {
     }
 }
 #[cfg(feature = "tag-memory")]
-impl std::future::IntoFuture for ListMemoryEntriesBuilder {
-    type Output = Result<ListMemoryEntriesOk, rt::client::Error<ListMemoryEntriesError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-memory")]
 /// A [`Client::search_memory_store`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -4538,26 +3780,11 @@ impl SearchMemoryStoreBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`SearchMemoryStoreOk`] or [`SearchMemoryStoreError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<SearchMemoryStoreOk, rt::client::Error<SearchMemoryStoreError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<SearchMemoryStoreOk>,
-            rt::client::Error<SearchMemoryStoreError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-memory")]
+rt::send_methods!(
+    SearchMemoryStoreBuilder => SearchMemoryStoreOk, SearchMemoryStoreError
+);
 #[cfg(feature = "tag-memory")]
 impl rt::client::Operation for SearchMemoryStoreBuilder {
     type Ok = SearchMemoryStoreOk;
@@ -4616,14 +3843,6 @@ impl rt::client::Operation for SearchMemoryStoreBuilder {
         }
     }
 }
-#[cfg(feature = "tag-memory")]
-impl std::future::IntoFuture for SearchMemoryStoreBuilder {
-    type Output = Result<SearchMemoryStoreOk, rt::client::Error<SearchMemoryStoreError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-files")]
 /// A [`Client::upload_file`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -4640,21 +3859,9 @@ impl UploadFileBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`UploadFileOk`] or [`UploadFileError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<UploadFileOk, rt::client::Error<UploadFileError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<UploadFileOk>, rt::client::Error<UploadFileError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-files")]
+rt::send_methods!(UploadFileBuilder => UploadFileOk, UploadFileError);
 #[cfg(feature = "tag-files")]
 impl rt::client::Operation for UploadFileBuilder {
     type Ok = UploadFileOk;
@@ -4701,14 +3908,6 @@ impl rt::client::Operation for UploadFileBuilder {
     }
 }
 #[cfg(feature = "tag-files")]
-impl std::future::IntoFuture for UploadFileBuilder {
-    type Output = Result<UploadFileOk, rt::client::Error<UploadFileError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-files")]
 /// A [`Client::delete_file`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -4724,21 +3923,9 @@ impl DeleteFileBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`DeleteFileOk`] or [`DeleteFileError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<DeleteFileOk, rt::client::Error<DeleteFileError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<DeleteFileOk>, rt::client::Error<DeleteFileError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-files")]
+rt::send_methods!(DeleteFileBuilder => DeleteFileOk, DeleteFileError);
 #[cfg(feature = "tag-files")]
 impl rt::client::Operation for DeleteFileBuilder {
     type Ok = DeleteFileOk;
@@ -4781,14 +3968,6 @@ impl rt::client::Operation for DeleteFileBuilder {
     }
 }
 #[cfg(feature = "tag-files")]
-impl std::future::IntoFuture for DeleteFileBuilder {
-    type Output = Result<DeleteFileOk, rt::client::Error<DeleteFileError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-files")]
 /// A [`Client::download_file`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -4804,26 +3983,9 @@ impl DownloadFileBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`DownloadFileOk`] or [`DownloadFileError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<DownloadFileOk, rt::client::Error<DownloadFileError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<DownloadFileOk>,
-            rt::client::Error<DownloadFileError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-files")]
+rt::send_methods!(DownloadFileBuilder => DownloadFileOk, DownloadFileError);
 #[cfg(feature = "tag-files")]
 impl rt::client::Operation for DownloadFileBuilder {
     type Ok = DownloadFileOk;
@@ -4888,14 +4050,6 @@ impl rt::client::Operation for DownloadFileBuilder {
         }
     }
 }
-#[cfg(feature = "tag-files")]
-impl std::future::IntoFuture for DownloadFileBuilder {
-    type Output = Result<DownloadFileOk, rt::client::Error<DownloadFileError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-providers")]
 /// A [`Client::list_providers`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -4923,25 +4077,6 @@ impl ListProvidersBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListProvidersOk`] or [`ListProvidersError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ListProvidersOk, rt::client::Error<ListProvidersError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ListProvidersOk>,
-            rt::client::Error<ListProvidersError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -4961,6 +4096,8 @@ impl ListProvidersBuilder {
         })
     }
 }
+#[cfg(feature = "tag-providers")]
+rt::send_methods!(ListProvidersBuilder => ListProvidersOk, ListProvidersError);
 #[cfg(feature = "tag-providers")]
 impl rt::client::Operation for ListProvidersBuilder {
     type Ok = ListProvidersOk;
@@ -5011,14 +4148,6 @@ impl rt::client::Operation for ListProvidersBuilder {
     }
 }
 #[cfg(feature = "tag-providers")]
-impl std::future::IntoFuture for ListProvidersBuilder {
-    type Output = Result<ListProvidersOk, rt::client::Error<ListProvidersError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-providers")]
 /// A [`Client::create_provider`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5034,26 +4163,9 @@ impl CreateProviderBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateProviderOk`] or [`CreateProviderError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<CreateProviderOk, rt::client::Error<CreateProviderError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CreateProviderOk>,
-            rt::client::Error<CreateProviderError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-providers")]
+rt::send_methods!(CreateProviderBuilder => CreateProviderOk, CreateProviderError);
 #[cfg(feature = "tag-providers")]
 impl rt::client::Operation for CreateProviderBuilder {
     type Ok = CreateProviderOk;
@@ -5110,14 +4222,6 @@ impl rt::client::Operation for CreateProviderBuilder {
     }
 }
 #[cfg(feature = "tag-providers")]
-impl std::future::IntoFuture for CreateProviderBuilder {
-    type Output = Result<CreateProviderOk, rt::client::Error<CreateProviderError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-providers")]
 /// A [`Client::delete_provider`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5133,26 +4237,9 @@ impl DeleteProviderBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`DeleteProviderOk`] or [`DeleteProviderError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<DeleteProviderOk, rt::client::Error<DeleteProviderError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<DeleteProviderOk>,
-            rt::client::Error<DeleteProviderError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-providers")]
+rt::send_methods!(DeleteProviderBuilder => DeleteProviderOk, DeleteProviderError);
 #[cfg(feature = "tag-providers")]
 impl rt::client::Operation for DeleteProviderBuilder {
     type Ok = DeleteProviderOk;
@@ -5208,14 +4295,6 @@ impl rt::client::Operation for DeleteProviderBuilder {
     }
 }
 #[cfg(feature = "tag-providers")]
-impl std::future::IntoFuture for DeleteProviderBuilder {
-    type Output = Result<DeleteProviderOk, rt::client::Error<DeleteProviderError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-providers")]
 /// A [`Client::update_provider`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5232,26 +4311,9 @@ impl UpdateProviderBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`UpdateProviderOk`] or [`UpdateProviderError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<UpdateProviderOk, rt::client::Error<UpdateProviderError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<UpdateProviderOk>,
-            rt::client::Error<UpdateProviderError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-providers")]
+rt::send_methods!(UpdateProviderBuilder => UpdateProviderOk, UpdateProviderError);
 #[cfg(feature = "tag-providers")]
 impl rt::client::Operation for UpdateProviderBuilder {
     type Ok = UpdateProviderOk;
@@ -5307,14 +4369,6 @@ impl rt::client::Operation for UpdateProviderBuilder {
         }
     }
 }
-#[cfg(feature = "tag-providers")]
-impl std::future::IntoFuture for UpdateProviderBuilder {
-    type Output = Result<UpdateProviderOk, rt::client::Error<UpdateProviderError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-integrations")]
 /// A [`Client::list_integrations`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -5342,25 +4396,6 @@ impl ListIntegrationsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListIntegrationsOk`] or [`ListIntegrationsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ListIntegrationsOk, rt::client::Error<ListIntegrationsError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ListIntegrationsOk>,
-            rt::client::Error<ListIntegrationsError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -5380,6 +4415,8 @@ impl ListIntegrationsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-integrations")]
+rt::send_methods!(ListIntegrationsBuilder => ListIntegrationsOk, ListIntegrationsError);
 #[cfg(feature = "tag-integrations")]
 impl rt::client::Operation for ListIntegrationsBuilder {
     type Ok = ListIntegrationsOk;
@@ -5431,14 +4468,6 @@ impl rt::client::Operation for ListIntegrationsBuilder {
     }
 }
 #[cfg(feature = "tag-integrations")]
-impl std::future::IntoFuture for ListIntegrationsBuilder {
-    type Output = Result<ListIntegrationsOk, rt::client::Error<ListIntegrationsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-integrations")]
 /// A [`Client::install_integration`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5454,26 +4483,11 @@ impl InstallIntegrationBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`InstallIntegrationOk`] or [`InstallIntegrationError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<InstallIntegrationOk, rt::client::Error<InstallIntegrationError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<InstallIntegrationOk>,
-            rt::client::Error<InstallIntegrationError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-integrations")]
+rt::send_methods!(
+    InstallIntegrationBuilder => InstallIntegrationOk, InstallIntegrationError
+);
 #[cfg(feature = "tag-integrations")]
 impl rt::client::Operation for InstallIntegrationBuilder {
     type Ok = InstallIntegrationOk;
@@ -5541,17 +4555,6 @@ impl rt::client::Operation for InstallIntegrationBuilder {
     }
 }
 #[cfg(feature = "tag-integrations")]
-impl std::future::IntoFuture for InstallIntegrationBuilder {
-    type Output = Result<
-        InstallIntegrationOk,
-        rt::client::Error<InstallIntegrationError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-integrations")]
 /// A [`Client::uninstall_integration`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5567,26 +4570,11 @@ impl UninstallIntegrationBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`UninstallIntegrationOk`] or [`UninstallIntegrationError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<UninstallIntegrationOk, rt::client::Error<UninstallIntegrationError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<UninstallIntegrationOk>,
-            rt::client::Error<UninstallIntegrationError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-integrations")]
+rt::send_methods!(
+    UninstallIntegrationBuilder => UninstallIntegrationOk, UninstallIntegrationError
+);
 #[cfg(feature = "tag-integrations")]
 impl rt::client::Operation for UninstallIntegrationBuilder {
     type Ok = UninstallIntegrationOk;
@@ -5651,17 +4639,6 @@ impl rt::client::Operation for UninstallIntegrationBuilder {
     }
 }
 #[cfg(feature = "tag-integrations")]
-impl std::future::IntoFuture for UninstallIntegrationBuilder {
-    type Output = Result<
-        UninstallIntegrationOk,
-        rt::client::Error<UninstallIntegrationError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-integrations")]
 /// A [`Client::list_publications`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5689,25 +4666,6 @@ impl ListPublicationsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListPublicationsOk`] or [`ListPublicationsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ListPublicationsOk, rt::client::Error<ListPublicationsError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ListPublicationsOk>,
-            rt::client::Error<ListPublicationsError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -5727,6 +4685,8 @@ impl ListPublicationsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-integrations")]
+rt::send_methods!(ListPublicationsBuilder => ListPublicationsOk, ListPublicationsError);
 #[cfg(feature = "tag-integrations")]
 impl rt::client::Operation for ListPublicationsBuilder {
     type Ok = ListPublicationsOk;
@@ -5787,14 +4747,6 @@ impl rt::client::Operation for ListPublicationsBuilder {
     }
 }
 #[cfg(feature = "tag-integrations")]
-impl std::future::IntoFuture for ListPublicationsBuilder {
-    type Output = Result<ListPublicationsOk, rt::client::Error<ListPublicationsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-integrations")]
 /// A [`Client::create_publication`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5811,26 +4763,11 @@ impl CreatePublicationBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreatePublicationOk`] or [`CreatePublicationError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<CreatePublicationOk, rt::client::Error<CreatePublicationError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CreatePublicationOk>,
-            rt::client::Error<CreatePublicationError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-integrations")]
+rt::send_methods!(
+    CreatePublicationBuilder => CreatePublicationOk, CreatePublicationError
+);
 #[cfg(feature = "tag-integrations")]
 impl rt::client::Operation for CreatePublicationBuilder {
     type Ok = CreatePublicationOk;
@@ -5898,14 +4835,6 @@ impl rt::client::Operation for CreatePublicationBuilder {
     }
 }
 #[cfg(feature = "tag-integrations")]
-impl std::future::IntoFuture for CreatePublicationBuilder {
-    type Output = Result<CreatePublicationOk, rt::client::Error<CreatePublicationError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-integrations")]
 /// A [`Client::delete_publication`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -5922,26 +4851,11 @@ impl DeletePublicationBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`DeletePublicationOk`] or [`DeletePublicationError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<DeletePublicationOk, rt::client::Error<DeletePublicationError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<DeletePublicationOk>,
-            rt::client::Error<DeletePublicationError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-integrations")]
+rt::send_methods!(
+    DeletePublicationBuilder => DeletePublicationOk, DeletePublicationError
+);
 #[cfg(feature = "tag-integrations")]
 impl rt::client::Operation for DeletePublicationBuilder {
     type Ok = DeletePublicationOk;
@@ -6000,14 +4914,6 @@ impl rt::client::Operation for DeletePublicationBuilder {
         }
     }
 }
-#[cfg(feature = "tag-integrations")]
-impl std::future::IntoFuture for DeletePublicationBuilder {
-    type Output = Result<DeletePublicationOk, rt::client::Error<DeletePublicationError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-evals")]
 /// A [`Client::list_evals`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -6035,20 +4941,6 @@ impl ListEvalsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListEvalsOk`] or [`ListEvalsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<ListEvalsOk, rt::client::Error<ListEvalsError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<ListEvalsOk>, rt::client::Error<ListEvalsError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -6068,6 +4960,8 @@ impl ListEvalsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-evals")]
+rt::send_methods!(ListEvalsBuilder => ListEvalsOk, ListEvalsError);
 #[cfg(feature = "tag-evals")]
 impl rt::client::Operation for ListEvalsBuilder {
     type Ok = ListEvalsOk;
@@ -6106,14 +5000,6 @@ impl rt::client::Operation for ListEvalsBuilder {
     }
 }
 #[cfg(feature = "tag-evals")]
-impl std::future::IntoFuture for ListEvalsBuilder {
-    type Output = Result<ListEvalsOk, rt::client::Error<ListEvalsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-evals")]
 /// A [`Client::create_eval`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -6129,21 +5015,9 @@ impl CreateEvalBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateEvalOk`] or [`CreateEvalError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<CreateEvalOk, rt::client::Error<CreateEvalError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<CreateEvalOk>, rt::client::Error<CreateEvalError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-evals")]
+rt::send_methods!(CreateEvalBuilder => CreateEvalOk, CreateEvalError);
 #[cfg(feature = "tag-evals")]
 impl rt::client::Operation for CreateEvalBuilder {
     type Ok = CreateEvalOk;
@@ -6184,14 +5058,6 @@ impl rt::client::Operation for CreateEvalBuilder {
     }
 }
 #[cfg(feature = "tag-evals")]
-impl std::future::IntoFuture for CreateEvalBuilder {
-    type Output = Result<CreateEvalOk, rt::client::Error<CreateEvalError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-evals")]
 /// A [`Client::get_eval`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -6207,21 +5073,9 @@ impl GetEvalBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetEvalOk`] or [`GetEvalError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<GetEvalOk, rt::client::Error<GetEvalError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<GetEvalOk>, rt::client::Error<GetEvalError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-evals")]
+rt::send_methods!(GetEvalBuilder => GetEvalOk, GetEvalError);
 #[cfg(feature = "tag-evals")]
 impl rt::client::Operation for GetEvalBuilder {
     type Ok = GetEvalOk;
@@ -6259,14 +5113,6 @@ impl rt::client::Operation for GetEvalBuilder {
         }
     }
 }
-#[cfg(feature = "tag-evals")]
-impl std::future::IntoFuture for GetEvalBuilder {
-    type Output = Result<GetEvalOk, rt::client::Error<GetEvalError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-api-keys")]
 /// A [`Client::list_api_keys`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -6294,22 +5140,6 @@ impl ListApiKeysBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListApiKeysOk`] or [`ListApiKeysError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ListApiKeysOk, rt::client::Error<ListApiKeysError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<ListApiKeysOk>, rt::client::Error<ListApiKeysError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -6329,6 +5159,8 @@ impl ListApiKeysBuilder {
         })
     }
 }
+#[cfg(feature = "tag-api-keys")]
+rt::send_methods!(ListApiKeysBuilder => ListApiKeysOk, ListApiKeysError);
 #[cfg(feature = "tag-api-keys")]
 impl rt::client::Operation for ListApiKeysBuilder {
     type Ok = ListApiKeysOk;
@@ -6374,14 +5206,6 @@ impl rt::client::Operation for ListApiKeysBuilder {
     }
 }
 #[cfg(feature = "tag-api-keys")]
-impl std::future::IntoFuture for ListApiKeysBuilder {
-    type Output = Result<ListApiKeysOk, rt::client::Error<ListApiKeysError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-api-keys")]
 /// A [`Client::create_api_key`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -6397,26 +5221,9 @@ impl CreateApiKeyBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateApiKeyOk`] or [`CreateApiKeyError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<CreateApiKeyOk, rt::client::Error<CreateApiKeyError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CreateApiKeyOk>,
-            rt::client::Error<CreateApiKeyError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-api-keys")]
+rt::send_methods!(CreateApiKeyBuilder => CreateApiKeyOk, CreateApiKeyError);
 #[cfg(feature = "tag-api-keys")]
 impl rt::client::Operation for CreateApiKeyBuilder {
     type Ok = CreateApiKeyOk;
@@ -6464,14 +5271,6 @@ impl rt::client::Operation for CreateApiKeyBuilder {
     }
 }
 #[cfg(feature = "tag-api-keys")]
-impl std::future::IntoFuture for CreateApiKeyBuilder {
-    type Output = Result<CreateApiKeyOk, rt::client::Error<CreateApiKeyError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-api-keys")]
 /// A [`Client::revoke_api_key`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -6487,26 +5286,9 @@ impl RevokeApiKeyBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`RevokeApiKeyOk`] or [`RevokeApiKeyError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<RevokeApiKeyOk, rt::client::Error<RevokeApiKeyError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<RevokeApiKeyOk>,
-            rt::client::Error<RevokeApiKeyError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-api-keys")]
+rt::send_methods!(RevokeApiKeyBuilder => RevokeApiKeyOk, RevokeApiKeyError);
 #[cfg(feature = "tag-api-keys")]
 impl rt::client::Operation for RevokeApiKeyBuilder {
     type Ok = RevokeApiKeyOk;
@@ -6558,14 +5340,6 @@ impl rt::client::Operation for RevokeApiKeyBuilder {
         }
     }
 }
-#[cfg(feature = "tag-api-keys")]
-impl std::future::IntoFuture for RevokeApiKeyBuilder {
-    type Output = Result<RevokeApiKeyOk, rt::client::Error<RevokeApiKeyError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-console")]
 /// A [`Client::start_console_oauth`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -6587,26 +5361,11 @@ impl StartConsoleOauthBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`StartConsoleOauthOk`] or [`StartConsoleOauthError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<StartConsoleOauthOk, rt::client::Error<StartConsoleOauthError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<StartConsoleOauthOk>,
-            rt::client::Error<StartConsoleOauthError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-console")]
+rt::send_methods!(
+    StartConsoleOauthBuilder => StartConsoleOauthOk, StartConsoleOauthError
+);
 #[cfg(feature = "tag-console")]
 impl rt::client::Operation for StartConsoleOauthBuilder {
     type Ok = StartConsoleOauthOk;
@@ -6679,14 +5438,6 @@ impl rt::client::Operation for StartConsoleOauthBuilder {
     }
 }
 #[cfg(feature = "tag-console")]
-impl std::future::IntoFuture for StartConsoleOauthBuilder {
-    type Output = Result<StartConsoleOauthOk, rt::client::Error<StartConsoleOauthError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-console")]
 /// A [`Client::console_oauth_callback`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -6703,26 +5454,11 @@ impl ConsoleOauthCallbackBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ConsoleOauthCallbackOk`] or [`ConsoleOauthCallbackError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ConsoleOauthCallbackOk, rt::client::Error<ConsoleOauthCallbackError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ConsoleOauthCallbackOk>,
-            rt::client::Error<ConsoleOauthCallbackError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-console")]
+rt::send_methods!(
+    ConsoleOauthCallbackBuilder => ConsoleOauthCallbackOk, ConsoleOauthCallbackError
+);
 #[cfg(feature = "tag-console")]
 impl rt::client::Operation for ConsoleOauthCallbackBuilder {
     type Ok = ConsoleOauthCallbackOk;
@@ -6804,17 +5540,6 @@ impl rt::client::Operation for ConsoleOauthCallbackBuilder {
         }
     }
 }
-#[cfg(feature = "tag-console")]
-impl std::future::IntoFuture for ConsoleOauthCallbackBuilder {
-    type Output = Result<
-        ConsoleOauthCallbackOk,
-        rt::client::Error<ConsoleOauthCallbackError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-health")]
 /// A [`Client::health_check`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -6830,23 +5555,9 @@ impl HealthCheckBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`HealthCheckOk`] or [`HealthCheckError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<HealthCheckOk, rt::client::Error<HealthCheckError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<HealthCheckOk>, rt::client::Error<HealthCheckError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-health")]
+rt::send_methods!(HealthCheckBuilder => HealthCheckOk, HealthCheckError);
 #[cfg(feature = "tag-health")]
 impl rt::client::Operation for HealthCheckBuilder {
     type Ok = HealthCheckOk;
@@ -6869,13 +5580,5 @@ impl rt::client::Operation for HealthCheckBuilder {
             200 => Ok(HealthCheckOk::Ok(rt::client::read_json(response).await?)),
             _ => Err(rt::client::Error::unexpected(response).await),
         }
-    }
-}
-#[cfg(feature = "tag-health")]
-impl std::future::IntoFuture for HealthCheckBuilder {
-    type Output = Result<HealthCheckOk, rt::client::Error<HealthCheckError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
     }
 }

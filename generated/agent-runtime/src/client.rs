@@ -535,25 +535,6 @@ impl ListWorkspacesBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListWorkspacesOk`] or [`ListWorkspacesError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ListWorkspacesOk, rt::client::Error<ListWorkspacesError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ListWorkspacesOk>,
-            rt::client::Error<ListWorkspacesError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -573,6 +554,8 @@ impl ListWorkspacesBuilder {
         })
     }
 }
+#[cfg(feature = "tag-workspaces")]
+rt::send_methods!(ListWorkspacesBuilder => ListWorkspacesOk, ListWorkspacesError);
 #[cfg(feature = "tag-workspaces")]
 impl rt::client::Operation for ListWorkspacesBuilder {
     type Ok = ListWorkspacesOk;
@@ -624,14 +607,6 @@ impl rt::client::Operation for ListWorkspacesBuilder {
     }
 }
 #[cfg(feature = "tag-workspaces")]
-impl std::future::IntoFuture for ListWorkspacesBuilder {
-    type Output = Result<ListWorkspacesOk, rt::client::Error<ListWorkspacesError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-workspaces")]
 /// A [`Client::create_workspace`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -647,26 +622,9 @@ impl CreateWorkspaceBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateWorkspaceOk`] or [`CreateWorkspaceError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<CreateWorkspaceOk, rt::client::Error<CreateWorkspaceError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CreateWorkspaceOk>,
-            rt::client::Error<CreateWorkspaceError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-workspaces")]
+rt::send_methods!(CreateWorkspaceBuilder => CreateWorkspaceOk, CreateWorkspaceError);
 #[cfg(feature = "tag-workspaces")]
 impl rt::client::Operation for CreateWorkspaceBuilder {
     type Ok = CreateWorkspaceOk;
@@ -723,14 +681,6 @@ impl rt::client::Operation for CreateWorkspaceBuilder {
     }
 }
 #[cfg(feature = "tag-workspaces")]
-impl std::future::IntoFuture for CreateWorkspaceBuilder {
-    type Output = Result<CreateWorkspaceOk, rt::client::Error<CreateWorkspaceError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-workspaces")]
 /// A [`Client::get_workspace`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -746,26 +696,9 @@ impl GetWorkspaceBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetWorkspaceOk`] or [`GetWorkspaceError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<GetWorkspaceOk, rt::client::Error<GetWorkspaceError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<GetWorkspaceOk>,
-            rt::client::Error<GetWorkspaceError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-workspaces")]
+rt::send_methods!(GetWorkspaceBuilder => GetWorkspaceOk, GetWorkspaceError);
 #[cfg(feature = "tag-workspaces")]
 impl rt::client::Operation for GetWorkspaceBuilder {
     type Ok = GetWorkspaceOk;
@@ -818,14 +751,6 @@ impl rt::client::Operation for GetWorkspaceBuilder {
     }
 }
 #[cfg(feature = "tag-workspaces")]
-impl std::future::IntoFuture for GetWorkspaceBuilder {
-    type Output = Result<GetWorkspaceOk, rt::client::Error<GetWorkspaceError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-workspaces")]
 /// A [`Client::delete_workspace`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -841,26 +766,9 @@ impl DeleteWorkspaceBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`DeleteWorkspaceOk`] or [`DeleteWorkspaceError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<DeleteWorkspaceOk, rt::client::Error<DeleteWorkspaceError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<DeleteWorkspaceOk>,
-            rt::client::Error<DeleteWorkspaceError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-workspaces")]
+rt::send_methods!(DeleteWorkspaceBuilder => DeleteWorkspaceOk, DeleteWorkspaceError);
 #[cfg(feature = "tag-workspaces")]
 impl rt::client::Operation for DeleteWorkspaceBuilder {
     type Ok = DeleteWorkspaceOk;
@@ -923,14 +831,6 @@ impl rt::client::Operation for DeleteWorkspaceBuilder {
     }
 }
 #[cfg(feature = "tag-workspaces")]
-impl std::future::IntoFuture for DeleteWorkspaceBuilder {
-    type Output = Result<DeleteWorkspaceOk, rt::client::Error<DeleteWorkspaceError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-workspaces")]
 /// A [`Client::update_workspace`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -947,26 +847,9 @@ impl UpdateWorkspaceBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`UpdateWorkspaceOk`] or [`UpdateWorkspaceError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<UpdateWorkspaceOk, rt::client::Error<UpdateWorkspaceError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<UpdateWorkspaceOk>,
-            rt::client::Error<UpdateWorkspaceError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-workspaces")]
+rt::send_methods!(UpdateWorkspaceBuilder => UpdateWorkspaceOk, UpdateWorkspaceError);
 #[cfg(feature = "tag-workspaces")]
 impl rt::client::Operation for UpdateWorkspaceBuilder {
     type Ok = UpdateWorkspaceOk;
@@ -1025,14 +908,6 @@ impl rt::client::Operation for UpdateWorkspaceBuilder {
     }
 }
 #[cfg(feature = "tag-workspaces")]
-impl std::future::IntoFuture for UpdateWorkspaceBuilder {
-    type Output = Result<UpdateWorkspaceOk, rt::client::Error<UpdateWorkspaceError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-workspaces")]
 /// A [`Client::get_workspace_catalog`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1048,26 +923,11 @@ impl GetWorkspaceCatalogBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetWorkspaceCatalogOk`] or [`GetWorkspaceCatalogError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<GetWorkspaceCatalogOk, rt::client::Error<GetWorkspaceCatalogError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<GetWorkspaceCatalogOk>,
-            rt::client::Error<GetWorkspaceCatalogError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-workspaces")]
+rt::send_methods!(
+    GetWorkspaceCatalogBuilder => GetWorkspaceCatalogOk, GetWorkspaceCatalogError
+);
 #[cfg(feature = "tag-workspaces")]
 impl rt::client::Operation for GetWorkspaceCatalogBuilder {
     type Ok = GetWorkspaceCatalogOk;
@@ -1128,17 +988,6 @@ impl rt::client::Operation for GetWorkspaceCatalogBuilder {
         }
     }
 }
-#[cfg(feature = "tag-workspaces")]
-impl std::future::IntoFuture for GetWorkspaceCatalogBuilder {
-    type Output = Result<
-        GetWorkspaceCatalogOk,
-        rt::client::Error<GetWorkspaceCatalogError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-models")]
 /// A [`Client::list_models`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -1166,21 +1015,9 @@ impl ListModelsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListModelsOk`] or [`ListModelsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<ListModelsOk, rt::client::Error<ListModelsError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<ListModelsOk>, rt::client::Error<ListModelsError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-models")]
+rt::send_methods!(ListModelsBuilder => ListModelsOk, ListModelsError);
 #[cfg(feature = "tag-models")]
 impl rt::client::Operation for ListModelsBuilder {
     type Ok = ListModelsOk;
@@ -1220,14 +1057,6 @@ impl rt::client::Operation for ListModelsBuilder {
         }
     }
 }
-#[cfg(feature = "tag-models")]
-impl std::future::IntoFuture for ListModelsBuilder {
-    type Output = Result<ListModelsOk, rt::client::Error<ListModelsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-sessions")]
 /// A [`Client::list_sessions`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -1260,25 +1089,6 @@ impl ListSessionsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListSessionsOk`] or [`ListSessionsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ListSessionsOk, rt::client::Error<ListSessionsError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ListSessionsOk>,
-            rt::client::Error<ListSessionsError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -1298,6 +1108,8 @@ impl ListSessionsBuilder {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
+rt::send_methods!(ListSessionsBuilder => ListSessionsOk, ListSessionsError);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for ListSessionsBuilder {
     type Ok = ListSessionsOk;
@@ -1347,14 +1159,6 @@ impl rt::client::Operation for ListSessionsBuilder {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl std::future::IntoFuture for ListSessionsBuilder {
-    type Output = Result<ListSessionsOk, rt::client::Error<ListSessionsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-sessions")]
 /// A [`Client::create_session`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1370,26 +1174,9 @@ impl CreateSessionBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateSessionOk`] or [`CreateSessionError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<CreateSessionOk, rt::client::Error<CreateSessionError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CreateSessionOk>,
-            rt::client::Error<CreateSessionError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-sessions")]
+rt::send_methods!(CreateSessionBuilder => CreateSessionOk, CreateSessionError);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for CreateSessionBuilder {
     type Ok = CreateSessionOk;
@@ -1445,14 +1232,6 @@ impl rt::client::Operation for CreateSessionBuilder {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl std::future::IntoFuture for CreateSessionBuilder {
-    type Output = Result<CreateSessionOk, rt::client::Error<CreateSessionError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-sessions")]
 /// A [`Client::get_session`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1468,21 +1247,9 @@ impl GetSessionBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetSessionOk`] or [`GetSessionError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<GetSessionOk, rt::client::Error<GetSessionError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<GetSessionOk>, rt::client::Error<GetSessionError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-sessions")]
+rt::send_methods!(GetSessionBuilder => GetSessionOk, GetSessionError);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for GetSessionBuilder {
     type Ok = GetSessionOk;
@@ -1525,14 +1292,6 @@ impl rt::client::Operation for GetSessionBuilder {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl std::future::IntoFuture for GetSessionBuilder {
-    type Output = Result<GetSessionOk, rt::client::Error<GetSessionError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-sessions")]
 /// A [`Client::delete_session`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1548,26 +1307,9 @@ impl DeleteSessionBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`DeleteSessionOk`] or [`DeleteSessionError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<DeleteSessionOk>,
-            rt::client::Error<DeleteSessionError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-sessions")]
+rt::send_methods!(DeleteSessionBuilder => DeleteSessionOk, DeleteSessionError);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for DeleteSessionBuilder {
     type Ok = DeleteSessionOk;
@@ -1625,14 +1367,6 @@ impl rt::client::Operation for DeleteSessionBuilder {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl std::future::IntoFuture for DeleteSessionBuilder {
-    type Output = Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-sessions")]
 /// A [`Client::list_messages`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1659,25 +1393,6 @@ impl ListMessagesBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListMessagesOk`] or [`ListMessagesError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ListMessagesOk, rt::client::Error<ListMessagesError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ListMessagesOk>,
-            rt::client::Error<ListMessagesError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -1697,6 +1412,8 @@ impl ListMessagesBuilder {
         })
     }
 }
+#[cfg(feature = "tag-sessions")]
+rt::send_methods!(ListMessagesBuilder => ListMessagesOk, ListMessagesError);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for ListMessagesBuilder {
     type Ok = ListMessagesOk;
@@ -1751,14 +1468,6 @@ impl rt::client::Operation for ListMessagesBuilder {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl std::future::IntoFuture for ListMessagesBuilder {
-    type Output = Result<ListMessagesOk, rt::client::Error<ListMessagesError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-sessions")]
 /// A [`Client::send_message`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1781,23 +1490,9 @@ impl SendMessageBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`SendMessageOk`] or [`SendMessageError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<SendMessageOk, rt::client::Error<SendMessageError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<SendMessageOk>, rt::client::Error<SendMessageError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-sessions")]
+rt::send_methods!(SendMessageBuilder => SendMessageOk, SendMessageError);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for SendMessageBuilder {
     type Ok = SendMessageOk;
@@ -1862,14 +1557,6 @@ impl rt::client::Operation for SendMessageBuilder {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl std::future::IntoFuture for SendMessageBuilder {
-    type Output = Result<SendMessageOk, rt::client::Error<SendMessageError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-sessions")]
 /// A [`Client::get_session_queue`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -1885,26 +1572,9 @@ impl GetSessionQueueBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetSessionQueueOk`] or [`GetSessionQueueError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<GetSessionQueueOk, rt::client::Error<GetSessionQueueError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<GetSessionQueueOk>,
-            rt::client::Error<GetSessionQueueError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-sessions")]
+rt::send_methods!(GetSessionQueueBuilder => GetSessionQueueOk, GetSessionQueueError);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for GetSessionQueueBuilder {
     type Ok = GetSessionQueueOk;
@@ -1961,14 +1631,6 @@ impl rt::client::Operation for GetSessionQueueBuilder {
         }
     }
 }
-#[cfg(feature = "tag-sessions")]
-impl std::future::IntoFuture for GetSessionQueueBuilder {
-    type Output = Result<GetSessionQueueOk, rt::client::Error<GetSessionQueueError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-streaming")]
 /// A [`Client::stream_session_events`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -1999,26 +1661,11 @@ impl StreamSessionEventsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`StreamSessionEventsOk`] or [`StreamSessionEventsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<StreamSessionEventsOk, rt::client::Error<StreamSessionEventsError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<StreamSessionEventsOk>,
-            rt::client::Error<StreamSessionEventsError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-streaming")]
+rt::send_methods!(
+    StreamSessionEventsBuilder => StreamSessionEventsOk, StreamSessionEventsError
+);
 #[cfg(feature = "tag-streaming")]
 impl rt::client::Operation for StreamSessionEventsBuilder {
     type Ok = StreamSessionEventsOk;
@@ -2116,17 +1763,6 @@ impl rt::client::Operation for StreamSessionEventsBuilder {
         }
     }
 }
-#[cfg(feature = "tag-streaming")]
-impl std::future::IntoFuture for StreamSessionEventsBuilder {
-    type Output = Result<
-        StreamSessionEventsOk,
-        rt::client::Error<StreamSessionEventsError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-runs")]
 /// A [`Client::get_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -2143,21 +1779,9 @@ impl GetRunBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetRunOk`] or [`GetRunError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<GetRunOk, rt::client::Error<GetRunError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<GetRunOk>, rt::client::Error<GetRunError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-runs")]
+rt::send_methods!(GetRunBuilder => GetRunOk, GetRunError);
 #[cfg(feature = "tag-runs")]
 impl rt::client::Operation for GetRunBuilder {
     type Ok = GetRunOk;
@@ -2196,14 +1820,6 @@ impl rt::client::Operation for GetRunBuilder {
     }
 }
 #[cfg(feature = "tag-runs")]
-impl std::future::IntoFuture for GetRunBuilder {
-    type Output = Result<GetRunOk, rt::client::Error<GetRunError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-runs")]
 /// A [`Client::cancel_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2219,21 +1835,9 @@ impl CancelRunBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CancelRunOk`] or [`CancelRunError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<CancelRunOk, rt::client::Error<CancelRunError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<CancelRunOk>, rt::client::Error<CancelRunError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-runs")]
+rt::send_methods!(CancelRunBuilder => CancelRunOk, CancelRunError);
 #[cfg(feature = "tag-runs")]
 impl rt::client::Operation for CancelRunBuilder {
     type Ok = CancelRunOk;
@@ -2275,14 +1879,6 @@ impl rt::client::Operation for CancelRunBuilder {
     }
 }
 #[cfg(feature = "tag-runs")]
-impl std::future::IntoFuture for CancelRunBuilder {
-    type Output = Result<CancelRunOk, rt::client::Error<CancelRunError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-runs")]
 /// A [`Client::guide_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2298,21 +1894,9 @@ impl GuideRunBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GuideRunOk`] or [`GuideRunError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<GuideRunOk, rt::client::Error<GuideRunError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<GuideRunOk>, rt::client::Error<GuideRunError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-runs")]
+rt::send_methods!(GuideRunBuilder => GuideRunOk, GuideRunError);
 #[cfg(feature = "tag-runs")]
 impl rt::client::Operation for GuideRunBuilder {
     type Ok = GuideRunOk;
@@ -2353,14 +1937,6 @@ impl rt::client::Operation for GuideRunBuilder {
         }
     }
 }
-#[cfg(feature = "tag-runs")]
-impl std::future::IntoFuture for GuideRunBuilder {
-    type Output = Result<GuideRunOk, rt::client::Error<GuideRunError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-actions")]
 /// A [`Client::trigger_action`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -2384,26 +1960,9 @@ impl TriggerActionBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`TriggerActionOk`] or [`TriggerActionError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<TriggerActionOk, rt::client::Error<TriggerActionError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<TriggerActionOk>,
-            rt::client::Error<TriggerActionError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-actions")]
+rt::send_methods!(TriggerActionBuilder => TriggerActionOk, TriggerActionError);
 #[cfg(feature = "tag-actions")]
 impl rt::client::Operation for TriggerActionBuilder {
     type Ok = TriggerActionOk;
@@ -2462,14 +2021,6 @@ impl rt::client::Operation for TriggerActionBuilder {
         }
     }
 }
-#[cfg(feature = "tag-actions")]
-impl std::future::IntoFuture for TriggerActionBuilder {
-    type Output = Result<TriggerActionOk, rt::client::Error<TriggerActionError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-sandboxes")]
 /// A [`Client::download_file`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -2487,26 +2038,9 @@ impl DownloadFileBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`DownloadFileOk`] or [`DownloadFileError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<DownloadFileOk, rt::client::Error<DownloadFileError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<DownloadFileOk>,
-            rt::client::Error<DownloadFileError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-sandboxes")]
+rt::send_methods!(DownloadFileBuilder => DownloadFileOk, DownloadFileError);
 #[cfg(feature = "tag-sandboxes")]
 impl rt::client::Operation for DownloadFileBuilder {
     type Ok = DownloadFileOk;
@@ -2565,14 +2099,6 @@ impl rt::client::Operation for DownloadFileBuilder {
     }
 }
 #[cfg(feature = "tag-sandboxes")]
-impl std::future::IntoFuture for DownloadFileBuilder {
-    type Output = Result<DownloadFileOk, rt::client::Error<DownloadFileError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-sandboxes")]
 /// A [`Client::upload_file`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2595,21 +2121,9 @@ impl UploadFileBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`UploadFileOk`] or [`UploadFileError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<UploadFileOk, rt::client::Error<UploadFileError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<UploadFileOk>, rt::client::Error<UploadFileError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-sandboxes")]
+rt::send_methods!(UploadFileBuilder => UploadFileOk, UploadFileError);
 #[cfg(feature = "tag-sandboxes")]
 impl rt::client::Operation for UploadFileBuilder {
     type Ok = UploadFileOk;
@@ -2660,14 +2174,6 @@ impl rt::client::Operation for UploadFileBuilder {
     }
 }
 #[cfg(feature = "tag-sandboxes")]
-impl std::future::IntoFuture for UploadFileBuilder {
-    type Output = Result<UploadFileOk, rt::client::Error<UploadFileError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-sandboxes")]
 /// A [`Client::list_files`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2695,21 +2201,9 @@ impl ListFilesBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListFilesOk`] or [`ListFilesError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<ListFilesOk, rt::client::Error<ListFilesError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<ListFilesOk>, rt::client::Error<ListFilesError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-sandboxes")]
+rt::send_methods!(ListFilesBuilder => ListFilesOk, ListFilesError);
 #[cfg(feature = "tag-sandboxes")]
 impl rt::client::Operation for ListFilesBuilder {
     type Ok = ListFilesOk;
@@ -2752,14 +2246,6 @@ impl rt::client::Operation for ListFilesBuilder {
     }
 }
 #[cfg(feature = "tag-sandboxes")]
-impl std::future::IntoFuture for ListFilesBuilder {
-    type Output = Result<ListFilesOk, rt::client::Error<ListFilesError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-sandboxes")]
 /// A [`Client::run_command`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2776,21 +2262,9 @@ impl RunCommandBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`RunCommandOk`] or [`RunCommandError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<RunCommandOk, rt::client::Error<RunCommandError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<RunCommandOk>, rt::client::Error<RunCommandError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-sandboxes")]
+rt::send_methods!(RunCommandBuilder => RunCommandOk, RunCommandError);
 #[cfg(feature = "tag-sandboxes")]
 impl rt::client::Operation for RunCommandBuilder {
     type Ok = RunCommandOk;
@@ -2833,14 +2307,6 @@ impl rt::client::Operation for RunCommandBuilder {
         }
     }
 }
-#[cfg(feature = "tag-sandboxes")]
-impl std::future::IntoFuture for RunCommandBuilder {
-    type Output = Result<RunCommandOk, rt::client::Error<RunCommandError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 #[cfg(feature = "tag-model-runtime-internal")]
 /// A [`Client::list_runtime_models`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
@@ -2856,26 +2322,11 @@ impl ListRuntimeModelsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListRuntimeModelsOk`] or [`ListRuntimeModelsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ListRuntimeModelsOk, rt::client::Error<ListRuntimeModelsError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ListRuntimeModelsOk>,
-            rt::client::Error<ListRuntimeModelsError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
+rt::send_methods!(
+    ListRuntimeModelsBuilder => ListRuntimeModelsOk, ListRuntimeModelsError
+);
 #[cfg(feature = "tag-model-runtime-internal")]
 impl rt::client::Operation for ListRuntimeModelsBuilder {
     type Ok = ListRuntimeModelsOk;
@@ -2912,14 +2363,6 @@ impl rt::client::Operation for ListRuntimeModelsBuilder {
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-impl std::future::IntoFuture for ListRuntimeModelsBuilder {
-    type Output = Result<ListRuntimeModelsOk, rt::client::Error<ListRuntimeModelsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
-#[cfg(feature = "tag-model-runtime-internal")]
 /// A [`Client::invoke_runtime_model`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -2936,26 +2379,11 @@ impl InvokeRuntimeModelBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`InvokeRuntimeModelOk`] or [`InvokeRuntimeModelError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<InvokeRuntimeModelOk, rt::client::Error<InvokeRuntimeModelError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<InvokeRuntimeModelOk>,
-            rt::client::Error<InvokeRuntimeModelError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+#[cfg(feature = "tag-model-runtime-internal")]
+rt::send_methods!(
+    InvokeRuntimeModelBuilder => InvokeRuntimeModelOk, InvokeRuntimeModelError
+);
 #[cfg(feature = "tag-model-runtime-internal")]
 impl rt::client::Operation for InvokeRuntimeModelBuilder {
     type Ok = InvokeRuntimeModelOk;
@@ -3014,16 +2442,5 @@ impl rt::client::Operation for InvokeRuntimeModelBuilder {
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
-    }
-}
-#[cfg(feature = "tag-model-runtime-internal")]
-impl std::future::IntoFuture for InvokeRuntimeModelBuilder {
-    type Output = Result<
-        InvokeRuntimeModelOk,
-        rt::client::Error<InvokeRuntimeModelError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
     }
 }

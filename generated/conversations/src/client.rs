@@ -197,26 +197,10 @@ impl ListConversationsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ListConversationsOk`] or [`ListConversationsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ListConversationsOk, rt::client::Error<ListConversationsError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<ListConversationsOk>,
-            rt::client::Error<ListConversationsError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+rt::send_methods!(
+    ListConversationsBuilder => ListConversationsOk, ListConversationsError
+);
 impl rt::client::Operation for ListConversationsBuilder {
     type Ok = ListConversationsOk;
     type Error = ListConversationsError;
@@ -252,13 +236,6 @@ impl rt::client::Operation for ListConversationsBuilder {
         }
     }
 }
-impl std::future::IntoFuture for ListConversationsBuilder {
-    type Output = Result<ListConversationsOk, rt::client::Error<ListConversationsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 /// A [`Client::create_conversation`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -273,26 +250,10 @@ impl CreateConversationBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CreateConversationOk`] or [`CreateConversationError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<CreateConversationOk, rt::client::Error<CreateConversationError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<CreateConversationOk>,
-            rt::client::Error<CreateConversationError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+rt::send_methods!(
+    CreateConversationBuilder => CreateConversationOk, CreateConversationError
+);
 impl rt::client::Operation for CreateConversationBuilder {
     type Ok = CreateConversationOk;
     type Error = CreateConversationError;
@@ -355,16 +316,6 @@ impl rt::client::Operation for CreateConversationBuilder {
         }
     }
 }
-impl std::future::IntoFuture for CreateConversationBuilder {
-    type Output = Result<
-        CreateConversationOk,
-        rt::client::Error<CreateConversationError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 /// A [`Client::get_conversation`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -379,26 +330,8 @@ impl GetConversationBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`GetConversationOk`] or [`GetConversationError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<GetConversationOk, rt::client::Error<GetConversationError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<GetConversationOk>,
-            rt::client::Error<GetConversationError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+rt::send_methods!(GetConversationBuilder => GetConversationOk, GetConversationError);
 impl rt::client::Operation for GetConversationBuilder {
     type Ok = GetConversationOk;
     type Error = GetConversationError;
@@ -463,13 +396,6 @@ impl rt::client::Operation for GetConversationBuilder {
         }
     }
 }
-impl std::future::IntoFuture for GetConversationBuilder {
-    type Output = Result<GetConversationOk, rt::client::Error<GetConversationError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 /// A [`Client::send_message`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -485,23 +411,8 @@ impl SendMessageBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`SendMessageOk`] or [`SendMessageError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<SendMessageOk, rt::client::Error<SendMessageError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<SendMessageOk>, rt::client::Error<SendMessageError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+rt::send_methods!(SendMessageBuilder => SendMessageOk, SendMessageError);
 impl rt::client::Operation for SendMessageBuilder {
     type Ok = SendMessageOk;
     type Error = SendMessageError;
@@ -567,13 +478,6 @@ impl rt::client::Operation for SendMessageBuilder {
         }
     }
 }
-impl std::future::IntoFuture for SendMessageBuilder {
-    type Output = Result<SendMessageOk, rt::client::Error<SendMessageError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 /// A [`Client::stream_events`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -602,26 +506,8 @@ impl StreamEventsBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`StreamEventsOk`] or [`StreamEventsError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<StreamEventsOk, rt::client::Error<StreamEventsError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<StreamEventsOk>,
-            rt::client::Error<StreamEventsError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+rt::send_methods!(StreamEventsBuilder => StreamEventsOk, StreamEventsError);
 impl rt::client::Operation for StreamEventsBuilder {
     type Ok = StreamEventsOk;
     type Error = StreamEventsError;
@@ -703,13 +589,6 @@ impl rt::client::Operation for StreamEventsBuilder {
         }
     }
 }
-impl std::future::IntoFuture for StreamEventsBuilder {
-    type Output = Result<StreamEventsOk, rt::client::Error<StreamEventsError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 /// A [`Client::cancel_run`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -724,21 +603,8 @@ impl CancelRunBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`CancelRunOk`] or [`CancelRunError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<Result<CancelRunOk, rt::client::Error<CancelRunError>>> {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<CancelRunOk>, rt::client::Error<CancelRunError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+rt::send_methods!(CancelRunBuilder => CancelRunOk, CancelRunError);
 impl rt::client::Operation for CancelRunBuilder {
     type Ok = CancelRunOk;
     type Error = CancelRunError;
@@ -783,13 +649,6 @@ impl rt::client::Operation for CancelRunBuilder {
         }
     }
 }
-impl std::future::IntoFuture for CancelRunBuilder {
-    type Output = Result<CancelRunOk, rt::client::Error<CancelRunError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
-    }
-}
 /// A [`Client::confirm_tool`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
@@ -805,23 +664,8 @@ impl ConfirmToolBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`ConfirmToolOk`] or [`ConfirmToolError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<ConfirmToolOk, rt::client::Error<ConfirmToolError>>,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<rt::client::WithInfo<ConfirmToolOk>, rt::client::Error<ConfirmToolError>>,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+rt::send_methods!(ConfirmToolBuilder => ConfirmToolOk, ConfirmToolError);
 impl rt::client::Operation for ConfirmToolBuilder {
     type Ok = ConfirmToolOk;
     type Error = ConfirmToolError;
@@ -875,12 +719,5 @@ impl rt::client::Operation for ConfirmToolBuilder {
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
-    }
-}
-impl std::future::IntoFuture for ConfirmToolBuilder {
-    type Output = Result<ConfirmToolOk, rt::client::Error<ConfirmToolError>>;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
     }
 }

@@ -78,29 +78,11 @@ impl AiAgentsEventsExecuteAsyncBuilder {
         self.options = options;
         self
     }
-    /// Sends the request and decodes the answer into [`AiAgentsEventsExecuteAsyncOk`] or [`AiAgentsEventsExecuteAsyncError`].
-    pub fn send(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            AiAgentsEventsExecuteAsyncOk,
-            rt::client::Error<AiAgentsEventsExecuteAsyncError>,
-        >,
-    > {
-        rt::client::send(self)
-    }
-    /// Like [`send`](Self::send), keeping the status and headers of the response.
-    pub fn send_with_info(
-        self,
-    ) -> rt::client::Pending<
-        Result<
-            rt::client::WithInfo<AiAgentsEventsExecuteAsyncOk>,
-            rt::client::Error<AiAgentsEventsExecuteAsyncError>,
-        >,
-    > {
-        rt::client::send_with_info(self)
-    }
 }
+rt::send_methods!(
+    AiAgentsEventsExecuteAsyncBuilder => AiAgentsEventsExecuteAsyncOk,
+    AiAgentsEventsExecuteAsyncError
+);
 impl rt::client::Operation for AiAgentsEventsExecuteAsyncBuilder {
     type Ok = AiAgentsEventsExecuteAsyncOk;
     type Error = AiAgentsEventsExecuteAsyncError;
@@ -216,15 +198,5 @@ impl rt::client::Operation for AiAgentsEventsExecuteAsyncBuilder {
             }
             _ => Err(rt::client::Error::unexpected(response).await),
         }
-    }
-}
-impl std::future::IntoFuture for AiAgentsEventsExecuteAsyncBuilder {
-    type Output = Result<
-        AiAgentsEventsExecuteAsyncOk,
-        rt::client::Error<AiAgentsEventsExecuteAsyncError>,
-    >;
-    type IntoFuture = rt::client::Pending<Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        rt::client::send(self)
     }
 }

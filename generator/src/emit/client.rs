@@ -547,10 +547,6 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         .pagination
         .as_ref()
         .map(|p| pagination_stream(api, op, p));
-    let ok_doc = format!(
-        " Sends the request and decodes the answer into [`{}`] or [`{}`].",
-        op.ok_type, op.error_type
-    );
     let builder_doc = format!(
         " A [`Client::{}`] request: set optional parameters, then `.await` it or call [`send`](Self::send).",
         naming::unraw(&op.fn_name)
@@ -578,20 +574,10 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                 self
             }
 
-            #[doc = #ok_doc]
-            pub fn send(self) -> rt::client::Pending<Result<#ok, rt::client::Error<#err>>> {
-                rt::client::send(self)
-            }
-
-            /// Like [`send`](Self::send), keeping the status and headers of the response.
-            pub fn send_with_info(
-                self,
-            ) -> rt::client::Pending<Result<rt::client::WithInfo<#ok>, rt::client::Error<#err>>> {
-                rt::client::send_with_info(self)
-            }
-
             #into_stream
         }
+
+        rt::send_methods!(#name => #ok, #err);
 
         impl rt::client::Operation for #name {
             type Ok = #ok;
@@ -614,15 +600,6 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
             }
 
             #decode
-        }
-
-        impl std::future::IntoFuture for #name {
-            type Output = Result<#ok, rt::client::Error<#err>>;
-            type IntoFuture = rt::client::Pending<Self::Output>;
-
-            fn into_future(self) -> Self::IntoFuture {
-                rt::client::send(self)
-            }
         }
     }
 }

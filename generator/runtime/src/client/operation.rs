@@ -4,9 +4,9 @@
 //! operation (its `decode`) instead of three: each `async fn` is a state machine the type
 //! checker builds and proves `Send`, and a large spec has hundreds of operations.
 //!
-//! Generated builders implement [`Operation`]; their `send`, `send_with_info` and
-//! `IntoFuture` impls call [`send`] and [`send_with_info`]. Code using a generated client never
-//! needs the trait.
+//! Generated builders implement [`Operation`] and get their `send` and `send_with_info`
+//! methods and their `IntoFuture` impl from [`send_methods!`](crate::send_methods), which call
+//! [`send`] and [`send_with_info`]. Code using a generated client never needs the trait.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -52,4 +52,79 @@ pub fn send_with_info<O: Operation>(operation: O) -> Pending<OutcomeWithInfo<O>>
         let info = WithInfo::of(&response);
         Ok(info.with_value(operation.decode(response).await?))
     })
+}
+
+/// The ways to send a generated request builder that implements [`Operation`]: its `send` and
+/// `send_with_info` methods and `IntoFuture`, so that the builder can be awaited directly.
+/// Written once here rather than in each of a generated crate's hundreds of builders.
+///
+/// ```
+/// use oagen_rt as rt;
+///
+/// #[derive(Debug)]
+/// pub enum HealthOk { Ok }
+/// #[derive(Debug)]
+/// pub enum HealthError {}
+///
+/// pub struct HealthBuilder { core: rt::client::ClientCore }
+///
+/// impl rt::client::Operation for HealthBuilder {
+///     type Ok = HealthOk;
+///     type Error = HealthError;
+///     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<HealthError>> {
+///         Ok(self.core.call(rt::client::Method::GET, "/health"))
+///     }
+///     async fn decode(
+///         &self,
+///         response: rt::client::Response,
+///     ) -> Result<HealthOk, rt::client::Error<HealthError>> {
+///         match response.status().as_u16() {
+///             200 => Ok(HealthOk::Ok),
+///             _ => Err(rt::client::Error::unexpected(response).await),
+///         }
+///     }
+/// }
+/// rt::send_methods!(HealthBuilder => HealthOk, HealthError);
+///
+/// async fn check(core: rt::client::ClientCore) -> Result<HealthOk, rt::client::Error<HealthError>> {
+///     HealthBuilder { core }.await
+/// }
+/// ```
+#[macro_export]
+macro_rules! send_methods {
+    ($builder:ident => $ok:ident, $err:ident) => {
+        impl $builder {
+            #[doc = ::core::concat!(
+                        " Sends the request and decodes the answer into [`",
+                        ::core::stringify!($ok),
+                        "`] or [`",
+                        ::core::stringify!($err),
+                        "`]."
+                    )]
+            pub fn send(
+                self,
+            ) -> $crate::client::Pending<::core::result::Result<$ok, $crate::client::Error<$err>>>
+            {
+                $crate::client::send(self)
+            }
+
+            /// Like [`send`](Self::send), keeping the status and headers of the response.
+            pub fn send_with_info(
+                self,
+            ) -> $crate::client::Pending<
+                ::core::result::Result<$crate::client::WithInfo<$ok>, $crate::client::Error<$err>>,
+            > {
+                $crate::client::send_with_info(self)
+            }
+        }
+
+        impl ::core::future::IntoFuture for $builder {
+            type Output = ::core::result::Result<$ok, $crate::client::Error<$err>>;
+            type IntoFuture = $crate::client::Pending<Self::Output>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                $crate::client::send(self)
+            }
+        }
+    };
 }

@@ -90,21 +90,19 @@ pub fn send_with_info<O: Operation>(operation: O) -> Pending<OutcomeWithInfo<O>>
 ///     HealthBuilder { core }.await
 /// }
 /// ```
+// Formatted by hand: rustfmt re-indents the `concat!` in the doc attribute on every run.
+#[rustfmt::skip]
 #[macro_export]
 macro_rules! send_methods {
     ($builder:ident => $ok:ident, $err:ident) => {
         impl $builder {
             #[doc = ::core::concat!(
-                        " Sends the request and decodes the answer into [`",
-                        ::core::stringify!($ok),
-                        "`] or [`",
-                        ::core::stringify!($err),
-                        "`]."
-                    )]
+                " Sends the request and decodes the answer into [`", ::core::stringify!($ok),
+                "`] or [`", ::core::stringify!($err), "`]."
+            )]
             pub fn send(
                 self,
-            ) -> $crate::client::Pending<::core::result::Result<$ok, $crate::client::Error<$err>>>
-            {
+            ) -> $crate::client::Pending<::core::result::Result<$ok, $crate::client::Error<$err>>> {
                 $crate::client::send(self)
             }
 

@@ -123,11 +123,11 @@ impl TypeRef {
     }
 }
 
-impl TypeDef {
-    /// Calls `f` with every [`TypeId`] the definition refers to: field, variant, alias and
+impl TypeKind {
+    /// Calls `f` with every [`TypeId`] the kind refers to: field, variant, alias and
     /// newtype targets, map values and array items, and enum defaults of fields.
     pub fn for_each_type_id(&self, f: &mut dyn FnMut(TypeId)) {
-        match &self.kind {
+        match self {
             TypeKind::Struct(s) => {
                 for field in &s.fields {
                     field.ty.for_each_type_id(f);
@@ -145,9 +145,9 @@ impl TypeDef {
         }
     }
 
-    /// [`TypeDef::for_each_type_id`], for renumbering.
+    /// [`TypeKind::for_each_type_id`], for renumbering.
     pub fn for_each_type_id_mut(&mut self, f: &mut dyn FnMut(&mut TypeId)) {
-        match &mut self.kind {
+        match self {
             TypeKind::Struct(s) => {
                 for field in &mut s.fields {
                     field.ty.for_each_type_id_mut(f);
@@ -167,6 +167,18 @@ impl TypeDef {
             TypeKind::Alias(r) | TypeKind::Newtype(r) => r.for_each_type_id_mut(f),
             TypeKind::Enum(_) => {}
         }
+    }
+}
+
+impl TypeDef {
+    /// [`TypeKind::for_each_type_id`] of its kind.
+    pub fn for_each_type_id(&self, f: &mut dyn FnMut(TypeId)) {
+        self.kind.for_each_type_id(f);
+    }
+
+    /// [`TypeKind::for_each_type_id_mut`] of its kind.
+    pub fn for_each_type_id_mut(&mut self, f: &mut dyn FnMut(&mut TypeId)) {
+        self.kind.for_each_type_id_mut(f);
     }
 }
 
@@ -351,15 +363,15 @@ pub enum Literal {
     },
 }
 
-/// By value; a float by its bits (so `0.0` and `-0.0` hash apart, which only makes two equal
-/// defaults look different).
+/// By value, consistent with `PartialEq`; a float by its bits.
 impl std::hash::Hash for Literal {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         std::mem::discriminant(self).hash(state);
         match self {
             Literal::Bool(b) => b.hash(state),
             Literal::Int(i) => i.hash(state),
-            Literal::Float(f) => f.to_bits().hash(state),
+            // `0.0 == -0.0`, so they must hash alike.
+            Literal::Float(f) => (if *f == 0.0 { 0 } else { f.to_bits() }).hash(state),
             Literal::String(s) => s.hash(state),
             Literal::EnumVariant { ty, variant } => {
                 ty.hash(state);

@@ -22,43 +22,41 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use crate::model::{Api, TypeDef, TypeId, TypeKind, TypeRef};
+use crate::model::{Api, TypeId, TypeKind, TypeRef};
 
 pub(super) fn merge_same_shapes(api: &mut Api) {
     let n = api.types.len();
-    // Each type's shape apart from the types it names (those ids zeroed), as the index of the
-    // first type with that shape; and the ids it names, in order.
-    let mut shape: Vec<Option<usize>> = Vec::with_capacity(n);
-    let mut refs: Vec<Vec<TypeId>> = Vec::with_capacity(n);
+    // The ids each type names, in order; and for each type that may merge, its shape apart
+    // from those ids (zeroed) as the index of the first type with that shape.
+    let refs: Vec<Vec<TypeId>> = api
+        .types
+        .iter()
+        .map(|t| {
+            let mut ids = Vec::new();
+            t.for_each_type_id(&mut |id| ids.push(id));
+            ids
+        })
+        .collect();
     let mut seen: HashMap<u64, Vec<(usize, TypeKind)>> = HashMap::new();
+    let mut shaped: Vec<(usize, usize)> = Vec::new();
     for (i, t) in api.types.iter().enumerate() {
-        let mut ids = Vec::new();
-        t.for_each_type_id(&mut |id| ids.push(id));
-        refs.push(ids);
         if matches!(t.kind, TypeKind::Alias(_) | TypeKind::Newtype(_)) {
-            shape.push(None);
             continue;
         }
-        let mut bare = TypeDef {
-            name: String::new(),
-            origin: String::new(),
-            docs: Default::default(),
-            kind: t.kind.clone(),
-            holds_enum: false,
-            features: Vec::new(),
-        };
+        let mut bare = t.kind.clone();
         bare.for_each_type_id_mut(&mut |id| *id = TypeId(0));
-        let same_hash = seen.entry(shape_hash(&bare.kind)).or_default();
-        match same_hash.iter().find(|(_, kind)| *kind == bare.kind) {
-            Some((first, _)) => shape.push(Some(*first)),
+        let same_hash = seen.entry(shape_hash(&bare)).or_default();
+        let shape = match same_hash.iter().find(|(_, kind)| *kind == bare) {
+            Some((first, _)) => *first,
             None => {
-                same_hash.push((i, bare.kind));
-                shape.push(Some(i));
+                same_hash.push((i, bare));
+                i
             }
-        }
+        };
+        shaped.push((i, shape));
     }
-    let mut order: Vec<usize> = (0..n).filter(|i| shape[*i].is_some()).collect();
-    order.sort_by_cached_key(|i| {
+    // Representatives first: a group's representative is its first member in this order.
+    shaped.sort_by_cached_key(|(i, _)| {
         let t = &api.types[*i];
         (!is_component(&t.origin), t.name.len(), t.name.clone())
     });
@@ -68,10 +66,7 @@ pub(super) fn merge_same_shapes(api: &mut Api) {
         // Shape and representatives of the named types → the group's representative.
         let mut groups: HashMap<(usize, Vec<usize>), usize> = HashMap::new();
         let mut next = canon.clone();
-        for &i in &order {
-            let Some(shape) = shape[i] else {
-                continue;
-            };
+        for &(i, shape) in &shaped {
             let key = (shape, refs[i].iter().map(|id| canon[id.0]).collect());
             next[i] = *groups.entry(key).or_insert(i);
         }

@@ -173,6 +173,10 @@ enum ItemState {
     ToSemicolon,
     /// `fn`, `impl`, `struct`, `enum`, `mod`, `trait`, …: ends at a `;` or at the first `{…}`.
     ToSemicolonOrBody,
+    /// A macro call's path (`rt::send_methods`): idents and `::` until its `!`.
+    MacroPath,
+    /// After the `!`: `{…}` ends the call; `(…)` or `[…]` is followed by its `;`.
+    MacroArgs,
 }
 
 /// The items of `tokens`, each with its attributes, as the emitters write them; `None` when
@@ -202,17 +206,34 @@ fn split_items(tokens: TokenStream) -> Option<Vec<TokenStream>> {
                         ItemState::Start | ItemState::Const,
                         "pub" | "unsafe" | "async" | "extern" | "default" | "auto",
                     ) => state,
-                    (ItemState::Start, _) => return None,
+                    (ItemState::Start | ItemState::MacroPath, _) => ItemState::MacroPath,
+                    (ItemState::MacroArgs, _) => return None,
                     // The constant's name.
                     (ItemState::Const, _) => ItemState::ToSemicolon,
                     (other, _) => other,
                 };
                 false
             }
-            TokenTree::Punct(p) => p.as_char() == ';' && state != ItemState::Start,
-            TokenTree::Group(g) => {
-                g.delimiter() == Delimiter::Brace && state == ItemState::ToSemicolonOrBody
-            }
+            TokenTree::Punct(p) => match (state, p.as_char()) {
+                (ItemState::MacroPath, ':') => false,
+                (ItemState::MacroPath, '!') => {
+                    state = ItemState::MacroArgs;
+                    false
+                }
+                (ItemState::MacroPath, _) => return None,
+                (ItemState::Start, _) => false,
+                (_, c) => c == ';',
+            },
+            TokenTree::Group(g) => match state {
+                ItemState::ToSemicolonOrBody => g.delimiter() == Delimiter::Brace,
+                ItemState::MacroArgs if g.delimiter() != Delimiter::Brace => {
+                    state = ItemState::ToSemicolon;
+                    false
+                }
+                ItemState::MacroArgs => true,
+                ItemState::MacroPath => return None,
+                _ => false,
+            },
             TokenTree::Literal(_) => false,
         };
         current.push(tree);
@@ -641,6 +662,12 @@ mod tests {
             pub async fn g<A: Api>(x: u8) -> impl Future<Output = ()> { async {} }
             mod m { fn h() {} }
             mod n;
+            // Macro calls: a path, `!`, then `(…);`, `[…];` or `{…}`.
+            rt::send_methods!(Builder => Ok, Error);
+            #[cfg(feature = "x")]
+            ::std::thread_local!(static T: u8 = 0);
+            m![a; b];
+            m! { x }
         };
         let split = split_items(items.clone()).expect("every item ends");
         let parsed = syn::parse2::<syn::File>(items).expect("items");
@@ -654,6 +681,9 @@ mod tests {
         // Tokens that are not items are left to syn.
         assert!(split_items(quote!(let x = 1;)).is_none());
         assert!(split_items(quote!(struct Unfinished)).is_none());
+        assert!(split_items(quote!(m!(x))).is_none());
+        assert!(split_items(quote!(a::b = 1;)).is_none());
+        assert!(split_items(quote!(m! x;)).is_none());
     }
 
     #[test]

@@ -579,6 +579,24 @@ impl SearchAgentsRequest {
     }
 }
 #[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for SearchAgentsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for SearchAgentsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-agents")]
 /// What [`Api::get_agent_by_id`] receives: the parameters and body of `GET /agents/{agent_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetAgentByIdRequest {
@@ -595,6 +613,24 @@ impl GetAgentByIdRequest {
             agent_id: input
                 .path("agent_id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for GetAgentByIdOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for GetAgentByIdError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -616,6 +652,27 @@ impl GetAcpDescriptorByIdRequest {
         })
     }
 }
+#[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for GetAcpDescriptorByIdOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for GetAcpDescriptorByIdError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
+    }
+}
 #[cfg(feature = "tag-threads")]
 /// What [`Api::create_thread`] receives: the parameters and body of `POST /threads`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -633,6 +690,27 @@ impl CreateThreadRequest {
     }
 }
 #[cfg(feature = "tag-threads")]
+impl rt::server::ApiResponse for CreateThreadOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::server::ApiResponse for CreateThreadError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-threads")]
 /// What [`Api::search_threads`] receives: the parameters and body of `POST /threads/search`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchThreadsRequest {
@@ -646,6 +724,24 @@ impl SearchThreadsRequest {
         Ok(Self {
             body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
+    }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::server::ApiResponse for SearchThreadsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::server::ApiResponse for SearchThreadsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -681,6 +777,27 @@ impl GetThreadHistoryRequest {
     }
 }
 #[cfg(feature = "tag-threads")]
+impl rt::server::ApiResponse for GetThreadHistoryOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::server::ApiResponse for GetThreadHistoryError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-threads")]
 /// What [`Api::copy_thread`] receives: the parameters and body of `POST /threads/{thread_id}/copy`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CopyThreadRequest {
@@ -697,6 +814,27 @@ impl CopyThreadRequest {
             thread_id: input
                 .path("thread_id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::server::ApiResponse for CopyThreadOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::server::ApiResponse for CopyThreadError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -719,6 +857,27 @@ impl GetThreadRequest {
     }
 }
 #[cfg(feature = "tag-threads")]
+impl rt::server::ApiResponse for GetThreadOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::server::ApiResponse for GetThreadError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-threads")]
 /// What [`Api::delete_thread`] receives: the parameters and body of `DELETE /threads/{thread_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteThreadRequest {
@@ -735,6 +894,27 @@ impl DeleteThreadRequest {
             thread_id: input
                 .path("thread_id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::server::ApiResponse for DeleteThreadOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
+        }
+    }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::server::ApiResponse for DeleteThreadError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -762,6 +942,27 @@ impl PatchThreadRequest {
                 )?,
             body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
+    }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::server::ApiResponse for PatchThreadOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-threads")]
+impl rt::server::ApiResponse for PatchThreadError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -797,6 +998,27 @@ impl ListThreadRunsRequest {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for ListThreadRunsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for ListThreadRunsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
 /// What [`Api::create_thread_run`] receives: the parameters and body of `POST /threads/{thread_id}/runs`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateThreadRunRequest {
@@ -821,6 +1043,30 @@ impl CreateThreadRunRequest {
                 )?,
             body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for CreateThreadRunOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for CreateThreadRunError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -854,6 +1100,40 @@ impl CreateAndStreamThreadRunOutputRequest {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for CreateAndStreamThreadRunOutputOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => {
+                rt::server::ApiResponse::into_api_response(
+                    body
+                        .enveloped(rt::sse::Envelope {
+                            id: Some("id"),
+                            event: Some("event"),
+                            retry: None,
+                            data: "data",
+                        }),
+                )
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for CreateAndStreamThreadRunOutputError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
 /// What [`Api::create_and_wait_for_thread_run_output`] receives: the parameters and body of `POST /threads/{thread_id}/runs/wait`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateAndWaitForThreadRunOutputRequest {
@@ -878,6 +1158,30 @@ impl CreateAndWaitForThreadRunOutputRequest {
                 )?,
             body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for CreateAndWaitForThreadRunOutputOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for CreateAndWaitForThreadRunOutputError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -911,6 +1215,27 @@ impl WaitForThreadRunOutputRequest {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for WaitForThreadRunOutputOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for WaitForThreadRunOutputError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
 /// What [`Api::get_thread_run`] receives: the parameters and body of `GET /threads/{thread_id}/runs/{run_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetThreadRunRequest {
@@ -938,6 +1263,27 @@ impl GetThreadRunRequest {
             run_id: input
                 .path("run_id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for GetThreadRunOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for GetThreadRunError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -974,6 +1320,30 @@ impl ResumeThreadRunRequest {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for ResumeThreadRunOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for ResumeThreadRunError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
 /// What [`Api::delete_thread_run`] receives: the parameters and body of `DELETE /threads/{thread_id}/runs/{run_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteThreadRunRequest {
@@ -1001,6 +1371,27 @@ impl DeleteThreadRunRequest {
             run_id: input
                 .path("run_id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for DeleteThreadRunOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for DeleteThreadRunError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1034,6 +1425,37 @@ impl StreamThreadRunOutputRequest {
                 .path("run_id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             last_event_id: rt::sse::last_event_id(input.headers()),
         })
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for StreamThreadRunOutputOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => {
+                rt::server::ApiResponse::into_api_response(
+                    body
+                        .enveloped(rt::sse::Envelope {
+                            id: Some("id"),
+                            event: Some("event"),
+                            retry: None,
+                            data: "data",
+                        }),
+                )
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for StreamThreadRunOutputError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1078,6 +1500,27 @@ impl CancelThreadRunRequest {
         })
     }
 }
+#[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for CancelThreadRunOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
+        }
+    }
+}
+#[cfg(feature = "tag-thread-runs")]
+impl rt::server::ApiResponse for CancelThreadRunError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
+    }
+}
 #[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::create_stateless_run`] receives: the parameters and body of `POST /runs`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1095,6 +1538,30 @@ impl CreateStatelessRunRequest {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for CreateStatelessRunOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for CreateStatelessRunError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::search_stateless_runs`] receives: the parameters and body of `POST /runs/search`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchStatelessRunsRequest {
@@ -1108,6 +1575,24 @@ impl SearchStatelessRunsRequest {
         Ok(Self {
             body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for SearchStatelessRunsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for SearchStatelessRunsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -1130,6 +1615,40 @@ impl CreateAndStreamStatelessRunOutputRequest {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for CreateAndStreamStatelessRunOutputOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => {
+                rt::server::ApiResponse::into_api_response(
+                    body
+                        .enveloped(rt::sse::Envelope {
+                            id: Some("id"),
+                            event: Some("event"),
+                            retry: None,
+                            data: "data",
+                        }),
+                )
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for CreateAndStreamStatelessRunOutputError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::create_and_wait_for_stateless_run_output`] receives: the parameters and body of `POST /runs/wait`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateAndWaitForStatelessRunOutputRequest {
@@ -1143,6 +1662,30 @@ impl CreateAndWaitForStatelessRunOutputRequest {
         Ok(Self {
             body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for CreateAndWaitForStatelessRunOutputOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for CreateAndWaitForStatelessRunOutputError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -1165,6 +1708,27 @@ impl WaitForStatelessRunOutputRequest {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for WaitForStatelessRunOutputOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for WaitForStatelessRunOutputError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::get_stateless_run`] receives: the parameters and body of `GET /runs/{run_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetStatelessRunRequest {
@@ -1181,6 +1745,27 @@ impl GetStatelessRunRequest {
             run_id: input
                 .path("run_id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for GetStatelessRunOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for GetStatelessRunError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -1206,6 +1791,30 @@ impl ResumeStatelessRunRequest {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for ResumeStatelessRunOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for ResumeStatelessRunError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::delete_stateless_run`] receives: the parameters and body of `DELETE /runs/{run_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteStatelessRunRequest {
@@ -1222,6 +1831,27 @@ impl DeleteStatelessRunRequest {
             run_id: input
                 .path("run_id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for DeleteStatelessRunOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for DeleteStatelessRunError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -1244,6 +1874,37 @@ impl StreamStatelessRunOutputRequest {
                 .path("run_id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             last_event_id: rt::sse::last_event_id(input.headers()),
         })
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for StreamStatelessRunOutputOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => {
+                rt::server::ApiResponse::into_api_response(
+                    body
+                        .enveloped(rt::sse::Envelope {
+                            id: Some("id"),
+                            event: Some("event"),
+                            retry: None,
+                            data: "data",
+                        }),
+                )
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for StreamStatelessRunOutputError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -1275,6 +1936,27 @@ impl CancelStatelessRunRequest {
                 input.query("action", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
             )?,
         })
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for CancelStatelessRunOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
+        }
+    }
+}
+#[cfg(feature = "tag-stateless-runs")]
+impl rt::server::ApiResponse for CancelStatelessRunError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+        }
     }
 }
 /// Request-body fields that are optional but not nullable, by struct: `null` in one is
@@ -1512,8 +2194,7 @@ pub fn router<A: Api>(api: Arc<A>) -> Router {
         feature = "tag-stateless-runs"
     )
 )]
-/// The HTTP side of [`router`]: one handler per operation, and how each operation's
-/// response enums are written.
+/// The HTTP side of [`router`]: one handler per operation.
 mod handlers {
     #[cfg(
         any(
@@ -1919,730 +2600,6 @@ mod handlers {
         match decode(request, CancelStatelessRunRequest::from_input).await {
             Ok(request) => respond(OPERATION, api.cancel_stateless_run(request)).await,
             Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for SearchAgentsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for SearchAgentsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for GetAgentByIdOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for GetAgentByIdError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for GetAcpDescriptorByIdOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for GetAcpDescriptorByIdError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-threads")]
-    impl rt::server::ApiResponse for CreateThreadOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-threads")]
-    impl rt::server::ApiResponse for CreateThreadError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-threads")]
-    impl rt::server::ApiResponse for SearchThreadsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-threads")]
-    impl rt::server::ApiResponse for SearchThreadsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-threads")]
-    impl rt::server::ApiResponse for GetThreadHistoryOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-threads")]
-    impl rt::server::ApiResponse for GetThreadHistoryError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-threads")]
-    impl rt::server::ApiResponse for CopyThreadOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-threads")]
-    impl rt::server::ApiResponse for CopyThreadError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-threads")]
-    impl rt::server::ApiResponse for GetThreadOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-threads")]
-    impl rt::server::ApiResponse for GetThreadError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-threads")]
-    impl rt::server::ApiResponse for DeleteThreadOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-            }
-        }
-    }
-    #[cfg(feature = "tag-threads")]
-    impl rt::server::ApiResponse for DeleteThreadError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-threads")]
-    impl rt::server::ApiResponse for PatchThreadOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-threads")]
-    impl rt::server::ApiResponse for PatchThreadError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for ListThreadRunsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for ListThreadRunsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for CreateThreadRunOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for CreateThreadRunError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for CreateAndStreamThreadRunOutputOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::ApiResponse::into_api_response(
-                        body
-                            .enveloped(rt::sse::Envelope {
-                                id: Some("id"),
-                                event: Some("event"),
-                                retry: None,
-                                data: "data",
-                            }),
-                    )
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for CreateAndStreamThreadRunOutputError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for CreateAndWaitForThreadRunOutputOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for CreateAndWaitForThreadRunOutputError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for WaitForThreadRunOutputOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for WaitForThreadRunOutputError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for GetThreadRunOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for GetThreadRunError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for ResumeThreadRunOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for ResumeThreadRunError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for DeleteThreadRunOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for DeleteThreadRunError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for StreamThreadRunOutputOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::ApiResponse::into_api_response(
-                        body
-                            .enveloped(rt::sse::Envelope {
-                                id: Some("id"),
-                                event: Some("event"),
-                                retry: None,
-                                data: "data",
-                            }),
-                    )
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for StreamThreadRunOutputError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for CancelThreadRunOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-            }
-        }
-    }
-    #[cfg(feature = "tag-thread-runs")]
-    impl rt::server::ApiResponse for CancelThreadRunError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for CreateStatelessRunOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for CreateStatelessRunError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for SearchStatelessRunsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for SearchStatelessRunsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for CreateAndStreamStatelessRunOutputOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::ApiResponse::into_api_response(
-                        body
-                            .enveloped(rt::sse::Envelope {
-                                id: Some("id"),
-                                event: Some("event"),
-                                retry: None,
-                                data: "data",
-                            }),
-                    )
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for CreateAndStreamStatelessRunOutputError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for CreateAndWaitForStatelessRunOutputOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for CreateAndWaitForStatelessRunOutputError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for WaitForStatelessRunOutputOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for WaitForStatelessRunOutputError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for GetStatelessRunOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for GetStatelessRunError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for ResumeStatelessRunOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for ResumeStatelessRunError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for DeleteStatelessRunOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for DeleteStatelessRunError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for StreamStatelessRunOutputOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::ApiResponse::into_api_response(
-                        body
-                            .enveloped(rt::sse::Envelope {
-                                id: Some("id"),
-                                event: Some("event"),
-                                retry: None,
-                                data: "data",
-                            }),
-                    )
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for StreamStatelessRunOutputError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for CancelStatelessRunOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-            }
-        }
-    }
-    #[cfg(feature = "tag-stateless-runs")]
-    impl rt::server::ApiResponse for CancelStatelessRunError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-            }
         }
     }
 }

@@ -945,6 +945,34 @@ impl ListAgentsRequest {
     }
 }
 #[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for ListAgentsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for ListAgentsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::TooManyRequests { body, retry_after } => {
+                let response = rt::server::json_response(rt::server::status(429), &body);
+                rt::server::with_header(response, "Retry-After", &retry_after)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-agents")]
 /// What [`Api::create_agent`] receives: the parameters and body of `POST /v1/agents`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateAgentRequest {
@@ -961,6 +989,39 @@ impl CreateAgentRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
+    }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for CreateAgentOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Created(body) => {
+                rt::server::json_response(rt::server::status(201), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for CreateAgentError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::TooManyRequests { body, retry_after } => {
+                let response = rt::server::json_response(rt::server::status(429), &body);
+                rt::server::with_header(response, "Retry-After", &retry_after)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -985,6 +1046,33 @@ impl GetAgentRequest {
     }
 }
 #[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for GetAgentOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for GetAgentError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-agents")]
 /// What [`Api::update_agent`] receives: the parameters and body of `PATCH /v1/agents/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateAgentRequest {
@@ -1006,6 +1094,36 @@ impl UpdateAgentRequest {
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
+    }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for UpdateAgentOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for UpdateAgentError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -1042,6 +1160,33 @@ impl ListAgentVersionsRequest {
     }
 }
 #[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for ListAgentVersionsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for ListAgentVersionsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-agents")]
 /// What [`Api::get_agent_version`] receives: the parameters and body of `GET /v1/agents/{id}/versions/{version}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetAgentVersionRequest {
@@ -1069,6 +1214,33 @@ impl GetAgentVersionRequest {
     }
 }
 #[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for GetAgentVersionOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for GetAgentVersionError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-agents")]
 /// What [`Api::archive_agent`] receives: the parameters and body of `POST /v1/agents/{id}/archive`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ArchiveAgentRequest {
@@ -1087,6 +1259,33 @@ impl ArchiveAgentRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for ArchiveAgentOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-agents")]
+impl rt::server::ApiResponse for ArchiveAgentError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1132,6 +1331,30 @@ impl ListSessionsRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for ListSessionsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for ListSessionsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::create_session`] receives: the parameters and body of `POST /v1/sessions`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateSessionRequest2 {
@@ -1157,6 +1380,42 @@ impl CreateSessionRequest2 {
     }
 }
 #[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for CreateSessionOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Created(body) => {
+                rt::server::json_response(rt::server::status(201), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for CreateSessionError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::TooManyRequests { body, retry_after } => {
+                let response = rt::server::json_response(rt::server::status(429), &body);
+                rt::server::with_header(response, "Retry-After", &retry_after)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::get_session`] receives: the parameters and body of `GET /v1/sessions/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetSessionRequest {
@@ -1178,6 +1437,33 @@ impl GetSessionRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for GetSessionOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for GetSessionError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::delete_session`] receives: the parameters and body of `DELETE /v1/sessions/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteSessionRequest {
@@ -1196,6 +1482,33 @@ impl DeleteSessionRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for DeleteSessionOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for DeleteSessionError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1226,6 +1539,33 @@ impl StreamSessionEventsRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for StreamSessionEventsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::ApiResponse::into_api_response(body),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for StreamSessionEventsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::list_session_events`] receives: the parameters and body of `GET /v1/sessions/{id}/events`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListSessionEventsRequest {
@@ -1244,6 +1584,33 @@ impl ListSessionEventsRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for ListSessionEventsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for ListSessionEventsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1277,6 +1644,38 @@ impl SendSessionMessageRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for SendSessionMessageOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Accepted(body) => {
+                rt::server::json_response(rt::server::status(202), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for SendSessionMessageError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::cancel_session`] receives: the parameters and body of `POST /v1/sessions/{id}/cancel`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CancelSessionRequest {
@@ -1295,6 +1694,36 @@ impl CancelSessionRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for CancelSessionOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for CancelSessionError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -1326,6 +1755,30 @@ impl ListEnvironmentsRequest {
     }
 }
 #[cfg(feature = "tag-environments")]
+impl rt::server::ApiResponse for ListEnvironmentsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-environments")]
+impl rt::server::ApiResponse for ListEnvironmentsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-environments")]
 /// What [`Api::create_environment`] receives: the parameters and body of `POST /v1/environments`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateEnvironmentRequest {
@@ -1342,6 +1795,32 @@ impl CreateEnvironmentRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
+    }
+}
+#[cfg(feature = "tag-environments")]
+impl rt::server::ApiResponse for CreateEnvironmentOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Created(body) => {
+                rt::server::json_response(rt::server::status(201), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-environments")]
+impl rt::server::ApiResponse for CreateEnvironmentError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -1363,6 +1842,33 @@ impl GetEnvironmentRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-environments")]
+impl rt::server::ApiResponse for GetEnvironmentOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-environments")]
+impl rt::server::ApiResponse for GetEnvironmentError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -1390,6 +1896,33 @@ impl UpdateEnvironmentRequest {
     }
 }
 #[cfg(feature = "tag-environments")]
+impl rt::server::ApiResponse for UpdateEnvironmentOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-environments")]
+impl rt::server::ApiResponse for UpdateEnvironmentError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-environments")]
 /// What [`Api::delete_environment`] receives: the parameters and body of `DELETE /v1/environments/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteEnvironmentRequest {
@@ -1408,6 +1941,36 @@ impl DeleteEnvironmentRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-environments")]
+impl rt::server::ApiResponse for DeleteEnvironmentOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
+        }
+    }
+}
+#[cfg(feature = "tag-environments")]
+impl rt::server::ApiResponse for DeleteEnvironmentError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -1439,6 +2002,30 @@ impl ListSkillsRequest {
     }
 }
 #[cfg(feature = "tag-skills")]
+impl rt::server::ApiResponse for ListSkillsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-skills")]
+impl rt::server::ApiResponse for ListSkillsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-skills")]
 /// What [`Api::upload_skill`] receives: the parameters and body of `POST /v1/skills`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UploadSkillRequest {
@@ -1455,6 +2042,38 @@ impl UploadSkillRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             body: input.multipart().await?,
         })
+    }
+}
+#[cfg(feature = "tag-skills")]
+impl rt::server::ApiResponse for UploadSkillOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Created(body) => {
+                rt::server::json_response(rt::server::status(201), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-skills")]
+impl rt::server::ApiResponse for UploadSkillError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::PayloadTooLarge(body) => {
+                rt::server::json_response(rt::server::status(413), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -1479,6 +2098,33 @@ impl GetSkillRequest {
     }
 }
 #[cfg(feature = "tag-skills")]
+impl rt::server::ApiResponse for GetSkillOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-skills")]
+impl rt::server::ApiResponse for GetSkillError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-skills")]
 /// What [`Api::delete_skill`] receives: the parameters and body of `DELETE /v1/skills/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteSkillRequest {
@@ -1497,6 +2143,36 @@ impl DeleteSkillRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-skills")]
+impl rt::server::ApiResponse for DeleteSkillOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
+        }
+    }
+}
+#[cfg(feature = "tag-skills")]
+impl rt::server::ApiResponse for DeleteSkillError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::Forbidden(body) => {
+                rt::server::json_response(rt::server::status(403), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -1524,6 +2200,44 @@ impl DownloadSkillFileRequest {
             file_path: input
                 .path("file_path", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-skills")]
+impl rt::server::ApiResponse for DownloadSkillFileOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok { body, content_disposition } => {
+                let response = rt::server::stream_response(
+                    rt::server::status(200),
+                    "application/octet-stream",
+                    body,
+                );
+                rt::server::with_header(
+                    response,
+                    "Content-Disposition",
+                    &content_disposition,
+                )
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-skills")]
+impl rt::server::ApiResponse for DownloadSkillFileError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-vaults")]
@@ -1555,6 +2269,30 @@ impl ListVaultsRequest {
     }
 }
 #[cfg(feature = "tag-vaults")]
+impl rt::server::ApiResponse for ListVaultsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-vaults")]
+impl rt::server::ApiResponse for ListVaultsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-vaults")]
 /// What [`Api::create_vault`] receives: the parameters and body of `POST /v1/vaults`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateVaultRequest {
@@ -1571,6 +2309,32 @@ impl CreateVaultRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
+    }
+}
+#[cfg(feature = "tag-vaults")]
+impl rt::server::ApiResponse for CreateVaultOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Created(body) => {
+                rt::server::json_response(rt::server::status(201), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-vaults")]
+impl rt::server::ApiResponse for CreateVaultError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-vaults")]
@@ -1595,6 +2359,33 @@ impl DeleteVaultRequest {
     }
 }
 #[cfg(feature = "tag-vaults")]
+impl rt::server::ApiResponse for DeleteVaultOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
+        }
+    }
+}
+#[cfg(feature = "tag-vaults")]
+impl rt::server::ApiResponse for DeleteVaultError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-vaults")]
 /// What [`Api::update_vault`] receives: the parameters and body of `PATCH /v1/vaults/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateVaultRequest {
@@ -1616,6 +2407,33 @@ impl UpdateVaultRequest {
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
+    }
+}
+#[cfg(feature = "tag-vaults")]
+impl rt::server::ApiResponse for UpdateVaultOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-vaults")]
+impl rt::server::ApiResponse for UpdateVaultError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-memory")]
@@ -1662,6 +2480,33 @@ impl ListMemoryStoresRequest {
     }
 }
 #[cfg(feature = "tag-memory")]
+impl rt::server::ApiResponse for ListMemoryStoresOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-memory")]
+impl rt::server::ApiResponse for ListMemoryStoresError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-memory")]
 /// What [`Api::create_memory_store`] receives: the parameters and body of `POST /v1/memory-stores`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateMemoryStoreRequest {
@@ -1678,6 +2523,35 @@ impl CreateMemoryStoreRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
+    }
+}
+#[cfg(feature = "tag-memory")]
+impl rt::server::ApiResponse for CreateMemoryStoreOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Created(body) => {
+                rt::server::json_response(rt::server::status(201), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-memory")]
+impl rt::server::ApiResponse for CreateMemoryStoreError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-memory")]
@@ -1699,6 +2573,33 @@ impl DeleteMemoryStoreRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-memory")]
+impl rt::server::ApiResponse for DeleteMemoryStoreOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
+        }
+    }
+}
+#[cfg(feature = "tag-memory")]
+impl rt::server::ApiResponse for DeleteMemoryStoreError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-memory")]
@@ -1735,6 +2636,33 @@ impl ListMemoryEntriesRequest {
     }
 }
 #[cfg(feature = "tag-memory")]
+impl rt::server::ApiResponse for ListMemoryEntriesOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-memory")]
+impl rt::server::ApiResponse for ListMemoryEntriesError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-memory")]
 /// What [`Api::search_memory_store`] receives: the parameters and body of `POST /v1/memory-stores/{id}/search`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchMemoryStoreRequest {
@@ -1758,6 +2686,33 @@ impl SearchMemoryStoreRequest {
         })
     }
 }
+#[cfg(feature = "tag-memory")]
+impl rt::server::ApiResponse for SearchMemoryStoreOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-memory")]
+impl rt::server::ApiResponse for SearchMemoryStoreError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
 #[cfg(feature = "tag-files")]
 /// What [`Api::upload_file`] receives: the parameters and body of `POST /v1/files`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1775,6 +2730,38 @@ impl UploadFileRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             body: input.multipart().await?,
         })
+    }
+}
+#[cfg(feature = "tag-files")]
+impl rt::server::ApiResponse for UploadFileOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Created(body) => {
+                rt::server::json_response(rt::server::status(201), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-files")]
+impl rt::server::ApiResponse for UploadFileError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::PayloadTooLarge(body) => {
+                rt::server::json_response(rt::server::status(413), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-files")]
@@ -1799,6 +2786,33 @@ impl DeleteFileRequest {
     }
 }
 #[cfg(feature = "tag-files")]
+impl rt::server::ApiResponse for DeleteFileOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
+        }
+    }
+}
+#[cfg(feature = "tag-files")]
+impl rt::server::ApiResponse for DeleteFileError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-files")]
 /// What [`Api::download_file`] receives: the parameters and body of `GET /v1/files/{id}/content`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DownloadFileRequest {
@@ -1817,6 +2831,44 @@ impl DownloadFileRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-files")]
+impl rt::server::ApiResponse for DownloadFileOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok { body, content_disposition } => {
+                let response = rt::server::stream_response(
+                    rt::server::status(200),
+                    "application/octet-stream",
+                    body,
+                );
+                rt::server::with_header(
+                    response,
+                    "Content-Disposition",
+                    &content_disposition,
+                )
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-files")]
+impl rt::server::ApiResponse for DownloadFileError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-providers")]
@@ -1848,6 +2900,30 @@ impl ListProvidersRequest {
     }
 }
 #[cfg(feature = "tag-providers")]
+impl rt::server::ApiResponse for ListProvidersOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-providers")]
+impl rt::server::ApiResponse for ListProvidersError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-providers")]
 /// What [`Api::create_provider`] receives: the parameters and body of `POST /v1/providers`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateProviderRequest {
@@ -1864,6 +2940,38 @@ impl CreateProviderRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
+    }
+}
+#[cfg(feature = "tag-providers")]
+impl rt::server::ApiResponse for CreateProviderOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Created(body) => {
+                rt::server::json_response(rt::server::status(201), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-providers")]
+impl rt::server::ApiResponse for CreateProviderError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-providers")]
@@ -1888,6 +2996,33 @@ impl DeleteProviderRequest {
     }
 }
 #[cfg(feature = "tag-providers")]
+impl rt::server::ApiResponse for DeleteProviderOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
+        }
+    }
+}
+#[cfg(feature = "tag-providers")]
+impl rt::server::ApiResponse for DeleteProviderError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-providers")]
 /// What [`Api::update_provider`] receives: the parameters and body of `PATCH /v1/providers/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateProviderRequest {
@@ -1909,6 +3044,33 @@ impl UpdateProviderRequest {
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
+    }
+}
+#[cfg(feature = "tag-providers")]
+impl rt::server::ApiResponse for UpdateProviderOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-providers")]
+impl rt::server::ApiResponse for UpdateProviderError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -1940,6 +3102,30 @@ impl ListIntegrationsRequest {
     }
 }
 #[cfg(feature = "tag-integrations")]
+impl rt::server::ApiResponse for ListIntegrationsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-integrations")]
+impl rt::server::ApiResponse for ListIntegrationsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-integrations")]
 /// What [`Api::install_integration`] receives: the parameters and body of `POST /v1/integrations/{id}/install`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InstallIntegrationRequest {
@@ -1961,6 +3147,36 @@ impl InstallIntegrationRequest {
     }
 }
 #[cfg(feature = "tag-integrations")]
+impl rt::server::ApiResponse for InstallIntegrationOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-integrations")]
+impl rt::server::ApiResponse for InstallIntegrationError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-integrations")]
 /// What [`Api::uninstall_integration`] receives: the parameters and body of `DELETE /v1/integrations/{id}/install`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UninstallIntegrationRequest {
@@ -1979,6 +3195,33 @@ impl UninstallIntegrationRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-integrations")]
+impl rt::server::ApiResponse for UninstallIntegrationOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
+        }
+    }
+}
+#[cfg(feature = "tag-integrations")]
+impl rt::server::ApiResponse for UninstallIntegrationError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -2015,6 +3258,33 @@ impl ListPublicationsRequest {
     }
 }
 #[cfg(feature = "tag-integrations")]
+impl rt::server::ApiResponse for ListPublicationsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-integrations")]
+impl rt::server::ApiResponse for ListPublicationsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-integrations")]
 /// What [`Api::create_publication`] receives: the parameters and body of `POST /v1/integrations/{id}/publications`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreatePublicationRequest {
@@ -2036,6 +3306,38 @@ impl CreatePublicationRequest {
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
+    }
+}
+#[cfg(feature = "tag-integrations")]
+impl rt::server::ApiResponse for CreatePublicationOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Created(body) => {
+                rt::server::json_response(rt::server::status(201), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-integrations")]
+impl rt::server::ApiResponse for CreatePublicationError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -2063,6 +3365,33 @@ impl DeletePublicationRequest {
             pub_id: input
                 .path("pub_id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-integrations")]
+impl rt::server::ApiResponse for DeletePublicationOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
+        }
+    }
+}
+#[cfg(feature = "tag-integrations")]
+impl rt::server::ApiResponse for DeletePublicationError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-evals")]
@@ -2094,6 +3423,30 @@ impl ListEvalsRequest {
     }
 }
 #[cfg(feature = "tag-evals")]
+impl rt::server::ApiResponse for ListEvalsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-evals")]
+impl rt::server::ApiResponse for ListEvalsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-evals")]
 /// What [`Api::create_eval`] receives: the parameters and body of `POST /v1/evals`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateEvalRequest {
@@ -2110,6 +3463,35 @@ impl CreateEvalRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
+    }
+}
+#[cfg(feature = "tag-evals")]
+impl rt::server::ApiResponse for CreateEvalOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Created(body) => {
+                rt::server::json_response(rt::server::status(201), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-evals")]
+impl rt::server::ApiResponse for CreateEvalError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-evals")]
@@ -2131,6 +3513,33 @@ impl GetEvalRequest {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-evals")]
+impl rt::server::ApiResponse for GetEvalOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-evals")]
+impl rt::server::ApiResponse for GetEvalError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-api-keys")]
@@ -2163,6 +3572,30 @@ impl ListApiKeysRequest {
     }
 }
 #[cfg(feature = "tag-api-keys")]
+impl rt::server::ApiResponse for ListApiKeysOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-api-keys")]
+impl rt::server::ApiResponse for ListApiKeysError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-api-keys")]
 /// What [`Api::create_api_key`] receives: the parameters and body of `POST /v1/api-keys`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateApiKeyRequest {
@@ -2180,6 +3613,32 @@ impl CreateApiKeyRequest {
                 .authenticate(&[&[&BEARER_AUTH_SCHEME], &[&BASIC_AUTH_SCHEME]])?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
+    }
+}
+#[cfg(feature = "tag-api-keys")]
+impl rt::server::ApiResponse for CreateApiKeyOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Created(body) => {
+                rt::server::json_response(rt::server::status(201), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-api-keys")]
+impl rt::server::ApiResponse for CreateApiKeyError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-api-keys")]
@@ -2204,6 +3663,33 @@ impl RevokeApiKeyRequest {
         })
     }
 }
+#[cfg(feature = "tag-api-keys")]
+impl rt::server::ApiResponse for RevokeApiKeyOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
+        }
+    }
+}
+#[cfg(feature = "tag-api-keys")]
+impl rt::server::ApiResponse for RevokeApiKeyError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
 #[cfg(feature = "tag-console")]
 /// What [`Api::start_console_oauth`] receives: the parameters and body of `GET /v1/console/oauth/start`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2221,6 +3707,35 @@ impl StartConsoleOauthRequest {
             redirect_to: input
                 .query("redirect_to", rt::ParamStyle::Form, true, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-console")]
+impl rt::server::ApiResponse for StartConsoleOauthOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok { body, set_cookie } => {
+                let response = rt::server::json_response(rt::server::status(200), &body);
+                rt::server::with_header(response, "Set-Cookie", &set_cookie)
+            }
+            Self::Found { location, set_cookie } => {
+                let response = rt::server::empty_response(rt::server::status(302));
+                let response = rt::server::with_header(response, "Location", &location);
+                rt::server::with_header(response, "Set-Cookie", &set_cookie)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-console")]
+impl rt::server::ApiResponse for StartConsoleOauthError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-console")]
@@ -2248,6 +3763,38 @@ impl ConsoleOauthCallbackRequest {
         })
     }
 }
+#[cfg(feature = "tag-console")]
+impl rt::server::ApiResponse for ConsoleOauthCallbackOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok { body, set_cookie } => {
+                let response = rt::server::json_response(rt::server::status(200), &body);
+                rt::server::with_header(response, "Set-Cookie", &set_cookie)
+            }
+            Self::SeeOther { location, set_cookie } => {
+                let response = rt::server::empty_response(rt::server::status(303));
+                let response = rt::server::with_header(response, "Location", &location);
+                rt::server::with_header(response, "Set-Cookie", &set_cookie)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-console")]
+impl rt::server::ApiResponse for ConsoleOauthCallbackError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Forbidden(body) => {
+                rt::server::json_response(rt::server::status(403), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
 #[cfg(feature = "tag-health")]
 /// What [`Api::health_check`] receives: the parameters and body of `GET /health`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2257,6 +3804,20 @@ impl HealthCheckRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(_: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {})
+    }
+}
+#[cfg(feature = "tag-health")]
+impl rt::server::ApiResponse for HealthCheckOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-health")]
+impl rt::server::ApiResponse for HealthCheckError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {}
     }
 }
 /// Request-body fields that are optional but not nullable, by struct: `null` in one is
@@ -2652,8 +4213,7 @@ const BASIC_AUTH_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthSc
         feature = "tag-health"
     )
 )]
-/// The HTTP side of [`router`]: one handler per operation, and how each operation's
-/// response enums are written.
+/// The HTTP side of [`router`]: one handler per operation.
 mod handlers {
     #[cfg(
         any(
@@ -3380,1648 +4940,6 @@ mod handlers {
         match decode(request, HealthCheckRequest::from_input).await {
             Ok(request) => respond(OPERATION, api.health_check(request)).await,
             Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for ListAgentsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for ListAgentsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::TooManyRequests { body, retry_after } => {
-                    let response = rt::server::json_response(
-                        rt::server::status(429),
-                        &body,
-                    );
-                    rt::server::with_header(response, "Retry-After", &retry_after)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for CreateAgentOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Created(body) => {
-                    rt::server::json_response(rt::server::status(201), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for CreateAgentError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::TooManyRequests { body, retry_after } => {
-                    let response = rt::server::json_response(
-                        rt::server::status(429),
-                        &body,
-                    );
-                    rt::server::with_header(response, "Retry-After", &retry_after)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for GetAgentOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for GetAgentError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for UpdateAgentOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for UpdateAgentError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for ListAgentVersionsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for ListAgentVersionsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for GetAgentVersionOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for GetAgentVersionError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for ArchiveAgentOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-agents")]
-    impl rt::server::ApiResponse for ArchiveAgentError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for ListSessionsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for ListSessionsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for CreateSessionOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Created(body) => {
-                    rt::server::json_response(rt::server::status(201), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for CreateSessionError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::TooManyRequests { body, retry_after } => {
-                    let response = rt::server::json_response(
-                        rt::server::status(429),
-                        &body,
-                    );
-                    rt::server::with_header(response, "Retry-After", &retry_after)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for GetSessionOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for GetSessionError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for DeleteSessionOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for DeleteSessionError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for StreamSessionEventsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => rt::server::ApiResponse::into_api_response(body),
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for StreamSessionEventsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for ListSessionEventsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for ListSessionEventsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for SendSessionMessageOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Accepted(body) => {
-                    rt::server::json_response(rt::server::status(202), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for SendSessionMessageError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for CancelSessionOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for CancelSessionError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-environments")]
-    impl rt::server::ApiResponse for ListEnvironmentsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-environments")]
-    impl rt::server::ApiResponse for ListEnvironmentsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-environments")]
-    impl rt::server::ApiResponse for CreateEnvironmentOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Created(body) => {
-                    rt::server::json_response(rt::server::status(201), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-environments")]
-    impl rt::server::ApiResponse for CreateEnvironmentError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-environments")]
-    impl rt::server::ApiResponse for GetEnvironmentOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-environments")]
-    impl rt::server::ApiResponse for GetEnvironmentError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-environments")]
-    impl rt::server::ApiResponse for UpdateEnvironmentOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-environments")]
-    impl rt::server::ApiResponse for UpdateEnvironmentError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-environments")]
-    impl rt::server::ApiResponse for DeleteEnvironmentOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-            }
-        }
-    }
-    #[cfg(feature = "tag-environments")]
-    impl rt::server::ApiResponse for DeleteEnvironmentError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-skills")]
-    impl rt::server::ApiResponse for ListSkillsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-skills")]
-    impl rt::server::ApiResponse for ListSkillsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-skills")]
-    impl rt::server::ApiResponse for UploadSkillOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Created(body) => {
-                    rt::server::json_response(rt::server::status(201), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-skills")]
-    impl rt::server::ApiResponse for UploadSkillError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::PayloadTooLarge(body) => {
-                    rt::server::json_response(rt::server::status(413), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-skills")]
-    impl rt::server::ApiResponse for GetSkillOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-skills")]
-    impl rt::server::ApiResponse for GetSkillError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-skills")]
-    impl rt::server::ApiResponse for DeleteSkillOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-            }
-        }
-    }
-    #[cfg(feature = "tag-skills")]
-    impl rt::server::ApiResponse for DeleteSkillError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::Forbidden(body) => {
-                    rt::server::json_response(rt::server::status(403), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-skills")]
-    impl rt::server::ApiResponse for DownloadSkillFileOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok { body, content_disposition } => {
-                    let response = rt::server::stream_response(
-                        rt::server::status(200),
-                        "application/octet-stream",
-                        body,
-                    );
-                    rt::server::with_header(
-                        response,
-                        "Content-Disposition",
-                        &content_disposition,
-                    )
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-skills")]
-    impl rt::server::ApiResponse for DownloadSkillFileError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-vaults")]
-    impl rt::server::ApiResponse for ListVaultsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-vaults")]
-    impl rt::server::ApiResponse for ListVaultsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-vaults")]
-    impl rt::server::ApiResponse for CreateVaultOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Created(body) => {
-                    rt::server::json_response(rt::server::status(201), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-vaults")]
-    impl rt::server::ApiResponse for CreateVaultError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-vaults")]
-    impl rt::server::ApiResponse for DeleteVaultOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-            }
-        }
-    }
-    #[cfg(feature = "tag-vaults")]
-    impl rt::server::ApiResponse for DeleteVaultError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-vaults")]
-    impl rt::server::ApiResponse for UpdateVaultOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-vaults")]
-    impl rt::server::ApiResponse for UpdateVaultError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-memory")]
-    impl rt::server::ApiResponse for ListMemoryStoresOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-memory")]
-    impl rt::server::ApiResponse for ListMemoryStoresError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-memory")]
-    impl rt::server::ApiResponse for CreateMemoryStoreOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Created(body) => {
-                    rt::server::json_response(rt::server::status(201), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-memory")]
-    impl rt::server::ApiResponse for CreateMemoryStoreError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-memory")]
-    impl rt::server::ApiResponse for DeleteMemoryStoreOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-            }
-        }
-    }
-    #[cfg(feature = "tag-memory")]
-    impl rt::server::ApiResponse for DeleteMemoryStoreError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-memory")]
-    impl rt::server::ApiResponse for ListMemoryEntriesOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-memory")]
-    impl rt::server::ApiResponse for ListMemoryEntriesError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-memory")]
-    impl rt::server::ApiResponse for SearchMemoryStoreOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-memory")]
-    impl rt::server::ApiResponse for SearchMemoryStoreError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-files")]
-    impl rt::server::ApiResponse for UploadFileOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Created(body) => {
-                    rt::server::json_response(rt::server::status(201), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-files")]
-    impl rt::server::ApiResponse for UploadFileError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::PayloadTooLarge(body) => {
-                    rt::server::json_response(rt::server::status(413), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-files")]
-    impl rt::server::ApiResponse for DeleteFileOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-            }
-        }
-    }
-    #[cfg(feature = "tag-files")]
-    impl rt::server::ApiResponse for DeleteFileError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-files")]
-    impl rt::server::ApiResponse for DownloadFileOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok { body, content_disposition } => {
-                    let response = rt::server::stream_response(
-                        rt::server::status(200),
-                        "application/octet-stream",
-                        body,
-                    );
-                    rt::server::with_header(
-                        response,
-                        "Content-Disposition",
-                        &content_disposition,
-                    )
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-files")]
-    impl rt::server::ApiResponse for DownloadFileError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-providers")]
-    impl rt::server::ApiResponse for ListProvidersOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-providers")]
-    impl rt::server::ApiResponse for ListProvidersError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-providers")]
-    impl rt::server::ApiResponse for CreateProviderOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Created(body) => {
-                    rt::server::json_response(rt::server::status(201), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-providers")]
-    impl rt::server::ApiResponse for CreateProviderError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-providers")]
-    impl rt::server::ApiResponse for DeleteProviderOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-            }
-        }
-    }
-    #[cfg(feature = "tag-providers")]
-    impl rt::server::ApiResponse for DeleteProviderError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-providers")]
-    impl rt::server::ApiResponse for UpdateProviderOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-providers")]
-    impl rt::server::ApiResponse for UpdateProviderError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-integrations")]
-    impl rt::server::ApiResponse for ListIntegrationsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-integrations")]
-    impl rt::server::ApiResponse for ListIntegrationsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-integrations")]
-    impl rt::server::ApiResponse for InstallIntegrationOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-integrations")]
-    impl rt::server::ApiResponse for InstallIntegrationError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-integrations")]
-    impl rt::server::ApiResponse for UninstallIntegrationOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-            }
-        }
-    }
-    #[cfg(feature = "tag-integrations")]
-    impl rt::server::ApiResponse for UninstallIntegrationError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-integrations")]
-    impl rt::server::ApiResponse for ListPublicationsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-integrations")]
-    impl rt::server::ApiResponse for ListPublicationsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-integrations")]
-    impl rt::server::ApiResponse for CreatePublicationOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Created(body) => {
-                    rt::server::json_response(rt::server::status(201), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-integrations")]
-    impl rt::server::ApiResponse for CreatePublicationError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-integrations")]
-    impl rt::server::ApiResponse for DeletePublicationOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-            }
-        }
-    }
-    #[cfg(feature = "tag-integrations")]
-    impl rt::server::ApiResponse for DeletePublicationError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-evals")]
-    impl rt::server::ApiResponse for ListEvalsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-evals")]
-    impl rt::server::ApiResponse for ListEvalsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-evals")]
-    impl rt::server::ApiResponse for CreateEvalOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Created(body) => {
-                    rt::server::json_response(rt::server::status(201), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-evals")]
-    impl rt::server::ApiResponse for CreateEvalError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-evals")]
-    impl rt::server::ApiResponse for GetEvalOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-evals")]
-    impl rt::server::ApiResponse for GetEvalError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-api-keys")]
-    impl rt::server::ApiResponse for ListApiKeysOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-api-keys")]
-    impl rt::server::ApiResponse for ListApiKeysError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-api-keys")]
-    impl rt::server::ApiResponse for CreateApiKeyOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Created(body) => {
-                    rt::server::json_response(rt::server::status(201), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-api-keys")]
-    impl rt::server::ApiResponse for CreateApiKeyError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-api-keys")]
-    impl rt::server::ApiResponse for RevokeApiKeyOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-            }
-        }
-    }
-    #[cfg(feature = "tag-api-keys")]
-    impl rt::server::ApiResponse for RevokeApiKeyError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-console")]
-    impl rt::server::ApiResponse for StartConsoleOauthOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok { body, set_cookie } => {
-                    let response = rt::server::json_response(
-                        rt::server::status(200),
-                        &body,
-                    );
-                    rt::server::with_header(response, "Set-Cookie", &set_cookie)
-                }
-                Self::Found { location, set_cookie } => {
-                    let response = rt::server::empty_response(rt::server::status(302));
-                    let response = rt::server::with_header(
-                        response,
-                        "Location",
-                        &location,
-                    );
-                    rt::server::with_header(response, "Set-Cookie", &set_cookie)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-console")]
-    impl rt::server::ApiResponse for StartConsoleOauthError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-console")]
-    impl rt::server::ApiResponse for ConsoleOauthCallbackOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok { body, set_cookie } => {
-                    let response = rt::server::json_response(
-                        rt::server::status(200),
-                        &body,
-                    );
-                    rt::server::with_header(response, "Set-Cookie", &set_cookie)
-                }
-                Self::SeeOther { location, set_cookie } => {
-                    let response = rt::server::empty_response(rt::server::status(303));
-                    let response = rt::server::with_header(
-                        response,
-                        "Location",
-                        &location,
-                    );
-                    rt::server::with_header(response, "Set-Cookie", &set_cookie)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-console")]
-    impl rt::server::ApiResponse for ConsoleOauthCallbackError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Forbidden(body) => {
-                    rt::server::json_response(rt::server::status(403), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-health")]
-    impl rt::server::ApiResponse for HealthCheckOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-health")]
-    impl rt::server::ApiResponse for HealthCheckError {
-        fn into_api_response(self) -> Response {
-            match self {}
         }
     }
 }

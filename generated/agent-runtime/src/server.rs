@@ -477,6 +477,30 @@ impl ListWorkspacesRequest {
     }
 }
 #[cfg(feature = "tag-workspaces")]
+impl rt::server::ApiResponse for ListWorkspacesOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-workspaces")]
+impl rt::server::ApiResponse for ListWorkspacesError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-workspaces")]
 /// What [`Api::create_workspace`] receives: the parameters and body of `POST /api/v1/workspaces`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateWorkspaceRequest2 {
@@ -493,6 +517,35 @@ impl CreateWorkspaceRequest2 {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
+    }
+}
+#[cfg(feature = "tag-workspaces")]
+impl rt::server::ApiResponse for CreateWorkspaceOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Created(body) => {
+                rt::server::json_response(rt::server::status(201), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-workspaces")]
+impl rt::server::ApiResponse for CreateWorkspaceError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::Forbidden(body) => {
+                rt::server::json_response(rt::server::status(403), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-workspaces")]
@@ -521,6 +574,33 @@ impl GetWorkspaceRequest {
     }
 }
 #[cfg(feature = "tag-workspaces")]
+impl rt::server::ApiResponse for GetWorkspaceOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-workspaces")]
+impl rt::server::ApiResponse for GetWorkspaceError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-workspaces")]
 /// What [`Api::delete_workspace`] receives: the parameters and body of `DELETE /api/v1/workspaces/{workspaceId}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteWorkspaceRequest {
@@ -543,6 +623,36 @@ impl DeleteWorkspaceRequest {
                     rt::ValueKind::Scalar,
                 )?,
         })
+    }
+}
+#[cfg(feature = "tag-workspaces")]
+impl rt::server::ApiResponse for DeleteWorkspaceOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
+        }
+    }
+}
+#[cfg(feature = "tag-workspaces")]
+impl rt::server::ApiResponse for DeleteWorkspaceError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-workspaces")]
@@ -574,6 +684,33 @@ impl UpdateWorkspaceRequest2 {
     }
 }
 #[cfg(feature = "tag-workspaces")]
+impl rt::server::ApiResponse for UpdateWorkspaceOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-workspaces")]
+impl rt::server::ApiResponse for UpdateWorkspaceError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-workspaces")]
 /// What [`Api::get_workspace_catalog`] receives: the parameters and body of `GET /api/v1/workspaces/{workspaceId}/catalog`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetWorkspaceCatalogRequest {
@@ -596,6 +733,33 @@ impl GetWorkspaceCatalogRequest {
                     rt::ValueKind::Scalar,
                 )?,
         })
+    }
+}
+#[cfg(feature = "tag-workspaces")]
+impl rt::server::ApiResponse for GetWorkspaceCatalogOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-workspaces")]
+impl rt::server::ApiResponse for GetWorkspaceCatalogError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-models")]
@@ -639,6 +803,30 @@ impl ListModelsRequest {
         })
     }
 }
+#[cfg(feature = "tag-models")]
+impl rt::server::ApiResponse for ListModelsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-models")]
+impl rt::server::ApiResponse for ListModelsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
 #[cfg(feature = "tag-sessions")]
 /// What [`Api::list_sessions`] receives: the parameters and body of `GET /api/v1/sessions`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -680,6 +868,30 @@ impl ListSessionsRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for ListSessionsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for ListSessionsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::create_session`] receives: the parameters and body of `POST /api/v1/sessions`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateSessionRequest2 {
@@ -696,6 +908,38 @@ impl CreateSessionRequest2 {
             credentials: input.authenticate(&[&[&BEARER_AUTH_SCHEME], &[]])?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for CreateSessionOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Created(body) => {
+                rt::server::json_response(rt::server::status(201), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for CreateSessionError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::Forbidden(body) => {
+                rt::server::json_response(rt::server::status(403), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -719,6 +963,33 @@ impl GetSessionRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for GetSessionOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for GetSessionError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::delete_session`] receives: the parameters and body of `DELETE /api/v1/sessions/{sessionId}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeleteSessionRequest {
@@ -736,6 +1007,36 @@ impl DeleteSessionRequest {
             session_id: input
                 .path("sessionId", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for DeleteSessionOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for DeleteSessionError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -774,6 +1075,33 @@ impl ListMessagesRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for ListMessagesOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for ListMessagesError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::send_message`] receives: the parameters and body of `POST /api/v1/sessions/{sessionId}/messages`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SendMessageRequest2 {
@@ -808,6 +1136,39 @@ impl SendMessageRequest2 {
     }
 }
 #[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for SendMessageOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Accepted(body) => {
+                rt::server::json_response(rt::server::status(202), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for SendMessageError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::TooManyRequests { body, retry_after } => {
+                let response = rt::server::json_response(rt::server::status(429), &body);
+                rt::server::with_header(response, "Retry-After", &retry_after)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
 /// What [`Api::get_session_queue`] receives: the parameters and body of `GET /api/v1/sessions/{sessionId}/queue`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetSessionQueueRequest {
@@ -825,6 +1186,33 @@ impl GetSessionQueueRequest {
             session_id: input
                 .path("sessionId", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for GetSessionQueueOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-sessions")]
+impl rt::server::ApiResponse for GetSessionQueueError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-streaming")]
@@ -857,6 +1245,33 @@ impl StreamSessionEventsRequest {
         })
     }
 }
+#[cfg(feature = "tag-streaming")]
+impl rt::server::ApiResponse for StreamSessionEventsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::ApiResponse::into_api_response(body),
+        }
+    }
+}
+#[cfg(feature = "tag-streaming")]
+impl rt::server::ApiResponse for StreamSessionEventsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
 #[cfg(feature = "tag-runs")]
 /// What [`Api::get_run`] receives: the parameters and body of `GET /api/v1/runs/{runId}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -875,6 +1290,33 @@ impl GetRunRequest {
             run_id: input
                 .path("runId", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-runs")]
+impl rt::server::ApiResponse for GetRunOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-runs")]
+impl rt::server::ApiResponse for GetRunError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-runs")]
@@ -898,6 +1340,36 @@ impl CancelRunRequest {
     }
 }
 #[cfg(feature = "tag-runs")]
+impl rt::server::ApiResponse for CancelRunOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-runs")]
+impl rt::server::ApiResponse for CancelRunError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-runs")]
 /// What [`Api::guide_run`] receives: the parameters and body of `POST /api/v1/runs/{runId}/guide`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GuideRunRequest {
@@ -915,6 +1387,36 @@ impl GuideRunRequest {
             run_id: input
                 .path("runId", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+#[cfg(feature = "tag-runs")]
+impl rt::server::ApiResponse for GuideRunOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-runs")]
+impl rt::server::ApiResponse for GuideRunError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-actions")]
@@ -946,6 +1448,38 @@ impl TriggerActionRequest2 {
                 .header("Idempotency-Key", false, rt::ValueKind::Scalar)?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
+    }
+}
+#[cfg(feature = "tag-actions")]
+impl rt::server::ApiResponse for TriggerActionOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Accepted(body) => {
+                rt::server::json_response(rt::server::status(202), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-actions")]
+impl rt::server::ApiResponse for TriggerActionError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::Forbidden(body) => {
+                rt::server::json_response(rt::server::status(403), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-sandboxes")]
@@ -982,6 +1516,39 @@ impl DownloadFileRequest {
                 rt::server::ParamLocation::Query,
             )?,
         })
+    }
+}
+#[cfg(feature = "tag-sandboxes")]
+impl rt::server::ApiResponse for DownloadFileOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => {
+                rt::server::stream_response(
+                    rt::server::status(200),
+                    "application/octet-stream",
+                    body,
+                )
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-sandboxes")]
+impl rt::server::ApiResponse for DownloadFileError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-sandboxes")]
@@ -1035,6 +1602,38 @@ impl UploadFileRequest {
     }
 }
 #[cfg(feature = "tag-sandboxes")]
+impl rt::server::ApiResponse for UploadFileOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Created(body) => {
+                rt::server::json_response(rt::server::status(201), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-sandboxes")]
+impl rt::server::ApiResponse for UploadFileError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::PayloadTooLarge(body) => {
+                rt::server::json_response(rt::server::status(413), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-sandboxes")]
 /// What [`Api::list_files`] receives: the parameters and body of `GET /api/v1/sandboxes/{sandboxId}/files/list`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListFilesRequest {
@@ -1074,6 +1673,33 @@ impl ListFilesRequest {
     }
 }
 #[cfg(feature = "tag-sandboxes")]
+impl rt::server::ApiResponse for ListFilesOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-sandboxes")]
+impl rt::server::ApiResponse for ListFilesError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "tag-sandboxes")]
 /// What [`Api::run_command`] receives: the parameters and body of `POST /api/v1/sandboxes/{sandboxId}/commands`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunCommandRequest2 {
@@ -1103,6 +1729,33 @@ impl RunCommandRequest2 {
         })
     }
 }
+#[cfg(feature = "tag-sandboxes")]
+impl rt::server::ApiResponse for RunCommandOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-sandboxes")]
+impl rt::server::ApiResponse for RunCommandError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
+    }
+}
 #[cfg(feature = "tag-model-runtime-internal")]
 /// What [`Api::list_runtime_models`] receives: the parameters and body of `GET /internal/v1/models`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1112,6 +1765,24 @@ impl ListRuntimeModelsRequest {
     /// Decodes the request, or says what is wrong with it.
     fn from_input(_: &rt::server::Input) -> Result<Self, rt::server::Problem> {
         Ok(Self {})
+    }
+}
+#[cfg(feature = "tag-model-runtime-internal")]
+impl rt::server::ApiResponse for ListRuntimeModelsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-model-runtime-internal")]
+impl rt::server::ApiResponse for ListRuntimeModelsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
@@ -1132,6 +1803,33 @@ impl InvokeRuntimeModelRequest {
                 .path("modelId", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             body: rt::server::known_body(input.json_refusing_null(NOT_NULL)?)?,
         })
+    }
+}
+#[cfg(feature = "tag-model-runtime-internal")]
+impl rt::server::ApiResponse for InvokeRuntimeModelOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+#[cfg(feature = "tag-model-runtime-internal")]
+impl rt::server::ApiResponse for InvokeRuntimeModelError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+            Self::ServiceUnavailable(body) => {
+                rt::server::json_response(rt::server::status(503), &body)
+            }
+        }
     }
 }
 /// Request-body fields that are optional but not nullable, by struct: `null` in one is
@@ -1341,8 +2039,7 @@ const BEARER_AUTH_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthS
         feature = "tag-model-runtime-internal"
     )
 )]
-/// The HTTP side of [`router`]: one handler per operation, and how each operation's
-/// response enums are written.
+/// The HTTP side of [`router`]: one handler per operation.
 mod handlers {
     #[cfg(
         any(
@@ -1671,739 +2368,6 @@ mod handlers {
         match decode(request, InvokeRuntimeModelRequest::from_input).await {
             Ok(request) => respond(OPERATION, api.invoke_runtime_model(request)).await,
             Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
-    #[cfg(feature = "tag-workspaces")]
-    impl rt::server::ApiResponse for ListWorkspacesOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-workspaces")]
-    impl rt::server::ApiResponse for ListWorkspacesError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-workspaces")]
-    impl rt::server::ApiResponse for CreateWorkspaceOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Created(body) => {
-                    rt::server::json_response(rt::server::status(201), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-workspaces")]
-    impl rt::server::ApiResponse for CreateWorkspaceError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::Forbidden(body) => {
-                    rt::server::json_response(rt::server::status(403), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-workspaces")]
-    impl rt::server::ApiResponse for GetWorkspaceOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-workspaces")]
-    impl rt::server::ApiResponse for GetWorkspaceError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-workspaces")]
-    impl rt::server::ApiResponse for DeleteWorkspaceOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-            }
-        }
-    }
-    #[cfg(feature = "tag-workspaces")]
-    impl rt::server::ApiResponse for DeleteWorkspaceError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-workspaces")]
-    impl rt::server::ApiResponse for UpdateWorkspaceOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-workspaces")]
-    impl rt::server::ApiResponse for UpdateWorkspaceError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-workspaces")]
-    impl rt::server::ApiResponse for GetWorkspaceCatalogOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-workspaces")]
-    impl rt::server::ApiResponse for GetWorkspaceCatalogError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-models")]
-    impl rt::server::ApiResponse for ListModelsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-models")]
-    impl rt::server::ApiResponse for ListModelsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for ListSessionsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for ListSessionsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for CreateSessionOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Created(body) => {
-                    rt::server::json_response(rt::server::status(201), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for CreateSessionError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::Forbidden(body) => {
-                    rt::server::json_response(rt::server::status(403), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for GetSessionOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for GetSessionError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for DeleteSessionOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for DeleteSessionError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for ListMessagesOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for ListMessagesError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for SendMessageOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Accepted(body) => {
-                    rt::server::json_response(rt::server::status(202), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for SendMessageError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::TooManyRequests { body, retry_after } => {
-                    let response = rt::server::json_response(
-                        rt::server::status(429),
-                        &body,
-                    );
-                    rt::server::with_header(response, "Retry-After", &retry_after)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for GetSessionQueueOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sessions")]
-    impl rt::server::ApiResponse for GetSessionQueueError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-streaming")]
-    impl rt::server::ApiResponse for StreamSessionEventsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => rt::server::ApiResponse::into_api_response(body),
-            }
-        }
-    }
-    #[cfg(feature = "tag-streaming")]
-    impl rt::server::ApiResponse for StreamSessionEventsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-runs")]
-    impl rt::server::ApiResponse for GetRunOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-runs")]
-    impl rt::server::ApiResponse for GetRunError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-runs")]
-    impl rt::server::ApiResponse for CancelRunOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-runs")]
-    impl rt::server::ApiResponse for CancelRunError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-runs")]
-    impl rt::server::ApiResponse for GuideRunOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-runs")]
-    impl rt::server::ApiResponse for GuideRunError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-actions")]
-    impl rt::server::ApiResponse for TriggerActionOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Accepted(body) => {
-                    rt::server::json_response(rt::server::status(202), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-actions")]
-    impl rt::server::ApiResponse for TriggerActionError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::Forbidden(body) => {
-                    rt::server::json_response(rt::server::status(403), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sandboxes")]
-    impl rt::server::ApiResponse for DownloadFileOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::stream_response(
-                        rt::server::status(200),
-                        "application/octet-stream",
-                        body,
-                    )
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sandboxes")]
-    impl rt::server::ApiResponse for DownloadFileError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sandboxes")]
-    impl rt::server::ApiResponse for UploadFileOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Created(body) => {
-                    rt::server::json_response(rt::server::status(201), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sandboxes")]
-    impl rt::server::ApiResponse for UploadFileError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::PayloadTooLarge(body) => {
-                    rt::server::json_response(rt::server::status(413), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sandboxes")]
-    impl rt::server::ApiResponse for ListFilesOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sandboxes")]
-    impl rt::server::ApiResponse for ListFilesError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sandboxes")]
-    impl rt::server::ApiResponse for RunCommandOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-sandboxes")]
-    impl rt::server::ApiResponse for RunCommandError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-model-runtime-internal")]
-    impl rt::server::ApiResponse for ListRuntimeModelsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-model-runtime-internal")]
-    impl rt::server::ApiResponse for ListRuntimeModelsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-model-runtime-internal")]
-    impl rt::server::ApiResponse for InvokeRuntimeModelOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    #[cfg(feature = "tag-model-runtime-internal")]
-    impl rt::server::ApiResponse for InvokeRuntimeModelError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-                Self::ServiceUnavailable(body) => {
-                    rt::server::json_response(rt::server::status(503), &body)
-                }
-            }
         }
     }
 }

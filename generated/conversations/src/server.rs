@@ -180,6 +180,22 @@ impl ListConversationsRequest {
         })
     }
 }
+impl rt::server::ApiResponse for ListConversationsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+impl rt::server::ApiResponse for ListConversationsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Default { status, body } => {
+                rt::server::json_response(rt::server::status(status), &body)
+            }
+        }
+    }
+}
 /// What [`Api::create_conversation`] receives: the parameters and body of `POST /v2/conversations`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateConversationRequest2 {
@@ -196,6 +212,33 @@ impl CreateConversationRequest2 {
                 .authenticate(&[&[&BEARER_AUTH_SCHEME], &[&API_KEY_SCHEME]])?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
+    }
+}
+impl rt::server::ApiResponse for CreateConversationOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Created(body) => {
+                rt::server::json_response(rt::server::status(201), &body)
+            }
+        }
+    }
+}
+impl rt::server::ApiResponse for CreateConversationError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 /// What [`Api::get_conversation`] receives: the parameters and body of `GET /v2/conversations/{id}`, decoded.
@@ -216,6 +259,34 @@ impl GetConversationRequest {
                 .authenticate(&[&[&BEARER_AUTH_SCHEME], &[&API_KEY_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+impl rt::server::ApiResponse for GetConversationOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+impl rt::server::ApiResponse for GetConversationError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 /// What [`Api::send_message`] receives: the parameters and body of `POST /v2/conversations/{id}/messages`, decoded.
@@ -239,6 +310,45 @@ impl SendMessageRequest2 {
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
+    }
+}
+impl rt::server::ApiResponse for SendMessageOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Accepted(body) => {
+                rt::server::json_response(rt::server::status(202), &body)
+            }
+        }
+    }
+}
+impl rt::server::ApiResponse for SendMessageError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::PaymentRequired(body) => {
+                rt::server::json_response(rt::server::status(402), &body)
+            }
+            Self::Forbidden(body) => {
+                rt::server::json_response(rt::server::status(403), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::Conflict(body) => {
+                rt::server::json_response(rt::server::status(409), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 /// What [`Api::stream_events`] receives: the parameters and body of `GET /v2/conversations/{id}/events`, decoded.
@@ -272,6 +382,22 @@ impl StreamEventsRequest {
         })
     }
 }
+impl rt::server::ApiResponse for StreamEventsOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::ApiResponse::into_api_response(body),
+        }
+    }
+}
+impl rt::server::ApiResponse for StreamEventsError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Default { status, body } => {
+                rt::server::json_response(rt::server::status(status), &body)
+            }
+        }
+    }
+}
 /// What [`Api::cancel_run`] receives: the parameters and body of `POST /v2/conversations/{id}/cancel`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CancelRunRequest {
@@ -290,6 +416,34 @@ impl CancelRunRequest {
                 .authenticate(&[&[&BEARER_AUTH_SCHEME], &[&API_KEY_SCHEME]])?,
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
         })
+    }
+}
+impl rt::server::ApiResponse for CancelRunOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+impl rt::server::ApiResponse for CancelRunError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 /// What [`Api::confirm_tool`] receives: the parameters and body of `POST /v2/conversations/{id}/confirm`, decoded.
@@ -313,6 +467,34 @@ impl ConfirmToolRequest {
             id: input.path("id", rt::ParamStyle::Simple, false, rt::ValueKind::Scalar)?,
             body: input.json_refusing_null(NOT_NULL)?,
         })
+    }
+}
+impl rt::server::ApiResponse for ConfirmToolOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+impl rt::server::ApiResponse for ConfirmToolError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                rt::server::json_response(rt::server::status(422), &body)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+        }
     }
 }
 /// Request-body fields that are optional but not nullable, by struct: `null` in one is
@@ -352,8 +534,7 @@ const BEARER_AUTH_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthS
     key: "bearerAuth",
     kind: rt::server::ServerAuthKind::Bearer,
 };
-/// The HTTP side of [`router`]: one handler per operation, and how each operation's
-/// response enums are written.
+/// The HTTP side of [`router`]: one handler per operation.
 mod handlers {
     use rt::server::axum::extract::{Request, State};
     use rt::server::{refuse, respond};
@@ -435,196 +616,6 @@ mod handlers {
         match decode(request, ConfirmToolRequest::from_input).await {
             Ok(request) => respond(OPERATION, api.confirm_tool(request)).await,
             Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
-    impl rt::server::ApiResponse for ListConversationsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    impl rt::server::ApiResponse for ListConversationsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Default { status, body } => {
-                    rt::server::json_response(rt::server::status(status), &body)
-                }
-            }
-        }
-    }
-    impl rt::server::ApiResponse for CreateConversationOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Created(body) => {
-                    rt::server::json_response(rt::server::status(201), &body)
-                }
-            }
-        }
-    }
-    impl rt::server::ApiResponse for CreateConversationError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    impl rt::server::ApiResponse for GetConversationOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    impl rt::server::ApiResponse for GetConversationError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    impl rt::server::ApiResponse for SendMessageOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Accepted(body) => {
-                    rt::server::json_response(rt::server::status(202), &body)
-                }
-            }
-        }
-    }
-    impl rt::server::ApiResponse for SendMessageError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::PaymentRequired(body) => {
-                    rt::server::json_response(rt::server::status(402), &body)
-                }
-                Self::Forbidden(body) => {
-                    rt::server::json_response(rt::server::status(403), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::Conflict(body) => {
-                    rt::server::json_response(rt::server::status(409), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    impl rt::server::ApiResponse for StreamEventsOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => rt::server::ApiResponse::into_api_response(body),
-            }
-        }
-    }
-    impl rt::server::ApiResponse for StreamEventsError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Default { status, body } => {
-                    rt::server::json_response(rt::server::status(status), &body)
-                }
-            }
-        }
-    }
-    impl rt::server::ApiResponse for CancelRunOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    impl rt::server::ApiResponse for CancelRunError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
-        }
-    }
-    impl rt::server::ApiResponse for ConfirmToolOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    impl rt::server::ApiResponse for ConfirmToolError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::UnprocessableEntity(body) => {
-                    rt::server::json_response(rt::server::status(422), &body)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-            }
         }
     }
 }

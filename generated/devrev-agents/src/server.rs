@@ -76,6 +76,44 @@ impl AiAgentsEventsExecuteAsyncRequest {
         })
     }
 }
+impl rt::server::ApiResponse for AiAgentsEventsExecuteAsyncOk {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
+        }
+    }
+}
+impl rt::server::ApiResponse for AiAgentsEventsExecuteAsyncError {
+    fn into_api_response(self) -> rt::server::Response {
+        match self {
+            Self::BadRequest(body) => {
+                rt::server::json_response(rt::server::status(400), &body)
+            }
+            Self::Unauthorized(body) => {
+                rt::server::json_response(rt::server::status(401), &body)
+            }
+            Self::Forbidden(body) => {
+                rt::server::json_response(rt::server::status(403), &body)
+            }
+            Self::NotFound(body) => {
+                rt::server::json_response(rt::server::status(404), &body)
+            }
+            Self::PayloadTooLarge(body) => {
+                rt::server::json_response(rt::server::status(413), &body)
+            }
+            Self::TooManyRequests { body, retry_after } => {
+                let response = rt::server::json_response(rt::server::status(429), &body);
+                rt::server::with_header(response, "Retry-After", &retry_after)
+            }
+            Self::InternalServerError(body) => {
+                rt::server::json_response(rt::server::status(500), &body)
+            }
+            Self::ServiceUnavailable(body) => {
+                rt::server::json_response(rt::server::status(503), &body)
+            }
+        }
+    }
+}
 /// Request-body fields that are optional but not nullable, by struct: `null` in one is
 /// answered with a 422 naming it (serde alone would read it as absent).
 static NOT_NULL: &rt::server::NotNull = &[
@@ -113,8 +151,7 @@ const AUTH_TOKEN_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthSc
     key: "auth-token",
     kind: rt::server::ServerAuthKind::Bearer,
 };
-/// The HTTP side of [`router`]: one handler per operation, and how each operation's
-/// response enums are written.
+/// The HTTP side of [`router`]: one handler per operation.
 mod handlers {
     use rt::server::axum::extract::{Request, State};
     use rt::server::{refuse, respond};
@@ -132,49 +169,6 @@ mod handlers {
                 respond(OPERATION, api.ai_agents_events_execute_async(request)).await
             }
             Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
-    impl rt::server::ApiResponse for AiAgentsEventsExecuteAsyncOk {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::Ok(body) => {
-                    rt::server::json_response(rt::server::status(200), &body)
-                }
-            }
-        }
-    }
-    impl rt::server::ApiResponse for AiAgentsEventsExecuteAsyncError {
-        fn into_api_response(self) -> Response {
-            match self {
-                Self::BadRequest(body) => {
-                    rt::server::json_response(rt::server::status(400), &body)
-                }
-                Self::Unauthorized(body) => {
-                    rt::server::json_response(rt::server::status(401), &body)
-                }
-                Self::Forbidden(body) => {
-                    rt::server::json_response(rt::server::status(403), &body)
-                }
-                Self::NotFound(body) => {
-                    rt::server::json_response(rt::server::status(404), &body)
-                }
-                Self::PayloadTooLarge(body) => {
-                    rt::server::json_response(rt::server::status(413), &body)
-                }
-                Self::TooManyRequests { body, retry_after } => {
-                    let response = rt::server::json_response(
-                        rt::server::status(429),
-                        &body,
-                    );
-                    rt::server::with_header(response, "Retry-After", &retry_after)
-                }
-                Self::InternalServerError(body) => {
-                    rt::server::json_response(rt::server::status(500), &body)
-                }
-                Self::ServiceUnavailable(body) => {
-                    rt::server::json_response(rt::server::status(503), &body)
-                }
-            }
         }
     }
 }

@@ -374,17 +374,24 @@ pub fn emit(api: &Api, options: &EmitOptions) -> Result<(Vec<GeneratedFile>, Thr
             .step_by(OPS_PER_PIECE)
             .map(move |start| start..ops.min(start + OPS_PER_PIECE))
     };
-    // The largest pieces first, so no thread is left with a big one at the end.
+    // The pieces that grow with the whole spec first (each is one item, or holds one, that
+    // cannot be cut), then the slices, so no thread is left with a big piece at the end.
     let mut pieces = Vec::new();
     if options.halves.server() {
         pieces.extend([Piece::ServerTail, Piece::ServerHead]);
-        pieces.extend(op_slices().map(Piece::ServerRequests));
     }
     if options.halves.client() {
         pieces.push(Piece::ClientHead);
+    }
+    if options.halves.server() {
+        pieces.extend(op_slices().map(Piece::ServerRequests));
+    }
+    if options.halves.client() {
         pieces.extend(op_slices().map(Piece::ClientBuilders));
     }
-    pieces.extend([Piece::Lib, Piece::Responses, Piece::TypesHead]);
+    pieces.extend([Piece::Lib, Piece::ResponsesHead]);
+    pieces.extend(op_slices().map(Piece::Responses));
+    pieces.push(Piece::TypesHead);
     let types = api.types.len();
     pieces.extend(
         (0..types)
@@ -402,6 +409,7 @@ pub fn emit(api: &Api, options: &EmitOptions) -> Result<(Vec<GeneratedFile>, Thr
     let mut server = [String::new(), String::new(), String::new()];
     let mut client = String::new();
     let mut types_rs = header.clone();
+    let mut responses = header.clone();
     let mut files = Vec::new();
     for (piece, text) in pieces.iter().zip(texts) {
         let (text, spent) = text?;
@@ -428,8 +436,11 @@ pub fn emit(api: &Api, options: &EmitOptions) -> Result<(Vec<GeneratedFile>, Thr
                 client.push_str(&text);
                 continue;
             }
+            Piece::ResponsesHead | Piece::Responses(_) => {
+                responses.push_str(&text);
+                continue;
+            }
             Piece::Lib => "src/lib.rs",
-            Piece::Responses => "src/responses.rs",
         };
         files.push(GeneratedFile {
             path: path.into(),
@@ -451,6 +462,10 @@ pub fn emit(api: &Api, options: &EmitOptions) -> Result<(Vec<GeneratedFile>, Thr
     files.push(GeneratedFile {
         path: "src/types.rs".into(),
         contents: types_rs,
+    });
+    files.push(GeneratedFile {
+        path: "src/responses.rs".into(),
+        contents: responses,
     });
     files.extend(krate::manifest_and_readme(api, options)?);
     if options.runtime == RuntimeDep::Vendored {
@@ -474,16 +489,19 @@ const OPS_PER_PIECE: usize = 128;
 /// (a test checks it for every file). Smaller pieces also keep less memory alive at once.
 enum Piece {
     Lib,
-    Responses,
+    /// The doc and imports of `responses.rs`.
+    ResponsesHead,
+    /// The response enums of these operations.
+    Responses(std::ops::Range<usize>),
     /// Docs, imports and `Client` with its methods.
     ClientHead,
     /// The request builders of these operations (indices into [`Api::operations`]).
     ClientBuilders(std::ops::Range<usize>),
     /// Docs, imports and the `Api` trait.
     ServerHead,
-    /// The request structs of these operations.
+    /// The request structs and `ApiResponse` impls of these operations.
     ServerRequests(std::ops::Range<usize>),
-    /// The router, the handlers and the response impls.
+    /// The router and the handlers.
     ServerTail,
     /// The doc and imports of `types.rs`.
     TypesHead,
@@ -504,7 +522,10 @@ impl Piece {
         let start = Instant::now();
         let tokens = match self {
             Piece::Lib => krate::lib_rs(api, options),
-            Piece::Responses => responses::responses_rs(api, options.halves),
+            Piece::ResponsesHead => responses::responses_head(api),
+            Piece::Responses(range) => {
+                responses::responses_items(api, options.halves, range.clone())
+            }
             Piece::ClientHead => client::client_head(api),
             Piece::ClientBuilders(range) => client::client_builders(api, range.clone()),
             Piece::ServerHead => server::server_head(api, plan()?, &options.crate_name),
@@ -543,29 +564,29 @@ fn in_parallel<T: Send>(count: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T
         return (0..count).map(work).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let take = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= count {
+                break mine;
+            }
+            mine.push((i, work(i)));
+        }
+    };
+    // The calling thread works too: the memory the stages before freed is its allocator's to
+    // reuse, where a new thread would touch fresh pages.
     let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if i >= count {
-                            break mine;
-                        }
-                        mine.push((i, work(i)));
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| match w.join() {
-                Ok(mine) => mine,
+        let workers: Vec<_> = (1..threads).map(|_| scope.spawn(take)).collect();
+        let mut done = take();
+        for worker in workers {
+            match worker.join() {
+                Ok(mine) => done.extend(mine),
                 // A panic in an emitter is a bug; carry it to the caller's thread as it was.
                 Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
+            }
+        }
+        done
     });
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, t)| t).collect()
@@ -605,20 +626,34 @@ mod tests {
                 }
                 assert_eq!(joined, whole, "{} in slices of {size}", path.display());
             }
-            // client.rs and server.rs, cut by operations.
+            // responses.rs, client.rs and server.rs, cut by operations.
+            let halves = crate::Halves::Both;
+            let responses_whole = format(responses::responses_rs(&api, halves));
             let plan = server::plan(&api);
             let client_whole = format(client::client_rs(&api));
             let server_whole = format(server::server_rs_in_crate(&api, "spec"));
             let ops = api.operations.len();
             for size in [1, 3] {
                 let slices = || (0..ops).step_by(size).map(move |s| s..ops.min(s + size));
+                let mut responses = format(responses::responses_head(&api));
                 let mut client = format(client::client_head(&api));
                 let mut server = format(server::server_head(&api, &plan, "spec"));
                 for range in slices() {
+                    responses.push_str(&format(responses::responses_items(
+                        &api,
+                        halves,
+                        range.clone(),
+                    )));
                     client.push_str(&format(client::client_builders(&api, range.clone())));
                     server.push_str(&format(server::server_requests(&api, &plan, range)));
                 }
                 server.push_str(&format(server::server_tail(&api, &plan)));
+                assert_eq!(
+                    responses,
+                    responses_whole,
+                    "{} responses.rs by {size}",
+                    path.display()
+                );
                 assert_eq!(
                     client,
                     client_whole,

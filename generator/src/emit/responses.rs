@@ -164,11 +164,25 @@ fn response_enum(
 
 /// The whole `responses.rs`.
 pub fn responses_rs(api: &Api, halves: Halves) -> TokenStream {
-    let items = api.operations.iter().map(|op| {
+    let head = responses_head(api);
+    let items = responses_items(api, halves, 0..api.operations.len());
+    quote!(#head #items)
+}
+
+/// The `…Ok` and `…Error` enums of the operations in `range` (indices into
+/// [`Api::operations`]): a slice of `responses.rs` after [`responses_head`], formatted on its
+/// own like the slices of `types.rs`.
+pub fn responses_items(api: &Api, halves: Halves, range: std::ops::Range<usize>) -> TokenStream {
+    let items = api.operations[range].iter().map(|op| {
         let ok = response_enum(api, op, &op.ok_type, true, halves);
         let err = response_enum(api, op, &op.error_type, false, halves);
         super::gate_items(quote!(#ok #err), &op.features)
     });
+    quote!(#(#items)*)
+}
+
+/// The start of `responses.rs`: its doc and imports.
+pub fn responses_head(api: &Api) -> TokenStream {
     let uses_rt = api.operations.iter().filter(|op| {
         op.responses.iter().any(|r| {
             r.body.as_ref().is_some_and(|b| {
@@ -200,8 +214,6 @@ pub fn responses_rs(api: &Api, halves: Halves) -> TokenStream {
 
         #rt_import
         #types_import
-
-        #(#items)*
     }
 }
 

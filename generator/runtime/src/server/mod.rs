@@ -70,11 +70,14 @@ use std::panic::AssertUnwindSafe;
 
 use axum::extract::Request;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use futures::FutureExt as _;
 
 /// Re-exported so generated routers need no direct dependency on axum.
 pub use axum;
+
+/// What a handler answers; generated `ApiResponse` impls name it through here.
+pub use axum::response::Response;
 
 pub use auth::{Presented, ServerAuthKind, ServerAuthScheme};
 pub use input::Input;

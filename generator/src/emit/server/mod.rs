@@ -71,17 +71,17 @@ pub fn server_rs_in_crate(api: &Api, crate_name: &str) -> TokenStream {
 /// How the router serves each operation: computed once, shared by the pieces of `server.rs`.
 pub use routes::{RoutePlan, plan};
 
-/// The request structs (and their decoders) of the operations in `range`.
+/// The request structs (and their decoders) of the operations in `range`, and how their
+/// response enums are written (`ApiResponse`).
 pub fn server_requests(api: &Api, plan: &RoutePlan, range: std::ops::Range<usize>) -> TokenStream {
     let requests = range.filter_map(|i| {
         let op = api.operations.get(i)?;
         let route = plan.ops.get(i).cloned().unwrap_or(OpRoute::Skipped {
             reason: String::new(),
         });
-        Some(super::gate_items(
-            request::request_struct(api, op, &route),
-            &op.features,
-        ))
+        let request = request::request_struct(api, op, &route);
+        let responses = response::api_response_impls(op);
+        Some(super::gate_items(quote!(#request #responses), &op.features))
     });
     quote!(#(#requests)*)
 }
@@ -187,11 +187,6 @@ pub fn server_tail(api: &Api, plan: &RoutePlan) -> TokenStream {
         .iter()
         .map(|op| super::gate_items(handler(op), &op.features))
         .collect();
-    let response_impls: Vec<TokenStream> = api
-        .operations
-        .iter()
-        .map(|op| super::gate_items(response::api_response_impls(op), &op.features))
-        .collect();
     // Imports only for what the module holds: an unused one is a warning.
     let extract_import = super::import_for(
         served_ops.iter().map(|op| op.features.as_slice()),
@@ -210,10 +205,9 @@ pub fn server_tail(api: &Api, plan: &RoutePlan) -> TokenStream {
         ),
     );
     let handlers_mod = super::import_for(
-        api.operations.iter().map(|op| op.features.as_slice()),
+        served_ops.iter().map(|op| op.features.as_slice()),
         quote! {
-            /// The HTTP side of [`router`]: one handler per operation, and how each operation's
-            /// response enums are written.
+            /// The HTTP side of [`router`]: one handler per operation.
             mod handlers {
                 #extract_import
                 #decode_import
@@ -222,8 +216,6 @@ pub fn server_tail(api: &Api, plan: &RoutePlan) -> TokenStream {
                 use super::*;
 
                 #(#handlers)*
-
-                #(#response_impls)*
             }
         },
     );

@@ -35,7 +35,7 @@ fn api_response_impl(op: &Operation, name: &str, success: bool) -> TokenStream {
         .collect();
     quote! {
         impl rt::server::ApiResponse for #name {
-            fn into_api_response(self) -> Response {
+            fn into_api_response(self) -> rt::server::Response {
                 match self {
                     #(#arms)*
                 }

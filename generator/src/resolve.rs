@@ -14,6 +14,7 @@
 //!
 //! Tests: `generator/tests/diagnostics.rs` (broken references) and the lowering tests.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -150,13 +151,13 @@ impl<'a> Resolver<'a> {
 
     /// Follows `item` if it is a reference, and parses what it names as `T`. Returns where the
     /// object lives (the reference's target, or `at` for an inline object).
-    pub fn deref<T: DeserializeOwned + Clone>(
+    pub fn deref<'i, T: DeserializeOwned + Clone>(
         &self,
         at: &Loc,
-        item: &ReferenceOr<T>,
-    ) -> Result<(Loc, T), Diagnostic> {
+        item: &'i ReferenceOr<T>,
+    ) -> Result<(Loc, Cow<'i, T>), Diagnostic> {
         match item {
-            ReferenceOr::Item(value) => Ok((at.clone(), value.clone())),
+            ReferenceOr::Item(value) => Ok((at.clone(), Cow::Borrowed(value))),
             ReferenceOr::Reference { reference } => {
                 let (loc, value) = self.target(at, reference)?;
                 let parsed = parse::<T>(value).map_err(|(pointer, message)| {
@@ -167,7 +168,7 @@ impl<'a> Resolver<'a> {
                         message,
                     )
                 })?;
-                Ok((loc, parsed))
+                Ok((loc, Cow::Owned(parsed)))
             }
         }
     }
@@ -222,6 +223,11 @@ fn error(sources: &Sources, file: FileId, pointer: &str, message: String) -> Dia
 
 /// Parses `value` as `T`, reporting the JSON pointer (relative to `value`) of a failure.
 pub fn parse<T: DeserializeOwned>(value: &Value) -> Result<T, (String, String)> {
+    // Tracking the path costs on every field; it is only needed to report an error, so the
+    // document is read again with it only when the plain read fails.
+    if let Ok(parsed) = T::deserialize(value) {
+        return Ok(parsed);
+    }
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
         let mut pointer = String::new();
         for segment in e.path().iter() {

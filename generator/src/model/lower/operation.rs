@@ -42,7 +42,7 @@ impl Lowerer<'_, '_> {
                     continue;
                 }
             };
-            let (kind, description) = match scheme {
+            let (kind, description) = match scheme.into_owned() {
                 openapiv3::SecurityScheme::APIKey {
                     location,
                     name,
@@ -99,17 +99,10 @@ impl Lowerer<'_, '_> {
         // `reject` is the server trait's hook for refused requests (emit/server).
         let mut fn_names = Scope::with_reserved(["reject"]);
         let mut out = Vec::new();
-        let paths: Vec<(String, ReferenceOr<PathItem>)> = self
-            .r
-            .doc
-            .paths
-            .paths
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for (path, item) in paths {
-            let loc = Loc::root("/paths").join(&path);
-            let (item_loc, item) = match self.r.deref(&loc, &item) {
+        let r = self.r;
+        for (path, item) in &r.doc.paths.paths {
+            let loc = Loc::root("/paths").join(path);
+            let (item_loc, item) = match r.deref(&loc, item) {
                 Ok(found) => found,
                 Err(d) => {
                     self.diags.push(d);
@@ -130,7 +123,7 @@ impl Lowerer<'_, '_> {
                 let Some(op) = op else { continue };
                 let oloc = item_loc.join(key);
                 let lowered =
-                    self.operation(&oloc, &path, method, &item, op, schemes, &mut fn_names);
+                    self.operation(&oloc, path, method, &item, op, schemes, &mut fn_names);
                 out.push(lowered);
             }
         }
@@ -215,7 +208,7 @@ impl Lowerer<'_, '_> {
                 .map(|(p, _)| p.to_owned())
                 .unwrap_or_default(),
         };
-        let mut found: Vec<(Loc, Parameter)> = Vec::new();
+        let mut found: Vec<(Loc, std::borrow::Cow<Parameter>)> = Vec::new();
         for (base, list) in [(&path_loc, &item.parameters), (loc, &op.parameters)] {
             for (i, p) in list.iter().enumerate() {
                 let ploc = base.join("parameters").join(&i.to_string());

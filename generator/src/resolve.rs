@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use openapiv3::ReferenceOr;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -82,7 +83,7 @@ impl<'a> Resolver<'a> {
     /// of an OpenAPI document.
     pub fn new(sources: &'a Sources) -> Result<Self, Diagnostic> {
         let root = sources.root();
-        let doc = parse::<openapiv3::OpenAPI>(&root.value).map_err(|(pointer, message)| {
+        let doc = parse_root(&root.value).map_err(|(pointer, message)| {
             let (pointer, message) = refine(&root.value).unwrap_or((pointer, message));
             error(sources, FileId(0), &pointer, message)
         })?;
@@ -245,6 +246,41 @@ pub fn parse<T: DeserializeOwned>(value: &Value) -> Result<T, (String, String)> 
         let message = simplify_serde_message(&e.inner().to_string());
         (pointer, message)
     })
+}
+
+/// The root document parsed as an OpenAPI document.
+///
+/// `paths` and `components`, nearly all of a large document, are parsed on two threads at
+/// once, and apart from the rest: `OpenAPI` collects its extensions with `#[serde(flatten)]`,
+/// which makes serde copy every field it is given into a buffer first. When any part fails,
+/// the whole document is parsed again in one piece, so the error is the one a plain read
+/// reports.
+fn parse_root(root: &Value) -> Result<openapiv3::OpenAPI, (String, String)> {
+    parse_in_parts(root).map_or_else(|| parse(root), Ok)
+}
+
+fn parse_in_parts(root: &Value) -> Option<openapiv3::OpenAPI> {
+    let map = root.as_object()?;
+    let paths = map.get("paths").filter(|v| v.is_object())?;
+    let components = map.get("components").filter(|v| v.is_object())?;
+    let mut rest: serde_json::Map<String, Value> = map
+        .iter()
+        .filter(|(key, _)| !matches!(key.as_str(), "paths" | "components"))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    rest.insert("paths".to_owned(), Value::Object(serde_json::Map::new()));
+    let rest = Value::Object(rest);
+    let (doc, paths, components) = std::thread::scope(|scope| {
+        let components =
+            scope.spawn(|| openapiv3::Components::deserialize(components).ok());
+        let paths = openapiv3::Paths::deserialize(paths).ok();
+        let doc = openapiv3::OpenAPI::deserialize(&rest).ok();
+        (doc, paths, components.join().ok().flatten())
+    });
+    let mut doc = doc?;
+    doc.paths = paths?;
+    doc.components = Some(components?);
+    Some(doc)
 }
 
 /// Finds the smallest failing piece of a document that does not parse as a whole. openapiv3's

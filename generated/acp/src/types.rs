@@ -256,17 +256,9 @@ pub struct CustomRunResultUpdate {
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 rt::serde_struct!(
     CustomRunResultUpdate { 0 r#type = "type" required, 1 run_id = "run_id" optional, 2
-    status = "status" required, 3 update = "update" required }
+    status = "status" required, 3 update = "update" required } known { r#type "/type",
+    status "/status" }
 );
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl rt::wire::Known for CustomRunResultUpdate {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/type", &self.r#type), ("/status", &self.status)],
-        )
-    }
-}
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Streaming Output Type
 #[derive(Clone, Debug)]
@@ -365,20 +357,8 @@ pub struct Message {
 )]
 rt::serde_struct!(
     Message { 0 role = "role" required, 1 content = "content" required, 2 id = "id"
-    optional, 3 metadata = "metadata" optional }
+    optional, 3 metadata = "metadata" optional } known { content "/content" }
 );
-#[cfg(
-    any(
-        feature = "tag-threads",
-        feature = "tag-thread-runs",
-        feature = "tag-stateless-runs"
-    )
-)]
-impl rt::wire::Known for Message {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/content", &self.content)])
-    }
-}
 #[cfg(
     any(
         feature = "tag-threads",
@@ -489,20 +469,8 @@ pub struct MessageContentArrayItemMessageTextBlock {
 )]
 rt::serde_struct!(
     MessageContentArrayItemMessageTextBlock { 0 text = "text" required, 1 r#type = "type"
-    required, 2 metadata = "metadata" optional }
+    required, 2 metadata = "metadata" optional } known { r#type "/type" }
 );
-#[cfg(
-    any(
-        feature = "tag-threads",
-        feature = "tag-thread-runs",
-        feature = "tag-stateless-runs"
-    )
-)]
-impl rt::wire::Known for MessageContentArrayItemMessageTextBlock {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[cfg(
     any(
         feature = "tag-threads",
@@ -592,14 +560,8 @@ pub struct Run {
 rt::serde_struct!(
     Run { 0 run_id = "run_id" required, 1 thread_id = "thread_id" optional, 2 agent_id =
     "agent_id" required, 3 created_at = "created_at" required, 4 updated_at =
-    "updated_at" required, 5 status = "status" required }
+    "updated_at" required, 5 status = "status" required } known { status "/status" }
 );
-#[cfg(feature = "unused-types")]
-impl rt::wire::Known for Run {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
-    }
-}
 #[cfg(feature = "unused-types")]
 /// RunCreateStateful
 ///
@@ -642,21 +604,9 @@ rt::serde_struct!(
     5 stream_mode = "stream_mode" nullable, 6 on_disconnect = "on_disconnect"
     default(RunCreate::default_on_disconnect), 7 multitask_strategy =
     "multitask_strategy" default(RunCreate::default_multitask_strategy), 8 after_seconds
-    = "after_seconds" optional }
+    = "after_seconds" optional } known { stream_mode "/stream_mode", on_disconnect
+    "/on_disconnect", multitask_strategy "/multitask_strategy" }
 );
-#[cfg(feature = "unused-types")]
-impl rt::wire::Known for RunCreate {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[
-                ("/stream_mode", &self.stream_mode),
-                ("/on_disconnect", &self.on_disconnect),
-                ("/multitask_strategy", &self.multitask_strategy),
-            ],
-        )
-    }
-}
 #[cfg(
     any(
         feature = "tag-thread-runs",
@@ -788,22 +738,10 @@ rt::serde_struct!(
     "multitask_strategy" default(RunCreateStateful::default_multitask_strategy), 8
     after_seconds = "after_seconds" optional, 9 stream_subgraphs = "stream_subgraphs"
     default, 10 if_not_exists = "if_not_exists"
-    default(RunCreateStateful::default_if_not_exists) }
+    default(RunCreateStateful::default_if_not_exists) } known { stream_mode
+    "/stream_mode", on_disconnect "/on_disconnect", multitask_strategy
+    "/multitask_strategy", if_not_exists "/if_not_exists" }
 );
-#[cfg(feature = "tag-thread-runs")]
-impl rt::wire::Known for RunCreateStateful {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[
-                ("/stream_mode", &self.stream_mode),
-                ("/on_disconnect", &self.on_disconnect),
-                ("/multitask_strategy", &self.multitask_strategy),
-                ("/if_not_exists", &self.if_not_exists),
-            ],
-        )
-    }
-}
 #[cfg(feature = "tag-thread-runs")]
 /// Config
 ///
@@ -883,22 +821,10 @@ rt::serde_struct!(
     default(RunCreateStateless::default_on_disconnect), 7 multitask_strategy =
     "multitask_strategy" default(RunCreateStateless::default_multitask_strategy), 8
     after_seconds = "after_seconds" optional, 9 on_completion = "on_completion"
-    default(RunCreateStateless::default_on_completion) }
+    default(RunCreateStateless::default_on_completion) } known { stream_mode
+    "/stream_mode", on_disconnect "/on_disconnect", multitask_strategy
+    "/multitask_strategy", on_completion "/on_completion" }
 );
-#[cfg(feature = "tag-stateless-runs")]
-impl rt::wire::Known for RunCreateStateless {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[
-                ("/stream_mode", &self.stream_mode),
-                ("/on_disconnect", &self.on_disconnect),
-                ("/multitask_strategy", &self.multitask_strategy),
-                ("/on_completion", &self.on_completion),
-            ],
-        )
-    }
-}
 #[cfg(feature = "tag-stateless-runs")]
 /// Config
 ///
@@ -983,14 +909,8 @@ pub struct RunError {
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 rt::serde_struct!(
     RunError { 0 r#type = "type" required, 1 run_id = "run_id" required, 2 errcode =
-    "errcode" required, 3 description = "description" required }
+    "errcode" required, 3 description = "description" required } known { r#type "/type" }
 );
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl rt::wire::Known for RunError {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
 #[derive(Clone, Debug)]
@@ -1011,14 +931,9 @@ pub struct RunInterrupt {
 }
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 rt::serde_struct!(
-    RunInterrupt { 0 r#type = "type" required, 1 interrupt = "interrupt" required }
+    RunInterrupt { 0 r#type = "type" required, 1 interrupt = "interrupt" required } known
+    { r#type "/type" }
 );
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl rt::wire::Known for RunInterrupt {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
 #[derive(Clone, Debug)]
@@ -1115,17 +1030,8 @@ pub struct RunOutputStream {
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 rt::serde_struct!(
     RunOutputStream { 0 id = "id" required, 1 event = "event" required, 2 data = "data"
-    required }
+    required } known { event "/event", data "/data" }
 );
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl rt::wire::Known for RunOutputStream {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/event", &self.event), ("/data", &self.data)],
-        )
-    }
-}
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Stream Event Payload
 ///
@@ -1224,17 +1130,8 @@ pub struct RunResult {
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 rt::serde_struct!(
     RunResult { 0 r#type = "type" required, 1 values = "values" optional, 2 messages =
-    "messages" optional }
+    "messages" optional } known { r#type "/type", messages "/messages" }
 );
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl rt::wire::Known for RunResult {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/type", &self.r#type), ("/messages", &self.messages)],
-        )
-    }
-}
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
 #[derive(Clone, Debug)]
@@ -1272,14 +1169,9 @@ impl RunSearchRequest {
 rt::serde_struct!(
     RunSearchRequest { 0 agent_id = "agent_id" optional, 1 status = "status" optional, 2
     metadata = "metadata" optional, 3 limit = "limit"
-    default(RunSearchRequest::default_limit), 4 offset = "offset" default }
+    default(RunSearchRequest::default_limit), 4 offset = "offset" default } known {
+    status "/status" }
 );
-#[cfg(feature = "tag-stateless-runs")]
-impl rt::wire::Known for RunSearchRequest {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
-    }
-}
 #[cfg(feature = "tag-thread-runs")]
 /// Agent Run Stateful
 ///
@@ -1307,17 +1199,8 @@ rt::serde_struct!(
     RunStateful { 0 run_id = "run_id" required, 1 thread_id = "thread_id" optional, 2
     agent_id = "agent_id" required, 3 created_at = "created_at" required, 4 updated_at =
     "updated_at" required, 5 status = "status" required, 6 creation = "creation" required
-    }
+    } known { status "/status", creation "/creation" }
 );
-#[cfg(feature = "tag-thread-runs")]
-impl rt::wire::Known for RunStateful {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/status", &self.status), ("/creation", &self.creation)],
-        )
-    }
-}
 #[cfg(feature = "tag-stateless-runs")]
 /// Agent Run Stateless
 ///
@@ -1345,17 +1228,8 @@ rt::serde_struct!(
     RunStateless { 0 run_id = "run_id" required, 1 thread_id = "thread_id" optional, 2
     agent_id = "agent_id" required, 3 created_at = "created_at" required, 4 updated_at =
     "updated_at" required, 5 status = "status" required, 6 creation = "creation" required
-    }
+    } known { status "/status", creation "/creation" }
 );
-#[cfg(feature = "tag-stateless-runs")]
-impl rt::wire::Known for RunStateless {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/status", &self.status), ("/creation", &self.creation)],
-        )
-    }
-}
 #[cfg(
     any(
         feature = "tag-thread-runs",
@@ -1394,16 +1268,8 @@ pub struct RunWaitResponseStateful {
 #[cfg(feature = "tag-thread-runs")]
 rt::serde_struct!(
     RunWaitResponseStateful { 0 run = "run" optional, 1 output = "output" optional }
+    known { run "/run", output "/output" }
 );
-#[cfg(feature = "tag-thread-runs")]
-impl rt::wire::Known for RunWaitResponseStateful {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/run", &self.run), ("/output", &self.output)],
-        )
-    }
-}
 #[cfg(feature = "tag-stateless-runs")]
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunWaitResponseStateless {
@@ -1414,16 +1280,8 @@ pub struct RunWaitResponseStateless {
 #[cfg(feature = "tag-stateless-runs")]
 rt::serde_struct!(
     RunWaitResponseStateless { 0 run = "run" optional, 1 output = "output" optional }
+    known { run "/run", output "/output" }
 );
-#[cfg(feature = "tag-stateless-runs")]
-impl rt::wire::Known for RunWaitResponseStateless {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/run", &self.run), ("/output", &self.output)],
-        )
-    }
-}
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// An update in the SSE event streaming where streaming mode is set to custom. The schema is described in agent ACP descriptor under 'spec.custom_streaming_update'.
 pub type StreamUpdateSchema = std::collections::BTreeMap<String, serde_json::Value>;
@@ -1473,16 +1331,8 @@ rt::serde_struct!(
     Thread { 0 thread_id = "thread_id" required, 1 created_at = "created_at" required, 2
     updated_at = "updated_at" required, 3 metadata = "metadata" required, 4 status =
     "status" required, 5 values = "values" optional, 6 messages = "messages" optional }
+    known { status "/status", messages "/messages" }
 );
-#[cfg(feature = "tag-threads")]
-impl rt::wire::Known for Thread {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/status", &self.status), ("/messages", &self.messages)],
-        )
-    }
-}
 #[cfg(feature = "tag-threads")]
 /// Structured identifier for a thread checkpoint, ie. an entry in the thread's history.
 #[derive(Clone, Debug, PartialEq)]
@@ -1514,14 +1364,9 @@ impl ThreadCreate {
 #[cfg(feature = "tag-threads")]
 rt::serde_struct!(
     ThreadCreate { 0 thread_id = "thread_id" optional, 1 metadata = "metadata" optional,
-    2 if_exists = "if_exists" default(ThreadCreate::default_if_exists) }
+    2 if_exists = "if_exists" default(ThreadCreate::default_if_exists) } known {
+    if_exists "/if_exists" }
 );
-#[cfg(feature = "tag-threads")]
-impl rt::wire::Known for ThreadCreate {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/if_exists", &self.if_exists)])
-    }
-}
 #[cfg(feature = "tag-threads")]
 /// If Exists
 ///
@@ -1551,14 +1396,9 @@ pub struct ThreadPatch {
 #[cfg(feature = "tag-threads")]
 rt::serde_struct!(
     ThreadPatch { 0 checkpoint = "checkpoint" optional, 1 metadata = "metadata" optional,
-    2 values = "values" optional, 3 messages = "messages" optional }
+    2 values = "values" optional, 3 messages = "messages" optional } known { messages
+    "/messages" }
 );
-#[cfg(feature = "tag-threads")]
-impl rt::wire::Known for ThreadPatch {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/messages", &self.messages)])
-    }
-}
 #[cfg(feature = "tag-threads")]
 /// Payload for listing threads.
 #[derive(Clone, Debug, PartialEq)]
@@ -1585,14 +1425,9 @@ impl ThreadSearchRequest {
 rt::serde_struct!(
     ThreadSearchRequest { 0 metadata = "metadata" optional, 1 values = "values" optional,
     2 status = "status" optional, 3 limit = "limit"
-    default(ThreadSearchRequest::default_limit), 4 offset = "offset" default }
+    default(ThreadSearchRequest::default_limit), 4 offset = "offset" default } known {
+    status "/status" }
 );
-#[cfg(feature = "tag-threads")]
-impl rt::wire::Known for ThreadSearchRequest {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
-    }
-}
 #[cfg(feature = "tag-threads")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct ThreadState {
@@ -1608,14 +1443,9 @@ pub struct ThreadState {
 #[cfg(feature = "tag-threads")]
 rt::serde_struct!(
     ThreadState { 0 checkpoint = "checkpoint" required, 1 values = "values" required, 2
-    messages = "messages" optional, 3 metadata = "metadata" optional }
+    messages = "messages" optional, 3 metadata = "metadata" optional } known { messages
+    "/messages" }
 );
-#[cfg(feature = "tag-threads")]
-impl rt::wire::Known for ThreadState {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/messages", &self.messages)])
-    }
-}
 #[cfg(feature = "tag-threads")]
 /// The thread state. The schema is described in agent ACP descriptor under 'spec.thread_state'.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1679,17 +1509,8 @@ pub struct ValueRunErrorUpdate {
 rt::serde_struct!(
     ValueRunErrorUpdate { 0 r#type = "type" required, 1 run_id = "run_id" required, 2
     errcode = "errcode" required, 3 description = "description" required, 4 status =
-    "status" required }
+    "status" required } known { r#type "/type", status "/status" }
 );
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl rt::wire::Known for ValueRunErrorUpdate {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/type", &self.r#type), ("/status", &self.status)],
-        )
-    }
-}
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
 pub type ValueRunErrorUpdateType = RunErrorType;
@@ -1710,17 +1531,9 @@ pub struct ValueRunInterruptUpdate {
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 rt::serde_struct!(
     ValueRunInterruptUpdate { 0 r#type = "type" required, 1 interrupt = "interrupt"
-    required, 2 run_id = "run_id" required, 3 status = "status" required }
+    required, 2 run_id = "run_id" required, 3 status = "status" required } known { r#type
+    "/type", status "/status" }
 );
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl rt::wire::Known for ValueRunInterruptUpdate {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/type", &self.r#type), ("/status", &self.status)],
-        )
-    }
-}
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Output Type
 pub type ValueRunInterruptUpdateType = RunInterruptType;
@@ -1744,21 +1557,8 @@ pub struct ValueRunResultUpdate {
 rt::serde_struct!(
     ValueRunResultUpdate { 0 r#type = "type" required, 1 run_id = "run_id" required, 2
     status = "status" required, 3 values = "values" required, 4 messages = "messages"
-    optional }
+    optional } known { r#type "/type", status "/status", messages "/messages" }
 );
-#[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
-impl rt::wire::Known for ValueRunResultUpdate {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[
-                ("/type", &self.r#type),
-                ("/status", &self.status),
-                ("/messages", &self.messages),
-            ],
-        )
-    }
-}
 #[cfg(any(feature = "tag-thread-runs", feature = "tag-stateless-runs"))]
 /// Streaming Output Type
 #[derive(Clone, Debug)]

@@ -309,14 +309,8 @@ pub struct CreateSessionRequest {
 rt::serde_struct!(
     CreateSessionRequest { 0 agent_id = "agent_id" required, 1 agent_version =
     "agent_version" nullable, 2 input = "input" required, 3 metadata = "metadata"
-    optional }
+    optional } known { input "/input" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for CreateSessionRequest {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/input", &self.input)])
-    }
-}
 #[cfg(feature = "tag-environments")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct EnvironmentConfig {
@@ -352,14 +346,8 @@ rt::serde_struct!(
     optional, 4 env = "env" optional, 5 network = "network"
     default(EnvironmentConfig::default_network), 6 id = "id" required, 7 builtin =
     "builtin" required, 8 created_at = "created_at" required, 9 updated_at = "updated_at"
-    required }
+    required } known { network "/network" }
 );
-#[cfg(feature = "tag-environments")]
-impl rt::wire::Known for EnvironmentConfig {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/network", &self.network)])
-    }
-}
 #[cfg(feature = "tag-environments")]
 /// Outbound network access of the sandbox.
 pub type EnvironmentConfigNetwork = EnvironmentInputNetwork;
@@ -392,14 +380,8 @@ rt::serde_struct!(
     EnvironmentInput { 0 name = "name" required, 1 description = "description" nullable,
     2 image = "image" default(EnvironmentInput::default_image), 3 packages = "packages"
     optional, 4 env = "env" optional, 5 network = "network"
-    default(EnvironmentInput::default_network) }
+    default(EnvironmentInput::default_network) } known { network "/network" }
 );
-#[cfg(feature = "tag-environments")]
-impl rt::wire::Known for EnvironmentInput {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/network", &self.network)])
-    }
-}
 #[cfg(feature = "tag-environments")]
 /// Outbound network access of the sandbox.
 #[derive(Clone, Debug)]
@@ -425,13 +407,8 @@ pub struct EnvironmentPage {
 #[cfg(feature = "tag-environments")]
 rt::serde_struct!(
     EnvironmentPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+    known { data "/data" }
 );
-#[cfg(feature = "tag-environments")]
-impl rt::wire::Known for EnvironmentPage {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
-    }
-}
 #[cfg(
     any(
         feature = "tag-agents",
@@ -469,28 +446,7 @@ pub struct ErrorModel {
         feature = "tag-console"
     )
 )]
-rt::serde_struct!(ErrorModel { 0 error = "error" required });
-#[cfg(
-    any(
-        feature = "tag-agents",
-        feature = "tag-sessions",
-        feature = "tag-environments",
-        feature = "tag-skills",
-        feature = "tag-vaults",
-        feature = "tag-memory",
-        feature = "tag-files",
-        feature = "tag-providers",
-        feature = "tag-integrations",
-        feature = "tag-evals",
-        feature = "tag-api-keys",
-        feature = "tag-console"
-    )
-)]
-impl rt::wire::Known for ErrorModel {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/error", &self.error)])
-    }
-}
+rt::serde_struct!(ErrorModel { 0 error = "error" required } known { error "/error" });
 #[cfg(
     any(
         feature = "tag-agents",
@@ -535,29 +491,8 @@ pub struct ErrorModelError {
 )]
 rt::serde_struct!(
     ErrorModelError { 0 r#type = "type" required, 1 message = "message" required, 2 param
-    = "param" nullable, 3 request_id = "request_id" optional }
+    = "param" nullable, 3 request_id = "request_id" optional } known { r#type "/type" }
 );
-#[cfg(
-    any(
-        feature = "tag-agents",
-        feature = "tag-sessions",
-        feature = "tag-environments",
-        feature = "tag-skills",
-        feature = "tag-vaults",
-        feature = "tag-memory",
-        feature = "tag-files",
-        feature = "tag-providers",
-        feature = "tag-integrations",
-        feature = "tag-evals",
-        feature = "tag-api-keys",
-        feature = "tag-console"
-    )
-)]
-impl rt::wire::Known for ErrorModelError {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[cfg(
     any(
         feature = "tag-agents",
@@ -654,14 +589,8 @@ rt::serde_struct!(
     EvalRun { 0 id = "id" required, 1 name = "name" nullable, 2 agent_id = "agent_id"
     required, 3 agent_version = "agent_version" required, 4 status = "status" required, 5
     passed = "passed" nullable, 6 total = "total" optional, 7 created_at = "created_at"
-    required, 8 completed_at = "completed_at" nullable }
+    required, 8 completed_at = "completed_at" nullable } known { status "/status" }
 );
-#[cfg(feature = "tag-evals")]
-impl rt::wire::Known for EvalRun {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
-    }
-}
 #[cfg(feature = "tag-evals")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct EvalRunPage {
@@ -672,14 +601,9 @@ pub struct EvalRunPage {
 }
 #[cfg(feature = "tag-evals")]
 rt::serde_struct!(
-    EvalRunPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+    EvalRunPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default } known
+    { data "/data" }
 );
-#[cfg(feature = "tag-evals")]
-impl rt::wire::Known for EvalRunPage {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
-    }
-}
 #[cfg(feature = "tag-evals")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct EvalRunResults {
@@ -701,14 +625,8 @@ rt::serde_struct!(
     "agent_id" required, 3 agent_version = "agent_version" required, 4 status = "status"
     required, 5 passed = "passed" nullable, 6 total = "total" optional, 7 created_at =
     "created_at" required, 8 completed_at = "completed_at" nullable, 9 results =
-    "results" required }
+    "results" required } known { status "/status" }
 );
-#[cfg(feature = "tag-evals")]
-impl rt::wire::Known for EvalRunResults {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
-    }
-}
 #[cfg(feature = "tag-evals")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct EvalRunResultsResultsItem {
@@ -786,14 +704,8 @@ pub struct ImageBlock {
 #[cfg(feature = "tag-sessions")]
 rt::serde_struct!(
     ImageBlock { 0 r#type = "type" required, 1 file_id = "file_id" required, 2 alt =
-    "alt" nullable }
+    "alt" nullable } known { r#type "/type" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for ImageBlock {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug)]
 pub enum ImageBlockType {
@@ -814,17 +726,9 @@ pub struct InputMessage {
 }
 #[cfg(feature = "tag-sessions")]
 rt::serde_struct!(
-    InputMessage { 0 role = "role" required, 1 content = "content" required }
+    InputMessage { 0 role = "role" required, 1 content = "content" required } known {
+    role "/role", content "/content" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for InputMessage {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/role", &self.role), ("/content", &self.content)],
-        )
-    }
-}
 #[cfg(feature = "tag-sessions")]
 /// Plain text, or a list of content blocks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -859,14 +763,8 @@ pub struct Integration {
 rt::serde_struct!(
     Integration { 0 id = "id" required, 1 name = "name" required, 2 description =
     "description" nullable, 3 status = "status" required, 4 installed_at = "installed_at"
-    nullable }
+    nullable } known { status "/status" }
 );
-#[cfg(feature = "tag-integrations")]
-impl rt::wire::Known for Integration {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
-    }
-}
 #[cfg(feature = "tag-integrations")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct IntegrationPage {
@@ -878,13 +776,8 @@ pub struct IntegrationPage {
 #[cfg(feature = "tag-integrations")]
 rt::serde_struct!(
     IntegrationPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+    known { data "/data" }
 );
-#[cfg(feature = "tag-integrations")]
-impl rt::wire::Known for IntegrationPage {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
-    }
-}
 #[cfg(feature = "tag-integrations")]
 /// `available` (shipped, not installed) or `installed` (active).
 #[derive(Clone, Debug)]
@@ -1010,17 +903,8 @@ pub struct Message {
 #[cfg(feature = "tag-sessions")]
 rt::serde_struct!(
     Message { 0 id = "id" required, 1 role = "role" required, 2 content = "content"
-    required }
+    required } known { role "/role", content "/content" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for Message {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/role", &self.role), ("/content", &self.content)],
-        )
-    }
-}
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct MessageCompletedEvent {
@@ -1035,17 +919,8 @@ pub struct MessageCompletedEvent {
 rt::serde_struct!(
     MessageCompletedEvent { 0 id = "id" required, 1 session_id = "session_id" required, 2
     created_at = "created_at" required, 3 r#type = "type" required, 4 message = "message"
-    required }
+    required } known { r#type "/type", message "/message" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for MessageCompletedEvent {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/type", &self.r#type), ("/message", &self.message)],
-        )
-    }
-}
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug)]
 pub enum MessageCompletedEventType {
@@ -1071,14 +946,8 @@ pub struct MessageDeltaEvent {
 rt::serde_struct!(
     MessageDeltaEvent { 0 id = "id" required, 1 session_id = "session_id" required, 2
     created_at = "created_at" required, 3 r#type = "type" required, 4 message_id =
-    "message_id" required, 5 delta = "delta" required }
+    "message_id" required, 5 delta = "delta" required } known { r#type "/type" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for MessageDeltaEvent {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug)]
 pub enum MessageDeltaEventType {
@@ -1113,17 +982,9 @@ pub struct MessageStartedEvent {
 rt::serde_struct!(
     MessageStartedEvent { 0 id = "id" required, 1 session_id = "session_id" required, 2
     created_at = "created_at" required, 3 r#type = "type" required, 4 message_id =
-    "message_id" required, 5 role = "role" required }
+    "message_id" required, 5 role = "role" required } known { r#type "/type", role
+    "/role" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for MessageStartedEvent {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/type", &self.r#type), ("/role", &self.role)],
-        )
-    }
-}
 #[cfg(feature = "tag-sessions")]
 pub type MessageStartedEventRole = MessageRole;
 #[cfg(feature = "tag-sessions")]
@@ -1154,14 +1015,8 @@ rt::serde_struct!(
     ModelProvider { 0 id = "id" required, 1 provider = "provider" required, 2 base_url =
     "base_url" nullable, 3 api_key_vault_id = "api_key_vault_id" nullable, 4 models =
     "models" required, 5 created_at = "created_at" required, 6 updated_at = "updated_at"
-    required }
+    required } known { provider "/provider" }
 );
-#[cfg(feature = "tag-providers")]
-impl rt::wire::Known for ModelProvider {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/provider", &self.provider)])
-    }
-}
 #[cfg(feature = "tag-console")]
 /// Fields Google posts to the callback.
 #[derive(Clone, Debug, PartialEq)]
@@ -1222,15 +1077,8 @@ pub struct ProviderCreate {
 rt::serde_struct!(
     ProviderCreate { 0 id = "id" required, 1 provider = "provider" required, 2 base_url =
     "base_url" nullable, 3 api_key_vault_id = "api_key_vault_id" nullable, 4 api_key =
-    "api_key" optional, 5 models = "models" required }
+    "api_key" optional, 5 models = "models" required } known { provider "/provider" }
 );
-#[cfg(feature = "tag-providers")]
-#[allow(deprecated)]
-impl rt::wire::Known for ProviderCreate {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/provider", &self.provider)])
-    }
-}
 #[cfg(feature = "tag-providers")]
 /// Provider API family (values beyond `anthropic` are filled in).
 #[derive(Clone, Debug)]
@@ -1260,13 +1108,8 @@ pub struct ProviderPage {
 #[cfg(feature = "tag-providers")]
 rt::serde_struct!(
     ProviderPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+    known { data "/data" }
 );
-#[cfg(feature = "tag-providers")]
-impl rt::wire::Known for ProviderPage {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
-    }
-}
 #[cfg(feature = "tag-providers")]
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProviderUpdate {
@@ -1331,14 +1174,9 @@ pub struct SessionCancelledEvent {
 #[cfg(feature = "tag-sessions")]
 rt::serde_struct!(
     SessionCancelledEvent { 0 id = "id" required, 1 session_id = "session_id" required, 2
-    created_at = "created_at" required, 3 r#type = "type" required }
+    created_at = "created_at" required, 3 r#type = "type" required } known { r#type
+    "/type" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SessionCancelledEvent {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug)]
 pub enum SessionCancelledEventType {
@@ -1362,14 +1200,8 @@ pub struct SessionCompletedEvent {
 rt::serde_struct!(
     SessionCompletedEvent { 0 id = "id" required, 1 session_id = "session_id" required, 2
     created_at = "created_at" required, 3 r#type = "type" required, 4 usage = "usage"
-    required }
+    required } known { r#type "/type" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SessionCompletedEvent {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug)]
 pub enum SessionCompletedEventType {
@@ -1593,14 +1425,8 @@ pub struct SessionFailedEvent {
 rt::serde_struct!(
     SessionFailedEvent { 0 id = "id" required, 1 session_id = "session_id" required, 2
     created_at = "created_at" required, 3 r#type = "type" required, 4 error = "error"
-    required }
+    required } known { r#type "/type" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SessionFailedEvent {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug)]
 pub enum SessionFailedEventType {
@@ -1634,14 +1460,8 @@ rt::serde_struct!(
     = "agent_version" required, 3 status = "status" required, 4 last_event_id =
     "last_event_id" nullable, 5 usage = "usage" optional, 6 error = "error" nullable, 7
     metadata = "metadata" optional, 8 created_at = "created_at" required, 9 updated_at =
-    "updated_at" required }
+    "updated_at" required } known { status "/status" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SessionMeta {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
-    }
-}
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct SessionPage {
@@ -1652,14 +1472,9 @@ pub struct SessionPage {
 }
 #[cfg(feature = "tag-sessions")]
 rt::serde_struct!(
-    SessionPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+    SessionPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default } known
+    { data "/data" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SessionPage {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
-    }
-}
 #[cfg(feature = "tag-sessions")]
 /// Lifecycle state of a session.
 #[derive(Clone, Debug)]
@@ -1692,17 +1507,8 @@ pub struct SessionStatusEvent {
 rt::serde_struct!(
     SessionStatusEvent { 0 id = "id" required, 1 session_id = "session_id" required, 2
     created_at = "created_at" required, 3 r#type = "type" required, 4 status = "status"
-    required }
+    required } known { r#type "/type", status "/status" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SessionStatusEvent {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/type", &self.r#type), ("/status", &self.status)],
-        )
-    }
-}
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug)]
 pub enum SessionStatusEventType {
@@ -1719,13 +1525,9 @@ pub struct SessionTurnRequest {
     pub input: Vec<InputMessage>,
 }
 #[cfg(feature = "tag-sessions")]
-rt::serde_struct!(SessionTurnRequest { 0 input = "input" required });
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SessionTurnRequest {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/input", &self.input)])
-    }
-}
+rt::serde_struct!(
+    SessionTurnRequest { 0 input = "input" required } known { input "/input" }
+);
 #[cfg(feature = "tag-skills")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Skill {
@@ -1741,17 +1543,9 @@ pub struct Skill {
 rt::serde_struct!(
     Skill { 0 id = "id" required, 1 display_title = "display_title" required, 2
     description = "description" nullable, 3 source = "source" required, 4 files = "files"
-    required, 5 created_at = "created_at" required }
+    required, 5 created_at = "created_at" required } known { source "/source", files
+    "/files" }
 );
-#[cfg(feature = "tag-skills")]
-impl rt::wire::Known for Skill {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/source", &self.source), ("/files", &self.files)],
-        )
-    }
-}
 #[cfg(feature = "tag-skills")]
 /// A file or a directory (with its children) of a skill.
 #[derive(Clone, Debug, PartialEq)]
@@ -1769,16 +1563,8 @@ pub struct SkillFileNode {
 rt::serde_struct!(
     SkillFileNode { 0 name = "name" required, 1 path = "path" required, 2 kind = "kind"
     required, 3 size_bytes = "size_bytes" optional, 4 children = "children" optional }
+    known { kind "/kind", children "/children" }
 );
-#[cfg(feature = "tag-skills")]
-impl rt::wire::Known for SkillFileNode {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/kind", &self.kind), ("/children", &self.children)],
-        )
-    }
-}
 #[cfg(feature = "tag-skills")]
 #[derive(Clone, Debug)]
 pub enum SkillFileNodeKind {
@@ -1799,14 +1585,9 @@ pub struct SkillPage {
 }
 #[cfg(feature = "tag-skills")]
 rt::serde_struct!(
-    SkillPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default }
+    SkillPage { 0 data = "data" required, 1 next_cursor = "next_cursor" default } known {
+    data "/data" }
 );
-#[cfg(feature = "tag-skills")]
-impl rt::wire::Known for SkillPage {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
-    }
-}
 #[cfg(feature = "tag-skills")]
 #[derive(Clone, Debug)]
 pub enum SkillSource {
@@ -1839,13 +1620,10 @@ pub struct TextBlock {
     pub text: String,
 }
 #[cfg(feature = "tag-sessions")]
-rt::serde_struct!(TextBlock { 0 r#type = "type" required, 1 text = "text" required });
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for TextBlock {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
+rt::serde_struct!(
+    TextBlock { 0 r#type = "type" required, 1 text = "text" required } known { r#type
+    "/type" }
+);
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug)]
 pub enum TextBlockType {
@@ -1869,17 +1647,8 @@ pub struct ToolCallCompletedEvent {
 rt::serde_struct!(
     ToolCallCompletedEvent { 0 id = "id" required, 1 session_id = "session_id" required,
     2 created_at = "created_at" required, 3 r#type = "type" required, 4 result = "result"
-    required }
+    required } known { r#type "/type", result "/result" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for ToolCallCompletedEvent {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/type", &self.r#type), ("/result", &self.result)],
-        )
-    }
-}
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug)]
 pub enum ToolCallCompletedEventType {
@@ -1905,17 +1674,8 @@ pub struct ToolCallStartedEvent {
 rt::serde_struct!(
     ToolCallStartedEvent { 0 id = "id" required, 1 session_id = "session_id" required, 2
     created_at = "created_at" required, 3 r#type = "type" required, 4 tool_call =
-    "tool_call" required }
+    "tool_call" required } known { r#type "/type", tool_call "/tool_call" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for ToolCallStartedEvent {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/type", &self.r#type), ("/tool_call", &self.tool_call)],
-        )
-    }
-}
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug)]
 pub enum ToolCallStartedEventType {
@@ -1937,17 +1697,9 @@ pub struct ToolResultBlock {
 #[cfg(feature = "tag-sessions")]
 rt::serde_struct!(
     ToolResultBlock { 0 r#type = "type" required, 1 tool_use_id = "tool_use_id" required,
-    2 is_error = "is_error" default, 3 content = "content" required }
+    2 is_error = "is_error" default, 3 content = "content" required } known { r#type
+    "/type", content "/content" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for ToolResultBlock {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/type", &self.r#type), ("/content", &self.content)],
-        )
-    }
-}
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug)]
 pub enum ToolResultBlockType {
@@ -1970,14 +1722,8 @@ pub struct ToolUseBlock {
 #[cfg(feature = "tag-sessions")]
 rt::serde_struct!(
     ToolUseBlock { 0 r#type = "type" required, 1 id = "id" required, 2 name = "name"
-    required, 3 input = "input" required }
+    required, 3 input = "input" required } known { r#type "/type" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for ToolUseBlock {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug)]
 pub enum ToolUseBlockType {

@@ -210,24 +210,7 @@ pub struct ErrorResponse {
         feature = "tag-model-runtime-internal"
     )
 )]
-rt::serde_struct!(ErrorResponse { 0 error = "error" required });
-#[cfg(
-    any(
-        feature = "tag-workspaces",
-        feature = "tag-models",
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-runs",
-        feature = "tag-actions",
-        feature = "tag-sandboxes",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl rt::wire::Known for ErrorResponse {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/error", &self.error)])
-    }
-}
+rt::serde_struct!(ErrorResponse { 0 error = "error" required } known { error "/error" });
 #[cfg(
     any(
         feature = "tag-workspaces",
@@ -262,25 +245,9 @@ pub struct ErrorResponseError {
 )]
 rt::serde_struct!(
     ErrorResponseError { 0 code = "code" required, 1 message = "message" required, 2
-    details = "details" optional, 3 request_id = "requestId" nullable }
+    details = "details" optional, 3 request_id = "requestId" nullable } known { code
+    "/code" }
 );
-#[cfg(
-    any(
-        feature = "tag-workspaces",
-        feature = "tag-models",
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-runs",
-        feature = "tag-actions",
-        feature = "tag-sandboxes",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl rt::wire::Known for ErrorResponseError {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/code", &self.code)])
-    }
-}
 #[cfg(
     any(
         feature = "tag-workspaces",
@@ -340,17 +307,8 @@ pub struct FileEntry {
 rt::serde_struct!(
     FileEntry { 0 name = "name" required, 1 path = "path" required, 2 r#type = "type"
     required, 3 size = "size" optional, 4 modified_at = "modifiedAt" optional, 5 children
-    = "children" optional }
+    = "children" optional } known { r#type "/type", children "/children" }
 );
-#[cfg(feature = "tag-sandboxes")]
-impl rt::wire::Known for FileEntry {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/type", &self.r#type), ("/children", &self.children)],
-        )
-    }
-}
 #[cfg(feature = "tag-sandboxes")]
 #[derive(Clone, Debug)]
 pub enum FileEntryType {
@@ -369,14 +327,9 @@ pub struct FileListing {
 }
 #[cfg(feature = "tag-sandboxes")]
 rt::serde_struct!(
-    FileListing { 0 path = "path" required, 1 entries = "entries" required }
+    FileListing { 0 path = "path" required, 1 entries = "entries" required } known {
+    entries "/entries" }
 );
-#[cfg(feature = "tag-sandboxes")]
-impl rt::wire::Known for FileListing {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/entries", &self.entries)])
-    }
-}
 #[cfg(
     any(
         feature = "tag-sessions",
@@ -400,20 +353,8 @@ pub struct FilePart {
 )]
 rt::serde_struct!(
     FilePart { 0 r#type = "type" required, 1 path = "path" required, 2 mime_type =
-    "mimeType" nullable }
+    "mimeType" nullable } known { r#type "/type" }
 );
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl rt::wire::Known for FilePart {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[cfg(
     any(
         feature = "tag-sessions",
@@ -464,14 +405,8 @@ impl InvokeModelRequest {
 rt::serde_struct!(
     InvokeModelRequest { 0 messages = "messages" required, 1 max_tokens = "maxTokens"
     default(InvokeModelRequest::default_max_tokens), 2 temperature = "temperature"
-    default(InvokeModelRequest::default_temperature) }
+    default(InvokeModelRequest::default_temperature) } known { messages "/messages" }
 );
-#[cfg(feature = "tag-model-runtime-internal")]
-impl rt::wire::Known for InvokeModelRequest {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/messages", &self.messages)])
-    }
-}
 #[cfg(feature = "tag-model-runtime-internal")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct InvokeModelResponse {
@@ -482,17 +417,9 @@ pub struct InvokeModelResponse {
 #[cfg(feature = "tag-model-runtime-internal")]
 rt::serde_struct!(
     InvokeModelResponse { 0 message = "message" required, 1 stop_reason = "stopReason"
-    required, 2 usage = "usage" required }
+    required, 2 usage = "usage" required } known { message "/message", stop_reason
+    "/stopReason" }
 );
-#[cfg(feature = "tag-model-runtime-internal")]
-impl rt::wire::Known for InvokeModelResponse {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/message", &self.message), ("/stopReason", &self.stop_reason)],
-        )
-    }
-}
 #[cfg(feature = "tag-model-runtime-internal")]
 #[derive(Clone, Debug)]
 pub enum InvokeModelResponseStopReason {
@@ -533,17 +460,8 @@ pub struct Message {
 rt::serde_struct!(
     Message { 0 id = "id" required, 1 session_id = "sessionId" required, 2 run_id =
     "runId" nullable, 3 role = "role" required, 4 content = "content" required, 5
-    created_at = "createdAt" required }
+    created_at = "createdAt" required } known { role "/role", content "/content" }
 );
-#[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
-impl rt::wire::Known for Message {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/role", &self.role), ("/content", &self.content)],
-        )
-    }
-}
 #[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct MessageCreatedEvent {
@@ -559,17 +477,9 @@ pub struct MessageCreatedEvent {
 rt::serde_struct!(
     MessageCreatedEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2
     run_id = "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type"
-    required, 5 message = "message" required }
-);
-#[cfg(feature = "tag-streaming")]
-impl rt::wire::Known for MessageCreatedEvent {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/type", &self.r#type), ("/message", &self.message)],
-        )
+    required, 5 message = "message" required } known { r#type "/type", message "/message"
     }
-}
+);
 #[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug)]
 pub enum MessageCreatedEventType {
@@ -595,14 +505,9 @@ pub struct MessageDeltaEvent {
 rt::serde_struct!(
     MessageDeltaEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2
     run_id = "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type"
-    required, 5 message_id = "messageId" required, 6 delta = "delta" required }
+    required, 5 message_id = "messageId" required, 6 delta = "delta" required } known {
+    r#type "/type" }
 );
-#[cfg(feature = "tag-streaming")]
-impl rt::wire::Known for MessageDeltaEvent {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug)]
 pub enum MessageDeltaEventType {
@@ -620,14 +525,9 @@ pub struct MessageList {
 }
 #[cfg(feature = "tag-sessions")]
 rt::serde_struct!(
-    MessageList { 0 data = "data" required, 1 next_cursor = "nextCursor" default }
+    MessageList { 0 data = "data" required, 1 next_cursor = "nextCursor" default } known
+    { data "/data" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for MessageList {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
-    }
-}
 #[cfg(any(feature = "tag-sessions", feature = "tag-streaming"))]
 #[derive(Clone, Debug)]
 pub enum MessageRole {
@@ -659,14 +559,8 @@ pub struct Model {
 rt::serde_struct!(
     Model { 0 id = "id" required, 1 provider = "provider" required, 2 display_name =
     "displayName" nullable, 3 capabilities = "capabilities" required, 4 context_window =
-    "contextWindow" nullable }
+    "contextWindow" nullable } known { capabilities "/capabilities" }
 );
-#[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
-impl rt::wire::Known for Model {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/capabilities", &self.capabilities)])
-    }
-}
 #[cfg(any(feature = "tag-workspaces", feature = "tag-models"))]
 #[derive(Clone, Debug)]
 pub enum ModelCapability {
@@ -689,13 +583,7 @@ pub struct ModelList {
     pub data: Vec<Model>,
 }
 #[cfg(feature = "tag-models")]
-rt::serde_struct!(ModelList { 0 data = "data" required });
-#[cfg(feature = "tag-models")]
-impl rt::wire::Known for ModelList {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
-    }
-}
+rt::serde_struct!(ModelList { 0 data = "data" required } known { data "/data" });
 #[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueueUpdatedEvent {
@@ -711,14 +599,8 @@ pub struct QueueUpdatedEvent {
 rt::serde_struct!(
     QueueUpdatedEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2
     run_id = "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type"
-    required, 5 queue_length = "queueLength" required }
+    required, 5 queue_length = "queueLength" required } known { r#type "/type" }
 );
-#[cfg(feature = "tag-streaming")]
-impl rt::wire::Known for QueueUpdatedEvent {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug)]
 pub enum QueueUpdatedEventType {
@@ -739,14 +621,8 @@ pub struct QueuedMessage {
 #[cfg(feature = "tag-sessions")]
 rt::serde_struct!(
     QueuedMessage { 0 run_id = "runId" required, 1 message = "message" required, 2
-    position = "position" required }
+    position = "position" required } known { message "/message" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for QueuedMessage {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/message", &self.message)])
-    }
-}
 #[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Run {
@@ -769,17 +645,9 @@ rt::serde_struct!(
     required, 3 trigger = "trigger" required, 4 message_id = "messageId" nullable, 5
     action_id = "actionId" nullable, 6 model_id = "modelId" nullable, 7 error = "error"
     nullable, 8 created_at = "createdAt" required, 9 started_at = "startedAt" nullable,
-    10 finished_at = "finishedAt" nullable }
-);
-#[cfg(any(feature = "tag-sessions", feature = "tag-runs", feature = "tag-actions"))]
-impl rt::wire::Known for Run {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/status", &self.status), ("/trigger", &self.trigger)],
-        )
+    10 finished_at = "finishedAt" nullable } known { status "/status", trigger "/trigger"
     }
-}
+);
 #[cfg(feature = "tag-sandboxes")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunCommandRequest {
@@ -863,17 +731,8 @@ pub struct RunStatusEvent {
 rt::serde_struct!(
     RunStatusEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2 run_id
     = "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type" required,
-    5 status = "status" required }
+    5 status = "status" required } known { r#type "/type", status "/status" }
 );
-#[cfg(feature = "tag-streaming")]
-impl rt::wire::Known for RunStatusEvent {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/type", &self.r#type), ("/status", &self.status)],
-        )
-    }
-}
 #[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug)]
 pub enum RunStatusEventType {
@@ -912,17 +771,9 @@ pub struct RuntimeMessage {
 }
 #[cfg(feature = "tag-model-runtime-internal")]
 rt::serde_struct!(
-    RuntimeMessage { 0 role = "role" required, 1 content = "content" required }
+    RuntimeMessage { 0 role = "role" required, 1 content = "content" required } known {
+    role "/role", content "/content" }
 );
-#[cfg(feature = "tag-model-runtime-internal")]
-impl rt::wire::Known for RuntimeMessage {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/role", &self.role), ("/content", &self.content)],
-        )
-    }
-}
 #[cfg(feature = "tag-model-runtime-internal")]
 #[derive(Clone, Debug)]
 pub enum RuntimeMessageRole {
@@ -968,17 +819,8 @@ pub struct SendMessageAccepted {
 #[cfg(feature = "tag-sessions")]
 rt::serde_struct!(
     SendMessageAccepted { 0 message = "message" required, 1 run = "run" required, 2
-    queue_position = "queuePosition" nullable }
+    queue_position = "queuePosition" nullable } known { message "/message", run "/run" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SendMessageAccepted {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/message", &self.message), ("/run", &self.run)],
-        )
-    }
-}
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct SendMessageRequest {
@@ -993,20 +835,9 @@ pub struct SendMessageRequest {
 rt::serde_struct!(
     SendMessageRequest { 0 content = "content" required, 1 running_run_behavior =
     "runningRunBehavior" optional, 2 model_id = "modelId" nullable, 3 metadata =
-    "metadata" optional }
+    "metadata" optional } known { content "/content", running_run_behavior
+    "/runningRunBehavior" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SendMessageRequest {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[
-                ("/content", &self.content),
-                ("/runningRunBehavior", &self.running_run_behavior),
-            ],
-        )
-    }
-}
 #[cfg(feature = "tag-sessions")]
 /// Plain text, or a list of content parts.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1044,14 +875,8 @@ rt::serde_struct!(
     "agentId" nullable, 3 title = "title" nullable, 4 status = "status" required, 5
     active_run_id = "activeRunId" nullable, 6 queue_length = "queueLength" required, 7
     metadata = "metadata" optional, 8 created_at = "createdAt" required, 9 updated_at =
-    "updatedAt" required }
+    "updatedAt" required } known { status "/status" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for Session {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
-    }
-}
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SessionFilter {
@@ -1062,14 +887,8 @@ pub struct SessionFilter {
 #[cfg(feature = "tag-sessions")]
 rt::serde_struct!(
     SessionFilter { 0 workspace_id = "workspaceId" optional, 1 status = "status"
-    optional, 2 created_after = "createdAfter" optional }
+    optional, 2 created_after = "createdAfter" optional } known { status "/status" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SessionFilter {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
-    }
-}
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct SessionList {
@@ -1078,14 +897,9 @@ pub struct SessionList {
 }
 #[cfg(feature = "tag-sessions")]
 rt::serde_struct!(
-    SessionList { 0 data = "data" required, 1 next_cursor = "nextCursor" default }
+    SessionList { 0 data = "data" required, 1 next_cursor = "nextCursor" default } known
+    { data "/data" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SessionList {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
-    }
-}
 #[cfg(feature = "tag-sessions")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct SessionQueue {
@@ -1096,14 +910,8 @@ pub struct SessionQueue {
 #[cfg(feature = "tag-sessions")]
 rt::serde_struct!(
     SessionQueue { 0 session_id = "sessionId" required, 1 active_run_id = "activeRunId"
-    nullable, 2 items = "items" required }
+    nullable, 2 items = "items" required } known { items "/items" }
 );
-#[cfg(feature = "tag-sessions")]
-impl rt::wire::Known for SessionQueue {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/items", &self.items)])
-    }
-}
 #[cfg(feature = "tag-sessions")]
 /// `running` while a run is active, else `idle`.
 #[derive(Clone, Debug)]
@@ -1270,19 +1078,10 @@ pub struct TextPart {
         feature = "tag-model-runtime-internal"
     )
 )]
-rt::serde_struct!(TextPart { 0 r#type = "type" required, 1 text = "text" required });
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl rt::wire::Known for TextPart {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
+rt::serde_struct!(
+    TextPart { 0 r#type = "type" required, 1 text = "text" required } known { r#type
+    "/type" }
+);
 #[cfg(
     any(
         feature = "tag-sessions",
@@ -1319,17 +1118,8 @@ pub struct ToolCallEvent {
 rt::serde_struct!(
     ToolCallEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2 run_id =
     "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type" required, 5
-    call = "call" required }
+    call = "call" required } known { r#type "/type", call "/call" }
 );
-#[cfg(feature = "tag-streaming")]
-impl rt::wire::Known for ToolCallEvent {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/type", &self.r#type), ("/call", &self.call)],
-        )
-    }
-}
 #[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug)]
 pub enum ToolCallEventType {
@@ -1362,20 +1152,8 @@ pub struct ToolCallPart {
 )]
 rt::serde_struct!(
     ToolCallPart { 0 r#type = "type" required, 1 call_id = "callId" required, 2 name =
-    "name" required, 3 arguments = "arguments" required }
+    "name" required, 3 arguments = "arguments" required } known { r#type "/type" }
 );
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl rt::wire::Known for ToolCallPart {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[cfg(
     any(
         feature = "tag-sessions",
@@ -1412,17 +1190,8 @@ pub struct ToolResultEvent {
 rt::serde_struct!(
     ToolResultEvent { 0 id = "id" required, 1 session_id = "sessionId" required, 2 run_id
     = "runId" nullable, 3 created_at = "createdAt" required, 4 r#type = "type" required,
-    5 result = "result" required }
+    5 result = "result" required } known { r#type "/type", result "/result" }
 );
-#[cfg(feature = "tag-streaming")]
-impl rt::wire::Known for ToolResultEvent {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/type", &self.r#type), ("/result", &self.result)],
-        )
-    }
-}
 #[cfg(feature = "tag-streaming")]
 #[derive(Clone, Debug)]
 pub enum ToolResultEventType {
@@ -1455,20 +1224,8 @@ pub struct ToolResultPart {
 )]
 rt::serde_struct!(
     ToolResultPart { 0 r#type = "type" required, 1 call_id = "callId" required, 2 output
-    = "output" required, 3 is_error = "isError" default }
+    = "output" required, 3 is_error = "isError" default } known { r#type "/type" }
 );
-#[cfg(
-    any(
-        feature = "tag-sessions",
-        feature = "tag-streaming",
-        feature = "tag-model-runtime-internal"
-    )
-)]
-impl rt::wire::Known for ToolResultPart {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[cfg(
     any(
         feature = "tag-sessions",
@@ -1534,14 +1291,8 @@ rt::serde_struct!(
     Workspace { 0 id = "id" required, 1 name = "name" required, 2 description =
     "description" nullable, 3 status = "status" required, 4 sandbox_id = "sandboxId"
     required, 5 metadata = "metadata" optional, 6 created_at = "createdAt" required, 7
-    updated_at = "updatedAt" required }
+    updated_at = "updatedAt" required } known { status "/status" }
 );
-#[cfg(feature = "tag-workspaces")]
-impl rt::wire::Known for Workspace {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/status", &self.status)])
-    }
-}
 #[cfg(feature = "tag-workspaces")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct WorkspaceCatalog {
@@ -1553,14 +1304,8 @@ pub struct WorkspaceCatalog {
 #[cfg(feature = "tag-workspaces")]
 rt::serde_struct!(
     WorkspaceCatalog { 0 agents = "agents" required, 1 actions = "actions" required, 2
-    models = "models" required }
+    models = "models" required } known { models "/models" }
 );
-#[cfg(feature = "tag-workspaces")]
-impl rt::wire::Known for WorkspaceCatalog {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/models", &self.models)])
-    }
-}
 #[cfg(feature = "tag-workspaces")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct WorkspaceCatalogAgentsItem {
@@ -1582,13 +1327,8 @@ pub struct WorkspaceList {
 #[cfg(feature = "tag-workspaces")]
 rt::serde_struct!(
     WorkspaceList { 0 data = "data" required, 1 next_cursor = "nextCursor" default }
+    known { data "/data" }
 );
-#[cfg(feature = "tag-workspaces")]
-impl rt::wire::Known for WorkspaceList {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/data", &self.data)])
-    }
-}
 #[cfg(feature = "tag-workspaces")]
 /// Lifecycle state.
 #[derive(Clone, Debug)]

@@ -7,12 +7,7 @@ use crate::rt;
 pub struct ApiError {
     pub error: ErrorBody,
 }
-rt::serde_struct!(ApiError { 0 error = "error" required });
-impl rt::wire::Known for ApiError {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/error", &self.error)])
-    }
-}
+rt::serde_struct!(ApiError { 0 error = "error" required } known { error "/error" });
 /// The user's decision on the tool call that is waiting for confirmation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConfirmToolInputBody {
@@ -379,12 +374,8 @@ pub struct ErrorBody {
 rt::serde_struct!(
     ErrorBody { 0 code = "code" required, 1 message = "message" required, 2 detail =
     "detail" optional, 3 doc_url = "doc_url" optional, 4 trace_id = "trace_id" required }
+    known { code "/code" }
 );
-impl rt::wire::Known for ErrorBody {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/code", &self.code)])
-    }
-}
 /// Stable, machine-readable error code. The set is shared by the whole RevEng.AI API; the conversation operations document INVALID_CONVERSATION_ID, CONVERSATION_NOT_FOUND, NO_ACTIVE_RUN, NO_PENDING_CONFIRMATION, INSUFFICIENT_CREDITS, RUN_ALREADY_ACTIVE, ACCESS_DENIED, BAD_REQUEST and UNAUTHORIZED.
 #[derive(Clone, Debug)]
 pub enum ErrorCode {
@@ -521,13 +512,9 @@ pub struct SseEventContextCompactedData {
 }
 rt::serde_struct!(
     SseEventContextCompactedData { 0 r#type = "type" required, 1 event_id = "event_id"
-    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional }
+    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional } known
+    { r#type "/type" }
 );
-impl rt::wire::Known for SseEventContextCompactedData {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 /// Event kind; always `CONTEXT_COMPACTED` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug)]
 pub enum SseEventContextCompactedDataType {
@@ -552,13 +539,9 @@ pub struct SseEventRunCancelledData {
 }
 rt::serde_struct!(
     SseEventRunCancelledData { 0 r#type = "type" required, 1 event_id = "event_id"
-    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional }
+    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional } known
+    { r#type "/type" }
 );
-impl rt::wire::Known for SseEventRunCancelledData {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 /// Event kind; always `RUN_CANCELLED` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug)]
 pub enum SseEventRunCancelledDataType {
@@ -581,13 +564,9 @@ pub struct SseEventRunErrorData {
 }
 rt::serde_struct!(
     SseEventRunErrorData { 0 r#type = "type" required, 1 event_id = "event_id" required,
-    2 data = "data" default, 3 source_run_id = "source_run_id" optional }
+    2 data = "data" default, 3 source_run_id = "source_run_id" optional } known { r#type
+    "/type" }
 );
-impl rt::wire::Known for SseEventRunErrorData {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 /// Event kind; always `RUN_ERROR` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug)]
 pub enum SseEventRunErrorDataType {
@@ -610,13 +589,9 @@ pub struct SseEventRunFinishedData {
 }
 rt::serde_struct!(
     SseEventRunFinishedData { 0 r#type = "type" required, 1 event_id = "event_id"
-    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional }
+    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional } known
+    { r#type "/type" }
 );
-impl rt::wire::Known for SseEventRunFinishedData {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 /// Event kind; always `RUN_FINISHED` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug)]
 pub enum SseEventRunFinishedDataType {
@@ -639,13 +614,9 @@ pub struct SseEventRunStartedData {
 }
 rt::serde_struct!(
     SseEventRunStartedData { 0 r#type = "type" required, 1 event_id = "event_id"
-    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional }
+    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional } known
+    { r#type "/type" }
 );
-impl rt::wire::Known for SseEventRunStartedData {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 /// Event kind; always `RUN_STARTED` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug)]
 pub enum SseEventRunStartedDataType {
@@ -668,13 +639,9 @@ pub struct SseEventStepFinishedData {
 }
 rt::serde_struct!(
     SseEventStepFinishedData { 0 r#type = "type" required, 1 event_id = "event_id"
-    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional }
+    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional } known
+    { r#type "/type" }
 );
-impl rt::wire::Known for SseEventStepFinishedData {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 /// Event kind; always `STEP_FINISHED` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug)]
 pub enum SseEventStepFinishedDataType {
@@ -697,13 +664,9 @@ pub struct SseEventStepStartedData {
 }
 rt::serde_struct!(
     SseEventStepStartedData { 0 r#type = "type" required, 1 event_id = "event_id"
-    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional }
+    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional } known
+    { r#type "/type" }
 );
-impl rt::wire::Known for SseEventStepStartedData {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 /// Event kind; always `STEP_STARTED` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug)]
 pub enum SseEventStepStartedDataType {
@@ -726,13 +689,9 @@ pub struct SseEventTextMessageContentData {
 }
 rt::serde_struct!(
     SseEventTextMessageContentData { 0 r#type = "type" required, 1 event_id = "event_id"
-    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional }
+    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional } known
+    { r#type "/type" }
 );
-impl rt::wire::Known for SseEventTextMessageContentData {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 /// Event kind; always `TEXT_MESSAGE_CONTENT` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug)]
 pub enum SseEventTextMessageContentDataType {
@@ -757,13 +716,9 @@ pub struct SseEventTextMessageEndData {
 }
 rt::serde_struct!(
     SseEventTextMessageEndData { 0 r#type = "type" required, 1 event_id = "event_id"
-    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional }
+    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional } known
+    { r#type "/type" }
 );
-impl rt::wire::Known for SseEventTextMessageEndData {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 /// Event kind; always `TEXT_MESSAGE_END` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug)]
 pub enum SseEventTextMessageEndDataType {
@@ -786,13 +741,9 @@ pub struct SseEventTextMessageStartData {
 }
 rt::serde_struct!(
     SseEventTextMessageStartData { 0 r#type = "type" required, 1 event_id = "event_id"
-    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional }
+    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional } known
+    { r#type "/type" }
 );
-impl rt::wire::Known for SseEventTextMessageStartData {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 /// Event kind; always `TEXT_MESSAGE_START` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug)]
 pub enum SseEventTextMessageStartDataType {
@@ -817,13 +768,9 @@ pub struct SseEventTitleUpdatedData {
 }
 rt::serde_struct!(
     SseEventTitleUpdatedData { 0 r#type = "type" required, 1 event_id = "event_id"
-    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional }
+    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional } known
+    { r#type "/type" }
 );
-impl rt::wire::Known for SseEventTitleUpdatedData {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 /// Event kind; always `TITLE_UPDATED` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug)]
 pub enum SseEventTitleUpdatedDataType {
@@ -846,13 +793,9 @@ pub struct SseEventToolCallArgsDeltaData {
 }
 rt::serde_struct!(
     SseEventToolCallArgsDeltaData { 0 r#type = "type" required, 1 event_id = "event_id"
-    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional }
+    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional } known
+    { r#type "/type" }
 );
-impl rt::wire::Known for SseEventToolCallArgsDeltaData {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 /// Event kind; always `TOOL_CALL_ARGS_DELTA` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug)]
 pub enum SseEventToolCallArgsDeltaDataType {
@@ -877,13 +820,9 @@ pub struct SseEventToolCallEndData {
 }
 rt::serde_struct!(
     SseEventToolCallEndData { 0 r#type = "type" required, 1 event_id = "event_id"
-    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional }
+    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional } known
+    { r#type "/type" }
 );
-impl rt::wire::Known for SseEventToolCallEndData {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 /// Event kind; always `TOOL_CALL_END` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug)]
 pub enum SseEventToolCallEndDataType {
@@ -906,13 +845,9 @@ pub struct SseEventToolCallProgressData {
 }
 rt::serde_struct!(
     SseEventToolCallProgressData { 0 r#type = "type" required, 1 event_id = "event_id"
-    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional }
+    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional } known
+    { r#type "/type" }
 );
-impl rt::wire::Known for SseEventToolCallProgressData {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 /// Event kind; always `TOOL_CALL_PROGRESS` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug)]
 pub enum SseEventToolCallProgressDataType {
@@ -937,13 +872,9 @@ pub struct SseEventToolCallResultData {
 }
 rt::serde_struct!(
     SseEventToolCallResultData { 0 r#type = "type" required, 1 event_id = "event_id"
-    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional }
+    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional } known
+    { r#type "/type" }
 );
-impl rt::wire::Known for SseEventToolCallResultData {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 /// Event kind; always `TOOL_CALL_RESULT` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug)]
 pub enum SseEventToolCallResultDataType {
@@ -966,13 +897,9 @@ pub struct SseEventToolCallStartData {
 }
 rt::serde_struct!(
     SseEventToolCallStartData { 0 r#type = "type" required, 1 event_id = "event_id"
-    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional }
+    required, 2 data = "data" default, 3 source_run_id = "source_run_id" optional } known
+    { r#type "/type" }
 );
-impl rt::wire::Known for SseEventToolCallStartData {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 /// Event kind; always `TOOL_CALL_START` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug)]
 pub enum SseEventToolCallStartDataType {
@@ -996,13 +923,8 @@ pub struct SseEventToolConfirmationRequiredData {
 rt::serde_struct!(
     SseEventToolConfirmationRequiredData { 0 r#type = "type" required, 1 event_id =
     "event_id" required, 2 data = "data" default, 3 source_run_id = "source_run_id"
-    optional }
+    optional } known { r#type "/type" }
 );
-impl rt::wire::Known for SseEventToolConfirmationRequiredData {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 /// Event kind; always `TOOL_CONFIRMATION_REQUIRED` for this payload (the SSE `event:` field carries the same name).
 #[derive(Clone, Debug)]
 pub enum SseEventToolConfirmationRequiredDataType {

@@ -43,13 +43,9 @@ rt::serde_struct!(
     "context" optional, 4 event = "event" required, 5 event_source_target =
     "event_source_target" optional, 6 message_context = "message_context" optional, 7
     parent = "parent" optional, 8 session_object = "session_object" required, 9 target =
-    "target" optional, 10 webhook_target = "webhook_target" optional }
+    "target" optional, 10 webhook_target = "webhook_target" optional } known { target
+    "/target" }
 );
-impl rt::wire::Known for AiAgentEventsExecuteAsyncRequest {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/target", &self.target)])
-    }
-}
 /// Which of the two notification targets (`event_source_target` or `webhook_target`) is used.
 #[derive(Clone, Debug)]
 pub enum AiAgentEventsExecuteAsyncRequestTarget {
@@ -110,13 +106,8 @@ pub struct ErrorArtifactAlreadyAttachedToAParent {
 rt::serde_struct!(
     ErrorArtifactAlreadyAttachedToAParent { 0 detail = "detail" optional, 1 message =
     "message" optional, 2 r#type = "type" required, 3 existing_parent = "existing_parent"
-    required, 4 is_same = "is_same" required }
+    required, 4 is_same = "is_same" required } known { r#type "/type" }
 );
-impl rt::wire::Known for ErrorArtifactAlreadyAttachedToAParent {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorArtifactAlreadyAttachedToAParentType {
     ArtifactAlreadyAttachedToAParent,
@@ -138,13 +129,8 @@ pub struct ErrorBadRequest {
 }
 rt::serde_struct!(
     ErrorBadRequest { 0 detail = "detail" optional, 1 message = "message" optional, 2
-    r#type = "type" required }
+    r#type = "type" required } known { r#type "/type" }
 );
-impl rt::wire::Known for ErrorBadRequest {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorBadRequestType {
     BadRequest,
@@ -174,13 +160,8 @@ pub struct ErrorDevOrgDeactivated {
 }
 rt::serde_struct!(
     ErrorDevOrgDeactivated { 0 detail = "detail" optional, 1 message = "message"
-    optional, 2 r#type = "type" required }
+    optional, 2 r#type = "type" required } known { r#type "/type" }
 );
-impl rt::wire::Known for ErrorDevOrgDeactivated {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorDevOrgDeactivatedType {
     DevOrgDeactivated,
@@ -203,13 +184,9 @@ pub struct ErrorForbidden {
 }
 rt::serde_struct!(
     ErrorForbidden { 0 detail = "detail" optional, 1 message = "message" optional, 2
-    r#type = "type" required, 3 object_ids = "object_ids" optional }
+    r#type = "type" required, 3 object_ids = "object_ids" optional } known { r#type
+    "/type" }
 );
-impl rt::wire::Known for ErrorForbidden {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorForbiddenType {
     Forbidden,
@@ -230,13 +207,9 @@ pub struct ErrorInternalError {
 }
 rt::serde_struct!(
     ErrorInternalError { 0 detail = "detail" optional, 1 message = "message" optional, 2
-    r#type = "type" required, 3 reference_id = "reference_id" optional }
+    r#type = "type" required, 3 reference_id = "reference_id" optional } known { r#type
+    "/type" }
 );
-impl rt::wire::Known for ErrorInternalError {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorInternalErrorType {
     InternalError,
@@ -257,13 +230,9 @@ pub struct ErrorInvalidApiVersion {
 }
 rt::serde_struct!(
     ErrorInvalidApiVersion { 0 detail = "detail" optional, 1 message = "message"
-    optional, 2 r#type = "type" required, 3 value = "value" required }
+    optional, 2 r#type = "type" required, 3 value = "value" required } known { r#type
+    "/type" }
 );
-impl rt::wire::Known for ErrorInvalidApiVersion {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorInvalidApiVersionType {
     InvalidApiVersion,
@@ -291,13 +260,9 @@ pub struct ErrorInvalidEnumValue {
 rt::serde_struct!(
     ErrorInvalidEnumValue { 0 detail = "detail" optional, 1 message = "message" optional,
     2 r#type = "type" required, 3 allowed_values = "allowed_values" required, 4
-    field_name = "field_name" required, 5 value = "value" required }
+    field_name = "field_name" required, 5 value = "value" required } known { r#type
+    "/type" }
 );
-impl rt::wire::Known for ErrorInvalidEnumValue {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorInvalidEnumValueType {
     InvalidEnumValue,
@@ -318,13 +283,9 @@ pub struct ErrorInvalidField {
 }
 rt::serde_struct!(
     ErrorInvalidField { 0 detail = "detail" optional, 1 message = "message" optional, 2
-    r#type = "type" required, 3 field_name = "field_name" required }
+    r#type = "type" required, 3 field_name = "field_name" required } known { r#type
+    "/type" }
 );
-impl rt::wire::Known for ErrorInvalidField {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorInvalidFieldType {
     InvalidField,
@@ -345,13 +306,9 @@ pub struct ErrorInvalidId {
 }
 rt::serde_struct!(
     ErrorInvalidId { 0 detail = "detail" optional, 1 message = "message" optional, 2
-    r#type = "type" required, 3 field_name = "field_name" required }
+    r#type = "type" required, 3 field_name = "field_name" required } known { r#type
+    "/type" }
 );
-impl rt::wire::Known for ErrorInvalidId {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorInvalidIdType {
     InvalidId,
@@ -383,13 +340,9 @@ rt::serde_struct!(
     optional, 2 r#type = "type" required, 3 dependencies = "dependencies" optional, 4
     dependent_field_name = "dependent_field_name" optional, 5 dependent_field_value =
     "dependent_field_value" optional, 6 provided_field_name = "provided_field_name"
-    optional, 7 provided_field_value = "provided_field_value" optional }
+    optional, 7 provided_field_value = "provided_field_value" optional } known { r#type
+    "/type" }
 );
-impl rt::wire::Known for ErrorMissingDependency {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug, PartialEq)]
 pub struct ErrorMissingDependencyDependency {
     /// The dependent field name.
@@ -423,13 +376,9 @@ pub struct ErrorMissingRequiredField {
 }
 rt::serde_struct!(
     ErrorMissingRequiredField { 0 detail = "detail" optional, 1 message = "message"
-    optional, 2 r#type = "type" required, 3 field_name = "field_name" required }
+    optional, 2 r#type = "type" required, 3 field_name = "field_name" required } known {
+    r#type "/type" }
 );
-impl rt::wire::Known for ErrorMissingRequiredField {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorMissingRequiredFieldType {
     MissingRequiredField,
@@ -789,13 +738,8 @@ pub struct ErrorNotFound {
 }
 rt::serde_struct!(
     ErrorNotFound { 0 detail = "detail" optional, 1 message = "message" optional, 2
-    r#type = "type" required }
+    r#type = "type" required } known { r#type "/type" }
 );
-impl rt::wire::Known for ErrorNotFound {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorNotFoundType {
     NotFound,
@@ -814,13 +758,8 @@ pub struct ErrorParseError {
 }
 rt::serde_struct!(
     ErrorParseError { 0 detail = "detail" optional, 1 message = "message" optional, 2
-    r#type = "type" required }
+    r#type = "type" required } known { r#type "/type" }
 );
-impl rt::wire::Known for ErrorParseError {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorParseErrorType {
     ParseError,
@@ -841,13 +780,9 @@ pub struct ErrorRequestEntityTooLarge {
 }
 rt::serde_struct!(
     ErrorRequestEntityTooLarge { 0 detail = "detail" optional, 1 message = "message"
-    optional, 2 r#type = "type" required, 3 max_bytes = "max_bytes" optional }
+    optional, 2 r#type = "type" required, 3 max_bytes = "max_bytes" optional } known {
+    r#type "/type" }
 );
-impl rt::wire::Known for ErrorRequestEntityTooLarge {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorRequestEntityTooLargeType {
     RequestEntityTooLarge,
@@ -868,13 +803,8 @@ pub struct ErrorServiceUnavailable {
 }
 rt::serde_struct!(
     ErrorServiceUnavailable { 0 detail = "detail" optional, 1 message = "message"
-    optional, 2 r#type = "type" required }
+    optional, 2 r#type = "type" required } known { r#type "/type" }
 );
-impl rt::wire::Known for ErrorServiceUnavailable {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorServiceUnavailableType {
     ServiceUnavailable,
@@ -897,13 +827,9 @@ pub struct ErrorTooManyRequests {
 }
 rt::serde_struct!(
     ErrorTooManyRequests { 0 detail = "detail" optional, 1 message = "message" optional,
-    2 r#type = "type" required, 3 retry_after = "retry_after" optional }
+    2 r#type = "type" required, 3 retry_after = "retry_after" optional } known { r#type
+    "/type" }
 );
-impl rt::wire::Known for ErrorTooManyRequests {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorTooManyRequestsType {
     TooManyRequests,
@@ -922,13 +848,8 @@ pub struct ErrorUnauthenticated {
 }
 rt::serde_struct!(
     ErrorUnauthenticated { 0 detail = "detail" optional, 1 message = "message" optional,
-    2 r#type = "type" required }
+    2 r#type = "type" required } known { r#type "/type" }
 );
-impl rt::wire::Known for ErrorUnauthenticated {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorUnauthenticatedType {
     Unauthenticated,
@@ -949,13 +870,9 @@ pub struct ErrorUnexpectedIdType {
 }
 rt::serde_struct!(
     ErrorUnexpectedIdType { 0 detail = "detail" optional, 1 message = "message" optional,
-    2 r#type = "type" required, 3 field_name = "field_name" required }
+    2 r#type = "type" required, 3 field_name = "field_name" required } known { r#type
+    "/type" }
 );
-impl rt::wire::Known for ErrorUnexpectedIdType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorUnexpectedIdTypeType {
     UnexpectedIdType,
@@ -979,20 +896,9 @@ pub struct ErrorUnexpectedJsonType {
 rt::serde_struct!(
     ErrorUnexpectedJsonType { 0 detail = "detail" optional, 1 message = "message"
     optional, 2 r#type = "type" required, 3 actual = "actual" required, 4 expected =
-    "expected" required, 5 field_name = "field_name" required }
+    "expected" required, 5 field_name = "field_name" required } known { r#type "/type",
+    actual "/actual", expected "/expected" }
 );
-impl rt::wire::Known for ErrorUnexpectedJsonType {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[
-                ("/type", &self.r#type),
-                ("/actual", &self.actual),
-                ("/expected", &self.expected),
-            ],
-        )
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorUnexpectedJsonTypeType {
     Array,
@@ -1035,13 +941,9 @@ pub struct ErrorValueNotPermitted {
 rt::serde_struct!(
     ErrorValueNotPermitted { 0 detail = "detail" optional, 1 message = "message"
     optional, 2 r#type = "type" required, 3 allowed_values = "allowed_values" optional, 4
-    field_name = "field_name" required, 5 reason = "reason" optional }
+    field_name = "field_name" required, 5 reason = "reason" optional } known { r#type
+    "/type" }
 );
-impl rt::wire::Known for ErrorValueNotPermitted {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/type", &self.r#type)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum ErrorValueNotPermittedType {
     ValueNotPermitted,

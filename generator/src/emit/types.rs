@@ -100,6 +100,25 @@ fn pointer_token(wire: &str) -> String {
     format!("/{}", wire.replace('~', "~0").replace('/', "~1"))
 }
 
+/// The fields of a struct that can hold an enum value, each with its JSON pointer token;
+/// additional properties have `""`, as their keys are their tokens.
+fn known_fields<'a>(
+    api: &'a Api,
+    s: &'a Struct,
+) -> impl Iterator<Item = (proc_macro2::Ident, String)> + 'a {
+    let fields = s
+        .fields
+        .iter()
+        .filter(|f| api.holds_enum(&f.ty))
+        .map(|f| (ident(&f.name), pointer_token(&f.wire_name)));
+    let additional = s
+        .additional
+        .as_ref()
+        .filter(|a| api.holds_enum(&a.ty))
+        .map(|a| (ident(&a.name), String::new()));
+    fields.chain(additional)
+}
+
 /// `impl rt::wire::Known`: where a value holds an enum value the spec does not list. Servers
 /// use it to reject such requests; only types that can hold an enum get one.
 fn known_impl(api: &Api, t: &TypeDef) -> Option<TokenStream> {
@@ -111,24 +130,8 @@ fn known_impl(api: &Api, t: &TypeDef) -> Option<TokenStream> {
         // Enums get theirs from `rt::string_enum!`.
         TypeKind::Alias(_) | TypeKind::Enum(_) => return None,
         TypeKind::Newtype(_) => quote!(rt::wire::Known::first_unknown(&self.0, pointer)),
-        TypeKind::Struct(s) => {
-            let checks = s.fields.iter().filter(|f| api.holds_enum(&f.ty)).map(|f| {
-                let field = ident(&f.name);
-                let token = pointer_token(&f.wire_name);
-                quote!((#token, &self.#field))
-            });
-            // Additional properties: their keys are their tokens.
-            let additional = s
-                .additional
-                .as_ref()
-                .filter(|a| api.holds_enum(&a.ty))
-                .map(|a| {
-                    let field = ident(&a.name);
-                    quote!(("", &self.#field))
-                });
-            let checks = checks.chain(additional);
-            quote!(rt::wire::first_unknown_field(pointer, &[#(#checks),*]))
-        }
+        // Structs get theirs from `rt::serde_struct!` (`known { … }`, see `known_fields`).
+        TypeKind::Struct(_) => return None,
         TypeKind::Union(u) => {
             let arms = u.variants.iter().map(|v| {
                 let vname = ident(&v.name);
@@ -241,7 +244,7 @@ fn struct_def(api: &Api, t: &TypeDef, s: &Struct, doc: TokenStream) -> TokenStre
     } else {
         quote!(#[derive(Clone, Debug, PartialEq)])
     };
-    let serde = struct_serde(t, s);
+    let serde = struct_serde(api, t, s);
     quote! {
         #doc
         #derives
@@ -258,7 +261,7 @@ fn struct_def(api: &Api, t: &TypeDef, s: &Struct, doc: TokenStream) -> TokenStre
 /// its wire name and what its absence is. Not serde's derives, which write out several times
 /// as much per struct for the compiler to check (a sequence reader, a field enum with its own
 /// visitor).
-fn struct_serde(t: &TypeDef, s: &Struct) -> TokenStream {
+fn struct_serde(api: &Api, t: &TypeDef, s: &Struct) -> TokenStream {
     let name = ident(&t.name);
     let fields = s.fields.iter().enumerate().map(|(index, f)| {
         let index = proc_macro2::Literal::usize_unsuffixed(index);
@@ -284,8 +287,12 @@ fn struct_serde(t: &TypeDef, s: &Struct) -> TokenStream {
         let field = ident(&a.name);
         quote!(additional #field)
     });
+    let known = t.holds_enum.then(|| {
+        let checks = known_fields(api, s).map(|(field, token)| quote!(#field #token));
+        quote!(known { #(#checks),* })
+    });
     quote! {
-        rt::serde_struct!(#name { #(#fields),* } #additional);
+        rt::serde_struct!(#name { #(#fields),* } #additional #known);
     }
 }
 

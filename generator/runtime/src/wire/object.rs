@@ -203,7 +203,10 @@ impl<S: Serializer> ObjectWriter<S> {
 ///   out when `None`.
 ///
 /// A struct that keeps undeclared properties names its map after the fields with
-/// `additional name`. Only a JSON object is read (serde's derive also takes an array of the
+/// `additional name`. A struct that can hold an enum value lists, last, the fields that can
+/// with their JSON pointer tokens, `known { status "/status", extra "" }` (the map of additional
+/// properties has `""`: its keys are their tokens), and gets its [`Known`](crate::wire::Known)
+/// impl from them. Only a JSON object is read (serde's derive also takes an array of the
 /// fields in order); unknown properties are otherwise skipped, a repeated one is an error.
 ///
 /// ```
@@ -243,11 +246,43 @@ impl<S: Serializer> ObjectWriter<S> {
 /// assert!(err.to_string().starts_with("duplicate field `id`"), "{err}");
 /// assert!(serde_json::from_str::<Run>(r#"["r1"]"#).is_err());
 /// ```
+///
+/// With `known`:
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use oagen_rt::wire::Known;
+///
+/// #[derive(Clone, Debug)]
+/// pub enum Status {
+///     Open,
+///     Unknown(String),
+/// }
+/// oagen_rt::string_enum!(Status { Open = "open" });
+///
+/// pub struct Ticket {
+///     pub title: String,
+///     pub status: Status,
+///     pub labels: BTreeMap<String, Status>,
+/// }
+/// oagen_rt::serde_struct!(Ticket {
+///     0 title = "title" required,
+///     1 status = "status" required,
+/// } additional labels known { status "/status", labels "" });
+///
+/// let ticket: Ticket = serde_json::from_str(r#"{"title":"t","status":"open"}"#).unwrap();
+/// assert_eq!(ticket.first_unknown("/ticket"), None);
+/// let ticket: Ticket = serde_json::from_str(r#"{"title":"t","status":"shut"}"#).unwrap();
+/// assert_eq!(ticket.first_unknown("/ticket"), Some(("/ticket/status".into(), "shut".into())));
+/// let ticket: Ticket =
+///     serde_json::from_str(r#"{"title":"t","status":"open","x":"gone"}"#).unwrap();
+/// assert_eq!(ticket.first_unknown(""), Some(("/x".into(), "gone".into())));
+/// ```
 #[macro_export]
 macro_rules! serde_struct {
     ($name:ident {
         $($index:literal $field:ident = $wire:literal $kind:ident $(($default:path))?),* $(,)?
-    } $(additional $extra:ident)?) => {
+    } $(additional $extra:ident)? $(known $known:tt)?) => {
         #[allow(deprecated)]
         impl $crate::__private::serde::Serialize for $name {
             fn serialize<S: $crate::__private::serde::Serializer>(
@@ -314,6 +349,21 @@ macro_rules! serde_struct {
                 }
                 const __FIELDS: &[&str] = &[$($wire),*];
                 deserializer.deserialize_struct(::core::stringify!($name), __FIELDS, __StructVisitor)
+            }
+        }
+
+        $($crate::serde_struct!(@known $name $known);)?
+    };
+    // Every field that can hold an enum value, with its JSON pointer token ("" for the map of
+    // additional properties, whose keys are their tokens).
+    (@known $name:ident { $($field:ident $token:literal),* $(,)? }) => {
+        #[allow(deprecated)]
+        impl $crate::wire::Known for $name {
+            fn first_unknown(
+                &self,
+                pointer: &str,
+            ) -> ::core::option::Option<(::std::string::String, ::std::string::String)> {
+                $crate::wire::first_unknown_field(pointer, &[$(($token, &self.$field)),*])
             }
         }
     };

@@ -27,16 +27,9 @@ pub struct Holder {
 }
 rt::serde_struct!(
     Holder { 0 kind = "kind" required, 1 mood = "mood" nullable, 2 level = "level"
-    optional, 3 inline = "inline" optional }
+    optional, 3 inline = "inline" optional } known { kind "/kind", mood "/mood", inline
+    "/inline" }
 );
-impl rt::wire::Known for Holder {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/kind", &self.kind), ("/mood", &self.mood), ("/inline", &self.inline)],
-        )
-    }
-}
 #[derive(Clone, Debug)]
 pub enum HolderInline {
     X,

@@ -24,15 +24,8 @@ rt::serde_struct!(
     Message { 0 role = "role" required, 1 content = "content" default, 2 kind = "kind"
     required, 3 tokens = "tokens" optional, 4 attachment = "attachment" optional, 5
     parent = "parent" nullable, 6 data = "data" optional, 7 score = "score" optional }
+    known { role "/role", kind "/kind", parent "/parent" }
 );
-impl rt::wire::Known for Message {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/role", &self.role), ("/kind", &self.kind), ("/parent", &self.parent)],
-        )
-    }
-}
 #[derive(Clone, Debug)]
 pub enum MessageKind {
     Message,

@@ -15,29 +15,18 @@ pub struct Price {
 }
 rt::serde_struct!(
     Price { 0 amount = "amount" required, 1 tax_behavior = "tax_behavior" optional, 2
-    recurring = "recurring" optional }
+    recurring = "recurring" optional } known { tax_behavior "/tax_behavior", recurring
+    "/recurring" }
 );
-impl rt::wire::Known for Price {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/tax_behavior", &self.tax_behavior), ("/recurring", &self.recurring)],
-        )
-    }
-}
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PriceRecurring {
     pub interval: Option<PriceRecurringInterval>,
     pub count: Option<i64>,
 }
 rt::serde_struct!(
-    PriceRecurring { 0 interval = "interval" optional, 1 count = "count" optional }
+    PriceRecurring { 0 interval = "interval" optional, 1 count = "count" optional } known
+    { interval "/interval" }
 );
-impl rt::wire::Known for PriceRecurring {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/interval", &self.interval)])
-    }
-}
 #[derive(Clone, Debug)]
 pub enum PriceRecurringInterval {
     Day,
@@ -58,20 +47,9 @@ pub struct Product {
 }
 rt::serde_struct!(
     Product { 0 tax_behavior = "tax_behavior" optional, 1 recurring = "recurring"
-    optional, 2 schedule = "schedule" optional }
+    optional, 2 schedule = "schedule" optional } known { tax_behavior "/tax_behavior",
+    recurring "/recurring", schedule "/schedule" }
 );
-impl rt::wire::Known for Product {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[
-                ("/tax_behavior", &self.tax_behavior),
-                ("/recurring", &self.recurring),
-                ("/schedule", &self.schedule),
-            ],
-        )
-    }
-}
 /// The product's own cadence.
 pub type ProductRecurring = PriceRecurring;
 pub type ProductRecurringInterval = PriceRecurringInterval;
@@ -83,12 +61,8 @@ pub struct ProductSchedule {
 }
 rt::serde_struct!(
     ProductSchedule { 0 interval = "interval" optional, 1 count = "count" optional }
+    known { interval "/interval" }
 );
-impl rt::wire::Known for ProductSchedule {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(pointer, &[("/interval", &self.interval)])
-    }
-}
 /// Every what.
 pub type ProductScheduleInterval = PriceRecurringInterval;
 /// How tax is applied.

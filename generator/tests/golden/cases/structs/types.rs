@@ -43,17 +43,9 @@ rt::serde_struct!(
     "finishedAt" default, 3 note = "note" optional, 4 parent = "parent" nullable, 5
     attempts = "attempts" default(Run::default_attempts), 6 verbose = "verbose" default,
     7 priority = "priority" optional, 8 labels = "labels" required, 9 secret = "secret"
-    optional, 10 legacy_field = "legacyField" optional }
+    optional, 10 legacy_field = "legacyField" optional } known { status "/status",
+    priority "/priority" }
 );
-#[allow(deprecated)]
-impl rt::wire::Known for Run {
-    fn first_unknown(&self, pointer: &str) -> Option<(String, String)> {
-        rt::wire::first_unknown_field(
-            pointer,
-            &[("/status", &self.status), ("/priority", &self.priority)],
-        )
-    }
-}
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunLabels {
     pub team: Option<String>,

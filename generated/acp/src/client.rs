@@ -600,14 +600,6 @@ pub struct SearchAgentsBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-agents")]
-impl SearchAgentsBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-agents")]
 rt::send_methods!(SearchAgentsBuilder => SearchAgentsOk, SearchAgentsError);
 #[cfg(feature = "tag-agents")]
 impl rt::client::Operation for SearchAgentsBuilder {
@@ -655,14 +647,6 @@ pub struct GetAgentByIdBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-agents")]
-impl GetAgentByIdBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-agents")]
 rt::send_methods!(GetAgentByIdBuilder => GetAgentByIdOk, GetAgentByIdError);
 #[cfg(feature = "tag-agents")]
 impl rt::client::Operation for GetAgentByIdBuilder {
@@ -704,14 +688,6 @@ pub struct GetAcpDescriptorByIdBuilder {
     client: Client,
     agent_id: uuid::Uuid,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-agents")]
-impl GetAcpDescriptorByIdBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-agents")]
 rt::send_methods!(
@@ -771,14 +747,6 @@ pub struct CreateThreadBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-threads")]
-impl CreateThreadBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-threads")]
 rt::send_methods!(CreateThreadBuilder => CreateThreadOk, CreateThreadError);
 #[cfg(feature = "tag-threads")]
 impl rt::client::Operation for CreateThreadBuilder {
@@ -827,14 +795,6 @@ pub struct SearchThreadsBuilder {
     client: Client,
     body: ThreadSearchRequest,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-threads")]
-impl SearchThreadsBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-threads")]
 rt::send_methods!(SearchThreadsBuilder => SearchThreadsOk, SearchThreadsError);
@@ -893,11 +853,6 @@ impl GetThreadHistoryBuilder {
     }
     pub fn before(mut self, value: impl Into<String>) -> Self {
         self.before = Some(value.into());
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
 }
@@ -959,14 +914,6 @@ pub struct CopyThreadBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-threads")]
-impl CopyThreadBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-threads")]
 rt::send_methods!(CopyThreadBuilder => CopyThreadOk, CopyThreadError);
 #[cfg(feature = "tag-threads")]
 impl rt::client::Operation for CopyThreadBuilder {
@@ -1012,14 +959,6 @@ pub struct GetThreadBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-threads")]
-impl GetThreadBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-threads")]
 rt::send_methods!(GetThreadBuilder => GetThreadOk, GetThreadError);
 #[cfg(feature = "tag-threads")]
 impl rt::client::Operation for GetThreadBuilder {
@@ -1063,14 +1002,6 @@ pub struct DeleteThreadBuilder {
     client: Client,
     thread_id: uuid::Uuid,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-threads")]
-impl DeleteThreadBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-threads")]
 rt::send_methods!(DeleteThreadBuilder => DeleteThreadOk, DeleteThreadError);
@@ -1124,14 +1055,6 @@ pub struct PatchThreadBuilder {
     thread_id: uuid::Uuid,
     body: ThreadPatch,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-threads")]
-impl PatchThreadBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-threads")]
 rt::send_methods!(PatchThreadBuilder => PatchThreadOk, PatchThreadError);
@@ -1194,11 +1117,6 @@ impl ListThreadRunsBuilder {
         self.offset = Some(value);
         self
     }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-thread-runs")]
 rt::send_methods!(ListThreadRunsBuilder => ListThreadRunsOk, ListThreadRunsError);
@@ -1254,14 +1172,6 @@ pub struct CreateThreadRunBuilder {
     thread_id: uuid::Uuid,
     body: RunCreateStateful,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-thread-runs")]
-impl CreateThreadRunBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-thread-runs")]
 rt::send_methods!(CreateThreadRunBuilder => CreateThreadRunOk, CreateThreadRunError);
@@ -1332,11 +1242,6 @@ impl CreateAndStreamThreadRunOutputBuilder {
     /// id received.
     pub fn reconnect(mut self, policy: rt::sse::ReconnectPolicy) -> Self {
         self.reconnect = policy;
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
 }
@@ -1457,14 +1362,6 @@ pub struct CreateAndWaitForThreadRunOutputBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-thread-runs")]
-impl CreateAndWaitForThreadRunOutputBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
 rt::send_methods!(
     CreateAndWaitForThreadRunOutputBuilder => CreateAndWaitForThreadRunOutputOk,
     CreateAndWaitForThreadRunOutputError
@@ -1549,14 +1446,6 @@ pub struct WaitForThreadRunOutputBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-thread-runs")]
-impl WaitForThreadRunOutputBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
 rt::send_methods!(
     WaitForThreadRunOutputBuilder => WaitForThreadRunOutputOk,
     WaitForThreadRunOutputError
@@ -1625,14 +1514,6 @@ pub struct GetThreadRunBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-thread-runs")]
-impl GetThreadRunBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-thread-runs")]
 rt::send_methods!(GetThreadRunBuilder => GetThreadRunOk, GetThreadRunError);
 #[cfg(feature = "tag-thread-runs")]
 impl rt::client::Operation for GetThreadRunBuilder {
@@ -1686,14 +1567,6 @@ pub struct ResumeThreadRunBuilder {
     run_id: uuid::Uuid,
     body: ResumePayloadSchema,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-thread-runs")]
-impl ResumeThreadRunBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-thread-runs")]
 rt::send_methods!(ResumeThreadRunBuilder => ResumeThreadRunOk, ResumeThreadRunError);
@@ -1756,14 +1629,6 @@ pub struct DeleteThreadRunBuilder {
     thread_id: uuid::Uuid,
     run_id: uuid::Uuid,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-thread-runs")]
-impl DeleteThreadRunBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-thread-runs")]
 rt::send_methods!(DeleteThreadRunBuilder => DeleteThreadRunOk, DeleteThreadRunError);
@@ -1829,11 +1694,6 @@ impl StreamThreadRunOutputBuilder {
     /// id received.
     pub fn reconnect(mut self, policy: rt::sse::ReconnectPolicy) -> Self {
         self.reconnect = policy;
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
 }
@@ -1947,11 +1807,6 @@ impl CancelThreadRunBuilder {
         self.action = Some(value);
         self
     }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-thread-runs")]
 rt::send_methods!(CancelThreadRunBuilder => CancelThreadRunOk, CancelThreadRunError);
@@ -2009,14 +1864,6 @@ pub struct CreateStatelessRunBuilder {
     client: Client,
     body: RunCreateStateless,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl CreateStatelessRunBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-stateless-runs")]
 rt::send_methods!(
@@ -2080,14 +1927,6 @@ pub struct SearchStatelessRunsBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl SearchStatelessRunsBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
 rt::send_methods!(
     SearchStatelessRunsBuilder => SearchStatelessRunsOk, SearchStatelessRunsError
 );
@@ -2144,11 +1983,6 @@ impl CreateAndStreamStatelessRunOutputBuilder {
     /// id received.
     pub fn reconnect(mut self, policy: rt::sse::ReconnectPolicy) -> Self {
         self.reconnect = policy;
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
 }
@@ -2265,14 +2099,6 @@ pub struct CreateAndWaitForStatelessRunOutputBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl CreateAndWaitForStatelessRunOutputBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
 rt::send_methods!(
     CreateAndWaitForStatelessRunOutputBuilder => CreateAndWaitForStatelessRunOutputOk,
     CreateAndWaitForStatelessRunOutputError
@@ -2353,14 +2179,6 @@ pub struct WaitForStatelessRunOutputBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl WaitForStatelessRunOutputBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
 rt::send_methods!(
     WaitForStatelessRunOutputBuilder => WaitForStatelessRunOutputOk,
     WaitForStatelessRunOutputError
@@ -2434,14 +2252,6 @@ pub struct GetStatelessRunBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl GetStatelessRunBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
 rt::send_methods!(GetStatelessRunBuilder => GetStatelessRunOk, GetStatelessRunError);
 #[cfg(feature = "tag-stateless-runs")]
 impl rt::client::Operation for GetStatelessRunBuilder {
@@ -2495,14 +2305,6 @@ pub struct ResumeStatelessRunBuilder {
     run_id: uuid::Uuid,
     body: ResumePayloadSchema,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-stateless-runs")]
-impl ResumeStatelessRunBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-stateless-runs")]
 rt::send_methods!(
@@ -2569,14 +2371,6 @@ pub struct DeleteStatelessRunBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl DeleteStatelessRunBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-stateless-runs")]
 rt::send_methods!(
     DeleteStatelessRunBuilder => DeleteStatelessRunOk, DeleteStatelessRunError
 );
@@ -2641,11 +2435,6 @@ impl StreamStatelessRunOutputBuilder {
     /// id received.
     pub fn reconnect(mut self, policy: rt::sse::ReconnectPolicy) -> Self {
         self.reconnect = policy;
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
 }
@@ -2762,11 +2551,6 @@ impl CancelStatelessRunBuilder {
     /// Action to take when cancelling the run. Possible values are `interrupt` or `rollback`. `interrupt` will simply cancel the run. `rollback` will cancel the run and delete the run and associated checkpoints afterwards.
     pub fn action(mut self, value: CancelStatelessRunAction) -> Self {
         self.action = Some(value);
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
 }

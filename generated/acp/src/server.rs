@@ -2196,412 +2196,118 @@ pub fn router<A: Api>(api: Arc<A>) -> Router {
 )]
 /// The HTTP side of [`router`]: one handler per operation.
 mod handlers {
-    #[cfg(
-        any(
-            feature = "tag-agents",
-            feature = "tag-threads",
-            feature = "tag-thread-runs",
-            feature = "tag-stateless-runs"
-        )
-    )]
-    use rt::server::axum::extract::{Request, State};
-    use rt::server::{refuse, respond};
-    #[cfg(
-        any(
-            feature = "tag-agents",
-            feature = "tag-threads",
-            feature = "tag-thread-runs",
-            feature = "tag-stateless-runs"
-        )
-    )]
-    use rt::server::decode;
-    use rt::server::axum::response::Response;
     use super::*;
     #[cfg(feature = "tag-agents")]
-    /// `POST /agents/search`
-    pub(super) async fn search_agents<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "search_agents";
-        match decode(request, SearchAgentsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.search_agents(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::search_agents(SearchAgentsRequest) = "search_agents");
     #[cfg(feature = "tag-agents")]
-    /// `GET /agents/{agent_id}`
-    pub(super) async fn get_agent_by_id<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_agent_by_id";
-        match decode(request, GetAgentByIdRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.get_agent_by_id(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::get_agent_by_id(GetAgentByIdRequest) = "get_agent_by_id");
     #[cfg(feature = "tag-agents")]
-    /// `GET /agents/{agent_id}/descriptor`
-    pub(super) async fn get_acp_descriptor_by_id<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_acp_descriptor_by_id";
-        match decode(request, GetAcpDescriptorByIdRequest::from_input).await {
-            Ok(request) => {
-                respond(OPERATION, api.get_acp_descriptor_by_id(request)).await
-            }
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::get_acp_descriptor_by_id(GetAcpDescriptorByIdRequest) =
+        "get_acp_descriptor_by_id"
+    );
     #[cfg(feature = "tag-threads")]
-    /// `POST /threads`
-    pub(super) async fn create_thread<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_thread";
-        match decode(request, CreateThreadRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.create_thread(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::create_thread(CreateThreadRequest) = "create_thread");
     #[cfg(feature = "tag-threads")]
-    /// `POST /threads/search`
-    pub(super) async fn search_threads<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "search_threads";
-        match decode(request, SearchThreadsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.search_threads(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::search_threads(SearchThreadsRequest) = "search_threads");
     #[cfg(feature = "tag-threads")]
-    /// `GET /threads/{thread_id}/history`
-    pub(super) async fn get_thread_history<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_thread_history";
-        match decode(request, GetThreadHistoryRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.get_thread_history(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::get_thread_history(GetThreadHistoryRequest) = "get_thread_history"
+    );
     #[cfg(feature = "tag-threads")]
-    /// `POST /threads/{thread_id}/copy`
-    pub(super) async fn copy_thread<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "copy_thread";
-        match decode(request, CopyThreadRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.copy_thread(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::copy_thread(CopyThreadRequest) = "copy_thread");
     #[cfg(feature = "tag-threads")]
-    /// `GET /threads/{thread_id}`
-    pub(super) async fn get_thread<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_thread";
-        match decode(request, GetThreadRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.get_thread(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::get_thread(GetThreadRequest) = "get_thread");
     #[cfg(feature = "tag-threads")]
-    /// `DELETE /threads/{thread_id}`
-    pub(super) async fn delete_thread<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "delete_thread";
-        match decode(request, DeleteThreadRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.delete_thread(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::delete_thread(DeleteThreadRequest) = "delete_thread");
     #[cfg(feature = "tag-threads")]
-    /// `PATCH /threads/{thread_id}`
-    pub(super) async fn patch_thread<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "patch_thread";
-        match decode(request, PatchThreadRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.patch_thread(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::patch_thread(PatchThreadRequest) = "patch_thread");
     #[cfg(feature = "tag-thread-runs")]
-    /// `GET /threads/{thread_id}/runs`
-    pub(super) async fn list_thread_runs<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_thread_runs";
-        match decode(request, ListThreadRunsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_thread_runs(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::list_thread_runs(ListThreadRunsRequest) = "list_thread_runs"
+    );
     #[cfg(feature = "tag-thread-runs")]
-    /// `POST /threads/{thread_id}/runs`
-    pub(super) async fn create_thread_run<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_thread_run";
-        match decode(request, CreateThreadRunRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.create_thread_run(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::create_thread_run(CreateThreadRunRequest) = "create_thread_run"
+    );
     #[cfg(feature = "tag-thread-runs")]
-    /// `POST /threads/{thread_id}/runs/stream`
-    pub(super) async fn create_and_stream_thread_run_output<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_and_stream_thread_run_output";
-        match decode(request, CreateAndStreamThreadRunOutputRequest::from_input).await {
-            Ok(request) => {
-                respond(OPERATION, api.create_and_stream_thread_run_output(request))
-                    .await
-            }
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::create_and_stream_thread_run_output(CreateAndStreamThreadRunOutputRequest) =
+        "create_and_stream_thread_run_output"
+    );
     #[cfg(feature = "tag-thread-runs")]
-    /// `POST /threads/{thread_id}/runs/wait`
-    pub(super) async fn create_and_wait_for_thread_run_output<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_and_wait_for_thread_run_output";
-        match decode(request, CreateAndWaitForThreadRunOutputRequest::from_input).await {
-            Ok(request) => {
-                respond(OPERATION, api.create_and_wait_for_thread_run_output(request))
-                    .await
-            }
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::create_and_wait_for_thread_run_output(CreateAndWaitForThreadRunOutputRequest)
+        = "create_and_wait_for_thread_run_output"
+    );
     #[cfg(feature = "tag-thread-runs")]
-    /// `GET /threads/{thread_id}/runs/{run_id}/wait`
-    pub(super) async fn wait_for_thread_run_output<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "wait_for_thread_run_output";
-        match decode(request, WaitForThreadRunOutputRequest::from_input).await {
-            Ok(request) => {
-                respond(OPERATION, api.wait_for_thread_run_output(request)).await
-            }
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::wait_for_thread_run_output(WaitForThreadRunOutputRequest) =
+        "wait_for_thread_run_output"
+    );
     #[cfg(feature = "tag-thread-runs")]
-    /// `GET /threads/{thread_id}/runs/{run_id}`
-    pub(super) async fn get_thread_run<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_thread_run";
-        match decode(request, GetThreadRunRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.get_thread_run(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::get_thread_run(GetThreadRunRequest) = "get_thread_run");
     #[cfg(feature = "tag-thread-runs")]
-    /// `POST /threads/{thread_id}/runs/{run_id}`
-    pub(super) async fn resume_thread_run<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "resume_thread_run";
-        match decode(request, ResumeThreadRunRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.resume_thread_run(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::resume_thread_run(ResumeThreadRunRequest) = "resume_thread_run"
+    );
     #[cfg(feature = "tag-thread-runs")]
-    /// `DELETE /threads/{thread_id}/runs/{run_id}`
-    pub(super) async fn delete_thread_run<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "delete_thread_run";
-        match decode(request, DeleteThreadRunRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.delete_thread_run(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::delete_thread_run(DeleteThreadRunRequest) = "delete_thread_run"
+    );
     #[cfg(feature = "tag-thread-runs")]
-    /// `GET /threads/{thread_id}/runs/{run_id}/stream`
-    pub(super) async fn stream_thread_run_output<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "stream_thread_run_output";
-        match decode(request, StreamThreadRunOutputRequest::from_input).await {
-            Ok(request) => {
-                respond(OPERATION, api.stream_thread_run_output(request)).await
-            }
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::stream_thread_run_output(StreamThreadRunOutputRequest) =
+        "stream_thread_run_output"
+    );
     #[cfg(feature = "tag-thread-runs")]
-    /// `POST /threads/{thread_id}/runs/{run_id}/cancel`
-    pub(super) async fn cancel_thread_run<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "cancel_thread_run";
-        match decode(request, CancelThreadRunRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.cancel_thread_run(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::cancel_thread_run(CancelThreadRunRequest) = "cancel_thread_run"
+    );
     #[cfg(feature = "tag-stateless-runs")]
-    /// `POST /runs`
-    pub(super) async fn create_stateless_run<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_stateless_run";
-        match decode(request, CreateStatelessRunRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.create_stateless_run(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::create_stateless_run(CreateStatelessRunRequest) = "create_stateless_run"
+    );
     #[cfg(feature = "tag-stateless-runs")]
-    /// `POST /runs/search`
-    pub(super) async fn search_stateless_runs<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "search_stateless_runs";
-        match decode(request, SearchStatelessRunsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.search_stateless_runs(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::search_stateless_runs(SearchStatelessRunsRequest) = "search_stateless_runs"
+    );
     #[cfg(feature = "tag-stateless-runs")]
-    /// `POST /runs/stream`
-    pub(super) async fn create_and_stream_stateless_run_output<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_and_stream_stateless_run_output";
-        match decode(request, CreateAndStreamStatelessRunOutputRequest::from_input).await
-        {
-            Ok(request) => {
-                respond(OPERATION, api.create_and_stream_stateless_run_output(request))
-                    .await
-            }
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::create_and_stream_stateless_run_output(CreateAndStreamStatelessRunOutputRequest)
+        = "create_and_stream_stateless_run_output"
+    );
     #[cfg(feature = "tag-stateless-runs")]
-    /// `POST /runs/wait`
-    pub(super) async fn create_and_wait_for_stateless_run_output<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_and_wait_for_stateless_run_output";
-        match decode(request, CreateAndWaitForStatelessRunOutputRequest::from_input)
-            .await
-        {
-            Ok(request) => {
-                respond(OPERATION, api.create_and_wait_for_stateless_run_output(request))
-                    .await
-            }
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::create_and_wait_for_stateless_run_output(CreateAndWaitForStatelessRunOutputRequest)
+        = "create_and_wait_for_stateless_run_output"
+    );
     #[cfg(feature = "tag-stateless-runs")]
-    /// `GET /runs/{run_id}/wait`
-    pub(super) async fn wait_for_stateless_run_output<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "wait_for_stateless_run_output";
-        match decode(request, WaitForStatelessRunOutputRequest::from_input).await {
-            Ok(request) => {
-                respond(OPERATION, api.wait_for_stateless_run_output(request)).await
-            }
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::wait_for_stateless_run_output(WaitForStatelessRunOutputRequest) =
+        "wait_for_stateless_run_output"
+    );
     #[cfg(feature = "tag-stateless-runs")]
-    /// `GET /runs/{run_id}`
-    pub(super) async fn get_stateless_run<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_stateless_run";
-        match decode(request, GetStatelessRunRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.get_stateless_run(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::get_stateless_run(GetStatelessRunRequest) = "get_stateless_run"
+    );
     #[cfg(feature = "tag-stateless-runs")]
-    /// `POST /runs/{run_id}`
-    pub(super) async fn resume_stateless_run<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "resume_stateless_run";
-        match decode(request, ResumeStatelessRunRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.resume_stateless_run(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::resume_stateless_run(ResumeStatelessRunRequest) = "resume_stateless_run"
+    );
     #[cfg(feature = "tag-stateless-runs")]
-    /// `DELETE /runs/{run_id}`
-    pub(super) async fn delete_stateless_run<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "delete_stateless_run";
-        match decode(request, DeleteStatelessRunRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.delete_stateless_run(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::delete_stateless_run(DeleteStatelessRunRequest) = "delete_stateless_run"
+    );
     #[cfg(feature = "tag-stateless-runs")]
-    /// `GET /runs/{run_id}/stream`
-    pub(super) async fn stream_stateless_run_output<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "stream_stateless_run_output";
-        match decode(request, StreamStatelessRunOutputRequest::from_input).await {
-            Ok(request) => {
-                respond(OPERATION, api.stream_stateless_run_output(request)).await
-            }
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::stream_stateless_run_output(StreamStatelessRunOutputRequest) =
+        "stream_stateless_run_output"
+    );
     #[cfg(feature = "tag-stateless-runs")]
-    /// `POST /runs/{run_id}/cancel`
-    pub(super) async fn cancel_stateless_run<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "cancel_stateless_run";
-        match decode(request, CancelStatelessRunRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.cancel_stateless_run(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::cancel_stateless_run(CancelStatelessRunRequest) = "cancel_stateless_run"
+    );
 }
 #[cfg(test)]
 mod tests {

@@ -1063,11 +1063,6 @@ impl ListAgentsBuilder {
         self.cursor = Some(value.into());
         self
     }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -1154,14 +1149,6 @@ pub struct CreateAgentBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-agents")]
-impl CreateAgentBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-agents")]
 rt::send_methods!(CreateAgentBuilder => CreateAgentOk, CreateAgentError);
 #[cfg(feature = "tag-agents")]
 impl rt::client::Operation for CreateAgentBuilder {
@@ -1232,14 +1219,6 @@ pub struct GetAgentBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-agents")]
-impl GetAgentBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-agents")]
 rt::send_methods!(GetAgentBuilder => GetAgentOk, GetAgentError);
 #[cfg(feature = "tag-agents")]
 impl rt::client::Operation for GetAgentBuilder {
@@ -1289,14 +1268,6 @@ pub struct UpdateAgentBuilder {
     id: String,
     body: AgentUpdate,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-agents")]
-impl UpdateAgentBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-agents")]
 rt::send_methods!(UpdateAgentBuilder => UpdateAgentOk, UpdateAgentError);
@@ -1369,11 +1340,6 @@ impl ListAgentVersionsBuilder {
     /// The `next_cursor` of the previous page; omit for the first page.
     pub fn cursor(mut self, value: impl Into<String>) -> Self {
         self.cursor = Some(value.into());
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
@@ -1469,14 +1435,6 @@ pub struct GetAgentVersionBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-agents")]
-impl GetAgentVersionBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-agents")]
 rt::send_methods!(GetAgentVersionBuilder => GetAgentVersionOk, GetAgentVersionError);
 #[cfg(feature = "tag-agents")]
 impl rt::client::Operation for GetAgentVersionBuilder {
@@ -1543,14 +1501,6 @@ pub struct ArchiveAgentBuilder {
     client: Client,
     id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-agents")]
-impl ArchiveAgentBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-agents")]
 rt::send_methods!(ArchiveAgentBuilder => ArchiveAgentOk, ArchiveAgentError);
@@ -1637,11 +1587,6 @@ impl ListSessionsBuilder {
     /// The `next_cursor` of the previous page; omit for the first page.
     pub fn cursor(mut self, value: impl Into<String>) -> Self {
         self.cursor = Some(value.into());
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
@@ -1731,11 +1676,6 @@ impl CreateSessionBuilder {
         self.idempotency_key = Some(value.into());
         self
     }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-sessions")]
 rt::send_methods!(CreateSessionBuilder => CreateSessionOk, CreateSessionError);
@@ -1819,14 +1759,6 @@ pub struct GetSessionBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-sessions")]
-impl GetSessionBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-sessions")]
 rt::send_methods!(GetSessionBuilder => GetSessionOk, GetSessionError);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for GetSessionBuilder {
@@ -1877,14 +1809,6 @@ pub struct DeleteSessionBuilder {
     client: Client,
     id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-sessions")]
-impl DeleteSessionBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-sessions")]
 rt::send_methods!(DeleteSessionBuilder => DeleteSessionOk, DeleteSessionError);
@@ -1964,11 +1888,6 @@ impl StreamSessionEventsBuilder {
     /// id received.
     pub fn reconnect(mut self, policy: rt::sse::ReconnectPolicy) -> Self {
         self.reconnect = policy;
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
 }
@@ -2083,14 +2002,6 @@ pub struct ListSessionEventsBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-sessions")]
-impl ListSessionEventsBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-sessions")]
 rt::send_methods!(
     ListSessionEventsBuilder => ListSessionEventsOk, ListSessionEventsError
 );
@@ -2167,11 +2078,6 @@ impl SendSessionMessageBuilder {
     /// Client-chosen unique key; a retry with the same key within 24 hours returns the first request's result instead of acting twice.
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
         self.idempotency_key = Some(value.into());
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
 }
@@ -2263,14 +2169,6 @@ pub struct CancelSessionBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-sessions")]
-impl CancelSessionBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-sessions")]
 rt::send_methods!(CancelSessionBuilder => CancelSessionOk, CancelSessionError);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for CancelSessionBuilder {
@@ -2348,11 +2246,6 @@ impl ListEnvironmentsBuilder {
     /// The `next_cursor` of the previous page; omit for the first page.
     pub fn cursor(mut self, value: impl Into<String>) -> Self {
         self.cursor = Some(value.into());
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
@@ -2436,14 +2329,6 @@ pub struct CreateEnvironmentBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-environments")]
-impl CreateEnvironmentBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-environments")]
 rt::send_methods!(
     CreateEnvironmentBuilder => CreateEnvironmentOk, CreateEnvironmentError
 );
@@ -2506,14 +2391,6 @@ pub struct GetEnvironmentBuilder {
     client: Client,
     id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-environments")]
-impl GetEnvironmentBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-environments")]
 rt::send_methods!(GetEnvironmentBuilder => GetEnvironmentOk, GetEnvironmentError);
@@ -2580,14 +2457,6 @@ pub struct UpdateEnvironmentBuilder {
     id: String,
     body: EnvironmentInput,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-environments")]
-impl UpdateEnvironmentBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-environments")]
 rt::send_methods!(
@@ -2659,14 +2528,6 @@ pub struct DeleteEnvironmentBuilder {
     client: Client,
     id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-environments")]
-impl DeleteEnvironmentBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-environments")]
 rt::send_methods!(
@@ -2757,11 +2618,6 @@ impl ListSkillsBuilder {
         self.cursor = Some(value.into());
         self
     }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -2832,14 +2688,6 @@ pub struct UploadSkillBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-skills")]
-impl UploadSkillBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-skills")]
 rt::send_methods!(UploadSkillBuilder => UploadSkillOk, UploadSkillError);
 #[cfg(feature = "tag-skills")]
 impl rt::client::Operation for UploadSkillBuilder {
@@ -2901,14 +2749,6 @@ pub struct GetSkillBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-skills")]
-impl GetSkillBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-skills")]
 rt::send_methods!(GetSkillBuilder => GetSkillOk, GetSkillError);
 #[cfg(feature = "tag-skills")]
 impl rt::client::Operation for GetSkillBuilder {
@@ -2957,14 +2797,6 @@ pub struct DeleteSkillBuilder {
     client: Client,
     id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-skills")]
-impl DeleteSkillBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-skills")]
 rt::send_methods!(DeleteSkillBuilder => DeleteSkillOk, DeleteSkillError);
@@ -3026,14 +2858,6 @@ pub struct DownloadSkillFileBuilder {
     id: String,
     file_path: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-skills")]
-impl DownloadSkillFileBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-skills")]
 rt::send_methods!(
@@ -3132,11 +2956,6 @@ impl ListVaultsBuilder {
         self.cursor = Some(value.into());
         self
     }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -3207,14 +3026,6 @@ pub struct CreateVaultBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-vaults")]
-impl CreateVaultBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-vaults")]
 rt::send_methods!(CreateVaultBuilder => CreateVaultOk, CreateVaultError);
 #[cfg(feature = "tag-vaults")]
 impl rt::client::Operation for CreateVaultBuilder {
@@ -3267,14 +3078,6 @@ pub struct DeleteVaultBuilder {
     client: Client,
     id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-vaults")]
-impl DeleteVaultBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-vaults")]
 rt::send_methods!(DeleteVaultBuilder => DeleteVaultOk, DeleteVaultError);
@@ -3333,14 +3136,6 @@ pub struct UpdateVaultBuilder {
     id: String,
     body: VaultUpdate,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-vaults")]
-impl UpdateVaultBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-vaults")]
 rt::send_methods!(UpdateVaultBuilder => UpdateVaultOk, UpdateVaultError);
@@ -3412,11 +3207,6 @@ impl ListMemoryStoresBuilder {
     /// The `next_cursor` of the previous page; omit for the first page.
     pub fn cursor(mut self, value: impl Into<String>) -> Self {
         self.cursor = Some(value.into());
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
@@ -3507,14 +3297,6 @@ pub struct CreateMemoryStoreBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-memory")]
-impl CreateMemoryStoreBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-memory")]
 rt::send_methods!(
     CreateMemoryStoreBuilder => CreateMemoryStoreOk, CreateMemoryStoreError
 );
@@ -3583,14 +3365,6 @@ pub struct DeleteMemoryStoreBuilder {
     client: Client,
     id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-memory")]
-impl DeleteMemoryStoreBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-memory")]
 rt::send_methods!(
@@ -3674,11 +3448,6 @@ impl ListMemoryEntriesBuilder {
     /// The `next_cursor` of the previous page; omit for the first page.
     pub fn cursor(mut self, value: impl Into<String>) -> Self {
         self.cursor = Some(value.into());
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
@@ -3774,14 +3543,6 @@ pub struct SearchMemoryStoreBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-memory")]
-impl SearchMemoryStoreBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-memory")]
 rt::send_methods!(
     SearchMemoryStoreBuilder => SearchMemoryStoreOk, SearchMemoryStoreError
 );
@@ -3853,14 +3614,6 @@ pub struct UploadFileBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-files")]
-impl UploadFileBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-files")]
 rt::send_methods!(UploadFileBuilder => UploadFileOk, UploadFileError);
 #[cfg(feature = "tag-files")]
 impl rt::client::Operation for UploadFileBuilder {
@@ -3917,14 +3670,6 @@ pub struct DeleteFileBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-files")]
-impl DeleteFileBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-files")]
 rt::send_methods!(DeleteFileBuilder => DeleteFileOk, DeleteFileError);
 #[cfg(feature = "tag-files")]
 impl rt::client::Operation for DeleteFileBuilder {
@@ -3975,14 +3720,6 @@ pub struct DownloadFileBuilder {
     client: Client,
     id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-files")]
-impl DownloadFileBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-files")]
 rt::send_methods!(DownloadFileBuilder => DownloadFileOk, DownloadFileError);
@@ -4072,11 +3809,6 @@ impl ListProvidersBuilder {
         self.cursor = Some(value.into());
         self
     }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -4157,14 +3889,6 @@ pub struct CreateProviderBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-providers")]
-impl CreateProviderBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-providers")]
 rt::send_methods!(CreateProviderBuilder => CreateProviderOk, CreateProviderError);
 #[cfg(feature = "tag-providers")]
 impl rt::client::Operation for CreateProviderBuilder {
@@ -4231,14 +3955,6 @@ pub struct DeleteProviderBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-providers")]
-impl DeleteProviderBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-providers")]
 rt::send_methods!(DeleteProviderBuilder => DeleteProviderOk, DeleteProviderError);
 #[cfg(feature = "tag-providers")]
 impl rt::client::Operation for DeleteProviderBuilder {
@@ -4303,14 +4019,6 @@ pub struct UpdateProviderBuilder {
     id: String,
     body: ProviderUpdate,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-providers")]
-impl UpdateProviderBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-providers")]
 rt::send_methods!(UpdateProviderBuilder => UpdateProviderOk, UpdateProviderError);
@@ -4389,11 +4097,6 @@ impl ListIntegrationsBuilder {
     /// The `next_cursor` of the previous page; omit for the first page.
     pub fn cursor(mut self, value: impl Into<String>) -> Self {
         self.cursor = Some(value.into());
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
@@ -4477,14 +4180,6 @@ pub struct InstallIntegrationBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-integrations")]
-impl InstallIntegrationBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-integrations")]
 rt::send_methods!(
     InstallIntegrationBuilder => InstallIntegrationOk, InstallIntegrationError
 );
@@ -4562,14 +4257,6 @@ pub struct UninstallIntegrationBuilder {
     client: Client,
     id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-integrations")]
-impl UninstallIntegrationBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-integrations")]
 rt::send_methods!(
@@ -4659,11 +4346,6 @@ impl ListPublicationsBuilder {
     /// The `next_cursor` of the previous page; omit for the first page.
     pub fn cursor(mut self, value: impl Into<String>) -> Self {
         self.cursor = Some(value.into());
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
@@ -4757,14 +4439,6 @@ pub struct CreatePublicationBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-integrations")]
-impl CreatePublicationBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-integrations")]
 rt::send_methods!(
     CreatePublicationBuilder => CreatePublicationOk, CreatePublicationError
 );
@@ -4843,14 +4517,6 @@ pub struct DeletePublicationBuilder {
     id: String,
     pub_id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-integrations")]
-impl DeletePublicationBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-integrations")]
 rt::send_methods!(
@@ -4936,11 +4602,6 @@ impl ListEvalsBuilder {
         self.cursor = Some(value.into());
         self
     }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -5009,14 +4670,6 @@ pub struct CreateEvalBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-evals")]
-impl CreateEvalBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-evals")]
 rt::send_methods!(CreateEvalBuilder => CreateEvalOk, CreateEvalError);
 #[cfg(feature = "tag-evals")]
 impl rt::client::Operation for CreateEvalBuilder {
@@ -5065,14 +4718,6 @@ pub struct GetEvalBuilder {
     client: Client,
     id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-evals")]
-impl GetEvalBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-evals")]
 rt::send_methods!(GetEvalBuilder => GetEvalOk, GetEvalError);
@@ -5133,11 +4778,6 @@ impl ListApiKeysBuilder {
     /// The `next_cursor` of the previous page; omit for the first page.
     pub fn cursor(mut self, value: impl Into<String>) -> Self {
         self.cursor = Some(value.into());
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
@@ -5215,14 +4855,6 @@ pub struct CreateApiKeyBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-api-keys")]
-impl CreateApiKeyBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-api-keys")]
 rt::send_methods!(CreateApiKeyBuilder => CreateApiKeyOk, CreateApiKeyError);
 #[cfg(feature = "tag-api-keys")]
 impl rt::client::Operation for CreateApiKeyBuilder {
@@ -5278,14 +4910,6 @@ pub struct RevokeApiKeyBuilder {
     client: Client,
     id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-api-keys")]
-impl RevokeApiKeyBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-api-keys")]
 rt::send_methods!(RevokeApiKeyBuilder => RevokeApiKeyOk, RevokeApiKeyError);
@@ -5354,11 +4978,6 @@ impl StartConsoleOauthBuilder {
     /// Console path to land on after sign-in.
     pub fn redirect_to(mut self, value: impl Into<String>) -> Self {
         self.redirect_to = Some(value.into());
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
 }
@@ -5446,14 +5065,6 @@ pub struct ConsoleOauthCallbackBuilder {
     oauth_state: String,
     body: OAuthCallbackForm,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-console")]
-impl ConsoleOauthCallbackBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-console")]
 rt::send_methods!(
@@ -5547,14 +5158,6 @@ impl rt::client::Operation for ConsoleOauthCallbackBuilder {
 pub struct HealthCheckBuilder {
     client: Client,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-health")]
-impl HealthCheckBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-health")]
 rt::send_methods!(HealthCheckBuilder => HealthCheckOk, HealthCheckError);

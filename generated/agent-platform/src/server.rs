@@ -4215,297 +4215,71 @@ const BASIC_AUTH_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthSc
 )]
 /// The HTTP side of [`router`]: one handler per operation.
 mod handlers {
-    #[cfg(
-        any(
-            feature = "tag-agents",
-            feature = "tag-sessions",
-            feature = "tag-environments",
-            feature = "tag-skills",
-            feature = "tag-vaults",
-            feature = "tag-memory",
-            feature = "tag-files",
-            feature = "tag-providers",
-            feature = "tag-integrations",
-            feature = "tag-evals",
-            feature = "tag-api-keys",
-            feature = "tag-console",
-            feature = "tag-health"
-        )
-    )]
+    #[cfg(any(feature = "tag-skills", feature = "tag-files"))]
     use rt::server::axum::extract::{Request, State};
-    use rt::server::{refuse, respond};
-    #[cfg(
-        any(
-            feature = "tag-agents",
-            feature = "tag-sessions",
-            feature = "tag-environments",
-            feature = "tag-skills",
-            feature = "tag-vaults",
-            feature = "tag-memory",
-            feature = "tag-files",
-            feature = "tag-providers",
-            feature = "tag-integrations",
-            feature = "tag-evals",
-            feature = "tag-api-keys",
-            feature = "tag-console",
-            feature = "tag-health"
-        )
-    )]
-    use rt::server::decode;
     use rt::server::axum::response::Response;
+    use rt::server::{refuse, respond};
     use super::*;
     #[cfg(feature = "tag-agents")]
-    /// `GET /v1/agents`
-    pub(super) async fn list_agents<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_agents";
-        match decode(request, ListAgentsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_agents(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::list_agents(ListAgentsRequest) = "list_agents");
     #[cfg(feature = "tag-agents")]
-    /// `POST /v1/agents`
-    pub(super) async fn create_agent<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_agent";
-        match decode(request, CreateAgentRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.create_agent(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::create_agent(CreateAgentRequest) = "create_agent");
     #[cfg(feature = "tag-agents")]
-    /// `GET /v1/agents/{id}`
-    pub(super) async fn get_agent<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_agent";
-        match decode(request, GetAgentRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.get_agent(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::get_agent(GetAgentRequest) = "get_agent");
     #[cfg(feature = "tag-agents")]
-    /// `PATCH /v1/agents/{id}`
-    pub(super) async fn update_agent<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "update_agent";
-        match decode(request, UpdateAgentRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.update_agent(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::update_agent(UpdateAgentRequest) = "update_agent");
     #[cfg(feature = "tag-agents")]
-    /// `GET /v1/agents/{id}/versions`
-    pub(super) async fn list_agent_versions<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_agent_versions";
-        match decode(request, ListAgentVersionsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_agent_versions(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::list_agent_versions(ListAgentVersionsRequest) = "list_agent_versions"
+    );
     #[cfg(feature = "tag-agents")]
-    /// `GET /v1/agents/{id}/versions/{version}`
-    pub(super) async fn get_agent_version<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_agent_version";
-        match decode(request, GetAgentVersionRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.get_agent_version(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::get_agent_version(GetAgentVersionRequest) = "get_agent_version"
+    );
     #[cfg(feature = "tag-agents")]
-    /// `POST /v1/agents/{id}/archive`
-    pub(super) async fn archive_agent<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "archive_agent";
-        match decode(request, ArchiveAgentRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.archive_agent(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::archive_agent(ArchiveAgentRequest) = "archive_agent");
     #[cfg(feature = "tag-sessions")]
-    /// `GET /v1/sessions`
-    pub(super) async fn list_sessions<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_sessions";
-        match decode(request, ListSessionsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_sessions(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::list_sessions(ListSessionsRequest) = "list_sessions");
     #[cfg(feature = "tag-sessions")]
-    /// `POST /v1/sessions`
-    pub(super) async fn create_session<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_session";
-        match decode(request, CreateSessionRequest2::from_input).await {
-            Ok(request) => respond(OPERATION, api.create_session(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::create_session(CreateSessionRequest2) = "create_session");
     #[cfg(feature = "tag-sessions")]
-    /// `GET /v1/sessions/{id}`
-    pub(super) async fn get_session<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_session";
-        match decode(request, GetSessionRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.get_session(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::get_session(GetSessionRequest) = "get_session");
     #[cfg(feature = "tag-sessions")]
-    /// `DELETE /v1/sessions/{id}`
-    pub(super) async fn delete_session<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "delete_session";
-        match decode(request, DeleteSessionRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.delete_session(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::delete_session(DeleteSessionRequest) = "delete_session");
     #[cfg(feature = "tag-sessions")]
-    /// `GET /v1/sessions/{id}/stream`
-    pub(super) async fn stream_session_events<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "stream_session_events";
-        match decode(request, StreamSessionEventsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.stream_session_events(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::stream_session_events(StreamSessionEventsRequest) = "stream_session_events"
+    );
     #[cfg(feature = "tag-sessions")]
-    /// `GET /v1/sessions/{id}/events`
-    pub(super) async fn list_session_events<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_session_events";
-        match decode(request, ListSessionEventsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_session_events(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::list_session_events(ListSessionEventsRequest) = "list_session_events"
+    );
     #[cfg(feature = "tag-sessions")]
-    /// `POST /v1/sessions/{id}/messages`
-    pub(super) async fn send_session_message<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "send_session_message";
-        match decode(request, SendSessionMessageRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.send_session_message(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::send_session_message(SendSessionMessageRequest) = "send_session_message"
+    );
     #[cfg(feature = "tag-sessions")]
-    /// `POST /v1/sessions/{id}/cancel`
-    pub(super) async fn cancel_session<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "cancel_session";
-        match decode(request, CancelSessionRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.cancel_session(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::cancel_session(CancelSessionRequest) = "cancel_session");
     #[cfg(feature = "tag-environments")]
-    /// `GET /v1/environments`
-    pub(super) async fn list_environments<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_environments";
-        match decode(request, ListEnvironmentsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_environments(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::list_environments(ListEnvironmentsRequest) = "list_environments"
+    );
     #[cfg(feature = "tag-environments")]
-    /// `POST /v1/environments`
-    pub(super) async fn create_environment<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_environment";
-        match decode(request, CreateEnvironmentRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.create_environment(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::create_environment(CreateEnvironmentRequest) = "create_environment"
+    );
     #[cfg(feature = "tag-environments")]
-    /// `GET /v1/environments/{id}`
-    pub(super) async fn get_environment<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_environment";
-        match decode(request, GetEnvironmentRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.get_environment(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::get_environment(GetEnvironmentRequest) = "get_environment");
     #[cfg(feature = "tag-environments")]
-    /// `PUT /v1/environments/{id}`
-    pub(super) async fn update_environment<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "update_environment";
-        match decode(request, UpdateEnvironmentRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.update_environment(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::update_environment(UpdateEnvironmentRequest) = "update_environment"
+    );
     #[cfg(feature = "tag-environments")]
-    /// `DELETE /v1/environments/{id}`
-    pub(super) async fn delete_environment<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "delete_environment";
-        match decode(request, DeleteEnvironmentRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.delete_environment(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::delete_environment(DeleteEnvironmentRequest) = "delete_environment"
+    );
     #[cfg(feature = "tag-skills")]
-    /// `GET /v1/skills`
-    pub(super) async fn list_skills<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_skills";
-        match decode(request, ListSkillsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_skills(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::list_skills(ListSkillsRequest) = "list_skills");
     #[cfg(feature = "tag-skills")]
     /// `POST /v1/skills`
     pub(super) async fn upload_skill<A: Api>(
@@ -4513,7 +4287,7 @@ mod handlers {
         request: Request,
     ) -> Response {
         const OPERATION: &str = "upload_skill";
-        match match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
@@ -4521,155 +4295,48 @@ mod handlers {
         {
             Ok(input) => UploadSkillRequest::from_input(&input).await,
             Err(problem) => Err(problem),
-        } {
+        };
+        match decoded {
             Ok(request) => respond(OPERATION, api.upload_skill(request)).await,
             Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-skills")]
-    /// `GET /v1/skills/{id}`
-    pub(super) async fn get_skill<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_skill";
-        match decode(request, GetSkillRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.get_skill(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::get_skill(GetSkillRequest) = "get_skill");
     #[cfg(feature = "tag-skills")]
-    /// `DELETE /v1/skills/{id}`
-    pub(super) async fn delete_skill<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "delete_skill";
-        match decode(request, DeleteSkillRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.delete_skill(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::delete_skill(DeleteSkillRequest) = "delete_skill");
     #[cfg(feature = "tag-skills")]
-    /// `GET /v1/skills/{id}/files/{file_path}`
-    pub(super) async fn download_skill_file<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "download_skill_file";
-        match decode(request, DownloadSkillFileRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.download_skill_file(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::download_skill_file(DownloadSkillFileRequest) = "download_skill_file"
+    );
     #[cfg(feature = "tag-vaults")]
-    /// `GET /v1/vaults`
-    pub(super) async fn list_vaults<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_vaults";
-        match decode(request, ListVaultsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_vaults(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::list_vaults(ListVaultsRequest) = "list_vaults");
     #[cfg(feature = "tag-vaults")]
-    /// `POST /v1/vaults`
-    pub(super) async fn create_vault<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_vault";
-        match decode(request, CreateVaultRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.create_vault(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::create_vault(CreateVaultRequest) = "create_vault");
     #[cfg(feature = "tag-vaults")]
-    /// `DELETE /v1/vaults/{id}`
-    pub(super) async fn delete_vault<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "delete_vault";
-        match decode(request, DeleteVaultRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.delete_vault(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::delete_vault(DeleteVaultRequest) = "delete_vault");
     #[cfg(feature = "tag-vaults")]
-    /// `PATCH /v1/vaults/{id}`
-    pub(super) async fn update_vault<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "update_vault";
-        match decode(request, UpdateVaultRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.update_vault(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::update_vault(UpdateVaultRequest) = "update_vault");
     #[cfg(feature = "tag-memory")]
-    /// `GET /v1/memory-stores`
-    pub(super) async fn list_memory_stores<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_memory_stores";
-        match decode(request, ListMemoryStoresRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_memory_stores(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::list_memory_stores(ListMemoryStoresRequest) = "list_memory_stores"
+    );
     #[cfg(feature = "tag-memory")]
-    /// `POST /v1/memory-stores`
-    pub(super) async fn create_memory_store<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_memory_store";
-        match decode(request, CreateMemoryStoreRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.create_memory_store(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::create_memory_store(CreateMemoryStoreRequest) = "create_memory_store"
+    );
     #[cfg(feature = "tag-memory")]
-    /// `DELETE /v1/memory-stores/{id}`
-    pub(super) async fn delete_memory_store<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "delete_memory_store";
-        match decode(request, DeleteMemoryStoreRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.delete_memory_store(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::delete_memory_store(DeleteMemoryStoreRequest) = "delete_memory_store"
+    );
     #[cfg(feature = "tag-memory")]
-    /// `GET /v1/memory-stores/{id}/entries`
-    pub(super) async fn list_memory_entries<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_memory_entries";
-        match decode(request, ListMemoryEntriesRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_memory_entries(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::list_memory_entries(ListMemoryEntriesRequest) = "list_memory_entries"
+    );
     #[cfg(feature = "tag-memory")]
-    /// `POST /v1/memory-stores/{id}/search`
-    pub(super) async fn search_memory_store<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "search_memory_store";
-        match decode(request, SearchMemoryStoreRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.search_memory_store(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::search_memory_store(SearchMemoryStoreRequest) = "search_memory_store"
+    );
     #[cfg(feature = "tag-files")]
     /// `POST /v1/files`
     pub(super) async fn upload_file<A: Api>(
@@ -4677,7 +4344,7 @@ mod handlers {
         request: Request,
     ) -> Response {
         const OPERATION: &str = "upload_file";
-        match match rt::server::Input::from_request(
+        let decoded = match rt::server::Input::from_request(
                 request,
                 rt::server::Input::DEFAULT_BODY_LIMIT,
             )
@@ -4685,263 +4352,71 @@ mod handlers {
         {
             Ok(input) => UploadFileRequest::from_input(&input).await,
             Err(problem) => Err(problem),
-        } {
+        };
+        match decoded {
             Ok(request) => respond(OPERATION, api.upload_file(request)).await,
             Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
         }
     }
     #[cfg(feature = "tag-files")]
-    /// `DELETE /v1/files/{id}`
-    pub(super) async fn delete_file<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "delete_file";
-        match decode(request, DeleteFileRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.delete_file(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::delete_file(DeleteFileRequest) = "delete_file");
     #[cfg(feature = "tag-files")]
-    /// `GET /v1/files/{id}/content`
-    pub(super) async fn download_file<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "download_file";
-        match decode(request, DownloadFileRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.download_file(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::download_file(DownloadFileRequest) = "download_file");
     #[cfg(feature = "tag-providers")]
-    /// `GET /v1/providers`
-    pub(super) async fn list_providers<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_providers";
-        match decode(request, ListProvidersRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_providers(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::list_providers(ListProvidersRequest) = "list_providers");
     #[cfg(feature = "tag-providers")]
-    /// `POST /v1/providers`
-    pub(super) async fn create_provider<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_provider";
-        match decode(request, CreateProviderRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.create_provider(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::create_provider(CreateProviderRequest) = "create_provider");
     #[cfg(feature = "tag-providers")]
-    /// `DELETE /v1/providers/{id}`
-    pub(super) async fn delete_provider<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "delete_provider";
-        match decode(request, DeleteProviderRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.delete_provider(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::delete_provider(DeleteProviderRequest) = "delete_provider");
     #[cfg(feature = "tag-providers")]
-    /// `PATCH /v1/providers/{id}`
-    pub(super) async fn update_provider<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "update_provider";
-        match decode(request, UpdateProviderRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.update_provider(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::update_provider(UpdateProviderRequest) = "update_provider");
     #[cfg(feature = "tag-integrations")]
-    /// `GET /v1/integrations`
-    pub(super) async fn list_integrations<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_integrations";
-        match decode(request, ListIntegrationsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_integrations(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::list_integrations(ListIntegrationsRequest) = "list_integrations"
+    );
     #[cfg(feature = "tag-integrations")]
-    /// `POST /v1/integrations/{id}/install`
-    pub(super) async fn install_integration<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "install_integration";
-        match decode(request, InstallIntegrationRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.install_integration(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::install_integration(InstallIntegrationRequest) = "install_integration"
+    );
     #[cfg(feature = "tag-integrations")]
-    /// `DELETE /v1/integrations/{id}/install`
-    pub(super) async fn uninstall_integration<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "uninstall_integration";
-        match decode(request, UninstallIntegrationRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.uninstall_integration(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::uninstall_integration(UninstallIntegrationRequest) = "uninstall_integration"
+    );
     #[cfg(feature = "tag-integrations")]
-    /// `GET /v1/integrations/{id}/publications`
-    pub(super) async fn list_publications<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_publications";
-        match decode(request, ListPublicationsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_publications(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::list_publications(ListPublicationsRequest) = "list_publications"
+    );
     #[cfg(feature = "tag-integrations")]
-    /// `POST /v1/integrations/{id}/publications`
-    pub(super) async fn create_publication<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_publication";
-        match decode(request, CreatePublicationRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.create_publication(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::create_publication(CreatePublicationRequest) = "create_publication"
+    );
     #[cfg(feature = "tag-integrations")]
-    /// `DELETE /v1/integrations/{id}/publications/{pub_id}`
-    pub(super) async fn delete_publication<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "delete_publication";
-        match decode(request, DeletePublicationRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.delete_publication(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::delete_publication(DeletePublicationRequest) = "delete_publication"
+    );
     #[cfg(feature = "tag-evals")]
-    /// `GET /v1/evals`
-    pub(super) async fn list_evals<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_evals";
-        match decode(request, ListEvalsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_evals(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::list_evals(ListEvalsRequest) = "list_evals");
     #[cfg(feature = "tag-evals")]
-    /// `POST /v1/evals`
-    pub(super) async fn create_eval<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_eval";
-        match decode(request, CreateEvalRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.create_eval(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::create_eval(CreateEvalRequest) = "create_eval");
     #[cfg(feature = "tag-evals")]
-    /// `GET /v1/evals/{id}`
-    pub(super) async fn get_eval<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_eval";
-        match decode(request, GetEvalRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.get_eval(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::get_eval(GetEvalRequest) = "get_eval");
     #[cfg(feature = "tag-api-keys")]
-    /// `GET /v1/api-keys`
-    pub(super) async fn list_api_keys<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_api_keys";
-        match decode(request, ListApiKeysRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_api_keys(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::list_api_keys(ListApiKeysRequest) = "list_api_keys");
     #[cfg(feature = "tag-api-keys")]
-    /// `POST /v1/api-keys`
-    pub(super) async fn create_api_key<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_api_key";
-        match decode(request, CreateApiKeyRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.create_api_key(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::create_api_key(CreateApiKeyRequest) = "create_api_key");
     #[cfg(feature = "tag-api-keys")]
-    /// `DELETE /v1/api-keys/{id}`
-    pub(super) async fn revoke_api_key<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "revoke_api_key";
-        match decode(request, RevokeApiKeyRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.revoke_api_key(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::revoke_api_key(RevokeApiKeyRequest) = "revoke_api_key");
     #[cfg(feature = "tag-console")]
-    /// `GET /v1/console/oauth/start`
-    pub(super) async fn start_console_oauth<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "start_console_oauth";
-        match decode(request, StartConsoleOauthRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.start_console_oauth(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::start_console_oauth(StartConsoleOauthRequest) = "start_console_oauth"
+    );
     #[cfg(feature = "tag-console")]
-    /// `POST /v1/console/oauth/callback`
-    pub(super) async fn console_oauth_callback<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "console_oauth_callback";
-        match decode(request, ConsoleOauthCallbackRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.console_oauth_callback(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::console_oauth_callback(ConsoleOauthCallbackRequest) =
+        "console_oauth_callback"
+    );
     #[cfg(feature = "tag-health")]
-    /// `GET /health`
-    pub(super) async fn health_check<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "health_check";
-        match decode(request, HealthCheckRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.health_check(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::health_check(HealthCheckRequest) = "health_check");
 }
 #[cfg(test)]
 mod tests {

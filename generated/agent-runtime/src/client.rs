@@ -530,11 +530,6 @@ impl ListWorkspacesBuilder {
         self.cursor = Some(value.into());
         self
     }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
     pub fn into_stream(
         self,
@@ -616,14 +611,6 @@ pub struct CreateWorkspaceBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-workspaces")]
-impl CreateWorkspaceBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-workspaces")]
 rt::send_methods!(CreateWorkspaceBuilder => CreateWorkspaceOk, CreateWorkspaceError);
 #[cfg(feature = "tag-workspaces")]
 impl rt::client::Operation for CreateWorkspaceBuilder {
@@ -690,14 +677,6 @@ pub struct GetWorkspaceBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-workspaces")]
-impl GetWorkspaceBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-workspaces")]
 rt::send_methods!(GetWorkspaceBuilder => GetWorkspaceOk, GetWorkspaceError);
 #[cfg(feature = "tag-workspaces")]
 impl rt::client::Operation for GetWorkspaceBuilder {
@@ -758,14 +737,6 @@ pub struct DeleteWorkspaceBuilder {
     client: Client,
     workspace_id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-workspaces")]
-impl DeleteWorkspaceBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-workspaces")]
 rt::send_methods!(DeleteWorkspaceBuilder => DeleteWorkspaceOk, DeleteWorkspaceError);
@@ -841,14 +812,6 @@ pub struct UpdateWorkspaceBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-workspaces")]
-impl UpdateWorkspaceBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-workspaces")]
 rt::send_methods!(UpdateWorkspaceBuilder => UpdateWorkspaceOk, UpdateWorkspaceError);
 #[cfg(feature = "tag-workspaces")]
 impl rt::client::Operation for UpdateWorkspaceBuilder {
@@ -915,14 +878,6 @@ pub struct GetWorkspaceCatalogBuilder {
     client: Client,
     workspace_id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-workspaces")]
-impl GetWorkspaceCatalogBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-workspaces")]
 rt::send_methods!(
@@ -1010,11 +965,6 @@ impl ListModelsBuilder {
         self.capability = Some(value);
         self
     }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-models")]
 rt::send_methods!(ListModelsBuilder => ListModelsOk, ListModelsError);
@@ -1082,11 +1032,6 @@ impl ListSessionsBuilder {
     /// `nextCursor` of the previous page.
     pub fn cursor(mut self, value: impl Into<String>) -> Self {
         self.cursor = Some(value.into());
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
@@ -1168,14 +1113,6 @@ pub struct CreateSessionBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-sessions")]
-impl CreateSessionBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-sessions")]
 rt::send_methods!(CreateSessionBuilder => CreateSessionOk, CreateSessionError);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for CreateSessionBuilder {
@@ -1241,14 +1178,6 @@ pub struct GetSessionBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-sessions")]
-impl GetSessionBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-sessions")]
 rt::send_methods!(GetSessionBuilder => GetSessionOk, GetSessionError);
 #[cfg(feature = "tag-sessions")]
 impl rt::client::Operation for GetSessionBuilder {
@@ -1299,14 +1228,6 @@ pub struct DeleteSessionBuilder {
     client: Client,
     session_id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-sessions")]
-impl DeleteSessionBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-sessions")]
 rt::send_methods!(DeleteSessionBuilder => DeleteSessionOk, DeleteSessionError);
@@ -1386,11 +1307,6 @@ impl ListMessagesBuilder {
     /// `nextCursor` of the previous page.
     pub fn cursor(mut self, value: impl Into<String>) -> Self {
         self.cursor = Some(value.into());
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
     /// Every item of every page, as a stream: pages are fetched as it is read, each with the `cursor` of the one before.
@@ -1485,11 +1401,6 @@ impl SendMessageBuilder {
         self.idempotency_key = Some(value.into());
         self
     }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-sessions")]
 rt::send_methods!(SendMessageBuilder => SendMessageOk, SendMessageError);
@@ -1564,14 +1475,6 @@ pub struct GetSessionQueueBuilder {
     client: Client,
     session_id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-sessions")]
-impl GetSessionQueueBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-sessions")]
 rt::send_methods!(GetSessionQueueBuilder => GetSessionQueueOk, GetSessionQueueError);
@@ -1654,11 +1557,6 @@ impl StreamSessionEventsBuilder {
     /// id received.
     pub fn reconnect(mut self, policy: rt::sse::ReconnectPolicy) -> Self {
         self.reconnect = policy;
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
 }
@@ -1773,14 +1671,6 @@ pub struct GetRunBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-runs")]
-impl GetRunBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-runs")]
 rt::send_methods!(GetRunBuilder => GetRunOk, GetRunError);
 #[cfg(feature = "tag-runs")]
 impl rt::client::Operation for GetRunBuilder {
@@ -1827,14 +1717,6 @@ pub struct CancelRunBuilder {
     client: Client,
     run_id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-runs")]
-impl CancelRunBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-runs")]
 rt::send_methods!(CancelRunBuilder => CancelRunOk, CancelRunError);
@@ -1886,14 +1768,6 @@ pub struct GuideRunBuilder {
     client: Client,
     run_id: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-runs")]
-impl GuideRunBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-runs")]
 rt::send_methods!(GuideRunBuilder => GuideRunOk, GuideRunError);
@@ -1953,11 +1827,6 @@ impl TriggerActionBuilder {
     /// Client-chosen key; a retry with the same key returns the original result instead of acting twice.
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
         self.idempotency_key = Some(value.into());
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
 }
@@ -2030,14 +1899,6 @@ pub struct DownloadFileBuilder {
     sandbox_id: String,
     path: String,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-sandboxes")]
-impl DownloadFileBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-sandboxes")]
 rt::send_methods!(DownloadFileBuilder => DownloadFileOk, DownloadFileError);
@@ -2116,11 +1977,6 @@ impl UploadFileBuilder {
         self.path = Some(value.into());
         self
     }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-sandboxes")]
 rt::send_methods!(UploadFileBuilder => UploadFileOk, UploadFileError);
@@ -2196,11 +2052,6 @@ impl ListFilesBuilder {
         self.depth = Some(value);
         self
     }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-sandboxes")]
 rt::send_methods!(ListFilesBuilder => ListFilesOk, ListFilesError);
@@ -2256,14 +2107,6 @@ pub struct RunCommandBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-sandboxes")]
-impl RunCommandBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-sandboxes")]
 rt::send_methods!(RunCommandBuilder => RunCommandOk, RunCommandError);
 #[cfg(feature = "tag-sandboxes")]
 impl rt::client::Operation for RunCommandBuilder {
@@ -2316,14 +2159,6 @@ pub struct ListRuntimeModelsBuilder {
     options: rt::client::RequestOptions,
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-impl ListRuntimeModelsBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
-#[cfg(feature = "tag-model-runtime-internal")]
 rt::send_methods!(
     ListRuntimeModelsBuilder => ListRuntimeModelsOk, ListRuntimeModelsError
 );
@@ -2371,14 +2206,6 @@ pub struct InvokeRuntimeModelBuilder {
     model_id: String,
     body: InvokeModelRequest,
     options: rt::client::RequestOptions,
-}
-#[cfg(feature = "tag-model-runtime-internal")]
-impl InvokeRuntimeModelBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
 rt::send_methods!(

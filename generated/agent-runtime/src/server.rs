@@ -2041,335 +2041,73 @@ const BEARER_AUTH_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthS
 )]
 /// The HTTP side of [`router`]: one handler per operation.
 mod handlers {
-    #[cfg(
-        any(
-            feature = "tag-workspaces",
-            feature = "tag-models",
-            feature = "tag-sessions",
-            feature = "tag-streaming",
-            feature = "tag-runs",
-            feature = "tag-actions",
-            feature = "tag-sandboxes",
-            feature = "tag-model-runtime-internal"
-        )
-    )]
-    use rt::server::axum::extract::{Request, State};
-    use rt::server::{refuse, respond};
-    #[cfg(
-        any(
-            feature = "tag-workspaces",
-            feature = "tag-models",
-            feature = "tag-sessions",
-            feature = "tag-streaming",
-            feature = "tag-runs",
-            feature = "tag-actions",
-            feature = "tag-sandboxes",
-            feature = "tag-model-runtime-internal"
-        )
-    )]
-    use rt::server::decode;
-    use rt::server::axum::response::Response;
     use super::*;
     #[cfg(feature = "tag-workspaces")]
-    /// `GET /api/v1/workspaces`
-    pub(super) async fn list_workspaces<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_workspaces";
-        match decode(request, ListWorkspacesRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_workspaces(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::list_workspaces(ListWorkspacesRequest) = "list_workspaces");
     #[cfg(feature = "tag-workspaces")]
-    /// `POST /api/v1/workspaces`
-    pub(super) async fn create_workspace<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_workspace";
-        match decode(request, CreateWorkspaceRequest2::from_input).await {
-            Ok(request) => respond(OPERATION, api.create_workspace(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::create_workspace(CreateWorkspaceRequest2) = "create_workspace"
+    );
     #[cfg(feature = "tag-workspaces")]
-    /// `GET /api/v1/workspaces/{workspaceId}`
-    pub(super) async fn get_workspace<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_workspace";
-        match decode(request, GetWorkspaceRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.get_workspace(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::get_workspace(GetWorkspaceRequest) = "get_workspace");
     #[cfg(feature = "tag-workspaces")]
-    /// `DELETE /api/v1/workspaces/{workspaceId}`
-    pub(super) async fn delete_workspace<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "delete_workspace";
-        match decode(request, DeleteWorkspaceRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.delete_workspace(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::delete_workspace(DeleteWorkspaceRequest) = "delete_workspace"
+    );
     #[cfg(feature = "tag-workspaces")]
-    /// `PATCH /api/v1/workspaces/{workspaceId}`
-    pub(super) async fn update_workspace<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "update_workspace";
-        match decode(request, UpdateWorkspaceRequest2::from_input).await {
-            Ok(request) => respond(OPERATION, api.update_workspace(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::update_workspace(UpdateWorkspaceRequest2) = "update_workspace"
+    );
     #[cfg(feature = "tag-workspaces")]
-    /// `GET /api/v1/workspaces/{workspaceId}/catalog`
-    pub(super) async fn get_workspace_catalog<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_workspace_catalog";
-        match decode(request, GetWorkspaceCatalogRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.get_workspace_catalog(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::get_workspace_catalog(GetWorkspaceCatalogRequest) = "get_workspace_catalog"
+    );
     #[cfg(feature = "tag-models")]
-    /// `GET /api/v1/models`
-    pub(super) async fn list_models<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_models";
-        match decode(request, ListModelsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_models(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::list_models(ListModelsRequest) = "list_models");
     #[cfg(feature = "tag-sessions")]
-    /// `GET /api/v1/sessions`
-    pub(super) async fn list_sessions<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_sessions";
-        match decode(request, ListSessionsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_sessions(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::list_sessions(ListSessionsRequest) = "list_sessions");
     #[cfg(feature = "tag-sessions")]
-    /// `POST /api/v1/sessions`
-    pub(super) async fn create_session<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_session";
-        match decode(request, CreateSessionRequest2::from_input).await {
-            Ok(request) => respond(OPERATION, api.create_session(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::create_session(CreateSessionRequest2) = "create_session");
     #[cfg(feature = "tag-sessions")]
-    /// `GET /api/v1/sessions/{sessionId}`
-    pub(super) async fn get_session<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_session";
-        match decode(request, GetSessionRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.get_session(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::get_session(GetSessionRequest) = "get_session");
     #[cfg(feature = "tag-sessions")]
-    /// `DELETE /api/v1/sessions/{sessionId}`
-    pub(super) async fn delete_session<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "delete_session";
-        match decode(request, DeleteSessionRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.delete_session(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::delete_session(DeleteSessionRequest) = "delete_session");
     #[cfg(feature = "tag-sessions")]
-    /// `GET /api/v1/sessions/{sessionId}/messages`
-    pub(super) async fn list_messages<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_messages";
-        match decode(request, ListMessagesRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_messages(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::list_messages(ListMessagesRequest) = "list_messages");
     #[cfg(feature = "tag-sessions")]
-    /// `POST /api/v1/sessions/{sessionId}/messages`
-    pub(super) async fn send_message<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "send_message";
-        match decode(request, SendMessageRequest2::from_input).await {
-            Ok(request) => respond(OPERATION, api.send_message(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::send_message(SendMessageRequest2) = "send_message");
     #[cfg(feature = "tag-sessions")]
-    /// `GET /api/v1/sessions/{sessionId}/queue`
-    pub(super) async fn get_session_queue<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_session_queue";
-        match decode(request, GetSessionQueueRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.get_session_queue(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::get_session_queue(GetSessionQueueRequest) = "get_session_queue"
+    );
     #[cfg(feature = "tag-streaming")]
-    /// `GET /api/v1/sessions/{sessionId}/events`
-    pub(super) async fn stream_session_events<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "stream_session_events";
-        match decode(request, StreamSessionEventsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.stream_session_events(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::stream_session_events(StreamSessionEventsRequest) = "stream_session_events"
+    );
     #[cfg(feature = "tag-runs")]
-    /// `GET /api/v1/runs/{runId}`
-    pub(super) async fn get_run<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_run";
-        match decode(request, GetRunRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.get_run(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::get_run(GetRunRequest) = "get_run");
     #[cfg(feature = "tag-runs")]
-    /// `POST /api/v1/runs/{runId}/cancel`
-    pub(super) async fn cancel_run<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "cancel_run";
-        match decode(request, CancelRunRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.cancel_run(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::cancel_run(CancelRunRequest) = "cancel_run");
     #[cfg(feature = "tag-runs")]
-    /// `POST /api/v1/runs/{runId}/guide`
-    pub(super) async fn guide_run<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "guide_run";
-        match decode(request, GuideRunRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.guide_run(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::guide_run(GuideRunRequest) = "guide_run");
     #[cfg(feature = "tag-actions")]
-    /// `POST /api/v1/actions/{actionId}/trigger`
-    pub(super) async fn trigger_action<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "trigger_action";
-        match decode(request, TriggerActionRequest2::from_input).await {
-            Ok(request) => respond(OPERATION, api.trigger_action(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::trigger_action(TriggerActionRequest2) = "trigger_action");
     #[cfg(feature = "tag-sandboxes")]
-    /// `GET /api/v1/sandboxes/{sandboxId}/files`
-    pub(super) async fn download_file<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "download_file";
-        match decode(request, DownloadFileRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.download_file(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::download_file(DownloadFileRequest) = "download_file");
     #[cfg(feature = "tag-sandboxes")]
-    /// `POST /api/v1/sandboxes/{sandboxId}/files`
-    pub(super) async fn upload_file<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "upload_file";
-        match decode(request, UploadFileRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.upload_file(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::upload_file(UploadFileRequest) = "upload_file");
     #[cfg(feature = "tag-sandboxes")]
-    /// `GET /api/v1/sandboxes/{sandboxId}/files/list`
-    pub(super) async fn list_files<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_files";
-        match decode(request, ListFilesRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_files(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::list_files(ListFilesRequest) = "list_files");
     #[cfg(feature = "tag-sandboxes")]
-    /// `POST /api/v1/sandboxes/{sandboxId}/commands`
-    pub(super) async fn run_command<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "run_command";
-        match decode(request, RunCommandRequest2::from_input).await {
-            Ok(request) => respond(OPERATION, api.run_command(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(Api::run_command(RunCommandRequest2) = "run_command");
     #[cfg(feature = "tag-model-runtime-internal")]
-    /// `GET /internal/v1/models`
-    pub(super) async fn list_runtime_models<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_runtime_models";
-        match decode(request, ListRuntimeModelsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_runtime_models(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::list_runtime_models(ListRuntimeModelsRequest) = "list_runtime_models"
+    );
     #[cfg(feature = "tag-model-runtime-internal")]
-    /// `POST /internal/v1/models/{modelId}/invoke`
-    pub(super) async fn invoke_runtime_model<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "invoke_runtime_model";
-        match decode(request, InvokeRuntimeModelRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.invoke_runtime_model(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::invoke_runtime_model(InvokeRuntimeModelRequest) = "invoke_runtime_model"
+    );
 }
 #[cfg(test)]
 mod tests {

@@ -191,13 +191,6 @@ pub struct ListConversationsBuilder {
     client: Client,
     options: rt::client::RequestOptions,
 }
-impl ListConversationsBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
 rt::send_methods!(
     ListConversationsBuilder => ListConversationsOk, ListConversationsError
 );
@@ -243,13 +236,6 @@ pub struct CreateConversationBuilder {
     client: Client,
     body: CreateConversationRequest,
     options: rt::client::RequestOptions,
-}
-impl CreateConversationBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 rt::send_methods!(
     CreateConversationBuilder => CreateConversationOk, CreateConversationError
@@ -324,13 +310,6 @@ pub struct GetConversationBuilder {
     id: uuid::Uuid,
     options: rt::client::RequestOptions,
 }
-impl GetConversationBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
 rt::send_methods!(GetConversationBuilder => GetConversationOk, GetConversationError);
 impl rt::client::Operation for GetConversationBuilder {
     type Ok = GetConversationOk;
@@ -404,13 +383,6 @@ pub struct SendMessageBuilder {
     id: uuid::Uuid,
     body: SendMessageRequest,
     options: rt::client::RequestOptions,
-}
-impl SendMessageBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 rt::send_methods!(SendMessageBuilder => SendMessageOk, SendMessageError);
 impl rt::client::Operation for SendMessageBuilder {
@@ -499,11 +471,6 @@ impl StreamEventsBuilder {
     /// id received.
     pub fn reconnect(mut self, policy: rt::sse::ReconnectPolicy) -> Self {
         self.reconnect = policy;
-        self
-    }
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
         self
     }
 }
@@ -597,13 +564,6 @@ pub struct CancelRunBuilder {
     id: uuid::Uuid,
     options: rt::client::RequestOptions,
 }
-impl CancelRunBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
 rt::send_methods!(CancelRunBuilder => CancelRunOk, CancelRunError);
 impl rt::client::Operation for CancelRunBuilder {
     type Ok = CancelRunOk;
@@ -657,13 +617,6 @@ pub struct ConfirmToolBuilder {
     id: uuid::Uuid,
     body: ConfirmToolInputBody,
     options: rt::client::RequestOptions,
-}
-impl ConfirmToolBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
 }
 rt::send_methods!(ConfirmToolBuilder => ConfirmToolOk, ConfirmToolError);
 impl rt::client::Operation for ConfirmToolBuilder {

@@ -536,88 +536,20 @@ const BEARER_AUTH_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthS
 };
 /// The HTTP side of [`router`]: one handler per operation.
 mod handlers {
-    use rt::server::axum::extract::{Request, State};
-    use rt::server::{refuse, respond};
-    use rt::server::decode;
-    use rt::server::axum::response::Response;
     use super::*;
-    /// `GET /v2/conversations`
-    pub(super) async fn list_conversations<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "list_conversations";
-        match decode(request, ListConversationsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.list_conversations(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
-    /// `POST /v2/conversations`
-    pub(super) async fn create_conversation<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "create_conversation";
-        match decode(request, CreateConversationRequest2::from_input).await {
-            Ok(request) => respond(OPERATION, api.create_conversation(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
-    /// `GET /v2/conversations/{id}`
-    pub(super) async fn get_conversation<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "get_conversation";
-        match decode(request, GetConversationRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.get_conversation(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
-    /// `POST /v2/conversations/{id}/messages`
-    pub(super) async fn send_message<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "send_message";
-        match decode(request, SendMessageRequest2::from_input).await {
-            Ok(request) => respond(OPERATION, api.send_message(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
-    /// `GET /v2/conversations/{id}/events`
-    pub(super) async fn stream_events<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "stream_events";
-        match decode(request, StreamEventsRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.stream_events(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
-    /// `POST /v2/conversations/{id}/cancel`
-    pub(super) async fn cancel_run<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "cancel_run";
-        match decode(request, CancelRunRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.cancel_run(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
-    /// `POST /v2/conversations/{id}/confirm`
-    pub(super) async fn confirm_tool<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "confirm_tool";
-        match decode(request, ConfirmToolRequest::from_input).await {
-            Ok(request) => respond(OPERATION, api.confirm_tool(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::list_conversations(ListConversationsRequest) = "list_conversations"
+    );
+    rt::server_handler!(
+        Api::create_conversation(CreateConversationRequest2) = "create_conversation"
+    );
+    rt::server_handler!(
+        Api::get_conversation(GetConversationRequest) = "get_conversation"
+    );
+    rt::server_handler!(Api::send_message(SendMessageRequest2) = "send_message");
+    rt::server_handler!(Api::stream_events(StreamEventsRequest) = "stream_events");
+    rt::server_handler!(Api::cancel_run(CancelRunRequest) = "cancel_run");
+    rt::server_handler!(Api::confirm_tool(ConfirmToolRequest) = "confirm_tool");
 }
 #[cfg(test)]
 mod tests {

@@ -72,13 +72,6 @@ pub struct AiAgentsEventsExecuteAsyncBuilder {
     body: AiAgentEventsExecuteAsyncRequest,
     options: rt::client::RequestOptions,
 }
-impl AiAgentsEventsExecuteAsyncBuilder {
-    /// Per-request options: timeout, extra headers, credentials, retry policy.
-    pub fn options(mut self, options: rt::client::RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-}
 rt::send_methods!(
     AiAgentsEventsExecuteAsyncBuilder => AiAgentsEventsExecuteAsyncOk,
     AiAgentsEventsExecuteAsyncError

@@ -153,24 +153,11 @@ const AUTH_TOKEN_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthSc
 };
 /// The HTTP side of [`router`]: one handler per operation.
 mod handlers {
-    use rt::server::axum::extract::{Request, State};
-    use rt::server::{refuse, respond};
-    use rt::server::decode;
-    use rt::server::axum::response::Response;
     use super::*;
-    /// `POST /ai-agents.events.execute-async`
-    pub(super) async fn ai_agents_events_execute_async<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "ai_agents_events_execute_async";
-        match decode(request, AiAgentsEventsExecuteAsyncRequest::from_input).await {
-            Ok(request) => {
-                respond(OPERATION, api.ai_agents_events_execute_async(request)).await
-            }
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(
+        Api::ai_agents_events_execute_async(AiAgentsEventsExecuteAsyncRequest) =
+        "ai_agents_events_execute_async"
+    );
 }
 #[cfg(test)]
 mod tests {

@@ -55,8 +55,9 @@ pub fn send_with_info<O: Operation>(operation: O) -> Pending<OutcomeWithInfo<O>>
 }
 
 /// The ways to send a generated request builder that implements [`Operation`]: its `send` and
-/// `send_with_info` methods and `IntoFuture`, so that the builder can be awaited directly.
-/// Written once here rather than in each of a generated crate's hundreds of builders.
+/// `send_with_info` methods and `IntoFuture`, so that the builder can be awaited directly,
+/// and its `options` setter (the builder keeps them in a field named `options`). Written once
+/// here rather than in each of a generated crate's hundreds of builders.
 ///
 /// ```
 /// use oagen_rt as rt;
@@ -66,13 +67,16 @@ pub fn send_with_info<O: Operation>(operation: O) -> Pending<OutcomeWithInfo<O>>
 /// #[derive(Debug)]
 /// pub enum HealthError {}
 ///
-/// pub struct HealthBuilder { core: rt::client::ClientCore }
+/// pub struct HealthBuilder {
+///     core: rt::client::ClientCore,
+///     options: rt::client::RequestOptions,
+/// }
 ///
 /// impl rt::client::Operation for HealthBuilder {
 ///     type Ok = HealthOk;
 ///     type Error = HealthError;
 ///     fn call(&self) -> Result<rt::client::Call<'_>, rt::client::Error<HealthError>> {
-///         Ok(self.core.call(rt::client::Method::GET, "/health"))
+///         Ok(self.core.call(rt::client::Method::GET, "/health").options(&self.options))
 ///     }
 ///     async fn decode(
 ///         &self,
@@ -87,7 +91,8 @@ pub fn send_with_info<O: Operation>(operation: O) -> Pending<OutcomeWithInfo<O>>
 /// rt::send_methods!(HealthBuilder => HealthOk, HealthError);
 ///
 /// async fn check(core: rt::client::ClientCore) -> Result<HealthOk, rt::client::Error<HealthError>> {
-///     HealthBuilder { core }.await
+///     let options = rt::client::RequestOptions::default();
+///     HealthBuilder { core, options }.await
 /// }
 /// ```
 // Formatted by hand: rustfmt re-indents the `concat!` in the doc attribute on every run.
@@ -96,6 +101,12 @@ pub fn send_with_info<O: Operation>(operation: O) -> Pending<OutcomeWithInfo<O>>
 macro_rules! send_methods {
     ($builder:ident => $ok:ident, $err:ident) => {
         impl $builder {
+            /// Per-request options: timeout, extra headers, credentials, retry policy.
+            pub fn options(mut self, options: $crate::client::RequestOptions) -> Self {
+                self.options = options;
+                self
+            }
+
             #[doc = ::core::concat!(
                 " Sends the request and decodes the answer into [`", ::core::stringify!($ok),
                 "`] or [`", ::core::stringify!($err), "`]."

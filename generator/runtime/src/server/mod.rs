@@ -258,6 +258,81 @@ pub async fn decode<R>(
     decode(&input)
 }
 
+/// A generated router's handler of one operation: decodes the request with the operation's
+/// request struct ([`decode`] with its `from_input`), calls the method of the same name on the
+/// server trait and writes its answer ([`respond`]), or hands a refused request to the trait's
+/// `reject` ([`refuse`]). Written once here rather than in each of a crate's hundreds of
+/// handlers.
+///
+/// `server_handler!(Api::ping(PingRequest) = "ping")` defines
+/// `pub(crate) async fn ping<A: Api>(State<Arc<A>>, Request) -> Response`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use axum::{body::Body, extract::{Request, State}};
+/// use oagen_rt::server::{ApiResponse, Failure, Input, Problem, Response};
+///
+/// pub struct PingRequest;
+/// impl PingRequest {
+///     fn from_input(_: &Input) -> Result<Self, Problem> {
+///         Ok(PingRequest)
+///     }
+/// }
+/// pub struct Pong;
+/// impl ApiResponse for Pong {
+///     fn into_api_response(self) -> Response {
+///         oagen_rt::server::text_response(oagen_rt::server::status(200), "pong".to_owned())
+///     }
+/// }
+///
+/// pub trait Api: Send + Sync + 'static {
+///     fn ping(
+///         &self,
+///         request: PingRequest,
+///     ) -> impl Future<Output = Result<Pong, Failure<Pong>>> + Send {
+///         let _ = request;
+///         async { Ok(Pong) }
+///     }
+///     fn reject(&self, operation: &'static str, problem: Problem) -> Response {
+///         let _ = operation;
+///         problem.into_api_response()
+///     }
+/// }
+///
+/// oagen_rt::server_handler!(Api::ping(PingRequest) = "ping");
+///
+/// struct Server;
+/// impl Api for Server {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let request = Request::get("/ping").body(Body::empty()).unwrap();
+/// let response = ping::<Server>(State(Arc::new(Server)), request).await;
+/// assert_eq!(response.status(), 200);
+/// # }
+/// ```
+#[macro_export]
+macro_rules! server_handler {
+    ($api:ident :: $name:ident ($request:ident) = $operation:literal) => {
+        pub(crate) async fn $name<A: $api>(
+            $crate::server::axum::extract::State(api): $crate::server::axum::extract::State<
+                ::std::sync::Arc<A>,
+            >,
+            request: $crate::server::axum::extract::Request,
+        ) -> $crate::server::Response {
+            const OPERATION: &str = $operation;
+            match $crate::server::decode(request, $request::from_input).await {
+                ::core::result::Result::Ok(request) => {
+                    $crate::server::respond(OPERATION, api.$name(request)).await
+                }
+                ::core::result::Result::Err(problem) => {
+                    $crate::server::refuse(OPERATION, problem, |p| api.reject(OPERATION, p))
+                }
+            }
+        }
+    };
+}
+
 /// Runs an operation's implementation and turns its outcome into a response.
 ///
 /// `Ok` and `Failure::Api` go through [`ApiResponse`]; `NotImplemented` is a 501 problem;

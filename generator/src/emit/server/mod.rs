@@ -187,21 +187,18 @@ pub fn server_tail(api: &Api, plan: &RoutePlan) -> TokenStream {
         .iter()
         .map(|op| super::gate_items(handler(op), &op.features))
         .collect();
-    // Imports only for what the module holds: an unused one is a warning.
-    let extract_import = super::import_for(
-        served_ops.iter().map(|op| op.features.as_slice()),
-        quote!(
-            use rt::server::axum::extract::{Request, State};
-            use rt::server::{refuse, respond};
-        ),
-    );
-    let decode_import = super::import_for(
+    // Imports only for what the module holds: an unused one is a warning. Handlers written
+    // out (those of multipart requests) need these; the others come from
+    // `rt::server_handler!`, which names what it uses by path.
+    let written_out_import = super::import_for(
         served_ops
             .iter()
-            .filter(|op| !request::decodes_async(op))
+            .filter(|op| request::decodes_async(op))
             .map(|op| op.features.as_slice()),
         quote!(
-            use rt::server::decode;
+            use rt::server::axum::extract::{Request, State};
+            use rt::server::axum::response::Response;
+            use rt::server::{refuse, respond};
         ),
     );
     let handlers_mod = super::import_for(
@@ -209,9 +206,7 @@ pub fn server_tail(api: &Api, plan: &RoutePlan) -> TokenStream {
         quote! {
             /// The HTTP side of [`router`]: one handler per operation.
             mod handlers {
-                #extract_import
-                #decode_import
-                use rt::server::axum::response::Response;
+                #written_out_import
 
                 use super::*;
 
@@ -465,23 +460,20 @@ fn handler(op: &Operation) -> TokenStream {
     let name = ident(&op.fn_name);
     let request = ident(&op.request_type);
     let operation_id = &op.operation_id;
-    let doc = format!(" `{} {}`", op.method.as_str(), op.path);
+    if !request::decodes_async(op) {
+        return quote!(rt::server_handler!(Api::#name(#request) = #operation_id););
+    }
     // A multipart body is read asynchronously, so its decoder is an `async fn`.
-    let decoded = if request::decodes_async(op) {
-        quote! {
-            match rt::server::Input::from_request(request, rt::server::Input::DEFAULT_BODY_LIMIT).await {
-                Ok(input) => #request::from_input(&input).await,
-                Err(problem) => Err(problem),
-            }
-        }
-    } else {
-        quote!(decode(request, #request::from_input).await)
-    };
+    let doc = format!(" `{} {}`", op.method.as_str(), op.path);
     quote! {
         #[doc = #doc]
         pub(super) async fn #name<A: Api>(State(api): State<Arc<A>>, request: Request) -> Response {
             const OPERATION: &str = #operation_id;
-            match #decoded {
+            let decoded = match rt::server::Input::from_request(request, rt::server::Input::DEFAULT_BODY_LIMIT).await {
+                Ok(input) => #request::from_input(&input).await,
+                Err(problem) => Err(problem),
+            };
+            match decoded {
                 Ok(request) => respond(OPERATION, api.#name(request)).await,
                 Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
             }

@@ -24,6 +24,7 @@ pub mod load;
 pub mod model;
 pub mod naming;
 pub mod normalize;
+pub mod parallel;
 pub mod resolve;
 pub mod write;
 

@@ -271,8 +271,7 @@ fn parse_in_parts(root: &Value) -> Option<openapiv3::OpenAPI> {
     rest.insert("paths".to_owned(), Value::Object(serde_json::Map::new()));
     let rest = Value::Object(rest);
     let (doc, paths, components) = std::thread::scope(|scope| {
-        let components =
-            scope.spawn(|| openapiv3::Components::deserialize(components).ok());
+        let components = scope.spawn(|| openapiv3::Components::deserialize(components).ok());
         let paths = openapiv3::Paths::deserialize(paths).ok();
         let doc = openapiv3::OpenAPI::deserialize(&rest).ok();
         (doc, paths, components.join().ok().flatten())

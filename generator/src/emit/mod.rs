@@ -400,7 +400,7 @@ pub fn emit(api: &Api, options: &EmitOptions) -> Result<(Vec<GeneratedFile>, Thr
     );
     // How the router serves each operation: several server pieces need it, computed once.
     let plan = options.halves.server().then(|| server::plan(api));
-    let texts = in_parallel(pieces.len(), |i| {
+    let texts = crate::parallel::in_parallel(pieces.len(), |i| {
         pieces[i].render(api, options, plan.as_ref())
     });
     let mut times = ThreadTimes::default();
@@ -554,44 +554,6 @@ pub struct ThreadTimes {
     pub format: Duration,
 }
 
-/// `work(0)`, …, `work(count - 1)` on as many threads as the machine has cores (at most
-/// `count`), each index taken by the next idle thread; the results in index order.
-fn in_parallel<T: Send>(count: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(count);
-    if threads <= 1 {
-        return (0..count).map(work).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let take = || {
-        let mut mine = Vec::new();
-        loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if i >= count {
-                break mine;
-            }
-            mine.push((i, work(i)));
-        }
-    };
-    // The calling thread works too: the memory the stages before freed is its allocator's to
-    // reuse, where a new thread would touch fresh pages.
-    let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (1..threads).map(|_| scope.spawn(take)).collect();
-        let mut done = take();
-        for worker in workers {
-            match worker.join() {
-                Ok(mine) => done.extend(mine),
-                // A panic in an emitter is a bug; carry it to the caller's thread as it was.
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        done
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, t)| t).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -719,12 +681,5 @@ mod tests {
         assert!(split_items(quote!(m!(x))).is_none());
         assert!(split_items(quote!(a::b = 1;)).is_none());
         assert!(split_items(quote!(m! x;)).is_none());
-    }
-
-    #[test]
-    fn in_parallel_keeps_the_order() {
-        let squares = in_parallel(1000, |i| i * i);
-        assert_eq!(squares, (0..1000).map(|i| i * i).collect::<Vec<_>>());
-        assert_eq!(in_parallel(0, |i| i), Vec::<usize>::new());
     }
 }

@@ -14,7 +14,8 @@
 //!
 //! Tests: the table in this file's `tests` module.
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
@@ -83,11 +84,35 @@ fn clean(raw: &str) -> String {
     out
 }
 
+thread_local! {
+    /// heck's `snake_case` and `UpperCamelCase` of each text seen on this thread, by text: a
+    /// large spec names the same properties thousands of times (Stripe's `id`, `object`,
+    /// `metadata`), and heck writes its output one `char` at a time through `fmt`.
+    static SNAKE: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    static CAMEL: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+}
+
+/// `case` of [`clean`]`(raw)`, remembered in `cache`.
+fn cased(
+    cache: &'static std::thread::LocalKey<RefCell<HashMap<String, String>>>,
+    raw: &str,
+    case: impl FnOnce(&str) -> String,
+) -> String {
+    cache.with(|cache| {
+        if let Some(done) = cache.borrow().get(raw) {
+            return done.clone();
+        }
+        let done = case(&clean(raw));
+        cache.borrow_mut().insert(raw.to_owned(), done.clone());
+        done
+    })
+}
+
 /// `snake_case` identifier for a field, parameter, method or module. Keywords become raw
 /// identifiers (`r#type`), or get a trailing underscore where raw identifiers are not allowed
 /// (`self_`). Empty input becomes `value`.
 pub fn snake_ident(raw: &str) -> String {
-    let mut s = clean(raw).to_snake_case();
+    let mut s = cased(&SNAKE, raw, |clean| clean.to_snake_case());
     if s.is_empty() {
         s = "value".to_owned();
     }
@@ -104,7 +129,7 @@ pub fn camel_ident(raw: &str) -> String {
 }
 
 fn camel(raw: &str) -> String {
-    let mut s = clean(raw).to_upper_camel_case();
+    let mut s = cased(&CAMEL, raw, |clean| clean.to_upper_camel_case());
     if s.is_empty() {
         s = "Value".to_owned();
     }

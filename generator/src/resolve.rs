@@ -179,6 +179,14 @@ impl<'a> Resolver<'a> {
         if let Some(s) = self.schemas.borrow().get(loc) {
             return Ok(s.clone());
         }
+        // A component schema of the root was parsed with the document: cloned, not re-read.
+        if let Some(schema) = self.root_component_schema(loc) {
+            let schema = Rc::new(schema.clone());
+            self.schemas
+                .borrow_mut()
+                .insert(loc.clone(), schema.clone());
+            return Ok(schema);
+        }
         let value = self
             .sources
             .get(loc.file, &loc.pointer)
@@ -197,6 +205,23 @@ impl<'a> Resolver<'a> {
             .borrow_mut()
             .insert(loc.clone(), schema.clone());
         Ok(schema)
+    }
+
+    /// The schema at `loc` when it is `#/components/schemas/{name}` of the root document and
+    /// not itself a reference, as `Resolver::new` parsed it.
+    fn root_component_schema(&self, loc: &Loc) -> Option<&openapiv3::Schema> {
+        if loc.file != FileId(0) {
+            return None;
+        }
+        let token = loc.pointer.strip_prefix("/components/schemas/")?;
+        if token.contains('/') {
+            return None;
+        }
+        let name = token.replace("~1", "/").replace("~0", "~");
+        match self.doc.components.as_ref()?.schemas.get(&name)? {
+            ReferenceOr::Item(schema) => Some(schema),
+            ReferenceOr::Reference { .. } => None,
+        }
     }
 
     /// Resolves a schema reference to the location of its definition.

@@ -243,3 +243,27 @@ fn emit_crate(
         timings,
     })
 }
+
+/// The OpenAPI documents of the repository's `specs/`, in name order, for unit tests that check
+/// a property on each of them (at least five, or the test setup is broken).
+#[cfg(test)]
+pub(crate) fn repo_specs() -> Vec<std::path::PathBuf> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs");
+    let mut specs: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "json")
+            )
+        })
+        .collect();
+    specs.sort();
+    assert!(
+        specs.len() >= 5,
+        "only {} specs found in {dir}",
+        specs.len()
+    );
+    specs
+}

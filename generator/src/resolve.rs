@@ -217,8 +217,13 @@ impl<'a> Resolver<'a> {
         if token.contains('/') {
             return None;
         }
-        let name = token.replace("~1", "/").replace("~0", "~");
-        match self.doc.components.as_ref()?.schemas.get(&name)? {
+        match self
+            .doc
+            .components
+            .as_ref()?
+            .schemas
+            .get(&loc.last_token()?)?
+        {
             ReferenceOr::Item(schema) => Some(schema),
             ReferenceOr::Reference { .. } => None,
         }
@@ -365,5 +370,60 @@ mod tests {
         assert_eq!(parse_in_parts(&broken), None);
         let (pointer, _) = parse_root(&broken).expect_err("responses must be an object");
         assert!(pointer.starts_with("/paths"), "{pointer}");
+    }
+
+    /// A component schema taken from the parsed document is the schema read from its JSON,
+    /// names that need escaping in a pointer included; other places are not taken from it.
+    #[test]
+    fn component_schemas_come_from_the_parsed_document() {
+        let mut diags = crate::diag::Diagnostics::default();
+        let text = r##"{
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {},
+            "components": {"schemas": {
+                "a/b~c": {"type": "string", "maxLength": 3},
+                "Alias": {"$ref": "#/components/schemas/a~1b~0c"}
+            }}
+        }"##;
+        let sources = crate::load::load_str("t.json", text, &mut diags).expect("loads");
+        let resolver = Resolver::new(&sources).expect("parses");
+        let at = Loc::root("/components/schemas").join("a/b~c");
+        assert_eq!(at.pointer, "/components/schemas/a~1b~0c");
+        let taken = resolver
+            .root_component_schema(&at)
+            .expect("taken from the document");
+        let read = parse::<openapiv3::Schema>(sources.get(FileId(0), &at.pointer).expect("there"));
+        assert_eq!(Ok(taken.clone()), read);
+        assert_eq!(resolver.schema_at(&at).ok().as_deref(), Some(taken));
+        let alias = Loc::root("/components/schemas").join("Alias");
+        assert!(resolver.root_component_schema(&alias).is_none());
+        let nested = at.join("items");
+        assert!(resolver.root_component_schema(&nested).is_none());
+
+        for path in crate::repo_specs() {
+            let mut diags = crate::diag::Diagnostics::default();
+            let mut sources = crate::load::load(&path, &mut diags).expect("the spec loads");
+            crate::normalize::normalize(&mut sources, &mut diags);
+            let resolver = Resolver::new(&sources).expect("the spec parses");
+            let names = resolver
+                .doc
+                .components
+                .iter()
+                .flat_map(|c| c.schemas.keys());
+            for name in names {
+                let at = Loc::root("/components/schemas").join(name);
+                if let Some(taken) = resolver.root_component_schema(&at) {
+                    let value = sources.get(FileId(0), &at.pointer).expect("there");
+                    assert_eq!(
+                        Ok(taken.clone()),
+                        parse(value),
+                        "{}#{}",
+                        path.display(),
+                        at.pointer
+                    );
+                }
+            }
+        }
     }
 }

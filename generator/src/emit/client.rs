@@ -444,7 +444,6 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
             }
         }
     });
-    let param_setters: Vec<TokenStream> = param_setters.collect();
     let body_setter = content
         .filter(|_| op.body.as_ref().is_some_and(|b| !b.required))
         .map(|c| {
@@ -548,21 +547,15 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         .pagination
         .as_ref()
         .map(|p| pagination_stream(api, op, p));
-    // Setters and paging; `options` and the ways to send come from `rt::send_methods!`.
-    let inherent = (!param_setters.is_empty()
-        || body_setter.is_some()
-        || reconnect_setter.is_some()
-        || into_stream.is_some())
-    .then(|| {
-        quote! {
-            impl #name {
-                #(#param_setters)*
-                #body_setter
-                #reconnect_setter
-                #into_stream
-            }
-        }
-    });
+    // Setters and paging, when there are any; `options` and the ways to send come from
+    // `rt::send_methods!`.
+    let methods = quote! {
+        #(#param_setters)*
+        #body_setter
+        #reconnect_setter
+        #into_stream
+    };
+    let inherent = (!methods.is_empty()).then(|| quote!(impl #name { #methods }));
     let builder_doc = format!(
         " A [`Client::{}`] request: set optional parameters, then `.await` it or call [`send`](Self::send).",
         naming::unraw(&op.fn_name)

@@ -4215,10 +4215,6 @@ const BASIC_AUTH_SCHEME: rt::server::ServerAuthScheme = rt::server::ServerAuthSc
 )]
 /// The HTTP side of [`router`]: one handler per operation.
 mod handlers {
-    #[cfg(any(feature = "tag-skills", feature = "tag-files"))]
-    use rt::server::axum::extract::{Request, State};
-    use rt::server::axum::response::Response;
-    use rt::server::{refuse, respond};
     use super::*;
     #[cfg(feature = "tag-agents")]
     rt::server_handler!(Api::list_agents(ListAgentsRequest) = "list_agents");
@@ -4281,26 +4277,7 @@ mod handlers {
     #[cfg(feature = "tag-skills")]
     rt::server_handler!(Api::list_skills(ListSkillsRequest) = "list_skills");
     #[cfg(feature = "tag-skills")]
-    /// `POST /v1/skills`
-    pub(super) async fn upload_skill<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "upload_skill";
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => UploadSkillRequest::from_input(&input).await,
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => respond(OPERATION, api.upload_skill(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(async Api::upload_skill(UploadSkillRequest) = "upload_skill");
     #[cfg(feature = "tag-skills")]
     rt::server_handler!(Api::get_skill(GetSkillRequest) = "get_skill");
     #[cfg(feature = "tag-skills")]
@@ -4338,26 +4315,7 @@ mod handlers {
         Api::search_memory_store(SearchMemoryStoreRequest) = "search_memory_store"
     );
     #[cfg(feature = "tag-files")]
-    /// `POST /v1/files`
-    pub(super) async fn upload_file<A: Api>(
-        State(api): State<Arc<A>>,
-        request: Request,
-    ) -> Response {
-        const OPERATION: &str = "upload_file";
-        let decoded = match rt::server::Input::from_request(
-                request,
-                rt::server::Input::DEFAULT_BODY_LIMIT,
-            )
-            .await
-        {
-            Ok(input) => UploadFileRequest::from_input(&input).await,
-            Err(problem) => Err(problem),
-        };
-        match decoded {
-            Ok(request) => respond(OPERATION, api.upload_file(request)).await,
-            Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-        }
-    }
+    rt::server_handler!(async Api::upload_file(UploadFileRequest) = "upload_file");
     #[cfg(feature = "tag-files")]
     rt::server_handler!(Api::delete_file(DeleteFileRequest) = "delete_file");
     #[cfg(feature = "tag-files")]

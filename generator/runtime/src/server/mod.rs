@@ -265,7 +265,9 @@ pub async fn decode<R>(
 /// handlers.
 ///
 /// `server_handler!(Api::ping(PingRequest) = "ping")` defines
-/// `pub(crate) async fn ping<A: Api>(State<Arc<A>>, Request) -> Response`.
+/// `pub(crate) async fn ping<A: Api>(State<Arc<A>>, Request) -> Response`. With `async` in
+/// front, the request struct's `from_input` is an `async fn` (a multipart body is read part
+/// by part).
 ///
 /// ```
 /// use std::sync::Arc;
@@ -278,10 +280,16 @@ pub async fn decode<R>(
 ///         Ok(PingRequest)
 ///     }
 /// }
-/// pub struct Pong;
+/// pub struct UploadRequest(usize);
+/// impl UploadRequest {
+///     async fn from_input(input: &Input) -> Result<Self, Problem> {
+///         Ok(UploadRequest(input.bytes().len()))
+///     }
+/// }
+/// pub struct Pong(String);
 /// impl ApiResponse for Pong {
 ///     fn into_api_response(self) -> Response {
-///         oagen_rt::server::text_response(oagen_rt::server::status(200), "pong".to_owned())
+///         oagen_rt::server::text_response(oagen_rt::server::status(200), self.0)
 ///     }
 /// }
 ///
@@ -291,7 +299,13 @@ pub async fn decode<R>(
 ///         request: PingRequest,
 ///     ) -> impl Future<Output = Result<Pong, Failure<Pong>>> + Send {
 ///         let _ = request;
-///         async { Ok(Pong) }
+///         async { Ok(Pong("pong".to_owned())) }
+///     }
+///     fn upload(
+///         &self,
+///         request: UploadRequest,
+///     ) -> impl Future<Output = Result<Pong, Failure<Pong>>> + Send {
+///         async move { Ok(Pong(format!("{} bytes", request.0))) }
 ///     }
 ///     fn reject(&self, operation: &'static str, problem: Problem) -> Response {
 ///         let _ = operation;
@@ -300,6 +314,7 @@ pub async fn decode<R>(
 /// }
 ///
 /// oagen_rt::server_handler!(Api::ping(PingRequest) = "ping");
+/// oagen_rt::server_handler!(async Api::upload(UploadRequest) = "upload");
 ///
 /// struct Server;
 /// impl Api for Server {}
@@ -309,11 +324,21 @@ pub async fn decode<R>(
 /// let request = Request::get("/ping").body(Body::empty()).unwrap();
 /// let response = ping::<Server>(State(Arc::new(Server)), request).await;
 /// assert_eq!(response.status(), 200);
+/// let request = Request::post("/upload").body(Body::from("12345")).unwrap();
+/// let response = upload::<Server>(State(Arc::new(Server)), request).await;
+/// let body = axum::body::to_bytes(response.into_body(), 100).await.unwrap();
+/// assert_eq!(body, "5 bytes");
 /// # }
 /// ```
 #[macro_export]
 macro_rules! server_handler {
+    (async $api:ident :: $name:ident ($request:ident) = $operation:literal) => {
+        $crate::server_handler!(@handler async $api $name $request $operation);
+    };
     ($api:ident :: $name:ident ($request:ident) = $operation:literal) => {
+        $crate::server_handler!(@handler plain $api $name $request $operation);
+    };
+    (@handler $how:ident $api:ident $name:ident $request:ident $operation:literal) => {
         pub(crate) async fn $name<A: $api>(
             $crate::server::axum::extract::State(api): $crate::server::axum::extract::State<
                 ::std::sync::Arc<A>,
@@ -321,7 +346,7 @@ macro_rules! server_handler {
             request: $crate::server::axum::extract::Request,
         ) -> $crate::server::Response {
             const OPERATION: &str = $operation;
-            match $crate::server::decode(request, $request::from_input).await {
+            match $crate::server_handler!(@decode $how $request request) {
                 ::core::result::Result::Ok(request) => {
                     $crate::server::respond(OPERATION, api.$name(request)).await
                 }
@@ -329,6 +354,17 @@ macro_rules! server_handler {
                     $crate::server::refuse(OPERATION, problem, |p| api.reject(OPERATION, p))
                 }
             }
+        }
+    };
+    (@decode plain $request:ident $http:ident) => {
+        $crate::server::decode($http, $request::from_input).await
+    };
+    (@decode async $request:ident $http:ident) => {
+        match $crate::server::Input::from_request($http, $crate::server::Input::DEFAULT_BODY_LIMIT)
+            .await
+        {
+            ::core::result::Result::Ok(input) => $request::from_input(&input).await,
+            ::core::result::Result::Err(problem) => ::core::result::Result::Err(problem),
         }
     };
 }

@@ -130,8 +130,8 @@ pub fn server_head(api: &Api, plan: &RoutePlan, crate_name: &str) -> TokenStream
     }
 }
 
-/// The end of `server.rs`, after the request structs: the router, its handlers and how each
-/// response is written.
+/// The end of `server.rs`, after the request structs and their `ApiResponse` impls: the
+/// router, the security schemes it reads and its handlers.
 pub fn server_tail(api: &Api, plan: &RoutePlan) -> TokenStream {
     let served = |i: usize| matches!(plan.ops.get(i), Some(OpRoute::Served { .. }));
     let router = router_fn(api, plan);
@@ -187,27 +187,11 @@ pub fn server_tail(api: &Api, plan: &RoutePlan) -> TokenStream {
         .iter()
         .map(|op| super::gate_items(handler(op), &op.features))
         .collect();
-    // Imports only for what the module holds: an unused one is a warning. Handlers written
-    // out (those of multipart requests) need these; the others come from
-    // `rt::server_handler!`, which names what it uses by path.
-    let written_out_import = super::import_for(
-        served_ops
-            .iter()
-            .filter(|op| request::decodes_async(op))
-            .map(|op| op.features.as_slice()),
-        quote!(
-            use rt::server::axum::extract::{Request, State};
-            use rt::server::axum::response::Response;
-            use rt::server::{refuse, respond};
-        ),
-    );
     let handlers_mod = super::import_for(
         served_ops.iter().map(|op| op.features.as_slice()),
         quote! {
             /// The HTTP side of [`router`]: one handler per operation.
             mod handlers {
-                #written_out_import
-
                 use super::*;
 
                 #(#handlers)*
@@ -453,32 +437,15 @@ fn gated_router(
 }
 
 /// One operation's handler: decode the request, run the implementation, answer (or refuse
-/// with the implementation's `reject`). What every handler does is in the runtime's `decode`,
-/// `respond` and `refuse` (imported by the `handlers` module); the handler names the
-/// operation's own pieces.
+/// with the implementation's `reject`). What every handler does is written once, in the
+/// runtime's `server_handler!`; the handler names the operation's own pieces.
 fn handler(op: &Operation) -> TokenStream {
     let name = ident(&op.fn_name);
     let request = ident(&op.request_type);
     let operation_id = &op.operation_id;
-    if !request::decodes_async(op) {
-        return quote!(rt::server_handler!(Api::#name(#request) = #operation_id););
-    }
     // A multipart body is read asynchronously, so its decoder is an `async fn`.
-    let doc = format!(" `{} {}`", op.method.as_str(), op.path);
-    quote! {
-        #[doc = #doc]
-        pub(super) async fn #name<A: Api>(State(api): State<Arc<A>>, request: Request) -> Response {
-            const OPERATION: &str = #operation_id;
-            let decoded = match rt::server::Input::from_request(request, rt::server::Input::DEFAULT_BODY_LIMIT).await {
-                Ok(input) => #request::from_input(&input).await,
-                Err(problem) => Err(problem),
-            };
-            match decoded {
-                Ok(request) => respond(OPERATION, api.#name(request)).await,
-                Err(problem) => refuse(OPERATION, problem, |p| api.reject(OPERATION, p)),
-            }
-        }
-    }
+    let decodes_async = request::decodes_async(op).then(|| quote!(async));
+    quote!(rt::server_handler!(#decodes_async Api::#name(#request) = #operation_id);)
 }
 
 /// The module documentation, with a complete example of implementing one operation.

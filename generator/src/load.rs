@@ -698,30 +698,12 @@ struct Line {
     indent: usize,
 }
 
-/// A piece of the cut text, in document order.
-#[derive(Debug)]
-enum Node {
-    /// `count` consecutive entries of one mapping, parsed together as one document.
-    Entries {
-        start: usize,
-        end: usize,
-        count: usize,
-    },
-    /// An entry whose `key:` line (bytes `header`) is followed by a block mapping, itself cut.
-    Split {
-        header: (usize, usize),
-        children: Vec<Node>,
-    },
-}
-
-/// [`Node`] once the keys of the split entries are known: what to assemble, in order.
+/// A piece of the cut text, in document order: what to assemble.
 enum Part {
-    /// The next chunk of the job list.
+    /// The next chunk of the job list: consecutive entries of one mapping, parsed together.
     Chunk,
-    Split {
-        key: String,
-        children: Vec<Part>,
-    },
+    /// An entry whose `key:` line is followed by a block mapping, itself cut.
+    Split { key: String, children: Vec<Part> },
 }
 
 /// A chunk to parse: its text, the pointer tokens of the mapping it belongs to, and how many
@@ -750,9 +732,16 @@ type Warnings = Vec<(String, String)>;
 fn parse_chunked(body: &str, chunking: Chunking) -> Result<(Value, Warnings), Fallback> {
     let lines = scan_lines(body);
     check_root(body, &lines)?;
-    let nodes = plan(body, &lines, body.len(), 0, 0, chunking);
     let mut jobs = Vec::new();
-    let parts = resolve_headers(body, nodes, &mut Vec::new(), &mut jobs)?;
+    let parts = plan(
+        body,
+        &lines,
+        body.len(),
+        0,
+        chunking,
+        &mut Vec::new(),
+        &mut jobs,
+    )?;
     if jobs.len() < 2 {
         return Err(Fallback::OneChunk);
     }
@@ -887,58 +876,79 @@ fn bare_key(line: &str) -> bool {
 }
 
 /// Cuts one mapping, whose entries start at column `indent` and which ends at byte `end`, into
-/// nodes. `lines` are its lines of content, the first being its first entry's.
-fn plan(
-    text: &str,
+/// parts, and lists the chunks to parse in `jobs`, in document order. `lines` are its lines of
+/// content, the first being its first entry's; `prefix` holds the pointer tokens of the
+/// mapping (its depth below the root is their number).
+fn plan<'t>(
+    text: &'t str,
     lines: &[Line],
     end: usize,
     indent: usize,
-    depth: usize,
     chunking: Chunking,
-) -> Vec<Node> {
+    prefix: &mut Vec<String>,
+    jobs: &mut Vec<Job<'t>>,
+) -> Result<Vec<Part>, Fallback> {
     let starts: Vec<usize> = lines
         .iter()
         .enumerate()
         .filter(|(_, l)| l.indent == indent && starts_entry(&text[l.start + indent..l.end]))
         .map(|(i, _)| i)
         .collect();
-    let mut nodes = Vec::new();
+    let mut parts = Vec::new();
     // Entries gathered so far: byte range and count.
     let mut group: Option<(usize, usize, usize)> = None;
+    // A chunk of gathered entries: a job, and its place among the parts.
+    let chunk = |(start, end, count): (usize, usize, usize),
+                 prefix: &[String],
+                 jobs: &mut Vec<Job<'t>>,
+                 parts: &mut Vec<Part>| {
+        jobs.push(Job {
+            text: &text[start..end],
+            prefix: prefix.to_vec(),
+            count,
+        });
+        parts.push(Part::Chunk);
+    };
     for (n, &first) in starts.iter().enumerate() {
         let next = starts.get(n + 1).copied();
         let entry = &lines[first..next.unwrap_or(lines.len())];
         // Blank and comment lines up to the next entry stay with this one: a block scalar
         // kept with `|+` owns the blank lines that end it.
         let (start, entry_end) = (lines[first].start, next.map_or(end, |i| lines[i].start));
-        let split = (entry_end - start > chunking.split && depth < MAX_SPLIT_DEPTH)
+        let split = (entry_end - start > chunking.split && prefix.len() < MAX_SPLIT_DEPTH)
             .then(|| split_point(text, entry, indent))
             .flatten();
         match split {
             Some(child_indent) => {
-                if let Some((start, end, count)) = group.take() {
-                    nodes.push(Node::Entries { start, end, count });
+                if let Some(group) = group.take() {
+                    chunk(group, prefix, jobs, &mut parts);
                 }
-                nodes.push(Node::Split {
-                    header: (entry[0].start, entry[0].end),
-                    children: plan(
-                        text,
-                        &entry[1..],
-                        entry_end,
-                        child_indent,
-                        depth + 1,
-                        chunking,
-                    ),
+                let key = header_key(&text[entry[0].start..entry[0].end], prefix)?;
+                prefix.push(key.clone());
+                let children = plan(
+                    text,
+                    &entry[1..],
+                    entry_end,
+                    child_indent,
+                    chunking,
+                    prefix,
+                    jobs,
+                );
+                prefix.pop();
+                parts.push(Part::Split {
+                    key,
+                    children: children?,
                 });
             }
             None => {
                 let (group_start, _, count) = group.unwrap_or((start, entry_end, 0));
                 if entry_end - group_start >= chunking.chunk {
-                    nodes.push(Node::Entries {
-                        start: group_start,
-                        end: entry_end,
-                        count: count + 1,
-                    });
+                    chunk(
+                        (group_start, entry_end, count + 1),
+                        prefix,
+                        jobs,
+                        &mut parts,
+                    );
                     group = None;
                 } else {
                     group = Some((group_start, entry_end, count + 1));
@@ -946,10 +956,30 @@ fn plan(
             }
         }
     }
-    if let Some((start, end, count)) = group {
-        nodes.push(Node::Entries { start, end, count });
+    if let Some(group) = group {
+        chunk(group, prefix, jobs, &mut parts);
     }
-    nodes
+    Ok(parts)
+}
+
+/// The key of a split entry's `key:` line, parsed as a one-line document so that it reads as
+/// in the whole text (`200:` → `"200"`).
+fn header_key(line: &str, prefix: &[String]) -> Result<String, Fallback> {
+    let ctx = YamlContext {
+        path: prefix.to_vec(),
+        ..YamlContext::default()
+    };
+    let (parsed, ctx) = parse_yaml_text(line, ctx);
+    match parsed {
+        Ok(Value::Object(map)) if map.len() == 1 && ctx.warnings.is_empty() => {
+            match map.into_iter().next() {
+                Some((key, Value::Null)) => Ok(key),
+                _ => Err(Fallback::Keys),
+            }
+        }
+        Ok(_) => Err(Fallback::Keys),
+        Err(_) => Err(Fallback::ChunkError),
+    }
 }
 
 /// The indent of the block mapping under an entry's bare `key:` line, whose first entry is the
@@ -966,54 +996,6 @@ fn split_point(text: &str, entry: &[Line], indent: usize) -> Option<usize> {
         return None;
     }
     entry[1..].iter().all(|l| l.indent >= n).then_some(n)
-}
-
-/// Parses the `key:` line of every split entry (a one-line document) for its key, so chunks
-/// below it know their pointer; lists the chunks to parse in `jobs`, in document order.
-fn resolve_headers<'t>(
-    text: &'t str,
-    nodes: Vec<Node>,
-    prefix: &mut Vec<String>,
-    jobs: &mut Vec<Job<'t>>,
-) -> Result<Vec<Part>, Fallback> {
-    let mut parts = Vec::with_capacity(nodes.len());
-    for node in nodes {
-        match node {
-            Node::Entries { start, end, count } => {
-                jobs.push(Job {
-                    text: &text[start..end],
-                    prefix: prefix.clone(),
-                    count,
-                });
-                parts.push(Part::Chunk);
-            }
-            Node::Split { header, children } => {
-                let ctx = YamlContext {
-                    path: prefix.clone(),
-                    ..YamlContext::default()
-                };
-                let (parsed, ctx) = parse_yaml_text(&text[header.0..header.1], ctx);
-                let key = match parsed {
-                    Ok(Value::Object(map)) if map.len() == 1 && ctx.warnings.is_empty() => {
-                        match map.into_iter().next() {
-                            Some((key, Value::Null)) => key,
-                            _ => return Err(Fallback::Keys),
-                        }
-                    }
-                    Ok(_) => return Err(Fallback::Keys),
-                    Err(_) => return Err(Fallback::ChunkError),
-                };
-                prefix.push(key.clone());
-                let children = resolve_headers(text, children, prefix, jobs);
-                prefix.pop();
-                parts.push(Part::Split {
-                    key,
-                    children: children?,
-                });
-            }
-        }
-    }
-    Ok(parts)
 }
 
 /// Parses one chunk into the mapping of its entries, checked against what the scan expects.
@@ -2145,9 +2127,19 @@ mod tests {
         }
         // The chunks, by the pointer tokens of the mapping each belongs to.
         let lines = scan_lines(text);
-        let nodes = plan(text, &lines, text.len(), 0, 0, FINEST);
         let mut jobs = Vec::new();
-        assert!(resolve_headers(text, nodes, &mut Vec::new(), &mut jobs).is_ok());
+        assert!(
+            plan(
+                text,
+                &lines,
+                text.len(),
+                0,
+                FINEST,
+                &mut Vec::new(),
+                &mut jobs
+            )
+            .is_ok()
+        );
         let prefixes: Vec<Vec<&str>> = jobs
             .iter()
             .map(|j| j.prefix.iter().map(String::as_str).collect())

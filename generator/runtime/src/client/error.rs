@@ -5,6 +5,7 @@
 use std::fmt;
 
 use bytes::Bytes;
+use futures::TryStreamExt as _;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
@@ -96,21 +97,27 @@ impl<E> Error<E> {
     /// let err = oagen_rt::client::Error::<()>::unexpected(response).await;
     /// # }
     /// ```
-    pub async fn unexpected(mut response: reqwest::Response) -> Self {
+    pub fn unexpected(response: reqwest::Response) -> impl Future<Output = Self> {
+        // The chunks are taken out of the response before the future starts, so that the
+        // future holds neither the response nor its `chunk()` future: generated `decode`
+        // futures hold this one, and a smaller one keeps theirs small (see `read_json`).
         let status = response.status();
         let headers = Box::new(response.headers().clone());
-        let mut body = Vec::new();
-        while body.len() < MAX_UNEXPECTED_BODY {
-            match response.chunk().await {
-                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-                Ok(None) | Err(_) => break,
+        let mut chunks = response.bytes_stream();
+        async move {
+            let mut body = Vec::new();
+            while body.len() < MAX_UNEXPECTED_BODY {
+                match chunks.try_next().await {
+                    Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                    Ok(None) | Err(_) => break,
+                }
             }
-        }
-        body.truncate(MAX_UNEXPECTED_BODY);
-        Error::UnexpectedStatus {
-            status,
-            headers,
-            body: Bytes::from(body),
+            body.truncate(MAX_UNEXPECTED_BODY);
+            Error::UnexpectedStatus {
+                status,
+                headers,
+                body: Bytes::from(body),
+            }
         }
     }
 

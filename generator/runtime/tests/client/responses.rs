@@ -182,6 +182,39 @@ async fn undocumented_status_keeps_a_bounded_body() {
     assert_eq!(body.len(), oagen_rt::client::MAX_UNEXPECTED_BODY);
 }
 
+/// The body readers take the chunks out of the response before their future starts, so their
+/// futures hold neither the response nor its headers: generated `decode` futures hold one of
+/// them at a time and are boxed per request.
+#[test]
+fn body_readers_do_not_hold_the_response() {
+    fn response() -> reqwest::Response {
+        reqwest::Response::from(http::Response::new("{}"))
+    }
+    let held = std::mem::size_of::<reqwest::Response>()
+        + std::mem::size_of::<reqwest::header::HeaderMap>();
+    let sizes = [
+        (
+            "read_json",
+            std::mem::size_of_val(&read_json::<Value, ()>(response())),
+        ),
+        (
+            "read_text",
+            std::mem::size_of_val(&oagen_rt::client::read_text::<()>(response())),
+        ),
+        (
+            "api_error",
+            std::mem::size_of_val(&api_error(response(), |v: Value| v)),
+        ),
+        (
+            "unexpected",
+            std::mem::size_of_val(&Error::<()>::unexpected(response())),
+        ),
+    ];
+    for (reader, size) in sizes {
+        assert!(size < held, "{reader}'s future is {size} bytes");
+    }
+}
+
 #[tokio::test]
 async fn empty_bodies_read_as_unit() {
     let router = Router::new().route("/empty", get(|| async { StatusCode::NO_CONTENT }));

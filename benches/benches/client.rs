@@ -14,7 +14,10 @@
 //! Why not criterion: on a shared two-core machine the load drifts over seconds, and criterion
 //! measures one function completely before the other, so drift lands in the ratio. Here the two
 //! sides alternate in rounds of `BATCH` sequential requests (the order flips every round), each
-//! round gives a ratio of the two times, and the result is the median over `ROUNDS` rounds.
+//! round gives a ratio of the two times, and the result is the median over `ROUNDS` rounds
+//! (`-- --rounds N` sets another count). One process's ratio still depends on where its code
+//! and heap landed: the same binary gives ratios about 2 % apart from one process to the next,
+//! so `cargo xtask bench` runs several processes and reports the median one.
 //!
 //! Two clocks are read around every batch: wall time (requests per second, what a caller
 //! sees) and the CPU time of this whole process (client, server and runtime threads, from
@@ -58,6 +61,15 @@ async fn by_hand(http: &reqwest::Client, base: &str, id: Uuid) -> ConversationWi
     assert_eq!(response.status(), reqwest::StatusCode::OK);
     let body = response.bytes().await.expect("body");
     serde_json::from_slice(&body).expect("JSON")
+}
+
+/// `ROUNDS`, or the count after `--rounds` on the command line.
+fn rounds() -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.windows(2)
+        .find(|pair| pair[0] == "--rounds")
+        .and_then(|pair| pair[1].parse().ok())
+        .unwrap_or(ROUNDS)
 }
 
 /// CPU time used so far by every thread of this process, in seconds.
@@ -149,7 +161,8 @@ fn main() {
     let mut theirs_cpu = Vec::new();
     let mut wall_ratios = Vec::new();
     let mut cpu_ratios = Vec::new();
-    for round in 0..ROUNDS {
+    let rounds = rounds();
+    for round in 0..rounds {
         let (g, h) = if round % 2 == 0 {
             let g = time_generated(BATCH);
             (g, time_by_hand(BATCH))
@@ -174,7 +187,7 @@ fn main() {
         cpu_ratios.push(g.cpu / h.cpu);
     }
     let result = serde_json::json!({
-        "rounds": ROUNDS,
+        "rounds": rounds,
         "requests_per_round": BATCH,
         "body_bytes": BODY.len(),
         "generated_rps": median(&mut ours),

@@ -154,7 +154,7 @@ impl Report<'_> {
                 met(&[ours.map(|t| t < 5.0)])
             )?;
         }
-        let c = &self.client;
+        let c = &self.client.median;
         writeln!(
             s,
             "| a GET through the generated client (time per request) | {:.1} µs | {:.1} µs (reqwest by hand) | {} (CPU: {}) | ≤ 1.05 | {} |",
@@ -508,7 +508,7 @@ impl Report<'_> {
     }
 
     fn client_table(&self, s: &mut String) -> Result<()> {
-        let c = &self.client;
+        let c = &self.client.median;
         writeln!(s, "## Client overhead\n")?;
         writeln!(
             s,
@@ -516,8 +516,19 @@ impl Report<'_> {
              {} bytes of JSON by a loopback axum server, decoded into the same generated type; the \
              generated `conversations` client against the same request written by hand with \
              reqwest, over one `reqwest::Client`, in one tokio runtime. {} rounds of {} sequential \
-             requests per side, alternating; medians.\n",
-            c.body_bytes, c.rounds, c.requests_per_round
+             requests per side, alternating; medians. {} processes, because a process's ratio \
+             depends on where its code and heap landed: the row is the process with the median \
+             time ratio; the time ratios of all were {}.\n",
+            c.body_bytes,
+            c.rounds,
+            c.requests_per_round,
+            self.client.ratios.len(),
+            self.client
+                .ratios
+                .iter()
+                .map(|r| format!("{r:.3}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )?;
         writeln!(
             s,

@@ -669,11 +669,21 @@ struct ClientRun {
     cpu_ratio: f64,
 }
 
-/// The client bench's result: the process whose time ratio is the median, and the time ratio
-/// of every process.
-struct ClientOverhead {
-    median: ClientRun,
+/// A bench run several times: the run whose ratio is the median, and the ratio of every run,
+/// lowest first.
+struct MedianRun<T> {
+    median: T,
     ratios: Vec<f64>,
+}
+
+impl<T> MedianRun<T> {
+    /// Picks the run whose `ratio` is the median (the upper one of an even count).
+    fn of(mut runs: Vec<T>, ratio: impl Fn(&T) -> f64) -> Self {
+        runs.sort_by(|a, b| ratio(a).total_cmp(&ratio(b)));
+        let ratios = runs.iter().map(&ratio).collect();
+        let median = runs.swap_remove(runs.len() / 2);
+        MedianRun { median, ratios }
+    }
 }
 
 /// How many processes the client bench runs, and how many rounds each. A process's ratio
@@ -682,7 +692,7 @@ struct ClientOverhead {
 const CLIENT_RUNS: usize = 7;
 const CLIENT_ROUNDS: &str = "61";
 
-fn client_overhead(env: &Env) -> Result<ClientOverhead> {
+fn client_overhead(env: &Env) -> Result<MedianRun<ClientRun>> {
     let mut runs = Vec::new();
     for _ in 0..CLIENT_RUNS {
         let stdout = env.cargo(
@@ -706,19 +716,14 @@ fn client_overhead(env: &Env) -> Result<ClientOverhead> {
             .context("the client bench printed no result")?;
         runs.push(serde_json::from_str::<ClientRun>(line)?);
     }
-    runs.sort_by(|a, b| a.time_ratio.total_cmp(&b.time_ratio));
-    let ratios = runs.iter().map(|run| run.time_ratio).collect();
-    let median = runs.swap_remove(runs.len() / 2);
-    Ok(ClientOverhead { median, ratios })
+    Ok(MedianRun::of(runs, |run| run.time_ratio))
 }
 
-struct SseResult {
-    /// Median seconds per stream and bytes per stream, ours then eventsource-stream, from the
-    /// run whose ratio is the median.
+/// One run of the SSE bench.
+struct SseRun {
+    /// Median seconds per stream and bytes per stream, ours then eventsource-stream.
     ours: (f64, u64),
     theirs: (f64, u64),
-    /// The ratio (ours / theirs) of every run.
-    ratios: Vec<f64>,
 }
 
 /// How many times the SSE bench runs. Criterion measures one decoder completely before the
@@ -726,20 +731,16 @@ struct SseResult {
 /// with the median ratio is the one reported.
 const SSE_RUNS: usize = 3;
 
-fn sse_decoding(env: &Env) -> Result<SseResult> {
+fn sse_decoding(env: &Env) -> Result<MedianRun<SseRun>> {
     let mut runs = Vec::new();
     for _ in 0..SSE_RUNS {
         runs.push(sse_run(env)?);
     }
-    let ratio = |r: &SseResult| r.ours.0 / r.theirs.0;
-    let ratios: Vec<f64> = runs.iter().map(ratio).collect();
-    runs.sort_by(|a, b| ratio(a).total_cmp(&ratio(b)));
-    let middle = runs.swap_remove(runs.len() / 2);
-    Ok(SseResult { ratios, ..middle })
+    Ok(MedianRun::of(runs, |run| run.ours.0 / run.theirs.0))
 }
 
 /// One run of the criterion bench, read back from `target/criterion`.
-fn sse_run(env: &Env) -> Result<SseResult> {
+fn sse_run(env: &Env) -> Result<SseRun> {
     env.cargo(
         "sse-bench",
         &[
@@ -773,9 +774,23 @@ fn sse_run(env: &Env) -> Result<SseResult> {
             .unwrap_or_default();
         Ok((ns / 1e9, bytes))
     };
-    Ok(SseResult {
+    Ok(SseRun {
         ours: read("oagen-rt")?,
         theirs: read("eventsource-stream")?,
-        ratios: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MedianRun;
+
+    #[test]
+    fn the_median_run_is_reported_with_every_ratio_in_order() {
+        let runs = MedianRun::of(
+            vec![("c", 1.07), ("a", 1.03), ("b", 1.05), ("d", 1.04)],
+            |r| r.1,
+        );
+        assert_eq!(runs.median.0, "b");
+        assert_eq!(runs.ratios, [1.03, 1.04, 1.05, 1.07]);
+    }
 }

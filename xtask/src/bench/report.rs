@@ -9,7 +9,8 @@ use anyhow::Result;
 use super::measure::Outcome;
 use super::peers::Peer;
 use super::{
-    ClientOverhead, CompileRow, Env, GenRow, GrowthRow, Options, SseResult, Stages, compile, peers,
+    ClientRun, CompileRow, Env, GenRow, GrowthRow, MedianRun, Options, SseRun, Stages, compile,
+    peers,
 };
 
 pub(super) struct Report<'a> {
@@ -19,8 +20,8 @@ pub(super) struct Report<'a> {
     pub(super) rows: Vec<GenRow>,
     pub(super) growth: Vec<GrowthRow>,
     pub(super) compile: Vec<CompileRow>,
-    pub(super) client: ClientOverhead,
-    pub(super) sse: SseResult,
+    pub(super) client: MedianRun<ClientRun>,
+    pub(super) sse: MedianRun<SseRun>,
     pub(super) load: (String, String),
     /// How long the whole run took.
     pub(super) took: std::time::Duration,
@@ -52,6 +53,15 @@ fn mib(kib: u64) -> String {
 
 fn ratio(r: f64) -> String {
     format!("{r:.2}")
+}
+
+/// The ratios of every run of a bench, as the report lists them.
+fn ratio_list(ratios: &[f64]) -> String {
+    ratios
+        .iter()
+        .map(|r| format!("{r:.3}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn cell(text: &str) -> String {
@@ -164,7 +174,7 @@ impl Report<'_> {
             ratio(c.cpu_ratio),
             met(&[Some(c.time_ratio <= 1.05)])
         )?;
-        let (ours, theirs) = (self.sse.ours.0, self.sse.theirs.0);
+        let (ours, theirs) = (self.sse.median.ours.0, self.sse.median.theirs.0);
         writeln!(
             s,
             "| SSE decoding into typed events (time per stream) | {} | {} (eventsource-stream) | {} | ≤ 1 | {} |",
@@ -523,12 +533,7 @@ impl Report<'_> {
             c.rounds,
             c.requests_per_round,
             self.client.ratios.len(),
-            self.client
-                .ratios
-                .iter()
-                .map(|r| format!("{r:.3}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            ratio_list(&self.client.ratios)
         )?;
         writeln!(
             s,
@@ -563,6 +568,7 @@ impl Report<'_> {
     }
 
     fn sse_table(&self, s: &mut String) -> Result<()> {
+        let sse = &self.sse.median;
         writeln!(s, "## SSE decoding into typed events\n")?;
         writeln!(
             s,
@@ -572,14 +578,9 @@ impl Report<'_> {
              this crate's `SseDecoder`, once with `eventsource-stream` 0.2 — in the same run \
              (criterion, median). The bench runs {} times and the run with the median ratio is \
              shown; the ratios of all runs: {}.\n",
-            self.sse.ours.1 as f64 / 1e6,
+            sse.ours.1 as f64 / 1e6,
             self.sse.ratios.len(),
-            self.sse
-                .ratios
-                .iter()
-                .map(|r| ratio(*r))
-                .collect::<Vec<_>>()
-                .join(", ")
+            ratio_list(&self.sse.ratios)
         )?;
         writeln!(
             s,
@@ -591,16 +592,16 @@ impl Report<'_> {
             s,
             "| {} | oagen-rt `SseDecoder` + serde_json | {} | {} | {} |",
             today(),
-            secs(self.sse.ours.0),
-            rate(self.sse.ours),
-            ratio(self.sse.ours.0 / self.sse.theirs.0)
+            secs(sse.ours.0),
+            rate(sse.ours),
+            ratio(sse.ours.0 / sse.theirs.0)
         )?;
         writeln!(
             s,
             "| {} | eventsource-stream + serde_json | {} | {} | 1 |\n",
             today(),
-            secs(self.sse.theirs.0),
-            rate(self.sse.theirs)
+            secs(sse.theirs.0),
+            rate(sse.theirs)
         )?;
         Ok(())
     }

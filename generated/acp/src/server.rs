@@ -579,23 +579,9 @@ impl SearchAgentsRequest {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for SearchAgentsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(SearchAgentsOk { json Ok = 200 });
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for SearchAgentsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(SearchAgentsError { json UnprocessableEntity = 422 });
 #[cfg(feature = "tag-agents")]
 /// What [`Api::get_agent_by_id`] receives: the parameters and body of `GET /agents/{agent_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -616,23 +602,9 @@ impl GetAgentByIdRequest {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for GetAgentByIdOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GetAgentByIdOk { json Ok = 200 });
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for GetAgentByIdError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-        }
-    }
-}
+rt::api_response!(GetAgentByIdError { json NotFound = 404 });
 #[cfg(feature = "tag-agents")]
 /// What [`Api::get_acp_descriptor_by_id`] receives: the parameters and body of `GET /agents/{agent_id}/descriptor`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -653,26 +625,11 @@ impl GetAcpDescriptorByIdRequest {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for GetAcpDescriptorByIdOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GetAcpDescriptorByIdOk { json Ok = 200 });
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for GetAcpDescriptorByIdError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    GetAcpDescriptorByIdError { json NotFound = 404, json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-threads")]
 /// What [`Api::create_thread`] receives: the parameters and body of `POST /threads`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -690,26 +647,11 @@ impl CreateThreadRequest {
     }
 }
 #[cfg(feature = "tag-threads")]
-impl rt::server::ApiResponse for CreateThreadOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(CreateThreadOk { json Ok = 200 });
 #[cfg(feature = "tag-threads")]
-impl rt::server::ApiResponse for CreateThreadError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CreateThreadError { json Conflict = 409, json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-threads")]
 /// What [`Api::search_threads`] receives: the parameters and body of `POST /threads/search`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -727,23 +669,9 @@ impl SearchThreadsRequest {
     }
 }
 #[cfg(feature = "tag-threads")]
-impl rt::server::ApiResponse for SearchThreadsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(SearchThreadsOk { json Ok = 200 });
 #[cfg(feature = "tag-threads")]
-impl rt::server::ApiResponse for SearchThreadsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(SearchThreadsError { json UnprocessableEntity = 422 });
 #[cfg(feature = "tag-threads")]
 /// What [`Api::get_thread_history`] receives: the parameters and body of `GET /threads/{thread_id}/history`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -777,26 +705,11 @@ impl GetThreadHistoryRequest {
     }
 }
 #[cfg(feature = "tag-threads")]
-impl rt::server::ApiResponse for GetThreadHistoryOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GetThreadHistoryOk { json Ok = 200 });
 #[cfg(feature = "tag-threads")]
-impl rt::server::ApiResponse for GetThreadHistoryError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    GetThreadHistoryError { json NotFound = 404, json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-threads")]
 /// What [`Api::copy_thread`] receives: the parameters and body of `POST /threads/{thread_id}/copy`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -817,26 +730,11 @@ impl CopyThreadRequest {
     }
 }
 #[cfg(feature = "tag-threads")]
-impl rt::server::ApiResponse for CopyThreadOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(CopyThreadOk { json Ok = 200 });
 #[cfg(feature = "tag-threads")]
-impl rt::server::ApiResponse for CopyThreadError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CopyThreadError { json NotFound = 404, json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-threads")]
 /// What [`Api::get_thread`] receives: the parameters and body of `GET /threads/{thread_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -857,26 +755,11 @@ impl GetThreadRequest {
     }
 }
 #[cfg(feature = "tag-threads")]
-impl rt::server::ApiResponse for GetThreadOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GetThreadOk { json Ok = 200 });
 #[cfg(feature = "tag-threads")]
-impl rt::server::ApiResponse for GetThreadError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    GetThreadError { json NotFound = 404, json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-threads")]
 /// What [`Api::delete_thread`] receives: the parameters and body of `DELETE /threads/{thread_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -897,26 +780,11 @@ impl DeleteThreadRequest {
     }
 }
 #[cfg(feature = "tag-threads")]
-impl rt::server::ApiResponse for DeleteThreadOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-        }
-    }
-}
+rt::api_response!(DeleteThreadOk { empty NoContent = 204 });
 #[cfg(feature = "tag-threads")]
-impl rt::server::ApiResponse for DeleteThreadError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    DeleteThreadError { json NotFound = 404, json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-threads")]
 /// What [`Api::patch_thread`] receives: the parameters and body of `PATCH /threads/{thread_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -945,26 +813,11 @@ impl PatchThreadRequest {
     }
 }
 #[cfg(feature = "tag-threads")]
-impl rt::server::ApiResponse for PatchThreadOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(PatchThreadOk { json Ok = 200 });
 #[cfg(feature = "tag-threads")]
-impl rt::server::ApiResponse for PatchThreadError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    PatchThreadError { json NotFound = 404, json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-thread-runs")]
 /// What [`Api::list_thread_runs`] receives: the parameters and body of `GET /threads/{thread_id}/runs`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -998,26 +851,11 @@ impl ListThreadRunsRequest {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for ListThreadRunsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListThreadRunsOk { json Ok = 200 });
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for ListThreadRunsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListThreadRunsError { json NotFound = 404, json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-thread-runs")]
 /// What [`Api::create_thread_run`] receives: the parameters and body of `POST /threads/{thread_id}/runs`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1046,29 +884,12 @@ impl CreateThreadRunRequest {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for CreateThreadRunOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(CreateThreadRunOk { json Ok = 200 });
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for CreateThreadRunError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CreateThreadRunError { json NotFound = 404, json Conflict = 409, json
+    UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-thread-runs")]
 /// What [`Api::create_and_stream_thread_run_output`] receives: the parameters and body of `POST /threads/{thread_id}/runs/stream`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1118,21 +939,10 @@ impl rt::server::ApiResponse for CreateAndStreamThreadRunOutputOk {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for CreateAndStreamThreadRunOutputError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CreateAndStreamThreadRunOutputError { json NotFound = 404, json Conflict = 409, json
+    UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-thread-runs")]
 /// What [`Api::create_and_wait_for_thread_run_output`] receives: the parameters and body of `POST /threads/{thread_id}/runs/wait`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1161,29 +971,12 @@ impl CreateAndWaitForThreadRunOutputRequest {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for CreateAndWaitForThreadRunOutputOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(CreateAndWaitForThreadRunOutputOk { json Ok = 200 });
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for CreateAndWaitForThreadRunOutputError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CreateAndWaitForThreadRunOutputError { json NotFound = 404, json Conflict = 409, json
+    UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-thread-runs")]
 /// What [`Api::wait_for_thread_run_output`] receives: the parameters and body of `GET /threads/{thread_id}/runs/{run_id}/wait`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1215,26 +1008,11 @@ impl WaitForThreadRunOutputRequest {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for WaitForThreadRunOutputOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(WaitForThreadRunOutputOk { json Ok = 200 });
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for WaitForThreadRunOutputError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    WaitForThreadRunOutputError { json NotFound = 404, json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-thread-runs")]
 /// What [`Api::get_thread_run`] receives: the parameters and body of `GET /threads/{thread_id}/runs/{run_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1266,26 +1044,11 @@ impl GetThreadRunRequest {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for GetThreadRunOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GetThreadRunOk { json Ok = 200 });
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for GetThreadRunError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    GetThreadRunError { json NotFound = 404, json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-thread-runs")]
 /// What [`Api::resume_thread_run`] receives: the parameters and body of `POST /threads/{thread_id}/runs/{run_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1320,29 +1083,12 @@ impl ResumeThreadRunRequest {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for ResumeThreadRunOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ResumeThreadRunOk { json Ok = 200 });
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for ResumeThreadRunError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ResumeThreadRunError { json NotFound = 404, json Conflict = 409, json
+    UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-thread-runs")]
 /// What [`Api::delete_thread_run`] receives: the parameters and body of `DELETE /threads/{thread_id}/runs/{run_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1374,26 +1120,11 @@ impl DeleteThreadRunRequest {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for DeleteThreadRunOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-        }
-    }
-}
+rt::api_response!(DeleteThreadRunOk { empty NoContent = 204 });
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for DeleteThreadRunError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    DeleteThreadRunError { json NotFound = 404, json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-thread-runs")]
 /// What [`Api::stream_thread_run_output`] receives: the parameters and body of `GET /threads/{thread_id}/runs/{run_id}/stream`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1446,18 +1177,9 @@ impl rt::server::ApiResponse for StreamThreadRunOutputOk {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for StreamThreadRunOutputError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    StreamThreadRunOutputError { json NotFound = 404, json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-thread-runs")]
 /// What [`Api::cancel_thread_run`] receives: the parameters and body of `POST /threads/{thread_id}/runs/{run_id}/cancel`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1501,26 +1223,11 @@ impl CancelThreadRunRequest {
     }
 }
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for CancelThreadRunOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-        }
-    }
-}
+rt::api_response!(CancelThreadRunOk { empty NoContent = 204 });
 #[cfg(feature = "tag-thread-runs")]
-impl rt::server::ApiResponse for CancelThreadRunError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CancelThreadRunError { json NotFound = 404, json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::create_stateless_run`] receives: the parameters and body of `POST /runs`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1538,29 +1245,12 @@ impl CreateStatelessRunRequest {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for CreateStatelessRunOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(CreateStatelessRunOk { json Ok = 200 });
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for CreateStatelessRunError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CreateStatelessRunError { json NotFound = 404, json Conflict = 409, json
+    UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::search_stateless_runs`] receives: the parameters and body of `POST /runs/search`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1578,23 +1268,9 @@ impl SearchStatelessRunsRequest {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for SearchStatelessRunsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(SearchStatelessRunsOk { json Ok = 200 });
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for SearchStatelessRunsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(SearchStatelessRunsError { json UnprocessableEntity = 422 });
 #[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::create_and_stream_stateless_run_output`] receives: the parameters and body of `POST /runs/stream`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1633,21 +1309,10 @@ impl rt::server::ApiResponse for CreateAndStreamStatelessRunOutputOk {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for CreateAndStreamStatelessRunOutputError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CreateAndStreamStatelessRunOutputError { json NotFound = 404, json Conflict = 409,
+    json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::create_and_wait_for_stateless_run_output`] receives: the parameters and body of `POST /runs/wait`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1665,29 +1330,12 @@ impl CreateAndWaitForStatelessRunOutputRequest {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for CreateAndWaitForStatelessRunOutputOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(CreateAndWaitForStatelessRunOutputOk { json Ok = 200 });
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for CreateAndWaitForStatelessRunOutputError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CreateAndWaitForStatelessRunOutputError { json NotFound = 404, json Conflict = 409,
+    json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::wait_for_stateless_run_output`] receives: the parameters and body of `GET /runs/{run_id}/wait`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1708,26 +1356,12 @@ impl WaitForStatelessRunOutputRequest {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for WaitForStatelessRunOutputOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(WaitForStatelessRunOutputOk { json Ok = 200 });
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for WaitForStatelessRunOutputError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
+rt::api_response!(
+    WaitForStatelessRunOutputError { json NotFound = 404, json UnprocessableEntity = 422
     }
-}
+);
 #[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::get_stateless_run`] receives: the parameters and body of `GET /runs/{run_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1748,26 +1382,11 @@ impl GetStatelessRunRequest {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for GetStatelessRunOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GetStatelessRunOk { json Ok = 200 });
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for GetStatelessRunError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    GetStatelessRunError { json NotFound = 404, json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::resume_stateless_run`] receives: the parameters and body of `POST /runs/{run_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1791,29 +1410,12 @@ impl ResumeStatelessRunRequest {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for ResumeStatelessRunOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ResumeStatelessRunOk { json Ok = 200 });
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for ResumeStatelessRunError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ResumeStatelessRunError { json NotFound = 404, json Conflict = 409, json
+    UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::delete_stateless_run`] receives: the parameters and body of `DELETE /runs/{run_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1834,26 +1436,11 @@ impl DeleteStatelessRunRequest {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for DeleteStatelessRunOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-        }
-    }
-}
+rt::api_response!(DeleteStatelessRunOk { empty NoContent = 204 });
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for DeleteStatelessRunError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    DeleteStatelessRunError { json NotFound = 404, json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::stream_stateless_run_output`] receives: the parameters and body of `GET /runs/{run_id}/stream`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1895,18 +1482,9 @@ impl rt::server::ApiResponse for StreamStatelessRunOutputOk {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for StreamStatelessRunOutputError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    StreamStatelessRunOutputError { json NotFound = 404, json UnprocessableEntity = 422 }
+);
 #[cfg(feature = "tag-stateless-runs")]
 /// What [`Api::cancel_stateless_run`] receives: the parameters and body of `POST /runs/{run_id}/cancel`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1939,26 +1517,11 @@ impl CancelStatelessRunRequest {
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for CancelStatelessRunOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-        }
-    }
-}
+rt::api_response!(CancelStatelessRunOk { empty NoContent = 204 });
 #[cfg(feature = "tag-stateless-runs")]
-impl rt::server::ApiResponse for CancelStatelessRunError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CancelStatelessRunError { json NotFound = 404, json UnprocessableEntity = 422 }
+);
 /// Request-body fields that are optional but not nullable, by struct: `null` in one is
 /// answered with a 422 naming it (serde alone would read it as absent).
 #[cfg(

@@ -945,13 +945,7 @@ impl ListAgentsRequest {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for ListAgentsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListAgentsOk { json Ok = 200 });
 #[cfg(feature = "tag-agents")]
 impl rt::server::ApiResponse for ListAgentsError {
     fn into_api_response(self) -> rt::server::Response {
@@ -992,15 +986,7 @@ impl CreateAgentRequest {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for CreateAgentOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Created(body) => {
-                rt::server::json_response(rt::server::status(201), &body)
-            }
-        }
-    }
-}
+rt::api_response!(CreateAgentOk { json Created = 201 });
 #[cfg(feature = "tag-agents")]
 impl rt::server::ApiResponse for CreateAgentError {
     fn into_api_response(self) -> rt::server::Response {
@@ -1046,32 +1032,12 @@ impl GetAgentRequest {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for GetAgentOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GetAgentOk { json Ok = 200 });
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for GetAgentError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    GetAgentError { json BadRequest = 400, json Unauthorized = 401, json NotFound = 404,
+    json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-agents")]
 /// What [`Api::update_agent`] receives: the parameters and body of `PATCH /v1/agents/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1097,35 +1063,12 @@ impl UpdateAgentRequest {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for UpdateAgentOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(UpdateAgentOk { json Ok = 200 });
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for UpdateAgentError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    UpdateAgentError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json Conflict = 409, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-agents")]
 /// What [`Api::list_agent_versions`] receives: the parameters and body of `GET /v1/agents/{id}/versions`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1160,32 +1103,12 @@ impl ListAgentVersionsRequest {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for ListAgentVersionsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListAgentVersionsOk { json Ok = 200 });
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for ListAgentVersionsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListAgentVersionsError { json BadRequest = 400, json Unauthorized = 401, json
+    NotFound = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-agents")]
 /// What [`Api::get_agent_version`] receives: the parameters and body of `GET /v1/agents/{id}/versions/{version}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1214,32 +1137,12 @@ impl GetAgentVersionRequest {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for GetAgentVersionOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GetAgentVersionOk { json Ok = 200 });
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for GetAgentVersionError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    GetAgentVersionError { json BadRequest = 400, json Unauthorized = 401, json NotFound
+    = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-agents")]
 /// What [`Api::archive_agent`] receives: the parameters and body of `POST /v1/agents/{id}/archive`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1262,32 +1165,12 @@ impl ArchiveAgentRequest {
     }
 }
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for ArchiveAgentOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ArchiveAgentOk { json Ok = 200 });
 #[cfg(feature = "tag-agents")]
-impl rt::server::ApiResponse for ArchiveAgentError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ArchiveAgentError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-sessions")]
 /// What [`Api::list_sessions`] receives: the parameters and body of `GET /v1/sessions`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1331,29 +1214,12 @@ impl ListSessionsRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for ListSessionsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListSessionsOk { json Ok = 200 });
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for ListSessionsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListSessionsError { json BadRequest = 400, json Unauthorized = 401, json
+    InternalServerError = 500 }
+);
 #[cfg(feature = "tag-sessions")]
 /// What [`Api::create_session`] receives: the parameters and body of `POST /v1/sessions`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1380,15 +1246,7 @@ impl CreateSessionRequest2 {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for CreateSessionOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Created(body) => {
-                rt::server::json_response(rt::server::status(201), &body)
-            }
-        }
-    }
-}
+rt::api_response!(CreateSessionOk { json Created = 201 });
 #[cfg(feature = "tag-sessions")]
 impl rt::server::ApiResponse for CreateSessionError {
     fn into_api_response(self) -> rt::server::Response {
@@ -1437,32 +1295,12 @@ impl GetSessionRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for GetSessionOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GetSessionOk { json Ok = 200 });
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for GetSessionError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    GetSessionError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-sessions")]
 /// What [`Api::delete_session`] receives: the parameters and body of `DELETE /v1/sessions/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1485,32 +1323,12 @@ impl DeleteSessionRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for DeleteSessionOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-        }
-    }
-}
+rt::api_response!(DeleteSessionOk { empty NoContent = 204 });
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for DeleteSessionError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    DeleteSessionError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-sessions")]
 /// What [`Api::stream_session_events`] receives: the parameters and body of `GET /v1/sessions/{id}/stream`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1547,24 +1365,10 @@ impl rt::server::ApiResponse for StreamSessionEventsOk {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for StreamSessionEventsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    StreamSessionEventsError { json BadRequest = 400, json Unauthorized = 401, json
+    NotFound = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-sessions")]
 /// What [`Api::list_session_events`] receives: the parameters and body of `GET /v1/sessions/{id}/events`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1587,32 +1391,12 @@ impl ListSessionEventsRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for ListSessionEventsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListSessionEventsOk { json Ok = 200 });
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for ListSessionEventsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListSessionEventsError { json BadRequest = 400, json Unauthorized = 401, json
+    NotFound = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-sessions")]
 /// What [`Api::send_session_message`] receives: the parameters and body of `POST /v1/sessions/{id}/messages`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1644,37 +1428,12 @@ impl SendSessionMessageRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for SendSessionMessageOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Accepted(body) => {
-                rt::server::json_response(rt::server::status(202), &body)
-            }
-        }
-    }
-}
+rt::api_response!(SendSessionMessageOk { json Accepted = 202 });
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for SendSessionMessageError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    SendSessionMessageError { json BadRequest = 400, json Unauthorized = 401, json
+    NotFound = 404, json Conflict = 409, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-sessions")]
 /// What [`Api::cancel_session`] receives: the parameters and body of `POST /v1/sessions/{id}/cancel`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1697,35 +1456,12 @@ impl CancelSessionRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for CancelSessionOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(CancelSessionOk { json Ok = 200 });
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for CancelSessionError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CancelSessionError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json Conflict = 409, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-environments")]
 /// What [`Api::list_environments`] receives: the parameters and body of `GET /v1/environments`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1755,29 +1491,12 @@ impl ListEnvironmentsRequest {
     }
 }
 #[cfg(feature = "tag-environments")]
-impl rt::server::ApiResponse for ListEnvironmentsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListEnvironmentsOk { json Ok = 200 });
 #[cfg(feature = "tag-environments")]
-impl rt::server::ApiResponse for ListEnvironmentsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListEnvironmentsError { json BadRequest = 400, json Unauthorized = 401, json
+    InternalServerError = 500 }
+);
 #[cfg(feature = "tag-environments")]
 /// What [`Api::create_environment`] receives: the parameters and body of `POST /v1/environments`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1798,31 +1517,12 @@ impl CreateEnvironmentRequest {
     }
 }
 #[cfg(feature = "tag-environments")]
-impl rt::server::ApiResponse for CreateEnvironmentOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Created(body) => {
-                rt::server::json_response(rt::server::status(201), &body)
-            }
-        }
-    }
-}
+rt::api_response!(CreateEnvironmentOk { json Created = 201 });
 #[cfg(feature = "tag-environments")]
-impl rt::server::ApiResponse for CreateEnvironmentError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CreateEnvironmentError { json BadRequest = 400, json Unauthorized = 401, json
+    InternalServerError = 500 }
+);
 #[cfg(feature = "tag-environments")]
 /// What [`Api::get_environment`] receives: the parameters and body of `GET /v1/environments/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1845,32 +1545,12 @@ impl GetEnvironmentRequest {
     }
 }
 #[cfg(feature = "tag-environments")]
-impl rt::server::ApiResponse for GetEnvironmentOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GetEnvironmentOk { json Ok = 200 });
 #[cfg(feature = "tag-environments")]
-impl rt::server::ApiResponse for GetEnvironmentError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    GetEnvironmentError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-environments")]
 /// What [`Api::update_environment`] receives: the parameters and body of `PUT /v1/environments/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1896,32 +1576,12 @@ impl UpdateEnvironmentRequest {
     }
 }
 #[cfg(feature = "tag-environments")]
-impl rt::server::ApiResponse for UpdateEnvironmentOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(UpdateEnvironmentOk { json Ok = 200 });
 #[cfg(feature = "tag-environments")]
-impl rt::server::ApiResponse for UpdateEnvironmentError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    UpdateEnvironmentError { json BadRequest = 400, json Unauthorized = 401, json
+    NotFound = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-environments")]
 /// What [`Api::delete_environment`] receives: the parameters and body of `DELETE /v1/environments/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1944,35 +1604,12 @@ impl DeleteEnvironmentRequest {
     }
 }
 #[cfg(feature = "tag-environments")]
-impl rt::server::ApiResponse for DeleteEnvironmentOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-        }
-    }
-}
+rt::api_response!(DeleteEnvironmentOk { empty NoContent = 204 });
 #[cfg(feature = "tag-environments")]
-impl rt::server::ApiResponse for DeleteEnvironmentError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    DeleteEnvironmentError { json BadRequest = 400, json Unauthorized = 401, json
+    NotFound = 404, json Conflict = 409, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-skills")]
 /// What [`Api::list_skills`] receives: the parameters and body of `GET /v1/skills`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2002,29 +1639,12 @@ impl ListSkillsRequest {
     }
 }
 #[cfg(feature = "tag-skills")]
-impl rt::server::ApiResponse for ListSkillsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListSkillsOk { json Ok = 200 });
 #[cfg(feature = "tag-skills")]
-impl rt::server::ApiResponse for ListSkillsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListSkillsError { json BadRequest = 400, json Unauthorized = 401, json
+    InternalServerError = 500 }
+);
 #[cfg(feature = "tag-skills")]
 /// What [`Api::upload_skill`] receives: the parameters and body of `POST /v1/skills`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2045,37 +1665,12 @@ impl UploadSkillRequest {
     }
 }
 #[cfg(feature = "tag-skills")]
-impl rt::server::ApiResponse for UploadSkillOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Created(body) => {
-                rt::server::json_response(rt::server::status(201), &body)
-            }
-        }
-    }
-}
+rt::api_response!(UploadSkillOk { json Created = 201 });
 #[cfg(feature = "tag-skills")]
-impl rt::server::ApiResponse for UploadSkillError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::PayloadTooLarge(body) => {
-                rt::server::json_response(rt::server::status(413), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    UploadSkillError { json BadRequest = 400, json Unauthorized = 401, json Conflict =
+    409, json PayloadTooLarge = 413, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-skills")]
 /// What [`Api::get_skill`] receives: the parameters and body of `GET /v1/skills/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2098,32 +1693,12 @@ impl GetSkillRequest {
     }
 }
 #[cfg(feature = "tag-skills")]
-impl rt::server::ApiResponse for GetSkillOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GetSkillOk { json Ok = 200 });
 #[cfg(feature = "tag-skills")]
-impl rt::server::ApiResponse for GetSkillError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    GetSkillError { json BadRequest = 400, json Unauthorized = 401, json NotFound = 404,
+    json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-skills")]
 /// What [`Api::delete_skill`] receives: the parameters and body of `DELETE /v1/skills/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2146,35 +1721,12 @@ impl DeleteSkillRequest {
     }
 }
 #[cfg(feature = "tag-skills")]
-impl rt::server::ApiResponse for DeleteSkillOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-        }
-    }
-}
+rt::api_response!(DeleteSkillOk { empty NoContent = 204 });
 #[cfg(feature = "tag-skills")]
-impl rt::server::ApiResponse for DeleteSkillError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::Forbidden(body) => {
-                rt::server::json_response(rt::server::status(403), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    DeleteSkillError { json BadRequest = 400, json Unauthorized = 401, json Forbidden =
+    403, json NotFound = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-skills")]
 /// What [`Api::download_skill_file`] receives: the parameters and body of `GET /v1/skills/{id}/files/{file_path}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2222,24 +1774,10 @@ impl rt::server::ApiResponse for DownloadSkillFileOk {
     }
 }
 #[cfg(feature = "tag-skills")]
-impl rt::server::ApiResponse for DownloadSkillFileError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    DownloadSkillFileError { json BadRequest = 400, json Unauthorized = 401, json
+    NotFound = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-vaults")]
 /// What [`Api::list_vaults`] receives: the parameters and body of `GET /v1/vaults`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2269,29 +1807,12 @@ impl ListVaultsRequest {
     }
 }
 #[cfg(feature = "tag-vaults")]
-impl rt::server::ApiResponse for ListVaultsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListVaultsOk { json Ok = 200 });
 #[cfg(feature = "tag-vaults")]
-impl rt::server::ApiResponse for ListVaultsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListVaultsError { json BadRequest = 400, json Unauthorized = 401, json
+    InternalServerError = 500 }
+);
 #[cfg(feature = "tag-vaults")]
 /// What [`Api::create_vault`] receives: the parameters and body of `POST /v1/vaults`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2312,31 +1833,12 @@ impl CreateVaultRequest {
     }
 }
 #[cfg(feature = "tag-vaults")]
-impl rt::server::ApiResponse for CreateVaultOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Created(body) => {
-                rt::server::json_response(rt::server::status(201), &body)
-            }
-        }
-    }
-}
+rt::api_response!(CreateVaultOk { json Created = 201 });
 #[cfg(feature = "tag-vaults")]
-impl rt::server::ApiResponse for CreateVaultError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CreateVaultError { json BadRequest = 400, json Unauthorized = 401, json
+    InternalServerError = 500 }
+);
 #[cfg(feature = "tag-vaults")]
 /// What [`Api::delete_vault`] receives: the parameters and body of `DELETE /v1/vaults/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2359,32 +1861,12 @@ impl DeleteVaultRequest {
     }
 }
 #[cfg(feature = "tag-vaults")]
-impl rt::server::ApiResponse for DeleteVaultOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-        }
-    }
-}
+rt::api_response!(DeleteVaultOk { empty NoContent = 204 });
 #[cfg(feature = "tag-vaults")]
-impl rt::server::ApiResponse for DeleteVaultError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    DeleteVaultError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-vaults")]
 /// What [`Api::update_vault`] receives: the parameters and body of `PATCH /v1/vaults/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2410,32 +1892,12 @@ impl UpdateVaultRequest {
     }
 }
 #[cfg(feature = "tag-vaults")]
-impl rt::server::ApiResponse for UpdateVaultOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(UpdateVaultOk { json Ok = 200 });
 #[cfg(feature = "tag-vaults")]
-impl rt::server::ApiResponse for UpdateVaultError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    UpdateVaultError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-memory")]
 /// What [`Api::list_memory_stores`] receives: the parameters and body of `GET /v1/memory-stores`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2480,32 +1942,12 @@ impl ListMemoryStoresRequest {
     }
 }
 #[cfg(feature = "tag-memory")]
-impl rt::server::ApiResponse for ListMemoryStoresOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListMemoryStoresOk { json Ok = 200 });
 #[cfg(feature = "tag-memory")]
-impl rt::server::ApiResponse for ListMemoryStoresError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListMemoryStoresError { json BadRequest = 400, json Unauthorized = 401, json NotFound
+    = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-memory")]
 /// What [`Api::create_memory_store`] receives: the parameters and body of `POST /v1/memory-stores`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2526,34 +1968,12 @@ impl CreateMemoryStoreRequest {
     }
 }
 #[cfg(feature = "tag-memory")]
-impl rt::server::ApiResponse for CreateMemoryStoreOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Created(body) => {
-                rt::server::json_response(rt::server::status(201), &body)
-            }
-        }
-    }
-}
+rt::api_response!(CreateMemoryStoreOk { json Created = 201 });
 #[cfg(feature = "tag-memory")]
-impl rt::server::ApiResponse for CreateMemoryStoreError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CreateMemoryStoreError { json BadRequest = 400, json Unauthorized = 401, json
+    NotFound = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-memory")]
 /// What [`Api::delete_memory_store`] receives: the parameters and body of `DELETE /v1/memory-stores/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2576,32 +1996,12 @@ impl DeleteMemoryStoreRequest {
     }
 }
 #[cfg(feature = "tag-memory")]
-impl rt::server::ApiResponse for DeleteMemoryStoreOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-        }
-    }
-}
+rt::api_response!(DeleteMemoryStoreOk { empty NoContent = 204 });
 #[cfg(feature = "tag-memory")]
-impl rt::server::ApiResponse for DeleteMemoryStoreError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    DeleteMemoryStoreError { json BadRequest = 400, json Unauthorized = 401, json
+    NotFound = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-memory")]
 /// What [`Api::list_memory_entries`] receives: the parameters and body of `GET /v1/memory-stores/{id}/entries`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2636,32 +2036,12 @@ impl ListMemoryEntriesRequest {
     }
 }
 #[cfg(feature = "tag-memory")]
-impl rt::server::ApiResponse for ListMemoryEntriesOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListMemoryEntriesOk { json Ok = 200 });
 #[cfg(feature = "tag-memory")]
-impl rt::server::ApiResponse for ListMemoryEntriesError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListMemoryEntriesError { json BadRequest = 400, json Unauthorized = 401, json
+    NotFound = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-memory")]
 /// What [`Api::search_memory_store`] receives: the parameters and body of `POST /v1/memory-stores/{id}/search`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2687,32 +2067,12 @@ impl SearchMemoryStoreRequest {
     }
 }
 #[cfg(feature = "tag-memory")]
-impl rt::server::ApiResponse for SearchMemoryStoreOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(SearchMemoryStoreOk { json Ok = 200 });
 #[cfg(feature = "tag-memory")]
-impl rt::server::ApiResponse for SearchMemoryStoreError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    SearchMemoryStoreError { json BadRequest = 400, json Unauthorized = 401, json
+    NotFound = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-files")]
 /// What [`Api::upload_file`] receives: the parameters and body of `POST /v1/files`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2733,37 +2093,12 @@ impl UploadFileRequest {
     }
 }
 #[cfg(feature = "tag-files")]
-impl rt::server::ApiResponse for UploadFileOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Created(body) => {
-                rt::server::json_response(rt::server::status(201), &body)
-            }
-        }
-    }
-}
+rt::api_response!(UploadFileOk { json Created = 201 });
 #[cfg(feature = "tag-files")]
-impl rt::server::ApiResponse for UploadFileError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::PayloadTooLarge(body) => {
-                rt::server::json_response(rt::server::status(413), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    UploadFileError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json PayloadTooLarge = 413, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-files")]
 /// What [`Api::delete_file`] receives: the parameters and body of `DELETE /v1/files/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2786,32 +2121,12 @@ impl DeleteFileRequest {
     }
 }
 #[cfg(feature = "tag-files")]
-impl rt::server::ApiResponse for DeleteFileOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-        }
-    }
-}
+rt::api_response!(DeleteFileOk { empty NoContent = 204 });
 #[cfg(feature = "tag-files")]
-impl rt::server::ApiResponse for DeleteFileError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    DeleteFileError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-files")]
 /// What [`Api::download_file`] receives: the parameters and body of `GET /v1/files/{id}/content`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2853,24 +2168,10 @@ impl rt::server::ApiResponse for DownloadFileOk {
     }
 }
 #[cfg(feature = "tag-files")]
-impl rt::server::ApiResponse for DownloadFileError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    DownloadFileError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-providers")]
 /// What [`Api::list_providers`] receives: the parameters and body of `GET /v1/providers`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2900,29 +2201,12 @@ impl ListProvidersRequest {
     }
 }
 #[cfg(feature = "tag-providers")]
-impl rt::server::ApiResponse for ListProvidersOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListProvidersOk { json Ok = 200 });
 #[cfg(feature = "tag-providers")]
-impl rt::server::ApiResponse for ListProvidersError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListProvidersError { json BadRequest = 400, json Unauthorized = 401, json
+    InternalServerError = 500 }
+);
 #[cfg(feature = "tag-providers")]
 /// What [`Api::create_provider`] receives: the parameters and body of `POST /v1/providers`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2943,37 +2227,12 @@ impl CreateProviderRequest {
     }
 }
 #[cfg(feature = "tag-providers")]
-impl rt::server::ApiResponse for CreateProviderOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Created(body) => {
-                rt::server::json_response(rt::server::status(201), &body)
-            }
-        }
-    }
-}
+rt::api_response!(CreateProviderOk { json Created = 201 });
 #[cfg(feature = "tag-providers")]
-impl rt::server::ApiResponse for CreateProviderError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CreateProviderError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json Conflict = 409, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-providers")]
 /// What [`Api::delete_provider`] receives: the parameters and body of `DELETE /v1/providers/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -2996,32 +2255,12 @@ impl DeleteProviderRequest {
     }
 }
 #[cfg(feature = "tag-providers")]
-impl rt::server::ApiResponse for DeleteProviderOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-        }
-    }
-}
+rt::api_response!(DeleteProviderOk { empty NoContent = 204 });
 #[cfg(feature = "tag-providers")]
-impl rt::server::ApiResponse for DeleteProviderError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    DeleteProviderError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-providers")]
 /// What [`Api::update_provider`] receives: the parameters and body of `PATCH /v1/providers/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -3047,32 +2286,12 @@ impl UpdateProviderRequest {
     }
 }
 #[cfg(feature = "tag-providers")]
-impl rt::server::ApiResponse for UpdateProviderOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(UpdateProviderOk { json Ok = 200 });
 #[cfg(feature = "tag-providers")]
-impl rt::server::ApiResponse for UpdateProviderError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    UpdateProviderError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-integrations")]
 /// What [`Api::list_integrations`] receives: the parameters and body of `GET /v1/integrations`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -3102,29 +2321,12 @@ impl ListIntegrationsRequest {
     }
 }
 #[cfg(feature = "tag-integrations")]
-impl rt::server::ApiResponse for ListIntegrationsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListIntegrationsOk { json Ok = 200 });
 #[cfg(feature = "tag-integrations")]
-impl rt::server::ApiResponse for ListIntegrationsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListIntegrationsError { json BadRequest = 400, json Unauthorized = 401, json
+    InternalServerError = 500 }
+);
 #[cfg(feature = "tag-integrations")]
 /// What [`Api::install_integration`] receives: the parameters and body of `POST /v1/integrations/{id}/install`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -3147,35 +2349,12 @@ impl InstallIntegrationRequest {
     }
 }
 #[cfg(feature = "tag-integrations")]
-impl rt::server::ApiResponse for InstallIntegrationOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(InstallIntegrationOk { json Ok = 200 });
 #[cfg(feature = "tag-integrations")]
-impl rt::server::ApiResponse for InstallIntegrationError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    InstallIntegrationError { json BadRequest = 400, json Unauthorized = 401, json
+    NotFound = 404, json Conflict = 409, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-integrations")]
 /// What [`Api::uninstall_integration`] receives: the parameters and body of `DELETE /v1/integrations/{id}/install`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -3198,32 +2377,12 @@ impl UninstallIntegrationRequest {
     }
 }
 #[cfg(feature = "tag-integrations")]
-impl rt::server::ApiResponse for UninstallIntegrationOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-        }
-    }
-}
+rt::api_response!(UninstallIntegrationOk { empty NoContent = 204 });
 #[cfg(feature = "tag-integrations")]
-impl rt::server::ApiResponse for UninstallIntegrationError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    UninstallIntegrationError { json BadRequest = 400, json Unauthorized = 401, json
+    NotFound = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-integrations")]
 /// What [`Api::list_publications`] receives: the parameters and body of `GET /v1/integrations/{id}/publications`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -3258,32 +2417,12 @@ impl ListPublicationsRequest {
     }
 }
 #[cfg(feature = "tag-integrations")]
-impl rt::server::ApiResponse for ListPublicationsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListPublicationsOk { json Ok = 200 });
 #[cfg(feature = "tag-integrations")]
-impl rt::server::ApiResponse for ListPublicationsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListPublicationsError { json BadRequest = 400, json Unauthorized = 401, json NotFound
+    = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-integrations")]
 /// What [`Api::create_publication`] receives: the parameters and body of `POST /v1/integrations/{id}/publications`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -3309,37 +2448,12 @@ impl CreatePublicationRequest {
     }
 }
 #[cfg(feature = "tag-integrations")]
-impl rt::server::ApiResponse for CreatePublicationOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Created(body) => {
-                rt::server::json_response(rt::server::status(201), &body)
-            }
-        }
-    }
-}
+rt::api_response!(CreatePublicationOk { json Created = 201 });
 #[cfg(feature = "tag-integrations")]
-impl rt::server::ApiResponse for CreatePublicationError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CreatePublicationError { json BadRequest = 400, json Unauthorized = 401, json
+    NotFound = 404, json Conflict = 409, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-integrations")]
 /// What [`Api::delete_publication`] receives: the parameters and body of `DELETE /v1/integrations/{id}/publications/{pub_id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -3368,32 +2482,12 @@ impl DeletePublicationRequest {
     }
 }
 #[cfg(feature = "tag-integrations")]
-impl rt::server::ApiResponse for DeletePublicationOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-        }
-    }
-}
+rt::api_response!(DeletePublicationOk { empty NoContent = 204 });
 #[cfg(feature = "tag-integrations")]
-impl rt::server::ApiResponse for DeletePublicationError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    DeletePublicationError { json BadRequest = 400, json Unauthorized = 401, json
+    NotFound = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-evals")]
 /// What [`Api::list_evals`] receives: the parameters and body of `GET /v1/evals`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -3423,29 +2517,12 @@ impl ListEvalsRequest {
     }
 }
 #[cfg(feature = "tag-evals")]
-impl rt::server::ApiResponse for ListEvalsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListEvalsOk { json Ok = 200 });
 #[cfg(feature = "tag-evals")]
-impl rt::server::ApiResponse for ListEvalsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListEvalsError { json BadRequest = 400, json Unauthorized = 401, json
+    InternalServerError = 500 }
+);
 #[cfg(feature = "tag-evals")]
 /// What [`Api::create_eval`] receives: the parameters and body of `POST /v1/evals`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -3466,34 +2543,12 @@ impl CreateEvalRequest {
     }
 }
 #[cfg(feature = "tag-evals")]
-impl rt::server::ApiResponse for CreateEvalOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Created(body) => {
-                rt::server::json_response(rt::server::status(201), &body)
-            }
-        }
-    }
-}
+rt::api_response!(CreateEvalOk { json Created = 201 });
 #[cfg(feature = "tag-evals")]
-impl rt::server::ApiResponse for CreateEvalError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CreateEvalError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-evals")]
 /// What [`Api::get_eval`] receives: the parameters and body of `GET /v1/evals/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -3516,32 +2571,12 @@ impl GetEvalRequest {
     }
 }
 #[cfg(feature = "tag-evals")]
-impl rt::server::ApiResponse for GetEvalOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GetEvalOk { json Ok = 200 });
 #[cfg(feature = "tag-evals")]
-impl rt::server::ApiResponse for GetEvalError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    GetEvalError { json BadRequest = 400, json Unauthorized = 401, json NotFound = 404,
+    json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-api-keys")]
 /// What [`Api::list_api_keys`] receives: the parameters and body of `GET /v1/api-keys`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -3572,29 +2607,12 @@ impl ListApiKeysRequest {
     }
 }
 #[cfg(feature = "tag-api-keys")]
-impl rt::server::ApiResponse for ListApiKeysOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListApiKeysOk { json Ok = 200 });
 #[cfg(feature = "tag-api-keys")]
-impl rt::server::ApiResponse for ListApiKeysError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListApiKeysError { json BadRequest = 400, json Unauthorized = 401, json
+    InternalServerError = 500 }
+);
 #[cfg(feature = "tag-api-keys")]
 /// What [`Api::create_api_key`] receives: the parameters and body of `POST /v1/api-keys`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -3616,31 +2634,12 @@ impl CreateApiKeyRequest {
     }
 }
 #[cfg(feature = "tag-api-keys")]
-impl rt::server::ApiResponse for CreateApiKeyOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Created(body) => {
-                rt::server::json_response(rt::server::status(201), &body)
-            }
-        }
-    }
-}
+rt::api_response!(CreateApiKeyOk { json Created = 201 });
 #[cfg(feature = "tag-api-keys")]
-impl rt::server::ApiResponse for CreateApiKeyError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CreateApiKeyError { json BadRequest = 400, json Unauthorized = 401, json
+    InternalServerError = 500 }
+);
 #[cfg(feature = "tag-api-keys")]
 /// What [`Api::revoke_api_key`] receives: the parameters and body of `DELETE /v1/api-keys/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -3664,32 +2663,12 @@ impl RevokeApiKeyRequest {
     }
 }
 #[cfg(feature = "tag-api-keys")]
-impl rt::server::ApiResponse for RevokeApiKeyOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-        }
-    }
-}
+rt::api_response!(RevokeApiKeyOk { empty NoContent = 204 });
 #[cfg(feature = "tag-api-keys")]
-impl rt::server::ApiResponse for RevokeApiKeyError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    RevokeApiKeyError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-console")]
 /// What [`Api::start_console_oauth`] receives: the parameters and body of `GET /v1/console/oauth/start`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -3726,18 +2705,9 @@ impl rt::server::ApiResponse for StartConsoleOauthOk {
     }
 }
 #[cfg(feature = "tag-console")]
-impl rt::server::ApiResponse for StartConsoleOauthError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    StartConsoleOauthError { json BadRequest = 400, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-console")]
 /// What [`Api::console_oauth_callback`] receives: the parameters and body of `POST /v1/console/oauth/callback`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -3780,21 +2750,10 @@ impl rt::server::ApiResponse for ConsoleOauthCallbackOk {
     }
 }
 #[cfg(feature = "tag-console")]
-impl rt::server::ApiResponse for ConsoleOauthCallbackError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Forbidden(body) => {
-                rt::server::json_response(rt::server::status(403), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ConsoleOauthCallbackError { json BadRequest = 400, json Forbidden = 403, json
+    InternalServerError = 500 }
+);
 #[cfg(feature = "tag-health")]
 /// What [`Api::health_check`] receives: the parameters and body of `GET /health`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -3807,19 +2766,9 @@ impl HealthCheckRequest {
     }
 }
 #[cfg(feature = "tag-health")]
-impl rt::server::ApiResponse for HealthCheckOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(HealthCheckOk { json Ok = 200 });
 #[cfg(feature = "tag-health")]
-impl rt::server::ApiResponse for HealthCheckError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {}
-    }
-}
+rt::api_response!(HealthCheckError {});
 /// Request-body fields that are optional but not nullable, by struct: `null` in one is
 /// answered with a 422 naming it (serde alone would read it as absent).
 #[cfg(

@@ -477,29 +477,12 @@ impl ListWorkspacesRequest {
     }
 }
 #[cfg(feature = "tag-workspaces")]
-impl rt::server::ApiResponse for ListWorkspacesOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListWorkspacesOk { json Ok = 200 });
 #[cfg(feature = "tag-workspaces")]
-impl rt::server::ApiResponse for ListWorkspacesError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListWorkspacesError { json BadRequest = 400, json Unauthorized = 401, json
+    InternalServerError = 500 }
+);
 #[cfg(feature = "tag-workspaces")]
 /// What [`Api::create_workspace`] receives: the parameters and body of `POST /api/v1/workspaces`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -520,34 +503,12 @@ impl CreateWorkspaceRequest2 {
     }
 }
 #[cfg(feature = "tag-workspaces")]
-impl rt::server::ApiResponse for CreateWorkspaceOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Created(body) => {
-                rt::server::json_response(rt::server::status(201), &body)
-            }
-        }
-    }
-}
+rt::api_response!(CreateWorkspaceOk { json Created = 201 });
 #[cfg(feature = "tag-workspaces")]
-impl rt::server::ApiResponse for CreateWorkspaceError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::Forbidden(body) => {
-                rt::server::json_response(rt::server::status(403), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CreateWorkspaceError { json BadRequest = 400, json Unauthorized = 401, json Forbidden
+    = 403, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-workspaces")]
 /// What [`Api::get_workspace`] receives: the parameters and body of `GET /api/v1/workspaces/{workspaceId}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -574,32 +535,12 @@ impl GetWorkspaceRequest {
     }
 }
 #[cfg(feature = "tag-workspaces")]
-impl rt::server::ApiResponse for GetWorkspaceOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GetWorkspaceOk { json Ok = 200 });
 #[cfg(feature = "tag-workspaces")]
-impl rt::server::ApiResponse for GetWorkspaceError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    GetWorkspaceError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-workspaces")]
 /// What [`Api::delete_workspace`] receives: the parameters and body of `DELETE /api/v1/workspaces/{workspaceId}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -626,35 +567,12 @@ impl DeleteWorkspaceRequest {
     }
 }
 #[cfg(feature = "tag-workspaces")]
-impl rt::server::ApiResponse for DeleteWorkspaceOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-        }
-    }
-}
+rt::api_response!(DeleteWorkspaceOk { empty NoContent = 204 });
 #[cfg(feature = "tag-workspaces")]
-impl rt::server::ApiResponse for DeleteWorkspaceError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    DeleteWorkspaceError { json BadRequest = 400, json Unauthorized = 401, json NotFound
+    = 404, json Conflict = 409, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-workspaces")]
 /// What [`Api::update_workspace`] receives: the parameters and body of `PATCH /api/v1/workspaces/{workspaceId}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -684,32 +602,12 @@ impl UpdateWorkspaceRequest2 {
     }
 }
 #[cfg(feature = "tag-workspaces")]
-impl rt::server::ApiResponse for UpdateWorkspaceOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(UpdateWorkspaceOk { json Ok = 200 });
 #[cfg(feature = "tag-workspaces")]
-impl rt::server::ApiResponse for UpdateWorkspaceError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    UpdateWorkspaceError { json BadRequest = 400, json Unauthorized = 401, json NotFound
+    = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-workspaces")]
 /// What [`Api::get_workspace_catalog`] receives: the parameters and body of `GET /api/v1/workspaces/{workspaceId}/catalog`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -736,32 +634,12 @@ impl GetWorkspaceCatalogRequest {
     }
 }
 #[cfg(feature = "tag-workspaces")]
-impl rt::server::ApiResponse for GetWorkspaceCatalogOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GetWorkspaceCatalogOk { json Ok = 200 });
 #[cfg(feature = "tag-workspaces")]
-impl rt::server::ApiResponse for GetWorkspaceCatalogError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    GetWorkspaceCatalogError { json BadRequest = 400, json Unauthorized = 401, json
+    NotFound = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-models")]
 /// What [`Api::list_models`] receives: the parameters and body of `GET /api/v1/models`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -804,29 +682,12 @@ impl ListModelsRequest {
     }
 }
 #[cfg(feature = "tag-models")]
-impl rt::server::ApiResponse for ListModelsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListModelsOk { json Ok = 200 });
 #[cfg(feature = "tag-models")]
-impl rt::server::ApiResponse for ListModelsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListModelsError { json BadRequest = 400, json Unauthorized = 401, json
+    InternalServerError = 500 }
+);
 #[cfg(feature = "tag-sessions")]
 /// What [`Api::list_sessions`] receives: the parameters and body of `GET /api/v1/sessions`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -868,29 +729,12 @@ impl ListSessionsRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for ListSessionsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListSessionsOk { json Ok = 200 });
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for ListSessionsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListSessionsError { json BadRequest = 400, json Unauthorized = 401, json
+    InternalServerError = 500 }
+);
 #[cfg(feature = "tag-sessions")]
 /// What [`Api::create_session`] receives: the parameters and body of `POST /api/v1/sessions`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -911,37 +755,12 @@ impl CreateSessionRequest2 {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for CreateSessionOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Created(body) => {
-                rt::server::json_response(rt::server::status(201), &body)
-            }
-        }
-    }
-}
+rt::api_response!(CreateSessionOk { json Created = 201 });
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for CreateSessionError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::Forbidden(body) => {
-                rt::server::json_response(rt::server::status(403), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CreateSessionError { json BadRequest = 400, json Unauthorized = 401, json Forbidden =
+    403, json NotFound = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-sessions")]
 /// What [`Api::get_session`] receives: the parameters and body of `GET /api/v1/sessions/{sessionId}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -963,32 +782,12 @@ impl GetSessionRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for GetSessionOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GetSessionOk { json Ok = 200 });
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for GetSessionError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    GetSessionError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-sessions")]
 /// What [`Api::delete_session`] receives: the parameters and body of `DELETE /api/v1/sessions/{sessionId}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1010,35 +809,12 @@ impl DeleteSessionRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for DeleteSessionOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::NoContent => rt::server::empty_response(rt::server::status(204)),
-        }
-    }
-}
+rt::api_response!(DeleteSessionOk { empty NoContent = 204 });
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for DeleteSessionError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    DeleteSessionError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json Conflict = 409, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-sessions")]
 /// What [`Api::list_messages`] receives: the parameters and body of `GET /api/v1/sessions/{sessionId}/messages`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1075,32 +851,12 @@ impl ListMessagesRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for ListMessagesOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListMessagesOk { json Ok = 200 });
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for ListMessagesError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListMessagesError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-sessions")]
 /// What [`Api::send_message`] receives: the parameters and body of `POST /api/v1/sessions/{sessionId}/messages`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1136,15 +892,7 @@ impl SendMessageRequest2 {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for SendMessageOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Accepted(body) => {
-                rt::server::json_response(rt::server::status(202), &body)
-            }
-        }
-    }
-}
+rt::api_response!(SendMessageOk { json Accepted = 202 });
 #[cfg(feature = "tag-sessions")]
 impl rt::server::ApiResponse for SendMessageError {
     fn into_api_response(self) -> rt::server::Response {
@@ -1189,32 +937,12 @@ impl GetSessionQueueRequest {
     }
 }
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for GetSessionQueueOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GetSessionQueueOk { json Ok = 200 });
 #[cfg(feature = "tag-sessions")]
-impl rt::server::ApiResponse for GetSessionQueueError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    GetSessionQueueError { json BadRequest = 400, json Unauthorized = 401, json NotFound
+    = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-streaming")]
 /// What [`Api::stream_session_events`] receives: the parameters and body of `GET /api/v1/sessions/{sessionId}/events`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1254,24 +982,10 @@ impl rt::server::ApiResponse for StreamSessionEventsOk {
     }
 }
 #[cfg(feature = "tag-streaming")]
-impl rt::server::ApiResponse for StreamSessionEventsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    StreamSessionEventsError { json BadRequest = 400, json Unauthorized = 401, json
+    NotFound = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-runs")]
 /// What [`Api::get_run`] receives: the parameters and body of `GET /api/v1/runs/{runId}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1293,32 +1007,12 @@ impl GetRunRequest {
     }
 }
 #[cfg(feature = "tag-runs")]
-impl rt::server::ApiResponse for GetRunOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GetRunOk { json Ok = 200 });
 #[cfg(feature = "tag-runs")]
-impl rt::server::ApiResponse for GetRunError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    GetRunError { json BadRequest = 400, json Unauthorized = 401, json NotFound = 404,
+    json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-runs")]
 /// What [`Api::cancel_run`] receives: the parameters and body of `POST /api/v1/runs/{runId}/cancel`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1340,35 +1034,12 @@ impl CancelRunRequest {
     }
 }
 #[cfg(feature = "tag-runs")]
-impl rt::server::ApiResponse for CancelRunOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(CancelRunOk { json Ok = 200 });
 #[cfg(feature = "tag-runs")]
-impl rt::server::ApiResponse for CancelRunError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    CancelRunError { json BadRequest = 400, json Unauthorized = 401, json NotFound = 404,
+    json Conflict = 409, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-runs")]
 /// What [`Api::guide_run`] receives: the parameters and body of `POST /api/v1/runs/{runId}/guide`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1390,35 +1061,12 @@ impl GuideRunRequest {
     }
 }
 #[cfg(feature = "tag-runs")]
-impl rt::server::ApiResponse for GuideRunOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(GuideRunOk { json Ok = 200 });
 #[cfg(feature = "tag-runs")]
-impl rt::server::ApiResponse for GuideRunError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    GuideRunError { json BadRequest = 400, json Unauthorized = 401, json NotFound = 404,
+    json Conflict = 409, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-actions")]
 /// What [`Api::trigger_action`] receives: the parameters and body of `POST /api/v1/actions/{actionId}/trigger`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1451,37 +1099,12 @@ impl TriggerActionRequest2 {
     }
 }
 #[cfg(feature = "tag-actions")]
-impl rt::server::ApiResponse for TriggerActionOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Accepted(body) => {
-                rt::server::json_response(rt::server::status(202), &body)
-            }
-        }
-    }
-}
+rt::api_response!(TriggerActionOk { json Accepted = 202 });
 #[cfg(feature = "tag-actions")]
-impl rt::server::ApiResponse for TriggerActionError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::Forbidden(body) => {
-                rt::server::json_response(rt::server::status(403), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    TriggerActionError { json BadRequest = 400, json Unauthorized = 401, json Forbidden =
+    403, json NotFound = 404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-sandboxes")]
 /// What [`Api::download_file`] receives: the parameters and body of `GET /api/v1/sandboxes/{sandboxId}/files`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1533,24 +1156,10 @@ impl rt::server::ApiResponse for DownloadFileOk {
     }
 }
 #[cfg(feature = "tag-sandboxes")]
-impl rt::server::ApiResponse for DownloadFileError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    DownloadFileError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-sandboxes")]
 /// What [`Api::upload_file`] receives: the parameters and body of `POST /api/v1/sandboxes/{sandboxId}/files`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1602,37 +1211,12 @@ impl UploadFileRequest {
     }
 }
 #[cfg(feature = "tag-sandboxes")]
-impl rt::server::ApiResponse for UploadFileOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Created(body) => {
-                rt::server::json_response(rt::server::status(201), &body)
-            }
-        }
-    }
-}
+rt::api_response!(UploadFileOk { json Created = 201 });
 #[cfg(feature = "tag-sandboxes")]
-impl rt::server::ApiResponse for UploadFileError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::PayloadTooLarge(body) => {
-                rt::server::json_response(rt::server::status(413), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    UploadFileError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json PayloadTooLarge = 413, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-sandboxes")]
 /// What [`Api::list_files`] receives: the parameters and body of `GET /api/v1/sandboxes/{sandboxId}/files/list`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1673,32 +1257,12 @@ impl ListFilesRequest {
     }
 }
 #[cfg(feature = "tag-sandboxes")]
-impl rt::server::ApiResponse for ListFilesOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListFilesOk { json Ok = 200 });
 #[cfg(feature = "tag-sandboxes")]
-impl rt::server::ApiResponse for ListFilesError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    ListFilesError { json BadRequest = 400, json Unauthorized = 401, json NotFound = 404,
+    json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-sandboxes")]
 /// What [`Api::run_command`] receives: the parameters and body of `POST /api/v1/sandboxes/{sandboxId}/commands`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1730,32 +1294,12 @@ impl RunCommandRequest2 {
     }
 }
 #[cfg(feature = "tag-sandboxes")]
-impl rt::server::ApiResponse for RunCommandOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(RunCommandOk { json Ok = 200 });
 #[cfg(feature = "tag-sandboxes")]
-impl rt::server::ApiResponse for RunCommandError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    RunCommandError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json InternalServerError = 500 }
+);
 #[cfg(feature = "tag-model-runtime-internal")]
 /// What [`Api::list_runtime_models`] receives: the parameters and body of `GET /internal/v1/models`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1768,23 +1312,9 @@ impl ListRuntimeModelsRequest {
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-impl rt::server::ApiResponse for ListRuntimeModelsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListRuntimeModelsOk { json Ok = 200 });
 #[cfg(feature = "tag-model-runtime-internal")]
-impl rt::server::ApiResponse for ListRuntimeModelsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(ListRuntimeModelsError { json InternalServerError = 500 });
 #[cfg(feature = "tag-model-runtime-internal")]
 /// What [`Api::invoke_runtime_model`] receives: the parameters and body of `POST /internal/v1/models/{modelId}/invoke`, decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -1806,32 +1336,12 @@ impl InvokeRuntimeModelRequest {
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
-impl rt::server::ApiResponse for InvokeRuntimeModelOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(InvokeRuntimeModelOk { json Ok = 200 });
 #[cfg(feature = "tag-model-runtime-internal")]
-impl rt::server::ApiResponse for InvokeRuntimeModelError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-            Self::ServiceUnavailable(body) => {
-                rt::server::json_response(rt::server::status(503), &body)
-            }
-        }
-    }
-}
+rt::api_response!(
+    InvokeRuntimeModelError { json BadRequest = 400, json NotFound = 404, json
+    InternalServerError = 500, json ServiceUnavailable = 503 }
+);
 /// Request-body fields that are optional but not nullable, by struct: `null` in one is
 /// answered with a 422 naming it (serde alone would read it as absent).
 #[cfg(

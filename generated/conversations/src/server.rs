@@ -180,13 +180,7 @@ impl ListConversationsRequest {
         })
     }
 }
-impl rt::server::ApiResponse for ListConversationsOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(ListConversationsOk { json Ok = 200 });
 impl rt::server::ApiResponse for ListConversationsError {
     fn into_api_response(self) -> rt::server::Response {
         match self {
@@ -214,33 +208,11 @@ impl CreateConversationRequest2 {
         })
     }
 }
-impl rt::server::ApiResponse for CreateConversationOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Created(body) => {
-                rt::server::json_response(rt::server::status(201), &body)
-            }
-        }
-    }
-}
-impl rt::server::ApiResponse for CreateConversationError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(CreateConversationOk { json Created = 201 });
+rt::api_response!(
+    CreateConversationError { json BadRequest = 400, json Unauthorized = 401, json
+    UnprocessableEntity = 422, json InternalServerError = 500 }
+);
 /// What [`Api::get_conversation`] receives: the parameters and body of `GET /v2/conversations/{id}`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GetConversationRequest {
@@ -261,34 +233,11 @@ impl GetConversationRequest {
         })
     }
 }
-impl rt::server::ApiResponse for GetConversationOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
-impl rt::server::ApiResponse for GetConversationError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(GetConversationOk { json Ok = 200 });
+rt::api_response!(
+    GetConversationError { json BadRequest = 400, json Unauthorized = 401, json NotFound
+    = 404, json UnprocessableEntity = 422, json InternalServerError = 500 }
+);
 /// What [`Api::send_message`] receives: the parameters and body of `POST /v2/conversations/{id}/messages`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SendMessageRequest2 {
@@ -312,45 +261,12 @@ impl SendMessageRequest2 {
         })
     }
 }
-impl rt::server::ApiResponse for SendMessageOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Accepted(body) => {
-                rt::server::json_response(rt::server::status(202), &body)
-            }
-        }
-    }
-}
-impl rt::server::ApiResponse for SendMessageError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::PaymentRequired(body) => {
-                rt::server::json_response(rt::server::status(402), &body)
-            }
-            Self::Forbidden(body) => {
-                rt::server::json_response(rt::server::status(403), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::Conflict(body) => {
-                rt::server::json_response(rt::server::status(409), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(SendMessageOk { json Accepted = 202 });
+rt::api_response!(
+    SendMessageError { json BadRequest = 400, json Unauthorized = 401, json
+    PaymentRequired = 402, json Forbidden = 403, json NotFound = 404, json Conflict =
+    409, json UnprocessableEntity = 422, json InternalServerError = 500 }
+);
 /// What [`Api::stream_events`] receives: the parameters and body of `GET /v2/conversations/{id}/events`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StreamEventsRequest {
@@ -418,34 +334,11 @@ impl CancelRunRequest {
         })
     }
 }
-impl rt::server::ApiResponse for CancelRunOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
-impl rt::server::ApiResponse for CancelRunError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(CancelRunOk { json Ok = 200 });
+rt::api_response!(
+    CancelRunError { json BadRequest = 400, json Unauthorized = 401, json NotFound = 404,
+    json UnprocessableEntity = 422, json InternalServerError = 500 }
+);
 /// What [`Api::confirm_tool`] receives: the parameters and body of `POST /v2/conversations/{id}/confirm`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConfirmToolRequest {
@@ -469,34 +362,11 @@ impl ConfirmToolRequest {
         })
     }
 }
-impl rt::server::ApiResponse for ConfirmToolOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
-impl rt::server::ApiResponse for ConfirmToolError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::BadRequest(body) => {
-                rt::server::json_response(rt::server::status(400), &body)
-            }
-            Self::Unauthorized(body) => {
-                rt::server::json_response(rt::server::status(401), &body)
-            }
-            Self::NotFound(body) => {
-                rt::server::json_response(rt::server::status(404), &body)
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::server::json_response(rt::server::status(422), &body)
-            }
-            Self::InternalServerError(body) => {
-                rt::server::json_response(rt::server::status(500), &body)
-            }
-        }
-    }
-}
+rt::api_response!(ConfirmToolOk { json Ok = 200 });
+rt::api_response!(
+    ConfirmToolError { json BadRequest = 400, json Unauthorized = 401, json NotFound =
+    404, json UnprocessableEntity = 422, json InternalServerError = 500 }
+);
 /// Request-body fields that are optional but not nullable, by struct: `null` in one is
 /// answered with a 422 naming it (serde alone would read it as absent).
 static NOT_NULL: &rt::server::NotNull = &[

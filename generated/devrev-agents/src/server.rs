@@ -76,13 +76,7 @@ impl AiAgentsEventsExecuteAsyncRequest {
         })
     }
 }
-impl rt::server::ApiResponse for AiAgentsEventsExecuteAsyncOk {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Ok(body) => rt::server::json_response(rt::server::status(200), &body),
-        }
-    }
-}
+rt::api_response!(AiAgentsEventsExecuteAsyncOk { json Ok = 200 });
 impl rt::server::ApiResponse for AiAgentsEventsExecuteAsyncError {
     fn into_api_response(self) -> rt::server::Response {
         match self {

@@ -369,6 +369,61 @@ macro_rules! server_handler {
     };
 }
 
+/// [`ApiResponse`] for an operation's `…Ok` or `…Error` enum whose responses are all plain:
+/// a fixed status with a JSON body (`json Variant = 404`, a one-field tuple variant) or with
+/// none (`empty Variant = 204`, a unit variant). Generated code writes out the impls of the
+/// other enums (headers, streams, other media types, status ranges); most are plain, so most
+/// are one line.
+///
+/// ```
+/// use oagen_rt::server::ApiResponse;
+///
+/// #[derive(serde::Serialize)]
+/// pub struct Problem { detail: String }
+/// pub enum DeleteRunError { NotFound(Problem), Gone }
+/// pub enum NeverFails {}
+///
+/// oagen_rt::api_response!(DeleteRunError { json NotFound = 404, empty Gone = 410 });
+/// oagen_rt::api_response!(NeverFails {});
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let response = DeleteRunError::NotFound(Problem { detail: "no run 7".into() }).into_api_response();
+/// assert_eq!(response.status(), 404);
+/// assert_eq!(response.headers()["content-type"], "application/json");
+/// let body = axum::body::to_bytes(response.into_body(), 100).await.unwrap();
+/// assert_eq!(body, r#"{"detail":"no run 7"}"#);
+/// let response = DeleteRunError::Gone.into_api_response();
+/// assert_eq!(response.status(), 410);
+/// assert!(axum::body::to_bytes(response.into_body(), 100).await.unwrap().is_empty());
+/// # }
+/// ```
+#[macro_export]
+macro_rules! api_response {
+    ($name:ident { $($arms:tt)* }) => {
+        $crate::api_response!(@arms $name [] $($arms)*);
+    };
+    (@arms $name:ident [$($done:tt)*] json $variant:ident = $code:literal $(, $($rest:tt)*)?) => {
+        $crate::api_response!(@arms $name [$($done)*
+            Self::$variant(body) => $crate::server::json_response($crate::server::status($code), &body),
+        ] $($($rest)*)?);
+    };
+    (@arms $name:ident [$($done:tt)*] empty $variant:ident = $code:literal $(, $($rest:tt)*)?) => {
+        $crate::api_response!(@arms $name [$($done)*
+            Self::$variant => $crate::server::empty_response($crate::server::status($code)),
+        ] $($($rest)*)?);
+    };
+    (@arms $name:ident [$($done:tt)*]) => {
+        impl $crate::server::ApiResponse for $name {
+            fn into_api_response(self) -> $crate::server::Response {
+                match self {
+                    $($done)*
+                }
+            }
+        }
+    };
+}
+
 /// Runs an operation's implementation and turns its outcome into a response.
 ///
 /// `Ok` and `Failure::Api` go through [`ApiResponse`]; `NotImplemented` is a 501 problem;

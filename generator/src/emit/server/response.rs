@@ -5,6 +5,7 @@
 //! ```text
 //! Created(Run)                          json_response(status(201), &body)
 //! NoContent                             empty_response(status(204))
+//!   (an enum with only such responses is one `rt::api_response!(…Error { json NotFound = 404, empty Gone = 410 })`)
 //! Default { status, body: Problem }     json_response_as(status(status), "application/problem+json", &body)
 //! TooManyRequests { body, retry_after } json_response(…), then with_header(…, "Retry-After", &retry_after)
 //! Ok(rt::ByteStream)                    stream_response(status(200), "application/octet-stream", body)
@@ -27,12 +28,15 @@ pub fn api_response_impls(op: &Operation) -> TokenStream {
 
 fn api_response_impl(op: &Operation, name: &str, success: bool) -> TokenStream {
     let name = ident(name);
-    let arms: Vec<TokenStream> = op
-        .responses
-        .iter()
-        .filter(|r| r.status.is_success() == success)
-        .map(|r| arm(op, r))
-        .collect();
+    let responses = || {
+        op.responses
+            .iter()
+            .filter(move |r| r.status.is_success() == success)
+    };
+    if let Some(plain) = responses().map(plain_arm).collect::<Option<Vec<_>>>() {
+        return quote!(rt::api_response!(#name { #(#plain),* }););
+    }
+    let arms = responses().map(|r| arm(op, r));
     quote! {
         impl rt::server::ApiResponse for #name {
             fn into_api_response(self) -> rt::server::Response {
@@ -84,14 +88,11 @@ fn body_response(
 ) -> TokenStream {
     let media = &body.media_type;
     match body_repr(body) {
-        BodyRepr::Typed(_) => match body.kind {
-            MediaKind::Form => quote!(rt::server::form_response(#status, &body)),
-            // A multipart response has no writer in the runtime: sent as JSON, which every
-            // client reading the declared schema can still decode.
-            MediaKind::Multipart => quote!(rt::server::json_response(#status, &body)),
-            _ if is_plain_json(media) => quote!(rt::server::json_response(#status, &body)),
-            _ => quote!(rt::server::json_response_as(#status, #media, &body)),
-        },
+        BodyRepr::Typed(_) if json_body(body) => quote!(rt::server::json_response(#status, &body)),
+        BodyRepr::Typed(_) if body.kind == MediaKind::Form => {
+            quote!(rt::server::form_response(#status, &body))
+        }
+        BodyRepr::Typed(_) => quote!(rt::server::json_response_as(#status, #media, &body)),
         BodyRepr::Text => {
             let essence = media.split(';').next().unwrap_or_default().trim();
             if essence.eq_ignore_ascii_case("text/plain") {
@@ -126,6 +127,34 @@ fn body_response(
             }
         }
     }
+}
+
+/// A response `rt::api_response!` writes (`json NotFound = 404`, `empty Gone = 410`): a fixed
+/// status, a tuple variant, and a plain JSON body or none.
+fn plain_arm(r: &Response) -> Option<TokenStream> {
+    let StatusSpec::Code(code) = r.status else {
+        return None;
+    };
+    if is_struct_variant(r) {
+        return None;
+    }
+    let kind = match &r.body {
+        None => quote!(empty),
+        Some(body) if json_body(body) => quote!(json),
+        Some(_) => return None,
+    };
+    let variant = ident(&r.variant);
+    let code = proc_macro2::Literal::u16_unsuffixed(code);
+    Some(quote!(#kind #variant = #code))
+}
+
+/// Whether `body` is written by `json_response` (as `application/json`).
+fn json_body(body: &ResponseBody) -> bool {
+    // A multipart response has no writer in the runtime: sent as JSON, which every client
+    // reading the declared schema can still decode.
+    matches!(body_repr(body), BodyRepr::Typed(_))
+        && (body.kind == MediaKind::Multipart
+            || (body.kind != MediaKind::Form && is_plain_json(&body.media_type)))
 }
 
 fn arm(op: &Operation, r: &Response) -> TokenStream {

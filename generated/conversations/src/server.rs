@@ -181,15 +181,7 @@ impl ListConversationsRequest {
     }
 }
 rt::api_response!(ListConversationsOk { json Ok = 200 });
-impl rt::server::ApiResponse for ListConversationsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Default { status, body } => {
-                rt::server::json_response(rt::server::status(status), &body)
-            }
-        }
-    }
-}
+rt::api_response!(ListConversationsError { json Default = status });
 /// What [`Api::create_conversation`] receives: the parameters and body of `POST /v2/conversations`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateConversationRequest2 {
@@ -305,15 +297,7 @@ impl rt::server::ApiResponse for StreamEventsOk {
         }
     }
 }
-impl rt::server::ApiResponse for StreamEventsError {
-    fn into_api_response(self) -> rt::server::Response {
-        match self {
-            Self::Default { status, body } => {
-                rt::server::json_response(rt::server::status(status), &body)
-            }
-        }
-    }
-}
+rt::api_response!(StreamEventsError { json Default = status });
 /// What [`Api::cancel_run`] receives: the parameters and body of `POST /v2/conversations/{id}/cancel`, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CancelRunRequest {

@@ -369,21 +369,22 @@ macro_rules! server_handler {
     };
 }
 
-/// [`ApiResponse`] for an operation's `…Ok` or `…Error` enum whose responses are all plain:
-/// a fixed status with a JSON body (`json Variant = 404`, a one-field tuple variant) or with
-/// none (`empty Variant = 204`, a unit variant). Generated code writes out the impls of the
-/// other enums (headers, streams, other media types, status ranges); most are plain, so most
-/// are one line.
+/// [`ApiResponse`] for an operation's `…Ok` or `…Error` enum whose responses are all plain: a
+/// JSON body (`json`) or none (`empty`), with a fixed status (`json NotFound = 404`, a tuple or
+/// unit variant) or the one the variant carries (`json Default = status`, a variant with
+/// `status` and `body` fields, for `default` and `4XX` responses). Generated code writes out
+/// the impls of the other enums (headers, streams, other media types); most are plain, so
+/// most are one line.
 ///
 /// ```
 /// use oagen_rt::server::ApiResponse;
 ///
 /// #[derive(serde::Serialize)]
 /// pub struct Problem { detail: String }
-/// pub enum DeleteRunError { NotFound(Problem), Gone }
+/// pub enum DeleteRunError { NotFound(Problem), Gone, Default { status: u16, body: Problem } }
 /// pub enum NeverFails {}
 ///
-/// oagen_rt::api_response!(DeleteRunError { json NotFound = 404, empty Gone = 410 });
+/// oagen_rt::api_response!(DeleteRunError { json NotFound = 404, empty Gone = 410, json Default = status });
 /// oagen_rt::api_response!(NeverFails {});
 ///
 /// # #[tokio::main(flavor = "current_thread")]
@@ -396,12 +397,26 @@ macro_rules! server_handler {
 /// let response = DeleteRunError::Gone.into_api_response();
 /// assert_eq!(response.status(), 410);
 /// assert!(axum::body::to_bytes(response.into_body(), 100).await.unwrap().is_empty());
+/// let response = DeleteRunError::Default { status: 503, body: Problem { detail: "later".into() } };
+/// assert_eq!(response.into_api_response().status(), 503);
 /// # }
 /// ```
 #[macro_export]
 macro_rules! api_response {
     ($name:ident { $($arms:tt)* }) => {
         $crate::api_response!(@arms $name [] $($arms)*);
+    };
+    (@arms $name:ident [$($done:tt)*] json $variant:ident = status $(, $($rest:tt)*)?) => {
+        $crate::api_response!(@arms $name [$($done)*
+            Self::$variant { status, body } => {
+                $crate::server::json_response($crate::server::status(status), &body)
+            }
+        ] $($($rest)*)?);
+    };
+    (@arms $name:ident [$($done:tt)*] empty $variant:ident = status $(, $($rest:tt)*)?) => {
+        $crate::api_response!(@arms $name [$($done)*
+            Self::$variant { status } => $crate::server::empty_response($crate::server::status(status)),
+        ] $($($rest)*)?);
     };
     (@arms $name:ident [$($done:tt)*] json $variant:ident = $code:literal $(, $($rest:tt)*)?) => {
         $crate::api_response!(@arms $name [$($done)*

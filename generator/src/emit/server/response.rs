@@ -129,23 +129,26 @@ fn body_response(
     }
 }
 
-/// A response `rt::api_response!` writes (`json NotFound = 404`, `empty Gone = 410`): a fixed
-/// status, a tuple variant, and a plain JSON body or none.
+/// A response `rt::api_response!` writes (`json NotFound = 404`, `empty Gone = 410`,
+/// `json Default = status`): no headers, and a plain JSON body or none.
 fn plain_arm(r: &Response) -> Option<TokenStream> {
-    let StatusSpec::Code(code) = r.status else {
-        return None;
-    };
-    if is_struct_variant(r) {
+    if !r.headers.is_empty() {
         return None;
     }
+    let status = match r.status {
+        StatusSpec::Code(code) => {
+            let code = proc_macro2::Literal::u16_unsuffixed(code);
+            quote!(#code)
+        }
+        StatusSpec::Range(_) | StatusSpec::Default => quote!(status),
+    };
     let kind = match &r.body {
         None => quote!(empty),
         Some(body) if json_body(body) => quote!(json),
         Some(_) => return None,
     };
     let variant = ident(&r.variant);
-    let code = proc_macro2::Literal::u16_unsuffixed(code);
-    Some(quote!(#kind #variant = #code))
+    Some(quote!(#kind #variant = #status))
 }
 
 /// Whether `body` is written by `json_response` (as `application/json`).

@@ -622,19 +622,10 @@ impl rt::client::Operation for SearchAgentsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<SearchAgentsOk, rt::client::Error<SearchAgentsError>> {
-        match response.status().as_u16() {
-            200 => Ok(SearchAgentsOk::Ok(rt::client::read_json(response).await?)),
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            SearchAgentsError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, SearchAgentsOk { json Ok = 200 }, SearchAgentsError { json
+            UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -671,13 +662,10 @@ impl rt::client::Operation for GetAgentByIdBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetAgentByIdOk, rt::client::Error<GetAgentByIdError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetAgentByIdOk::Ok(rt::client::read_json(response).await?)),
-            404 => {
-                Err(rt::client::api_error(response, GetAgentByIdError::NotFound).await)
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, GetAgentByIdOk { json Ok = 200 }, GetAgentByIdError { json NotFound
+            = 404 }
+        )
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -716,25 +704,10 @@ impl rt::client::Operation for GetAcpDescriptorByIdBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetAcpDescriptorByIdOk, rt::client::Error<GetAcpDescriptorByIdError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetAcpDescriptorByIdOk::Ok(rt::client::read_json(response).await?)),
-            404 => {
-                Err(
-                    rt::client::api_error(response, GetAcpDescriptorByIdError::NotFound)
-                        .await,
-                )
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            GetAcpDescriptorByIdError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, GetAcpDescriptorByIdOk { json Ok = 200 }, GetAcpDescriptorByIdError
+            { json NotFound = 404, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -769,22 +742,10 @@ impl rt::client::Operation for CreateThreadBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateThreadOk, rt::client::Error<CreateThreadError>> {
-        match response.status().as_u16() {
-            200 => Ok(CreateThreadOk::Ok(rt::client::read_json(response).await?)),
-            409 => {
-                Err(rt::client::api_error(response, CreateThreadError::Conflict).await)
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateThreadError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CreateThreadOk { json Ok = 200 }, CreateThreadError { json Conflict
+            = 409, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -819,19 +780,10 @@ impl rt::client::Operation for SearchThreadsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<SearchThreadsOk, rt::client::Error<SearchThreadsError>> {
-        match response.status().as_u16() {
-            200 => Ok(SearchThreadsOk::Ok(rt::client::read_json(response).await?)),
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            SearchThreadsError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, SearchThreadsOk { json Ok = 200 }, SearchThreadsError { json
+            UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -883,25 +835,10 @@ impl rt::client::Operation for GetThreadHistoryBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetThreadHistoryOk, rt::client::Error<GetThreadHistoryError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetThreadHistoryOk::Ok(rt::client::read_json(response).await?)),
-            404 => {
-                Err(
-                    rt::client::api_error(response, GetThreadHistoryError::NotFound)
-                        .await,
-                )
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            GetThreadHistoryError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, GetThreadHistoryOk { json Ok = 200 }, GetThreadHistoryError { json
+            NotFound = 404, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -936,17 +873,10 @@ impl rt::client::Operation for CopyThreadBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CopyThreadOk, rt::client::Error<CopyThreadError>> {
-        match response.status().as_u16() {
-            200 => Ok(CopyThreadOk::Ok(rt::client::read_json(response).await?)),
-            404 => Err(rt::client::api_error(response, CopyThreadError::NotFound).await),
-            422 => {
-                Err(
-                    rt::client::api_error(response, CopyThreadError::UnprocessableEntity)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CopyThreadOk { json Ok = 200 }, CopyThreadError { json NotFound =
+            404, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -981,17 +911,10 @@ impl rt::client::Operation for GetThreadBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetThreadOk, rt::client::Error<GetThreadError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetThreadOk::Ok(rt::client::read_json(response).await?)),
-            404 => Err(rt::client::api_error(response, GetThreadError::NotFound).await),
-            422 => {
-                Err(
-                    rt::client::api_error(response, GetThreadError::UnprocessableEntity)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, GetThreadOk { json Ok = 200 }, GetThreadError { json NotFound =
+            404, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -1028,22 +951,10 @@ impl rt::client::Operation for DeleteThreadBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteThreadOk, rt::client::Error<DeleteThreadError>> {
-        match response.status().as_u16() {
-            204 => Ok(DeleteThreadOk::NoContent),
-            404 => {
-                Err(rt::client::api_error(response, DeleteThreadError::NotFound).await)
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            DeleteThreadError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, DeleteThreadOk { empty NoContent = 204 }, DeleteThreadError { json
+            NotFound = 404, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-threads")]
@@ -1080,20 +991,10 @@ impl rt::client::Operation for PatchThreadBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<PatchThreadOk, rt::client::Error<PatchThreadError>> {
-        match response.status().as_u16() {
-            200 => Ok(PatchThreadOk::Ok(rt::client::read_json(response).await?)),
-            404 => Err(rt::client::api_error(response, PatchThreadError::NotFound).await),
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            PatchThreadError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, PatchThreadOk { json Ok = 200 }, PatchThreadError { json NotFound =
+            404, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1145,22 +1046,10 @@ impl rt::client::Operation for ListThreadRunsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListThreadRunsOk, rt::client::Error<ListThreadRunsError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListThreadRunsOk::Ok(rt::client::read_json(response).await?)),
-            404 => {
-                Err(rt::client::api_error(response, ListThreadRunsError::NotFound).await)
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ListThreadRunsError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListThreadRunsOk { json Ok = 200 }, ListThreadRunsError { json
+            NotFound = 404, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1199,29 +1088,10 @@ impl rt::client::Operation for CreateThreadRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateThreadRunOk, rt::client::Error<CreateThreadRunError>> {
-        match response.status().as_u16() {
-            200 => Ok(CreateThreadRunOk::Ok(rt::client::read_json(response).await?)),
-            404 => {
-                Err(
-                    rt::client::api_error(response, CreateThreadRunError::NotFound).await,
-                )
-            }
-            409 => {
-                Err(
-                    rt::client::api_error(response, CreateThreadRunError::Conflict).await,
-                )
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateThreadRunError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CreateThreadRunOk { json Ok = 200 }, CreateThreadRunError { json
+            NotFound = 404, json Conflict = 409, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1396,43 +1266,11 @@ impl rt::client::Operation for CreateAndWaitForThreadRunOutputBuilder {
         CreateAndWaitForThreadRunOutputOk,
         rt::client::Error<CreateAndWaitForThreadRunOutputError>,
     > {
-        match response.status().as_u16() {
-            200 => {
-                Ok(
-                    CreateAndWaitForThreadRunOutputOk::Ok(
-                        rt::client::read_json(response).await?,
-                    ),
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateAndWaitForThreadRunOutputError::NotFound,
-                        )
-                        .await,
-                )
-            }
-            409 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateAndWaitForThreadRunOutputError::Conflict,
-                        )
-                        .await,
-                )
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateAndWaitForThreadRunOutputError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CreateAndWaitForThreadRunOutputOk { json Ok = 200 },
+            CreateAndWaitForThreadRunOutputError { json NotFound = 404, json Conflict =
+            409, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1477,30 +1315,11 @@ impl rt::client::Operation for WaitForThreadRunOutputBuilder {
         WaitForThreadRunOutputOk,
         rt::client::Error<WaitForThreadRunOutputError>,
     > {
-        match response.status().as_u16() {
-            200 => {
-                Ok(WaitForThreadRunOutputOk::Ok(rt::client::read_json(response).await?))
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            WaitForThreadRunOutputError::NotFound,
-                        )
-                        .await,
-                )
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            WaitForThreadRunOutputError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, WaitForThreadRunOutputOk { json Ok = 200 },
+            WaitForThreadRunOutputError { json NotFound = 404, json UnprocessableEntity =
+            422 }
+        )
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1539,22 +1358,10 @@ impl rt::client::Operation for GetThreadRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetThreadRunOk, rt::client::Error<GetThreadRunError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetThreadRunOk::Ok(rt::client::read_json(response).await?)),
-            404 => {
-                Err(rt::client::api_error(response, GetThreadRunError::NotFound).await)
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            GetThreadRunError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, GetThreadRunOk { json Ok = 200 }, GetThreadRunError { json NotFound
+            = 404, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1595,29 +1402,10 @@ impl rt::client::Operation for ResumeThreadRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ResumeThreadRunOk, rt::client::Error<ResumeThreadRunError>> {
-        match response.status().as_u16() {
-            200 => Ok(ResumeThreadRunOk::Ok(rt::client::read_json(response).await?)),
-            404 => {
-                Err(
-                    rt::client::api_error(response, ResumeThreadRunError::NotFound).await,
-                )
-            }
-            409 => {
-                Err(
-                    rt::client::api_error(response, ResumeThreadRunError::Conflict).await,
-                )
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ResumeThreadRunError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ResumeThreadRunOk { json Ok = 200 }, ResumeThreadRunError { json
+            NotFound = 404, json Conflict = 409, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1656,24 +1444,10 @@ impl rt::client::Operation for DeleteThreadRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteThreadRunOk, rt::client::Error<DeleteThreadRunError>> {
-        match response.status().as_u16() {
-            204 => Ok(DeleteThreadRunOk::NoContent),
-            404 => {
-                Err(
-                    rt::client::api_error(response, DeleteThreadRunError::NotFound).await,
-                )
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            DeleteThreadRunError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, DeleteThreadRunOk { empty NoContent = 204 }, DeleteThreadRunError {
+            json NotFound = 404, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-thread-runs")]
@@ -1836,24 +1610,10 @@ impl rt::client::Operation for CancelThreadRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CancelThreadRunOk, rt::client::Error<CancelThreadRunError>> {
-        match response.status().as_u16() {
-            204 => Ok(CancelThreadRunOk::NoContent),
-            404 => {
-                Err(
-                    rt::client::api_error(response, CancelThreadRunError::NotFound).await,
-                )
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CancelThreadRunError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CancelThreadRunOk { empty NoContent = 204 }, CancelThreadRunError {
+            json NotFound = 404, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -1890,31 +1650,10 @@ impl rt::client::Operation for CreateStatelessRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateStatelessRunOk, rt::client::Error<CreateStatelessRunError>> {
-        match response.status().as_u16() {
-            200 => Ok(CreateStatelessRunOk::Ok(rt::client::read_json(response).await?)),
-            404 => {
-                Err(
-                    rt::client::api_error(response, CreateStatelessRunError::NotFound)
-                        .await,
-                )
-            }
-            409 => {
-                Err(
-                    rt::client::api_error(response, CreateStatelessRunError::Conflict)
-                        .await,
-                )
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateStatelessRunError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CreateStatelessRunOk { json Ok = 200 }, CreateStatelessRunError {
+            json NotFound = 404, json Conflict = 409, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -1951,19 +1690,10 @@ impl rt::client::Operation for SearchStatelessRunsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<SearchStatelessRunsOk, rt::client::Error<SearchStatelessRunsError>> {
-        match response.status().as_u16() {
-            200 => Ok(SearchStatelessRunsOk::Ok(rt::client::read_json(response).await?)),
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            SearchStatelessRunsError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, SearchStatelessRunsOk { json Ok = 200 }, SearchStatelessRunsError {
+            json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -2130,43 +1860,11 @@ impl rt::client::Operation for CreateAndWaitForStatelessRunOutputBuilder {
         CreateAndWaitForStatelessRunOutputOk,
         rt::client::Error<CreateAndWaitForStatelessRunOutputError>,
     > {
-        match response.status().as_u16() {
-            200 => {
-                Ok(
-                    CreateAndWaitForStatelessRunOutputOk::Ok(
-                        rt::client::read_json(response).await?,
-                    ),
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateAndWaitForStatelessRunOutputError::NotFound,
-                        )
-                        .await,
-                )
-            }
-            409 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateAndWaitForStatelessRunOutputError::Conflict,
-                        )
-                        .await,
-                )
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateAndWaitForStatelessRunOutputError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CreateAndWaitForStatelessRunOutputOk { json Ok = 200 },
+            CreateAndWaitForStatelessRunOutputError { json NotFound = 404, json Conflict
+            = 409, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -2212,34 +1910,11 @@ impl rt::client::Operation for WaitForStatelessRunOutputBuilder {
         WaitForStatelessRunOutputOk,
         rt::client::Error<WaitForStatelessRunOutputError>,
     > {
-        match response.status().as_u16() {
-            200 => {
-                Ok(
-                    WaitForStatelessRunOutputOk::Ok(
-                        rt::client::read_json(response).await?,
-                    ),
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            WaitForStatelessRunOutputError::NotFound,
-                        )
-                        .await,
-                )
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            WaitForStatelessRunOutputError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, WaitForStatelessRunOutputOk { json Ok = 200 },
+            WaitForStatelessRunOutputError { json NotFound = 404, json
+            UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -2276,24 +1951,10 @@ impl rt::client::Operation for GetStatelessRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetStatelessRunOk, rt::client::Error<GetStatelessRunError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetStatelessRunOk::Ok(rt::client::read_json(response).await?)),
-            404 => {
-                Err(
-                    rt::client::api_error(response, GetStatelessRunError::NotFound).await,
-                )
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            GetStatelessRunError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, GetStatelessRunOk { json Ok = 200 }, GetStatelessRunError { json
+            NotFound = 404, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -2334,31 +1995,10 @@ impl rt::client::Operation for ResumeStatelessRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ResumeStatelessRunOk, rt::client::Error<ResumeStatelessRunError>> {
-        match response.status().as_u16() {
-            200 => Ok(ResumeStatelessRunOk::Ok(rt::client::read_json(response).await?)),
-            404 => {
-                Err(
-                    rt::client::api_error(response, ResumeStatelessRunError::NotFound)
-                        .await,
-                )
-            }
-            409 => {
-                Err(
-                    rt::client::api_error(response, ResumeStatelessRunError::Conflict)
-                        .await,
-                )
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ResumeStatelessRunError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ResumeStatelessRunOk { json Ok = 200 }, ResumeStatelessRunError {
+            json NotFound = 404, json Conflict = 409, json UnprocessableEntity = 422 }
+        )
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -2397,25 +2037,11 @@ impl rt::client::Operation for DeleteStatelessRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteStatelessRunOk, rt::client::Error<DeleteStatelessRunError>> {
-        match response.status().as_u16() {
-            204 => Ok(DeleteStatelessRunOk::NoContent),
-            404 => {
-                Err(
-                    rt::client::api_error(response, DeleteStatelessRunError::NotFound)
-                        .await,
-                )
+        rt::decode_response!(
+            response, DeleteStatelessRunOk { empty NoContent = 204 },
+            DeleteStatelessRunError { json NotFound = 404, json UnprocessableEntity = 422
             }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            DeleteStatelessRunError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        )
     }
 }
 #[cfg(feature = "tag-stateless-runs")]
@@ -2583,24 +2209,10 @@ impl rt::client::Operation for CancelStatelessRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CancelStatelessRunOk, rt::client::Error<CancelStatelessRunError>> {
-        match response.status().as_u16() {
-            204 => Ok(CancelStatelessRunOk::NoContent),
-            404 => {
-                Err(
-                    rt::client::api_error(response, CancelStatelessRunError::NotFound)
-                        .await,
-                )
+        rt::decode_response!(
+            response, CancelStatelessRunOk { empty NoContent = 204 },
+            CancelStatelessRunError { json NotFound = 404, json UnprocessableEntity = 422
             }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CancelStatelessRunError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        )
     }
 }

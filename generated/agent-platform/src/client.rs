@@ -1242,21 +1242,11 @@ impl rt::client::Operation for GetAgentBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetAgentOk, rt::client::Error<GetAgentError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetAgentOk::Ok(rt::client::read_json(response).await?)),
-            400 => Err(rt::client::api_error(response, GetAgentError::BadRequest).await),
-            401 => {
-                Err(rt::client::api_error(response, GetAgentError::Unauthorized).await)
-            }
-            404 => Err(rt::client::api_error(response, GetAgentError::NotFound).await),
-            500 => {
-                Err(
-                    rt::client::api_error(response, GetAgentError::InternalServerError)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, GetAgentOk { json Ok = 200 }, GetAgentError { json BadRequest =
+            400, json Unauthorized = 401, json NotFound = 404, json InternalServerError =
+            500 }
+        )
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -1294,29 +1284,11 @@ impl rt::client::Operation for UpdateAgentBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UpdateAgentOk, rt::client::Error<UpdateAgentError>> {
-        match response.status().as_u16() {
-            200 => Ok(UpdateAgentOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, UpdateAgentError::BadRequest).await)
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, UpdateAgentError::Unauthorized).await,
-                )
-            }
-            404 => Err(rt::client::api_error(response, UpdateAgentError::NotFound).await),
-            409 => Err(rt::client::api_error(response, UpdateAgentError::Conflict).await),
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            UpdateAgentError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, UpdateAgentOk { json Ok = 200 }, UpdateAgentError { json BadRequest
+            = 400, json Unauthorized = 401, json NotFound = 404, json Conflict = 409,
+            json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -1391,37 +1363,11 @@ impl rt::client::Operation for ListAgentVersionsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListAgentVersionsOk, rt::client::Error<ListAgentVersionsError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListAgentVersionsOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, ListAgentVersionsError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, ListAgentVersionsError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, ListAgentVersionsError::NotFound)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ListAgentVersionsError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListAgentVersionsOk { json Ok = 200 }, ListAgentVersionsError {
+            json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -1461,36 +1407,11 @@ impl rt::client::Operation for GetAgentVersionBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetAgentVersionOk, rt::client::Error<GetAgentVersionError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetAgentVersionOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, GetAgentVersionError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, GetAgentVersionError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, GetAgentVersionError::NotFound).await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            GetAgentVersionError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, GetAgentVersionOk { json Ok = 200 }, GetAgentVersionError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-agents")]
@@ -1528,31 +1449,11 @@ impl rt::client::Operation for ArchiveAgentBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ArchiveAgentOk, rt::client::Error<ArchiveAgentError>> {
-        match response.status().as_u16() {
-            200 => Ok(ArchiveAgentOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, ArchiveAgentError::BadRequest).await)
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, ArchiveAgentError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(rt::client::api_error(response, ArchiveAgentError::NotFound).await)
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ArchiveAgentError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ArchiveAgentOk { json Ok = 200 }, ArchiveAgentError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1635,28 +1536,10 @@ impl rt::client::Operation for ListSessionsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListSessionsOk, rt::client::Error<ListSessionsError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListSessionsOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, ListSessionsError::BadRequest).await)
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, ListSessionsError::Unauthorized)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ListSessionsError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListSessionsOk { json Ok = 200 }, ListSessionsError { json
+            BadRequest = 400, json Unauthorized = 401, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1782,23 +1665,11 @@ impl rt::client::Operation for GetSessionBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetSessionOk, rt::client::Error<GetSessionError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetSessionOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, GetSessionError::BadRequest).await)
-            }
-            401 => {
-                Err(rt::client::api_error(response, GetSessionError::Unauthorized).await)
-            }
-            404 => Err(rt::client::api_error(response, GetSessionError::NotFound).await),
-            500 => {
-                Err(
-                    rt::client::api_error(response, GetSessionError::InternalServerError)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, GetSessionOk { json Ok = 200 }, GetSessionError { json BadRequest =
+            400, json Unauthorized = 401, json NotFound = 404, json InternalServerError =
+            500 }
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1836,33 +1707,11 @@ impl rt::client::Operation for DeleteSessionBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>> {
-        match response.status().as_u16() {
-            204 => Ok(DeleteSessionOk::NoContent),
-            400 => {
-                Err(
-                    rt::client::api_error(response, DeleteSessionError::BadRequest).await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, DeleteSessionError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(rt::client::api_error(response, DeleteSessionError::NotFound).await)
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            DeleteSessionError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, DeleteSessionOk { empty NoContent = 204 }, DeleteSessionError {
+            json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2029,37 +1878,11 @@ impl rt::client::Operation for ListSessionEventsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListSessionEventsOk, rt::client::Error<ListSessionEventsError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListSessionEventsOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, ListSessionEventsError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, ListSessionEventsError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, ListSessionEventsError::NotFound)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ListSessionEventsError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListSessionEventsOk { json Ok = 200 }, ListSessionEventsError {
+            json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2111,52 +1934,11 @@ impl rt::client::Operation for SendSessionMessageBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<SendSessionMessageOk, rt::client::Error<SendSessionMessageError>> {
-        match response.status().as_u16() {
-            202 => {
-                Ok(
-                    SendSessionMessageOk::Accepted(
-                        rt::client::read_json(response).await?,
-                    ),
-                )
-            }
-            400 => {
-                Err(
-                    rt::client::api_error(response, SendSessionMessageError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            SendSessionMessageError::Unauthorized,
-                        )
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, SendSessionMessageError::NotFound)
-                        .await,
-                )
-            }
-            409 => {
-                Err(
-                    rt::client::api_error(response, SendSessionMessageError::Conflict)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            SendSessionMessageError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, SendSessionMessageOk { json Accepted = 202 },
+            SendSessionMessageError { json BadRequest = 400, json Unauthorized = 401,
+            json NotFound = 404, json Conflict = 409, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -2194,36 +1976,11 @@ impl rt::client::Operation for CancelSessionBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CancelSessionOk, rt::client::Error<CancelSessionError>> {
-        match response.status().as_u16() {
-            200 => Ok(CancelSessionOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, CancelSessionError::BadRequest).await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, CancelSessionError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(rt::client::api_error(response, CancelSessionError::NotFound).await)
-            }
-            409 => {
-                Err(rt::client::api_error(response, CancelSessionError::Conflict).await)
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CancelSessionError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CancelSessionOk { json Ok = 200 }, CancelSessionError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json Conflict
+            = 409, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -2292,31 +2049,10 @@ impl rt::client::Operation for ListEnvironmentsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListEnvironmentsOk, rt::client::Error<ListEnvironmentsError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListEnvironmentsOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, ListEnvironmentsError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, ListEnvironmentsError::Unauthorized)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ListEnvironmentsError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListEnvironmentsOk { json Ok = 200 }, ListEnvironmentsError { json
+            BadRequest = 400, json Unauthorized = 401, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -2354,33 +2090,11 @@ impl rt::client::Operation for CreateEnvironmentBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateEnvironmentOk, rt::client::Error<CreateEnvironmentError>> {
-        match response.status().as_u16() {
-            201 => {
-                Ok(CreateEnvironmentOk::Created(rt::client::read_json(response).await?))
-            }
-            400 => {
-                Err(
-                    rt::client::api_error(response, CreateEnvironmentError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, CreateEnvironmentError::Unauthorized)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateEnvironmentError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CreateEnvironmentOk { json Created = 201 }, CreateEnvironmentError
+            { json BadRequest = 400, json Unauthorized = 401, json InternalServerError =
+            500 }
+        )
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -2418,34 +2132,11 @@ impl rt::client::Operation for GetEnvironmentBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetEnvironmentOk, rt::client::Error<GetEnvironmentError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetEnvironmentOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, GetEnvironmentError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, GetEnvironmentError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(rt::client::api_error(response, GetEnvironmentError::NotFound).await)
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            GetEnvironmentError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, GetEnvironmentOk { json Ok = 200 }, GetEnvironmentError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -2487,37 +2178,11 @@ impl rt::client::Operation for UpdateEnvironmentBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UpdateEnvironmentOk, rt::client::Error<UpdateEnvironmentError>> {
-        match response.status().as_u16() {
-            200 => Ok(UpdateEnvironmentOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, UpdateEnvironmentError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, UpdateEnvironmentError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, UpdateEnvironmentError::NotFound)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            UpdateEnvironmentError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, UpdateEnvironmentOk { json Ok = 200 }, UpdateEnvironmentError {
+            json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-environments")]
@@ -2557,43 +2222,11 @@ impl rt::client::Operation for DeleteEnvironmentBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteEnvironmentOk, rt::client::Error<DeleteEnvironmentError>> {
-        match response.status().as_u16() {
-            204 => Ok(DeleteEnvironmentOk::NoContent),
-            400 => {
-                Err(
-                    rt::client::api_error(response, DeleteEnvironmentError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, DeleteEnvironmentError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, DeleteEnvironmentError::NotFound)
-                        .await,
-                )
-            }
-            409 => {
-                Err(
-                    rt::client::api_error(response, DeleteEnvironmentError::Conflict)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            DeleteEnvironmentError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, DeleteEnvironmentOk { empty NoContent = 204 },
+            DeleteEnvironmentError { json BadRequest = 400, json Unauthorized = 401, json
+            NotFound = 404, json Conflict = 409, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -2660,22 +2293,10 @@ impl rt::client::Operation for ListSkillsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListSkillsOk, rt::client::Error<ListSkillsError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListSkillsOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, ListSkillsError::BadRequest).await)
-            }
-            401 => {
-                Err(rt::client::api_error(response, ListSkillsError::Unauthorized).await)
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(response, ListSkillsError::InternalServerError)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListSkillsOk { json Ok = 200 }, ListSkillsError { json BadRequest =
+            400, json Unauthorized = 401, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -2709,34 +2330,11 @@ impl rt::client::Operation for UploadSkillBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UploadSkillOk, rt::client::Error<UploadSkillError>> {
-        match response.status().as_u16() {
-            201 => Ok(UploadSkillOk::Created(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, UploadSkillError::BadRequest).await)
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, UploadSkillError::Unauthorized).await,
-                )
-            }
-            409 => Err(rt::client::api_error(response, UploadSkillError::Conflict).await),
-            413 => {
-                Err(
-                    rt::client::api_error(response, UploadSkillError::PayloadTooLarge)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            UploadSkillError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, UploadSkillOk { json Created = 201 }, UploadSkillError { json
+            BadRequest = 400, json Unauthorized = 401, json Conflict = 409, json
+            PayloadTooLarge = 413, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -2772,21 +2370,11 @@ impl rt::client::Operation for GetSkillBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetSkillOk, rt::client::Error<GetSkillError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetSkillOk::Ok(rt::client::read_json(response).await?)),
-            400 => Err(rt::client::api_error(response, GetSkillError::BadRequest).await),
-            401 => {
-                Err(rt::client::api_error(response, GetSkillError::Unauthorized).await)
-            }
-            404 => Err(rt::client::api_error(response, GetSkillError::NotFound).await),
-            500 => {
-                Err(
-                    rt::client::api_error(response, GetSkillError::InternalServerError)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, GetSkillOk { json Ok = 200 }, GetSkillError { json BadRequest =
+            400, json Unauthorized = 401, json NotFound = 404, json InternalServerError =
+            500 }
+        )
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -2822,31 +2410,11 @@ impl rt::client::Operation for DeleteSkillBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteSkillOk, rt::client::Error<DeleteSkillError>> {
-        match response.status().as_u16() {
-            204 => Ok(DeleteSkillOk::NoContent),
-            400 => {
-                Err(rt::client::api_error(response, DeleteSkillError::BadRequest).await)
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, DeleteSkillError::Unauthorized).await,
-                )
-            }
-            403 => {
-                Err(rt::client::api_error(response, DeleteSkillError::Forbidden).await)
-            }
-            404 => Err(rt::client::api_error(response, DeleteSkillError::NotFound).await),
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            DeleteSkillError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, DeleteSkillOk { empty NoContent = 204 }, DeleteSkillError { json
+            BadRequest = 400, json Unauthorized = 401, json Forbidden = 403, json
+            NotFound = 404, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-skills")]
@@ -2998,22 +2566,10 @@ impl rt::client::Operation for ListVaultsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListVaultsOk, rt::client::Error<ListVaultsError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListVaultsOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, ListVaultsError::BadRequest).await)
-            }
-            401 => {
-                Err(rt::client::api_error(response, ListVaultsError::Unauthorized).await)
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(response, ListVaultsError::InternalServerError)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListVaultsOk { json Ok = 200 }, ListVaultsError { json BadRequest =
+            400, json Unauthorized = 401, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-vaults")]
@@ -3047,27 +2603,10 @@ impl rt::client::Operation for CreateVaultBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateVaultOk, rt::client::Error<CreateVaultError>> {
-        match response.status().as_u16() {
-            201 => Ok(CreateVaultOk::Created(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, CreateVaultError::BadRequest).await)
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, CreateVaultError::Unauthorized).await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateVaultError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CreateVaultOk { json Created = 201 }, CreateVaultError { json
+            BadRequest = 400, json Unauthorized = 401, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-vaults")]
@@ -3103,28 +2642,11 @@ impl rt::client::Operation for DeleteVaultBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteVaultOk, rt::client::Error<DeleteVaultError>> {
-        match response.status().as_u16() {
-            204 => Ok(DeleteVaultOk::NoContent),
-            400 => {
-                Err(rt::client::api_error(response, DeleteVaultError::BadRequest).await)
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, DeleteVaultError::Unauthorized).await,
-                )
-            }
-            404 => Err(rt::client::api_error(response, DeleteVaultError::NotFound).await),
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            DeleteVaultError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, DeleteVaultOk { empty NoContent = 204 }, DeleteVaultError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-vaults")]
@@ -3162,28 +2684,11 @@ impl rt::client::Operation for UpdateVaultBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UpdateVaultOk, rt::client::Error<UpdateVaultError>> {
-        match response.status().as_u16() {
-            200 => Ok(UpdateVaultOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, UpdateVaultError::BadRequest).await)
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, UpdateVaultError::Unauthorized).await,
-                )
-            }
-            404 => Err(rt::client::api_error(response, UpdateVaultError::NotFound).await),
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            UpdateVaultError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, UpdateVaultOk { json Ok = 200 }, UpdateVaultError { json BadRequest
+            = 400, json Unauthorized = 401, json NotFound = 404, json InternalServerError
+            = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-memory")]
@@ -3254,37 +2759,11 @@ impl rt::client::Operation for ListMemoryStoresBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListMemoryStoresOk, rt::client::Error<ListMemoryStoresError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListMemoryStoresOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, ListMemoryStoresError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, ListMemoryStoresError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, ListMemoryStoresError::NotFound)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ListMemoryStoresError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListMemoryStoresOk { json Ok = 200 }, ListMemoryStoresError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-memory")]
@@ -3322,39 +2801,11 @@ impl rt::client::Operation for CreateMemoryStoreBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateMemoryStoreOk, rt::client::Error<CreateMemoryStoreError>> {
-        match response.status().as_u16() {
-            201 => {
-                Ok(CreateMemoryStoreOk::Created(rt::client::read_json(response).await?))
-            }
-            400 => {
-                Err(
-                    rt::client::api_error(response, CreateMemoryStoreError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, CreateMemoryStoreError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, CreateMemoryStoreError::NotFound)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateMemoryStoreError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CreateMemoryStoreOk { json Created = 201 }, CreateMemoryStoreError
+            { json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-memory")]
@@ -3394,37 +2845,11 @@ impl rt::client::Operation for DeleteMemoryStoreBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteMemoryStoreOk, rt::client::Error<DeleteMemoryStoreError>> {
-        match response.status().as_u16() {
-            204 => Ok(DeleteMemoryStoreOk::NoContent),
-            400 => {
-                Err(
-                    rt::client::api_error(response, DeleteMemoryStoreError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, DeleteMemoryStoreError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, DeleteMemoryStoreError::NotFound)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            DeleteMemoryStoreError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, DeleteMemoryStoreOk { empty NoContent = 204 },
+            DeleteMemoryStoreError { json BadRequest = 400, json Unauthorized = 401, json
+            NotFound = 404, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-memory")]
@@ -3499,37 +2924,11 @@ impl rt::client::Operation for ListMemoryEntriesBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListMemoryEntriesOk, rt::client::Error<ListMemoryEntriesError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListMemoryEntriesOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, ListMemoryEntriesError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, ListMemoryEntriesError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, ListMemoryEntriesError::NotFound)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ListMemoryEntriesError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListMemoryEntriesOk { json Ok = 200 }, ListMemoryEntriesError {
+            json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-memory")]
@@ -3571,37 +2970,11 @@ impl rt::client::Operation for SearchMemoryStoreBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<SearchMemoryStoreOk, rt::client::Error<SearchMemoryStoreError>> {
-        match response.status().as_u16() {
-            200 => Ok(SearchMemoryStoreOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, SearchMemoryStoreError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, SearchMemoryStoreError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, SearchMemoryStoreError::NotFound)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            SearchMemoryStoreError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, SearchMemoryStoreOk { json Ok = 200 }, SearchMemoryStoreError {
+            json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-files")]
@@ -3635,29 +3008,11 @@ impl rt::client::Operation for UploadFileBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UploadFileOk, rt::client::Error<UploadFileError>> {
-        match response.status().as_u16() {
-            201 => Ok(UploadFileOk::Created(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, UploadFileError::BadRequest).await)
-            }
-            401 => {
-                Err(rt::client::api_error(response, UploadFileError::Unauthorized).await)
-            }
-            404 => Err(rt::client::api_error(response, UploadFileError::NotFound).await),
-            413 => {
-                Err(
-                    rt::client::api_error(response, UploadFileError::PayloadTooLarge)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(response, UploadFileError::InternalServerError)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, UploadFileOk { json Created = 201 }, UploadFileError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            PayloadTooLarge = 413, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-files")]
@@ -3693,23 +3048,11 @@ impl rt::client::Operation for DeleteFileBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteFileOk, rt::client::Error<DeleteFileError>> {
-        match response.status().as_u16() {
-            204 => Ok(DeleteFileOk::NoContent),
-            400 => {
-                Err(rt::client::api_error(response, DeleteFileError::BadRequest).await)
-            }
-            401 => {
-                Err(rt::client::api_error(response, DeleteFileError::Unauthorized).await)
-            }
-            404 => Err(rt::client::api_error(response, DeleteFileError::NotFound).await),
-            500 => {
-                Err(
-                    rt::client::api_error(response, DeleteFileError::InternalServerError)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, DeleteFileOk { empty NoContent = 204 }, DeleteFileError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-files")]
@@ -3853,30 +3196,10 @@ impl rt::client::Operation for ListProvidersBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListProvidersOk, rt::client::Error<ListProvidersError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListProvidersOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, ListProvidersError::BadRequest).await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, ListProvidersError::Unauthorized)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ListProvidersError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListProvidersOk { json Ok = 200 }, ListProvidersError { json
+            BadRequest = 400, json Unauthorized = 401, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-providers")]
@@ -3912,37 +3235,11 @@ impl rt::client::Operation for CreateProviderBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateProviderOk, rt::client::Error<CreateProviderError>> {
-        match response.status().as_u16() {
-            201 => Ok(CreateProviderOk::Created(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, CreateProviderError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, CreateProviderError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(rt::client::api_error(response, CreateProviderError::NotFound).await)
-            }
-            409 => {
-                Err(rt::client::api_error(response, CreateProviderError::Conflict).await)
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateProviderError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CreateProviderOk { json Created = 201 }, CreateProviderError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json Conflict
+            = 409, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-providers")]
@@ -3980,34 +3277,11 @@ impl rt::client::Operation for DeleteProviderBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteProviderOk, rt::client::Error<DeleteProviderError>> {
-        match response.status().as_u16() {
-            204 => Ok(DeleteProviderOk::NoContent),
-            400 => {
-                Err(
-                    rt::client::api_error(response, DeleteProviderError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, DeleteProviderError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(rt::client::api_error(response, DeleteProviderError::NotFound).await)
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            DeleteProviderError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, DeleteProviderOk { empty NoContent = 204 }, DeleteProviderError {
+            json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-providers")]
@@ -4047,34 +3321,11 @@ impl rt::client::Operation for UpdateProviderBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UpdateProviderOk, rt::client::Error<UpdateProviderError>> {
-        match response.status().as_u16() {
-            200 => Ok(UpdateProviderOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, UpdateProviderError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, UpdateProviderError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(rt::client::api_error(response, UpdateProviderError::NotFound).await)
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            UpdateProviderError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, UpdateProviderOk { json Ok = 200 }, UpdateProviderError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -4143,31 +3394,10 @@ impl rt::client::Operation for ListIntegrationsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListIntegrationsOk, rt::client::Error<ListIntegrationsError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListIntegrationsOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, ListIntegrationsError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, ListIntegrationsError::Unauthorized)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ListIntegrationsError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListIntegrationsOk { json Ok = 200 }, ListIntegrationsError { json
+            BadRequest = 400, json Unauthorized = 401, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -4207,46 +3437,11 @@ impl rt::client::Operation for InstallIntegrationBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<InstallIntegrationOk, rt::client::Error<InstallIntegrationError>> {
-        match response.status().as_u16() {
-            200 => Ok(InstallIntegrationOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, InstallIntegrationError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            InstallIntegrationError::Unauthorized,
-                        )
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, InstallIntegrationError::NotFound)
-                        .await,
-                )
-            }
-            409 => {
-                Err(
-                    rt::client::api_error(response, InstallIntegrationError::Conflict)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            InstallIntegrationError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, InstallIntegrationOk { json Ok = 200 }, InstallIntegrationError {
+            json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            Conflict = 409, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -4286,43 +3481,11 @@ impl rt::client::Operation for UninstallIntegrationBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UninstallIntegrationOk, rt::client::Error<UninstallIntegrationError>> {
-        match response.status().as_u16() {
-            204 => Ok(UninstallIntegrationOk::NoContent),
-            400 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            UninstallIntegrationError::BadRequest,
-                        )
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            UninstallIntegrationError::Unauthorized,
-                        )
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, UninstallIntegrationError::NotFound)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            UninstallIntegrationError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, UninstallIntegrationOk { empty NoContent = 204 },
+            UninstallIntegrationError { json BadRequest = 400, json Unauthorized = 401,
+            json NotFound = 404, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -4395,37 +3558,11 @@ impl rt::client::Operation for ListPublicationsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListPublicationsOk, rt::client::Error<ListPublicationsError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListPublicationsOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, ListPublicationsError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, ListPublicationsError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, ListPublicationsError::NotFound)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ListPublicationsError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListPublicationsOk { json Ok = 200 }, ListPublicationsError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -4467,45 +3604,11 @@ impl rt::client::Operation for CreatePublicationBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreatePublicationOk, rt::client::Error<CreatePublicationError>> {
-        match response.status().as_u16() {
-            201 => {
-                Ok(CreatePublicationOk::Created(rt::client::read_json(response).await?))
-            }
-            400 => {
-                Err(
-                    rt::client::api_error(response, CreatePublicationError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, CreatePublicationError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, CreatePublicationError::NotFound)
-                        .await,
-                )
-            }
-            409 => {
-                Err(
-                    rt::client::api_error(response, CreatePublicationError::Conflict)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreatePublicationError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CreatePublicationOk { json Created = 201 }, CreatePublicationError
+            { json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            Conflict = 409, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-integrations")]
@@ -4547,37 +3650,11 @@ impl rt::client::Operation for DeletePublicationBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeletePublicationOk, rt::client::Error<DeletePublicationError>> {
-        match response.status().as_u16() {
-            204 => Ok(DeletePublicationOk::NoContent),
-            400 => {
-                Err(
-                    rt::client::api_error(response, DeletePublicationError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, DeletePublicationError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, DeletePublicationError::NotFound)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            DeletePublicationError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, DeletePublicationOk { empty NoContent = 204 },
+            DeletePublicationError { json BadRequest = 400, json Unauthorized = 401, json
+            NotFound = 404, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-evals")]
@@ -4644,20 +3721,10 @@ impl rt::client::Operation for ListEvalsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListEvalsOk, rt::client::Error<ListEvalsError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListEvalsOk::Ok(rt::client::read_json(response).await?)),
-            400 => Err(rt::client::api_error(response, ListEvalsError::BadRequest).await),
-            401 => {
-                Err(rt::client::api_error(response, ListEvalsError::Unauthorized).await)
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(response, ListEvalsError::InternalServerError)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListEvalsOk { json Ok = 200 }, ListEvalsError { json BadRequest =
+            400, json Unauthorized = 401, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-evals")]
@@ -4691,23 +3758,11 @@ impl rt::client::Operation for CreateEvalBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateEvalOk, rt::client::Error<CreateEvalError>> {
-        match response.status().as_u16() {
-            201 => Ok(CreateEvalOk::Created(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, CreateEvalError::BadRequest).await)
-            }
-            401 => {
-                Err(rt::client::api_error(response, CreateEvalError::Unauthorized).await)
-            }
-            404 => Err(rt::client::api_error(response, CreateEvalError::NotFound).await),
-            500 => {
-                Err(
-                    rt::client::api_error(response, CreateEvalError::InternalServerError)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CreateEvalOk { json Created = 201 }, CreateEvalError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-evals")]
@@ -4743,19 +3798,11 @@ impl rt::client::Operation for GetEvalBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetEvalOk, rt::client::Error<GetEvalError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetEvalOk::Ok(rt::client::read_json(response).await?)),
-            400 => Err(rt::client::api_error(response, GetEvalError::BadRequest).await),
-            401 => Err(rt::client::api_error(response, GetEvalError::Unauthorized).await),
-            404 => Err(rt::client::api_error(response, GetEvalError::NotFound).await),
-            500 => {
-                Err(
-                    rt::client::api_error(response, GetEvalError::InternalServerError)
-                        .await,
-                )
+        rt::decode_response!(
+            response, GetEvalOk { json Ok = 200 }, GetEvalError { json BadRequest = 400,
+            json Unauthorized = 401, json NotFound = 404, json InternalServerError = 500
             }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        )
     }
 }
 #[cfg(feature = "tag-api-keys")]
@@ -4822,27 +3869,10 @@ impl rt::client::Operation for ListApiKeysBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListApiKeysOk, rt::client::Error<ListApiKeysError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListApiKeysOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, ListApiKeysError::BadRequest).await)
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, ListApiKeysError::Unauthorized).await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ListApiKeysError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListApiKeysOk { json Ok = 200 }, ListApiKeysError { json BadRequest
+            = 400, json Unauthorized = 401, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-api-keys")]
@@ -4878,28 +3908,10 @@ impl rt::client::Operation for CreateApiKeyBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateApiKeyOk, rt::client::Error<CreateApiKeyError>> {
-        match response.status().as_u16() {
-            201 => Ok(CreateApiKeyOk::Created(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, CreateApiKeyError::BadRequest).await)
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, CreateApiKeyError::Unauthorized)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateApiKeyError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CreateApiKeyOk { json Created = 201 }, CreateApiKeyError { json
+            BadRequest = 400, json Unauthorized = 401, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-api-keys")]
@@ -4937,31 +3949,11 @@ impl rt::client::Operation for RevokeApiKeyBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<RevokeApiKeyOk, rt::client::Error<RevokeApiKeyError>> {
-        match response.status().as_u16() {
-            204 => Ok(RevokeApiKeyOk::NoContent),
-            400 => {
-                Err(rt::client::api_error(response, RevokeApiKeyError::BadRequest).await)
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, RevokeApiKeyError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(rt::client::api_error(response, RevokeApiKeyError::NotFound).await)
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            RevokeApiKeyError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, RevokeApiKeyOk { empty NoContent = 204 }, RevokeApiKeyError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-console")]
@@ -5179,9 +4171,8 @@ impl rt::client::Operation for HealthCheckBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<HealthCheckOk, rt::client::Error<HealthCheckError>> {
-        match response.status().as_u16() {
-            200 => Ok(HealthCheckOk::Ok(rt::client::read_json(response).await?)),
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, HealthCheckOk { json Ok = 200 }, HealthCheckError {}
+        )
     }
 }

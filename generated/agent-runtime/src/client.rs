@@ -574,31 +574,10 @@ impl rt::client::Operation for ListWorkspacesBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListWorkspacesOk, rt::client::Error<ListWorkspacesError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListWorkspacesOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, ListWorkspacesError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, ListWorkspacesError::Unauthorized)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ListWorkspacesError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListWorkspacesOk { json Ok = 200 }, ListWorkspacesError { json
+            BadRequest = 400, json Unauthorized = 401, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-workspaces")]
@@ -634,37 +613,11 @@ impl rt::client::Operation for CreateWorkspaceBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateWorkspaceOk, rt::client::Error<CreateWorkspaceError>> {
-        match response.status().as_u16() {
-            201 => Ok(CreateWorkspaceOk::Created(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, CreateWorkspaceError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, CreateWorkspaceError::Unauthorized)
-                        .await,
-                )
-            }
-            403 => {
-                Err(
-                    rt::client::api_error(response, CreateWorkspaceError::Forbidden)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateWorkspaceError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CreateWorkspaceOk { json Created = 201 }, CreateWorkspaceError {
+            json BadRequest = 400, json Unauthorized = 401, json Forbidden = 403, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-workspaces")]
@@ -702,31 +655,11 @@ impl rt::client::Operation for GetWorkspaceBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetWorkspaceOk, rt::client::Error<GetWorkspaceError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetWorkspaceOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, GetWorkspaceError::BadRequest).await)
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, GetWorkspaceError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(rt::client::api_error(response, GetWorkspaceError::NotFound).await)
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            GetWorkspaceError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, GetWorkspaceOk { json Ok = 200 }, GetWorkspaceError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-workspaces")]
@@ -764,41 +697,11 @@ impl rt::client::Operation for DeleteWorkspaceBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteWorkspaceOk, rt::client::Error<DeleteWorkspaceError>> {
-        match response.status().as_u16() {
-            204 => Ok(DeleteWorkspaceOk::NoContent),
-            400 => {
-                Err(
-                    rt::client::api_error(response, DeleteWorkspaceError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, DeleteWorkspaceError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, DeleteWorkspaceError::NotFound).await,
-                )
-            }
-            409 => {
-                Err(
-                    rt::client::api_error(response, DeleteWorkspaceError::Conflict).await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            DeleteWorkspaceError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, DeleteWorkspaceOk { empty NoContent = 204 }, DeleteWorkspaceError {
+            json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            Conflict = 409, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-workspaces")]
@@ -838,36 +741,11 @@ impl rt::client::Operation for UpdateWorkspaceBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UpdateWorkspaceOk, rt::client::Error<UpdateWorkspaceError>> {
-        match response.status().as_u16() {
-            200 => Ok(UpdateWorkspaceOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, UpdateWorkspaceError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, UpdateWorkspaceError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, UpdateWorkspaceError::NotFound).await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            UpdateWorkspaceError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, UpdateWorkspaceOk { json Ok = 200 }, UpdateWorkspaceError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-workspaces")]
@@ -907,40 +785,11 @@ impl rt::client::Operation for GetWorkspaceCatalogBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetWorkspaceCatalogOk, rt::client::Error<GetWorkspaceCatalogError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetWorkspaceCatalogOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, GetWorkspaceCatalogError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            GetWorkspaceCatalogError::Unauthorized,
-                        )
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, GetWorkspaceCatalogError::NotFound)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            GetWorkspaceCatalogError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, GetWorkspaceCatalogOk { json Ok = 200 }, GetWorkspaceCatalogError {
+            json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-models")]
@@ -989,22 +838,10 @@ impl rt::client::Operation for ListModelsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListModelsOk, rt::client::Error<ListModelsError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListModelsOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, ListModelsError::BadRequest).await)
-            }
-            401 => {
-                Err(rt::client::api_error(response, ListModelsError::Unauthorized).await)
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(response, ListModelsError::InternalServerError)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListModelsOk { json Ok = 200 }, ListModelsError { json BadRequest =
+            400, json Unauthorized = 401, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1079,28 +916,10 @@ impl rt::client::Operation for ListSessionsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListSessionsOk, rt::client::Error<ListSessionsError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListSessionsOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, ListSessionsError::BadRequest).await)
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, ListSessionsError::Unauthorized)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ListSessionsError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListSessionsOk { json Ok = 200 }, ListSessionsError { json
+            BadRequest = 400, json Unauthorized = 401, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1136,36 +955,11 @@ impl rt::client::Operation for CreateSessionBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateSessionOk, rt::client::Error<CreateSessionError>> {
-        match response.status().as_u16() {
-            201 => Ok(CreateSessionOk::Created(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, CreateSessionError::BadRequest).await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, CreateSessionError::Unauthorized)
-                        .await,
-                )
-            }
-            403 => {
-                Err(rt::client::api_error(response, CreateSessionError::Forbidden).await)
-            }
-            404 => {
-                Err(rt::client::api_error(response, CreateSessionError::NotFound).await)
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateSessionError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CreateSessionOk { json Created = 201 }, CreateSessionError { json
+            BadRequest = 400, json Unauthorized = 401, json Forbidden = 403, json
+            NotFound = 404, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1201,23 +995,11 @@ impl rt::client::Operation for GetSessionBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetSessionOk, rt::client::Error<GetSessionError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetSessionOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, GetSessionError::BadRequest).await)
-            }
-            401 => {
-                Err(rt::client::api_error(response, GetSessionError::Unauthorized).await)
-            }
-            404 => Err(rt::client::api_error(response, GetSessionError::NotFound).await),
-            500 => {
-                Err(
-                    rt::client::api_error(response, GetSessionError::InternalServerError)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, GetSessionOk { json Ok = 200 }, GetSessionError { json BadRequest =
+            400, json Unauthorized = 401, json NotFound = 404, json InternalServerError =
+            500 }
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1255,36 +1037,11 @@ impl rt::client::Operation for DeleteSessionBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>> {
-        match response.status().as_u16() {
-            204 => Ok(DeleteSessionOk::NoContent),
-            400 => {
-                Err(
-                    rt::client::api_error(response, DeleteSessionError::BadRequest).await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, DeleteSessionError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(rt::client::api_error(response, DeleteSessionError::NotFound).await)
-            }
-            409 => {
-                Err(rt::client::api_error(response, DeleteSessionError::Conflict).await)
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            DeleteSessionError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, DeleteSessionOk { empty NoContent = 204 }, DeleteSessionError {
+            json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            Conflict = 409, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1356,31 +1113,11 @@ impl rt::client::Operation for ListMessagesBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListMessagesOk, rt::client::Error<ListMessagesError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListMessagesOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, ListMessagesError::BadRequest).await)
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, ListMessagesError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(rt::client::api_error(response, ListMessagesError::NotFound).await)
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ListMessagesError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListMessagesOk { json Ok = 200 }, ListMessagesError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-sessions")]
@@ -1502,36 +1239,11 @@ impl rt::client::Operation for GetSessionQueueBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetSessionQueueOk, rt::client::Error<GetSessionQueueError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetSessionQueueOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, GetSessionQueueError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, GetSessionQueueError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, GetSessionQueueError::NotFound).await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            GetSessionQueueError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, GetSessionQueueOk { json Ok = 200 }, GetSessionQueueError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-streaming")]
@@ -1694,19 +1406,11 @@ impl rt::client::Operation for GetRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetRunOk, rt::client::Error<GetRunError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetRunOk::Ok(rt::client::read_json(response).await?)),
-            400 => Err(rt::client::api_error(response, GetRunError::BadRequest).await),
-            401 => Err(rt::client::api_error(response, GetRunError::Unauthorized).await),
-            404 => Err(rt::client::api_error(response, GetRunError::NotFound).await),
-            500 => {
-                Err(
-                    rt::client::api_error(response, GetRunError::InternalServerError)
-                        .await,
-                )
+        rt::decode_response!(
+            response, GetRunOk { json Ok = 200 }, GetRunError { json BadRequest = 400,
+            json Unauthorized = 401, json NotFound = 404, json InternalServerError = 500
             }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        )
     }
 }
 #[cfg(feature = "tag-runs")]
@@ -1742,22 +1446,11 @@ impl rt::client::Operation for CancelRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CancelRunOk, rt::client::Error<CancelRunError>> {
-        match response.status().as_u16() {
-            200 => Ok(CancelRunOk::Ok(rt::client::read_json(response).await?)),
-            400 => Err(rt::client::api_error(response, CancelRunError::BadRequest).await),
-            401 => {
-                Err(rt::client::api_error(response, CancelRunError::Unauthorized).await)
-            }
-            404 => Err(rt::client::api_error(response, CancelRunError::NotFound).await),
-            409 => Err(rt::client::api_error(response, CancelRunError::Conflict).await),
-            500 => {
-                Err(
-                    rt::client::api_error(response, CancelRunError::InternalServerError)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CancelRunOk { json Ok = 200 }, CancelRunError { json BadRequest =
+            400, json Unauthorized = 401, json NotFound = 404, json Conflict = 409, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-runs")]
@@ -1793,22 +1486,11 @@ impl rt::client::Operation for GuideRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GuideRunOk, rt::client::Error<GuideRunError>> {
-        match response.status().as_u16() {
-            200 => Ok(GuideRunOk::Ok(rt::client::read_json(response).await?)),
-            400 => Err(rt::client::api_error(response, GuideRunError::BadRequest).await),
-            401 => {
-                Err(rt::client::api_error(response, GuideRunError::Unauthorized).await)
-            }
-            404 => Err(rt::client::api_error(response, GuideRunError::NotFound).await),
-            409 => Err(rt::client::api_error(response, GuideRunError::Conflict).await),
-            500 => {
-                Err(
-                    rt::client::api_error(response, GuideRunError::InternalServerError)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, GuideRunOk { json Ok = 200 }, GuideRunError { json BadRequest =
+            400, json Unauthorized = 401, json NotFound = 404, json Conflict = 409, json
+            InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-actions")]
@@ -1858,36 +1540,11 @@ impl rt::client::Operation for TriggerActionBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<TriggerActionOk, rt::client::Error<TriggerActionError>> {
-        match response.status().as_u16() {
-            202 => Ok(TriggerActionOk::Accepted(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, TriggerActionError::BadRequest).await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, TriggerActionError::Unauthorized)
-                        .await,
-                )
-            }
-            403 => {
-                Err(rt::client::api_error(response, TriggerActionError::Forbidden).await)
-            }
-            404 => {
-                Err(rt::client::api_error(response, TriggerActionError::NotFound).await)
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            TriggerActionError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, TriggerActionOk { json Accepted = 202 }, TriggerActionError { json
+            BadRequest = 400, json Unauthorized = 401, json Forbidden = 403, json
+            NotFound = 404, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-sandboxes")]
@@ -2004,29 +1661,11 @@ impl rt::client::Operation for UploadFileBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<UploadFileOk, rt::client::Error<UploadFileError>> {
-        match response.status().as_u16() {
-            201 => Ok(UploadFileOk::Created(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, UploadFileError::BadRequest).await)
-            }
-            401 => {
-                Err(rt::client::api_error(response, UploadFileError::Unauthorized).await)
-            }
-            404 => Err(rt::client::api_error(response, UploadFileError::NotFound).await),
-            413 => {
-                Err(
-                    rt::client::api_error(response, UploadFileError::PayloadTooLarge)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(response, UploadFileError::InternalServerError)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, UploadFileOk { json Created = 201 }, UploadFileError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            PayloadTooLarge = 413, json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-sandboxes")]
@@ -2079,21 +1718,11 @@ impl rt::client::Operation for ListFilesBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListFilesOk, rt::client::Error<ListFilesError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListFilesOk::Ok(rt::client::read_json(response).await?)),
-            400 => Err(rt::client::api_error(response, ListFilesError::BadRequest).await),
-            401 => {
-                Err(rt::client::api_error(response, ListFilesError::Unauthorized).await)
-            }
-            404 => Err(rt::client::api_error(response, ListFilesError::NotFound).await),
-            500 => {
-                Err(
-                    rt::client::api_error(response, ListFilesError::InternalServerError)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListFilesOk { json Ok = 200 }, ListFilesError { json BadRequest =
+            400, json Unauthorized = 401, json NotFound = 404, json InternalServerError =
+            500 }
+        )
     }
 }
 #[cfg(feature = "tag-sandboxes")]
@@ -2131,23 +1760,11 @@ impl rt::client::Operation for RunCommandBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<RunCommandOk, rt::client::Error<RunCommandError>> {
-        match response.status().as_u16() {
-            200 => Ok(RunCommandOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, RunCommandError::BadRequest).await)
-            }
-            401 => {
-                Err(rt::client::api_error(response, RunCommandError::Unauthorized).await)
-            }
-            404 => Err(rt::client::api_error(response, RunCommandError::NotFound).await),
-            500 => {
-                Err(
-                    rt::client::api_error(response, RunCommandError::InternalServerError)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, RunCommandOk { json Ok = 200 }, RunCommandError { json BadRequest =
+            400, json Unauthorized = 401, json NotFound = 404, json InternalServerError =
+            500 }
+        )
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
@@ -2182,19 +1799,10 @@ impl rt::client::Operation for ListRuntimeModelsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListRuntimeModelsOk, rt::client::Error<ListRuntimeModelsError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListRuntimeModelsOk::Ok(rt::client::read_json(response).await?)),
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ListRuntimeModelsError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ListRuntimeModelsOk { json Ok = 200 }, ListRuntimeModelsError {
+            json InternalServerError = 500 }
+        )
     }
 }
 #[cfg(feature = "tag-model-runtime-internal")]
@@ -2235,39 +1843,10 @@ impl rt::client::Operation for InvokeRuntimeModelBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<InvokeRuntimeModelOk, rt::client::Error<InvokeRuntimeModelError>> {
-        match response.status().as_u16() {
-            200 => Ok(InvokeRuntimeModelOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, InvokeRuntimeModelError::BadRequest)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, InvokeRuntimeModelError::NotFound)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            InvokeRuntimeModelError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            503 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            InvokeRuntimeModelError::ServiceUnavailable,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, InvokeRuntimeModelOk { json Ok = 200 }, InvokeRuntimeModelError {
+            json BadRequest = 400, json NotFound = 404, json InternalServerError = 500,
+            json ServiceUnavailable = 503 }
+        )
     }
 }

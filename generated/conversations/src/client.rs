@@ -214,19 +214,10 @@ impl rt::client::Operation for ListConversationsBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ListConversationsOk, rt::client::Error<ListConversationsError>> {
-        match response.status().as_u16() {
-            200 => Ok(ListConversationsOk::Ok(rt::client::read_json(response).await?)),
-            _ => {
-                let status = response.status();
-                let response_headers = response.headers().clone();
-                let body = rt::client::read_json(response).await?;
-                let value = ListConversationsError::Default {
-                    status: status.as_u16(),
-                    body,
-                };
-                Err(rt::client::Error::api(status, response_headers, value))
-            }
-        }
+        rt::decode_response!(
+            response, ListConversationsOk { json Ok = 200 }, ListConversationsError {
+            json Default = status }
+        )
     }
 }
 /// A [`Client::create_conversation`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -261,45 +252,11 @@ impl rt::client::Operation for CreateConversationBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CreateConversationOk, rt::client::Error<CreateConversationError>> {
-        match response.status().as_u16() {
-            201 => {
-                Ok(CreateConversationOk::Created(rt::client::read_json(response).await?))
-            }
-            400 => {
-                Err(
-                    rt::client::api_error(response, CreateConversationError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateConversationError::Unauthorized,
-                        )
-                        .await,
-                )
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateConversationError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            CreateConversationError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CreateConversationOk { json Created = 201 },
+            CreateConversationError { json BadRequest = 400, json Unauthorized = 401,
+            json UnprocessableEntity = 422, json InternalServerError = 500 }
+        )
     }
 }
 /// A [`Client::get_conversation`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -334,45 +291,11 @@ impl rt::client::Operation for GetConversationBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<GetConversationOk, rt::client::Error<GetConversationError>> {
-        match response.status().as_u16() {
-            200 => Ok(GetConversationOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(
-                    rt::client::api_error(response, GetConversationError::BadRequest)
-                        .await,
-                )
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, GetConversationError::Unauthorized)
-                        .await,
-                )
-            }
-            404 => {
-                Err(
-                    rt::client::api_error(response, GetConversationError::NotFound).await,
-                )
-            }
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            GetConversationError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            GetConversationError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, GetConversationOk { json Ok = 200 }, GetConversationError { json
+            BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
+            UnprocessableEntity = 422, json InternalServerError = 500 }
+        )
     }
 }
 /// A [`Client::send_message`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -407,47 +330,12 @@ impl rt::client::Operation for SendMessageBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<SendMessageOk, rt::client::Error<SendMessageError>> {
-        match response.status().as_u16() {
-            202 => Ok(SendMessageOk::Accepted(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, SendMessageError::BadRequest).await)
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, SendMessageError::Unauthorized).await,
-                )
-            }
-            402 => {
-                Err(
-                    rt::client::api_error(response, SendMessageError::PaymentRequired)
-                        .await,
-                )
-            }
-            403 => {
-                Err(rt::client::api_error(response, SendMessageError::Forbidden).await)
-            }
-            404 => Err(rt::client::api_error(response, SendMessageError::NotFound).await),
-            409 => Err(rt::client::api_error(response, SendMessageError::Conflict).await),
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            SendMessageError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            SendMessageError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, SendMessageOk { json Accepted = 202 }, SendMessageError { json
+            BadRequest = 400, json Unauthorized = 401, json PaymentRequired = 402, json
+            Forbidden = 403, json NotFound = 404, json Conflict = 409, json
+            UnprocessableEntity = 422, json InternalServerError = 500 }
+        )
     }
 }
 /// A [`Client::stream_events`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -586,27 +474,11 @@ impl rt::client::Operation for CancelRunBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<CancelRunOk, rt::client::Error<CancelRunError>> {
-        match response.status().as_u16() {
-            200 => Ok(CancelRunOk::Ok(rt::client::read_json(response).await?)),
-            400 => Err(rt::client::api_error(response, CancelRunError::BadRequest).await),
-            401 => {
-                Err(rt::client::api_error(response, CancelRunError::Unauthorized).await)
-            }
-            404 => Err(rt::client::api_error(response, CancelRunError::NotFound).await),
-            422 => {
-                Err(
-                    rt::client::api_error(response, CancelRunError::UnprocessableEntity)
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(response, CancelRunError::InternalServerError)
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, CancelRunOk { json Ok = 200 }, CancelRunError { json BadRequest =
+            400, json Unauthorized = 401, json NotFound = 404, json UnprocessableEntity =
+            422, json InternalServerError = 500 }
+        )
     }
 }
 /// A [`Client::confirm_tool`] request: set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -641,36 +513,10 @@ impl rt::client::Operation for ConfirmToolBuilder {
         &self,
         response: rt::client::Response,
     ) -> Result<ConfirmToolOk, rt::client::Error<ConfirmToolError>> {
-        match response.status().as_u16() {
-            200 => Ok(ConfirmToolOk::Ok(rt::client::read_json(response).await?)),
-            400 => {
-                Err(rt::client::api_error(response, ConfirmToolError::BadRequest).await)
-            }
-            401 => {
-                Err(
-                    rt::client::api_error(response, ConfirmToolError::Unauthorized).await,
-                )
-            }
-            404 => Err(rt::client::api_error(response, ConfirmToolError::NotFound).await),
-            422 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ConfirmToolError::UnprocessableEntity,
-                        )
-                        .await,
-                )
-            }
-            500 => {
-                Err(
-                    rt::client::api_error(
-                            response,
-                            ConfirmToolError::InternalServerError,
-                        )
-                        .await,
-                )
-            }
-            _ => Err(rt::client::Error::unexpected(response).await),
-        }
+        rt::decode_response!(
+            response, ConfirmToolOk { json Ok = 200 }, ConfirmToolError { json BadRequest
+            = 400, json Unauthorized = 401, json NotFound = 404, json UnprocessableEntity
+            = 422, json InternalServerError = 500 }
+        )
     }
 }

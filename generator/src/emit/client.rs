@@ -605,6 +605,13 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
 fn decode_fn(api: &Api, op: &Operation) -> TokenStream {
     let ok = ident(&op.ok_type);
     let err = ident(&op.error_type);
+    if let Some(plain) = plain_decode(op, &ok, &err) {
+        return quote! {
+            async fn decode(&self, response: rt::client::Response) -> Result<#ok, rt::client::Error<#err>> {
+                #plain
+            }
+        };
+    }
     let mut arms = Vec::new();
     let mut has_default = false;
     for r in &op.responses {
@@ -691,6 +698,46 @@ fn decode_fn(api: &Api, op: &Operation) -> TokenStream {
             }
         }
     }
+}
+
+/// `rt::decode_response!(response, GetRunOk { json Ok = 200 }, GetRunError { json NotFound
+/// = 404, json Default = status })` when every response is a JSON body or none at one status
+/// (and the `default` error, if any, has nothing else): most operations of most specs.
+fn plain_decode(
+    op: &Operation,
+    ok: &proc_macro2::Ident,
+    err: &proc_macro2::Ident,
+) -> Option<TokenStream> {
+    let (mut oks, mut errs, mut default) = (Vec::new(), Vec::new(), None);
+    for r in &op.responses {
+        let variant = ident(&r.variant);
+        let kind = match r.body.as_ref().map(body_repr) {
+            None => quote!(empty),
+            Some(BodyRepr::Typed(_)) => quote!(json),
+            Some(_) => return None,
+        };
+        match r.status {
+            StatusSpec::Code(code) if r.headers.is_empty() => {
+                let code = proc_macro2::Literal::u16_unsuffixed(code);
+                let arm = quote!(#kind #variant = #code);
+                if r.status.is_success() {
+                    oks.push(arm);
+                } else {
+                    errs.push(arm);
+                }
+            }
+            StatusSpec::Default
+                if !r.status.is_success() && r.headers.is_empty() && r.body.is_some() =>
+            {
+                default = Some(quote!(json #variant = status));
+            }
+            _ => return None,
+        }
+    }
+    errs.extend(default);
+    Some(quote!(
+        rt::decode_response!(response, #ok { #(#oks),* }, #err { #(#errs),* })
+    ))
 }
 
 /// The arm of a response that is a tuple variant of a JSON body or a unit variant (no headers,

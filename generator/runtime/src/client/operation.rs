@@ -137,3 +137,94 @@ macro_rules! send_methods {
         }
     };
 }
+
+/// The body of a generated `decode` whose responses are all plain: a JSON body (`json`) or
+/// none (`empty`) at a fixed status, and on the error side a last `json Default = status` for
+/// a `default` response (a variant with `status` and `body` fields). Without that last arm, an
+/// undocumented status is [`Error::unexpected`](crate::client::Error::unexpected). Generated code
+/// writes out the other `decode`s (headers, text, streams, status ranges).
+///
+/// ```
+/// use oagen_rt as rt;
+///
+/// #[derive(Debug, PartialEq, serde::Deserialize)]
+/// pub struct Run { id: u32 }
+/// #[derive(Debug, PartialEq, serde::Deserialize)]
+/// pub struct Problem { detail: String }
+/// #[derive(Debug, PartialEq)]
+/// pub enum GetRunOk { Ok(Run), NoContent }
+/// #[derive(Debug, PartialEq)]
+/// pub enum GetRunError { NotFound(Problem), Gone, Default { status: u16, body: Problem } }
+///
+/// async fn decode(response: rt::client::Response) -> Result<GetRunOk, rt::client::Error<GetRunError>> {
+///     rt::decode_response!(response,
+///         GetRunOk { json Ok = 200, empty NoContent = 204 },
+///         GetRunError { json NotFound = 404, empty Gone = 410, json Default = status })
+/// }
+///
+/// fn answer(status: u16, body: &'static str) -> rt::client::Response {
+///     http::Response::builder().status(status).body(body).unwrap().into()
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// assert_eq!(decode(answer(200, r#"{"id":7}"#)).await.unwrap(), GetRunOk::Ok(Run { id: 7 }));
+/// assert_eq!(decode(answer(204, "")).await.unwrap(), GetRunOk::NoContent);
+/// let err = decode(answer(404, r#"{"detail":"no run 7"}"#)).await.unwrap_err();
+/// assert_eq!(err.api_body(), Some(&GetRunError::NotFound(Problem { detail: "no run 7".into() })));
+/// let err = decode(answer(410, "")).await.unwrap_err();
+/// assert_eq!(err.api_body(), Some(&GetRunError::Gone));
+/// let err = decode(answer(503, r#"{"detail":"later"}"#)).await.unwrap_err();
+/// let expected = GetRunError::Default { status: 503, body: Problem { detail: "later".into() } };
+/// assert_eq!(err.api_body(), Some(&expected));
+/// # }
+/// ```
+#[macro_export]
+macro_rules! decode_response {
+    ($response:ident, $ok:ident { $($oks:tt)* }, $err:ident { $($errs:tt)* }) => {
+        $crate::decode_response!(@ok $response $ok $err [] [$($errs)*] $($oks)*)
+    };
+    (@ok $r:ident $ok:ident $err:ident [$($arms:tt)*] [$($errs:tt)*]
+        json $variant:ident = $code:literal $(, $($rest:tt)*)?) => {
+        $crate::decode_response!(@ok $r $ok $err [$($arms)*
+            $code => ::core::result::Result::Ok($ok::$variant($crate::client::read_json($r).await?)),
+        ] [$($errs)*] $($($rest)*)?)
+    };
+    (@ok $r:ident $ok:ident $err:ident [$($arms:tt)*] [$($errs:tt)*]
+        empty $variant:ident = $code:literal $(, $($rest:tt)*)?) => {
+        $crate::decode_response!(@ok $r $ok $err [$($arms)*
+            $code => ::core::result::Result::Ok($ok::$variant),
+        ] [$($errs)*] $($($rest)*)?)
+    };
+    (@ok $r:ident $ok:ident $err:ident [$($arms:tt)*] [$($errs:tt)*]) => {
+        $crate::decode_response!(@err $r $err [$($arms)*] $($errs)*)
+    };
+    (@err $r:ident $err:ident [$($arms:tt)*] json $variant:ident = status $(,)?) => {
+        match $r.status().as_u16() {
+            $($arms)*
+            status => ::core::result::Result::Err(
+                $crate::client::api_error($r, |body| $err::$variant { status, body }).await,
+            ),
+        }
+    };
+    (@err $r:ident $err:ident [$($arms:tt)*] json $variant:ident = $code:literal $(, $($rest:tt)*)?) => {
+        $crate::decode_response!(@err $r $err [$($arms)*
+            $code => ::core::result::Result::Err($crate::client::api_error($r, $err::$variant).await),
+        ] $($($rest)*)?)
+    };
+    (@err $r:ident $err:ident [$($arms:tt)*] empty $variant:ident = $code:literal $(, $($rest:tt)*)?) => {
+        $crate::decode_response!(@err $r $err [$($arms)*
+            $code => ::core::result::Result::Err($crate::client::Error::api(
+                $r.status(),
+                $r.headers().clone(),
+                $err::$variant,
+            )),
+        ] $($($rest)*)?)
+    };
+    (@err $r:ident $err:ident [$($arms:tt)*]) => {
+        match $r.status().as_u16() {
+            $($arms)*
+            _ => ::core::result::Result::Err($crate::client::Error::unexpected($r).await),
+        }
+    };
+}

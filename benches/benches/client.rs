@@ -6,10 +6,14 @@
 //! `GET /v2/conversations/{id}` answered with a small JSON object (a conversation with no
 //! events, about 200 bytes) that both sides decode into the same generated type,
 //! `ConversationWithEvents`. The hand-written side does what careful code does with plain
-//! reqwest: builds the URL, sets the `Authorization` header and a timeout, checks the status and
+//! reqwest: names itself in a `User-Agent` (set once on the `reqwest::Client`), builds the URL,
+//! sets the `Authorization` header (marked sensitive) and a timeout, checks the status and
 //! decodes the body. The generated side adds what the generated client always does: path
 //! encoding, security placement, default headers, the retry loop (no retry happens), status
-//! dispatch into the `…Ok`/`…Error` enums and located decode errors.
+//! dispatch into the `…Ok`/`…Error` enums and located decode errors. Both send the same
+//! request: before anything is timed, a second server records the headers of one request from
+//! each side, and the bench stops if they differ (a header only one side sends costs the
+//! server, and so this process, time to parse).
 //!
 //! Why not criterion: on a shared two-core machine the load drifts over seconds, and criterion
 //! measures one function completely before the other, so drift lands in the ratio. Here the two
@@ -25,11 +29,20 @@
 //! in CPU per request is the client's own cost; unlike wall time it does not count the time
 //! other processes on a shared machine held the cores, so it is the steadier of the two.
 //! The last line of stdout is the result as JSON, read by `cargo xtask bench`.
+//!
+//! `-- --only generated --requests N` (or `--only reqwest`) sends N requests from one side on a
+//! single thread and times nothing, for tools that count instructions and simulate caches:
+//! `valgrind --tool=cachegrind --cache-sim=yes` on two runs with different N gives one side's
+//! counts per request, the same from run to run, where the timed ratio moves by a percent or
+//! two. That is how the last few percent of overhead were found: the generated side ran fewer
+//! instructions than reqwest by hand but missed the instruction cache more often.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
 use conversations::rt::client::ClientCore;
@@ -37,6 +50,8 @@ use conversations::{Client, ConversationWithEvents, GetConversationOk};
 use uuid::Uuid;
 
 const KEY: &str = "sk-bench";
+/// Both sides name themselves the same way.
+const USER_AGENT: &str = "bench/1.0";
 const ROUNDS: usize = 121;
 const BATCH: usize = 250;
 const WARM_UP: usize = 2_000;
@@ -51,9 +66,11 @@ async fn generated(client: &Client, id: Uuid) -> ConversationWithEvents {
 }
 
 async fn by_hand(http: &reqwest::Client, base: &str, id: Uuid) -> ConversationWithEvents {
+    let mut key = reqwest::header::HeaderValue::from_static(KEY);
+    key.set_sensitive(true);
     let response = http
         .get(format!("{base}/v2/conversations/{id}"))
-        .header(reqwest::header::AUTHORIZATION, KEY)
+        .header(reqwest::header::AUTHORIZATION, key)
         .timeout(Duration::from_secs(60))
         .send()
         .await
@@ -63,13 +80,12 @@ async fn by_hand(http: &reqwest::Client, base: &str, id: Uuid) -> ConversationWi
     serde_json::from_slice(&body).expect("JSON")
 }
 
-/// `ROUNDS`, or the count after `--rounds` on the command line.
-fn rounds() -> usize {
+/// The value after `name` on the command line.
+fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.windows(2)
-        .find(|pair| pair[0] == "--rounds")
-        .and_then(|pair| pair[1].parse().ok())
-        .unwrap_or(ROUNDS)
+        .find(|pair| pair[0] == name)
+        .map(|pair| pair[1].clone())
 }
 
 /// CPU time used so far by every thread of this process, in seconds.
@@ -91,36 +107,70 @@ fn median(values: &mut [f64]) -> f64 {
     values[values.len() / 2]
 }
 
-fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let app = Router::new().route(
+/// The answer: the same from both routers, the recording one saving each request's headers
+/// first (the timed one does nothing else, so that the server's share stays small).
+async fn answer() -> ([(axum::http::HeaderName, &'static str); 1], Bytes) {
+    (
+        [(CONTENT_TYPE, "application/json")],
+        Bytes::from_static(BODY.as_bytes()),
+    )
+}
+
+fn app() -> Router {
+    Router::new().route("/v2/conversations/{id}", get(answer))
+}
+
+fn recording_app(seen: Arc<Mutex<Vec<HeaderMap>>>) -> Router {
+    Router::new().route(
         "/v2/conversations/{id}",
-        get(|| async {
-            (
-                [(CONTENT_TYPE, "application/json")],
-                Bytes::from_static(BODY.as_bytes()),
-            )
+        get(|headers: HeaderMap| async move {
+            seen.lock().expect("not poisoned").push(headers);
+            answer().await
         }),
-    );
+    )
+}
+
+/// A server on a free loopback port, and its base URL.
+fn serve(runtime: &tokio::runtime::Runtime, app: Router) -> String {
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     runtime.spawn(async move { axum::serve(listener, app).await });
+    base
+}
 
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("reqwest client");
-    let core = ClientCore::builder(&base)
+/// The generated client for `base`, over `http`.
+fn generated_client(base: &str, http: &reqwest::Client) -> Client {
+    let core = ClientCore::builder(base)
         .http_client(http.clone())
+        .user_agent(USER_AGENT)
         .build()
         .expect("client core");
-    let client = Client::from_core(core).with_api_key(KEY);
+    Client::from_core(core).with_api_key(KEY)
+}
+
+fn main() {
+    let only = arg("--only");
+    let runtime = match only {
+        // One thread, so that an instruction-level tool sees the same run every time.
+        Some(_) => tokio::runtime::Builder::new_current_thread(),
+        None => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(2);
+            builder
+        }
+    }
+    .enable_all()
+    .build()
+    .expect("tokio runtime");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(USER_AGENT)
+        .build()
+        .expect("reqwest client");
+    let base = serve(&runtime, app());
+    let client = generated_client(&base, &http);
     let id = Uuid::from_u128(0x6f1c_2c1e_8f3a_4d1b_9a55_0c2f_3b4d_5e6f);
 
     let time_generated = |n: usize| {
@@ -148,10 +198,31 @@ fn main() {
         })
     };
 
-    // Both must decode the same thing before anything is timed.
-    let a = runtime.block_on(generated(&client, id));
-    let b = runtime.block_on(by_hand(&http, &base, id));
+    // Both must send the same request and decode the same thing before anything is timed.
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let recorder = serve(&runtime, recording_app(seen.clone()));
+    let a = runtime.block_on(generated(&generated_client(&recorder, &http), id));
+    let b = runtime.block_on(by_hand(&http, &recorder, id));
     assert_eq!(a, b);
+    let seen = seen.lock().expect("not poisoned");
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0], seen[1], "both sides must send the same headers");
+    drop(seen);
+    if let Some(side) = only {
+        let requests = arg("--requests").map_or(1_000, |n| n.parse().expect("--requests N"));
+        runtime.block_on(async {
+            for _ in 0..requests {
+                let conversation = match side.as_str() {
+                    "generated" => generated(&client, id).await,
+                    "reqwest" => by_hand(&http, &base, id).await,
+                    other => panic!("--only generated or --only reqwest, not {other}"),
+                };
+                std::hint::black_box(conversation);
+            }
+        });
+        return;
+    }
+
     time_generated(WARM_UP);
     time_by_hand(WARM_UP);
 
@@ -161,7 +232,7 @@ fn main() {
     let mut theirs_cpu = Vec::new();
     let mut wall_ratios = Vec::new();
     let mut cpu_ratios = Vec::new();
-    let rounds = rounds();
+    let rounds = arg("--rounds").map_or(ROUNDS, |n| n.parse().expect("--rounds N"));
     for round in 0..rounds {
         let (g, h) = if round % 2 == 0 {
             let g = time_generated(BATCH);

@@ -425,6 +425,23 @@ proptest! {
         prop_assert_eq!(decode_simple::<u64>("p", &encoded, false, ValueKind::Scalar).unwrap(), n);
     }
 
+    /// A segment that needs no encoding is taken as it is; the result is the same as
+    /// percent-encoding every byte outside `unreserved` (dot segments aside).
+    #[test]
+    fn path_segments_taken_as_is_are_what_encoding_gives(
+        s in "[a-zA-Z0-9._~/%é -]{0,8}",
+    ) {
+        const UNRESERVED: &percent_encoding::AsciiSet =
+            &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+        let expected = match s.as_str() {
+            "." => "%2E".to_owned(),
+            ".." => "%2E%2E".to_owned(),
+            _ => utf8_percent_encode(&s, UNRESERVED).to_string(),
+        };
+        prop_assert_eq!(encode_path_segment(&s), expected.clone());
+        prop_assert_eq!(encode_path("p", &s, ParamStyle::Simple, false).unwrap(), expected);
+    }
+
     #[test]
     fn header_arrays_round_trip(ints in proptest::collection::vec(any::<i32>(), 0..5)) {
         let header = encode_simple("h", &ints, false).unwrap();

@@ -197,34 +197,53 @@ macro_rules! decode_response {
         ] [$($errs)*] $($($rest)*)?)
     };
     (@ok $r:ident $ok:ident $err:ident [$($arms:tt)*] [$($errs:tt)*]) => {
-        $crate::decode_response!(@err $r $err [$($arms)*] $($errs)*)
+        $crate::decode_response!(@err $r $err [$($arms)*] [] $($errs)*)
     };
-    (@err $r:ident $err:ident [$($arms:tt)*] json $variant:ident = status $(,)?) => {
-        match $r.status().as_u16() {
-            $($arms)*
-            status => ::core::result::Result::Err(
-                $crate::client::api_error($r, |body| $err::$variant { status, body }).await,
-            ),
-        }
+    // The error statuses choose an `ErrorBody`, and one `error_response` future reads them
+    // all: the success path's state machine does not carry one future per error status.
+    (@err $r:ident $err:ident [$($arms:tt)*] [$($bodies:tt)*]
+        json $variant:ident = status $(,)?) => {
+        $crate::decode_response!(@end $r $err [$($arms)*] [$($bodies)*
+            _ => $crate::client::ErrorBody::Json(|status, body| {
+                $crate::client::decode_json(status, body)
+                    .map(|body| $err::$variant { status: status.as_u16(), body })
+            }),
+        ])
     };
-    (@err $r:ident $err:ident [$($arms:tt)*] json $variant:ident = $code:literal $(, $($rest:tt)*)?) => {
-        $crate::decode_response!(@err $r $err [$($arms)*
-            $code => ::core::result::Result::Err($crate::client::api_error($r, $err::$variant).await),
+    (@err $r:ident $err:ident [$($arms:tt)*] [$($bodies:tt)*]
+        json $variant:ident = $code:literal $(, $($rest:tt)*)?) => {
+        $crate::decode_response!(@err $r $err [$($arms)*] [$($bodies)*
+            $code => $crate::client::ErrorBody::Json(|status, body| {
+                $crate::client::decode_json(status, body).map($err::$variant)
+            }),
         ] $($($rest)*)?)
     };
-    (@err $r:ident $err:ident [$($arms:tt)*] empty $variant:ident = $code:literal $(, $($rest:tt)*)?) => {
-        $crate::decode_response!(@err $r $err [$($arms)*
-            $code => ::core::result::Result::Err($crate::client::Error::api(
-                $r.status(),
-                $r.headers().clone(),
-                $err::$variant,
-            )),
+    (@err $r:ident $err:ident [$($arms:tt)*] [$($bodies:tt)*]
+        empty $variant:ident = $code:literal $(, $($rest:tt)*)?) => {
+        $crate::decode_response!(@err $r $err [$($arms)*] [$($bodies)*
+            $code => $crate::client::ErrorBody::Empty($err::$variant),
         ] $($($rest)*)?)
     };
-    (@err $r:ident $err:ident [$($arms:tt)*]) => {
+    (@err $r:ident $err:ident [$($arms:tt)*] []) => {
         match $r.status().as_u16() {
             $($arms)*
             _ => ::core::result::Result::Err($crate::client::Error::unexpected($r).await),
+        }
+    };
+    (@err $r:ident $err:ident [$($arms:tt)*] [$($bodies:tt)*]) => {
+        $crate::decode_response!(@end $r $err [$($arms)*] [$($bodies)*
+            _ => $crate::client::ErrorBody::Unexpected,
+        ])
+    };
+    (@end $r:ident $err:ident [$($arms:tt)*] [$($bodies:tt)*]) => {
+        match $r.status().as_u16() {
+            $($arms)*
+            status => {
+                let body = match status {
+                    $($bodies)*
+                };
+                ::core::result::Result::Err($crate::client::error_response($r, body).await)
+            }
         }
     };
 }

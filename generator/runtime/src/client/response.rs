@@ -184,19 +184,102 @@ pub fn api_error<T: DeserializeOwned, E>(
     let status = response.status();
     let headers = Box::new(response.headers().clone());
     let chunks = response.bytes_stream();
+    json_error(status, headers, chunks, |status, body| {
+        decode_json(status, body).map(variant)
+    })
+}
+
+/// What an error status carries, as a generated `decode` tells [`error_response`].
+#[derive(Debug)]
+pub enum ErrorBody<E> {
+    /// A documented JSON body, read whole and decoded by the function into a variant of the
+    /// operation's error enum: `|status, body| decode_json(status, body).map(GetRunError::NotFound)`.
+    Json(fn(StatusCode, Bytes) -> Result<E, Error<E>>),
+    /// A documented response without a body: this variant, and the body is not read.
+    Empty(E),
+    /// A status the operation does not document: [`Error::unexpected`].
+    Unexpected,
+}
+
+/// Reads an error response as `body` says: [`Error::Api`] with the decoded or empty variant,
+/// or [`Error::UnexpectedStatus`]. A generated `decode` chooses the [`ErrorBody`] from the
+/// status and awaits this one future for all of them (see
+/// [`decode_response!`](crate::decode_response)): one `async` state machine per operation's
+/// error type, instead of one per documented error status as with [`api_error`].
+///
+/// ```
+/// use oagen_rt::client::{Error, ErrorBody, decode_json, error_response};
+///
+/// #[derive(Debug, PartialEq, serde::Deserialize)]
+/// pub struct Problem { detail: String }
+/// #[derive(Debug, PartialEq)]
+/// pub enum GetRunError { NotFound(Problem), Gone }
+///
+/// fn answer(status: u16, body: &'static str) -> reqwest::Response {
+///     http::Response::builder().status(status).body(body).unwrap().into()
+/// }
+/// fn body_for(status: u16) -> ErrorBody<GetRunError> {
+///     match status {
+///         404 => ErrorBody::Json(|status, body| decode_json(status, body).map(GetRunError::NotFound)),
+///         410 => ErrorBody::Empty(GetRunError::Gone),
+///         _ => ErrorBody::Unexpected,
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let err = error_response(answer(404, r#"{"detail":"no run 7"}"#), body_for(404)).await;
+/// assert_eq!(err.api_body(), Some(&GetRunError::NotFound(Problem { detail: "no run 7".into() })));
+/// let err = error_response(answer(410, "ignored"), body_for(410)).await;
+/// assert_eq!(err.api_body(), Some(&GetRunError::Gone));
+/// let err = error_response(answer(404, "{}"), body_for(404)).await;
+/// assert!(matches!(err, Error::Decode { .. }));
+/// let err = error_response(answer(418, "teapot"), body_for(418)).await;
+/// assert!(matches!(err, Error::UnexpectedStatus { ref body, .. } if body == "teapot"));
+/// # }
+/// ```
+pub fn error_response<E>(
+    response: reqwest::Response,
+    body: ErrorBody<E>,
+) -> impl Future<Output = Error<E>> {
+    let status = response.status();
+    let headers = Box::new(response.headers().clone());
+    let chunks = response.bytes_stream();
     async move {
-        let body = match collect(chunks).await {
-            Ok(body) => body,
-            Err(err) => return Error::from_reqwest(err),
-        };
-        match decode_json::<T, E>(status, body) {
-            Ok(body) => Error::Api {
+        match body {
+            ErrorBody::Json(decode) => json_error(status, headers, chunks, decode).await,
+            ErrorBody::Empty(body) => Error::Api {
                 status,
                 headers,
-                body: Box::new(variant(body)),
+                body: Box::new(body),
             },
-            Err(err) => err,
+            ErrorBody::Unexpected => Error::unexpected_from(status, headers, chunks).await,
         }
+    }
+}
+
+/// Reads the whole body and decodes it with `decode` into [`Error::Api`]; a body that does
+/// not decode is that [`Error::Decode`].
+async fn json_error<E, S>(
+    status: StatusCode,
+    headers: Box<HeaderMap>,
+    chunks: S,
+    decode: impl FnOnce(StatusCode, Bytes) -> Result<E, Error<E>>,
+) -> Error<E>
+where
+    S: Stream<Item = reqwest::Result<Bytes>> + Unpin,
+{
+    let body = match collect(chunks).await {
+        Ok(body) => body,
+        Err(err) => return Error::from_reqwest(err),
+    };
+    match decode(status, body) {
+        Ok(body) => Error::Api {
+            status,
+            headers,
+            body: Box::new(body),
+        },
+        Err(err) => err,
     }
 }
 

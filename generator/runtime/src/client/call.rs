@@ -2,8 +2,9 @@
 //! [`Call::send`] checks and builds the request and sends it, with retries, until it has a
 //! response to return or an error. It is the per-request cost of a generated client, kept
 //! close to a request written by hand with reqwest (`benches/benches/client.rs`): the base URL
-//! is parsed once per client, the first attempt moves what it built into the request (a retry
-//! builds it again from the same parts), and the futures stay small enough to box cheaply.
+//! is parsed once per client, each attempt builds its URL and headers and moves them into the
+//! request (a retry builds them again from the same parts), and the futures stay small enough
+//! to box cheaply.
 //!
 //! Invariants: nothing is sent when any parameter, header or body failed to encode (the first
 //! problem becomes [`Error::InvalidRequest`]); a retry sends the same bytes again, so only
@@ -439,8 +440,8 @@ impl<'a> Call<'a> {
         })
     }
 
-    /// Checks everything and puts together the first attempt (URL and headers); a retry puts
-    /// them together again from the same parts ([`Prepared::attempt`]).
+    /// Checks the parameters and chooses the credentials; each attempt puts the URL and
+    /// headers together from what this keeps ([`Prepared::attempt`]).
     fn prepare(self) -> Result<Prepared<'a>, String> {
         if let Some(error) = self.error {
             return Err(error);
@@ -479,7 +480,7 @@ impl<'a> Call<'a> {
             Some(value)
         };
 
-        let mut prepared = Prepared {
+        let prepared = Prepared {
             http: &inner.http,
             inner,
             method: self.method,
@@ -489,8 +490,6 @@ impl<'a> Call<'a> {
             cookie,
             schemes,
             options,
-            url: None,
-            headers: None,
             payload: self.payload,
             idempotent: self.idempotent,
             timeout: options
@@ -502,8 +501,6 @@ impl<'a> Call<'a> {
             stream_response: self.stream_response,
             secret_query_names: placed.secret_query_names,
         };
-        prepared.headers = Some(prepared.headers()?);
-        prepared.url = Some(prepared.url()?);
         Ok(prepared)
     }
 }
@@ -646,9 +643,10 @@ fn overlay(dst: &mut HeaderMap, src: &HeaderMap) {
     }
 }
 
-/// A request checked and ready to go, attempt after attempt: the first attempt takes the URL
-/// and headers built by [`Call::prepare`], a retry builds them again from the same parts, so
-/// a request that is not retried builds them once and clones nothing.
+/// A request checked and ready to go, attempt after attempt: each attempt builds the URL and
+/// headers from the same parts, so a request that is not retried builds them once and clones
+/// nothing. It lives in the boxed future of [`Call::send`], which is copied whole into its
+/// box: a URL and headers kept here for the first attempt made that copy a third larger.
 struct Prepared<'a> {
     http: &'a reqwest::Client,
     inner: &'a Inner,
@@ -663,10 +661,6 @@ struct Prepared<'a> {
     /// The security schemes whose credentials are sent.
     schemes: &'static [&'static AuthScheme],
     options: Option<&'a Overrides>,
-    /// The URL of the next attempt, when already built.
-    url: Option<Url>,
-    /// The headers of the next attempt, when already built.
-    headers: Option<HeaderMap>,
     payload: Payload,
     idempotent: bool,
     timeout: Option<Duration>,
@@ -792,14 +786,8 @@ impl Prepared<'_> {
     /// The next attempt's request. The outer error is a body that cannot be built; the inner
     /// one is reqwest's refusal of a multipart request, reported as that attempt's failure.
     fn attempt<E>(&mut self) -> Result<Result<Request, reqwest::Error>, Error<E>> {
-        let url = match self.url.take() {
-            Some(url) => url,
-            None => self.url().map_err(Error::invalid)?,
-        };
-        let headers = match self.headers.take() {
-            Some(headers) => headers,
-            None => self.headers().map_err(Error::invalid)?,
-        };
+        let url = self.url().map_err(Error::invalid)?;
+        let headers = self.headers().map_err(Error::invalid)?;
         let mut request = Request::new(self.method.clone(), url);
         *request.headers_mut() = headers;
         if !self.stream_response {

@@ -618,10 +618,12 @@ impl rt::client::Operation for SearchAgentsBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<SearchAgentsOk, rt::client::Error<SearchAgentsError>> {
+    ) -> impl std::future::Future<
+        Output = Result<SearchAgentsOk, rt::client::Error<SearchAgentsError>>,
+    > + Send {
         rt::decode_response!(
             response, SearchAgentsOk { json Ok = 200 }, SearchAgentsError { json
             UnprocessableEntity = 422 }
@@ -658,10 +660,12 @@ impl rt::client::Operation for GetAgentByIdBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetAgentByIdOk, rt::client::Error<GetAgentByIdError>> {
+    ) -> impl std::future::Future<
+        Output = Result<GetAgentByIdOk, rt::client::Error<GetAgentByIdError>>,
+    > + Send {
         rt::decode_response!(
             response, GetAgentByIdOk { json Ok = 200 }, GetAgentByIdError { json NotFound
             = 404 }
@@ -700,10 +704,15 @@ impl rt::client::Operation for GetAcpDescriptorByIdBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetAcpDescriptorByIdOk, rt::client::Error<GetAcpDescriptorByIdError>> {
+    ) -> impl std::future::Future<
+        Output = Result<
+            GetAcpDescriptorByIdOk,
+            rt::client::Error<GetAcpDescriptorByIdError>,
+        >,
+    > + Send {
         rt::decode_response!(
             response, GetAcpDescriptorByIdOk { json Ok = 200 }, GetAcpDescriptorByIdError
             { json NotFound = 404, json UnprocessableEntity = 422 }
@@ -738,10 +747,12 @@ impl rt::client::Operation for CreateThreadBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CreateThreadOk, rt::client::Error<CreateThreadError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CreateThreadOk, rt::client::Error<CreateThreadError>>,
+    > + Send {
         rt::decode_response!(
             response, CreateThreadOk { json Ok = 200 }, CreateThreadError { json Conflict
             = 409, json UnprocessableEntity = 422 }
@@ -776,10 +787,12 @@ impl rt::client::Operation for SearchThreadsBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<SearchThreadsOk, rt::client::Error<SearchThreadsError>> {
+    ) -> impl std::future::Future<
+        Output = Result<SearchThreadsOk, rt::client::Error<SearchThreadsError>>,
+    > + Send {
         rt::decode_response!(
             response, SearchThreadsOk { json Ok = 200 }, SearchThreadsError { json
             UnprocessableEntity = 422 }
@@ -831,10 +844,12 @@ impl rt::client::Operation for GetThreadHistoryBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetThreadHistoryOk, rt::client::Error<GetThreadHistoryError>> {
+    ) -> impl std::future::Future<
+        Output = Result<GetThreadHistoryOk, rt::client::Error<GetThreadHistoryError>>,
+    > + Send {
         rt::decode_response!(
             response, GetThreadHistoryOk { json Ok = 200 }, GetThreadHistoryError { json
             NotFound = 404, json UnprocessableEntity = 422 }
@@ -869,10 +884,12 @@ impl rt::client::Operation for CopyThreadBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CopyThreadOk, rt::client::Error<CopyThreadError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CopyThreadOk, rt::client::Error<CopyThreadError>>,
+    > + Send {
         rt::decode_response!(
             response, CopyThreadOk { json Ok = 200 }, CopyThreadError { json NotFound =
             404, json UnprocessableEntity = 422 }
@@ -907,10 +924,12 @@ impl rt::client::Operation for GetThreadBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetThreadOk, rt::client::Error<GetThreadError>> {
+    ) -> impl std::future::Future<
+        Output = Result<GetThreadOk, rt::client::Error<GetThreadError>>,
+    > + Send {
         rt::decode_response!(
             response, GetThreadOk { json Ok = 200 }, GetThreadError { json NotFound =
             404, json UnprocessableEntity = 422 }
@@ -947,10 +966,12 @@ impl rt::client::Operation for DeleteThreadBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<DeleteThreadOk, rt::client::Error<DeleteThreadError>> {
+    ) -> impl std::future::Future<
+        Output = Result<DeleteThreadOk, rt::client::Error<DeleteThreadError>>,
+    > + Send {
         rt::decode_response!(
             response, DeleteThreadOk { empty NoContent = 204 }, DeleteThreadError { json
             NotFound = 404, json UnprocessableEntity = 422 }
@@ -987,10 +1008,12 @@ impl rt::client::Operation for PatchThreadBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<PatchThreadOk, rt::client::Error<PatchThreadError>> {
+    ) -> impl std::future::Future<
+        Output = Result<PatchThreadOk, rt::client::Error<PatchThreadError>>,
+    > + Send {
         rt::decode_response!(
             response, PatchThreadOk { json Ok = 200 }, PatchThreadError { json NotFound =
             404, json UnprocessableEntity = 422 }
@@ -1042,10 +1065,12 @@ impl rt::client::Operation for ListThreadRunsBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListThreadRunsOk, rt::client::Error<ListThreadRunsError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListThreadRunsOk, rt::client::Error<ListThreadRunsError>>,
+    > + Send {
         rt::decode_response!(
             response, ListThreadRunsOk { json Ok = 200 }, ListThreadRunsError { json
             NotFound = 404, json UnprocessableEntity = 422 }
@@ -1084,10 +1109,12 @@ impl rt::client::Operation for CreateThreadRunBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CreateThreadRunOk, rt::client::Error<CreateThreadRunError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CreateThreadRunOk, rt::client::Error<CreateThreadRunError>>,
+    > + Send {
         rt::decode_response!(
             response, CreateThreadRunOk { json Ok = 200 }, CreateThreadRunError { json
             NotFound = 404, json Conflict = 409, json UnprocessableEntity = 422 }
@@ -1259,13 +1286,15 @@ impl rt::client::Operation for CreateAndWaitForThreadRunOutputBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<
-        CreateAndWaitForThreadRunOutputOk,
-        rt::client::Error<CreateAndWaitForThreadRunOutputError>,
-    > {
+    ) -> impl std::future::Future<
+        Output = Result<
+            CreateAndWaitForThreadRunOutputOk,
+            rt::client::Error<CreateAndWaitForThreadRunOutputError>,
+        >,
+    > + Send {
         rt::decode_response!(
             response, CreateAndWaitForThreadRunOutputOk { json Ok = 200 },
             CreateAndWaitForThreadRunOutputError { json NotFound = 404, json Conflict =
@@ -1308,13 +1337,15 @@ impl rt::client::Operation for WaitForThreadRunOutputBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<
-        WaitForThreadRunOutputOk,
-        rt::client::Error<WaitForThreadRunOutputError>,
-    > {
+    ) -> impl std::future::Future<
+        Output = Result<
+            WaitForThreadRunOutputOk,
+            rt::client::Error<WaitForThreadRunOutputError>,
+        >,
+    > + Send {
         rt::decode_response!(
             response, WaitForThreadRunOutputOk { json Ok = 200 },
             WaitForThreadRunOutputError { json NotFound = 404, json UnprocessableEntity =
@@ -1354,10 +1385,12 @@ impl rt::client::Operation for GetThreadRunBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetThreadRunOk, rt::client::Error<GetThreadRunError>> {
+    ) -> impl std::future::Future<
+        Output = Result<GetThreadRunOk, rt::client::Error<GetThreadRunError>>,
+    > + Send {
         rt::decode_response!(
             response, GetThreadRunOk { json Ok = 200 }, GetThreadRunError { json NotFound
             = 404, json UnprocessableEntity = 422 }
@@ -1398,10 +1431,12 @@ impl rt::client::Operation for ResumeThreadRunBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ResumeThreadRunOk, rt::client::Error<ResumeThreadRunError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ResumeThreadRunOk, rt::client::Error<ResumeThreadRunError>>,
+    > + Send {
         rt::decode_response!(
             response, ResumeThreadRunOk { json Ok = 200 }, ResumeThreadRunError { json
             NotFound = 404, json Conflict = 409, json UnprocessableEntity = 422 }
@@ -1440,10 +1475,12 @@ impl rt::client::Operation for DeleteThreadRunBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<DeleteThreadRunOk, rt::client::Error<DeleteThreadRunError>> {
+    ) -> impl std::future::Future<
+        Output = Result<DeleteThreadRunOk, rt::client::Error<DeleteThreadRunError>>,
+    > + Send {
         rt::decode_response!(
             response, DeleteThreadRunOk { empty NoContent = 204 }, DeleteThreadRunError {
             json NotFound = 404, json UnprocessableEntity = 422 }
@@ -1606,10 +1643,12 @@ impl rt::client::Operation for CancelThreadRunBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CancelThreadRunOk, rt::client::Error<CancelThreadRunError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CancelThreadRunOk, rt::client::Error<CancelThreadRunError>>,
+    > + Send {
         rt::decode_response!(
             response, CancelThreadRunOk { empty NoContent = 204 }, CancelThreadRunError {
             json NotFound = 404, json UnprocessableEntity = 422 }
@@ -1646,10 +1685,12 @@ impl rt::client::Operation for CreateStatelessRunBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CreateStatelessRunOk, rt::client::Error<CreateStatelessRunError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CreateStatelessRunOk, rt::client::Error<CreateStatelessRunError>>,
+    > + Send {
         rt::decode_response!(
             response, CreateStatelessRunOk { json Ok = 200 }, CreateStatelessRunError {
             json NotFound = 404, json Conflict = 409, json UnprocessableEntity = 422 }
@@ -1686,10 +1727,15 @@ impl rt::client::Operation for SearchStatelessRunsBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<SearchStatelessRunsOk, rt::client::Error<SearchStatelessRunsError>> {
+    ) -> impl std::future::Future<
+        Output = Result<
+            SearchStatelessRunsOk,
+            rt::client::Error<SearchStatelessRunsError>,
+        >,
+    > + Send {
         rt::decode_response!(
             response, SearchStatelessRunsOk { json Ok = 200 }, SearchStatelessRunsError {
             json UnprocessableEntity = 422 }
@@ -1853,13 +1899,15 @@ impl rt::client::Operation for CreateAndWaitForStatelessRunOutputBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<
-        CreateAndWaitForStatelessRunOutputOk,
-        rt::client::Error<CreateAndWaitForStatelessRunOutputError>,
-    > {
+    ) -> impl std::future::Future<
+        Output = Result<
+            CreateAndWaitForStatelessRunOutputOk,
+            rt::client::Error<CreateAndWaitForStatelessRunOutputError>,
+        >,
+    > + Send {
         rt::decode_response!(
             response, CreateAndWaitForStatelessRunOutputOk { json Ok = 200 },
             CreateAndWaitForStatelessRunOutputError { json NotFound = 404, json Conflict
@@ -1903,13 +1951,15 @@ impl rt::client::Operation for WaitForStatelessRunOutputBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<
-        WaitForStatelessRunOutputOk,
-        rt::client::Error<WaitForStatelessRunOutputError>,
-    > {
+    ) -> impl std::future::Future<
+        Output = Result<
+            WaitForStatelessRunOutputOk,
+            rt::client::Error<WaitForStatelessRunOutputError>,
+        >,
+    > + Send {
         rt::decode_response!(
             response, WaitForStatelessRunOutputOk { json Ok = 200 },
             WaitForStatelessRunOutputError { json NotFound = 404, json
@@ -1947,10 +1997,12 @@ impl rt::client::Operation for GetStatelessRunBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetStatelessRunOk, rt::client::Error<GetStatelessRunError>> {
+    ) -> impl std::future::Future<
+        Output = Result<GetStatelessRunOk, rt::client::Error<GetStatelessRunError>>,
+    > + Send {
         rt::decode_response!(
             response, GetStatelessRunOk { json Ok = 200 }, GetStatelessRunError { json
             NotFound = 404, json UnprocessableEntity = 422 }
@@ -1991,10 +2043,12 @@ impl rt::client::Operation for ResumeStatelessRunBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ResumeStatelessRunOk, rt::client::Error<ResumeStatelessRunError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ResumeStatelessRunOk, rt::client::Error<ResumeStatelessRunError>>,
+    > + Send {
         rt::decode_response!(
             response, ResumeStatelessRunOk { json Ok = 200 }, ResumeStatelessRunError {
             json NotFound = 404, json Conflict = 409, json UnprocessableEntity = 422 }
@@ -2033,10 +2087,12 @@ impl rt::client::Operation for DeleteStatelessRunBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<DeleteStatelessRunOk, rt::client::Error<DeleteStatelessRunError>> {
+    ) -> impl std::future::Future<
+        Output = Result<DeleteStatelessRunOk, rt::client::Error<DeleteStatelessRunError>>,
+    > + Send {
         rt::decode_response!(
             response, DeleteStatelessRunOk { empty NoContent = 204 },
             DeleteStatelessRunError { json NotFound = 404, json UnprocessableEntity = 422
@@ -2205,10 +2261,12 @@ impl rt::client::Operation for CancelStatelessRunBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CancelStatelessRunOk, rt::client::Error<CancelStatelessRunError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CancelStatelessRunOk, rt::client::Error<CancelStatelessRunError>>,
+    > + Send {
         rt::decode_response!(
             response, CancelStatelessRunOk { empty NoContent = 204 },
             CancelStatelessRunError { json NotFound = 404, json UnprocessableEntity = 422

@@ -1238,10 +1238,12 @@ impl rt::client::Operation for GetAgentBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetAgentOk, rt::client::Error<GetAgentError>> {
+    ) -> impl std::future::Future<
+        Output = Result<GetAgentOk, rt::client::Error<GetAgentError>>,
+    > + Send {
         rt::decode_response!(
             response, GetAgentOk { json Ok = 200 }, GetAgentError { json BadRequest =
             400, json Unauthorized = 401, json NotFound = 404, json InternalServerError =
@@ -1280,10 +1282,12 @@ impl rt::client::Operation for UpdateAgentBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<UpdateAgentOk, rt::client::Error<UpdateAgentError>> {
+    ) -> impl std::future::Future<
+        Output = Result<UpdateAgentOk, rt::client::Error<UpdateAgentError>>,
+    > + Send {
         rt::decode_response!(
             response, UpdateAgentOk { json Ok = 200 }, UpdateAgentError { json BadRequest
             = 400, json Unauthorized = 401, json NotFound = 404, json Conflict = 409,
@@ -1359,10 +1363,12 @@ impl rt::client::Operation for ListAgentVersionsBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListAgentVersionsOk, rt::client::Error<ListAgentVersionsError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListAgentVersionsOk, rt::client::Error<ListAgentVersionsError>>,
+    > + Send {
         rt::decode_response!(
             response, ListAgentVersionsOk { json Ok = 200 }, ListAgentVersionsError {
             json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -1403,10 +1409,12 @@ impl rt::client::Operation for GetAgentVersionBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetAgentVersionOk, rt::client::Error<GetAgentVersionError>> {
+    ) -> impl std::future::Future<
+        Output = Result<GetAgentVersionOk, rt::client::Error<GetAgentVersionError>>,
+    > + Send {
         rt::decode_response!(
             response, GetAgentVersionOk { json Ok = 200 }, GetAgentVersionError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -1445,10 +1453,12 @@ impl rt::client::Operation for ArchiveAgentBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ArchiveAgentOk, rt::client::Error<ArchiveAgentError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ArchiveAgentOk, rt::client::Error<ArchiveAgentError>>,
+    > + Send {
         rt::decode_response!(
             response, ArchiveAgentOk { json Ok = 200 }, ArchiveAgentError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -1532,10 +1542,12 @@ impl rt::client::Operation for ListSessionsBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListSessionsOk, rt::client::Error<ListSessionsError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListSessionsOk, rt::client::Error<ListSessionsError>>,
+    > + Send {
         rt::decode_response!(
             response, ListSessionsOk { json Ok = 200 }, ListSessionsError { json
             BadRequest = 400, json Unauthorized = 401, json InternalServerError = 500 }
@@ -1661,10 +1673,12 @@ impl rt::client::Operation for GetSessionBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetSessionOk, rt::client::Error<GetSessionError>> {
+    ) -> impl std::future::Future<
+        Output = Result<GetSessionOk, rt::client::Error<GetSessionError>>,
+    > + Send {
         rt::decode_response!(
             response, GetSessionOk { json Ok = 200 }, GetSessionError { json BadRequest =
             400, json Unauthorized = 401, json NotFound = 404, json InternalServerError =
@@ -1703,10 +1717,12 @@ impl rt::client::Operation for DeleteSessionBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>> {
+    ) -> impl std::future::Future<
+        Output = Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>>,
+    > + Send {
         rt::decode_response!(
             response, DeleteSessionOk { empty NoContent = 204 }, DeleteSessionError {
             json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -1874,10 +1890,12 @@ impl rt::client::Operation for ListSessionEventsBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListSessionEventsOk, rt::client::Error<ListSessionEventsError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListSessionEventsOk, rt::client::Error<ListSessionEventsError>>,
+    > + Send {
         rt::decode_response!(
             response, ListSessionEventsOk { json Ok = 200 }, ListSessionEventsError {
             json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -1930,10 +1948,12 @@ impl rt::client::Operation for SendSessionMessageBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<SendSessionMessageOk, rt::client::Error<SendSessionMessageError>> {
+    ) -> impl std::future::Future<
+        Output = Result<SendSessionMessageOk, rt::client::Error<SendSessionMessageError>>,
+    > + Send {
         rt::decode_response!(
             response, SendSessionMessageOk { json Accepted = 202 },
             SendSessionMessageError { json BadRequest = 400, json Unauthorized = 401,
@@ -1972,10 +1992,12 @@ impl rt::client::Operation for CancelSessionBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CancelSessionOk, rt::client::Error<CancelSessionError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CancelSessionOk, rt::client::Error<CancelSessionError>>,
+    > + Send {
         rt::decode_response!(
             response, CancelSessionOk { json Ok = 200 }, CancelSessionError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json Conflict
@@ -2045,10 +2067,12 @@ impl rt::client::Operation for ListEnvironmentsBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListEnvironmentsOk, rt::client::Error<ListEnvironmentsError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListEnvironmentsOk, rt::client::Error<ListEnvironmentsError>>,
+    > + Send {
         rt::decode_response!(
             response, ListEnvironmentsOk { json Ok = 200 }, ListEnvironmentsError { json
             BadRequest = 400, json Unauthorized = 401, json InternalServerError = 500 }
@@ -2086,10 +2110,12 @@ impl rt::client::Operation for CreateEnvironmentBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CreateEnvironmentOk, rt::client::Error<CreateEnvironmentError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CreateEnvironmentOk, rt::client::Error<CreateEnvironmentError>>,
+    > + Send {
         rt::decode_response!(
             response, CreateEnvironmentOk { json Created = 201 }, CreateEnvironmentError
             { json BadRequest = 400, json Unauthorized = 401, json InternalServerError =
@@ -2128,10 +2154,12 @@ impl rt::client::Operation for GetEnvironmentBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetEnvironmentOk, rt::client::Error<GetEnvironmentError>> {
+    ) -> impl std::future::Future<
+        Output = Result<GetEnvironmentOk, rt::client::Error<GetEnvironmentError>>,
+    > + Send {
         rt::decode_response!(
             response, GetEnvironmentOk { json Ok = 200 }, GetEnvironmentError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -2174,10 +2202,12 @@ impl rt::client::Operation for UpdateEnvironmentBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<UpdateEnvironmentOk, rt::client::Error<UpdateEnvironmentError>> {
+    ) -> impl std::future::Future<
+        Output = Result<UpdateEnvironmentOk, rt::client::Error<UpdateEnvironmentError>>,
+    > + Send {
         rt::decode_response!(
             response, UpdateEnvironmentOk { json Ok = 200 }, UpdateEnvironmentError {
             json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -2218,10 +2248,12 @@ impl rt::client::Operation for DeleteEnvironmentBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<DeleteEnvironmentOk, rt::client::Error<DeleteEnvironmentError>> {
+    ) -> impl std::future::Future<
+        Output = Result<DeleteEnvironmentOk, rt::client::Error<DeleteEnvironmentError>>,
+    > + Send {
         rt::decode_response!(
             response, DeleteEnvironmentOk { empty NoContent = 204 },
             DeleteEnvironmentError { json BadRequest = 400, json Unauthorized = 401, json
@@ -2289,10 +2321,12 @@ impl rt::client::Operation for ListSkillsBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListSkillsOk, rt::client::Error<ListSkillsError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListSkillsOk, rt::client::Error<ListSkillsError>>,
+    > + Send {
         rt::decode_response!(
             response, ListSkillsOk { json Ok = 200 }, ListSkillsError { json BadRequest =
             400, json Unauthorized = 401, json InternalServerError = 500 }
@@ -2326,10 +2360,12 @@ impl rt::client::Operation for UploadSkillBuilder {
         let call = call.multipart(self.body.clone());
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<UploadSkillOk, rt::client::Error<UploadSkillError>> {
+    ) -> impl std::future::Future<
+        Output = Result<UploadSkillOk, rt::client::Error<UploadSkillError>>,
+    > + Send {
         rt::decode_response!(
             response, UploadSkillOk { json Created = 201 }, UploadSkillError { json
             BadRequest = 400, json Unauthorized = 401, json Conflict = 409, json
@@ -2366,10 +2402,12 @@ impl rt::client::Operation for GetSkillBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetSkillOk, rt::client::Error<GetSkillError>> {
+    ) -> impl std::future::Future<
+        Output = Result<GetSkillOk, rt::client::Error<GetSkillError>>,
+    > + Send {
         rt::decode_response!(
             response, GetSkillOk { json Ok = 200 }, GetSkillError { json BadRequest =
             400, json Unauthorized = 401, json NotFound = 404, json InternalServerError =
@@ -2406,10 +2444,12 @@ impl rt::client::Operation for DeleteSkillBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<DeleteSkillOk, rt::client::Error<DeleteSkillError>> {
+    ) -> impl std::future::Future<
+        Output = Result<DeleteSkillOk, rt::client::Error<DeleteSkillError>>,
+    > + Send {
         rt::decode_response!(
             response, DeleteSkillOk { empty NoContent = 204 }, DeleteSkillError { json
             BadRequest = 400, json Unauthorized = 401, json Forbidden = 403, json
@@ -2562,10 +2602,12 @@ impl rt::client::Operation for ListVaultsBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListVaultsOk, rt::client::Error<ListVaultsError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListVaultsOk, rt::client::Error<ListVaultsError>>,
+    > + Send {
         rt::decode_response!(
             response, ListVaultsOk { json Ok = 200 }, ListVaultsError { json BadRequest =
             400, json Unauthorized = 401, json InternalServerError = 500 }
@@ -2599,10 +2641,12 @@ impl rt::client::Operation for CreateVaultBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CreateVaultOk, rt::client::Error<CreateVaultError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CreateVaultOk, rt::client::Error<CreateVaultError>>,
+    > + Send {
         rt::decode_response!(
             response, CreateVaultOk { json Created = 201 }, CreateVaultError { json
             BadRequest = 400, json Unauthorized = 401, json InternalServerError = 500 }
@@ -2638,10 +2682,12 @@ impl rt::client::Operation for DeleteVaultBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<DeleteVaultOk, rt::client::Error<DeleteVaultError>> {
+    ) -> impl std::future::Future<
+        Output = Result<DeleteVaultOk, rt::client::Error<DeleteVaultError>>,
+    > + Send {
         rt::decode_response!(
             response, DeleteVaultOk { empty NoContent = 204 }, DeleteVaultError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -2680,10 +2726,12 @@ impl rt::client::Operation for UpdateVaultBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<UpdateVaultOk, rt::client::Error<UpdateVaultError>> {
+    ) -> impl std::future::Future<
+        Output = Result<UpdateVaultOk, rt::client::Error<UpdateVaultError>>,
+    > + Send {
         rt::decode_response!(
             response, UpdateVaultOk { json Ok = 200 }, UpdateVaultError { json BadRequest
             = 400, json Unauthorized = 401, json NotFound = 404, json InternalServerError
@@ -2755,10 +2803,12 @@ impl rt::client::Operation for ListMemoryStoresBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListMemoryStoresOk, rt::client::Error<ListMemoryStoresError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListMemoryStoresOk, rt::client::Error<ListMemoryStoresError>>,
+    > + Send {
         rt::decode_response!(
             response, ListMemoryStoresOk { json Ok = 200 }, ListMemoryStoresError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -2797,10 +2847,12 @@ impl rt::client::Operation for CreateMemoryStoreBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CreateMemoryStoreOk, rt::client::Error<CreateMemoryStoreError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CreateMemoryStoreOk, rt::client::Error<CreateMemoryStoreError>>,
+    > + Send {
         rt::decode_response!(
             response, CreateMemoryStoreOk { json Created = 201 }, CreateMemoryStoreError
             { json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -2841,10 +2893,12 @@ impl rt::client::Operation for DeleteMemoryStoreBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<DeleteMemoryStoreOk, rt::client::Error<DeleteMemoryStoreError>> {
+    ) -> impl std::future::Future<
+        Output = Result<DeleteMemoryStoreOk, rt::client::Error<DeleteMemoryStoreError>>,
+    > + Send {
         rt::decode_response!(
             response, DeleteMemoryStoreOk { empty NoContent = 204 },
             DeleteMemoryStoreError { json BadRequest = 400, json Unauthorized = 401, json
@@ -2920,10 +2974,12 @@ impl rt::client::Operation for ListMemoryEntriesBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListMemoryEntriesOk, rt::client::Error<ListMemoryEntriesError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListMemoryEntriesOk, rt::client::Error<ListMemoryEntriesError>>,
+    > + Send {
         rt::decode_response!(
             response, ListMemoryEntriesOk { json Ok = 200 }, ListMemoryEntriesError {
             json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -2966,10 +3022,12 @@ impl rt::client::Operation for SearchMemoryStoreBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<SearchMemoryStoreOk, rt::client::Error<SearchMemoryStoreError>> {
+    ) -> impl std::future::Future<
+        Output = Result<SearchMemoryStoreOk, rt::client::Error<SearchMemoryStoreError>>,
+    > + Send {
         rt::decode_response!(
             response, SearchMemoryStoreOk { json Ok = 200 }, SearchMemoryStoreError {
             json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -3004,10 +3062,12 @@ impl rt::client::Operation for UploadFileBuilder {
         let call = call.multipart(self.body.clone());
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<UploadFileOk, rt::client::Error<UploadFileError>> {
+    ) -> impl std::future::Future<
+        Output = Result<UploadFileOk, rt::client::Error<UploadFileError>>,
+    > + Send {
         rt::decode_response!(
             response, UploadFileOk { json Created = 201 }, UploadFileError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -3044,10 +3104,12 @@ impl rt::client::Operation for DeleteFileBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<DeleteFileOk, rt::client::Error<DeleteFileError>> {
+    ) -> impl std::future::Future<
+        Output = Result<DeleteFileOk, rt::client::Error<DeleteFileError>>,
+    > + Send {
         rt::decode_response!(
             response, DeleteFileOk { empty NoContent = 204 }, DeleteFileError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -3192,10 +3254,12 @@ impl rt::client::Operation for ListProvidersBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListProvidersOk, rt::client::Error<ListProvidersError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListProvidersOk, rt::client::Error<ListProvidersError>>,
+    > + Send {
         rt::decode_response!(
             response, ListProvidersOk { json Ok = 200 }, ListProvidersError { json
             BadRequest = 400, json Unauthorized = 401, json InternalServerError = 500 }
@@ -3231,10 +3295,12 @@ impl rt::client::Operation for CreateProviderBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CreateProviderOk, rt::client::Error<CreateProviderError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CreateProviderOk, rt::client::Error<CreateProviderError>>,
+    > + Send {
         rt::decode_response!(
             response, CreateProviderOk { json Created = 201 }, CreateProviderError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json Conflict
@@ -3273,10 +3339,12 @@ impl rt::client::Operation for DeleteProviderBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<DeleteProviderOk, rt::client::Error<DeleteProviderError>> {
+    ) -> impl std::future::Future<
+        Output = Result<DeleteProviderOk, rt::client::Error<DeleteProviderError>>,
+    > + Send {
         rt::decode_response!(
             response, DeleteProviderOk { empty NoContent = 204 }, DeleteProviderError {
             json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -3317,10 +3385,12 @@ impl rt::client::Operation for UpdateProviderBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<UpdateProviderOk, rt::client::Error<UpdateProviderError>> {
+    ) -> impl std::future::Future<
+        Output = Result<UpdateProviderOk, rt::client::Error<UpdateProviderError>>,
+    > + Send {
         rt::decode_response!(
             response, UpdateProviderOk { json Ok = 200 }, UpdateProviderError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -3390,10 +3460,12 @@ impl rt::client::Operation for ListIntegrationsBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListIntegrationsOk, rt::client::Error<ListIntegrationsError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListIntegrationsOk, rt::client::Error<ListIntegrationsError>>,
+    > + Send {
         rt::decode_response!(
             response, ListIntegrationsOk { json Ok = 200 }, ListIntegrationsError { json
             BadRequest = 400, json Unauthorized = 401, json InternalServerError = 500 }
@@ -3433,10 +3505,12 @@ impl rt::client::Operation for InstallIntegrationBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<InstallIntegrationOk, rt::client::Error<InstallIntegrationError>> {
+    ) -> impl std::future::Future<
+        Output = Result<InstallIntegrationOk, rt::client::Error<InstallIntegrationError>>,
+    > + Send {
         rt::decode_response!(
             response, InstallIntegrationOk { json Ok = 200 }, InstallIntegrationError {
             json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -3477,10 +3551,15 @@ impl rt::client::Operation for UninstallIntegrationBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<UninstallIntegrationOk, rt::client::Error<UninstallIntegrationError>> {
+    ) -> impl std::future::Future<
+        Output = Result<
+            UninstallIntegrationOk,
+            rt::client::Error<UninstallIntegrationError>,
+        >,
+    > + Send {
         rt::decode_response!(
             response, UninstallIntegrationOk { empty NoContent = 204 },
             UninstallIntegrationError { json BadRequest = 400, json Unauthorized = 401,
@@ -3554,10 +3633,12 @@ impl rt::client::Operation for ListPublicationsBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListPublicationsOk, rt::client::Error<ListPublicationsError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListPublicationsOk, rt::client::Error<ListPublicationsError>>,
+    > + Send {
         rt::decode_response!(
             response, ListPublicationsOk { json Ok = 200 }, ListPublicationsError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -3600,10 +3681,12 @@ impl rt::client::Operation for CreatePublicationBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CreatePublicationOk, rt::client::Error<CreatePublicationError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CreatePublicationOk, rt::client::Error<CreatePublicationError>>,
+    > + Send {
         rt::decode_response!(
             response, CreatePublicationOk { json Created = 201 }, CreatePublicationError
             { json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -3646,10 +3729,12 @@ impl rt::client::Operation for DeletePublicationBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<DeletePublicationOk, rt::client::Error<DeletePublicationError>> {
+    ) -> impl std::future::Future<
+        Output = Result<DeletePublicationOk, rt::client::Error<DeletePublicationError>>,
+    > + Send {
         rt::decode_response!(
             response, DeletePublicationOk { empty NoContent = 204 },
             DeletePublicationError { json BadRequest = 400, json Unauthorized = 401, json
@@ -3717,10 +3802,12 @@ impl rt::client::Operation for ListEvalsBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListEvalsOk, rt::client::Error<ListEvalsError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListEvalsOk, rt::client::Error<ListEvalsError>>,
+    > + Send {
         rt::decode_response!(
             response, ListEvalsOk { json Ok = 200 }, ListEvalsError { json BadRequest =
             400, json Unauthorized = 401, json InternalServerError = 500 }
@@ -3754,10 +3841,12 @@ impl rt::client::Operation for CreateEvalBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CreateEvalOk, rt::client::Error<CreateEvalError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CreateEvalOk, rt::client::Error<CreateEvalError>>,
+    > + Send {
         rt::decode_response!(
             response, CreateEvalOk { json Created = 201 }, CreateEvalError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -3794,10 +3883,12 @@ impl rt::client::Operation for GetEvalBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetEvalOk, rt::client::Error<GetEvalError>> {
+    ) -> impl std::future::Future<
+        Output = Result<GetEvalOk, rt::client::Error<GetEvalError>>,
+    > + Send {
         rt::decode_response!(
             response, GetEvalOk { json Ok = 200 }, GetEvalError { json BadRequest = 400,
             json Unauthorized = 401, json NotFound = 404, json InternalServerError = 500
@@ -3865,10 +3956,12 @@ impl rt::client::Operation for ListApiKeysBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListApiKeysOk, rt::client::Error<ListApiKeysError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListApiKeysOk, rt::client::Error<ListApiKeysError>>,
+    > + Send {
         rt::decode_response!(
             response, ListApiKeysOk { json Ok = 200 }, ListApiKeysError { json BadRequest
             = 400, json Unauthorized = 401, json InternalServerError = 500 }
@@ -3904,10 +3997,12 @@ impl rt::client::Operation for CreateApiKeyBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CreateApiKeyOk, rt::client::Error<CreateApiKeyError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CreateApiKeyOk, rt::client::Error<CreateApiKeyError>>,
+    > + Send {
         rt::decode_response!(
             response, CreateApiKeyOk { json Created = 201 }, CreateApiKeyError { json
             BadRequest = 400, json Unauthorized = 401, json InternalServerError = 500 }
@@ -3945,10 +4040,12 @@ impl rt::client::Operation for RevokeApiKeyBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<RevokeApiKeyOk, rt::client::Error<RevokeApiKeyError>> {
+    ) -> impl std::future::Future<
+        Output = Result<RevokeApiKeyOk, rt::client::Error<RevokeApiKeyError>>,
+    > + Send {
         rt::decode_response!(
             response, RevokeApiKeyOk { empty NoContent = 204 }, RevokeApiKeyError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -4167,10 +4264,12 @@ impl rt::client::Operation for HealthCheckBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<HealthCheckOk, rt::client::Error<HealthCheckError>> {
+    ) -> impl std::future::Future<
+        Output = Result<HealthCheckOk, rt::client::Error<HealthCheckError>>,
+    > + Send {
         rt::decode_response!(
             response, HealthCheckOk { json Ok = 200 }, HealthCheckError {}
         )

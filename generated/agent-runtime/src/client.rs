@@ -570,10 +570,12 @@ impl rt::client::Operation for ListWorkspacesBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListWorkspacesOk, rt::client::Error<ListWorkspacesError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListWorkspacesOk, rt::client::Error<ListWorkspacesError>>,
+    > + Send {
         rt::decode_response!(
             response, ListWorkspacesOk { json Ok = 200 }, ListWorkspacesError { json
             BadRequest = 400, json Unauthorized = 401, json InternalServerError = 500 }
@@ -609,10 +611,12 @@ impl rt::client::Operation for CreateWorkspaceBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CreateWorkspaceOk, rt::client::Error<CreateWorkspaceError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CreateWorkspaceOk, rt::client::Error<CreateWorkspaceError>>,
+    > + Send {
         rt::decode_response!(
             response, CreateWorkspaceOk { json Created = 201 }, CreateWorkspaceError {
             json BadRequest = 400, json Unauthorized = 401, json Forbidden = 403, json
@@ -651,10 +655,12 @@ impl rt::client::Operation for GetWorkspaceBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetWorkspaceOk, rt::client::Error<GetWorkspaceError>> {
+    ) -> impl std::future::Future<
+        Output = Result<GetWorkspaceOk, rt::client::Error<GetWorkspaceError>>,
+    > + Send {
         rt::decode_response!(
             response, GetWorkspaceOk { json Ok = 200 }, GetWorkspaceError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -693,10 +699,12 @@ impl rt::client::Operation for DeleteWorkspaceBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<DeleteWorkspaceOk, rt::client::Error<DeleteWorkspaceError>> {
+    ) -> impl std::future::Future<
+        Output = Result<DeleteWorkspaceOk, rt::client::Error<DeleteWorkspaceError>>,
+    > + Send {
         rt::decode_response!(
             response, DeleteWorkspaceOk { empty NoContent = 204 }, DeleteWorkspaceError {
             json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -737,10 +745,12 @@ impl rt::client::Operation for UpdateWorkspaceBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<UpdateWorkspaceOk, rt::client::Error<UpdateWorkspaceError>> {
+    ) -> impl std::future::Future<
+        Output = Result<UpdateWorkspaceOk, rt::client::Error<UpdateWorkspaceError>>,
+    > + Send {
         rt::decode_response!(
             response, UpdateWorkspaceOk { json Ok = 200 }, UpdateWorkspaceError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -781,10 +791,15 @@ impl rt::client::Operation for GetWorkspaceCatalogBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetWorkspaceCatalogOk, rt::client::Error<GetWorkspaceCatalogError>> {
+    ) -> impl std::future::Future<
+        Output = Result<
+            GetWorkspaceCatalogOk,
+            rt::client::Error<GetWorkspaceCatalogError>,
+        >,
+    > + Send {
         rt::decode_response!(
             response, GetWorkspaceCatalogOk { json Ok = 200 }, GetWorkspaceCatalogError {
             json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -834,10 +849,12 @@ impl rt::client::Operation for ListModelsBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListModelsOk, rt::client::Error<ListModelsError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListModelsOk, rt::client::Error<ListModelsError>>,
+    > + Send {
         rt::decode_response!(
             response, ListModelsOk { json Ok = 200 }, ListModelsError { json BadRequest =
             400, json Unauthorized = 401, json InternalServerError = 500 }
@@ -912,10 +929,12 @@ impl rt::client::Operation for ListSessionsBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListSessionsOk, rt::client::Error<ListSessionsError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListSessionsOk, rt::client::Error<ListSessionsError>>,
+    > + Send {
         rt::decode_response!(
             response, ListSessionsOk { json Ok = 200 }, ListSessionsError { json
             BadRequest = 400, json Unauthorized = 401, json InternalServerError = 500 }
@@ -951,10 +970,12 @@ impl rt::client::Operation for CreateSessionBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CreateSessionOk, rt::client::Error<CreateSessionError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CreateSessionOk, rt::client::Error<CreateSessionError>>,
+    > + Send {
         rt::decode_response!(
             response, CreateSessionOk { json Created = 201 }, CreateSessionError { json
             BadRequest = 400, json Unauthorized = 401, json Forbidden = 403, json
@@ -991,10 +1012,12 @@ impl rt::client::Operation for GetSessionBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetSessionOk, rt::client::Error<GetSessionError>> {
+    ) -> impl std::future::Future<
+        Output = Result<GetSessionOk, rt::client::Error<GetSessionError>>,
+    > + Send {
         rt::decode_response!(
             response, GetSessionOk { json Ok = 200 }, GetSessionError { json BadRequest =
             400, json Unauthorized = 401, json NotFound = 404, json InternalServerError =
@@ -1033,10 +1056,12 @@ impl rt::client::Operation for DeleteSessionBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>> {
+    ) -> impl std::future::Future<
+        Output = Result<DeleteSessionOk, rt::client::Error<DeleteSessionError>>,
+    > + Send {
         rt::decode_response!(
             response, DeleteSessionOk { empty NoContent = 204 }, DeleteSessionError {
             json BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -1109,10 +1134,12 @@ impl rt::client::Operation for ListMessagesBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListMessagesOk, rt::client::Error<ListMessagesError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListMessagesOk, rt::client::Error<ListMessagesError>>,
+    > + Send {
         rt::decode_response!(
             response, ListMessagesOk { json Ok = 200 }, ListMessagesError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -1235,10 +1262,12 @@ impl rt::client::Operation for GetSessionQueueBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetSessionQueueOk, rt::client::Error<GetSessionQueueError>> {
+    ) -> impl std::future::Future<
+        Output = Result<GetSessionQueueOk, rt::client::Error<GetSessionQueueError>>,
+    > + Send {
         rt::decode_response!(
             response, GetSessionQueueOk { json Ok = 200 }, GetSessionQueueError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -1402,10 +1431,12 @@ impl rt::client::Operation for GetRunBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetRunOk, rt::client::Error<GetRunError>> {
+    ) -> impl std::future::Future<
+        Output = Result<GetRunOk, rt::client::Error<GetRunError>>,
+    > + Send {
         rt::decode_response!(
             response, GetRunOk { json Ok = 200 }, GetRunError { json BadRequest = 400,
             json Unauthorized = 401, json NotFound = 404, json InternalServerError = 500
@@ -1442,10 +1473,12 @@ impl rt::client::Operation for CancelRunBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CancelRunOk, rt::client::Error<CancelRunError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CancelRunOk, rt::client::Error<CancelRunError>>,
+    > + Send {
         rt::decode_response!(
             response, CancelRunOk { json Ok = 200 }, CancelRunError { json BadRequest =
             400, json Unauthorized = 401, json NotFound = 404, json Conflict = 409, json
@@ -1482,10 +1515,12 @@ impl rt::client::Operation for GuideRunBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GuideRunOk, rt::client::Error<GuideRunError>> {
+    ) -> impl std::future::Future<
+        Output = Result<GuideRunOk, rt::client::Error<GuideRunError>>,
+    > + Send {
         rt::decode_response!(
             response, GuideRunOk { json Ok = 200 }, GuideRunError { json BadRequest =
             400, json Unauthorized = 401, json NotFound = 404, json Conflict = 409, json
@@ -1536,10 +1571,12 @@ impl rt::client::Operation for TriggerActionBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<TriggerActionOk, rt::client::Error<TriggerActionError>> {
+    ) -> impl std::future::Future<
+        Output = Result<TriggerActionOk, rt::client::Error<TriggerActionError>>,
+    > + Send {
         rt::decode_response!(
             response, TriggerActionOk { json Accepted = 202 }, TriggerActionError { json
             BadRequest = 400, json Unauthorized = 401, json Forbidden = 403, json
@@ -1657,10 +1694,12 @@ impl rt::client::Operation for UploadFileBuilder {
         let call = call.bytes("application/octet-stream", self.body.clone());
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<UploadFileOk, rt::client::Error<UploadFileError>> {
+    ) -> impl std::future::Future<
+        Output = Result<UploadFileOk, rt::client::Error<UploadFileError>>,
+    > + Send {
         rt::decode_response!(
             response, UploadFileOk { json Created = 201 }, UploadFileError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -1714,10 +1753,12 @@ impl rt::client::Operation for ListFilesBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListFilesOk, rt::client::Error<ListFilesError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListFilesOk, rt::client::Error<ListFilesError>>,
+    > + Send {
         rt::decode_response!(
             response, ListFilesOk { json Ok = 200 }, ListFilesError { json BadRequest =
             400, json Unauthorized = 401, json NotFound = 404, json InternalServerError =
@@ -1756,10 +1797,12 @@ impl rt::client::Operation for RunCommandBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<RunCommandOk, rt::client::Error<RunCommandError>> {
+    ) -> impl std::future::Future<
+        Output = Result<RunCommandOk, rt::client::Error<RunCommandError>>,
+    > + Send {
         rt::decode_response!(
             response, RunCommandOk { json Ok = 200 }, RunCommandError { json BadRequest =
             400, json Unauthorized = 401, json NotFound = 404, json InternalServerError =
@@ -1795,10 +1838,12 @@ impl rt::client::Operation for ListRuntimeModelsBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListRuntimeModelsOk, rt::client::Error<ListRuntimeModelsError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListRuntimeModelsOk, rt::client::Error<ListRuntimeModelsError>>,
+    > + Send {
         rt::decode_response!(
             response, ListRuntimeModelsOk { json Ok = 200 }, ListRuntimeModelsError {
             json InternalServerError = 500 }
@@ -1839,10 +1884,12 @@ impl rt::client::Operation for InvokeRuntimeModelBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<InvokeRuntimeModelOk, rt::client::Error<InvokeRuntimeModelError>> {
+    ) -> impl std::future::Future<
+        Output = Result<InvokeRuntimeModelOk, rt::client::Error<InvokeRuntimeModelError>>,
+    > + Send {
         rt::decode_response!(
             response, InvokeRuntimeModelOk { json Ok = 200 }, InvokeRuntimeModelError {
             json BadRequest = 400, json NotFound = 404, json InternalServerError = 500,

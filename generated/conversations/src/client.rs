@@ -210,10 +210,12 @@ impl rt::client::Operation for ListConversationsBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ListConversationsOk, rt::client::Error<ListConversationsError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ListConversationsOk, rt::client::Error<ListConversationsError>>,
+    > + Send {
         rt::decode_response!(
             response, ListConversationsOk { json Ok = 200 }, ListConversationsError {
             json Default = status }
@@ -248,10 +250,12 @@ impl rt::client::Operation for CreateConversationBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CreateConversationOk, rt::client::Error<CreateConversationError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CreateConversationOk, rt::client::Error<CreateConversationError>>,
+    > + Send {
         rt::decode_response!(
             response, CreateConversationOk { json Created = 201 },
             CreateConversationError { json BadRequest = 400, json Unauthorized = 401,
@@ -287,10 +291,12 @@ impl rt::client::Operation for GetConversationBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<GetConversationOk, rt::client::Error<GetConversationError>> {
+    ) -> impl std::future::Future<
+        Output = Result<GetConversationOk, rt::client::Error<GetConversationError>>,
+    > + Send {
         rt::decode_response!(
             response, GetConversationOk { json Ok = 200 }, GetConversationError { json
             BadRequest = 400, json Unauthorized = 401, json NotFound = 404, json
@@ -326,10 +332,12 @@ impl rt::client::Operation for SendMessageBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<SendMessageOk, rt::client::Error<SendMessageError>> {
+    ) -> impl std::future::Future<
+        Output = Result<SendMessageOk, rt::client::Error<SendMessageError>>,
+    > + Send {
         rt::decode_response!(
             response, SendMessageOk { json Accepted = 202 }, SendMessageError { json
             BadRequest = 400, json Unauthorized = 401, json PaymentRequired = 402, json
@@ -470,10 +478,12 @@ impl rt::client::Operation for CancelRunBuilder {
             .options(&self.options);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<CancelRunOk, rt::client::Error<CancelRunError>> {
+    ) -> impl std::future::Future<
+        Output = Result<CancelRunOk, rt::client::Error<CancelRunError>>,
+    > + Send {
         rt::decode_response!(
             response, CancelRunOk { json Ok = 200 }, CancelRunError { json BadRequest =
             400, json Unauthorized = 401, json NotFound = 404, json UnprocessableEntity =
@@ -509,10 +519,12 @@ impl rt::client::Operation for ConfirmToolBuilder {
         let call = call.json(&self.body);
         Ok(call)
     }
-    async fn decode(
+    fn decode(
         &self,
         response: rt::client::Response,
-    ) -> Result<ConfirmToolOk, rt::client::Error<ConfirmToolError>> {
+    ) -> impl std::future::Future<
+        Output = Result<ConfirmToolOk, rt::client::Error<ConfirmToolError>>,
+    > + Send {
         rt::decode_response!(
             response, ConfirmToolOk { json Ok = 200 }, ConfirmToolError { json BadRequest
             = 400, json Unauthorized = 401, json NotFound = 404, json UnprocessableEntity

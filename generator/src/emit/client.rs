@@ -601,13 +601,17 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
     }
 }
 
-/// `async fn decode(&self, response)`: status → variant.
+/// `fn decode(&self, response)`: status → variant. A plain one returns the runtime's future
+/// (see `rt::decode_response!`); the others are written out as an `async fn`.
 fn decode_fn(api: &Api, op: &Operation) -> TokenStream {
     let ok = ident(&op.ok_type);
     let err = ident(&op.error_type);
     if let Some(plain) = plain_decode(op, &ok, &err) {
         return quote! {
-            async fn decode(&self, response: rt::client::Response) -> Result<#ok, rt::client::Error<#err>> {
+            fn decode(
+                &self,
+                response: rt::client::Response,
+            ) -> impl std::future::Future<Output = Result<#ok, rt::client::Error<#err>>> + Send {
                 #plain
             }
         };

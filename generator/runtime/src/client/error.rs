@@ -5,10 +5,10 @@
 use std::fmt;
 
 use bytes::Bytes;
-use futures::{Stream, TryStreamExt as _};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
+use super::response::collect;
 use crate::wire::ParamError;
 
 /// How much of an undocumented response's body [`Error::unexpected`] keeps.
@@ -103,27 +103,13 @@ impl<E> Error<E> {
         // futures hold this one, and a smaller one keeps theirs small (see `read_json`).
         let status = response.status();
         let headers = Box::new(response.headers().clone());
-        Self::unexpected_from(status, headers, response.bytes_stream())
-    }
-
-    /// [`unexpected`](Self::unexpected) from the parts of a response.
-    pub(crate) async fn unexpected_from(
-        status: StatusCode,
-        headers: Box<HeaderMap>,
-        mut chunks: impl Stream<Item = reqwest::Result<Bytes>> + Unpin,
-    ) -> Self {
-        let mut body = Vec::new();
-        while body.len() < MAX_UNEXPECTED_BODY {
-            match chunks.try_next().await {
-                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-                Ok(None) | Err(_) => break,
+        let mut chunks = response.bytes_stream();
+        async move {
+            Error::UnexpectedStatus {
+                status,
+                headers,
+                body: collect(&mut chunks, MAX_UNEXPECTED_BODY).await.body,
             }
-        }
-        body.truncate(MAX_UNEXPECTED_BODY);
-        Error::UnexpectedStatus {
-            status,
-            headers,
-            body: Bytes::from(body),
         }
     }
 

@@ -98,8 +98,8 @@ pub use operation::{Operation, Pending, send, send_with_info};
 pub use options::RequestOptions;
 pub use paginate::paginate;
 pub use response::{
-    ErrorBody, WithInfo, api_error, byte_stream, decode_json, error_response, read_bytes,
-    read_json, read_text, required_response_header, response_header,
+    ErrorBody, Reading, WithInfo, api_error, byte_stream, decode_json, read_bytes, read_json,
+    read_response, read_text, required_response_header, response_header,
 };
 pub use retry::RetryPolicy;
 

@@ -141,8 +141,12 @@ macro_rules! send_methods {
 /// The body of a generated `decode` whose responses are all plain: a JSON body (`json`) or
 /// none (`empty`) at a fixed status, and on the error side a last `json Default = status` for
 /// a `default` response (a variant with `status` and `body` fields). Without that last arm, an
-/// undocumented status is [`Error::unexpected`](crate::client::Error::unexpected). Generated code
-/// writes out the other `decode`s (headers, text, streams, status ranges).
+/// undocumented status is [`Error::UnexpectedStatus`](crate::client::Error::UnexpectedStatus).
+/// It chooses a [`Reading`](crate::client::Reading) from the status and returns the future of
+/// [`read_response`](crate::client::read_response), so `decode` is a plain `fn`: an `async fn`
+/// would keep the response twice (its argument, and the local it is moved into) beside its
+/// awaited futures. Generated code writes out the other `decode`s (headers, text, streams,
+/// status ranges).
 ///
 /// ```
 /// use oagen_rt as rt;
@@ -156,7 +160,9 @@ macro_rules! send_methods {
 /// #[derive(Debug, PartialEq)]
 /// pub enum GetRunError { NotFound(Problem), Gone, Default { status: u16, body: Problem } }
 ///
-/// async fn decode(response: rt::client::Response) -> Result<GetRunOk, rt::client::Error<GetRunError>> {
+/// fn decode(
+///     response: rt::client::Response,
+/// ) -> impl Future<Output = Result<GetRunOk, rt::client::Error<GetRunError>>> {
 ///     rt::decode_response!(response,
 ///         GetRunOk { json Ok = 200, empty NoContent = 204 },
 ///         GetRunError { json NotFound = 404, empty Gone = 410, json Default = status })
@@ -187,63 +193,51 @@ macro_rules! decode_response {
     (@ok $r:ident $ok:ident $err:ident [$($arms:tt)*] [$($errs:tt)*]
         json $variant:ident = $code:literal $(, $($rest:tt)*)?) => {
         $crate::decode_response!(@ok $r $ok $err [$($arms)*
-            $code => ::core::result::Result::Ok($ok::$variant($crate::client::read_json($r).await?)),
+            $code => $crate::client::Reading::Json(|status, body| {
+                $crate::client::decode_json(status, body).map($ok::$variant)
+            }),
         ] [$($errs)*] $($($rest)*)?)
     };
     (@ok $r:ident $ok:ident $err:ident [$($arms:tt)*] [$($errs:tt)*]
         empty $variant:ident = $code:literal $(, $($rest:tt)*)?) => {
         $crate::decode_response!(@ok $r $ok $err [$($arms)*
-            $code => ::core::result::Result::Ok($ok::$variant),
+            $code => $crate::client::Reading::Empty(|| $ok::$variant),
         ] [$($errs)*] $($($rest)*)?)
     };
     (@ok $r:ident $ok:ident $err:ident [$($arms:tt)*] [$($errs:tt)*]) => {
-        $crate::decode_response!(@err $r $err [$($arms)*] [] $($errs)*)
+        $crate::decode_response!(@err $r $err [$($arms)*] $($errs)*)
     };
-    // The error statuses choose an `ErrorBody`, and one `error_response` future reads them
-    // all: the success path's state machine does not carry one future per error status.
-    (@err $r:ident $err:ident [$($arms:tt)*] [$($bodies:tt)*]
-        json $variant:ident = status $(,)?) => {
-        $crate::decode_response!(@end $r $err [$($arms)*] [$($bodies)*
-            _ => $crate::client::ErrorBody::Json(|status, body| {
+    (@err $r:ident $err:ident [$($arms:tt)*] json $variant:ident = status $(,)?) => {
+        $crate::decode_response!(@end $r [$($arms)*
+            _ => $crate::client::Reading::Error($crate::client::ErrorBody::Json(|status, body| {
                 $crate::client::decode_json(status, body)
                     .map(|body| $err::$variant { status: status.as_u16(), body })
-            }),
+            })),
         ])
     };
-    (@err $r:ident $err:ident [$($arms:tt)*] [$($bodies:tt)*]
+    (@err $r:ident $err:ident [$($arms:tt)*]
         json $variant:ident = $code:literal $(, $($rest:tt)*)?) => {
-        $crate::decode_response!(@err $r $err [$($arms)*] [$($bodies)*
-            $code => $crate::client::ErrorBody::Json(|status, body| {
+        $crate::decode_response!(@err $r $err [$($arms)*
+            $code => $crate::client::Reading::Error($crate::client::ErrorBody::Json(|status, body| {
                 $crate::client::decode_json(status, body).map($err::$variant)
-            }),
+            })),
         ] $($($rest)*)?)
     };
-    (@err $r:ident $err:ident [$($arms:tt)*] [$($bodies:tt)*]
+    (@err $r:ident $err:ident [$($arms:tt)*]
         empty $variant:ident = $code:literal $(, $($rest:tt)*)?) => {
-        $crate::decode_response!(@err $r $err [$($arms)*] [$($bodies)*
-            $code => $crate::client::ErrorBody::Empty($err::$variant),
+        $crate::decode_response!(@err $r $err [$($arms)*
+            $code => $crate::client::Reading::Error($crate::client::ErrorBody::Empty(|| $err::$variant)),
         ] $($($rest)*)?)
     };
-    (@err $r:ident $err:ident [$($arms:tt)*] []) => {
-        match $r.status().as_u16() {
-            $($arms)*
-            _ => ::core::result::Result::Err($crate::client::Error::unexpected($r).await),
-        }
-    };
-    (@err $r:ident $err:ident [$($arms:tt)*] [$($bodies:tt)*]) => {
-        $crate::decode_response!(@end $r $err [$($arms)*] [$($bodies)*
-            _ => $crate::client::ErrorBody::Unexpected,
+    (@err $r:ident $err:ident [$($arms:tt)*]) => {
+        $crate::decode_response!(@end $r [$($arms)*
+            _ => $crate::client::Reading::Error($crate::client::ErrorBody::Unexpected),
         ])
     };
-    (@end $r:ident $err:ident [$($arms:tt)*] [$($bodies:tt)*]) => {
-        match $r.status().as_u16() {
+    (@end $r:ident [$($arms:tt)*]) => {{
+        let reading = match $r.status().as_u16() {
             $($arms)*
-            status => {
-                let body = match status {
-                    $($bodies)*
-                };
-                ::core::result::Result::Err($crate::client::error_response($r, body).await)
-            }
-        }
-    };
+        };
+        $crate::client::read_response($r, reading)
+    }};
 }

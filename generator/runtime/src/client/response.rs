@@ -3,12 +3,12 @@
 //! ([`WithInfo`]). Tests: `tests/client.rs` (`read_*`, `byte_stream_*`, `with_info_*`).
 
 use bytes::{Bytes, BytesMut};
-use futures::{Stream, TryFutureExt as _, TryStreamExt as _};
+use futures::{Stream, TryStreamExt as _};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
-use super::Error;
+use super::{Error, MAX_UNEXPECTED_BODY};
 
 /// Reads the body as JSON into `T`.
 ///
@@ -31,32 +31,61 @@ pub fn read_json<T: DeserializeOwned, E>(
     response: reqwest::Response,
 ) -> impl Future<Output = Result<T, Error<E>>> {
     let status = response.status();
-    let chunks = response.bytes_stream();
-    async move { decode_json(status, collect(chunks).await.map_err(Error::from_reqwest)?) }
+    let mut chunks = response.bytes_stream();
+    async move {
+        let body = collect(&mut chunks, usize::MAX).await.whole()?;
+        decode_json(status, body)
+    }
 }
 
 /// The whole body, as `Response::bytes` reads it: the same chunks (from `bytes_stream`,
-/// trailers skipped), one returned as it is, several joined.
+/// trailers skipped), one returned as it is, several joined. Reading stops at the first error,
+/// or once `limit` bytes are in (the body is cut there): [`Collected`] keeps both.
 ///
-/// The readers take the chunks out of the response before their future starts: awaiting
-/// `bytes()`, a future keeps the whole response (status line, headers, URL) until the body is
-/// read, beside the copy in its own arguments. Generated methods hold these futures while they
-/// wait and are boxed; kept small, the box stays below the size the allocator serves from its
-/// per-thread cache.
-async fn collect<S>(mut chunks: S) -> reqwest::Result<Bytes>
+/// The readers take the chunks out of the response before their future starts, and lend them
+/// to this one: awaiting `bytes()`, a future keeps the whole response (status line, headers,
+/// URL) until the body is read, and a future given the chunks by value keeps a second copy
+/// beside its caller's. Generated methods hold these futures while they wait and are boxed;
+/// kept small, the box stays below the size the allocator serves from its per-thread cache.
+pub(crate) async fn collect<S>(chunks: &mut S, limit: usize) -> Collected
 where
     S: Stream<Item = reqwest::Result<Bytes>> + Unpin,
 {
-    let Some(first) = chunks.try_next().await? else {
-        return Ok(Bytes::new());
-    };
+    let mut first = Bytes::new();
     let mut joined: Option<BytesMut> = None;
-    while let Some(chunk) = chunks.try_next().await? {
-        joined
-            .get_or_insert_with(|| BytesMut::from(&first[..]))
-            .extend_from_slice(&chunk);
+    let error = loop {
+        let read = joined.as_ref().map_or(first.len(), BytesMut::len);
+        if read >= limit {
+            break None;
+        }
+        match chunks.try_next().await {
+            Ok(Some(chunk)) if first.is_empty() && joined.is_none() => first = chunk,
+            Ok(Some(chunk)) => joined
+                .get_or_insert_with(|| BytesMut::from(&first[..]))
+                .extend_from_slice(&chunk),
+            Ok(None) => break None,
+            Err(err) => break Some(err),
+        }
+    };
+    let mut body = joined.map_or(first, BytesMut::freeze);
+    body.truncate(limit);
+    Collected { body, error }
+}
+
+/// What [`collect`] read, and the error that stopped it early.
+pub(crate) struct Collected {
+    pub(crate) body: Bytes,
+    pub(crate) error: Option<reqwest::Error>,
+}
+
+impl Collected {
+    /// The body, or the error when there was one.
+    fn whole<E>(self) -> Result<Bytes, Error<E>> {
+        match self.error {
+            None => Ok(self.body),
+            Some(err) => Err(Error::from_reqwest(err)),
+        }
     }
-    Ok(joined.map_or(first, BytesMut::freeze))
 }
 
 /// Decodes a JSON body already read; see [`read_json`].
@@ -117,9 +146,9 @@ pub fn decode_json<T: DeserializeOwned, E>(status: StatusCode, body: Bytes) -> R
 /// ```
 pub fn read_text<E>(response: reqwest::Response) -> impl Future<Output = Result<String, Error<E>>> {
     let status = response.status();
-    let chunks = response.bytes_stream();
+    let mut chunks = response.bytes_stream();
     async move {
-        let body = collect(chunks).await.map_err(Error::from_reqwest)?;
+        let body = collect(&mut chunks, usize::MAX).await.whole()?;
         match std::str::from_utf8(&body) {
             Ok(text) => Ok(text.to_owned()),
             Err(err) => Err(Error::Decode {
@@ -139,7 +168,8 @@ pub fn read_text<E>(response: reqwest::Response) -> impl Future<Output = Result<
 /// # Ok(()) }
 /// ```
 pub fn read_bytes<E>(response: reqwest::Response) -> impl Future<Output = Result<Bytes, Error<E>>> {
-    collect(response.bytes_stream()).map_err(Error::from_reqwest)
+    let mut chunks = response.bytes_stream();
+    async move { collect(&mut chunks, usize::MAX).await.whole() }
 }
 
 /// The body as a stream of chunks, never buffered whole: binary downloads go through here.
@@ -183,97 +213,155 @@ pub fn api_error<T: DeserializeOwned, E>(
 ) -> impl Future<Output = Error<E>> {
     let status = response.status();
     let headers = Box::new(response.headers().clone());
-    let chunks = response.bytes_stream();
-    json_error(status, headers, chunks, |status, body| {
-        decode_json(status, body).map(variant)
-    })
+    let mut chunks = response.bytes_stream();
+    async move {
+        let body = collect(&mut chunks, usize::MAX).await;
+        api_or_decode_error(status, headers, body, |status, body| {
+            decode_json(status, body).map(variant)
+        })
+    }
 }
 
-/// What an error status carries, as a generated `decode` tells [`error_response`].
+/// How a generated `decode` reads a response, chosen from its status; see [`read_response`].
+#[derive(Debug)]
+pub enum Reading<T, E> {
+    /// A documented success with a JSON body, read whole and decoded by the function into the
+    /// operation's `…Ok` enum: `|status, body| decode_json(status, body).map(GetRunOk::Ok)`.
+    Json(fn(StatusCode, Bytes) -> Result<T, Error<E>>),
+    /// A documented success without a body: the value the function makes. The body is not
+    /// read.
+    Empty(fn() -> T),
+    /// An error status.
+    Error(ErrorBody<E>),
+}
+
+/// What an error status carries.
 #[derive(Debug)]
 pub enum ErrorBody<E> {
     /// A documented JSON body, read whole and decoded by the function into a variant of the
-    /// operation's error enum: `|status, body| decode_json(status, body).map(GetRunError::NotFound)`.
+    /// operation's error enum: [`Error::Api`], or [`Error::Decode`] if it does not decode.
     Json(fn(StatusCode, Bytes) -> Result<E, Error<E>>),
-    /// A documented response without a body: this variant, and the body is not read.
-    Empty(E),
-    /// A status the operation does not document: [`Error::unexpected`].
+    /// A documented response without a body: [`Error::Api`] with the variant the function
+    /// makes. The body is not read.
+    Empty(fn() -> E),
+    /// A status the operation does not document: [`Error::UnexpectedStatus`], as
+    /// [`Error::unexpected`] reads it.
     Unexpected,
 }
 
-/// Reads an error response as `body` says: [`Error::Api`] with the decoded or empty variant,
-/// or [`Error::UnexpectedStatus`]. A generated `decode` chooses the [`ErrorBody`] from the
-/// status and awaits this one future for all of them (see
-/// [`decode_response!`](crate::decode_response)): one `async` state machine per operation's
-/// error type, instead of one per documented error status as with [`api_error`].
+/// Reads a response as `reading` says. A generated `decode` chooses the [`Reading`] from the
+/// status (see [`decode_response!`](crate::decode_response)) and returns this future: one
+/// small state machine for every status of an operation, instead of an `async` body holding
+/// the response beside one future per documented status.
 ///
 /// ```
-/// use oagen_rt::client::{Error, ErrorBody, decode_json, error_response};
+/// use oagen_rt::client::{Error, ErrorBody, Reading, decode_json, read_response};
 ///
 /// #[derive(Debug, PartialEq, serde::Deserialize)]
+/// pub struct Run { id: u32 }
+/// #[derive(Debug, PartialEq, serde::Deserialize)]
 /// pub struct Problem { detail: String }
+/// #[derive(Debug, PartialEq)]
+/// pub enum GetRunOk { Ok(Run), NoContent }
 /// #[derive(Debug, PartialEq)]
 /// pub enum GetRunError { NotFound(Problem), Gone }
 ///
 /// fn answer(status: u16, body: &'static str) -> reqwest::Response {
 ///     http::Response::builder().status(status).body(body).unwrap().into()
 /// }
-/// fn body_for(status: u16) -> ErrorBody<GetRunError> {
+/// fn reading(status: u16) -> Reading<GetRunOk, GetRunError> {
 ///     match status {
-///         404 => ErrorBody::Json(|status, body| decode_json(status, body).map(GetRunError::NotFound)),
-///         410 => ErrorBody::Empty(GetRunError::Gone),
-///         _ => ErrorBody::Unexpected,
+///         200 => Reading::Json(|status, body| decode_json(status, body).map(GetRunOk::Ok)),
+///         204 => Reading::Empty(|| GetRunOk::NoContent),
+///         404 => Reading::Error(ErrorBody::Json(|status, body| {
+///             decode_json(status, body).map(GetRunError::NotFound)
+///         })),
+///         410 => Reading::Error(ErrorBody::Empty(|| GetRunError::Gone)),
+///         _ => Reading::Error(ErrorBody::Unexpected),
 ///     }
+/// }
+/// async fn decode(status: u16, body: &'static str) -> Result<GetRunOk, Error<GetRunError>> {
+///     read_response(answer(status, body), reading(status)).await
 /// }
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
-/// let err = error_response(answer(404, r#"{"detail":"no run 7"}"#), body_for(404)).await;
+/// assert_eq!(decode(200, r#"{"id":7}"#).await.unwrap(), GetRunOk::Ok(Run { id: 7 }));
+/// assert_eq!(decode(204, "").await.unwrap(), GetRunOk::NoContent);
+/// let err = decode(404, r#"{"detail":"no run 7"}"#).await.unwrap_err();
 /// assert_eq!(err.api_body(), Some(&GetRunError::NotFound(Problem { detail: "no run 7".into() })));
-/// let err = error_response(answer(410, "ignored"), body_for(410)).await;
+/// let err = decode(410, "ignored").await.unwrap_err();
 /// assert_eq!(err.api_body(), Some(&GetRunError::Gone));
-/// let err = error_response(answer(404, "{}"), body_for(404)).await;
-/// assert!(matches!(err, Error::Decode { .. }));
-/// let err = error_response(answer(418, "teapot"), body_for(418)).await;
+/// assert!(matches!(decode(404, "{}").await, Err(Error::Decode { .. })));
+/// assert!(matches!(decode(200, "[]").await, Err(Error::Decode { .. })));
+/// let err = decode(418, "teapot").await.unwrap_err();
 /// assert!(matches!(err, Error::UnexpectedStatus { ref body, .. } if body == "teapot"));
 /// # }
 /// ```
-pub fn error_response<E>(
+pub fn read_response<T, E>(
     response: reqwest::Response,
-    body: ErrorBody<E>,
-) -> impl Future<Output = Error<E>> {
+    reading: Reading<T, E>,
+) -> impl Future<Output = Result<T, Error<E>>> {
     let status = response.status();
-    let headers = Box::new(response.headers().clone());
-    let chunks = response.bytes_stream();
+    // Only an error keeps the headers: a success does not clone them.
+    let plan = match reading {
+        Reading::Json(decode) => Plan::Json(decode),
+        Reading::Empty(value) => Plan::Empty(value),
+        Reading::Error(body) => Plan::Error(Box::new(response.headers().clone()), body),
+    };
+    let mut chunks = response.bytes_stream();
     async move {
-        match body {
-            ErrorBody::Json(decode) => json_error(status, headers, chunks, decode).await,
-            ErrorBody::Empty(body) => Error::Api {
-                status,
-                headers,
-                body: Box::new(body),
-            },
-            ErrorBody::Unexpected => Error::unexpected_from(status, headers, chunks).await,
+        match plan {
+            Plan::Json(decode) => decode(status, collect(&mut chunks, usize::MAX).await.whole()?),
+            Plan::Empty(value) => Ok(value()),
+            Plan::Error(headers, body) => Err(read_error(status, headers, &mut chunks, body).await),
         }
     }
 }
 
-/// Reads the whole body and decodes it with `decode` into [`Error::Api`]; a body that does
-/// not decode is that [`Error::Decode`].
-async fn json_error<E, S>(
+/// A [`Reading`] with the headers an error keeps.
+enum Plan<T, E> {
+    Json(fn(StatusCode, Bytes) -> Result<T, Error<E>>),
+    Empty(fn() -> T),
+    Error(Box<HeaderMap>, ErrorBody<E>),
+}
+
+/// The error an error response is, read as `body` says.
+async fn read_error<E, S>(
     status: StatusCode,
     headers: Box<HeaderMap>,
-    chunks: S,
-    decode: impl FnOnce(StatusCode, Bytes) -> Result<E, Error<E>>,
+    chunks: &mut S,
+    body: ErrorBody<E>,
 ) -> Error<E>
 where
     S: Stream<Item = reqwest::Result<Bytes>> + Unpin,
 {
-    let body = match collect(chunks).await {
-        Ok(body) => body,
-        Err(err) => return Error::from_reqwest(err),
-    };
-    match decode(status, body) {
+    match body {
+        ErrorBody::Json(decode) => {
+            api_or_decode_error(status, headers, collect(chunks, usize::MAX).await, decode)
+        }
+        ErrorBody::Empty(value) => Error::Api {
+            status,
+            headers,
+            body: Box::new(value()),
+        },
+        ErrorBody::Unexpected => Error::UnexpectedStatus {
+            status,
+            headers,
+            body: collect(chunks, MAX_UNEXPECTED_BODY).await.body,
+        },
+    }
+}
+
+/// [`Error::Api`] with the body decoded by `decode`; the error if it was not read or does
+/// not decode.
+fn api_or_decode_error<E>(
+    status: StatusCode,
+    headers: Box<HeaderMap>,
+    body: Collected,
+    decode: impl FnOnce(StatusCode, Bytes) -> Result<E, Error<E>>,
+) -> Error<E> {
+    match body.whole().and_then(|body| decode(status, body)) {
         Ok(body) => Error::Api {
             status,
             headers,
@@ -441,11 +529,19 @@ mod tests {
 
     #[test]
     fn collect_joins_chunks_like_bytes_does() {
-        let collected =
-            |parts: &[&'static str]| futures::executor::block_on(collect(chunks(parts)));
-        assert_eq!(collected(&[]).unwrap(), "");
-        assert_eq!(collected(&["{\"a\":1}"]).unwrap(), "{\"a\":1}");
-        assert_eq!(collected(&["{\"a\"", ":", "1}"]).unwrap(), "{\"a\":1}");
-        assert_eq!(collected(&["", "x", ""]).unwrap(), "x");
+        let collected = |parts: &[&'static str], limit| {
+            let Collected { body, error } =
+                futures::executor::block_on(collect(&mut chunks(parts), limit));
+            assert!(error.is_none());
+            body
+        };
+        assert_eq!(collected(&[], usize::MAX), "");
+        assert_eq!(collected(&["{\"a\":1}"], usize::MAX), "{\"a\":1}");
+        assert_eq!(collected(&["{\"a\"", ":", "1}"], usize::MAX), "{\"a\":1}");
+        assert_eq!(collected(&["", "x", ""], usize::MAX), "x");
+        // Stops once the limit is in, and cuts the body there.
+        assert_eq!(collected(&["ab", "cd", "ef"], 3), "abc");
+        assert_eq!(collected(&["abcdef"], 3), "abc");
+        assert_eq!(collected(&["ab", "cd"], 4), "abcd");
     }
 }

@@ -68,7 +68,11 @@ where
         }
     };
     let mut body = joined.map_or(first, BytesMut::freeze);
-    body.truncate(limit);
+    if body.len() > limit {
+        // Copied, not truncated: a cut body (an unexpected response's, kept in an error that
+        // may live long) would keep the rest of its chunk allocated.
+        body = Bytes::copy_from_slice(&body[..limit]);
+    }
     Collected { body, error }
 }
 
@@ -543,5 +547,10 @@ mod tests {
         assert_eq!(collected(&["ab", "cd", "ef"], 3), "abc");
         assert_eq!(collected(&["abcdef"], 3), "abc");
         assert_eq!(collected(&["ab", "cd"], 4), "abcd");
+        // A cut body holds only what it keeps.
+        let cut = collected(&["abcdef"], 3)
+            .try_into_mut()
+            .expect("a body of its own");
+        assert_eq!(cut.capacity(), 3);
     }
 }

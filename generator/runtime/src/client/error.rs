@@ -8,7 +8,7 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-use super::response::collect;
+use super::response::{ErrorBody, read_error};
 use crate::wire::ParamError;
 
 /// How much of an undocumented response's body [`Error::unexpected`] keeps.
@@ -104,13 +104,7 @@ impl<E> Error<E> {
         let status = response.status();
         let headers = Box::new(response.headers().clone());
         let mut chunks = response.bytes_stream();
-        async move {
-            Error::UnexpectedStatus {
-                status,
-                headers,
-                body: collect(&mut chunks, MAX_UNEXPECTED_BODY).await.body,
-            }
-        }
+        async move { read_error(status, headers, &mut chunks, ErrorBody::Unexpected).await }
     }
 
     /// The response status, when there was a response.

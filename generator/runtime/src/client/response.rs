@@ -331,7 +331,7 @@ enum Plan<T, E> {
 }
 
 /// The error an error response is, read as `body` says.
-async fn read_error<E, S>(
+pub(crate) async fn read_error<E, S>(
     status: StatusCode,
     headers: Box<HeaderMap>,
     chunks: &mut S,

@@ -183,8 +183,8 @@ async fn undocumented_status_keeps_a_bounded_body() {
 }
 
 /// The body readers take the chunks out of the response before their future starts, so their
-/// futures hold neither the response nor its headers: generated `decode` futures hold one of
-/// them at a time and are boxed per request.
+/// futures hold neither the response nor its headers: a generated `decode` is one of them
+/// (`read_response`) or holds one at a time, and is boxed per request.
 #[test]
 fn body_readers_do_not_hold_the_response() {
     fn response() -> reqwest::Response {
@@ -208,6 +208,13 @@ fn body_readers_do_not_hold_the_response() {
         (
             "unexpected",
             std::mem::size_of_val(&Error::<()>::unexpected(response())),
+        ),
+        (
+            "read_response",
+            std::mem::size_of_val(&oagen_rt::client::read_response::<Value, Value>(
+                response(),
+                oagen_rt::client::Reading::Error(oagen_rt::client::ErrorBody::Unexpected),
+            )),
         ),
     ];
     for (reader, size) in sizes {
